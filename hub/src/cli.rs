@@ -1,15 +1,26 @@
-//! The command line: one subcommand per coach or operator task.
+//! The command line: `serve` runs the hub; the other commands are a coach's or an
+//! operator's tasks, sent to the running hub over its admin socket.
 
+use crate::admin::{self, Request, Response};
+use crate::clock;
+use crate::config::HubConfig;
+use crate::loans::Condition;
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// The Nabij hub: the neighbourhood centre's service for the seniors' tablets.
 #[derive(Debug, Parser)]
 #[command(name = "nabij-hub", version, about)]
 pub struct Cli {
+    /// The configuration file (optional; every setting has a default).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the hub keeps its data (overrides `data_dir` in the configuration).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -18,6 +29,26 @@ pub struct Cli {
 /// The hub's subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the hub: database, managed Mosquitto broker (TLS), enrolment, admin socket.
+    Serve(ServeArgs),
+    /// Enrol, list, switch off, wipe and take back tablets.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Add and list participants.
+    #[command(subcommand)]
+    Participant(ParticipantCommand),
+    /// Add and list groups.
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// The loan register: which tablet is lent to whom, from when to when.
+    #[command(subcommand)]
+    Loan(LoanCommand),
+    /// Print the settings a kiosk needs to reach this hub (host, port, CA, enrolment password).
+    KioskSettings {
+        /// The host name or address tablets use to reach the hub.
+        #[arg(long)]
+        host: String,
+    },
     /// Check one MQTT payload against the wire protocol, as the hub would on receipt.
     ///
     /// Prints the decoded message, or the reason it would be refused. Useful when
@@ -30,26 +61,320 @@ pub enum Command {
     },
 }
 
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// TLS port for tablets (overrides broker.tls_port).
+    #[arg(long)]
+    pub tls_port: Option<u16>,
+    /// Loopback port for the hub's own broker connection (overrides broker.local_port).
+    #[arg(long)]
+    pub local_port: Option<u16>,
+    /// ALSO let tablets connect WITHOUT encryption on this port. Development only.
+    #[arg(long, value_name = "PORT")]
+    pub insecure_dev: Option<u16>,
+    /// Stop when standard input closes: for a parent process (like `cargo xtask demo`)
+    /// that must not leave the hub running when it is killed itself.
+    #[arg(long, hide = true)]
+    pub until_stdin_closes: bool,
+}
+
+/// `device …`
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Pair the tablet that shows CODE with a participant.
+    Enrol {
+        /// The pairing code on the tablet's screen (e.g. K7P-X4C).
+        code: String,
+        /// The participant's id or full name.
+        #[arg(long)]
+        participant: String,
+        /// Also put the participant in this group (id or name).
+        #[arg(long)]
+        group: Option<String>,
+    },
+    /// List tablets: participant, model, app version, online or last seen, battery.
+    List {
+        /// Only tablets silent for longer than health.silent_after_days.
+        #[arg(long)]
+        silent: bool,
+    },
+    /// Switch a tablet off now (lost, stolen, misused): its connection is cut at once.
+    Revoke {
+        /// The device id.
+        id: String,
+    },
+    /// Make a tablet erase its data and show a new pairing code.
+    Wipe {
+        /// The device id.
+        id: String,
+    },
+    /// A tablet came back: record its condition, end the loan, wipe it.
+    Return {
+        /// The device id.
+        id: String,
+        /// The condition it came back in.
+        #[arg(long, value_enum)]
+        condition: Condition,
+        /// A note for the loan register.
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+/// `participant …`
+#[derive(Debug, Subcommand)]
+pub enum ParticipantCommand {
+    /// Add a participant.
+    Add {
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// Their group (id or name).
+        #[arg(long)]
+        group: Option<String>,
+    },
+    /// List everyone.
+    List,
+}
+
+/// `group …`
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Add a group.
+    Add {
+        /// Its name, e.g. "Oostende Oost 1".
+        #[arg(long)]
+        name: String,
+    },
+    /// List groups.
+    List,
+}
+
+/// `loan …`
+#[derive(Debug, Subcommand)]
+pub enum LoanCommand {
+    /// Show the loan register.
+    List,
+}
+
+/// Reads the configuration and applies the command-line overrides.
+pub fn load_config(cli: &Cli) -> anyhow::Result<HubConfig> {
+    let (path, must_exist) = match &cli.config {
+        Some(path) => (path.clone(), true),
+        None => (PathBuf::from("hub.toml"), false),
+    };
+    let mut config = HubConfig::load(&path, must_exist)?;
+    if let Some(dir) = &cli.data_dir {
+        config.data_dir = dir.clone();
+    }
+    if let Command::Serve(args) = &cli.command {
+        if let Some(port) = args.tls_port {
+            config.broker.tls_port = port;
+        }
+        if let Some(port) = args.local_port {
+            config.broker.local_port = port;
+        }
+        if args.insecure_dev.is_some() {
+            config.insecure_dev_port = args.insecure_dev;
+        }
+    }
+    Ok(config)
+}
+
 /// Runs one parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Command::CheckMessage { topic, file } => {
-            let payload = read_payload(&file)?;
-            match crate::check::check_message(&topic, &payload) {
-                Ok(report) => {
-                    println!("{report}");
-                    Ok(ExitCode::SUCCESS)
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = load_config(&cli)?;
+    let request = match cli.command {
+        Command::Serve(_) => {
+            let shutdown = async {
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
                 }
-                Err(refusal) => {
-                    eprintln!("refused: {refusal}");
-                    Ok(ExitCode::from(2))
-                }
-            }
+                tracing::info!("stopping");
+            };
+            crate::run(config, shutdown)
+                .await
+                .context("the hub could not start")?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::CheckMessage { topic, file } => return check_message(&topic, &file),
+        Command::Device(DeviceCommand::Enrol {
+            code,
+            participant,
+            group,
+        }) => Request::Enrol {
+            code,
+            participant,
+            group,
+        },
+        Command::Device(DeviceCommand::List { silent }) => Request::Devices {
+            silent_only: silent,
+        },
+        Command::Device(DeviceCommand::Revoke { id }) => Request::Revoke { device: id },
+        Command::Device(DeviceCommand::Wipe { id }) => Request::Wipe { device: id },
+        Command::Device(DeviceCommand::Return {
+            id,
+            condition,
+            note,
+        }) => Request::Return {
+            device: id,
+            condition,
+            note,
+        },
+        Command::Participant(ParticipantCommand::Add { name, group }) => {
+            Request::AddParticipant { name, group }
+        }
+        Command::Participant(ParticipantCommand::List) => Request::People,
+        Command::Group(GroupCommand::Add { name }) => Request::AddGroup { name },
+        Command::Group(GroupCommand::List) => Request::Groups,
+        Command::Loan(LoanCommand::List) => Request::Loans,
+        Command::KioskSettings { host } => Request::KioskSettings { host },
+    };
+    let response = admin::call(&admin::socket_path(&config.data_dir), &request).await?;
+    match render(&response) {
+        Ok(text) => {
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(message) => {
+            eprintln!("nabij-hub: {message}");
+            Ok(ExitCode::from(2))
         }
     }
 }
 
-fn read_payload(file: &PathBuf) -> anyhow::Result<Vec<u8>> {
+/// Turns the hub's answer into what the coach reads.
+pub fn render(response: &Response) -> Result<String, String> {
+    let now = clock::now();
+    let mut out = String::new();
+    match response {
+        Response::Error { message } => return Err(message.clone()),
+        Response::Enrolled(summary) => {
+            out += &format!(
+                "Tablet {} is now lent to {} ({}). It connects by itself within a few seconds.\n",
+                summary.device, summary.participant.name, summary.participant.id
+            );
+        }
+        Response::Devices {
+            rows,
+            silent_after_days,
+        } => {
+            if rows.is_empty() {
+                return Ok("No tablets.\n".into());
+            }
+            out += &format!(
+                "{:<20} {:<24} {:<16} {:<8} {:<22} {}\n",
+                "DEVICE", "PARTICIPANT", "MODEL", "APP", "SEEN", "BATTERY"
+            );
+            for row in rows {
+                let d = &row.device;
+                let seen = match (d.state, d.online, d.last_seen) {
+                    (crate::devices::DeviceState::Revoked, _, _) => "switched off".to_owned(),
+                    (crate::devices::DeviceState::Wiped, _, _) => "wiped".to_owned(),
+                    (crate::devices::DeviceState::WipePending, _, _) => "wipe pending".to_owned(),
+                    (_, true, _) => "online".to_owned(),
+                    (_, false, Some(t)) => clock::ago(now, t),
+                    (_, false, None) => "never connected".to_owned(),
+                };
+                let seen = if row.silent {
+                    format!("SILENT, {seen}")
+                } else {
+                    seen
+                };
+                let battery = match (d.battery_pct, d.charging) {
+                    (Some(p), Some(true)) => format!("{p}% charging"),
+                    (Some(p), _) => format!("{p}%"),
+                    (None, _) => "-".to_owned(),
+                };
+                out += &format!(
+                    "{:<20} {:<24} {:<16} {:<8} {:<22} {}\n",
+                    d.id, row.participant_name, d.profile, d.app_version, seen, battery
+                );
+            }
+            if rows.iter().any(|r| r.silent) {
+                out += &format!(
+                    "SILENT: not heard from for {silent_after_days} days or more: call the participant.\n"
+                );
+            }
+        }
+        Response::Device { message } => out += &format!("{message}\n"),
+        Response::Loan { loan } => match loan {
+            Some(loan) => {
+                out += &format!(
+                    "Loan {} closed; the tablet will be wiped and can be lent again.\n",
+                    loan.number
+                )
+            }
+            None => out += "This tablet had no loan on record; it will be wiped.\n",
+        },
+        Response::Person(p) => out += &format!("Added {} ({}).\n", p.name, p.id),
+        Response::Group(g) => out += &format!("Added group {} ({}).\n", g.name, g.id),
+        Response::People { people } => {
+            for p in people {
+                let group = p.group.as_ref().map(|g| g.to_string()).unwrap_or_default();
+                out += &format!(
+                    "{:<28} {:<30} {:<12} {}\n",
+                    p.id,
+                    p.name,
+                    format!("{:?}", p.role).to_lowercase(),
+                    group
+                );
+            }
+        }
+        Response::Groups { groups } => {
+            for g in groups {
+                out += &format!("{:<28} {}\n", g.id, g.name);
+            }
+        }
+        Response::Loans { loans } => {
+            out += &format!(
+                "{:<6} {:<20} {:<20} {:<24} {:<12} {:<12} {}\n",
+                "LOAN", "TABLET", "DEVICE", "PARTICIPANT", "FROM", "RETURNED", "CONDITION"
+            );
+            for l in loans {
+                let date = |t: nabij_protocol::UnixMillis| {
+                    let (y, m, d) = clock::civil_date(t);
+                    format!("{y:04}-{m:02}-{d:02}")
+                };
+                out += &format!(
+                    "{:<6} {:<20} {:<20} {:<24} {:<12} {:<12} {}\n",
+                    l.number,
+                    l.tablet,
+                    l.device,
+                    l.participant,
+                    date(l.lent_at),
+                    l.returned_at.map(date).unwrap_or_else(|| "-".into()),
+                    l.condition
+                        .map(|c| format!("{c:?}").to_lowercase())
+                        .or(l.note.clone())
+                        .unwrap_or_else(|| "-".into())
+                );
+            }
+        }
+        Response::Text { text } => out += text,
+    }
+    Ok(out)
+}
+
+fn check_message(topic: &str, file: &Path) -> anyhow::Result<ExitCode> {
+    let payload = read_payload(file)?;
+    match crate::check::check_message(topic, &payload) {
+        Ok(report) => {
+            println!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(refusal) => {
+            eprintln!("refused: {refusal}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn read_payload(file: &Path) -> anyhow::Result<Vec<u8>> {
     // Read one byte past the largest allowed payload: enough to say "too large" without
     // holding an arbitrarily large file in memory.
     let limit = nabij_protocol::limits::MAX_PAYLOAD_BYTES as u64 + 1;

@@ -1,11 +1,28 @@
-//! `nabij-hub`: parses the command line and hands over to the library.
+//! `nabij-hub`: parses the command line, sets up logging, and hands over to the library.
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = nabij_hub::cli::Cli::parse();
-    match nabij_hub::cli::run(cli) {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("NABIJ_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("nabij-hub: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(nabij_hub::cli::run(cli)) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("nabij-hub: {error:#}");

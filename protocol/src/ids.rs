@@ -72,7 +72,8 @@ macro_rules! string_id {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                // `pad`, not `write_str`, so that `{:<20}` lines up tables.
+                f.pad(&self.0)
             }
         }
 
@@ -202,7 +203,7 @@ impl Party {
 impl fmt::Display for Party {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Party::Hub => f.write_str("hub"),
+            Party::Hub => f.pad("hub"),
             Party::Device(id) => id.fmt(f),
             Party::Enrolling(id) => id.fmt(f),
         }

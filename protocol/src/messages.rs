@@ -806,12 +806,29 @@ pub struct EnrolHello {
     pub profile: String,
     /// The kiosk app's version.
     pub app_version: String,
+    /// A stable id of the hardware that survives a wipe (e.g. a hash of the board's serial
+    /// number), so that the loan register can follow one tablet across loans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hardware_id: Option<String>,
 }
 
 impl Validate for EnrolHello {
     fn validate(&self) -> Result<(), Invalid> {
         check_text("profile", &self.profile, MAX_NAME_CHARS, false)?;
-        check_text("app_version", &self.app_version, MAX_NAME_CHARS, false)
+        check_text("app_version", &self.app_version, MAX_NAME_CHARS, false)?;
+        if let Some(id) = &self.hardware_id {
+            let ok = (1..=64).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !ok {
+                return invalid(
+                    "hardware_id",
+                    "must be 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'",
+                );
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,3 +1,8 @@
 //! The end-to-end test binary: one module per capability.
 
+// Test helpers outside `#[test]` functions may unwrap: a failure there is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod hub_cli;
+mod hub_devices;
 mod protocol_doc;

@@ -1,5 +1,10 @@
-//! Helpers for the end-to-end tests: finding the built binaries and the documented
-//! protocol examples.
+//! Helpers for the end-to-end tests: a real hub on free ports, simulated kiosks, a
+//! captured log, the built binaries and the documented protocol examples.
+
+pub mod hub;
+pub mod logs;
+pub mod mqtt_client;
+pub mod sim_kiosk;
 
 use std::path::{Path, PathBuf};
 

@@ -134,23 +134,116 @@ fn parse_result_line(line: &str) -> Option<(u64, u64)> {
     Some((count("passed")?, count("failed")?))
 }
 
-/// The main job. It starts what exists today and says plainly what does not exist yet.
+/// The main job: the hub with its managed broker and demo data, in the foreground until
+/// Ctrl-C. It starts what exists and says plainly what does not exist yet.
 fn demo() -> Result<()> {
     system::ensure_packages(system::PACKAGES)?;
     let cargo = cargo();
     run(&cargo, &["build", "--workspace", "--bins"])?;
-    let bin = workspace_root().join("target/debug");
-    let hub = bin.join("nabij-hub");
-    let kiosk = bin.join("nabij-kiosk");
-    run(hub.to_str().unwrap_or("nabij-hub"), &["--help"])?;
-    run(
-        kiosk.to_str().unwrap_or("nabij-kiosk"),
-        &["topics", "--device", "d-demo"],
-    )?;
+    let root = workspace_root();
+    let hub = root.join("target/debug/nabij-hub");
+    let data = root.join("demo-data/hub");
+    let data_arg = data.to_string_lossy().into_owned();
+    let hub_cli = |args: &[&str]| -> Result<std::process::Output> {
+        Command::new(&hub)
+            .arg("--data-dir")
+            .arg(&data_arg)
+            .args(args)
+            .output()
+            .context("cannot run nabij-hub")
+    };
+
+    println!("$ nabij-hub --data-dir {data_arg} serve");
+    let mut serve = Command::new(&hub)
+        .arg("--data-dir")
+        .arg(&data_arg)
+        .args(["serve", "--until-stdin-closes"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot start nabij-hub serve")?;
+    // Ready when the admin socket answers; give up if the hub exits.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Some(status) = serve.try_wait()? {
+            bail!("nabij-hub serve stopped ({status}); its messages above say why");
+        }
+        if hub_cli(&["group", "list"])?.status.success() {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = serve.kill();
+            bail!("nabij-hub serve did not become ready within 30 seconds");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    seed_demo_data(&hub_cli)?;
+
+    let settings = root.join("demo-data/kiosk-settings.toml");
+    let out = hub_cli(&["kiosk-settings", "--host", "localhost"])?;
+    std::fs::write(&settings, &out.stdout)
+        .with_context(|| format!("cannot write {}", settings.display()))?;
+    let list = hub_cli(&["participant", "list"])?;
     println!(
-        "\nThe hub service (broker, enrolment) and the kiosk screens are not built yet; \
-         today the binaries offer the commands shown above. See README.md for what exists."
+        "\nThe hub is running, with its own Mosquitto broker (TLS on port 8883) and demo data:\n{}\n\
+         Kiosk settings for this hub: {}\n\
+         Try, in another terminal:\n  \
+         target/debug/nabij-hub --data-dir {data_arg} device list\n  \
+         target/debug/nabij-hub --data-dir {data_arg} device enrol <CODE> --participant \"Jan Claes\"\n\n\
+         The kiosk app's screens are not built yet, so no kiosk window opens: a tablet\n\
+         (or any MQTT client following docs/protocol.md) can pair with the hub today.\n\
+         Press Ctrl-C to stop.",
+        String::from_utf8_lossy(&list.stdout).trim_end(),
+        settings.display()
     );
+    let status = serve.wait().context("waiting for nabij-hub serve")?;
+    if !status.success() && status.code().is_some() {
+        bail!("nabij-hub serve stopped ({status})");
+    }
+    Ok(())
+}
+
+/// A group and three participants, added once.
+fn seed_demo_data(hub_cli: &dyn Fn(&[&str]) -> Result<std::process::Output>) -> Result<()> {
+    let groups = hub_cli(&["group", "list"])?;
+    if String::from_utf8_lossy(&groups.stdout).contains("g-oostende-oost") {
+        return Ok(());
+    }
+    let steps: &[&[&str]] = &[
+        &["group", "add", "--name", "Oostende Oost"],
+        &[
+            "participant",
+            "add",
+            "--name",
+            "Jan Claes",
+            "--group",
+            "Oostende Oost",
+        ],
+        &[
+            "participant",
+            "add",
+            "--name",
+            "Maria Peeters",
+            "--group",
+            "Oostende Oost",
+        ],
+        &[
+            "participant",
+            "add",
+            "--name",
+            "Georges Dubois",
+            "--group",
+            "Oostende Oost",
+        ],
+    ];
+    for step in steps {
+        let out = hub_cli(step)?;
+        if !out.status.success() {
+            bail!(
+                "adding demo data failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
     Ok(())
 }
 

@@ -6,10 +6,10 @@ use std::process::{Command, Stdio};
 
 /// The Debian packages the workspace needs to build and test today. Each entry says why,
 /// so the list can shrink as well as grow.
-pub const PACKAGES: &[(&str, &str)] = &[
-    // Nothing yet: the crates built today need only a C compiler, which rustup's
-    // toolchain already expects. Later issues add mosquitto, libasound2-dev and friends.
-];
+pub const PACKAGES: &[(&str, &str)] = &[(
+    "mosquitto",
+    "the MQTT broker the hub runs and the end-to-end tests start",
+)];
 
 fn is_installed(package: &str) -> bool {
     Command::new("dpkg-query")

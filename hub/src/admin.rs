@@ -1,0 +1,269 @@
+//! The admin socket: how `nabij-hub device …` and the other coach commands reach the
+//! running hub. A Unix socket in the data directory (mode 0600, in a 0700 directory), so
+//! only the hub's own user can use it; one JSON request per line, one JSON answer per line.
+
+use crate::loans::{Condition, Loan};
+use crate::people::{Group, Person};
+use crate::service::{DeviceRow, EnrolSummary, Hub, HubError};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+
+/// Largest request line, in bytes.
+const MAX_REQUEST_BYTES: u64 = 64 * 1024;
+
+/// A coach or operator command.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    /// Pair the tablet showing `code` with a participant.
+    Enrol {
+        /// The code on the tablet.
+        code: String,
+        /// The participant's id or name.
+        participant: String,
+        /// Put the participant in this group (id or name).
+        group: Option<String>,
+    },
+    /// List tablets.
+    Devices {
+        /// Only those silent too long.
+        silent_only: bool,
+    },
+    /// Switch a tablet off.
+    Revoke {
+        /// The device id.
+        device: String,
+    },
+    /// Wipe a tablet.
+    Wipe {
+        /// The device id.
+        device: String,
+    },
+    /// A tablet came back.
+    Return {
+        /// The device id.
+        device: String,
+        /// Its condition.
+        condition: Condition,
+        /// A note.
+        note: Option<String>,
+    },
+    /// Add a participant.
+    AddParticipant {
+        /// Their name.
+        name: String,
+        /// Their group's id or name.
+        group: Option<String>,
+    },
+    /// Add a group.
+    AddGroup {
+        /// Its name.
+        name: String,
+    },
+    /// List people.
+    People,
+    /// List groups.
+    Groups,
+    /// The loan register.
+    Loans,
+    /// The kiosk settings file.
+    KioskSettings {
+        /// The host name tablets use.
+        host: String,
+    },
+}
+
+/// The hub's answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Response {
+    /// The command failed; the message says what to do.
+    Error {
+        /// The message.
+        message: String,
+    },
+    /// A tablet was enrolled.
+    Enrolled(EnrolSummary),
+    /// Tablets.
+    Devices {
+        /// One row per tablet.
+        rows: Vec<DeviceRow>,
+        /// The silence threshold.
+        silent_after_days: u32,
+    },
+    /// A command that changed one tablet.
+    Device {
+        /// What was done, in words.
+        message: String,
+    },
+    /// A loan.
+    Loan {
+        /// The loan closed, if there was one.
+        loan: Option<Loan>,
+    },
+    /// A person.
+    Person(Person),
+    /// A group.
+    Group(Group),
+    /// People.
+    People {
+        /// Everyone.
+        people: Vec<Person>,
+    },
+    /// Groups.
+    Groups {
+        /// Every group.
+        groups: Vec<Group>,
+    },
+    /// The loan register.
+    Loans {
+        /// Every loan.
+        loans: Vec<Loan>,
+    },
+    /// A text to print.
+    Text {
+        /// The text.
+        text: String,
+    },
+}
+
+/// The socket's path in a data directory.
+pub fn socket_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("hub.sock")
+}
+
+async fn answer(hub: &Hub, request: Request) -> Result<Response, HubError> {
+    Ok(match request {
+        Request::Enrol {
+            code,
+            participant,
+            group,
+        } => Response::Enrolled(hub.enrol(&code, &participant, group.as_deref()).await?),
+        Request::Devices { silent_only } => Response::Devices {
+            rows: hub.devices(silent_only)?,
+            silent_after_days: hub.silent_after_days(),
+        },
+        Request::Revoke { device } => {
+            hub.revoke(&device).await?;
+            Response::Device {
+                message: format!("Tablet {device} is switched off; its connection was cut."),
+            }
+        }
+        Request::Wipe { device } => {
+            let record = hub.wipe(&device).await?;
+            let when = if record.online {
+                "now"
+            } else {
+                "as soon as it connects"
+            };
+            Response::Device {
+                message: format!(
+                    "Tablet {device} will erase itself {when} and then show a new pairing code."
+                ),
+            }
+        }
+        Request::Return {
+            device,
+            condition,
+            note,
+        } => Response::Loan {
+            loan: hub.return_device(&device, condition, note).await?,
+        },
+        Request::AddParticipant { name, group } => {
+            Response::Person(hub.add_participant(&name, group.as_deref())?)
+        }
+        Request::AddGroup { name } => Response::Group(hub.add_group(&name)?),
+        Request::People => Response::People {
+            people: hub.people()?,
+        },
+        Request::Groups => Response::Groups {
+            groups: hub.groups()?,
+        },
+        Request::Loans => Response::Loans {
+            loans: hub.loans()?,
+        },
+        Request::KioskSettings { host } => Response::Text {
+            text: hub.kiosk_settings(&host)?,
+        },
+    })
+}
+
+async fn serve_connection(hub: Hub, stream: UnixStream) {
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::new(read.take(MAX_REQUEST_BYTES));
+    let mut line = String::new();
+    let response = match reader.read_line(&mut line).await {
+        Ok(_) if !line.ends_with('\n') => Response::Error {
+            message: "request too large or cut short".into(),
+        },
+        Ok(_) => match serde_json::from_str::<Request>(&line) {
+            Ok(request) => answer(&hub, request)
+                .await
+                .unwrap_or_else(|e| Response::Error {
+                    message: e.to_string(),
+                }),
+            Err(e) => Response::Error {
+                message: format!("not a hub request: {e}"),
+            },
+        },
+        Err(e) => Response::Error {
+            message: format!("cannot read the request: {e}"),
+        },
+    };
+    let mut bytes = serde_json::to_vec(&response).unwrap_or_default();
+    bytes.push(b'\n');
+    let _ = write.write_all(&bytes).await;
+}
+
+/// Listens on the admin socket until the task is dropped.
+pub fn listen(hub: Hub, path: &Path) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    // A socket file left by a hub that was killed would block the bind.
+    let _ = std::fs::remove_file(path);
+    let listener = UnixListener::bind(path)?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(tokio::spawn(async move {
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    tokio::spawn(serve_connection(hub.clone(), stream));
+                }
+                Err(e) => tracing::error!(error = %e, "admin socket accept failed"),
+            }
+        }
+    }))
+}
+
+/// Why a command could not reach the hub.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// No hub listens.
+    #[error(
+        "the hub is not running (nothing answers at {0}); start it with `nabij-hub serve`, with the same --data-dir"
+    )]
+    NotRunning(PathBuf),
+    /// The exchange failed.
+    #[error("talking to the hub failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// The answer made no sense.
+    #[error("the hub answered something this command does not understand: {0}")]
+    BadAnswer(String),
+}
+
+/// Sends one request to the hub behind `path` and waits for its answer.
+pub async fn call(path: &Path, request: &Request) -> Result<Response, ClientError> {
+    let stream = UnixStream::connect(path)
+        .await
+        .map_err(|_| ClientError::NotRunning(path.to_owned()))?;
+    let (read, mut write) = stream.into_split();
+    let mut bytes = serde_json::to_vec(request).unwrap_or_default();
+    bytes.push(b'\n');
+    write.write_all(&bytes).await?;
+    let mut line = String::new();
+    BufReader::new(read).read_line(&mut line).await?;
+    serde_json::from_str(&line).map_err(|e| ClientError::BadAnswer(e.to_string()))
+}

@@ -1,0 +1,224 @@
+//! Running Mosquitto as a supervised child: start it, restart it when it dies, reload it
+//! (SIGHUP) when credentials change, stop it on shutdown.
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::Duration;
+use tokio::io::AsyncBufReadExt;
+use tokio::process::{Child, Command};
+use tokio::sync::watch;
+
+/// Why the broker could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum ManagedError {
+    /// The program could not be run at all.
+    #[error(
+        "cannot start {program}: {source}. Install Mosquitto (`apt-get install mosquitto`) or set broker.mosquitto in hub.toml"
+    )]
+    Spawn {
+        /// The program.
+        program: PathBuf,
+        /// The reason.
+        source: std::io::Error,
+    },
+    /// It started, then stopped.
+    #[error("mosquitto stopped while starting ({status}): {log}")]
+    Exited {
+        /// Its exit status.
+        status: String,
+        /// Its last log lines.
+        log: String,
+    },
+    /// It did not open its port in time.
+    #[error("mosquitto did not open port {0} within 10 seconds")]
+    Timeout(u16),
+}
+
+/// A running, supervised Mosquitto.
+pub struct ManagedBroker {
+    pid: Arc<AtomicI32>,
+    stop: watch::Sender<bool>,
+    supervisor: tokio::task::JoinHandle<()>,
+}
+
+/// The last lines Mosquitto logged, for error messages.
+type LogTail = Arc<std::sync::Mutex<Vec<String>>>;
+
+fn spawn(program: &Path, conf: &Path, tail: &LogTail) -> Result<Child, ManagedError> {
+    let mut child = Command::new(program)
+        .arg("-c")
+        .arg(conf)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|source| ManagedError::Spawn {
+            program: program.to_owned(),
+            source,
+        })?;
+    // Mosquitto logs to stderr; its lines go to our log, and the last few are kept for
+    // the error message when it fails to start.
+    if let Some(stderr) = child.stderr.take() {
+        let tail = tail.clone();
+        tokio::spawn(async move {
+            let mut lines = tokio::io::BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                tracing::info!(target: "mosquitto", "{line}");
+                if let Ok(mut tail) = tail.lock() {
+                    if tail.len() == 5 {
+                        tail.remove(0);
+                    }
+                    tail.push(line);
+                }
+            }
+        });
+    }
+    Ok(child)
+}
+
+fn log_tail(tail: &LogTail) -> String {
+    tail.lock().map(|t| t.join(" | ")).unwrap_or_default()
+}
+
+/// Stops a Mosquitto left running by an earlier hub that was killed (its pid file says
+/// which), so that its ports are free again.
+fn stop_leftover(pid_file: &Path) {
+    let Ok(text) = std::fs::read_to_string(pid_file) else {
+        return;
+    };
+    let Ok(pid) = text.trim().parse::<i32>() else {
+        return;
+    };
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    if comm.trim() != "mosquitto" {
+        return;
+    }
+    tracing::warn!(pid, "stopping a broker left running by an earlier hub");
+    let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+    for _ in 0..100 {
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+}
+
+async fn wait_for_port(port: u16, child: &mut Child, tail: &LogTail) -> Result<(), ManagedError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            // Let the log reader take the last lines before they go into the error.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            return Err(ManagedError::Exited {
+                status: status.to_string(),
+                log: log_tail(tail),
+            });
+        }
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ManagedError::Timeout(port));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+impl ManagedBroker {
+    /// Starts Mosquitto with `conf` and returns once it accepts connections on
+    /// `local_port`; from then on it is restarted whenever it stops.
+    pub async fn start(
+        program: &Path,
+        conf: &Path,
+        pid_file: &Path,
+        local_port: u16,
+    ) -> Result<Self, ManagedError> {
+        stop_leftover(pid_file);
+        let tail = LogTail::default();
+        let mut child = spawn(program, conf, &tail)?;
+        wait_for_port(local_port, &mut child, &tail).await?;
+        let pid = Arc::new(AtomicI32::new(child.id().map(|p| p as i32).unwrap_or(0)));
+        let (stop, stop_rx) = watch::channel(false);
+        let supervisor = tokio::spawn(supervise(
+            child,
+            program.to_owned(),
+            conf.to_owned(),
+            pid.clone(),
+            stop_rx,
+            tail,
+        ));
+        Ok(ManagedBroker {
+            pid,
+            stop,
+            supervisor,
+        })
+    }
+
+    /// Makes Mosquitto re-read its password and ACL files. Clients whose credential is
+    /// gone are disconnected at once.
+    pub fn reload(&self) {
+        let pid = self.pid.load(Ordering::SeqCst);
+        if pid > 0 {
+            if let Err(e) = kill(Pid::from_raw(pid), Signal::SIGHUP) {
+                tracing::error!(pid, error = %e, "cannot signal mosquitto to reload");
+            }
+        }
+    }
+
+    /// Stops Mosquitto and waits for it.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.supervisor.await;
+    }
+}
+
+async fn supervise(
+    mut child: Child,
+    program: PathBuf,
+    conf: PathBuf,
+    pid: Arc<AtomicI32>,
+    mut stop: watch::Receiver<bool>,
+    tail: LogTail,
+) {
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        tokio::select! {
+            status = child.wait() => {
+                let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                tracing::error!(%status, log = %log_tail(&tail), "mosquitto stopped; restarting it in {backoff:?}");
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = stop.changed() => return,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+                match spawn(&program, &conf, &tail) {
+                    Ok(new_child) => {
+                        child = new_child;
+                        pid.store(child.id().map(|p| p as i32).unwrap_or(0), Ordering::SeqCst);
+                        tracing::info!("mosquitto restarted");
+                    }
+                    Err(e) => tracing::error!(error = %e, "cannot restart mosquitto"),
+                }
+            }
+            _ = stop.changed() => {
+                let current = pid.load(Ordering::SeqCst);
+                if current > 0 {
+                    let _ = kill(Pid::from_raw(current), Signal::SIGTERM);
+                }
+                if tokio::time::timeout(Duration::from_secs(5), child.wait()).await.is_err() {
+                    let _ = child.kill().await;
+                }
+                pid.store(0, Ordering::SeqCst);
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Participants, coaches, family members and the groups they meet in.
+
+use crate::store::{Store, StoreError};
+use nabij_protocol::{GroupId, PersonId};
+use serde::{Deserialize, Serialize};
+
+/// What a person is to the project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A senior with a tablet on loan.
+    Participant,
+    /// An ICT coach.
+    Coach,
+    /// A family member or friend a coach added.
+    Family,
+}
+
+/// A person the hub knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// Their id.
+    pub id: PersonId,
+    /// Their name as others know them.
+    pub name: String,
+    /// What they are to the project.
+    pub role: Role,
+    /// The group they meet in, if any.
+    #[serde(default)]
+    pub group: Option<GroupId>,
+}
+
+/// A group of participants that meets together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    /// Its id.
+    pub id: GroupId,
+    /// Its name, e.g. "Oostende Oost 1".
+    pub name: String,
+}
+
+/// Why a person or group could not be added or found.
+#[derive(Debug, thiserror::Error)]
+pub enum PeopleError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A name that cannot be used.
+    #[error("{0}")]
+    BadName(String),
+    /// Nobody matches.
+    #[error("there is no participant {0:?}; add one with `nabij-hub participant add --name …`")]
+    NoParticipant(String),
+    /// More than one person matches a name.
+    #[error("{name:?} could be {candidates}; use the participant's id instead")]
+    Ambiguous {
+        /// The name given.
+        name: String,
+        /// The matching ids.
+        candidates: String,
+    },
+    /// No such group.
+    #[error("there is no group {0:?}; add one with `nabij-hub group add --name …`")]
+    NoGroup(String),
+}
+
+fn check_name(name: &str) -> Result<String, PeopleError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > nabij_protocol::limits::MAX_NAME_CHARS {
+        return Err(PeopleError::BadName(format!(
+            "a name must have 1 to {} characters",
+            nabij_protocol::limits::MAX_NAME_CHARS
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(PeopleError::BadName(
+            "a name must not contain control characters".into(),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// `"Jan Claes-Peeters"` → `"jan-claes-peeters"`: the readable part of an id.
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        let c = match c {
+            'à' | 'á' | 'â' | 'ä' => 'a',
+            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'ò' | 'ó' | 'ô' | 'ö' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let mut out = out.trim_end_matches('-').to_owned();
+    out.truncate(30);
+    if out.is_empty() {
+        "x".to_owned()
+    } else {
+        out.trim_end_matches('-').to_owned()
+    }
+}
+
+/// The first free id of the form `{prefix}{slug}`, `{prefix}{slug}-2`, …
+fn free_id(
+    prefix: &str,
+    name: &str,
+    taken: impl Fn(&str) -> Result<bool, StoreError>,
+) -> Result<String, StoreError> {
+    let base = format!("{prefix}{}", slug(name));
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while taken(&candidate)? {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    Ok(candidate)
+}
+
+/// Adds a group.
+pub fn add_group(store: &Store, name: &str) -> Result<Group, PeopleError> {
+    let name = check_name(name)?;
+    let id = free_id("g-", &name, |id| Ok(store.groups.get(id)?.is_some()))?;
+    let group = Group {
+        id: GroupId::parse(&id).map_err(|e| PeopleError::BadName(e.to_string()))?,
+        name,
+    };
+    store.groups.put(group.id.as_str(), &group)?;
+    Ok(group)
+}
+
+/// Finds a group by id or exact name (ignoring case).
+pub fn find_group(store: &Store, key: &str) -> Result<Group, PeopleError> {
+    if let Some(group) = store.groups.get(key)? {
+        return Ok(group);
+    }
+    store
+        .groups
+        .all()?
+        .into_iter()
+        .find(|g| g.name.eq_ignore_ascii_case(key.trim()))
+        .ok_or_else(|| PeopleError::NoGroup(key.to_owned()))
+}
+
+/// Adds a person.
+pub fn add_person(
+    store: &Store,
+    name: &str,
+    role: Role,
+    group: Option<&str>,
+) -> Result<Person, PeopleError> {
+    let name = check_name(name)?;
+    let group = group
+        .map(|g| find_group(store, g))
+        .transpose()?
+        .map(|g| g.id);
+    let id = free_id("p-", &name, |id| Ok(store.people.get(id)?.is_some()))?;
+    let person = Person {
+        id: PersonId::parse(&id).map_err(|e| PeopleError::BadName(e.to_string()))?,
+        name,
+        role,
+        group,
+    };
+    store.people.put(person.id.as_str(), &person)?;
+    Ok(person)
+}
+
+/// Finds a participant by id or by exact name (ignoring case); a name two people share
+/// is refused rather than guessed.
+pub fn find_participant(store: &Store, key: &str) -> Result<Person, PeopleError> {
+    if let Some(person) = store.people.get(key)? {
+        if person.role == Role::Participant {
+            return Ok(person);
+        }
+    }
+    let matches: Vec<Person> = store
+        .people
+        .all()?
+        .into_iter()
+        .filter(|p| {
+            p.role == Role::Participant && p.name.to_lowercase() == key.trim().to_lowercase()
+        })
+        .collect();
+    match matches.len() {
+        0 => Err(PeopleError::NoParticipant(key.to_owned())),
+        1 => Ok(matches
+            .into_iter()
+            .next()
+            .ok_or_else(|| PeopleError::NoParticipant(key.to_owned()))?),
+        _ => Err(PeopleError::Ambiguous {
+            name: key.to_owned(),
+            candidates: matches
+                .iter()
+                .map(|p| p.id.to_string())
+                .collect::<Vec<_>>()
+                .join(" or "),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_come_from_names_and_never_collide() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let group = add_group(&store, "Oostende Oost 1").unwrap();
+        assert_eq!(group.id.as_str(), "g-oostende-oost-1");
+        let a = add_person(
+            &store,
+            "Jeanne Dûbois",
+            Role::Participant,
+            Some("oostende oost 1"),
+        )
+        .unwrap();
+        assert_eq!(a.id.as_str(), "p-jeanne-dubois");
+        assert_eq!(a.group, Some(group.id));
+        let b = add_person(&store, "Jeanne Dubois", Role::Participant, None).unwrap();
+        assert_eq!(b.id.as_str(), "p-jeanne-dubois-2");
+    }
+
+    #[test]
+    fn participants_are_found_by_id_or_unique_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let jan = add_person(&store, "Jan Claes", Role::Participant, None).unwrap();
+        assert_eq!(find_participant(&store, "jan claes").unwrap().id, jan.id);
+        assert_eq!(find_participant(&store, "p-jan-claes").unwrap().id, jan.id);
+        assert!(matches!(
+            find_participant(&store, "Mia"),
+            Err(PeopleError::NoParticipant(_))
+        ));
+        add_person(&store, "Jan Claes", Role::Participant, None).unwrap();
+        assert!(matches!(
+            find_participant(&store, "Jan Claes"),
+            Err(PeopleError::Ambiguous { .. })
+        ));
+        assert!(add_person(&store, " ", Role::Participant, None).is_err());
+        assert!(matches!(
+            add_person(&store, "X", Role::Participant, Some("nope")),
+            Err(PeopleError::NoGroup(_))
+        ));
+    }
+}

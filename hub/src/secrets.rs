@@ -1,0 +1,145 @@
+//! Random secrets and identifiers, and Mosquitto's password hash. All randomness comes
+//! from the operating system's CSPRNG (through ring).
+
+use nabij_protocol::{DeviceId, PAIRING_ALPHABET, PAIRING_CODE_LEN, base64};
+use ring::rand::{SecureRandom, SystemRandom};
+use std::num::NonZeroU32;
+
+/// The system random source failed; nothing secret can be made.
+#[derive(Debug, thiserror::Error)]
+#[error("the system's random number generator failed")]
+pub struct RandomError;
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], RandomError> {
+    let mut bytes = [0u8; N];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| RandomError)?;
+    Ok(bytes)
+}
+
+/// `len` characters drawn uniformly from `alphabet` (rejection sampling, so no bias).
+fn random_string(alphabet: &[u8], len: usize) -> Result<String, RandomError> {
+    // Largest multiple of the alphabet size that fits in a byte: bytes above it are
+    // thrown away so every character is equally likely.
+    let limit = 256 - (256 % alphabet.len());
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        for b in random_bytes::<64>()? {
+            if (b as usize) < limit && out.len() < len {
+                out.push(char::from(alphabet[b as usize % alphabet.len()]));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A device password: 40 characters from a 62-letter alphabet (about 238 bits).
+pub fn device_password() -> Result<String, RandomError> {
+    random_string(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+        40,
+    )
+}
+
+/// A pairing code: 6 characters from the protocol's unambiguous alphabet.
+pub fn pairing_code() -> Result<String, RandomError> {
+    random_string(PAIRING_ALPHABET.as_bytes(), PAIRING_CODE_LEN)
+}
+
+/// A new device id: `d-` and 16 hex digits (64 random bits). Device ids are MQTT client
+/// ids too, so they must not be guessable: whoever knows a client id can knock that
+/// client off the broker by connecting with the same id.
+pub fn device_id() -> Result<DeviceId, RandomError> {
+    let id = format!("d-{}", hex(&random_bytes::<8>()?));
+    DeviceId::parse(&id).map_err(|_| RandomError)
+}
+
+/// A secret MQTT client id for the hub's own connection, for the same reason.
+pub fn hub_client_id() -> Result<String, RandomError> {
+    Ok(format!("hub-{}", hex(&random_bytes::<16>()?)))
+}
+
+/// A fresh message id (a random UUID, version 4).
+pub fn message_id() -> Result<nabij_protocol::MessageId, RandomError> {
+    let mut b = random_bytes::<16>()?;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex(&b);
+    let uuid = format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    );
+    nabij_protocol::MessageId::parse(&uuid).map_err(|_| RandomError)
+}
+
+/// PBKDF2 rounds for broker passwords. The passwords are long random strings, so the
+/// rounds do not carry the security; they keep each broker log-in cheap.
+const PBKDF2_ROUNDS: u32 = 1_000;
+
+/// A password entry in Mosquitto 2's `$7$` format: PBKDF2-HMAC-SHA512 with a 12-byte salt,
+/// `$7$<rounds>$<base64 salt>$<base64 hash>`, the same as `mosquitto_passwd` writes.
+pub fn mosquitto_hash(password: &str) -> Result<String, RandomError> {
+    let salt = random_bytes::<12>()?;
+    Ok(mosquitto_hash_with_salt(password, &salt, PBKDF2_ROUNDS))
+}
+
+fn mosquitto_hash_with_salt(password: &str, salt: &[u8], rounds: u32) -> String {
+    let mut hash = [0u8; 64];
+    let rounds_nz = NonZeroU32::new(rounds).unwrap_or(NonZeroU32::MIN);
+    ring::pbkdf2::derive(
+        ring::pbkdf2::PBKDF2_HMAC_SHA512,
+        rounds_nz,
+        salt,
+        password.as_bytes(),
+        &mut hash,
+    );
+    format!(
+        "$7${rounds}${}${}",
+        base64::encode(salt),
+        base64::encode(&hash)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_match_what_mosquitto_passwd_writes() {
+        // Written by `mosquitto_passwd -b passwd alice secretpw` (Mosquitto 2.0.11).
+        let line = "$7$101$nEBeTc23pcX0oXdZ$nXKnWRBKvOHgQhGbj4qZ5lf/Aikd/2sHLpOp4hCy68bt88FNwTDtQCbAAue9Ep32VAttrzQCl/Pu40imAZNprA==";
+        let salt = base64::decode("nEBeTc23pcX0oXdZ").unwrap();
+        assert_eq!(mosquitto_hash_with_salt("secretpw", &salt, 101), line);
+    }
+
+    #[test]
+    fn secrets_have_their_form_and_differ() {
+        let a = device_password().unwrap();
+        assert_eq!(a.len(), 40);
+        assert!(a.bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert_ne!(a, device_password().unwrap());
+        let code = pairing_code().unwrap();
+        assert_eq!(code.len(), PAIRING_CODE_LEN);
+        assert!(code.chars().all(|c| PAIRING_ALPHABET.contains(c)));
+        assert!(device_id().unwrap().as_str().len() == 18);
+        assert!(message_id().unwrap().as_str().len() == 36);
+    }
+
+    #[test]
+    fn every_pairing_letter_can_come_up() {
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..400 {
+            seen.extend(pairing_code().unwrap().chars());
+        }
+        assert_eq!(seen.len(), PAIRING_ALPHABET.len());
+    }
+}

@@ -1,0 +1,266 @@
+//! The `nabij-hub` command line, run as a real process against a running hub.
+
+use tests::binary;
+use tests::hub::TestHub;
+use tests::sim_kiosk::{Device, Pairing};
+
+struct Output {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+async fn hub_cli(data_dir: &std::path::Path, args: &[&str]) -> Output {
+    let output = tokio::process::Command::new(binary("nabij-hub"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .output()
+        .await
+        .expect("nabij-hub runs");
+    Output {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[tokio::test]
+async fn a_coach_enrols_lists_and_revokes_from_the_command_line() {
+    let hub = TestHub::start().await;
+    let dir = hub.config.data_dir.clone();
+
+    let out = hub_cli(&dir, &["group", "add", "--name", "Brugge Noord"]).await;
+    assert_eq!(
+        out.stdout, "Added group Brugge Noord (g-brugge-noord).\n",
+        "{}",
+        out.stderr
+    );
+    let out = hub_cli(&dir, &["participant", "add", "--name", "Anna Peeters"]).await;
+    assert_eq!(
+        out.stdout, "Added Anna Peeters (p-anna-peeters).\n",
+        "{}",
+        out.stderr
+    );
+
+    let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
+    let code = pairing.code(Some("hw-9")).await;
+    let shown = format!("{}-{}", &code[..3], &code[3..]);
+    let out = hub_cli(
+        &dir,
+        &[
+            "device",
+            "enrol",
+            &shown,
+            "--participant",
+            "Anna Peeters",
+            "--group",
+            "Brugge Noord",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("is now lent to Anna Peeters (p-anna-peeters)"),
+        "{}",
+        out.stdout
+    );
+    let credentials = pairing.granted().await;
+    let anna = hub
+        .hub()
+        .store()
+        .people
+        .get("p-anna-peeters")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        anna.group.map(|g| g.to_string()).as_deref(),
+        Some("g-brugge-noord")
+    );
+
+    let out = hub_cli(&dir, &["device", "list"]).await;
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(credentials.device_id.as_str()))
+        .expect("the tablet is listed");
+    assert!(
+        line.contains("Anna Peeters")
+            && line.contains("desktop")
+            && line.contains("never connected"),
+        "{line}"
+    );
+    let mut device = Device::connect(&hub.kiosk_settings(), &credentials)
+        .await
+        .unwrap();
+    device.barrier().await;
+    let out = hub_cli(&dir, &["device", "list"]).await;
+    assert!(
+        out.stdout.contains("online") && out.stdout.contains("80%"),
+        "{}",
+        out.stdout
+    );
+
+    let out = hub_cli(&dir, &["loan", "list"]).await;
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.contains("hw-9") && l.contains("p-anna-peeters")),
+        "{}",
+        out.stdout
+    );
+
+    let out = hub_cli(&dir, &["device", "revoke", credentials.device_id.as_str()]).await;
+    assert!(
+        out.stdout.contains("is switched off"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    device.client.closed().await;
+    let out = hub_cli(&dir, &["device", "list"]).await;
+    assert!(out.stdout.contains("switched off"), "{}", out.stdout);
+}
+
+#[tokio::test]
+async fn mistakes_get_a_clear_message_and_a_failing_exit_code() {
+    let hub = TestHub::start().await;
+    let dir = hub.config.data_dir.clone();
+    hub.hub().add_participant("Anna Peeters", None).unwrap();
+
+    let out = hub_cli(
+        &dir,
+        &[
+            "device",
+            "enrol",
+            "ZZZ-ZZZ",
+            "--participant",
+            "Anna Peeters",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr.contains("no tablet is showing the code ZZZZZZ"),
+        "{}",
+        out.stderr
+    );
+    let out = hub_cli(&dir, &["device", "revoke", "d-0000"]).await;
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr.contains("there is no tablet d-0000"),
+        "{}",
+        out.stderr
+    );
+    let out = hub_cli(
+        &dir,
+        &["participant", "add", "--name", "Jo", "--group", "Nowhere"],
+    )
+    .await;
+    assert!(
+        out.stderr.contains("there is no group \"Nowhere\""),
+        "{}",
+        out.stderr
+    );
+
+    let out = hub_cli(&dir, &["kiosk-settings", "--host", "hub.local"]).await;
+    assert!(
+        out.stdout.contains("host = \"hub.local\"") && out.stdout.contains("BEGIN CERTIFICATE"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains(hub.secrets()["enrol_password"].as_str().unwrap())
+    );
+}
+
+#[tokio::test]
+async fn without_a_running_hub_or_with_a_bad_config_the_command_says_so() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = hub_cli(empty.path(), &["device", "list"]).await;
+    assert_eq!(out.code, Some(1));
+    assert!(
+        out.stderr.contains("the hub is not running") && out.stderr.contains("nabij-hub serve"),
+        "{}",
+        out.stderr
+    );
+
+    let config = empty.path().join("hub.toml");
+    std::fs::write(&config, "[broker]\ntls_port = \"high\"\n").unwrap();
+    let out = hub_cli(
+        empty.path(),
+        &["--config", config.to_str().unwrap(), "device", "list"],
+    )
+    .await;
+    assert_eq!(out.code, Some(1));
+    assert!(
+        out.stderr.contains("hub.toml") && out.stderr.contains("tls_port"),
+        "{}",
+        out.stderr
+    );
+
+    let out = hub_cli(empty.path(), &["--help"]).await;
+    for command in [
+        "serve",
+        "device",
+        "participant",
+        "group",
+        "loan",
+        "kiosk-settings",
+        "check-message",
+    ] {
+        assert!(
+            out.stdout.contains(command),
+            "--help lacks {command}: {}",
+            out.stdout
+        );
+    }
+}
+
+#[tokio::test]
+async fn serve_runs_until_terminated_and_then_stops_its_broker() {
+    let dir = tempfile::tempdir().unwrap();
+    let tls = tests::hub::free_port().to_string();
+    let local = tests::hub::free_port().to_string();
+    let mut serve = tokio::process::Command::new(binary("nabij-hub"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--tls-port", &tls, "--local-port", &local])
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // Ready when the admin socket answers.
+    let deadline = std::time::Instant::now() + tests::mqtt_client::PATIENCE;
+    loop {
+        if hub_cli(dir.path(), &["group", "list"]).await.code == Some(0) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve never became ready"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let pid: i32 = std::fs::read_to_string(dir.path().join("broker/mosquitto.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let hub_pid = serve.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &hub_pid])
+        .status()
+        .unwrap();
+    let status = tokio::time::timeout(tests::mqtt_client::PATIENCE, serve.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status}");
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "mosquitto still runs"
+    );
+}

@@ -1,0 +1,471 @@
+//! The hub with its real managed Mosquitto: pairing, per-device credentials and ACLs,
+//! revocation, wipe, loans and health, driven by simulated kiosks over TLS.
+
+use nabij_hub::devices::DeviceState;
+use nabij_hub::loans::Condition;
+use nabij_protocol::{Ack, Body, CheckIn, Empty, Envelope, Mood, Party, RejectReason, Topic};
+use rumqttc::SubscribeReasonCode;
+use std::time::{Duration, Instant};
+use tests::hub::TestHub;
+use tests::mqtt_client::{Client, Login, Refused};
+use tests::sim_kiosk::{Credentials, Device, Pairing, eventually, message_id};
+
+/// Adds a participant and pairs a new tablet for them, as a coach would.
+async fn enrol(hub: &TestHub, name: &str, hardware_id: Option<&str>) -> Credentials {
+    if nabij_hub::people::find_participant(hub.hub().store(), name).is_err() {
+        hub.hub()
+            .add_participant(name, None)
+            .expect("participant added");
+    }
+    let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
+    let code = pairing.code(hardware_id).await;
+    let shown = format!("{}-{}", &code[..3], &code[3..]);
+    hub.hub()
+        .enrol(&shown, name, None)
+        .await
+        .expect("enrolment works");
+    let credentials = pairing.granted().await;
+    pairing.client.disconnect().await;
+    credentials
+}
+
+async fn connected(hub: &TestHub, name: &str) -> Device {
+    let credentials = enrol(hub, name, None).await;
+    let mut device = Device::connect(&hub.kiosk_settings(), &credentials)
+        .await
+        .expect("the new credential works");
+    device.barrier().await;
+    device
+}
+
+fn state_of(hub: &TestHub, device: &Credentials) -> nabij_hub::devices::DeviceRecord {
+    hub.hub()
+        .store()
+        .devices
+        .get(device.device_id.as_str())
+        .unwrap()
+        .expect("device known")
+}
+
+#[tokio::test]
+async fn a_paired_tablet_connects_as_itself_and_reports_its_health() {
+    let hub = TestHub::start().await;
+    let device = connected(&hub, "Jan Claes").await;
+    let record = state_of(&hub, &device.credentials);
+    assert_eq!(record.state, DeviceState::Active);
+    assert!(record.online && record.connected_once);
+    assert_eq!(
+        (record.battery_pct, record.profile.as_str()),
+        (Some(80), "desktop")
+    );
+    assert!(
+        hub.hub().store().pairings.is_empty(),
+        "the stored password is forgotten once used"
+    );
+
+    let rows = hub.hub().devices(false).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].participant_name, "Jan Claes");
+}
+
+#[tokio::test]
+async fn the_last_will_marks_a_vanished_tablet_offline_and_silence_is_flagged() {
+    let mut hub = TestHub::start().await;
+    hub.stop().await;
+    hub.config.health.silent_after_days = 0;
+    hub.running = Some(nabij_hub::start(hub.config.clone()).await.unwrap());
+    let device = connected(&hub, "Jan Claes").await;
+    let id = device.credentials.device_id.clone();
+    assert!(
+        hub.hub().devices(true).unwrap().is_empty(),
+        "an online tablet is never silent"
+    );
+    drop(device); // the connection drops without DISCONNECT: the broker sends the will
+    eventually("the will marks it offline", || {
+        !state_of_id(&hub, &id).online
+    })
+    .await;
+    let silent = hub.hub().devices(true).unwrap();
+    assert_eq!(silent.len(), 1);
+    assert!(silent[0].silent);
+}
+
+fn state_of_id(hub: &TestHub, id: &nabij_protocol::DeviceId) -> nabij_hub::devices::DeviceRecord {
+    hub.hub()
+        .store()
+        .devices
+        .get(id.as_str())
+        .unwrap()
+        .expect("device known")
+}
+
+#[tokio::test]
+async fn each_tablet_reaches_only_its_own_topics() {
+    let hub = TestHub::start().await;
+    let settings = hub.kiosk_settings();
+    let mut a = connected(&hub, "Anna Peeters").await;
+    let mut b = connected(&hub, "Bert Janssens").await;
+    let (a_id, b_id) = (
+        a.credentials.device_id.clone(),
+        b.credentials.device_id.clone(),
+    );
+
+    // Mosquitto checks read rights when it delivers, not when it subscribes: these
+    // subscriptions are accepted but must never deliver anything that is not A's.
+    for filter in [
+        Topic::DeviceDown(b_id.clone()).to_string(),
+        Topic::DeviceUp(b_id.clone()).to_string(),
+        Topic::DeviceStatus(b_id.clone()).to_string(),
+        "#".to_owned(),
+        "nabij/v1/dev/+/down".to_owned(),
+        "nabij/v1/enrol/+/down".to_owned(),
+    ] {
+        a.client.subscribe(&filter).await;
+    }
+    b.barrier().await; // the hub writes to B's down topic, and B's status is retained
+    let own_barrier = a
+        .send(Body::Unknown {
+            kind: "barrier".into(),
+            body: serde_json::json!({}),
+        })
+        .await;
+    loop {
+        let (topic, payload) = a.client.next_message().await;
+        let own = [
+            Topic::DeviceDown(a_id.clone()).to_string(),
+            Topic::HubStatus.to_string(),
+        ];
+        assert!(own.contains(&topic), "A received a message on {topic}");
+        if String::from_utf8_lossy(&payload).contains(own_barrier.as_str()) {
+            break;
+        }
+    }
+
+    // A spy with the hub's own rights sees what really reaches the broker's subscribers.
+    let secrets = hub.secrets();
+    let mut spy = Client::connect_to(
+        "127.0.0.1",
+        hub.config.broker.local_port,
+        None,
+        Login {
+            client_id: "test-spy",
+            username: "nabij-hub",
+            password: secrets["hub_password"].as_str().unwrap(),
+            clean_session: true,
+            will: None,
+        },
+    )
+    .await
+    .expect("spy logs in");
+    assert_ne!(
+        spy.subscribe("nabij/v1/dev/+/up").await,
+        SubscribeReasonCode::Failure
+    );
+
+    // A forges a message as B, on B's topic: the broker drops it. A's next, allowed
+    // message is the first thing anyone sees.
+    let forged = Envelope::new(
+        message_id(),
+        Party::Device(b_id.clone()),
+        Body::CheckIn(CheckIn {
+            mood: Mood::NotGood,
+        }),
+    );
+    a.client
+        .publish(
+            &Topic::DeviceUp(b_id.clone()).to_string(),
+            forged.to_bytes(),
+            false,
+        )
+        .await;
+    let fake_wipe = Envelope::new(message_id(), Party::Hub, Body::Wipe(Empty {}));
+    a.client
+        .publish(
+            &Topic::DeviceDown(b_id.clone()).to_string(),
+            fake_wipe.to_bytes(),
+            false,
+        )
+        .await;
+    a.client
+        .publish(&Topic::HubStatus.to_string(), fake_wipe.to_bytes(), true)
+        .await;
+    let sentinel = a.send(Body::CheckIn(CheckIn { mood: Mood::Good })).await;
+    let (topic, payload) = spy.next_message().await;
+    assert_eq!(
+        topic,
+        Topic::DeviceUp(a_id.clone()).to_string(),
+        "the forged message never arrived"
+    );
+    assert!(String::from_utf8_lossy(&payload).contains(sentinel.as_str()));
+
+    // B never received the fake wipe: its next message is its own barrier's answer.
+    b.barrier().await;
+
+    // The shared pairing login cannot read another pairing tablet's answers.
+    let mut other = Pairing::connect(&settings).await;
+    let mut pairing = Pairing::connect(&settings).await;
+    pairing.client.subscribe("nabij/v1/enrol/+/down").await;
+    pairing.client.subscribe("#").await;
+    let _ = other.code(None).await; // the hub answers the other tablet
+    let _ = pairing.code(None).await; // answer() fails on anything but its own topic
+
+    // A's password does not open B's account.
+    let stolen = Credentials {
+        device_id: b_id.clone(),
+        password: a.credentials.password.clone(),
+    };
+    assert!(matches!(
+        Device::login(&settings, &stolen).await,
+        Err(Refused::NotAuthorized(_))
+    ));
+}
+
+#[tokio::test]
+async fn revoking_cuts_a_tablet_off_within_a_second() {
+    let hub = TestHub::start().await;
+    let mut device = connected(&hub, "Jan Claes").await;
+    let started = Instant::now();
+    hub.hub()
+        .revoke(device.credentials.device_id.as_str())
+        .await
+        .expect("revoke");
+    // The tablet may first get the `revoked` notice; then the connection goes.
+    let mut notified = false;
+    loop {
+        match device.client.next().await {
+            tests::mqtt_client::Seen::Message { payload, .. } => {
+                notified |= String::from_utf8_lossy(&payload).contains("\"kind\":\"revoked\"");
+            }
+            tests::mqtt_client::Seen::SubAck(_) => {}
+            tests::mqtt_client::Seen::Closed(_) => break,
+        }
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_secs(1),
+        "cut off after {elapsed:?}"
+    );
+    assert!(notified, "the tablet was told why");
+    let again = Device::login(&hub.kiosk_settings(), &device.credentials).await;
+    assert!(
+        matches!(again, Err(Refused::NotAuthorized(_))),
+        "{:?}",
+        again.err()
+    );
+    assert_eq!(
+        state_of(&hub, &device.credentials).state,
+        DeviceState::Revoked
+    );
+}
+
+#[tokio::test]
+async fn a_wiped_tablet_pairs_again_and_is_lent_to_the_next_participant() {
+    let hub = TestHub::start().await;
+    let settings = hub.kiosk_settings();
+    let credentials = enrol(&hub, "Jan Claes", Some("hw-tablet-17")).await;
+    let mut device = Device::connect(&settings, &credentials).await.unwrap();
+    device.barrier().await;
+
+    hub.hub()
+        .return_device(
+            credentials.device_id.as_str(),
+            Condition::Good,
+            Some("charger missing".into()),
+        )
+        .await
+        .unwrap();
+    let wipe = device.receive().await;
+    assert!(matches!(wipe.body, Body::Wipe(_)), "got {:?}", wipe.body);
+    device
+        .send(Body::Ack(Ack {
+            ids: vec![wipe.id.clone()],
+        }))
+        .await;
+    device.client.closed().await; // its credential is gone once the wipe is confirmed
+    assert_eq!(state_of(&hub, &credentials).state, DeviceState::Wiped);
+    assert!(matches!(
+        Device::login(&settings, &credentials).await,
+        Err(Refused::NotAuthorized(_))
+    ));
+
+    let next = enrol(&hub, "Mia Vermeulen", Some("hw-tablet-17")).await;
+    assert_ne!(
+        next.device_id, credentials.device_id,
+        "a new loan gets a new identity"
+    );
+    let mut device = Device::connect(&settings, &next)
+        .await
+        .expect("the re-lent tablet connects");
+    device.barrier().await;
+
+    let loans = hub.hub().loans().unwrap();
+    assert_eq!(loans.len(), 2);
+    assert!(loans.iter().all(|l| l.tablet == "hw-tablet-17"));
+    let first = loans
+        .iter()
+        .find(|l| l.device == credentials.device_id)
+        .unwrap();
+    assert!(first.returned_at.is_some());
+    assert_eq!(
+        (first.condition, first.note.as_deref()),
+        (Some(Condition::Good), Some("charger missing"))
+    );
+    let second = loans.iter().find(|l| l.device == next.device_id).unwrap();
+    assert_eq!(
+        (second.participant.as_str(), second.returned_at),
+        ("p-mia-vermeulen", None)
+    );
+}
+
+#[tokio::test]
+async fn a_lost_enrol_granted_is_sent_again_until_the_tablet_connects() {
+    let hub = TestHub::start().await;
+    hub.hub().add_participant("Jan Claes", None).unwrap();
+    let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
+    let code = pairing.code(None).await;
+    hub.hub().enrol(&code, "Jan Claes", None).await.unwrap();
+    let first = pairing.granted().await;
+    // The tablet "crashed" before storing it and asks again with the same enrolment id.
+    pairing.hello(None).await;
+    let again = pairing.granted().await;
+    assert_eq!(
+        (again.device_id, again.password),
+        (first.device_id.clone(), first.password.clone())
+    );
+    Device::connect(&hub.kiosk_settings(), &first)
+        .await
+        .expect("the identity works");
+}
+
+#[tokio::test]
+async fn bad_pairing_messages_and_wrong_codes_are_refused_with_a_logged_reason() {
+    let logs = tests::logs::capture();
+    let hub = TestHub::start().await;
+    let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
+    let eid = pairing.enrolment_id.to_string();
+    pairing.publish_raw(b"not json at all".to_vec()).await;
+    pairing.publish_raw(vec![b'{'; 5_000]).await;
+    let forged = Envelope::new(
+        message_id(),
+        Party::Enrolling(tests::sim_kiosk::enrolment_id()),
+        Body::EnrolHello(nabij_protocol::EnrolHello {
+            profile: "x".into(),
+            app_version: "1".into(),
+            hardware_id: None,
+        }),
+    );
+    pairing.publish_raw(forged.to_bytes()).await;
+    let wrong_kind = Envelope::new(
+        message_id(),
+        Party::Enrolling(pairing.enrolment_id.clone()),
+        Body::Wipe(Empty {}),
+    );
+    pairing.publish_raw(wrong_kind.to_bytes()).await;
+    // The hub is still there, and answers the next good hello.
+    let code = pairing.code(None).await;
+    for reason in [
+        "not a valid Nabij envelope",
+        "payload is 5000 bytes",
+        "may not publish on",
+        "may not be sent on",
+    ] {
+        assert!(
+            logs.has_line_with(&["pairing message refused", &eid, reason]),
+            "no log line for {reason:?}"
+        );
+    }
+
+    hub.hub().add_participant("Jan Claes", None).unwrap();
+    let wrong = if code == "AAAAAA" { "CCCCCC" } else { "AAAAAA" };
+    let error = hub
+        .hub()
+        .enrol(wrong, "Jan Claes", None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("no tablet is showing the code AAAAAA") || error.contains("CCCCCC"),
+        "{error}"
+    );
+    assert!(logs.has_line_with(&["a coach entered a code no tablet shows", wrong]));
+    let error = hub
+        .hub()
+        .enrol(&code, "Nobody Known", None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("there is no participant"), "{error}");
+    assert!(
+        hub.hub().store().devices.is_empty(),
+        "nothing was made by failed attempts"
+    );
+}
+
+#[tokio::test]
+async fn a_tablet_message_of_an_unknown_kind_is_rejected_and_an_unhandled_one_stays_with_the_tablet()
+ {
+    let hub = TestHub::start().await;
+    let mut device = connected(&hub, "Jan Claes").await;
+    let id = device
+        .send(Body::Unknown {
+            kind: "sticker".into(),
+            body: serde_json::json!({"emoji": "x"}),
+        })
+        .await;
+    let answer = device.receive().await;
+    match answer.body {
+        Body::Rejected(r) => assert_eq!((r.id, r.reason), (id, RejectReason::UnknownKind)),
+        other => panic!("expected rejected, got {other:?}"),
+    }
+    // A kind this hub version does not handle yet gets no ack (so the tablet keeps it),
+    // and no rejection.
+    device
+        .send(Body::CheckIn(CheckIn { mood: Mood::Good }))
+        .await;
+    device.barrier().await;
+}
+
+#[tokio::test]
+async fn the_broker_is_restarted_when_it_dies_and_tablets_get_back_in() {
+    let hub = TestHub::start().await;
+    let device = connected(&hub, "Jan Claes").await;
+    let credentials = device.credentials.clone();
+    let pid_file = hub.config.data_dir.join("broker/mosquitto.pid");
+    let pid = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let killed_at = nabij_protocol::UnixMillis::now();
+    std::process::Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap();
+    let mut device = device;
+    device.client.closed().await;
+    // The supervisor starts it again; the tablet reconnects (with back-off) as itself.
+    let deadline = Instant::now() + tests::mqtt_client::PATIENCE;
+    let mut device = loop {
+        match Device::connect(&hub.kiosk_settings(), &credentials).await {
+            Ok(device) => break device,
+            Err(Refused::NotAuthorized(why)) => panic!("the credential no longer works: {why}"),
+            Err(Refused::Other(_)) => {
+                assert!(Instant::now() < deadline, "mosquitto was not restarted");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    // The hub reconnects too, and says so on its retained status (what a kiosk watches
+    // to know when to resend its outbox).
+    device.client.subscribe(&Topic::HubStatus.to_string()).await;
+    loop {
+        let (topic, payload) = device.client.next_message().await;
+        let envelope = nabij_protocol::decode(&Topic::parse(&topic).unwrap(), &payload).unwrap();
+        if let Body::HubStatus(status) = &envelope.body {
+            if status.state == nabij_protocol::Presence::Online && envelope.ts >= killed_at {
+                break;
+            }
+        }
+    }
+    device.barrier().await;
+    assert_ne!(std::fs::read_to_string(&pid_file).unwrap().trim(), pid);
+}

@@ -1,0 +1,91 @@
+//! A real hub with its real managed Mosquitto, on free ports in a temporary folder.
+
+use nabij_hub::RunningHub;
+use nabij_hub::config::HubConfig;
+use std::path::PathBuf;
+
+/// A free TCP port on 127.0.0.1 (the OS picks it; it is free when this returns).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("the OS has no free port")
+}
+
+/// What a kiosk needs to reach a test hub.
+#[derive(Clone, Debug)]
+pub struct KioskSettings {
+    /// Host (127.0.0.1).
+    pub host: String,
+    /// The TLS port.
+    pub port: u16,
+    /// The hub's CA certificate file.
+    pub ca: PathBuf,
+    /// The shared enrolment password.
+    pub enrol_password: String,
+}
+
+/// A running test hub.
+pub struct TestHub {
+    /// The hub.
+    pub running: Option<RunningHub>,
+    /// Its configuration.
+    pub config: HubConfig,
+    /// Its data folder (deleted on drop).
+    pub dir: tempfile::TempDir,
+}
+
+impl TestHub {
+    /// Starts a hub with defaults, on free ports.
+    pub async fn start() -> TestHub {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = HubConfig {
+            data_dir: dir.path().join("data"),
+            ..HubConfig::default()
+        };
+        config.broker.tls_port = free_port();
+        config.broker.local_port = free_port();
+        config.broker.listen = std::net::IpAddr::from([127, 0, 0, 1]);
+        let running = nabij_hub::start(config.clone())
+            .await
+            .expect("the hub starts");
+        TestHub {
+            running: Some(running),
+            config,
+            dir,
+        }
+    }
+
+    /// The running hub's operations.
+    pub fn hub(&self) -> &nabij_hub::service::Hub {
+        self.running.as_ref().expect("hub is running").hub()
+    }
+
+    /// Settings for a kiosk.
+    pub fn kiosk_settings(&self) -> KioskSettings {
+        let secrets = self.secrets();
+        KioskSettings {
+            host: "127.0.0.1".into(),
+            port: self.config.broker.tls_port,
+            ca: self.config.data_dir.join("pki/ca.pem"),
+            enrol_password: secrets["enrol_password"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    }
+
+    /// The broker secrets file, as JSON.
+    pub fn secrets(&self) -> serde_json::Value {
+        let bytes =
+            std::fs::read(self.config.data_dir.join("broker/secrets.json")).expect("secrets.json");
+        serde_json::from_slice(&bytes).expect("secrets.json is JSON")
+    }
+
+    /// Stops the hub cleanly.
+    pub async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+    }
+}
