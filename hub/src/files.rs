@@ -31,6 +31,12 @@ pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     write_atomic(path, contents, 0o600)
 }
 
+/// Writes a file its owner and group may read (for an external broker's user, which
+/// shares the group), atomically.
+pub fn write_group_readable(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    write_atomic(path, contents, 0o640)
+}
+
 /// Writes a file others may read (certificates, configuration), atomically.
 pub fn write_public(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     write_atomic(path, contents, 0o644)

@@ -9,7 +9,7 @@ mod managed;
 pub use files::{ENROL_USER, HUB_USER, MAX_PACKET_BYTES};
 
 use crate::config::{BrokerMode, HubConfig};
-use crate::files::{private_dir, write_private, write_public};
+use crate::files::{private_dir, write_group_readable, write_private, write_public};
 use crate::pki::PkiPaths;
 use crate::secrets::{self, RandomError};
 use managed::ManagedBroker;
@@ -121,6 +121,9 @@ enum Mode {
 pub struct Broker {
     mode: Mode,
     dir: PathBuf,
+    /// Whether the password file is for the hub's user alone (managed: Mosquitto runs as
+    /// that user) or also for its group (external: the broker's user shares the group).
+    owner_only: bool,
     secrets: BrokerSecrets,
     connection: HubConnection,
 }
@@ -167,10 +170,12 @@ impl Broker {
                 let conf = broker_dir.join("mosquitto.conf");
                 write_public(&conf, files::mosquitto_conf(&plan).as_bytes()).map_err(io(&conf))?;
                 let mut broker = Broker {
+                    // Until Mosquitto runs there is nothing to reload.
                     mode: Mode::External {
                         reload_command: None,
                     },
                     dir: broker_dir.clone(),
+                    owner_only: true,
                     secrets,
                     connection: HubConnection {
                         host: "127.0.0.1".into(),
@@ -194,12 +199,15 @@ impl Broker {
                     .credentials_dir
                     .clone()
                     .unwrap_or_else(|| broker_dir.clone());
-                private_dir(&dir).map_err(io(&dir))?;
+                // The operator owns this folder's permissions: the broker's user must be
+                // able to read it (see deploy/mosquitto/nabij.conf).
+                std::fs::create_dir_all(&dir).map_err(io(&dir))?;
                 let broker = Broker {
                     mode: Mode::External {
                         reload_command: b.reload_command.clone(),
                     },
                     dir,
+                    owner_only: false,
                     secrets,
                     connection: HubConnection {
                         host: b.host.clone(),
@@ -220,7 +228,13 @@ impl Broker {
             vec![(HUB_USER, &hub_hash), (ENROL_USER, &enrol_hash)];
         entries.extend_from_slice(devices);
         let passwd = self.dir.join("passwd");
-        write_private(&passwd, files::passwd(entries).as_bytes()).map_err(io(&passwd))?;
+        let text = files::passwd(entries);
+        if self.owner_only {
+            write_private(&passwd, text.as_bytes())
+        } else {
+            write_group_readable(&passwd, text.as_bytes())
+        }
+        .map_err(io(&passwd))?;
         let acl = self.dir.join("acl");
         write_public(&acl, files::acl().as_bytes()).map_err(io(&acl))?;
         Ok(())
