@@ -17,7 +17,8 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// The path of a binary built from this workspace (`nabij-hub`, `nabij-kiosk`), next to
-/// the test executable. `cargo test --workspace` builds it before any test runs.
+/// the test executable. `cargo xtask test` builds the binaries before it runs the tests
+/// (`cargo test` alone builds only those its own package's tests need).
 pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();
     // The test runs from target/<profile>/deps/; binaries sit in target/<profile>/.
@@ -28,8 +29,8 @@ pub fn binary(name: &str) -> PathBuf {
     let path = profile_dir.join(name);
     assert!(
         path.exists(),
-        "{} is missing: run the tests with `cargo test --workspace` (or `cargo xtask test`), \
-         which builds the binaries first",
+        "{} is missing: run the tests with `cargo xtask test`, or `cargo build --workspace --bins` \
+         before `cargo test`",
         path.display()
     );
     path

@@ -78,6 +78,9 @@ fn test() -> Result<()> {
             "warnings",
         ],
     )?;
+    // The end-to-end tests run the real binaries; `cargo test` builds a package's binaries
+    // only for that package's own integration tests, so build them all first.
+    run(&cargo, &["build", "--workspace", "--bins", "--locked"])?;
     let (passed, failed) = run_tests(&cargo, &["test", "--workspace", "--locked"])?;
     // One closing line for the whole run: cargo prints a result per test binary, and the
     // last of those is often an empty one (doc tests), which says nothing about the run.
