@@ -9,18 +9,8 @@ pub fn now() -> UnixMillis {
 
 /// The UTC calendar date (year, month 1–12, day 1–31) of a time.
 pub fn civil_date(t: UnixMillis) -> (i32, u8, u8) {
-    // Howard Hinnant's days-to-civil algorithm.
-    let days = (t.0 / 86_400_000) as i64;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-    (year, month, day)
+    let c = t.civil(0);
+    (c.year, c.month, c.day)
 }
 
 /// "just now", "5 min ago", "3 h ago", "2 days ago": for coaches reading `device list`.

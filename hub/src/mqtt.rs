@@ -39,10 +39,10 @@ impl Echo {
         let token = std::str::from_utf8(payload)
             .ok()
             .and_then(|t| t.parse::<u64>().ok());
-        if let (Some(token), Ok(mut waiting)) = (token, self.waiting.lock()) {
-            if let Some(waiter) = waiting.remove(&token) {
-                let _ = waiter.send(());
-            }
+        if let (Some(token), Ok(mut waiting)) = (token, self.waiting.lock())
+            && let Some(waiter) = waiting.remove(&token)
+        {
+            let _ = waiter.send(());
         }
     }
 }

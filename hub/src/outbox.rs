@@ -47,11 +47,11 @@ pub fn acknowledge(
     let mut removed = Vec::new();
     for entry in store.outbox.scan_prefix(prefix(device)) {
         let (key, bytes) = entry?;
-        if let Ok(head) = serde_json::from_slice::<IdOnly>(&bytes) {
-            if ids.contains(&head.id) {
-                store.outbox.remove(key)?;
-                removed.push(head.id);
-            }
+        if let Ok(head) = serde_json::from_slice::<IdOnly>(&bytes)
+            && ids.contains(&head.id)
+        {
+            store.outbox.remove(key)?;
+            removed.push(head.id);
         }
     }
     Ok(removed)

@@ -175,10 +175,10 @@ pub fn add_person(
 /// Finds a participant by id or by exact name (ignoring case); a name two people share
 /// is refused rather than guessed.
 pub fn find_participant(store: &Store, key: &str) -> Result<Person, PeopleError> {
-    if let Some(person) = store.people.get(key)? {
-        if person.role == Role::Participant {
-            return Ok(person);
-        }
+    if let Some(person) = store.people.get(key)?
+        && person.role == Role::Participant
+    {
+        return Ok(person);
     }
     let matches: Vec<Person> = store
         .people

@@ -1,7 +1,12 @@
 //! The command line.
 
+use crate::profile::Profile;
+use crate::state::Screen;
+use crate::words::Language;
+use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use nabij_protocol::DeviceId;
+use std::path::PathBuf;
 
 /// The Nabij kiosk: the tablet app seniors use.
 #[derive(Debug, Parser)]
@@ -15,6 +20,33 @@ pub struct Cli {
 /// The kiosk's subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Render screens with sample data to PNG, without a display.
+    Render {
+        /// The firmware profile (a file in firmware-profiles/).
+        #[arg(long, default_value = "firmware-profiles/desktop.toml")]
+        profile: PathBuf,
+        /// The screen to render (see --list).
+        #[arg(long)]
+        screen: Option<String>,
+        /// The language: nl, fr or en.
+        #[arg(long, default_value = "nl")]
+        lang: String,
+        /// Text size in percent (100–150), as a coach can set it.
+        #[arg(long, default_value_t = 100)]
+        text_scale: u8,
+        /// Where to write the PNG (with --screen).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Render every screen in every language into --out-dir.
+        #[arg(long)]
+        all: bool,
+        /// The folder for --all.
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+        /// List the screen names and stop.
+        #[arg(long)]
+        list: bool,
+    },
     /// List the MQTT topics an enrolled tablet uses, with direction, QoS and retain flag.
     Topics {
         /// The tablet's device id, e.g. d-7f3a9c2e.
@@ -27,6 +59,14 @@ fn parse_device_id(text: &str) -> Result<DeviceId, String> {
     DeviceId::parse(text).map_err(|e| e.to_string())
 }
 
+fn screen_names() -> String {
+    Screen::ALL
+        .iter()
+        .map(|s| s.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
@@ -34,6 +74,63 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             for line in crate::topics::describe(&device) {
                 println!("{line}");
             }
+            Ok(())
+        }
+        Command::Render {
+            profile,
+            screen,
+            lang,
+            text_scale,
+            out,
+            all,
+            out_dir,
+            list,
+        } => {
+            if list {
+                for s in Screen::ALL {
+                    println!("{}", s.name());
+                }
+                return Ok(());
+            }
+            if !(100..=150).contains(&text_scale) {
+                bail!("--text-scale must be 100 to 150 (percent), not {text_scale}");
+            }
+            let profile = Profile::load(&profile)?;
+            if all {
+                let dir = out_dir.context("--all needs --out-dir DIR")?;
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                let total = Screen::ALL.len() * Language::ALL.len();
+                let mut done = 0;
+                for lang in Language::ALL {
+                    for s in Screen::ALL {
+                        let path =
+                            dir.join(format!("{}-{}-{}.png", profile.name, s.name(), lang.code()));
+                        let (_app, picture) = crate::render::render(&profile, s, lang, text_scale)?;
+                        crate::headless::write_png(&picture, &path)?;
+                        done += 1;
+                        eprintln!("[{done}/{total}] {}", path.display());
+                    }
+                }
+                return Ok(());
+            }
+            let name = screen.context(format!(
+                "name a screen with --screen (one of: {}), or use --all or --list",
+                screen_names()
+            ))?;
+            let Some(s) = Screen::parse(&name) else {
+                bail!(
+                    "there is no screen {name:?}; the screens are: {}",
+                    screen_names()
+                );
+            };
+            let Some(lang) = Language::parse(&lang) else {
+                bail!("--lang must be nl, fr or en, not {lang:?}");
+            };
+            let out = out.context("say where the PNG goes with --out FILE")?;
+            let (_app, picture) = crate::render::render(&profile, s, lang, text_scale)?;
+            crate::headless::write_png(&picture, &out)?;
+            println!("{}", out.display());
             Ok(())
         }
     }

@@ -1,5 +1,22 @@
-//! The Nabij kiosk. `main.rs` only parses arguments; everything else lives here so that
-//! tests can call the same code.
+//! The Nabij kiosk: the tablet app seniors use. `main.rs` only parses arguments.
+//!
+//! - `ui` (generated from `ui/*.slint`) and `adapters` are the only code that touches
+//!   Slint; `state`, `words` and `sample` are plain data and logic.
+//! - `profile` reads firmware profiles; `headless` and `render` draw screens to PNG.
 
+/// The Slint UI, generated from `ui/app.slint`.
+// Generated code uses unsafe internally (Slint's item tree vtables).
+#[allow(missing_docs, unsafe_code, clippy::all, clippy::unwrap_used, clippy::todo)]
+pub mod ui {
+    slint::include_modules!();
+}
+
+pub mod adapters;
 pub mod cli;
+pub mod headless;
+pub mod profile;
+pub mod render;
+pub mod sample;
+pub mod state;
 pub mod topics;
+pub mod words;

@@ -54,7 +54,7 @@ fn sextet(c: u8) -> Option<u32> {
 /// so that every value has exactly one encoding.
 pub fn decode(text: &str) -> Result<Vec<u8>, DecodeError> {
     let bytes = text.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return Err(DecodeError("length is not a multiple of 4"));
     }
     let mut out = Vec::with_capacity(bytes.len() / 4 * 3);

@@ -17,5 +17,5 @@ pub use ids::{
     Recipient, SessionId,
 };
 pub use messages::*;
-pub use time::UnixMillis;
+pub use time::{Civil, UnixMillis};
 pub use topics::{Direction, Qos, ROOT, Topic, TopicError, TopicKind};

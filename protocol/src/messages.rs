@@ -532,10 +532,10 @@ impl Validate for ScheduleChange {
         {
             return invalid("starts_at", "a moved session needs starts_at and ends_at");
         }
-        if let (Some(start), Some(end)) = (self.starts_at, self.ends_at) {
-            if end <= start {
-                return invalid("ends_at", "must be after starts_at");
-            }
+        if let (Some(start), Some(end)) = (self.starts_at, self.ends_at)
+            && end <= start
+        {
+            return invalid("ends_at", "must be after starts_at");
         }
         match &self.place {
             Some(place) => check_text("place", place, MAX_NAME_CHARS, false),
@@ -773,16 +773,16 @@ impl Validate for Contacts {
                 MAX_NAME_CHARS,
                 false,
             )?;
-            if let Some(photo) = &contact.photo {
-                if photo.len() > MAX_THUMBNAIL_BYTES {
-                    return invalid(
-                        format!("contacts[{i}].photo"),
-                        format!(
-                            "is {} bytes; at most {MAX_THUMBNAIL_BYTES} are allowed",
-                            photo.len()
-                        ),
-                    );
-                }
+            if let Some(photo) = &contact.photo
+                && photo.len() > MAX_THUMBNAIL_BYTES
+            {
+                return invalid(
+                    format!("contacts[{i}].photo"),
+                    format!(
+                        "is {} bytes; at most {MAX_THUMBNAIL_BYTES} are allowed",
+                        photo.len()
+                    ),
+                );
             }
         }
         Ok(())

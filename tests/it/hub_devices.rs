@@ -460,10 +460,11 @@ async fn the_broker_is_restarted_when_it_dies_and_tablets_get_back_in() {
     loop {
         let (topic, payload) = device.client.next_message().await;
         let envelope = nabij_protocol::decode(&Topic::parse(&topic).unwrap(), &payload).unwrap();
-        if let Body::HubStatus(status) = &envelope.body {
-            if status.state == nabij_protocol::Presence::Online && envelope.ts >= killed_at {
-                break;
-            }
+        if let Body::HubStatus(status) = &envelope.body
+            && status.state == nabij_protocol::Presence::Online
+            && envelope.ts >= killed_at
+        {
+            break;
         }
     }
     device.barrier().await;

@@ -250,10 +250,10 @@ impl Device {
             .await;
         loop {
             let envelope = self.receive().await;
-            if let Body::Rejected(rejected) = &envelope.body {
-                if rejected.id == id {
-                    return;
-                }
+            if let Body::Rejected(rejected) = &envelope.body
+                && rejected.id == id
+            {
+                return;
             }
         }
     }

@@ -166,10 +166,10 @@ impl ManagedBroker {
     /// gone are disconnected at once.
     pub fn reload(&self) {
         let pid = self.pid.load(Ordering::SeqCst);
-        if pid > 0 {
-            if let Err(e) = kill(Pid::from_raw(pid), Signal::SIGHUP) {
-                tracing::error!(pid, error = %e, "cannot signal mosquitto to reload");
-            }
+        if pid > 0
+            && let Err(e) = kill(Pid::from_raw(pid), Signal::SIGHUP)
+        {
+            tracing::error!(pid, error = %e, "cannot signal mosquitto to reload");
         }
     }
 

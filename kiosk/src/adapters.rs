@@ -1,0 +1,264 @@
+//! The only code that touches Slint: turns a `KioskState` into the UI's `Api` global.
+
+use crate::state::{Content, Delivery, KioskState, RecorderState, Screen};
+use crate::ui::{self, App};
+use crate::words::{self, Language};
+use nabij_protocol::{Localized, ReceiptState, UnixMillis};
+use slint::{
+    ComponentHandle, Image, ModelRc, Rgba8Pixel, SharedPixelBuffer, SharedString, VecModel,
+};
+use std::rc::Rc;
+
+/// Contacts shown at once (with "More people" taking the sixth place when needed).
+pub const CONTACTS_PER_PAGE: usize = 6;
+
+/// Messages of a conversation shown at once (the newest).
+pub const MESSAGES_SHOWN: usize = 3;
+
+fn page(screen: Screen) -> ui::Page {
+    match screen {
+        Screen::Pairing => ui::Page::Pairing,
+        Screen::Home => ui::Page::Home,
+        Screen::Contacts => ui::Page::Contacts,
+        Screen::Conversation => ui::Page::Conversation,
+        Screen::Compose => ui::Page::Compose,
+        Screen::Keyboard => ui::Page::Keyboard,
+        Screen::Voice => ui::Page::Voice,
+        Screen::Photo => ui::Page::Photo,
+        Screen::Diary => ui::Page::Diary,
+        Screen::DiaryShare => ui::Page::DiaryShare,
+        Screen::Agenda => ui::Page::Agenda,
+        Screen::Reminder => ui::Page::Reminder,
+        Screen::Help => ui::Page::Help,
+        Screen::Idle => ui::Page::Idle,
+        Screen::CoachPin => ui::Page::CoachPin,
+        Screen::CoachSettings => ui::Page::CoachSettings,
+        Screen::SwitchedOff => ui::Page::SwitchedOff,
+    }
+}
+
+/// The screen a UI page shows.
+pub fn screen_of(page: ui::Page) -> Screen {
+    Screen::ALL
+        .into_iter()
+        .find(|s| self::page(*s) == page)
+        .unwrap_or(Screen::Home)
+}
+
+fn text(lang: Language, l: &Localized) -> String {
+    match lang {
+        Language::Fr => l.fr.clone(),
+        Language::En => l.en.clone(),
+        Language::Nl => None,
+    }
+    .unwrap_or_else(|| l.nl.clone())
+}
+
+fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
+    ModelRc::from(Rc::new(VecModel::from(items)))
+}
+
+fn delivery(d: Option<Delivery>) -> ui::Delivery {
+    match d {
+        None => ui::Delivery::None,
+        Some(Delivery::Waiting) => ui::Delivery::Waiting,
+        Some(Delivery::Sent) => ui::Delivery::Sent,
+        Some(Delivery::Receipt(ReceiptState::Delivered)) => ui::Delivery::Delivered,
+        Some(Delivery::Receipt(ReceiptState::Seen)) => ui::Delivery::Seen,
+        Some(Delivery::Refused) => ui::Delivery::Refused,
+    }
+}
+
+fn image(width: u32, height: u32, rgba: &[u8]) -> Image {
+    let mut buffer = SharedPixelBuffer::<Rgba8Pixel>::new(width, height);
+    let bytes = buffer.make_mut_bytes();
+    if bytes.len() == rgba.len() {
+        bytes.copy_from_slice(rgba);
+    }
+    Image::from_rgba8(buffer)
+}
+
+fn session(m: &nabij_protocol::MeetingReminder, lang: Language) -> ui::Session {
+    ui::Session {
+        title: words::session_title(m.series, m.number, lang).into(),
+        when: words::appointment(m.starts_at, lang).into(),
+        place: m.place.clone().into(),
+        pickup: m
+            .pickup_at
+            .map(|t| words::pickup(t, lang))
+            .unwrap_or_default()
+            .into(),
+    }
+}
+
+/// Shows `state` at time `now`.
+pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
+    let lang = state.language;
+    let api = app.global::<ui::Api>();
+    let theme = app.global::<ui::Theme>();
+    theme.set_text_scale(f32::from(state.text_scale_percent.clamp(100, 150)) / 100.0);
+
+    api.set_page(page(state.screen.unwrap_or(Screen::Home)));
+    api.set_time(words::clock(now).into());
+    api.set_date(words::date(now, lang).into());
+    let name = state
+        .config
+        .as_ref()
+        .map(|c| c.participant_name.as_str())
+        .unwrap_or("");
+    api.set_greeting(words::greeting(now, name, lang).into());
+    api.set_unread(i32::try_from(state.unread()).unwrap_or(i32::MAX));
+    api.set_diary_waiting(state.diary.is_some());
+    let next = state
+        .meetings
+        .first()
+        .map(|m| words::soon(now, m.starts_at, lang));
+    api.set_next_meeting(next.unwrap_or_default().into());
+
+    let code = state.pairing_code.clone().unwrap_or_default();
+    let shown = if code.len() == 6 {
+        format!("{}-{}", &code[..3], &code[3..])
+    } else {
+        code
+    };
+    api.set_pairing_code(shown.into());
+    if let Some(config) = &state.config {
+        api.set_coach_name(config.coach.name.clone().into());
+        api.set_coach_initial(
+            config
+                .coach
+                .name
+                .chars()
+                .next()
+                .map(String::from)
+                .unwrap_or_default()
+                .into(),
+        );
+        api.set_coach_phone(config.coach.phone.clone().into());
+    }
+
+    // Six places: all contacts when they fit, else five and "More people".
+    let more = state.contacts.len() > CONTACTS_PER_PAGE;
+    let per_page = if more {
+        CONTACTS_PER_PAGE - 1
+    } else {
+        CONTACTS_PER_PAGE
+    };
+    let start = (state.contacts_page * per_page).min(state.contacts.len());
+    let contacts: Vec<ui::Contact> = state.contacts[start..]
+        .iter()
+        .take(per_page)
+        .map(|c| ui::Contact {
+            id: c.person.to_string().into(),
+            name: c.name.clone().into(),
+            initial: c
+                .name
+                .chars()
+                .next()
+                .map(String::from)
+                .unwrap_or_default()
+                .into(),
+            role: format!("{:?}", c.role).to_lowercase().into(),
+            unread: i32::try_from(state.unread_from(&c.person)).unwrap_or(0),
+        })
+        .collect();
+    api.set_contacts(model(contacts));
+    api.set_more_contacts(more);
+
+    let partner = state
+        .partner
+        .as_ref()
+        .and_then(|p| state.contacts.iter().find(|c| &c.person == p));
+    let partner_name = partner.map(|c| c.name.clone()).unwrap_or_default();
+    api.set_partner(partner_name.clone().into());
+    let me = state.config.as_ref().map(|c| c.participant.clone());
+    let conversation = state.open_conversation();
+    let shown = &conversation[conversation.len().saturating_sub(MESSAGES_SHOWN)..];
+    let messages: Vec<ui::Message> = shown
+        .iter()
+        .map(|m| {
+            let mine = Some(&m.author) == me.as_ref();
+            let (kind, text, seconds, photo) = match &m.content {
+                Content::Text(t) => ("text", t.clone(), 0, Image::default()),
+                Content::Voice { seconds } => ("voice", String::new(), *seconds, Image::default()),
+                Content::Photo {
+                    width,
+                    height,
+                    rgba,
+                } => ("photo", String::new(), 0, image(*width, *height, rgba)),
+            };
+            ui::Message {
+                mine,
+                sender: partner_name.clone().into(),
+                time: words::time_in_words(now, m.at, lang).into(),
+                kind: kind.into(),
+                text: text.into(),
+                seconds: i32::try_from(seconds).unwrap_or(0),
+                photo,
+                delivery: if mine {
+                    delivery(m.delivery)
+                } else {
+                    ui::Delivery::None
+                },
+            }
+        })
+        .collect();
+    api.set_messages(model(messages));
+    let replies: Vec<SharedString> = words::quick_replies(lang)
+        .iter()
+        .map(|r| SharedString::from(*r))
+        .collect();
+    api.set_quick_replies(model(replies));
+    api.set_draft(state.draft.clone().into());
+    if let Some(Content::Photo {
+        width,
+        height,
+        rgba,
+    }) = state
+        .photo
+        .and_then(|i| conversation.get(i))
+        .map(|m| &m.content)
+    {
+        api.set_photo(image(*width, *height, rgba));
+    }
+    api.set_recorder(match state.recorder {
+        RecorderState::Ready => ui::Recorder::Ready,
+        RecorderState::Recording => ui::Recorder::Recording,
+        RecorderState::Recorded => ui::Recorder::Recorded,
+        RecorderState::Playing => ui::Recorder::Playing,
+    });
+    api.set_recorded_seconds(i32::try_from(state.recorded_seconds).unwrap_or(0));
+
+    if let Some(prompt) = &state.diary {
+        api.set_question(text(lang, &prompt.question).into());
+        api.set_question_audio(prompt.audio.is_some());
+        let choices: Vec<ui::Choice> = prompt
+            .choices
+            .iter()
+            .map(|c| ui::Choice {
+                id: c.id.to_string().into(),
+                label: text(lang, &c.label).into(),
+                selected: state.diary_selected.iter().any(|s| s == c.id.as_str()),
+            })
+            .collect();
+        api.set_choices(model(choices));
+    }
+    let sessions: Vec<ui::Session> = state
+        .meetings
+        .iter()
+        .take(3)
+        .map(|m| session(m, lang))
+        .collect();
+    api.set_sessions(model(sessions));
+    if let Some(reminder) = &state.reminder {
+        api.set_reminder(session(reminder, lang));
+    }
+    api.set_help_asked(state.help_asked);
+    api.set_pin_entered("● ".repeat(state.pin_digits).trim_end().into());
+    api.set_text_scale_percent(i32::from(state.text_scale_percent));
+    api.set_volume_percent(i32::from(state.volume_percent));
+    api.set_brightness_percent(i32::from(state.brightness_percent));
+    api.set_language(lang.code().into());
+    api.set_audio_available(state.audio_problem.is_none());
+    api.set_audio_problem(state.audio_problem.clone().unwrap_or_default().into());
+}

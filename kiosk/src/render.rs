@@ -1,0 +1,39 @@
+//! One screen, with sample data, for one profile and language, as a picture.
+
+use crate::headless::{self, RenderError};
+use crate::profile::Profile;
+use crate::state::Screen;
+use crate::ui::App;
+use crate::words::Language;
+use crate::{adapters, sample};
+
+/// Selects the UI language for every window of this thread. Dutch and French come from
+/// the bundled translations; English is the source text.
+pub fn select_language(lang: Language) -> Result<(), RenderError> {
+    let code = if lang == Language::En {
+        ""
+    } else {
+        lang.code()
+    };
+    slint::select_bundled_translation(code)
+        .map_err(|e| RenderError::Slint(format!("language {}: {e}", lang.code())))
+}
+
+/// Renders `screen` with sample data; returns the live app (for inspecting its elements)
+/// and the picture.
+pub fn render(
+    profile: &Profile,
+    screen: Screen,
+    lang: Language,
+    text_scale_percent: u8,
+) -> Result<(App, image::RgbaImage), RenderError> {
+    headless::init();
+    let app = App::new().map_err(|e| RenderError::Slint(e.to_string()))?;
+    select_language(lang)?;
+    let mut state = sample::state(screen, lang);
+    state.text_scale_percent = text_scale_percent;
+    adapters::apply(&app, &state, sample::NOW);
+    headless::fit(&app, profile)?;
+    let picture = headless::snapshot(&app)?;
+    Ok((app, picture))
+}

@@ -1,0 +1,211 @@
+//! Realistic sample data for rendering screens without a hub: a participant, her coach,
+//! contacts, a conversation, this week's diary question and the coming meetings, all as
+//! protocol values so that the screens show what the protocol can carry.
+
+use crate::state::{ChatMessage, Content, Delivery, KioskState, RecorderState, Screen};
+use crate::words::Language;
+use nabij_protocol::{
+    ChoiceId, CoachCard, Contact, ContactRole, DeviceConfig, DiaryPrompt, Localized,
+    MeetingReminder, PersonId, PromptId, ReceiptState, SessionId, SessionSeries, UnixMillis,
+};
+
+/// Tuesday 24 November 2026, 10:15 in Brussels: the sample "now".
+pub const NOW: UnixMillis = UnixMillis(1_795_511_700_000);
+
+const MINUTE: u64 = 60_000;
+const HOUR: u64 = 60 * MINUTE;
+
+// The ids here are literals, valid by construction (the tests render every screen).
+fn person(id: &str) -> PersonId {
+    PersonId::parse(id).expect("a valid literal person id")
+}
+
+fn localized(nl: &str, fr: &str, en: &str) -> Localized {
+    Localized {
+        nl: nl.into(),
+        fr: Some(fr.into()),
+        en: Some(en.into()),
+    }
+}
+
+fn contact(id: &str, name: &str, role: ContactRole) -> Contact {
+    Contact {
+        person: person(id),
+        name: name.into(),
+        role,
+        photo: None,
+    }
+}
+
+/// A small photo: a soft sky-and-sea gradient, made here so that no image file is needed.
+fn sample_photo() -> Content {
+    let (width, height) = (160u32, 120u32);
+    let mut rgba = Vec::with_capacity((width * height * 4) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            let sea = y > height / 2;
+            let shade = (x * 60 / width) as u8;
+            let (r, g, b) = if sea {
+                (20, 90 + shade, 150 + shade)
+            } else {
+                (150 + shade, 190 + shade / 2, 235)
+            };
+            rgba.extend_from_slice(&[r, g, b, 255]);
+        }
+    }
+    Content::Photo {
+        width,
+        height,
+        rgba,
+    }
+}
+
+/// The sample state, showing `screen`.
+pub fn state(screen: Screen, language: Language) -> KioskState {
+    let jan = person("p-jan-claes");
+    let anna = person("p-anna-peeters");
+    let config = DeviceConfig {
+        participant: jan.clone(),
+        participant_name: "Jan".into(),
+        language: nabij_protocol::Language::Nl,
+        text_scale_pct: 100,
+        volume_pct: 80,
+        brightness_pct: 70,
+        coach: CoachCard {
+            person: person("p-coach-marie"),
+            name: "Marie".into(),
+            phone: "059 12 34 56".into(),
+            photo: None,
+        },
+    };
+    let contacts = vec![
+        contact("p-anna-peeters", "Anna", ContactRole::GroupMember),
+        contact("p-coach-marie", "Marie", ContactRole::Coach),
+        contact("p-els-claes", "Els", ContactRole::Family),
+        contact("p-georges-dubois", "Georges", ContactRole::GroupMember),
+        contact("p-rita-maes", "Rita", ContactRole::GroupMember),
+        contact("p-paul-wouters", "Paul", ContactRole::GroupMember),
+        contact("p-mia-vermeulen", "Mia", ContactRole::GroupMember),
+    ];
+    let conversation = vec![
+        ChatMessage {
+            author: anna.clone(),
+            at: UnixMillis(NOW.0 - 20 * HOUR),
+            content: Content::Text("Dag Jan, was het fijn gisteren?".into()),
+            delivery: None,
+            seen: true,
+        },
+        ChatMessage {
+            author: jan.clone(),
+            at: UnixMillis(NOW.0 - 19 * HOUR),
+            content: Content::Text("Ja, heel fijn! Tot dinsdag.".into()),
+            delivery: Some(Delivery::Receipt(ReceiptState::Seen)),
+            seen: true,
+        },
+        ChatMessage {
+            author: anna.clone(),
+            at: UnixMillis(NOW.0 - 2 * HOUR),
+            content: Content::Voice { seconds: 12 },
+            delivery: None,
+            seen: false,
+        },
+        ChatMessage {
+            author: anna.clone(),
+            at: UnixMillis(NOW.0 - HOUR),
+            content: sample_photo(),
+            delivery: None,
+            seen: false,
+        },
+        ChatMessage {
+            author: jan.clone(),
+            at: UnixMillis(NOW.0 - 5 * MINUTE),
+            content: Content::Text("Mooie foto!".into()),
+            delivery: Some(Delivery::Waiting),
+            seen: true,
+        },
+    ];
+    let diary = DiaryPrompt {
+        prompt_id: PromptId::parse("q-week-03").expect("a valid literal prompt id"),
+        question: localized(
+            "Met wie hebt u deze week gepraat?",
+            "Avec qui avez-vous parlé cette semaine ?",
+            "Who did you talk to this week?",
+        ),
+        choices: [
+            ("family", localized("Familie", "Famille", "Family")),
+            (
+                "neighbour",
+                localized("Een buur", "Un voisin", "A neighbour"),
+            ),
+            (
+                "group",
+                localized(
+                    "Iemand van de groep",
+                    "Quelqu'un du groupe",
+                    "Someone from the group",
+                ),
+            ),
+            ("nobody", localized("Niemand", "Personne", "Nobody")),
+        ]
+        .into_iter()
+        .map(|(id, label)| nabij_protocol::Choice {
+            id: ChoiceId::parse(id).expect("a valid literal choice id"),
+            label,
+        })
+        .collect(),
+        allow_text: false,
+        allow_voice: true,
+        audio: None,
+        answer_before: None,
+    };
+    let meeting = |n: u8, days: u64, pickup: bool| MeetingReminder {
+        session_id: SessionId::parse(&format!("s-oost-w{n:02}")).expect("a valid session id"),
+        series: SessionSeries::Weekly,
+        number: n,
+        starts_at: UnixMillis(NOW.0 + days * 24 * HOUR + 3 * HOUR + 45 * MINUTE),
+        ends_at: UnixMillis(NOW.0 + days * 24 * HOUR + 6 * HOUR + 45 * MINUTE),
+        place: "Buurthuis De Schelp".into(),
+        address: Some("Schelpstraat 12, Oostende".into()),
+        pickup_at: pickup.then_some(UnixMillis(
+            NOW.0 + days * 24 * HOUR + 3 * HOUR + 15 * MINUTE,
+        )),
+    };
+    let meetings = vec![
+        meeting(4, 1, true),
+        meeting(5, 8, true),
+        meeting(6, 15, false),
+    ];
+    let recorder = if screen == Screen::Voice {
+        RecorderState::Recorded
+    } else {
+        RecorderState::Ready
+    };
+    KioskState {
+        screen: Some(screen),
+        language,
+        text_scale_percent: 100,
+        volume_percent: 80,
+        brightness_percent: 70,
+        config: Some(config),
+        pairing_code: Some("K7PX4C".into()),
+        contacts,
+        contacts_page: 0,
+        partner: Some(anna.clone()),
+        conversations: vec![(anna, conversation)],
+        draft: if screen == Screen::Keyboard {
+            "TOT DINSDAG".into()
+        } else {
+            String::new()
+        },
+        recorder,
+        recorded_seconds: 9,
+        photo: Some(3),
+        diary: Some(diary),
+        diary_selected: vec!["neighbour".into()],
+        reminder: meetings.first().cloned(),
+        meetings,
+        help_asked: false,
+        pin_digits: 2,
+        audio_problem: None,
+    }
+}
