@@ -6,17 +6,26 @@
 
 /// The Slint UI, generated from `ui/app.slint`.
 // Generated code uses unsafe internally (Slint's item tree vtables).
-#[allow(missing_docs, unsafe_code, clippy::all, clippy::unwrap_used, clippy::todo)]
+#[allow(
+    missing_docs,
+    unsafe_code,
+    clippy::all,
+    clippy::unwrap_used,
+    clippy::todo
+)]
 pub mod ui {
     slint::include_modules!();
 }
 
 pub mod adapters;
+pub mod app;
+pub mod catalog;
 pub mod cli;
 pub mod headless;
 pub mod profile;
 pub mod render;
 pub mod sample;
+pub mod sound;
 pub mod state;
 pub mod topics;
 pub mod words;

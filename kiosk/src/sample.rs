@@ -12,6 +12,9 @@ use nabij_protocol::{
 /// Tuesday 24 November 2026, 10:15 in Brussels: the sample "now".
 pub const NOW: UnixMillis = UnixMillis(1_795_511_700_000);
 
+/// The coach PIN of the sample data.
+pub const SAMPLE_PIN: &str = "2580";
+
 const MINUTE: u64 = 60_000;
 const HOUR: u64 = 60 * MINUTE;
 
@@ -206,6 +209,8 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         meetings,
         help_asked: false,
         pin_digits: 2,
+        pin: String::new(),
+        coach_pin: SAMPLE_PIN.into(),
         audio_problem: None,
     }
 }

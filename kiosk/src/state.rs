@@ -215,6 +215,10 @@ pub struct KioskState {
     pub help_asked: bool,
     /// Digits of the coach PIN typed so far.
     pub pin_digits: usize,
+    /// The digits themselves (never shown).
+    pub pin: String,
+    /// The coach PIN that opens the settings.
+    pub coach_pin: String,
     /// Why there is no sound, if there is none.
     pub audio_problem: Option<String>,
 }
@@ -250,5 +254,467 @@ impl KioskState {
             .flat_map(|(_, messages)| messages)
             .filter(|m| !m.seen && &m.author == person)
             .count()
+    }
+}
+
+/// Something the kiosk must do outside its state: sound, and (with messaging) sending.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Play the chime (new message, reminder).
+    Chime,
+    /// Start recording a voice note.
+    StartRecording,
+    /// Stop recording.
+    StopRecording,
+    /// Play back the recording.
+    PlayRecording,
+    /// Play a received voice note (index in the open conversation).
+    PlayVoice(usize),
+    /// Send a text to a person.
+    SendText {
+        /// The recipient.
+        to: PersonId,
+        /// The text.
+        text: String,
+    },
+    /// Send the recorded voice note to a person.
+    SendVoice {
+        /// The recipient.
+        to: PersonId,
+    },
+    /// Send the diary answer.
+    SendDiary {
+        /// The tapped choices.
+        choices: Vec<String>,
+        /// Share with the group.
+        share_with_group: bool,
+    },
+    /// Answer a meeting reminder.
+    Rsvp {
+        /// Which session.
+        session: nabij_protocol::SessionId,
+        /// Coming or not.
+        coming: bool,
+    },
+    /// Ask the coach to call.
+    AskHelp,
+    /// Set the sound volume (percent).
+    SetVolume(u8),
+    /// Set the screen brightness (percent).
+    SetBrightness(u8),
+}
+
+/// Length of the coach PIN.
+pub const PIN_LENGTH: usize = 4;
+
+/// Longest draft, in characters (the protocol's text limit).
+pub const MAX_DRAFT_CHARS: usize = nabij_protocol::limits::MAX_TEXT_CHARS;
+
+fn step(value: u8, delta: i32, min: u8, max: u8) -> u8 {
+    let next = i32::from(value) + delta * 10;
+    next.clamp(i32::from(min), i32::from(max)) as u8
+}
+
+impl KioskState {
+    fn me(&self) -> Option<PersonId> {
+        self.config.as_ref().map(|c| c.participant.clone())
+    }
+
+    fn add_mine(&mut self, to: &PersonId, content: Content, now: UnixMillis) {
+        let Some(me) = self.me() else { return };
+        let message = ChatMessage {
+            author: me,
+            at: now,
+            content,
+            delivery: Some(Delivery::Waiting),
+            seen: true,
+        };
+        match self.conversations.iter_mut().find(|(p, _)| p == to) {
+            Some((_, messages)) => messages.push(message),
+            None => self.conversations.push((to.clone(), vec![message])),
+        }
+    }
+
+    /// Goes to a screen. What the senior typed or recorded is kept.
+    pub fn navigate(&mut self, screen: Screen) -> Vec<Effect> {
+        if screen != Screen::CoachPin {
+            self.pin.clear();
+            self.pin_digits = 0;
+        }
+        if screen == Screen::Contacts {
+            self.contacts_page = 0;
+        }
+        self.screen = Some(screen);
+        Vec::new()
+    }
+
+    /// Opens the conversation with a contact and marks its messages seen.
+    pub fn open_contact(&mut self, person: &str) -> Vec<Effect> {
+        let Some(contact) = self.contacts.iter().find(|c| c.person.as_str() == person) else {
+            return Vec::new();
+        };
+        let id = contact.person.clone();
+        if let Some((_, messages)) = self.conversations.iter_mut().find(|(p, _)| *p == id) {
+            for m in messages.iter_mut() {
+                m.seen = true;
+            }
+        }
+        self.partner = Some(id);
+        self.screen = Some(Screen::Conversation);
+        Vec::new()
+    }
+
+    /// Shows the next six contacts (round to the first after the last).
+    pub fn next_contacts(&mut self) {
+        let per_page = crate::adapters::CONTACTS_PER_PAGE - 1;
+        let pages = self.contacts.len().div_ceil(per_page).max(1);
+        self.contacts_page = (self.contacts_page + 1) % pages;
+    }
+
+    /// Sends a ready-made phrase to the open conversation.
+    pub fn quick_reply(&mut self, text: &str, now: UnixMillis) -> Vec<Effect> {
+        let Some(to) = self.partner.clone() else {
+            return Vec::new();
+        };
+        self.add_mine(&to, Content::Text(text.to_owned()), now);
+        self.screen = Some(Screen::Conversation);
+        vec![Effect::SendText {
+            to,
+            text: text.to_owned(),
+        }]
+    }
+
+    /// A key of the on-screen keyboard.
+    pub fn key(&mut self, text: &str) {
+        if self.draft.chars().count() < MAX_DRAFT_CHARS {
+            self.draft.push_str(text);
+        }
+    }
+
+    /// Erases the last character.
+    pub fn backspace(&mut self) {
+        self.draft.pop();
+    }
+
+    /// Sends what was typed (nothing happens for an empty draft).
+    pub fn send_draft(&mut self, now: UnixMillis) -> Vec<Effect> {
+        let text = self.draft.trim().to_owned();
+        let Some(to) = self.partner.clone() else {
+            return Vec::new();
+        };
+        if text.is_empty() {
+            return Vec::new();
+        }
+        self.draft.clear();
+        self.add_mine(&to, Content::Text(text.clone()), now);
+        self.screen = Some(Screen::Conversation);
+        vec![Effect::SendText { to, text }]
+    }
+
+    /// The one record button: start, stop, or start again.
+    pub fn record_toggle(&mut self) -> Vec<Effect> {
+        match self.recorder {
+            RecorderState::Ready | RecorderState::Recorded => {
+                self.recorder = RecorderState::Recording;
+                self.recorded_seconds = 0;
+                vec![Effect::StartRecording]
+            }
+            RecorderState::Recording => {
+                self.recorder = RecorderState::Recorded;
+                vec![Effect::StopRecording]
+            }
+            RecorderState::Playing => Vec::new(),
+        }
+    }
+
+    /// Listens to the recording.
+    pub fn play_recording(&mut self) -> Vec<Effect> {
+        if self.recorder != RecorderState::Recorded {
+            return Vec::new();
+        }
+        self.recorder = RecorderState::Playing;
+        vec![Effect::PlayRecording]
+    }
+
+    /// Playback ended.
+    pub fn playback_finished(&mut self) {
+        if self.recorder == RecorderState::Playing {
+            self.recorder = RecorderState::Recorded;
+        }
+    }
+
+    /// Sends the recording to the open conversation.
+    pub fn send_recording(&mut self, now: UnixMillis) -> Vec<Effect> {
+        let Some(to) = self.partner.clone() else {
+            return Vec::new();
+        };
+        if !matches!(
+            self.recorder,
+            RecorderState::Recorded | RecorderState::Playing
+        ) {
+            return Vec::new();
+        }
+        self.add_mine(
+            &to,
+            Content::Voice {
+                seconds: self.recorded_seconds,
+            },
+            now,
+        );
+        self.recorder = RecorderState::Ready;
+        self.screen = Some(Screen::Conversation);
+        vec![Effect::SendVoice { to }]
+    }
+
+    /// Taps a diary choice on or off.
+    pub fn toggle_choice(&mut self, id: &str) {
+        if let Some(i) = self.diary_selected.iter().position(|s| s == id) {
+            self.diary_selected.remove(i);
+        } else if self
+            .diary
+            .as_ref()
+            .is_some_and(|d| d.choices.iter().any(|c| c.id.as_str() == id))
+        {
+            self.diary_selected.push(id.to_owned());
+        }
+    }
+
+    /// Sends the diary answer and goes home.
+    pub fn send_diary(&mut self, share_with_group: bool) -> Vec<Effect> {
+        if self.diary.take().is_none() {
+            return Vec::new();
+        }
+        let choices = std::mem::take(&mut self.diary_selected);
+        self.screen = Some(Screen::Home);
+        vec![Effect::SendDiary {
+            choices,
+            share_with_group,
+        }]
+    }
+
+    /// A meeting is near: show the reminder, with a chime.
+    pub fn remind(&mut self, meeting: MeetingReminder) -> Vec<Effect> {
+        self.reminder = Some(meeting);
+        self.screen = Some(Screen::Reminder);
+        vec![Effect::Chime]
+    }
+
+    /// "I'm coming" / "I can't come".
+    pub fn rsvp(&mut self, coming: bool) -> Vec<Effect> {
+        let Some(meeting) = self.reminder.take() else {
+            return Vec::new();
+        };
+        self.screen = Some(Screen::Home);
+        vec![Effect::Rsvp {
+            session: meeting.session_id,
+            coming,
+        }]
+    }
+
+    /// The senior asks the coach to call.
+    pub fn ask_help(&mut self) -> Vec<Effect> {
+        if self.help_asked {
+            return Vec::new();
+        }
+        self.help_asked = true;
+        vec![Effect::AskHelp]
+    }
+
+    /// A digit of the coach PIN; the right PIN opens the settings, a wrong one starts over.
+    pub fn pin_digit(&mut self, digit: &str) {
+        if digit.len() != 1 || !digit.bytes().all(|b| b.is_ascii_digit()) {
+            return;
+        }
+        self.pin.push_str(digit);
+        self.pin_digits = self.pin.len();
+        if self.pin.len() == PIN_LENGTH {
+            let right = self.pin == self.coach_pin;
+            self.pin.clear();
+            self.pin_digits = 0;
+            if right {
+                self.screen = Some(Screen::CoachSettings);
+            }
+        }
+    }
+
+    /// A coach setting one step (10 points) up or down.
+    pub fn change_setting(&mut self, setting: &str, delta: i32) -> Vec<Effect> {
+        match setting {
+            "text" => {
+                self.text_scale_percent = step(self.text_scale_percent, delta, 100, 150);
+                Vec::new()
+            }
+            "volume" => {
+                self.volume_percent = step(self.volume_percent, delta, 0, 100);
+                vec![Effect::SetVolume(self.volume_percent)]
+            }
+            "brightness" => {
+                self.brightness_percent = step(self.brightness_percent, delta, 10, 100);
+                vec![Effect::SetBrightness(self.brightness_percent)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Changes the screen language.
+    pub fn set_language(&mut self, code: &str) {
+        if let Some(lang) = Language::parse(code) {
+            self.language = lang;
+        }
+    }
+
+    /// No touch for a while: the calm clock (not over pairing or "switched off").
+    pub fn go_idle(&mut self) {
+        if !matches!(
+            self.screen,
+            Some(Screen::Pairing | Screen::SwitchedOff | Screen::Idle)
+        ) {
+            self.screen = Some(Screen::Idle);
+        }
+    }
+
+    /// A tap on the idle clock: back home.
+    pub fn wake(&mut self) {
+        if self.screen == Some(Screen::Idle) {
+            self.screen = Some(Screen::Home);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample;
+
+    fn state() -> KioskState {
+        let mut s = sample::state(Screen::Home, Language::En);
+        s.coach_pin = "2580".into();
+        s
+    }
+
+    #[test]
+    fn opening_a_conversation_marks_it_seen() {
+        let mut s = state();
+        assert_eq!(s.unread(), 2);
+        s.open_contact("p-anna-peeters");
+        assert_eq!((s.screen, s.unread()), (Some(Screen::Conversation), 0));
+        s.open_contact("p-stranger");
+        assert_eq!(
+            s.partner.as_ref().map(|p| p.as_str()),
+            Some("p-anna-peeters"),
+            "unknown ids change nothing"
+        );
+    }
+
+    #[test]
+    fn typing_keeps_the_draft_until_it_is_sent() {
+        let mut s = state();
+        s.open_contact("p-anna-peeters");
+        for k in ["H", "I", " "] {
+            s.key(k);
+        }
+        s.navigate(Screen::Home);
+        s.navigate(Screen::Keyboard);
+        assert_eq!(s.draft, "HI ", "leaving the keyboard keeps what was typed");
+        s.backspace();
+        let effects = s.send_draft(sample::NOW);
+        assert_eq!(
+            effects,
+            [Effect::SendText {
+                to: PersonId::parse("p-anna-peeters").unwrap(),
+                text: "HI".into()
+            }]
+        );
+        assert!(s.draft.is_empty());
+        let last = s.open_conversation().last().unwrap();
+        assert_eq!(
+            (last.content.clone(), last.delivery),
+            (Content::Text("HI".into()), Some(Delivery::Waiting))
+        );
+        assert!(
+            s.send_draft(sample::NOW).is_empty(),
+            "an empty draft is not sent"
+        );
+    }
+
+    #[test]
+    fn the_recorder_is_tap_to_start_and_tap_to_stop() {
+        let mut s = state();
+        s.open_contact("p-anna-peeters");
+        s.recorder = RecorderState::Ready;
+        assert_eq!(s.record_toggle(), [Effect::StartRecording]);
+        assert_eq!(s.record_toggle(), [Effect::StopRecording]);
+        assert_eq!(s.play_recording(), [Effect::PlayRecording]);
+        s.playback_finished();
+        assert_eq!(s.recorder, RecorderState::Recorded);
+        let sent = s.send_recording(sample::NOW);
+        assert!(matches!(sent.as_slice(), [Effect::SendVoice { .. }]));
+        assert_eq!(s.recorder, RecorderState::Ready);
+    }
+
+    #[test]
+    fn the_coach_pin_opens_settings_and_a_wrong_one_starts_over() {
+        let mut s = state();
+        s.navigate(Screen::CoachPin);
+        for d in ["1", "2", "3", "4"] {
+            s.pin_digit(d);
+        }
+        assert_eq!((s.screen, s.pin_digits), (Some(Screen::CoachPin), 0));
+        for d in ["2", "5", "8", "0"] {
+            s.pin_digit(d);
+        }
+        assert_eq!(s.screen, Some(Screen::CoachSettings));
+    }
+
+    #[test]
+    fn settings_stay_within_their_ranges() {
+        let mut s = state();
+        for _ in 0..10 {
+            s.change_setting("text", 1);
+        }
+        assert_eq!(s.text_scale_percent, 150);
+        for _ in 0..20 {
+            s.change_setting("brightness", -1);
+        }
+        assert_eq!(s.brightness_percent, 10, "never a black screen");
+        assert_eq!(s.change_setting("volume", 1), [Effect::SetVolume(90)]);
+    }
+
+    #[test]
+    fn diary_reminder_help_and_idle() {
+        let mut s = state();
+        s.toggle_choice("family");
+        s.toggle_choice("not-a-choice");
+        let sent = s.send_diary(true);
+        assert_eq!(
+            sent,
+            [Effect::SendDiary {
+                choices: vec!["neighbour".into(), "family".into()],
+                share_with_group: true
+            }]
+        );
+        assert!(s.diary.is_none());
+
+        let meeting = s.meetings[0].clone();
+        assert_eq!(s.remind(meeting), [Effect::Chime]);
+        assert_eq!(s.screen, Some(Screen::Reminder));
+        assert!(matches!(
+            s.rsvp(true).as_slice(),
+            [Effect::Rsvp { coming: true, .. }]
+        ));
+        assert_eq!(s.ask_help(), [Effect::AskHelp]);
+        assert!(s.ask_help().is_empty(), "asked once is enough");
+
+        s.go_idle();
+        assert_eq!(s.screen, Some(Screen::Idle));
+        s.wake();
+        assert_eq!(s.screen, Some(Screen::Home));
+        s.screen = Some(Screen::Pairing);
+        s.go_idle();
+        assert_eq!(
+            s.screen,
+            Some(Screen::Pairing),
+            "the pairing code stays visible"
+        );
     }
 }

@@ -2,6 +2,9 @@
 //! wherever cargo runs. The README's two commands are `cargo xtask demo` and
 //! `cargo xtask test`; `.ci/run` calls `cargo xtask test`.
 
+// The same catalogue code the kiosk's translation test uses, without building the kiosk.
+#[path = "../../kiosk/src/catalog.rs"]
+mod catalog;
 mod system;
 
 use anyhow::{Context, Result, bail};
@@ -13,7 +16,9 @@ usage: cargo xtask <task>
 tasks:
   demo    install what is missing, then run the main job (see README.md)
   test    install what is missing, then run every check and test (what CI runs)
-  deps    only install the system packages the project needs";
+  deps    only install the system packages the project needs
+  translations
+          update the kiosk's .po files from the @tr strings of its .slint files";
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1);
@@ -21,6 +26,7 @@ fn main() -> ExitCode {
         Some("demo") => demo(),
         Some("test") => test(),
         Some("deps") => system::ensure_packages(system::PACKAGES),
+        Some("translations") => translations(),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -34,6 +40,38 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Brings every `.po` file in line with the strings the screens use: new strings are
+/// added untranslated, strings no screen uses are dropped, translations are kept.
+fn translations() -> Result<()> {
+    let root = workspace_root();
+    let strings = catalog::slint_strings(&root.join("kiosk/ui")).context("reading kiosk/ui")?;
+    for lang in ["nl", "fr"] {
+        let path = root.join(format!(
+            "assets/translations/{lang}/LC_MESSAGES/nabij-kiosk.po"
+        ));
+        let known = catalog::parse_po(&std::fs::read_to_string(&path).unwrap_or_default());
+        std::fs::write(&path, catalog::write_po(lang, &strings, &known))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let missing = strings
+            .iter()
+            .filter(|s| known.get(*s).is_none_or(|t| t.is_empty()))
+            .count();
+        for (source, translated) in &known {
+            if !translated.is_empty()
+                && catalog::placeholders(source) != catalog::placeholders(translated)
+            {
+                println!("  {lang}: {translated:?} must keep the {{}} of {source:?}");
+            }
+        }
+        println!(
+            "{}: {} strings, {missing} to translate",
+            path.display(),
+            strings.len()
+        );
+    }
+    Ok(())
 }
 
 /// Runs a command from the workspace root, echoing it, and fails if it fails.

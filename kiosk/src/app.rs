@@ -1,0 +1,210 @@
+//! The running app: wires the UI's callbacks to state transitions, redraws, runs the
+//! effects (sound), and keeps the clock and the idle timer. With `adapters`, the only
+//! code that touches Slint.
+
+use crate::state::{Effect, KioskState, Screen};
+use crate::ui::{self, App};
+use crate::{adapters, sound::Sound};
+use nabij_protocol::UnixMillis;
+use slint::ComponentHandle;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// After this long without a tap, the calm clock comes up.
+pub const IDLE_AFTER: Duration = Duration::from_secs(3 * 60);
+
+/// The app's shared parts. Cheap to clone; lives on the UI thread.
+#[derive(Clone)]
+pub struct Kiosk {
+    app: slint::Weak<App>,
+    state: Rc<RefCell<KioskState>>,
+    sound: Rc<dyn Sound>,
+    idle: Rc<slint::Timer>,
+    clock: Rc<slint::Timer>,
+    now: Rc<dyn Fn() -> UnixMillis>,
+}
+
+impl Kiosk {
+    /// Connects `app` to `state`. `now` is the wall clock (tests pass a fixed one).
+    pub fn attach(
+        app: &App,
+        state: KioskState,
+        sound: Rc<dyn Sound>,
+        now: Rc<dyn Fn() -> UnixMillis>,
+    ) -> Kiosk {
+        let kiosk = Kiosk {
+            app: app.as_weak(),
+            state: Rc::new(RefCell::new(state)),
+            sound,
+            idle: Rc::new(slint::Timer::default()),
+            clock: Rc::new(slint::Timer::default()),
+            now,
+        };
+        kiosk.wire(app);
+        if let Some(problem) = kiosk.sound.problem() {
+            kiosk.state.borrow_mut().audio_problem = Some(problem);
+        }
+        kiosk.redraw();
+        kiosk.touched();
+        kiosk.schedule_clock();
+        kiosk
+    }
+
+    /// The current state (for tests and the link).
+    pub fn state(&self) -> std::cell::Ref<'_, KioskState> {
+        self.state.borrow()
+    }
+
+    /// Changes the state from outside (the link, a reminder) and redraws.
+    pub fn update(&self, change: impl FnOnce(&mut KioskState) -> Vec<Effect>) {
+        let effects = change(&mut self.state.borrow_mut());
+        self.run(effects);
+        self.redraw();
+    }
+
+    fn redraw(&self) {
+        if let Some(app) = self.app.upgrade() {
+            adapters::apply(&app, &self.state.borrow(), (self.now)());
+        }
+    }
+
+    fn run(&self, effects: Vec<Effect>) {
+        for effect in effects {
+            let result = match &effect {
+                Effect::Chime => self.sound.chime(),
+                Effect::StartRecording => self.sound.start_recording(),
+                Effect::StopRecording => self.sound.stop_recording().map(|seconds| {
+                    self.state.borrow_mut().recorded_seconds = seconds;
+                }),
+                Effect::PlayRecording => {
+                    let done = self.clone();
+                    self.sound.play_recording(Box::new(move || {
+                        done.update(|s| {
+                            s.playback_finished();
+                            Vec::new()
+                        })
+                    }))
+                }
+                Effect::SetVolume(percent) => self.sound.set_volume(*percent),
+                // Sending waits for the messaging link; until then the message stays
+                // "waiting for internet" on screen, which is what it is.
+                other => {
+                    eprintln!("nabij-kiosk: not connected to a hub; kept: {other:?}");
+                    Ok(())
+                }
+            };
+            if let Err(problem) = result {
+                self.state.borrow_mut().audio_problem = Some(problem.to_string());
+            }
+        }
+    }
+
+    /// Any tap: restart the idle timer.
+    fn touched(&self) {
+        let kiosk = self.clone();
+        self.idle
+            .start(slint::TimerMode::SingleShot, IDLE_AFTER, move || {
+                kiosk.update(|s| {
+                    s.go_idle();
+                    Vec::new()
+                });
+            });
+    }
+
+    /// Redraws the clock at the start of each minute, and only then: an idle kiosk
+    /// wakes once a minute.
+    fn schedule_clock(&self) {
+        let now = (self.now)();
+        let into_minute = Duration::from_millis(now.0 % 60_000);
+        let wait = Duration::from_secs(60)
+            .saturating_sub(into_minute)
+            .max(Duration::from_millis(10));
+        let kiosk = self.clone();
+        self.clock
+            .start(slint::TimerMode::SingleShot, wait, move || {
+                kiosk.redraw();
+                kiosk.schedule_clock();
+            });
+    }
+
+    /// The delay until the next clock redraw (for tests of the idle wake-ups).
+    pub fn clock_interval(&self) -> Option<Duration> {
+        self.clock.running().then(|| self.clock.interval())
+    }
+
+    fn wire(&self, app: &App) {
+        let api = app.global::<ui::Api>();
+        // Every callback: restart the idle timer, change the state, run the effects, redraw.
+        macro_rules! on {
+            ($setter:ident, |$s:ident, $k:ident $(, $arg:ident : $ty:ty)*| $body:expr) => {{
+                let kiosk = self.clone();
+                api.$setter(move |$($arg: $ty),*| {
+                    kiosk.touched();
+                    #[allow(unused_variables)]
+                    let $k = &kiosk;
+                    kiosk.update(|$s| $body);
+                });
+            }};
+        }
+        on!(on_navigate, |s, _k, page: ui::Page| s
+            .navigate(adapters::screen_of(page)));
+        on!(on_open_contact, |s, _k, id: slint::SharedString| s
+            .open_contact(&id));
+        on!(on_next_contacts, |s, _k| {
+            s.next_contacts();
+            Vec::new()
+        });
+        on!(on_quick_reply, |s, k, text: slint::SharedString| s
+            .quick_reply(&text, (k.now)()));
+        on!(on_key, |s, _k, text: slint::SharedString| {
+            s.key(&text);
+            Vec::new()
+        });
+        on!(on_backspace, |s, _k| {
+            s.backspace();
+            Vec::new()
+        });
+        on!(on_send_draft, |s, k| s.send_draft((k.now)()));
+        on!(on_record_toggle, |s, _k| s.record_toggle());
+        on!(on_play_recording, |s, _k| s.play_recording());
+        on!(on_send_recording, |s, k| s.send_recording((k.now)()));
+        on!(on_play_voice, |_s, _k, index: i32| vec![Effect::PlayVoice(
+            usize::try_from(index).unwrap_or(0)
+        )]);
+        on!(on_open_photo, |s, _k, index: i32| {
+            let shown = s
+                .open_conversation()
+                .len()
+                .saturating_sub(adapters::MESSAGES_SHOWN);
+            s.photo = Some(shown + usize::try_from(index).unwrap_or(0));
+            s.navigate(Screen::Photo)
+        });
+        on!(on_read_question_aloud, |_s, _k| Vec::new());
+        on!(on_toggle_choice, |s, _k, id: slint::SharedString| {
+            s.toggle_choice(&id);
+            Vec::new()
+        });
+        on!(on_add_voice_answer, |s, _k| s.navigate(Screen::Voice));
+        on!(on_send_diary, |s, _k, share: bool| s.send_diary(share));
+        on!(on_rsvp, |s, _k, coming: bool| s.rsvp(coming));
+        on!(on_ask_help, |s, _k| s.ask_help());
+        on!(on_pin_digit, |s, _k, digit: slint::SharedString| {
+            s.pin_digit(&digit);
+            Vec::new()
+        });
+        on!(
+            on_change_setting,
+            |s, _k, setting: slint::SharedString, delta: i32| s.change_setting(&setting, delta)
+        );
+        on!(on_set_language, |s, _k, code: slint::SharedString| {
+            s.set_language(&code);
+            let _ = crate::render::select_language(s.language);
+            Vec::new()
+        });
+        on!(on_woke, |s, _k| {
+            s.wake();
+            Vec::new()
+        });
+    }
+}

@@ -1,0 +1,8 @@
+//! The kiosk's integration tests: one binary, a module per concern.
+
+// Test helpers outside `#[test]` functions may unwrap: a failure there is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod accessibility;
+mod navigation;
+mod translations;

@@ -1,0 +1,172 @@
+//! Driving the app as a senior would: real taps (pointer press and release at the
+//! centre of a button found by its accessible label), screen by screen.
+
+use i_slint_backend_testing::ElementHandle;
+use nabij_kiosk::app::Kiosk;
+use nabij_kiosk::sample;
+use nabij_kiosk::sound::NoSound;
+use nabij_kiosk::state::{Content, Delivery, Screen};
+use nabij_kiosk::ui::{self, App};
+use nabij_kiosk::words::Language;
+use slint::platform::{PointerEventButton, WindowEvent};
+use slint::{ComponentHandle, LogicalPosition};
+use std::rc::Rc;
+
+fn start(screen: Screen) -> (App, Kiosk) {
+    nabij_kiosk::headless::init();
+    let app = App::new().unwrap();
+    nabij_kiosk::render::select_language(Language::En).unwrap();
+    let profile = nabij_kiosk::profile::shipped()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.name == "pinetab2")
+        .unwrap();
+    let kiosk = Kiosk::attach(
+        &app,
+        sample::state(screen, Language::En),
+        Rc::new(NoSound::new("no sound card in the test")),
+        Rc::new(|| sample::NOW),
+    );
+    nabij_kiosk::headless::fit(&app, &profile).unwrap();
+    (app, kiosk)
+}
+
+/// Taps the visible button labelled `label` with a real press and release.
+fn tap(app: &App, label: &str) {
+    let button = ElementHandle::find_by_accessible_label(app, label)
+        .find(|e| e.computed_opacity() > 0.0)
+        .unwrap_or_else(|| panic!("no visible button {label:?} on {:?}", page(app)));
+    let (p, s) = (button.absolute_position(), button.size());
+    let position = LogicalPosition::new(p.x + s.width / 2.0, p.y + s.height / 2.0);
+    let window = app.window();
+    window.dispatch_event(WindowEvent::PointerPressed {
+        position,
+        button: PointerEventButton::Left,
+    });
+    window.dispatch_event(WindowEvent::PointerReleased {
+        position,
+        button: PointerEventButton::Left,
+    });
+}
+
+fn page(app: &App) -> ui::Page {
+    app.global::<ui::Api>().get_page()
+}
+
+fn visible(app: &App, label: &str) -> bool {
+    ElementHandle::find_by_accessible_label(app, label).any(|e| e.computed_opacity() > 0.0)
+}
+
+#[test]
+fn a_senior_writes_a_message_with_the_keyboard_and_goes_home() {
+    let (app, kiosk) = start(Screen::Home);
+    assert!(visible(&app, "2 new"), "home shows the unread count");
+    tap(&app, "Messages");
+    assert_eq!(page(&app), ui::Page::Contacts);
+    tap(&app, "Anna");
+    assert_eq!(page(&app), ui::Page::Conversation);
+    assert_eq!(kiosk.state().unread(), 0);
+    tap(&app, "Write");
+    tap(&app, "Type");
+    assert_eq!(page(&app), ui::Page::Keyboard);
+    for key in ["H", "I", "Space", "A", "N", "N", "E", "Erase", "A"] {
+        tap(&app, key);
+    }
+    assert_eq!(app.global::<ui::Api>().get_draft(), "HI ANNA");
+    tap(&app, "Send");
+    assert_eq!(page(&app), ui::Page::Conversation);
+    let last = kiosk.state().open_conversation().last().cloned().unwrap();
+    assert_eq!(
+        (last.content, last.delivery),
+        (Content::Text("HI ANNA".into()), Some(Delivery::Waiting))
+    );
+    assert!(visible(&app, "HI ANNA"));
+    tap(&app, "Home");
+    assert_eq!(page(&app), ui::Page::Home);
+}
+
+#[test]
+fn a_quick_reply_goes_out_in_one_tap() {
+    let (app, kiosk) = start(Screen::Conversation);
+    tap(&app, "Write");
+    tap(&app, "See you soon");
+    assert_eq!(page(&app), ui::Page::Conversation);
+    let last = kiosk.state().open_conversation().last().cloned().unwrap();
+    assert_eq!(last.content, Content::Text("See you soon".into()));
+}
+
+#[test]
+fn help_is_one_tap_and_the_coach_settings_need_the_pin() {
+    let (app, kiosk) = start(Screen::Agenda);
+    tap(&app, "Help");
+    assert_eq!(page(&app), ui::Page::Help);
+    tap(&app, "Ask Marie to call me");
+    assert!(kiosk.state().help_asked);
+    assert!(visible(&app, "Marie will call you soon."));
+    tap(&app, "For the coach");
+    for digit in ["1", "1", "1", "1"] {
+        tap(&app, digit);
+    }
+    assert_eq!(page(&app), ui::Page::CoachPin, "a wrong PIN opens nothing");
+    for digit in sample::SAMPLE_PIN.chars() {
+        tap(&app, &digit.to_string());
+    }
+    assert_eq!(page(&app), ui::Page::CoachSettings);
+    tap(&app, "Text size +");
+    assert_eq!(kiosk.state().text_scale_percent, 110);
+    assert!(visible(&app, "110%"));
+    assert!(
+        visible(
+            &app,
+            "Sound does not work on this tablet: no sound card in the test"
+        ),
+        "the coach sees why there is no sound"
+    );
+    tap(&app, "Français");
+    assert!(visible(&app, "Accueil"), "the screen speaks French at once");
+    tap(&app, "Accueil");
+    assert_eq!(page(&app), ui::Page::Home);
+}
+
+#[test]
+fn the_diary_and_a_reminder_are_answered_by_tapping() {
+    let (app, kiosk) = start(Screen::Home);
+    tap(&app, "Diary");
+    tap(&app, "Family");
+    assert!(
+        visible(&app, "✓ Family"),
+        "a tapped answer shows it is chosen"
+    );
+    tap(&app, "Next");
+    tap(&app, "My group too");
+    assert_eq!(page(&app), ui::Page::Home);
+    assert!(kiosk.state().diary.is_none());
+
+    let meeting = kiosk.state().meetings[0].clone();
+    kiosk.update(|s| s.remind(meeting));
+    assert_eq!(
+        page(&app),
+        ui::Page::Reminder,
+        "the reminder appears by itself"
+    );
+    tap(&app, "I'm coming");
+    assert_eq!(page(&app), ui::Page::Home);
+    assert!(kiosk.state().reminder.is_none());
+}
+
+#[test]
+fn the_idle_clock_wakes_with_one_tap_and_the_app_wakes_at_most_once_a_minute() {
+    let (app, kiosk) = start(Screen::Contacts);
+    kiosk.update(|s| {
+        s.go_idle();
+        Vec::new()
+    });
+    assert_eq!(page(&app), ui::Page::Idle);
+    tap(&app, "Tap to continue");
+    assert_eq!(page(&app), ui::Page::Home);
+    let next = kiosk.clock_interval().unwrap();
+    assert!(
+        next <= std::time::Duration::from_secs(60) && next >= std::time::Duration::from_secs(59),
+        "{next:?}"
+    );
+}
