@@ -87,10 +87,10 @@ pub fn parse_po(text: &str) -> BTreeMap<String, String> {
     let mut entries = BTreeMap::new();
     let (mut id, mut value, mut target): (Option<String>, Option<String>, u8) = (None, None, 0);
     let mut flush = |id: &mut Option<String>, value: &mut Option<String>| {
-        if let (Some(i), Some(v)) = (id.take(), value.take()) {
-            if !i.is_empty() {
-                entries.insert(i, v);
-            }
+        if let (Some(i), Some(v)) = (id.take(), value.take())
+            && !i.is_empty()
+        {
+            entries.insert(i, v);
         }
     };
     for line in text.lines() {

@@ -219,13 +219,13 @@ fn check_screen(
                 r.label, r.h
             ));
         }
-        if let Some(c) = text_contrast(&picture, &r, profile.px_per_mm()) {
-            if c < CONTRAST_MIN {
-                problems.push(format!(
-                    "{where_}: text {:?} has contrast {c:.1}:1; at least {CONTRAST_MIN}:1",
-                    r.label
-                ));
-            }
+        if let Some(c) = text_contrast(&picture, &r, profile.px_per_mm())
+            && c < CONTRAST_MIN
+        {
+            problems.push(format!(
+                "{where_}: text {:?} has contrast {c:.1}:1; at least {CONTRAST_MIN}:1",
+                r.label
+            ));
         }
     }
     problems
