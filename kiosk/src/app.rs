@@ -77,15 +77,15 @@ impl Kiosk {
                 Effect::StopRecording => self.sound.stop_recording().map(|seconds| {
                     self.state.borrow_mut().recorded_seconds = seconds;
                 }),
-                Effect::PlayRecording => {
+                Effect::PlayRecording => self.sound.play_recording().map(|lasts| {
                     let done = self.clone();
-                    self.sound.play_recording(Box::new(move || {
+                    slint::Timer::single_shot(lasts, move || {
                         done.update(|s| {
                             s.playback_finished();
                             Vec::new()
                         })
-                    }))
-                }
+                    });
+                }),
                 Effect::SetVolume(percent) => self.sound.set_volume(*percent),
                 // Sending waits for the messaging link; until then the message stays
                 // "waiting for internet" on screen, which is what it is.

@@ -20,6 +20,15 @@ pub struct Cli {
 /// The kiosk's subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the kiosk: a window on a desktop (winit), or full screen on a tablet (linuxkms).
+    Run {
+        /// The firmware profile of this tablet.
+        #[arg(long, default_value = "firmware-profiles/desktop.toml")]
+        profile: PathBuf,
+        /// The language: nl, fr or en.
+        #[arg(long, default_value = "nl")]
+        lang: String,
+    },
     /// Render screens with sample data to PNG, without a display.
     Render {
         /// The firmware profile (a file in firmware-profiles/).
@@ -47,6 +56,16 @@ pub enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// Check the tablet's sound for a coach: play the chime, record a few seconds, play
+    /// them back, and report what went through (frames and level).
+    SoundCheck {
+        /// The firmware profile (its ALSA devices are used).
+        #[arg(long, default_value = "firmware-profiles/desktop.toml")]
+        profile: PathBuf,
+        /// How many seconds to record.
+        #[arg(long, default_value_t = 2)]
+        record_seconds: u32,
+    },
     /// List the MQTT topics an enrolled tablet uses, with direction, QoS and retain flag.
     Topics {
         /// The tablet's device id, e.g. d-7f3a9c2e.
@@ -70,6 +89,20 @@ fn screen_names() -> String {
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Run { profile, lang } => {
+            let profile = Profile::load(&profile)?;
+            let Some(lang) = Language::parse(&lang) else {
+                bail!("--lang must be nl, fr or en, not {lang:?}");
+            };
+            crate::run::run(&profile, lang)
+        }
+        Command::SoundCheck {
+            profile,
+            record_seconds,
+        } => {
+            let profile = Profile::load(&profile)?;
+            crate::sound_check::run(&profile, record_seconds)
+        }
         Command::Topics { device } => {
             for line in crate::topics::describe(&device) {
                 println!("{line}");

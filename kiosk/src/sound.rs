@@ -17,8 +17,8 @@ pub trait Sound {
     fn start_recording(&self) -> Result<(), SoundError>;
     /// Stops recording; returns its length in seconds.
     fn stop_recording(&self) -> Result<u32, SoundError>;
-    /// Plays the recording back, then calls `done` on the UI thread.
-    fn play_recording(&self, done: Box<dyn FnOnce()>) -> Result<(), SoundError>;
+    /// Starts playing the recording back; returns how long it lasts.
+    fn play_recording(&self) -> Result<std::time::Duration, SoundError>;
     /// Sets the volume, 0–100.
     fn set_volume(&self, percent: u8) -> Result<(), SoundError>;
 }
@@ -54,11 +54,77 @@ impl Sound for NoSound {
     fn stop_recording(&self) -> Result<u32, SoundError> {
         self.fail()
     }
-    fn play_recording(&self, done: Box<dyn FnOnce()>) -> Result<(), SoundError> {
-        done();
+    fn play_recording(&self) -> Result<std::time::Duration, SoundError> {
         self.fail()
     }
     fn set_volume(&self, _percent: u8) -> Result<(), SoundError> {
         Ok(())
+    }
+}
+
+/// Longest voice note, in seconds (the protocol's limit): recording stops there.
+pub const MAX_RECORDING_SECS: u32 = nabij_protocol::limits::MAX_VOICE_MILLIS / 1000;
+
+/// The chime: two soft, decaying tones (a "ding-dong"), mono samples at `rate`.
+pub fn chime_samples(rate: u32) -> Vec<f32> {
+    let mut out = Vec::new();
+    for (freq, secs) in [(880.0f32, 0.35f32), (660.0, 0.55)] {
+        let n = (rate as f32 * secs) as usize;
+        for i in 0..n {
+            let t = i as f32 / rate as f32;
+            let envelope = (-4.0 * t / secs).exp() * (t * 200.0).min(1.0);
+            out.push(0.5 * envelope * (2.0 * std::f32::consts::PI * freq * t).sin());
+        }
+    }
+    out
+}
+
+/// Resamples mono audio linearly (recording and playback devices may differ in rate).
+pub fn resample(samples: &[f32], from: u32, to: u32) -> Vec<f32> {
+    if from == to || samples.is_empty() || from == 0 {
+        return samples.to_vec();
+    }
+    let n = (samples.len() as u64 * u64::from(to) / u64::from(from)) as usize;
+    (0..n)
+        .map(|i| {
+            let pos = i as f64 * f64::from(from) / f64::from(to);
+            let (j, frac) = (pos as usize, (pos.fract()) as f32);
+            let a = samples[j.min(samples.len() - 1)];
+            let b = samples[(j + 1).min(samples.len() - 1)];
+            a + (b - a) * frac
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chime_is_audible_short_and_never_clips() {
+        let chime = chime_samples(48_000);
+        assert_eq!(chime.len(), 16_800 + 26_400);
+        let peak = chime.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+        assert!(peak > 0.3 && peak <= 0.5, "{peak}");
+    }
+
+    #[test]
+    fn resampling_keeps_the_duration() {
+        let second = vec![0.25f32; 16_000];
+        let up = resample(&second, 16_000, 48_000);
+        assert_eq!(up.len(), 48_000);
+        assert!(up.iter().all(|s| (*s - 0.25).abs() < 1e-6));
+    }
+
+    #[test]
+    fn without_a_device_everything_fails_plainly_and_volume_is_harmless() {
+        let none = NoSound::new("no sound card found");
+        assert_eq!(none.problem().as_deref(), Some("no sound card found"));
+        assert!(
+            none.chime().is_err()
+                && none.start_recording().is_err()
+                && none.play_recording().is_err()
+        );
+        assert!(none.set_volume(50).is_ok());
     }
 }

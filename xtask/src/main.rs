@@ -227,14 +227,55 @@ fn demo() -> Result<()> {
     println!(
         "\nThe hub is running, with its own Mosquitto broker (TLS on port 8883) and demo data:\n{}\n\
          Kiosk settings for this hub: {}\n\
-         Try, in another terminal:\n  \
+         Coach commands, in another terminal:\n  \
          target/debug/nabij-hub --data-dir {data_arg} device list\n  \
-         target/debug/nabij-hub --data-dir {data_arg} device enrol <CODE> --participant \"Jan Claes\"\n\n\
-         The kiosk app's screens are not built yet, so no kiosk window opens: a tablet\n\
-         (or any MQTT client following docs/protocol.md) can pair with the hub today.\n\
-         Press Ctrl-C to stop.",
+         target/debug/nabij-hub --data-dir {data_arg} device enrol <CODE> --participant \"Jan Claes\"\n",
         String::from_utf8_lossy(&list.stdout).trim_end(),
         settings.display()
+    );
+    let kiosk = root.join("target/debug/nabij-kiosk");
+    let profile = root.join("firmware-profiles/desktop.toml");
+    let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+    if has_display {
+        system::ensure_packages(system::WINDOW_PACKAGES)?;
+        println!(
+            "Opening the kiosk window (sample data: the kiosk's link to the hub comes with messaging).\n\
+             Close the window or press Ctrl-C to stop both."
+        );
+        let status = Command::new(&kiosk)
+            .arg("run")
+            .arg("--profile")
+            .arg(&profile)
+            .status()
+            .context("cannot start nabij-kiosk")?;
+        let _ = serve.kill();
+        let _ = serve.wait();
+        if !status.success() {
+            bail!("the kiosk stopped ({status}); its message above says why");
+        }
+        return Ok(());
+    }
+    let shots = root.join("demo-data/kiosk-screens");
+    println!(
+        "There is no display here (neither DISPLAY nor WAYLAND_DISPLAY is set), so no kiosk window opens.\n\
+         Rendering every kiosk screen in Dutch, French and English as PNG files instead, into {}:",
+        shots.display()
+    );
+    let status = Command::new(&kiosk)
+        .args(["render", "--all", "--profile"])
+        .arg(&profile)
+        .arg("--out-dir")
+        .arg(&shots)
+        .status()
+        .context("cannot start nabij-kiosk")?;
+    if !status.success() {
+        bail!("rendering the kiosk screens failed ({status})");
+    }
+    println!(
+        "Open the PNG files in {} to see the kiosk. The hub keeps running: press Ctrl-C to stop.",
+        shots.display()
     );
     let status = serve.wait().context("waiting for nabij-hub serve")?;
     if !status.success() && status.code().is_some() {

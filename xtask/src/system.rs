@@ -6,10 +6,30 @@ use std::process::{Command, Stdio};
 
 /// The Debian packages the workspace needs to build and test today. Each entry says why,
 /// so the list can shrink as well as grow.
-pub const PACKAGES: &[(&str, &str)] = &[(
-    "mosquitto",
-    "the MQTT broker the hub runs and the end-to-end tests start",
-)];
+pub const PACKAGES: &[(&str, &str)] = &[
+    (
+        "mosquitto",
+        "the MQTT broker the hub runs and the end-to-end tests start",
+    ),
+    (
+        "pkg-config",
+        "finds the C libraries below for the -sys crates",
+    ),
+    ("libasound2-dev", "ALSA, for the kiosk's sound (cpal)"),
+    (
+        "libfontconfig1-dev",
+        "font lookup for the kiosk's Slint renderer",
+    ),
+];
+
+/// What a kiosk *window* needs at run time on a desktop (winit loads them itself).
+pub const WINDOW_PACKAGES: &[(&str, &str)] = &[
+    (
+        "libxkbcommon-x11-0",
+        "keyboard handling for the kiosk window (winit on X11)",
+    ),
+    ("libxcursor1", "the mouse pointer in the kiosk window"),
+];
 
 fn is_installed(package: &str) -> bool {
     Command::new("dpkg-query")

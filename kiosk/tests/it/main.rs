@@ -5,4 +5,5 @@
 
 mod accessibility;
 mod navigation;
+mod sound;
 mod translations;
