@@ -112,7 +112,7 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
     let next = state
         .meetings
         .first()
-        .map(|m| words::soon(now, m.starts_at, lang));
+        .map(|m| format!("{} · {}", words::soon(now, m.starts_at, lang), m.place));
     api.set_next_meeting(next.unwrap_or_default().into());
 
     let code = state.pairing_code.clone().unwrap_or_default();

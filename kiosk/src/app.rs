@@ -23,6 +23,7 @@ pub struct Kiosk {
     idle: Rc<slint::Timer>,
     clock: Rc<slint::Timer>,
     now: Rc<dyn Fn() -> UnixMillis>,
+    backlight: Rc<RefCell<Option<std::path::PathBuf>>>,
 }
 
 impl Kiosk {
@@ -40,6 +41,7 @@ impl Kiosk {
             idle: Rc::new(slint::Timer::default()),
             clock: Rc::new(slint::Timer::default()),
             now,
+            backlight: Rc::new(RefCell::new(None)),
         };
         kiosk.wire(app);
         if let Some(problem) = kiosk.sound.problem() {
@@ -49,6 +51,12 @@ impl Kiosk {
         kiosk.touched();
         kiosk.schedule_clock();
         kiosk
+    }
+
+    /// Lets the coach's brightness setting drive this sysfs backlight.
+    pub fn with_backlight(self, dir: Option<std::path::PathBuf>) -> Self {
+        *self.backlight.borrow_mut() = dir;
+        self
     }
 
     /// The current state (for tests and the link).
@@ -87,10 +95,22 @@ impl Kiosk {
                     });
                 }),
                 Effect::SetVolume(percent) => self.sound.set_volume(*percent),
-                // Sending waits for the messaging link; until then the message stays
-                // "waiting for internet" on screen, which is what it is.
+                Effect::SetBrightness(percent) => {
+                    if let Some(dir) = self.backlight.borrow().as_ref()
+                        && let Err(e) = crate::backlight::set(dir, *percent)
+                    {
+                        eprintln!(
+                            "nabij-kiosk: cannot set the brightness in {}: {e}",
+                            dir.display()
+                        );
+                    }
+                    Ok(())
+                }
+                // Sending (and the audio of received voice notes) comes with the messaging
+                // link; until then a sent message stays "waiting for internet" on screen,
+                // which is what it is.
                 other => {
-                    eprintln!("nabij-kiosk: not connected to a hub; kept: {other:?}");
+                    eprintln!("nabij-kiosk: no link to a hub yet; not done: {other:?}");
                     Ok(())
                 }
             };
@@ -185,7 +205,10 @@ impl Kiosk {
             s.toggle_choice(&id);
             Vec::new()
         });
-        on!(on_add_voice_answer, |s, _k| s.navigate(Screen::Voice));
+        on!(on_add_voice_answer, |s, _k| s
+            .answer_diary_with(Screen::Voice));
+        on!(on_add_text_answer, |s, _k| s
+            .answer_diary_with(Screen::Keyboard));
         on!(on_send_diary, |s, _k, share: bool| s.send_diary(share));
         on!(on_rsvp, |s, _k, coming: bool| s.rsvp(coming));
         on!(on_ask_help, |s, _k| s.ask_help());

@@ -19,6 +19,7 @@ pub mod ui {
 
 pub mod adapters;
 pub mod app;
+pub mod backlight;
 pub mod catalog;
 pub mod cli;
 pub mod headless;

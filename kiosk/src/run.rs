@@ -51,7 +51,8 @@ pub fn run(profile: &Profile, lang: Language) -> anyhow::Result<()> {
     // Until the kiosk is linked to a hub (messaging), it shows sample data, and says so.
     let mut state = crate::sample::state(Screen::Home, lang);
     state.coach_pin = crate::sample::SAMPLE_PIN.into();
-    let _kiosk = Kiosk::attach(&app, state, sound, Rc::new(nabij_protocol::UnixMillis::now));
+    let _kiosk = Kiosk::attach(&app, state, sound, Rc::new(nabij_protocol::UnixMillis::now))
+        .with_backlight(profile.power.backlight.clone());
     eprintln!(
         "nabij-kiosk: showing sample data: the link to the hub comes with messaging. Coach PIN: {}",
         crate::sample::SAMPLE_PIN

@@ -212,5 +212,9 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         pin: String::new(),
         coach_pin: SAMPLE_PIN.into(),
         audio_problem: None,
+        input_for: Default::default(),
+        diary_text: None,
+        diary_voice_seconds: None,
+        reminded: Vec::new(),
     }
 }

@@ -170,9 +170,27 @@ pub enum RecorderState {
     Playing,
 }
 
+/// What the keyboard and the recorder are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InputFor {
+    /// A message in the open conversation.
+    #[default]
+    Conversation,
+    /// The answer to this week's diary question.
+    Diary,
+}
+
 /// Everything the screens show.
 #[derive(Debug, Clone, Default)]
 pub struct KioskState {
+    /// What the keyboard and recorder are for.
+    pub input_for: InputFor,
+    /// Words typed for the diary answer.
+    pub diary_text: Option<String>,
+    /// Seconds of voice recorded for the diary answer.
+    pub diary_voice_seconds: Option<u32>,
+    /// Reminders already shown: (session, hours before) so each appears once.
+    pub reminded: Vec<(String, u8)>,
     /// Where the senior is.
     pub screen: Option<Screen>,
     /// Screen language.
@@ -286,6 +304,10 @@ pub enum Effect {
     SendDiary {
         /// The tapped choices.
         choices: Vec<String>,
+        /// Words typed, if any.
+        text: Option<String>,
+        /// Whether the recording is part of the answer.
+        with_voice: bool,
         /// Share with the group.
         share_with_group: bool,
     },
@@ -396,15 +418,30 @@ impl KioskState {
         self.draft.pop();
     }
 
-    /// Sends what was typed (nothing happens for an empty draft).
+    /// Starts typing or recording for the diary answer.
+    pub fn answer_diary_with(&mut self, screen: Screen) -> Vec<Effect> {
+        self.input_for = InputFor::Diary;
+        self.navigate(screen)
+    }
+
+    /// Sends what was typed (nothing happens for an empty draft); for the diary, keeps it
+    /// as the answer's words and returns to the diary.
     pub fn send_draft(&mut self, now: UnixMillis) -> Vec<Effect> {
         let text = self.draft.trim().to_owned();
-        let Some(to) = self.partner.clone() else {
-            return Vec::new();
-        };
         if text.is_empty() {
             return Vec::new();
         }
+        if self.input_for == InputFor::Diary {
+            // The words join the diary answer; the senior chooses who may read it next.
+            self.draft.clear();
+            self.diary_text = Some(text);
+            self.input_for = InputFor::Conversation;
+            self.screen = Some(Screen::DiaryShare);
+            return Vec::new();
+        }
+        let Some(to) = self.partner.clone() else {
+            return Vec::new();
+        };
         self.draft.clear();
         self.add_mine(&to, Content::Text(text.clone()), now);
         self.screen = Some(Screen::Conversation);
@@ -443,17 +480,24 @@ impl KioskState {
         }
     }
 
-    /// Sends the recording to the open conversation.
+    /// Sends the recording to the open conversation, or keeps it for the diary answer.
     pub fn send_recording(&mut self, now: UnixMillis) -> Vec<Effect> {
-        let Some(to) = self.partner.clone() else {
-            return Vec::new();
-        };
         if !matches!(
             self.recorder,
             RecorderState::Recorded | RecorderState::Playing
         ) {
             return Vec::new();
         }
+        if self.input_for == InputFor::Diary {
+            self.diary_voice_seconds = Some(self.recorded_seconds);
+            self.recorder = RecorderState::Ready;
+            self.input_for = InputFor::Conversation;
+            self.screen = Some(Screen::DiaryShare);
+            return Vec::new();
+        }
+        let Some(to) = self.partner.clone() else {
+            return Vec::new();
+        };
         self.add_mine(
             &to,
             Content::Voice {
@@ -485,9 +529,13 @@ impl KioskState {
             return Vec::new();
         }
         let choices = std::mem::take(&mut self.diary_selected);
+        let text = self.diary_text.take();
+        let with_voice = self.diary_voice_seconds.take().is_some();
         self.screen = Some(Screen::Home);
         vec![Effect::SendDiary {
             choices,
+            text,
+            with_voice,
             share_with_group,
         }]
     }
@@ -497,6 +545,38 @@ impl KioskState {
         self.reminder = Some(meeting);
         self.screen = Some(Screen::Reminder);
         vec![Effect::Chime]
+    }
+
+    /// The reminder due at `now`, if any: the evening before (from 18:00) and two hours
+    /// before a meeting, each once, never for a meeting that has begun.
+    pub fn due_reminder(&mut self, now: UnixMillis) -> Option<MeetingReminder> {
+        const HOUR: u64 = 3_600_000;
+        for meeting in &self.meetings {
+            let start = meeting.starts_at.0;
+            if now.0 >= start {
+                continue;
+            }
+            let evening_before = {
+                let day_before = crate::words::local(UnixMillis(start - 24 * HOUR));
+                let local_now = crate::words::local(now);
+                (local_now.year, local_now.month, local_now.day)
+                    == (day_before.year, day_before.month, day_before.day)
+                    && local_now.hour >= 18
+            };
+            let two_hours = start - now.0 <= 2 * HOUR;
+            for (due, key) in [(two_hours, 2u8), (evening_before, 24u8)] {
+                let id = (meeting.session_id.to_string(), key);
+                if due && !self.reminded.contains(&id) {
+                    self.reminded.push(id);
+                    if key == 2 {
+                        // The evening reminder would only repeat it now.
+                        self.reminded.push((meeting.session_id.to_string(), 24));
+                    }
+                    return Some(meeting.clone());
+                }
+            }
+        }
+        None
     }
 
     /// "I'm coming" / "I can't come".
@@ -667,6 +747,28 @@ mod tests {
     }
 
     #[test]
+    fn reminders_come_the_evening_before_and_two_hours_before_once_each() {
+        let mut s = state();
+        let hour = 3_600_000;
+        // The first sample meeting is tomorrow at 14:00 (Belgian time); now is 10:15.
+        assert_eq!(s.due_reminder(sample::NOW), None);
+        let evening = UnixMillis(sample::NOW.0 + 8 * hour); // 18:15 today
+        assert!(s.due_reminder(evening).is_some());
+        assert_eq!(s.due_reminder(evening), None, "once");
+        let start = s.meetings[0].starts_at.0;
+        assert!(
+            s.due_reminder(UnixMillis(start - 2 * hour + 60_000))
+                .is_some()
+        );
+        assert_eq!(s.due_reminder(UnixMillis(start - hour)), None);
+        assert_eq!(
+            s.due_reminder(UnixMillis(start + hour)),
+            None,
+            "never after it began"
+        );
+    }
+
+    #[test]
     fn settings_stay_within_their_ranges() {
         let mut s = state();
         for _ in 0..10 {
@@ -685,14 +787,31 @@ mod tests {
         let mut s = state();
         s.toggle_choice("family");
         s.toggle_choice("not-a-choice");
-        let sent = s.send_diary(true);
+        s.open_contact("p-anna-peeters");
+        s.answer_diary_with(Screen::Keyboard);
+        for k in ["O", "K"] {
+            s.key(k);
+        }
+        s.send_draft(sample::NOW);
         assert_eq!(
-            sent,
-            [Effect::SendDiary {
-                choices: vec!["neighbour".into(), "family".into()],
-                share_with_group: true
-            }]
+            (s.screen, s.diary_text.as_deref()),
+            (Some(Screen::DiaryShare), Some("OK")),
+            "typed words join the answer"
         );
+        let last = s.open_conversation().last().map(|m| m.content.clone());
+        assert_ne!(
+            last,
+            Some(Content::Text("OK".into())),
+            "the diary words are not sent to Anna"
+        );
+        let sent = s.send_diary(true);
+        let expected = Effect::SendDiary {
+            choices: vec!["neighbour".into(), "family".into()],
+            text: Some("OK".into()),
+            with_voice: false,
+            share_with_group: true,
+        };
+        assert_eq!(sent, [expected]);
         assert!(s.diary.is_none());
 
         let meeting = s.meetings[0].clone();

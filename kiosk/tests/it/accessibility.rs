@@ -213,6 +213,14 @@ fn check_screen(
         {
             continue; // empty, or cut off entirely
         }
+        if r.x < -SLACK_MM
+            || r.y < -SLACK_MM
+            || r.x + r.w > win_w + SLACK_MM
+            || r.y + r.h > win_h + SLACK_MM
+        {
+            problems.push(format!("{where_}: text {:?} runs off the screen", r.label));
+            continue;
+        }
         if r.h + SLACK_MM < TEXT_MIN_MM {
             problems.push(format!(
                 "{where_}: text {:?} is {:.1} mm high; 18 pt needs {TEXT_MIN_MM:.1} mm",
