@@ -170,3 +170,31 @@ fn the_idle_clock_wakes_with_one_tap_and_the_app_wakes_at_most_once_a_minute() {
         "{next:?}"
     );
 }
+
+#[test]
+fn a_press_shows_at_once_before_the_finger_lifts() {
+    let (app, _kiosk) = start(Screen::Home);
+    let button = ElementHandle::find_by_accessible_label(&app, "Messages")
+        .next()
+        .unwrap();
+    let (p, s) = (button.absolute_position(), button.size());
+    // A point inside the button but off its words: 2 mm in from the left edge.
+    let probe = LogicalPosition::new(p.x + 8.0, p.y + s.height / 2.0);
+    let colour_at = |app: &App| {
+        let picture = nabij_kiosk::headless::snapshot(app).unwrap();
+        let scale = app.window().scale_factor();
+        *picture.get_pixel((probe.x * scale) as u32, (probe.y * scale) as u32)
+    };
+    let before = colour_at(&app);
+    app.window().dispatch_event(WindowEvent::PointerPressed {
+        position: probe,
+        button: PointerEventButton::Left,
+    });
+    let pressed = colour_at(&app);
+    assert_ne!(before, pressed, "the very next frame shows the press");
+    app.window().dispatch_event(WindowEvent::PointerReleased {
+        position: probe,
+        button: PointerEventButton::Left,
+    });
+    assert_eq!(page(&app), ui::Page::Contacts);
+}
