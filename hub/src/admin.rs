@@ -62,6 +62,13 @@ pub enum Request {
         /// Its name.
         name: String,
     },
+    /// Approve two people as contacts of each other.
+    ApproveContacts {
+        /// One person (id or name).
+        a: String,
+        /// The other (id or name).
+        b: String,
+    },
     /// List people.
     People,
     /// List groups.
@@ -175,6 +182,12 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, HubError> {
             Response::Person(hub.add_participant(&name, group.as_deref())?)
         }
         Request::AddGroup { name } => Response::Group(hub.add_group(&name)?),
+        Request::ApproveContacts { a, b } => {
+            let (a, b) = hub.approve_contacts(&a, &b).await?;
+            Response::Device {
+                message: format!("{} and {} may now write to each other.", a.name, b.name),
+            }
+        }
         Request::People => Response::People {
             people: hub.people()?,
         },

@@ -40,6 +40,9 @@ pub enum Command {
     /// Add and list groups.
     #[command(subcommand)]
     Group(GroupCommand),
+    /// Approve who may write to whom (only approved contacts can reach a senior).
+    #[command(subcommand)]
+    Contact(ContactCommand),
     /// The loan register: which tablet is lent to whom, from when to when.
     #[command(subcommand)]
     Loan(LoanCommand),
@@ -151,6 +154,18 @@ pub enum GroupCommand {
     List,
 }
 
+/// `contact …`
+#[derive(Debug, Subcommand)]
+pub enum ContactCommand {
+    /// Let two people write to each other (ids or full names).
+    Approve {
+        /// One person.
+        a: String,
+        /// The other person.
+        b: String,
+    },
+}
+
 /// `loan …`
 #[derive(Debug, Subcommand)]
 pub enum LoanCommand {
@@ -232,6 +247,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Group(GroupCommand::Add { name }) => Request::AddGroup { name },
         Command::Group(GroupCommand::List) => Request::Groups,
         Command::Loan(LoanCommand::List) => Request::Loans,
+        Command::Contact(ContactCommand::Approve { a, b }) => Request::ApproveContacts { a, b },
         Command::KioskSettings { host } => Request::KioskSettings { host },
     };
     let response = admin::call(&admin::socket_path(&config.data_dir), &request).await?;

@@ -11,6 +11,7 @@ pub mod devices;
 pub mod enrolment;
 mod files;
 pub mod loans;
+pub mod messaging;
 pub mod mqtt;
 mod outbox;
 pub mod people;

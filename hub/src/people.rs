@@ -172,6 +172,32 @@ pub fn add_person(
     Ok(person)
 }
 
+/// Finds anyone (participant, coach, family member) by id or by exact name (ignoring
+/// case); a name two people share is refused rather than guessed.
+pub fn find_person(store: &Store, key: &str) -> Result<Person, PeopleError> {
+    if let Some(person) = store.people.get(key)? {
+        return Ok(person);
+    }
+    let matches: Vec<Person> = store
+        .people
+        .all()?
+        .into_iter()
+        .filter(|p| p.name.to_lowercase() == key.trim().to_lowercase())
+        .collect();
+    match matches.as_slice() {
+        [] => Err(PeopleError::NoParticipant(key.to_owned())),
+        [one] => Ok(one.clone()),
+        _ => Err(PeopleError::Ambiguous {
+            name: key.to_owned(),
+            candidates: matches
+                .iter()
+                .map(|p| p.id.to_string())
+                .collect::<Vec<_>>()
+                .join(" or "),
+        }),
+    }
+}
+
 /// Finds a participant by id or by exact name (ignoring case); a name two people share
 /// is refused rather than guessed.
 pub fn find_participant(store: &Store, key: &str) -> Result<Person, PeopleError> {

@@ -7,6 +7,7 @@ use crate::config::HubConfig;
 use crate::devices::{self, DeviceRecord, DeviceState, StatusChange};
 use crate::enrolment::{self, EnrolError, HelloReply, WrongCodeLimiter};
 use crate::loans::{self, Condition, Loan};
+use crate::messaging;
 use crate::mqtt::{Inbound, Publisher};
 use crate::outbox;
 use crate::people::{self, Group, PeopleError, Person, Role};
@@ -31,6 +32,9 @@ pub enum HubError {
     /// Pairing failed.
     #[error(transparent)]
     Enrol(#[from] EnrolError),
+    /// Messaging failed.
+    #[error(transparent)]
+    Messaging(#[from] messaging::MessagingError),
     /// A person or group problem.
     #[error(transparent)]
     People(#[from] PeopleError),
@@ -484,6 +488,13 @@ impl Hub {
         if let StatusChange::CameOnline { first_time } = change {
             if first_time {
                 self.forget_pairing_of(id).await?;
+                // Its contact list goes into its outbox, which is sent just below.
+                let _write = self.inner.write.lock().await;
+                if let Some(device) = self.inner.store.devices.get(id.as_str())? {
+                    messaging::push_contacts(&self.inner.store, &device.participant)?;
+                    self.inner.store.flush().await?;
+                }
+                drop(_write);
                 tracing::info!(device = %id, "tablet connected as itself for the first time");
             }
             self.resend_pending(id).await?;
@@ -578,13 +589,18 @@ impl Hub {
             let _write = self.inner.write.lock().await;
             devices::touch(&self.inner.store, id, clock::now())?;
         }
-        match envelope.body {
-            Body::Ack(Ack { ids }) => self.on_ack(id, &ids).await,
+        let Some(device) = device else { return Ok(()) };
+        match &envelope.body {
+            Body::Ack(Ack { ids }) => self.on_ack(id, ids).await,
+            Body::Text(_) | Body::Voice(_) | Body::Photo(_) => {
+                self.on_chat(&device, &envelope).await
+            }
+            Body::Receipt(receipt) => self.on_receipt(&device, &envelope, receipt).await,
             Body::Unknown { kind, .. } => {
                 tracing::warn!(device = %id, %kind, "message of an unknown kind refused");
                 self.reject(
                     id,
-                    envelope.id,
+                    envelope.id.clone(),
                     RejectReason::UnknownKind,
                     format!("this hub does not know {kind:?}"),
                 )
@@ -599,6 +615,98 @@ impl Hub {
         }
     }
 
+    /// Publishes queued envelopes now to the tablets that are online; the others get
+    /// them from their outbox when they come back.
+    async fn publish_queued(&self, items: Vec<(DeviceId, Envelope)>) -> Result<(), HubError> {
+        for (device, envelope) in items {
+            let online = self
+                .inner
+                .store
+                .devices
+                .get(device.as_str())?
+                .is_some_and(|d| d.online);
+            if online {
+                self.inner
+                    .publisher
+                    .publish(&Topic::DeviceDown(device), &envelope)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn ack(&self, device: &DeviceId, id: &nabij_protocol::MessageId) -> Result<(), HubError> {
+        let ack = Self::envelope(Body::Ack(Ack {
+            ids: vec![id.clone()],
+        }))?;
+        self.inner
+            .publisher
+            .publish(&Topic::DeviceDown(device.clone()), &ack)
+            .await?;
+        Ok(())
+    }
+
+    /// A chat message: stored and flushed, then acknowledged, then passed on.
+    async fn on_chat(&self, sender: &DeviceRecord, envelope: &Envelope) -> Result<(), HubError> {
+        let outcome = {
+            let _write = self.inner.write.lock().await;
+            let outcome =
+                messaging::accept_chat(&self.inner.store, sender, envelope, clock::now())?;
+            self.inner.store.flush().await?;
+            outcome
+        };
+        match outcome {
+            messaging::Outcome::Accepted { deliver } => {
+                self.ack(&sender.id, &envelope.id).await?;
+                self.publish_queued(deliver).await
+            }
+            messaging::Outcome::Refused(rejected) => {
+                let answer = Self::envelope(Body::Rejected(rejected))?;
+                self.inner
+                    .publisher
+                    .publish(&Topic::DeviceDown(sender.id.clone()), &answer)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// A "seen" receipt from a recipient's tablet.
+    async fn on_receipt(
+        &self,
+        device: &DeviceRecord,
+        envelope: &Envelope,
+        receipt: &nabij_protocol::Receipt,
+    ) -> Result<(), HubError> {
+        let receipts = {
+            let _write = self.inner.write.lock().await;
+            let receipts = messaging::on_seen(&self.inner.store, &device.id, envelope, receipt)?;
+            self.inner.store.flush().await?;
+            receipts
+        };
+        self.ack(&device.id, &envelope.id).await?;
+        self.publish_queued(receipts).await
+    }
+
+    /// Approves two people as contacts and sends both their new lists.
+    pub async fn approve_contacts(&self, a: &str, b: &str) -> Result<(Person, Person), HubError> {
+        let queued = {
+            let _write = self.inner.write.lock().await;
+            let (pa, pb) = (
+                people::find_person(&self.inner.store, a)?,
+                people::find_person(&self.inner.store, b)?,
+            );
+            messaging::approve(&self.inner.store, &pa.id, &pb.id, clock::now())?;
+            let mut queued = messaging::push_contacts(&self.inner.store, &pa.id)?;
+            queued.extend(messaging::push_contacts(&self.inner.store, &pb.id)?);
+            self.inner.store.flush().await?;
+            (queued, pa, pb)
+        };
+        let (queued, pa, pb) = queued;
+        self.publish_queued(queued).await?;
+        Ok((pa, pb))
+    }
+
     async fn on_ack(
         &self,
         id: &DeviceId,
@@ -606,6 +714,11 @@ impl Hub {
     ) -> Result<(), HubError> {
         let _write = self.inner.write.lock().await;
         let removed = outbox::acknowledge(&self.inner.store, id, ids)?;
+        let receipts = messaging::on_delivered(&self.inner.store, id, &removed)?;
+        if !receipts.is_empty() {
+            self.inner.store.flush().await?;
+            self.publish_queued(receipts).await?;
+        }
         let Some(mut device) = self.inner.store.devices.get(id.as_str())? else {
             return Ok(());
         };

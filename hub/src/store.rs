@@ -107,6 +107,14 @@ pub struct Store {
     pub loans: Table<crate::loans::Loan>,
     /// Messages waiting for a tablet's `ack`, by device id + sequence number.
     pub(crate) outbox: sled::Tree,
+    /// Approved contacts, by the two person ids.
+    pub contacts: Table<crate::messaging::Approval>,
+    /// Chat messages, by the hub's uid.
+    pub messages: Table<crate::messaging::StoredMessage>,
+    /// Which stored message each delivered copy is, by the copy's id.
+    pub deliveries: Table<String>,
+    /// What the hub did with each message id a tablet sent, by device and id.
+    pub seen: Table<crate::messaging::Seen>,
 }
 
 impl Store {
@@ -123,6 +131,10 @@ impl Store {
             groups: Table::open(&db, "groups")?,
             loans: Table::open(&db, "loans")?,
             outbox: db.open_tree("outbox")?,
+            contacts: Table::open(&db, "contacts")?,
+            messages: Table::open(&db, "messages")?,
+            deliveries: Table::open(&db, "deliveries")?,
+            seen: Table::open(&db, "seen")?,
             db,
         })
     }

@@ -6,4 +6,5 @@
 mod hub_broker_modes;
 mod hub_cli;
 mod hub_devices;
+mod hub_messaging;
 mod protocol_doc;

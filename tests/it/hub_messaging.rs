@@ -1,0 +1,177 @@
+//! Messaging through the real hub and broker, with simulated kiosks speaking the
+//! protocol: storage before ack, delivery, receipts, dedupe, and the contact rule.
+
+use nabij_protocol::{Body, Envelope, ReceiptState, Recipient, RejectReason, TextMessage};
+use tests::hub::TestHub;
+use tests::sim_kiosk::{Credentials, Device, Pairing};
+
+async fn tablet(hub: &TestHub, name: &str) -> Device {
+    if nabij_hub::people::find_participant(hub.hub().store(), name).is_err() {
+        hub.hub().add_participant(name, None).unwrap();
+    }
+    let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
+    let code = pairing.code(None).await;
+    hub.hub().enrol(&code, name, None).await.unwrap();
+    let credentials: Credentials = pairing.granted().await;
+    let mut device = Device::connect(&hub.kiosk_settings(), &credentials)
+        .await
+        .unwrap();
+    device.barrier().await;
+    device
+}
+
+fn text(to: &str, words: &str) -> Body {
+    Body::Text(TextMessage {
+        to: Recipient::parse(to).unwrap(),
+        author: None,
+        text: words.into(),
+    })
+}
+
+/// Receives until a message matches; acknowledges everything the hub wants acked, as a
+/// kiosk does. Returns the match.
+async fn receive_until(device: &mut Device, mut wanted: impl FnMut(&Envelope) -> bool) -> Envelope {
+    loop {
+        let envelope = device.receive().await;
+        if envelope.body.needs_ack() {
+            device
+                .send(Body::Ack(nabij_protocol::Ack {
+                    ids: vec![envelope.id.clone()],
+                }))
+                .await;
+        }
+        if wanted(&envelope) {
+            return envelope;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_text_is_stored_acknowledged_delivered_and_seen() {
+    let hub = TestHub::start().await;
+    let mut jan = tablet(&hub, "Jan Claes").await;
+    let mut anna = tablet(&hub, "Anna Peeters").await;
+    hub.hub()
+        .approve_contacts("Jan Claes", "Anna Peeters")
+        .await
+        .unwrap();
+    let contacts = receive_until(&mut jan, |e| matches!(e.body, Body::Contacts(_))).await;
+    let Body::Contacts(list) = contacts.body else {
+        unreachable!()
+    };
+    assert_eq!(
+        list.contacts
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Anna Peeters"]
+    );
+
+    let sent = jan
+        .send(text("p-anna-peeters", "Dag Anna, tot dinsdag!"))
+        .await;
+    let ack = receive_until(
+        &mut jan,
+        |e| matches!(&e.body, Body::Ack(a) if a.ids.contains(&sent)),
+    )
+    .await;
+    assert!(matches!(ack.body, Body::Ack(_)));
+    // Stored before the ack: the hub's database has it.
+    assert_eq!(hub.hub().store().messages.len(), 1);
+
+    let got = receive_until(&mut anna, |e| matches!(e.body, Body::Text(_))).await;
+    let Body::Text(t) = &got.body else {
+        unreachable!()
+    };
+    assert_eq!(
+        (t.text.as_str(), t.author.as_ref().map(|a| a.as_str())),
+        ("Dag Anna, tot dinsdag!", Some("p-jan-claes"))
+    );
+    assert_ne!(got.id, sent, "the hub gives the delivered copy its own id");
+
+    let delivered = receive_until(&mut jan, |e| matches!(e.body, Body::Receipt(_))).await;
+    let Body::Receipt(r) = delivered.body else {
+        unreachable!()
+    };
+    assert_eq!(
+        (r.ids, r.state, r.by.map(|p| p.to_string())),
+        (
+            vec![sent.clone()],
+            ReceiptState::Delivered,
+            Some("p-anna-peeters".into())
+        )
+    );
+
+    let seen = anna
+        .send(Body::Receipt(nabij_protocol::Receipt {
+            ids: vec![got.id.clone()],
+            state: ReceiptState::Seen,
+            by: None,
+        }))
+        .await;
+    receive_until(
+        &mut anna,
+        |e| matches!(&e.body, Body::Ack(a) if a.ids.contains(&seen)),
+    )
+    .await;
+    let seen_receipt = receive_until(&mut jan, |e| matches!(e.body, Body::Receipt(_))).await;
+    let Body::Receipt(r) = seen_receipt.body else {
+        unreachable!()
+    };
+    assert_eq!((r.ids, r.state), (vec![sent], ReceiptState::Seen));
+}
+
+#[tokio::test]
+async fn a_resent_message_is_acknowledged_again_but_delivered_once() {
+    let hub = TestHub::start().await;
+    let mut jan = tablet(&hub, "Jan Claes").await;
+    let mut anna = tablet(&hub, "Anna Peeters").await;
+    hub.hub()
+        .approve_contacts("Jan Claes", "Anna Peeters")
+        .await
+        .unwrap();
+    let envelope = Envelope::new(
+        tests::sim_kiosk::message_id(),
+        nabij_protocol::Party::Device(jan.credentials.device_id.clone()),
+        text("p-anna-peeters", "Hallo"),
+    );
+    let topic = nabij_protocol::Topic::DeviceUp(jan.credentials.device_id.clone()).to_string();
+    for _ in 0..3 {
+        jan.client.publish(&topic, envelope.to_bytes(), false).await;
+    }
+    let mut acks = 0;
+    while acks < 3 {
+        let e = receive_until(
+            &mut jan,
+            |e| matches!(&e.body, Body::Ack(a) if a.ids.contains(&envelope.id)),
+        )
+        .await;
+        let _ = e;
+        acks += 1;
+    }
+    receive_until(&mut anna, |e| matches!(e.body, Body::Text(_))).await;
+    anna.barrier().await; // nothing else arrived before the barrier's answer
+    assert_eq!(hub.hub().store().messages.len(), 1);
+}
+
+#[tokio::test]
+async fn a_stranger_cannot_make_a_message_appear() {
+    let hub = TestHub::start().await;
+    let mut jan = tablet(&hub, "Jan Claes").await;
+    let mut mia = tablet(&hub, "Mia Vermeulen").await;
+    let sent = jan
+        .send(text("p-mia-vermeulen", "Ik ben een vreemde"))
+        .await;
+    let refused = receive_until(&mut jan, |e| matches!(e.body, Body::Rejected(_))).await;
+    let Body::Rejected(r) = refused.body else {
+        unreachable!()
+    };
+    assert_eq!((r.id, r.reason), (sent, RejectReason::NotAContact));
+    let to_group = jan.send(text("g-oostende", "Aan iedereen")).await;
+    let refused = receive_until(&mut jan, |e| matches!(e.body, Body::Rejected(_))).await;
+    assert!(
+        matches!(refused.body, Body::Rejected(ref r) if r.id == to_group && r.reason == RejectReason::NotAContact)
+    );
+    mia.barrier().await; // Mia received nothing
+    assert!(hub.hub().store().messages.is_empty());
+}
