@@ -365,10 +365,10 @@ fn receipt_for_sender(
             continue;
         };
         // Receipts only move forward: delivered, then seen; a repeat tells nothing new.
-        let newer = match (delivery.state, state) {
-            (None, _) | (Some(ReceiptState::Delivered), ReceiptState::Seen) => true,
-            _ => false,
-        };
+        let newer = matches!(
+            (delivery.state, state),
+            (None, _) | (Some(ReceiptState::Delivered), ReceiptState::Seen)
+        );
         if !newer {
             continue;
         }
