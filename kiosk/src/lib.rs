@@ -23,6 +23,7 @@ pub mod backlight;
 pub mod catalog;
 pub mod cli;
 pub mod headless;
+pub mod link;
 pub mod profile;
 pub mod render;
 pub mod run;

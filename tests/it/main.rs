@@ -7,4 +7,5 @@ mod hub_broker_modes;
 mod hub_cli;
 mod hub_devices;
 mod hub_messaging;
+mod kiosk_link;
 mod protocol_doc;

@@ -1,0 +1,136 @@
+//! What the kiosk keeps on its own storage: the outbox (everything it sends, until the
+//! hub acknowledges it), the ids it has received (so nothing is shown twice), and the
+//! recent conversation history. Each change is flushed before it counts as done, so a
+//! power cut loses nothing the senior saw as written.
+
+use nabij_protocol::{Envelope, MessageId};
+use std::path::Path;
+
+/// The kiosk's storage failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// sled failed (disk full, permissions, corruption).
+    #[error("the tablet's storage failed: {0}")]
+    Sled(#[from] sled::Error),
+}
+
+/// The kiosk's durable storage. Cheap to clone.
+#[derive(Clone)]
+pub struct KioskStore {
+    db: sled::Db,
+    outbox: sled::Tree,
+    seen: sled::Tree,
+    history: sled::Tree,
+}
+
+impl KioskStore {
+    /// Opens (or creates) the storage in `dir`.
+    pub fn open(dir: &Path) -> Result<KioskStore, StoreError> {
+        let db = sled::open(dir)?;
+        Ok(KioskStore {
+            outbox: db.open_tree("outbox")?,
+            seen: db.open_tree("seen")?,
+            history: db.open_tree("history")?,
+            db,
+        })
+    }
+
+    /// Puts an envelope in the outbox and waits until it is on disk.
+    pub fn push(&self, envelope: &Envelope) -> Result<(), StoreError> {
+        let key = self.db.generate_id()?.to_be_bytes();
+        self.outbox.insert(key, envelope.to_bytes())?;
+        self.history
+            .insert(history_key(envelope), envelope.to_bytes())?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// The outbox, oldest first, as payloads with their ids.
+    pub fn pending(&self) -> Result<Vec<(MessageId, Vec<u8>)>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.outbox.iter() {
+            let (_, bytes) = entry?;
+            if let Ok(head) = serde_json::from_slice::<IdOnly>(&bytes) {
+                out.push((head.id, bytes.to_vec()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes acknowledged (or refused) ids from the outbox; returns those removed.
+    pub fn remove(&self, ids: &[MessageId]) -> Result<Vec<MessageId>, StoreError> {
+        let mut removed = Vec::new();
+        for entry in self.outbox.iter() {
+            let (key, bytes) = entry?;
+            if let Ok(head) = serde_json::from_slice::<IdOnly>(&bytes)
+                && ids.contains(&head.id)
+            {
+                self.outbox.remove(key)?;
+                removed.push(head.id);
+            }
+        }
+        if !removed.is_empty() {
+            self.db.flush()?;
+        }
+        Ok(removed)
+    }
+
+    /// Records a received message; false if it was received before (a duplicate).
+    pub fn receive(&self, envelope: &Envelope) -> Result<bool, StoreError> {
+        let fresh = self
+            .seen
+            .insert(envelope.id.as_str(), &envelope.ts.0.to_be_bytes())?
+            .is_none();
+        if fresh {
+            self.history
+                .insert(history_key(envelope), envelope.to_bytes())?;
+            self.db.flush()?;
+        }
+        Ok(fresh)
+    }
+
+    /// The conversation history of tablet `me`, oldest first: what it sent and what it
+    /// received, checked again as it is read back.
+    pub fn history(&self, me: &nabij_protocol::DeviceId) -> Result<Vec<Envelope>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.history.iter() {
+            let (_, bytes) = entry?;
+            let mine =
+                serde_json::from_slice::<IdFrom>(&bytes).is_ok_and(|h| h.from == me.as_str());
+            let topic = if mine {
+                nabij_protocol::Topic::DeviceUp(me.clone())
+            } else {
+                nabij_protocol::Topic::DeviceDown(me.clone())
+            };
+            if let Ok(envelope) = nabij_protocol::decode(&topic, &bytes) {
+                out.push(envelope);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Erases everything (the coach's `wipe`).
+    pub fn wipe(&self) -> Result<(), StoreError> {
+        for tree in [&self.outbox, &self.seen, &self.history] {
+            tree.clear()?;
+        }
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+fn history_key(envelope: &Envelope) -> Vec<u8> {
+    let mut key = envelope.ts.0.to_be_bytes().to_vec();
+    key.extend_from_slice(envelope.id.as_str().as_bytes());
+    key
+}
+
+#[derive(serde::Deserialize)]
+struct IdOnly {
+    id: MessageId,
+}
+
+#[derive(serde::Deserialize)]
+struct IdFrom {
+    from: String,
+}
