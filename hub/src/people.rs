@@ -172,17 +172,22 @@ pub fn add_person(
     Ok(person)
 }
 
-/// Finds anyone (participant, coach, family member) by id or by exact name (ignoring
-/// case); a name two people share is refused rather than guessed.
-pub fn find_person(store: &Store, key: &str) -> Result<Person, PeopleError> {
-    if let Some(person) = store.people.get(key)? {
+/// Finds one person among those `wanted` accepts, by id or by exact name (ignoring
+/// case); a name two of them share is refused rather than guessed.
+fn find_one(
+    store: &Store,
+    key: &str,
+    wanted: impl Fn(&Person) -> bool,
+) -> Result<Person, PeopleError> {
+    if let Some(person) = store.people.get(key)?.filter(|p| wanted(p)) {
         return Ok(person);
     }
+    let name = key.trim().to_lowercase();
     let matches: Vec<Person> = store
         .people
         .all()?
         .into_iter()
-        .filter(|p| p.name.to_lowercase() == key.trim().to_lowercase())
+        .filter(|p| wanted(p) && p.name.to_lowercase() == name)
         .collect();
     match matches.as_slice() {
         [] => Err(PeopleError::NoParticipant(key.to_owned())),
@@ -198,37 +203,14 @@ pub fn find_person(store: &Store, key: &str) -> Result<Person, PeopleError> {
     }
 }
 
-/// Finds a participant by id or by exact name (ignoring case); a name two people share
-/// is refused rather than guessed.
+/// Finds anyone (participant, coach, family member) by id or exact name.
+pub fn find_person(store: &Store, key: &str) -> Result<Person, PeopleError> {
+    find_one(store, key, |_| true)
+}
+
+/// Finds a participant by id or exact name.
 pub fn find_participant(store: &Store, key: &str) -> Result<Person, PeopleError> {
-    if let Some(person) = store.people.get(key)?
-        && person.role == Role::Participant
-    {
-        return Ok(person);
-    }
-    let matches: Vec<Person> = store
-        .people
-        .all()?
-        .into_iter()
-        .filter(|p| {
-            p.role == Role::Participant && p.name.to_lowercase() == key.trim().to_lowercase()
-        })
-        .collect();
-    match matches.len() {
-        0 => Err(PeopleError::NoParticipant(key.to_owned())),
-        1 => Ok(matches
-            .into_iter()
-            .next()
-            .ok_or_else(|| PeopleError::NoParticipant(key.to_owned()))?),
-        _ => Err(PeopleError::Ambiguous {
-            name: key.to_owned(),
-            candidates: matches
-                .iter()
-                .map(|p| p.id.to_string())
-                .collect::<Vec<_>>()
-                .join(" or "),
-        }),
-    }
+    find_one(store, key, |p| p.role == Role::Participant)
 }
 
 #[cfg(test)]
