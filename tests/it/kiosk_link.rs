@@ -202,3 +202,177 @@ async fn a_kiosk_offline_with_hundreds_queued_and_killed_mid_drain_delivers_each
     // And the outbox empties: the restarted link's acks bring it to zero.
     let _ = &mut events;
 }
+
+/// `nabij-hub serve` as a real process, so that it can be killed with SIGKILL.
+struct HubProcess {
+    child: tokio::process::Child,
+    dir: std::path::PathBuf,
+}
+
+impl HubProcess {
+    async fn start(dir: &Path, tls: u16, local: u16) -> HubProcess {
+        let child = tokio::process::Command::new(tests::binary("nabij-hub"))
+            .arg("--data-dir")
+            .arg(dir)
+            .args([
+                "serve",
+                "--tls-port",
+                &tls.to_string(),
+                "--local-port",
+                &local.to_string(),
+            ])
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let hub = HubProcess {
+            child,
+            dir: dir.to_owned(),
+        };
+        let deadline = std::time::Instant::now() + PATIENCE;
+        while !hub.cli(&["group", "list"]).await.0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the hub did not start"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        hub
+    }
+
+    async fn cli(&self, args: &[&str]) -> (bool, String) {
+        let out = tokio::process::Command::new(tests::binary("nabij-hub"))
+            .arg("--data-dir")
+            .arg(&self.dir)
+            .args(args)
+            .output()
+            .await
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    }
+
+    fn kill9(&mut self) {
+        let pid = self.child.id().unwrap().to_string();
+        std::process::Command::new("kill")
+            .args(["-9", &pid])
+            .status()
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_killed_with_sigkill_mid_stream_loses_nothing_and_doubles_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let (tls, local) = (tests::hub::free_port(), tests::hub::free_port());
+    let mut hub = HubProcess::start(&data, tls, local).await;
+    for name in ["Jan Claes", "Anna Peeters"] {
+        assert!(hub.cli(&["participant", "add", "--name", name]).await.0);
+    }
+    let secrets: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("broker/secrets.json")).unwrap()).unwrap();
+    let settings = KioskSettings {
+        host: "127.0.0.1".into(),
+        port: tls,
+        ca: data.join("pki/ca.pem"),
+        enrol_password: secrets["enrol_password"].as_str().unwrap().to_owned(),
+    };
+    let jan = pair(&settings, async |code| {
+        assert!(
+            hub.cli(&["device", "enrol", &code, "--participant", "Jan Claes"])
+                .await
+                .0
+        )
+    })
+    .await;
+    let anna = pair(&settings, async |code| {
+        assert!(
+            hub.cli(&["device", "enrol", &code, "--participant", "Anna Peeters"])
+                .await
+                .0
+        )
+    })
+    .await;
+    assert!(
+        hub.cli(&["contact", "approve", "Jan Claes", "Anna Peeters"])
+            .await
+            .0
+    );
+
+    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (jan_link, mut jan_events) = link(&settings, tls, &jan, dirs.0.path());
+    let (_anna_link, mut anna_events) = link(&settings, tls, &anna, dirs.1.path());
+    const N: usize = 100;
+    let mut sent = HashSet::new();
+    for i in 0..N {
+        sent.insert(
+            jan_link
+                .send(text("p-anna-peeters", &format!("bericht {i}")))
+                .await
+                .unwrap(),
+        );
+    }
+    let mut acked = HashSet::new();
+    until(&mut jan_events, |e| {
+        if let LinkEvent::Acked(ids) = e {
+            acked.extend(ids.iter().cloned());
+        }
+        acked.len() >= N / 5
+    })
+    .await;
+    hub.kill9(); // mid-stream: some stored and acked, some stored and not acked, some not yet read
+    let _ = hub.child.wait().await;
+    let _hub = HubProcess::start(&data, tls, local).await;
+
+    let (distinct, total) = receive_texts(&mut anna_events, N).await;
+    assert_eq!(
+        (distinct.len(), total),
+        (N, N),
+        "every message reached Anna once"
+    );
+    until(&mut jan_events, |e| {
+        if let LinkEvent::Acked(ids) = e {
+            acked.extend(ids.iter().cloned());
+        }
+        acked.len() == N
+    })
+    .await;
+    assert_eq!(
+        acked, sent,
+        "Jan's outbox emptied: the hub acknowledged every message"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_restarted_mid_stream_loses_nothing() {
+    let hub = TestHub::start().await;
+    let (jan, anna) = two_tablets(&hub).await;
+    let settings = hub.kiosk_settings();
+    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (jan_link, _jan_events) = link(&settings, settings.port, &jan, dirs.0.path());
+    let (_anna_link, mut anna_events) = link(&settings, settings.port, &anna, dirs.1.path());
+    const N: usize = 60;
+    for i in 0..N / 2 {
+        jan_link
+            .send(text("p-anna-peeters", &format!("bericht {i}")))
+            .await
+            .unwrap();
+    }
+    let pid = std::fs::read_to_string(hub.config.data_dir.join("broker/mosquitto.pid")).unwrap();
+    std::process::Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .unwrap();
+    for i in N / 2..N {
+        jan_link
+            .send(text("p-anna-peeters", &format!("bericht {i}")))
+            .await
+            .unwrap();
+    }
+    let (distinct, total) = receive_texts(&mut anna_events, N).await;
+    assert_eq!((distinct.len(), total), (N, N));
+}

@@ -34,6 +34,8 @@ pub enum LinkEvent {
     Revoked,
     /// Connected to the broker, or not.
     Online(bool),
+    /// The hub (re)started: the outbox goes again.
+    HubOnline,
 }
 
 /// The link's rules for one tablet.
@@ -90,17 +92,22 @@ impl LinkCore {
         }
     }
 
-    /// Everything still in the outbox, oldest first: after each connection, when the hub
-    /// comes back online, and each minute.
-    pub fn resend(&self) -> Result<Vec<Publish>, StoreError> {
+    /// Everything still in the outbox, oldest first, with ids: what goes (again) after
+    /// each connection, when the hub comes back online, and each minute.
+    pub fn outbox(&self) -> Result<Vec<(MessageId, Publish)>, StoreError> {
         let topic = Topic::DeviceUp(self.device.clone());
         Ok(self
             .store
             .pending()?
             .into_iter()
-            .map(|(_, payload)| Publish {
-                topic: topic.clone(),
-                payload,
+            .map(|(id, payload)| {
+                (
+                    id,
+                    Publish {
+                        topic: topic.clone(),
+                        payload,
+                    },
+                )
             })
             .collect())
     }
@@ -132,7 +139,7 @@ impl LinkCore {
         if topic == Topic::HubStatus {
             if matches!(&envelope.body, Body::HubStatus(s) if s.state == Presence::Online) {
                 // The hub (re)started: what it may have missed goes again.
-                out.extend(self.resend()?);
+                events.push(LinkEvent::HubOnline);
             }
             return Ok((out, events));
         }
@@ -213,7 +220,7 @@ mod tests {
         assert_eq!(publish.topic.to_string(), "nabij/v1/dev/d-1/up");
         drop(link);
         let mut link = core(dir.path()); // power cut and restart
-        assert_eq!(link.resend().unwrap().len(), 1);
+        assert_eq!(link.outbox().unwrap().len(), 1);
         let (_, events) = link
             .on_message(
                 DOWN,
@@ -226,7 +233,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(events, [LinkEvent::Acked(vec![id])]);
-        assert!(link.resend().unwrap().is_empty());
+        assert!(link.outbox().unwrap().is_empty());
     }
 
     #[test]

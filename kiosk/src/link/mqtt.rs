@@ -8,6 +8,7 @@ use nabij_protocol::{Body, DeviceId, MessageId, Presence, Topic};
 use rumqttc::{
     AsyncClient, Event, LastWill, MqttOptions, Packet, QoS, TlsConfiguration, Transport,
 };
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -161,6 +162,10 @@ impl Link {
     }
 }
 
+/// Most outbox messages on the wire at once. A drain of hundreds goes in steps as the
+/// hub acknowledges, instead of flooding the MQTT client.
+const WINDOW: usize = 20;
+
 fn publish(client: &AsyncClient, items: Vec<Publish>) {
     for item in items {
         // Never wait here: a full queue only delays; the outbox keeps the message.
@@ -173,6 +178,23 @@ fn publish(client: &AsyncClient, items: Vec<Publish>) {
     }
 }
 
+/// Publishes outbox messages not yet on the wire in this connection, up to the window.
+fn pump(core: &LinkCore, client: &AsyncClient, on_wire: &mut HashSet<MessageId>) {
+    let Ok(outbox) = core.outbox() else { return };
+    let waiting: HashSet<&MessageId> = outbox.iter().map(|(id, _)| id).collect();
+    on_wire.retain(|id| waiting.contains(id));
+    let room = WINDOW.saturating_sub(on_wire.len());
+    let next: Vec<(MessageId, Publish)> = outbox
+        .into_iter()
+        .filter(|(id, _)| !on_wire.contains(id))
+        .take(room)
+        .collect();
+    for (id, item) in next {
+        on_wire.insert(id);
+        publish(client, vec![item]);
+    }
+}
+
 async fn drive(
     mut core: LinkCore,
     client: AsyncClient,
@@ -181,65 +203,94 @@ async fn drive(
     events: mpsc::UnboundedSender<LinkEvent>,
     profile: String,
 ) {
-    let mut backoff = Duration::from_millis(200);
+    // rumqttc's poll() must not be cancelled half-way (a TLS handshake would be cut off),
+    // so it runs in its own task and hands events over a channel.
+    let (net_tx, mut net) = mpsc::unbounded_channel();
+    let _poller = AbortOnDrop(tokio::spawn(async move {
+        let mut backoff = Duration::from_millis(200);
+        loop {
+            let polled = eventloop.poll().await;
+            let failed = polled.is_err();
+            if matches!(polled, Ok(Event::Incoming(Packet::ConnAck(_)))) {
+                backoff = Duration::from_millis(200);
+            }
+            if net_tx.send(polled.map_err(|e| e.to_string())).is_err() {
+                return;
+            }
+            if failed {
+                // Sends still go into the outbox meanwhile: the back-off holds up no one.
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+        }
+    }));
+    let mut connected = false;
+    let mut on_wire: HashSet<MessageId> = HashSet::new();
     let mut resend = tokio::time::interval(Duration::from_secs(60));
-    // While waiting to reconnect, the broker is left alone but sends still go into the
-    // outbox at once: the back-off never holds up the senior.
-    let mut pause: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
     loop {
         tokio::select! {
-            _ = async { if let Some(p) = pause.as_mut() { p.await } }, if pause.is_some() => {
-                pause = None;
-            }
-            polled = eventloop.poll(), if pause.is_none() => match polled {
+            Some(polled) = net.recv() => match polled {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                    backoff = Duration::from_millis(200);
-                    let down = core.down_topic().to_string();
                     let _ = client.try_subscribe_many([
-                        rumqttc::SubscribeFilter::new(down, QoS::AtLeastOnce),
+                        rumqttc::SubscribeFilter::new(core.down_topic().to_string(), QoS::AtLeastOnce),
                         rumqttc::SubscribeFilter::new(Topic::HubStatus.to_string(), QoS::AtLeastOnce),
                     ]);
                     let _ = events.send(LinkEvent::Online(true));
                 }
                 Ok(Event::Incoming(Packet::SubAck(_))) => {
+                    connected = true;
+                    on_wire.clear();
                     let online = core.status(Presence::Online, env!("CARGO_PKG_VERSION"), &profile);
                     publish(&client, vec![online]);
-                    match core.resend() {
-                        Ok(items) => publish(&client, items),
-                        Err(e) => eprintln!("nabij-kiosk: {e}"),
-                    }
+                    pump(&core, &client, &mut on_wire);
                 }
                 Ok(Event::Incoming(Packet::Publish(p))) => match core.on_message(&p.topic, &p.payload) {
                     Ok((out, said)) => {
                         publish(&client, out);
                         for event in said {
+                            if event == LinkEvent::HubOnline {
+                                on_wire.clear();
+                            }
                             let _ = events.send(event);
+                        }
+                        if connected {
+                            pump(&core, &client, &mut on_wire);
                         }
                     }
                     Err(e) => eprintln!("nabij-kiosk: {e}"),
                 },
                 Ok(_) => {}
                 Err(_) => {
+                    connected = false;
                     let _ = events.send(LinkEvent::Online(false));
-                    pause = Some(Box::pin(tokio::time::sleep(backoff)));
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
                 }
             },
             command = commands.recv() => match command {
                 Some(Command::Send(body, reply)) => {
-                    let result = core.send(body).map(|(id, item)| {
-                        publish(&client, vec![item]);
-                        id
-                    });
+                    let result = core.send(body).map(|(id, _)| id);
                     let _ = reply.send(result.map_err(LinkError::from));
+                    if connected {
+                        pump(&core, &client, &mut on_wire);
+                    }
                 }
                 None => return,
             },
             _ = resend.tick() => {
-                if let Ok(items) = core.resend() {
-                    publish(&client, items);
+                // Each minute, whatever is still unacknowledged goes again.
+                if connected {
+                    on_wire.clear();
+                    pump(&core, &client, &mut on_wire);
                 }
             }
         }
+    }
+}
+
+/// Aborts a task when dropped: the poller goes with the link, however the link ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
