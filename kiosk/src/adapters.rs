@@ -9,11 +9,7 @@ use slint::{
 };
 use std::rc::Rc;
 
-/// Contacts shown at once (with "More people" taking the sixth place when needed).
-pub const CONTACTS_PER_PAGE: usize = 6;
-
-/// Messages of a conversation shown at once (the newest).
-pub const MESSAGES_SHOWN: usize = 3;
+use crate::state::{CONTACTS_PER_PAGE, MESSAGES_SHOWN};
 
 fn page(screen: Screen) -> ui::Page {
     match screen {

@@ -196,7 +196,7 @@ impl Kiosk {
             let shown = s
                 .open_conversation()
                 .len()
-                .saturating_sub(adapters::MESSAGES_SHOWN);
+                .saturating_sub(crate::state::MESSAGES_SHOWN);
             s.photo = Some(shown + usize::try_from(index).unwrap_or(0));
             s.navigate(Screen::Photo)
         });

@@ -326,6 +326,12 @@ pub enum Effect {
     SetBrightness(u8),
 }
 
+/// Contacts shown at once (with "More people" taking the sixth place when needed).
+pub const CONTACTS_PER_PAGE: usize = 6;
+
+/// Messages of a conversation shown at once (the newest).
+pub const MESSAGES_SHOWN: usize = 3;
+
 /// Length of the coach PIN.
 pub const PIN_LENGTH: usize = 4;
 
@@ -388,7 +394,7 @@ impl KioskState {
 
     /// Shows the next six contacts (round to the first after the last).
     pub fn next_contacts(&mut self) {
-        let per_page = crate::adapters::CONTACTS_PER_PAGE - 1;
+        let per_page = CONTACTS_PER_PAGE - 1;
         let pages = self.contacts.len().div_ceil(per_page).max(1);
         self.contacts_page = (self.contacts_page + 1) % pages;
     }
