@@ -160,6 +160,16 @@ impl LinkCore {
                 }
             }
             Body::Revoked(_) => events.push(LinkEvent::Revoked),
+            Body::Wipe(_) => {
+                // The ack goes first (it is already made when the data goes), then every
+                // message, answer and queued item on this tablet is erased.
+                let ack = self.envelope(Body::Ack(Ack {
+                    ids: vec![envelope.id.clone()],
+                }));
+                out.push(self.up(&ack));
+                self.store.wipe()?;
+                events.push(LinkEvent::Wipe);
+            }
             body => {
                 // Store first, then acknowledge: the hub stops resending only once it is
                 // safe here. A duplicate is acknowledged again but not shown again.
@@ -173,7 +183,6 @@ impl LinkCore {
                 if fresh {
                     events.push(match body {
                         Body::Receipt(receipt) => LinkEvent::Receipt(receipt),
-                        Body::Wipe(_) => LinkEvent::Wipe,
                         _ => LinkEvent::Received(envelope),
                     });
                 }
@@ -260,6 +269,32 @@ mod tests {
                 .unwrap()
                 .len(),
             1
+        );
+    }
+
+    #[test]
+    fn a_wipe_is_acknowledged_and_erases_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut link = core(dir.path());
+        let text = Body::Text(TextMessage {
+            to: Recipient::parse("p-anna").unwrap(),
+            author: None,
+            text: "Dag".into(),
+        });
+        link.send(text).unwrap();
+        let wipe = from_hub("hub-wipe-01", Body::Wipe(nabij_protocol::Empty {}));
+        let (out, events) = link.on_message(DOWN, &wipe).unwrap();
+        assert_eq!(events, [LinkEvent::Wipe]);
+        assert!(
+            String::from_utf8_lossy(&out[0].payload).contains("hub-wipe-01"),
+            "the wipe is acknowledged"
+        );
+        assert!(link.outbox().unwrap().is_empty());
+        assert!(
+            link.store
+                .history(&DeviceId::parse("d-1").unwrap())
+                .unwrap()
+                .is_empty()
         );
     }
 
