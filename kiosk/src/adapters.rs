@@ -11,6 +11,15 @@ use std::rc::Rc;
 
 use crate::state::{CONTACTS_PER_PAGE, MESSAGES_SHOWN};
 
+/// The first letter of a name, for the round badge beside it.
+fn initial(name: &str) -> SharedString {
+    name.chars()
+        .next()
+        .map(String::from)
+        .unwrap_or_default()
+        .into()
+}
+
 fn page(screen: Screen) -> ui::Page {
     match screen {
         Screen::Pairing => ui::Page::Pairing,
@@ -120,16 +129,7 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
     api.set_pairing_code(shown.into());
     if let Some(config) = &state.config {
         api.set_coach_name(config.coach.name.clone().into());
-        api.set_coach_initial(
-            config
-                .coach
-                .name
-                .chars()
-                .next()
-                .map(String::from)
-                .unwrap_or_default()
-                .into(),
-        );
+        api.set_coach_initial(initial(&config.coach.name));
         api.set_coach_phone(config.coach.phone.clone().into());
     }
 
@@ -147,13 +147,7 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
         .map(|c| ui::Contact {
             id: c.person.to_string().into(),
             name: c.name.clone().into(),
-            initial: c
-                .name
-                .chars()
-                .next()
-                .map(String::from)
-                .unwrap_or_default()
-                .into(),
+            initial: initial(&c.name),
             role: format!("{:?}", c.role).to_lowercase().into(),
             unread: i32::try_from(state.unread_from(&c.person)).unwrap_or(0),
         })
