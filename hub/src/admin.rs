@@ -4,14 +4,14 @@
 
 use crate::loans::{Condition, Loan};
 use crate::people::{Group, Person};
-use crate::service::{DeviceRow, EnrolSummary, Hub, HubError};
+use crate::service::{CoachMessage, DeviceRow, EnrolSummary, Hub, HubError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-/// Largest request line, in bytes.
-const MAX_REQUEST_BYTES: u64 = 64 * 1024;
+/// Largest request line, in bytes: room for a photo (base64) a coach sends.
+const MAX_REQUEST_BYTES: u64 = 2 * nabij_protocol::limits::MAX_PAYLOAD_BYTES as u64;
 
 /// A coach or operator command.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -56,6 +56,24 @@ pub enum Request {
         name: String,
         /// Their group's id or name.
         group: Option<String>,
+    },
+    /// Add a coach.
+    AddCoach {
+        /// Their name.
+        name: String,
+        /// The phone number seniors call.
+        phone: String,
+        /// The group they coach (id or name).
+        group: Option<String>,
+    },
+    /// A coach's message to a person or a group.
+    Send {
+        /// The coach (id or name).
+        from: String,
+        /// A person or a group (id or name).
+        to: String,
+        /// What.
+        message: CoachMessage,
     },
     /// Add a group.
     AddGroup {
@@ -179,7 +197,26 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, HubError> {
             loan: hub.return_device(&device, condition, note).await?,
         },
         Request::AddParticipant { name, group } => {
-            Response::Person(hub.add_participant(&name, group.as_deref())?)
+            Response::Person(hub.add_participant(&name, group.as_deref()).await?)
+        }
+        Request::AddCoach { name, phone, group } => {
+            Response::Person(hub.add_coach(&name, &phone, group.as_deref()).await?)
+        }
+        Request::Send { from, to, message } => {
+            let sent = hub.send_from_coach(&from, &to, message).await?;
+            Response::Device {
+                message: format!(
+                    "Sent to {} {} on {} {}; each tablet shows it as soon as it is online.",
+                    sent.people,
+                    if sent.people == 1 { "person" } else { "people" },
+                    sent.tablets,
+                    if sent.tablets == 1 {
+                        "tablet"
+                    } else {
+                        "tablets"
+                    },
+                ),
+            }
         }
         Request::AddGroup { name } => Response::Group(hub.add_group(&name)?),
         Request::ApproveContacts { a, b } => {

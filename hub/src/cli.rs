@@ -40,6 +40,12 @@ pub enum Command {
     /// Add and list groups.
     #[command(subcommand)]
     Group(GroupCommand),
+    /// Add coaches (the person a group's tablets call from Help).
+    #[command(subcommand)]
+    Coach(CoachCommand),
+    /// Send a coach's message to a participant or a whole group.
+    #[command(subcommand)]
+    Message(MessageCommand),
     /// Approve who may write to whom (only approved contacts can reach a senior).
     #[command(subcommand)]
     Contact(ContactCommand),
@@ -154,6 +160,47 @@ pub enum GroupCommand {
     List,
 }
 
+/// `coach …`
+#[derive(Debug, Subcommand)]
+pub enum CoachCommand {
+    /// Add a coach; with --group, they coach that group (its members' contact and Help).
+    Add {
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// The phone number seniors call, as written ("059 12 34 56").
+        #[arg(long)]
+        phone: String,
+        /// The group they coach (id or name).
+        #[arg(long)]
+        group: Option<String>,
+    },
+}
+
+/// `message …`
+#[derive(Debug, Subcommand)]
+pub enum MessageCommand {
+    /// Send words or a photo from a coach: `message send --from Marie --to "Oostende Oost"
+    /// --text "The bus leaves at 13:30 tomorrow"`.
+    Send {
+        /// The coach who sends it (id or name).
+        #[arg(long)]
+        from: String,
+        /// A group (everyone in it) or one participant (an approved contact), id or name.
+        #[arg(long)]
+        to: String,
+        /// The words.
+        #[arg(long, required_unless_present = "photo", conflicts_with = "photo")]
+        text: Option<String>,
+        /// A JPEG or PNG photo file (at most 1 MiB).
+        #[arg(long, value_name = "FILE")]
+        photo: Option<PathBuf>,
+        /// A line shown under the photo.
+        #[arg(long, requires = "photo")]
+        caption: Option<String>,
+    },
+}
+
 /// `contact …`
 #[derive(Debug, Subcommand)]
 pub enum ContactCommand {
@@ -246,6 +293,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Participant(ParticipantCommand::List) => Request::People,
         Command::Group(GroupCommand::Add { name }) => Request::AddGroup { name },
         Command::Group(GroupCommand::List) => Request::Groups,
+        Command::Coach(CoachCommand::Add { name, phone, group }) => {
+            Request::AddCoach { name, phone, group }
+        }
+        Command::Message(MessageCommand::Send {
+            from,
+            to,
+            text,
+            photo,
+            caption,
+        }) => {
+            let message = match (text, photo) {
+                (Some(text), _) => crate::service::CoachMessage::Text { text },
+                (None, Some(path)) => crate::service::CoachMessage::Photo {
+                    image: nabij_protocol::base64::Base64Bytes(read_photo(&path)?),
+                    caption,
+                },
+                (None, None) => anyhow::bail!("say what to send: --text \"…\" or --photo FILE"),
+            };
+            Request::Send { from, to, message }
+        }
         Command::Loan(LoanCommand::List) => Request::Loans,
         Command::Contact(ContactCommand::Approve { a, b }) => Request::ApproveContacts { a, b },
         Command::KioskSettings { host } => Request::KioskSettings { host },
@@ -261,6 +328,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(2))
         }
     }
+}
+
+/// Reads a photo file, refusing one too large to send before it is read whole.
+fn read_photo(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let limit = nabij_protocol::limits::MAX_PHOTO_BYTES;
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read the photo {}", path.display()))?
+        .len();
+    if size > limit as u64 {
+        anyhow::bail!(
+            "the photo {} is {size} bytes; at most {limit} can be sent: make it smaller (e.g. 1600 pixels wide, JPEG quality 85)",
+            path.display()
+        );
+    }
+    std::fs::read(path).with_context(|| format!("cannot read the photo {}", path.display()))
 }
 
 /// Turns the hub's answer into what the coach reads.

@@ -15,6 +15,7 @@ pub mod messaging;
 pub mod mqtt;
 mod outbox;
 pub mod people;
+pub mod photos;
 pub mod pki;
 pub mod secrets;
 pub mod service;

@@ -4,12 +4,13 @@
 //! the store; the caller flushes, publishes and acknowledges.
 
 use crate::devices::DeviceRecord;
-use crate::people::{Person, Role};
+use crate::people::{self, Person, Role};
 use crate::secrets::{self, RandomError};
 use crate::store::{Store, StoreError};
 use nabij_protocol::{
-    Body, Contact, ContactRole, Contacts, DeviceId, Envelope, MessageId, Party, PersonId, Photo,
-    Receipt, ReceiptState, Recipient, RejectReason, Rejected, TextMessage, UnixMillis, VoiceNote,
+    Body, CoachCard, Contact, ContactRole, Contacts, DeviceConfig, DeviceId, Envelope, Language,
+    MessageId, Party, PersonId, Photo, Receipt, ReceiptState, Recipient, RejectReason, Rejected,
+    TextMessage, UnixMillis, VoiceNote,
 };
 use serde::{Deserialize, Serialize};
 
@@ -195,6 +196,64 @@ pub fn push_contacts(
             hub_envelope(Body::Contacts(contacts.clone()))?,
             &mut out,
         )?;
+    }
+    Ok(out)
+}
+
+/// The settings and identity a participant's tablets show (`config`): their name, the
+/// coach Help calls (see `people::coach_of`), and the project's default sizes.
+pub fn config_for(store: &Store, participant: &Person) -> Result<DeviceConfig, StoreError> {
+    let coach = people::coach_of(store, participant)?.map(|coach| CoachCard {
+        person: coach.id,
+        name: coach.name,
+        phone: coach.phone.unwrap_or_default(),
+        photo: None,
+    });
+    Ok(DeviceConfig {
+        participant: participant.id.clone(),
+        participant_name: participant.name.clone(),
+        language: Language::Nl,
+        text_scale_pct: 100,
+        volume_pct: 80,
+        brightness_pct: 80,
+        // A coach without a phone number cannot be called; Help then asks the centre.
+        coach: coach.filter(|c| !c.phone.is_empty()),
+    })
+}
+
+/// Queues the current `config` for every tablet of `person`.
+pub fn push_config(
+    store: &Store,
+    person: &PersonId,
+) -> Result<Vec<(DeviceId, Envelope)>, MessagingError> {
+    let mut out = Vec::new();
+    let Some(participant) = store.people.get(person.as_str())? else {
+        return Ok(out);
+    };
+    let config = config_for(store, &participant)?;
+    for device in tablets_of(store, person)? {
+        queue(
+            store,
+            &device.id,
+            hub_envelope(Body::Config(config.clone()))?,
+            &mut out,
+        )?;
+    }
+    Ok(out)
+}
+
+/// A coach's message to one person or a whole group: a copy for every tablet of every
+/// recipient, author filled in, queued until each tablet acknowledges it.
+pub fn from_coach(
+    store: &Store,
+    body: &Body,
+    recipients: &[PersonId],
+) -> Result<Vec<(DeviceId, Envelope)>, MessagingError> {
+    let mut out = Vec::new();
+    for person in recipients {
+        for tablet in tablets_of(store, person)? {
+            queue(store, &tablet.id, hub_envelope(body.clone())?, &mut out)?;
+        }
     }
     Ok(out)
 }

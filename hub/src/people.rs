@@ -28,6 +28,9 @@ pub struct Person {
     /// The group they meet in, if any.
     #[serde(default)]
     pub group: Option<GroupId>,
+    /// A phone number to show seniors (coaches: on the tablet's Help screen).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
 }
 
 /// A group of participants that meets together.
@@ -37,6 +40,9 @@ pub struct Group {
     pub id: GroupId,
     /// Its name, e.g. "Oostende Oost 1".
     pub name: String,
+    /// The coach its seniors call from the Help screen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coach: Option<PersonId>,
 }
 
 /// Why a person or group could not be added or found.
@@ -131,6 +137,7 @@ pub fn add_group(store: &Store, name: &str) -> Result<Group, PeopleError> {
     let group = Group {
         id: GroupId::parse(&id).map_err(|e| PeopleError::BadName(e.to_string()))?,
         name,
+        coach: None,
     };
     store.groups.put(group.id.as_str(), &group)?;
     Ok(group)
@@ -167,9 +174,77 @@ pub fn add_person(
         name,
         role,
         group,
+        phone: None,
     };
     store.people.put(person.id.as_str(), &person)?;
     Ok(person)
+}
+
+/// A phone number as written ("059 12 34 56", "+32 59 12 34 56"): digits and the usual
+/// separators, with at least six digits.
+pub fn check_phone(phone: &str) -> Result<String, PeopleError> {
+    let phone = phone.trim();
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let allowed = |c: char| c.is_ascii_digit() || " +-/.()".contains(c);
+    if phone.chars().count() > 32 || digits < 6 || !phone.chars().all(allowed) {
+        return Err(PeopleError::BadName(format!(
+            "{phone:?} is not a phone number: use digits, spaces and + - / . ( ), at most 32 characters"
+        )));
+    }
+    Ok(phone.to_owned())
+}
+
+/// Adds a coach with the phone number seniors see; with `group`, the coach becomes that
+/// group's coach (the one its tablets' Help screen calls).
+pub fn add_coach(
+    store: &Store,
+    name: &str,
+    phone: &str,
+    group: Option<&str>,
+) -> Result<Person, PeopleError> {
+    let phone = check_phone(phone)?;
+    let group = group.map(|g| find_group(store, g)).transpose()?;
+    let mut coach = add_person(store, name, Role::Coach, None)?;
+    coach.phone = Some(phone);
+    coach.group = group.as_ref().map(|g| g.id.clone());
+    store.people.put(coach.id.as_str(), &coach)?;
+    if let Some(mut group) = group {
+        group.coach = Some(coach.id.clone());
+        store.groups.put(group.id.as_str(), &group)?;
+    }
+    Ok(coach)
+}
+
+/// The coach a participant's Help screen shows: their group's coach, else the first coach
+/// the hub knows (by id), else none.
+pub fn coach_of(store: &Store, participant: &Person) -> Result<Option<Person>, StoreError> {
+    if let Some(group) = &participant.group
+        && let Some(coach) = store
+            .groups
+            .get(group.as_str())?
+            .and_then(|g| g.coach)
+            .map(|id| store.people.get(id.as_str()))
+            .transpose()?
+            .flatten()
+    {
+        return Ok(Some(coach));
+    }
+    Ok(store
+        .people
+        .all()?
+        .into_iter()
+        .filter(|p| p.role == Role::Coach)
+        .min_by(|a, b| a.id.cmp(&b.id)))
+}
+
+/// The participants of a group.
+pub fn members_of(store: &Store, group: &GroupId) -> Result<Vec<Person>, StoreError> {
+    Ok(store
+        .people
+        .all()?
+        .into_iter()
+        .filter(|p| p.role == Role::Participant && p.group.as_ref() == Some(group))
+        .collect())
 }
 
 /// Finds one person among those `wanted` accepts, by id or by exact name (ignoring

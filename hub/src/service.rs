@@ -54,9 +54,88 @@ pub enum HubError {
     /// No randomness.
     #[error(transparent)]
     Random(#[from] RandomError),
+    /// Only coaches send from the hub.
+    #[error("{0} is not a coach; add coaches with `nabij-hub coach add --name … --phone …`")]
+    NotACoach(String),
+    /// A coach may write to a person only once they are contacts.
+    #[error(
+        "{person} is not on {coach}'s contact list; approve them first with `nabij-hub contact approve`"
+    )]
+    NotAContact {
+        /// The coach's name.
+        coach: String,
+        /// The recipient's name.
+        person: String,
+    },
+    /// The message breaks a protocol rule.
+    #[error("this message cannot be sent: {0}")]
+    BadMessage(String),
+    /// The photo cannot be sent.
+    #[error(transparent)]
+    Photo(#[from] crate::photos::PhotoError),
     /// The MQTT connection is closed.
     #[error(transparent)]
     Mqtt(#[from] crate::mqtt::MqttError),
+}
+
+/// What a coach sends from the hub.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CoachMessage {
+    /// Words.
+    Text {
+        /// The text.
+        text: String,
+    },
+    /// A photo (JPEG or PNG file contents) with an optional caption.
+    Photo {
+        /// The file's bytes.
+        image: nabij_protocol::base64::Base64Bytes,
+        /// A line under the photo.
+        caption: Option<String>,
+    },
+}
+
+impl CoachMessage {
+    /// The protocol body, checked against the protocol's limits.
+    fn into_body(
+        self,
+        to: nabij_protocol::Recipient,
+        author: nabij_protocol::PersonId,
+    ) -> Result<Body, HubError> {
+        use nabij_protocol::{Photo, TextMessage};
+        let body = match self {
+            CoachMessage::Text { text } => Body::Text(TextMessage {
+                to,
+                author: Some(author),
+                text,
+            }),
+            CoachMessage::Photo { image, caption } => {
+                let photo = crate::photos::inspect(&image.0)?;
+                Body::Photo(Photo {
+                    to,
+                    author: Some(author),
+                    mime: photo.mime,
+                    width: photo.width,
+                    height: photo.height,
+                    caption,
+                    data: image,
+                })
+            }
+        };
+        body.validate()
+            .map_err(|e| HubError::BadMessage(format!("{}: {}", e.field, e.reason)))?;
+        Ok(body)
+    }
+}
+
+/// How far a coach's message went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentSummary {
+    /// People it is for.
+    pub people: usize,
+    /// Tablets it was queued for.
+    pub tablets: usize,
 }
 
 /// One line of `device list`.
@@ -349,14 +428,99 @@ impl Hub {
         Ok(loan)
     }
 
-    /// Adds a participant.
-    pub fn add_participant(&self, name: &str, group: Option<&str>) -> Result<Person, HubError> {
-        Ok(people::add_person(
-            &self.inner.store,
-            name,
-            Role::Participant,
-            group,
-        )?)
+    /// Adds a participant. In a group with a coach, the coach is on their contact list
+    /// from the start.
+    pub async fn add_participant(
+        &self,
+        name: &str,
+        group: Option<&str>,
+    ) -> Result<Person, HubError> {
+        let _write = self.inner.write.lock().await;
+        let person = people::add_person(&self.inner.store, name, Role::Participant, group)?;
+        if let Some(coach) = people::coach_of(&self.inner.store, &person)?
+            .filter(|c| c.group.is_some() && c.group == person.group)
+        {
+            messaging::approve(&self.inner.store, &person.id, &coach.id, clock::now())?;
+        }
+        self.inner.store.flush().await?;
+        Ok(person)
+    }
+
+    /// Adds a coach. With a group, they become its coach: on every member's contact list
+    /// and on their tablets' Help screen (sent to the tablets now).
+    pub async fn add_coach(
+        &self,
+        name: &str,
+        phone: &str,
+        group: Option<&str>,
+    ) -> Result<Person, HubError> {
+        let (coach, queued) = {
+            let _write = self.inner.write.lock().await;
+            let store = &self.inner.store;
+            let coach = people::add_coach(store, name, phone, group)?;
+            let mut queued = Vec::new();
+            if let Some(group) = &coach.group {
+                for member in people::members_of(store, group)? {
+                    messaging::approve(store, &member.id, &coach.id, clock::now())?;
+                    queued.extend(messaging::push_contacts(store, &member.id)?);
+                    queued.extend(messaging::push_config(store, &member.id)?);
+                }
+            }
+            store.flush().await?;
+            (coach, queued)
+        };
+        self.publish_queued(queued).await?;
+        Ok(coach)
+    }
+
+    /// A coach's message to one person (an approved contact of the coach) or to a whole
+    /// group: stored in each tablet's outbox, flushed, then published.
+    pub async fn send_from_coach(
+        &self,
+        coach: &str,
+        to: &str,
+        message: CoachMessage,
+    ) -> Result<SentSummary, HubError> {
+        let (summary, queued) = {
+            let _write = self.inner.write.lock().await;
+            let store = &self.inner.store;
+            let coach = people::find_person(store, coach)?;
+            if coach.role != Role::Coach {
+                return Err(HubError::NotACoach(coach.name));
+            }
+            let (recipient, members) = match people::find_group(store, to) {
+                Ok(group) => {
+                    let members = people::members_of(store, &group.id)?;
+                    (nabij_protocol::Recipient::Group(group.id), members)
+                }
+                Err(PeopleError::NoGroup(_)) => {
+                    let person = people::find_person(store, to)?;
+                    if !messaging::are_contacts(store, &coach.id, &person.id)? {
+                        return Err(HubError::NotAContact {
+                            coach: coach.name,
+                            person: person.name,
+                        });
+                    }
+                    (
+                        nabij_protocol::Recipient::Person(person.id.clone()),
+                        vec![person],
+                    )
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let body = message.into_body(recipient, coach.id.clone())?;
+            let ids: Vec<_> = members.iter().map(|m| m.id.clone()).collect();
+            let queued = messaging::from_coach(store, &body, &ids)?;
+            store.flush().await?;
+            tracing::info!(coach = %coach.id, to, tablets = queued.len(), kind = body.kind(), "coach message queued");
+            let summary = SentSummary {
+                people: members.len(),
+                tablets: queued.len(),
+            };
+            (summary, queued)
+        };
+        self.publish_queued(queued).await?;
+        Ok(summary)
     }
 
     /// Adds a group.
@@ -488,9 +652,10 @@ impl Hub {
         if let StatusChange::CameOnline { first_time } = change {
             if first_time {
                 self.forget_pairing_of(id).await?;
-                // Its contact list goes into its outbox, which is sent just below.
+                // Its settings and contact list go into its outbox, which is sent just below.
                 let _write = self.inner.write.lock().await;
                 if let Some(device) = self.inner.store.devices.get(id.as_str())? {
+                    messaging::push_config(&self.inner.store, &device.participant)?;
                     messaging::push_contacts(&self.inner.store, &device.participant)?;
                     self.inner.store.flush().await?;
                 }

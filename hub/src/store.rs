@@ -164,6 +164,7 @@ mod tests {
             let group = crate::people::Group {
                 id: "g-oost".parse().unwrap(),
                 name: "Oost".into(),
+                coach: None,
             };
             store.groups.put("g-oost", &group).unwrap();
             store.db.flush().unwrap();

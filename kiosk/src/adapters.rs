@@ -127,11 +127,12 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
         code
     };
     api.set_pairing_code(shown.into());
-    if let Some(config) = &state.config {
-        api.set_coach_name(config.coach.name.clone().into());
-        api.set_coach_initial(initial(&config.coach.name));
-        api.set_coach_phone(config.coach.phone.clone().into());
-    }
+    // Until the hub names a coach, Help asks the centre itself to call.
+    let coach = state.config.as_ref().and_then(|c| c.coach.as_ref());
+    let coach_name = coach.map_or_else(|| words::the_centre(lang).to_owned(), |c| c.name.clone());
+    api.set_coach_initial(initial(&coach_name));
+    api.set_coach_name(coach_name.into());
+    api.set_coach_phone(coach.map(|c| c.phone.clone()).unwrap_or_default().into());
 
     // Six places: all contacts when they fit, else five and "More people".
     let more = state.contacts.len() > CONTACTS_PER_PAGE;

@@ -74,12 +74,12 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         text_scale_pct: 100,
         volume_pct: 80,
         brightness_pct: 70,
-        coach: CoachCard {
+        coach: Some(CoachCard {
             person: person("p-coach-marie"),
             name: "Marie".into(),
             phone: "059 12 34 56".into(),
             photo: None,
-        },
+        }),
     };
     let contacts = vec![
         contact("p-anna-peeters", "Anna", ContactRole::GroupMember),

@@ -184,6 +184,15 @@ pub fn date(t: UnixMillis, lang: Language) -> String {
     ))
 }
 
+/// Who Help calls while the hub names no coach: the neighbourhood centre.
+pub fn the_centre(lang: Language) -> &'static str {
+    match lang {
+        Language::Nl => "het buurtcentrum",
+        Language::Fr => "le centre de quartier",
+        Language::En => "the neighbourhood centre",
+    }
+}
+
 /// "Goedemorgen, Jan": the greeting for the time of day.
 pub fn greeting(now: UnixMillis, name: &str, lang: Language) -> String {
     let hour = local(now).hour;

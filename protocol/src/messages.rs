@@ -673,8 +673,10 @@ pub struct DeviceConfig {
     pub volume_pct: u8,
     /// Screen brightness, 10..=100 percent.
     pub brightness_pct: u8,
-    /// The coach the Help screen calls.
-    pub coach: CoachCard,
+    /// The coach the Help screen calls; absent while the hub knows no coach for this
+    /// senior (the Help screen then still asks the centre to call).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coach: Option<CoachCard>,
 }
 
 impl Validate for DeviceConfig {
@@ -688,9 +690,12 @@ impl Validate for DeviceConfig {
         check_percent("text_scale_pct", Some(self.text_scale_pct), 100, 150)?;
         check_percent("volume_pct", Some(self.volume_pct), 0, 100)?;
         check_percent("brightness_pct", Some(self.brightness_pct), 10, 100)?;
-        check_text("coach.name", &self.coach.name, MAX_NAME_CHARS, false)?;
-        check_text("coach.phone", &self.coach.phone, 32, false)?;
-        match &self.coach.photo {
+        let Some(coach) = &self.coach else {
+            return Ok(());
+        };
+        check_text("coach.name", &coach.name, MAX_NAME_CHARS, false)?;
+        check_text("coach.phone", &coach.phone, 32, false)?;
+        match &coach.photo {
             Some(photo) if photo.len() > MAX_THUMBNAIL_BYTES => invalid(
                 "coach.photo",
                 format!(

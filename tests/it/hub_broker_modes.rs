@@ -79,7 +79,11 @@ async fn an_external_broker_gets_the_credentials_and_is_reloaded() {
         ca: pki.ca_cert.clone(),
         enrol_password: secrets["enrol_password"].as_str().unwrap().to_owned(),
     };
-    running.hub().add_participant("Jan Claes", None).unwrap();
+    running
+        .hub()
+        .add_participant("Jan Claes", None)
+        .await
+        .unwrap();
     let mut pairing = Pairing::connect(&settings).await;
     let code = pairing.code(None).await;
     running.hub().enrol(&code, "Jan Claes", None).await.unwrap();

@@ -127,7 +127,10 @@ async fn a_coach_enrols_lists_and_revokes_from_the_command_line() {
 async fn mistakes_get_a_clear_message_and_a_failing_exit_code() {
     let hub = TestHub::start().await;
     let dir = hub.config.data_dir.clone();
-    hub.hub().add_participant("Anna Peeters", None).unwrap();
+    hub.hub()
+        .add_participant("Anna Peeters", None)
+        .await
+        .unwrap();
 
     let out = hub_cli(
         &dir,
@@ -263,4 +266,89 @@ async fn serve_runs_until_terminated_and_then_stops_its_broker() {
         !std::path::Path::new(&format!("/proc/{pid}")).exists(),
         "mosquitto still runs"
     );
+}
+
+#[tokio::test]
+async fn a_coach_is_added_and_messages_a_group_from_the_command_line() {
+    let hub = TestHub::start().await;
+    let dir = hub.config.data_dir.clone();
+    for args in [
+        &["group", "add", "--name", "Brugge Noord"][..],
+        &[
+            "participant",
+            "add",
+            "--name",
+            "Anna Peeters",
+            "--group",
+            "Brugge Noord",
+        ],
+    ] {
+        let out = hub_cli(&dir, args).await;
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+    }
+    let out = hub_cli(
+        &dir,
+        &[
+            "coach",
+            "add",
+            "--name",
+            "Marie Dewulf",
+            "--phone",
+            "059 12 34 56",
+            "--group",
+            "Brugge Noord",
+        ],
+    )
+    .await;
+    assert_eq!(
+        out.stdout, "Added Marie Dewulf (p-marie-dewulf).\n",
+        "{}",
+        out.stderr
+    );
+    let out = hub_cli(
+        &dir,
+        &["coach", "add", "--name", "Els", "--phone", "call me"],
+    )
+    .await;
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("not a phone number"), "{}", out.stderr);
+
+    let out = hub_cli(
+        &dir,
+        &[
+            "message",
+            "send",
+            "--from",
+            "Marie Dewulf",
+            "--to",
+            "Brugge Noord",
+            "--text",
+            "De bus vertrekt om 13:30",
+        ],
+    )
+    .await;
+    assert_eq!(
+        out.stdout,
+        "Sent to 1 person on 0 tablets; each tablet shows it as soon as it is online.\n",
+        "{}",
+        out.stderr
+    );
+    let photo = dir.join("not-a-photo.jpg");
+    std::fs::write(&photo, b"hello").unwrap();
+    let out = hub_cli(
+        &dir,
+        &[
+            "message",
+            "send",
+            "--from",
+            "Marie Dewulf",
+            "--to",
+            "Brugge Noord",
+            "--photo",
+            photo.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("not a JPEG or PNG"), "{}", out.stderr);
 }

@@ -15,6 +15,7 @@ async fn enrol(hub: &TestHub, name: &str, hardware_id: Option<&str>) -> Credenti
     if nabij_hub::people::find_participant(hub.hub().store(), name).is_err() {
         hub.hub()
             .add_participant(name, None)
+            .await
             .expect("participant added");
     }
     let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
@@ -320,7 +321,7 @@ async fn a_wiped_tablet_pairs_again_and_is_lent_to_the_next_participant() {
 #[tokio::test]
 async fn a_lost_enrol_granted_is_sent_again_until_the_tablet_connects() {
     let hub = TestHub::start().await;
-    hub.hub().add_participant("Jan Claes", None).unwrap();
+    hub.hub().add_participant("Jan Claes", None).await.unwrap();
     let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
     let code = pairing.code(None).await;
     hub.hub().enrol(&code, "Jan Claes", None).await.unwrap();
@@ -375,7 +376,7 @@ async fn bad_pairing_messages_and_wrong_codes_are_refused_with_a_logged_reason()
         );
     }
 
-    hub.hub().add_participant("Jan Claes", None).unwrap();
+    hub.hub().add_participant("Jan Claes", None).await.unwrap();
     let wrong = if code == "AAAAAA" { "CCCCCC" } else { "AAAAAA" };
     let error = hub
         .hub()

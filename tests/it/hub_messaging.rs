@@ -7,7 +7,7 @@ use tests::sim_kiosk::{Credentials, Device, Pairing};
 
 async fn tablet(hub: &TestHub, name: &str) -> Device {
     if nabij_hub::people::find_participant(hub.hub().store(), name).is_err() {
-        hub.hub().add_participant(name, None).unwrap();
+        hub.hub().add_participant(name, None).await.unwrap();
     }
     let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
     let code = pairing.code(None).await;
@@ -174,4 +174,145 @@ async fn a_stranger_cannot_make_a_message_appear() {
     );
     mia.barrier().await; // Mia received nothing
     assert!(hub.hub().store().messages.is_empty());
+}
+
+fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 3) as u8, (y * 3) as u8, 120])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn a_coach_reaches_the_whole_group_and_becomes_its_help_contact() {
+    use nabij_hub::service::CoachMessage;
+    let hub = TestHub::start().await;
+    hub.hub().add_group("Oostende Oost").unwrap();
+    for name in ["Jan Claes", "Anna Peeters"] {
+        hub.hub()
+            .add_participant(name, Some("Oostende Oost"))
+            .await
+            .unwrap();
+    }
+    hub.hub()
+        .add_participant("Paul Wouters", None)
+        .await
+        .unwrap();
+    let mut jan = tablet(&hub, "Jan Claes").await;
+    let mut anna = tablet(&hub, "Anna Peeters").await;
+    let mut paul = tablet(&hub, "Paul Wouters").await;
+
+    let coach = hub
+        .hub()
+        .add_coach("Marie Dewulf", "059 12 34 56", Some("Oostende Oost"))
+        .await
+        .unwrap();
+    for tablet in [&mut jan, &mut anna] {
+        let (mut card, mut listed) = (None, false);
+        receive_until(tablet, |e| {
+            match &e.body {
+                Body::Config(c) => card = c.coach.clone(),
+                Body::Contacts(c) => listed = c.contacts.iter().any(|c| c.person == coach.id),
+                _ => {}
+            }
+            card.is_some() && listed
+        })
+        .await;
+        let card = card.unwrap();
+        assert_eq!(
+            (card.person, card.phone.as_str()),
+            (coach.id.clone(), "059 12 34 56"),
+            "the group's coach is on each member's Help screen and contact list"
+        );
+    }
+
+    let sent = hub
+        .hub()
+        .send_from_coach(
+            "Marie Dewulf",
+            "Oostende Oost",
+            CoachMessage::Text {
+                text: "De bus vertrekt morgen om 13:30".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((sent.people, sent.tablets), (2, 2));
+    for tablet in [&mut jan, &mut anna] {
+        let got = receive_until(tablet, |e| matches!(e.body, Body::Text(_))).await;
+        let Body::Text(t) = got.body else {
+            unreachable!()
+        };
+        assert_eq!(t.text, "De bus vertrekt morgen om 13:30");
+        assert_eq!(t.author, Some(coach.id.clone()));
+        assert_eq!(t.to, Recipient::parse("g-oostende-oost").unwrap());
+    }
+
+    // A photo to one member; the hub measured it.
+    let photo = jpeg(120, 80);
+    hub.hub()
+        .send_from_coach(
+            "Marie Dewulf",
+            "Anna Peeters",
+            CoachMessage::Photo {
+                image: nabij_protocol::base64::Base64Bytes(photo.clone()),
+                caption: Some("Onze uitstap".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let got = receive_until(&mut anna, |e| matches!(e.body, Body::Photo(_))).await;
+    let Body::Photo(p) = got.body else {
+        unreachable!()
+    };
+    assert_eq!((p.width, p.height, p.data.0), (120, 80, photo));
+
+    // Paul is in no group and not Marie's contact: refused, nothing arrives.
+    let refused = hub
+        .hub()
+        .send_from_coach(
+            "Marie Dewulf",
+            "Paul Wouters",
+            CoachMessage::Text {
+                text: "Hallo".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("contact approve"), "{refused}");
+    // Only coaches send from the hub; a broken photo is refused with its reason.
+    let not_coach = hub
+        .hub()
+        .send_from_coach(
+            "Jan Claes",
+            "Oostende Oost",
+            CoachMessage::Text {
+                text: "Hallo".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(not_coach.to_string().contains("not a coach"), "{not_coach}");
+    let broken = hub
+        .hub()
+        .send_from_coach(
+            "Marie Dewulf",
+            "Oostende Oost",
+            CoachMessage::Photo {
+                image: nabij_protocol::base64::Base64Bytes(b"not a photo".to_vec()),
+                caption: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(broken.to_string().contains("not a JPEG or PNG"), "{broken}");
+    // Paul's tablet got nothing from Marie: everything the hub sent it before it answered
+    // a later message of Paul's is in `before`.
+    let before = paul.barrier().await;
+    assert!(
+        !before.iter().any(|e| matches!(e.body, Body::Text(_))),
+        "a refused message reaches no tablet: {before:?}"
+    );
 }

@@ -67,7 +67,7 @@ async fn until(
 
 async fn two_tablets(hub: &TestHub) -> (Credentials, Credentials) {
     for name in ["Jan Claes", "Anna Peeters"] {
-        hub.hub().add_participant(name, None).unwrap();
+        hub.hub().add_participant(name, None).await.unwrap();
     }
     let settings = hub.kiosk_settings();
     let jan = pair(&settings, async |code| {

@@ -240,21 +240,24 @@ impl Device {
 impl Device {
     /// Sends a message of a kind no hub knows and waits for its `rejected`: everything
     /// this device published before has then been handled by the hub (one connection's
-    /// messages reach the hub in order, and the hub handles them in order).
-    pub async fn barrier(&mut self) {
+    /// messages reach the hub in order, and the hub handles them in order). Returns what
+    /// the hub sent meanwhile.
+    pub async fn barrier(&mut self) -> Vec<Envelope> {
         let id = self
             .send(Body::Unknown {
                 kind: "barrier".into(),
                 body: serde_json::json!({}),
             })
             .await;
+        let mut before = Vec::new();
         loop {
             let envelope = self.receive().await;
             if let Body::Rejected(rejected) = &envelope.body
                 && rejected.id == id
             {
-                return;
+                return before;
             }
+            before.push(envelope);
         }
     }
 }

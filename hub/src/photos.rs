@@ -1,0 +1,110 @@
+//! Photos a coach sends: the file is checked here (format, size, that it decodes), so a
+//! tablet never receives an image the hub could not read itself.
+
+use nabij_protocol::ImageMime;
+use nabij_protocol::limits::{MAX_PHOTO_BYTES, MAX_PHOTO_SIDE_PX};
+
+/// Why a photo cannot be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum PhotoError {
+    /// Too many bytes.
+    #[error(
+        "the photo is {size} bytes; at most {MAX_PHOTO_BYTES} can be sent: make it smaller (e.g. 1600 pixels wide, JPEG quality 85)"
+    )]
+    TooLarge {
+        /// Its size.
+        size: usize,
+    },
+    /// Not a JPEG or PNG.
+    #[error("the file is not a JPEG or PNG photo")]
+    NotAPhoto,
+    /// Too many pixels on a side.
+    #[error("the photo is {width}×{height} pixels; at most {MAX_PHOTO_SIDE_PX} on a side")]
+    TooBig {
+        /// Width.
+        width: u32,
+        /// Height.
+        height: u32,
+    },
+    /// It does not decode.
+    #[error("the photo is damaged and cannot be read: {0}")]
+    Damaged(String),
+}
+
+/// What the protocol says about a photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhotoInfo {
+    /// Its format.
+    pub mime: ImageMime,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+/// Checks a photo file and reads its format and size.
+pub fn inspect(bytes: &[u8]) -> Result<PhotoInfo, PhotoError> {
+    if bytes.len() > MAX_PHOTO_BYTES {
+        return Err(PhotoError::TooLarge { size: bytes.len() });
+    }
+    let (mime, format) = match image::guess_format(bytes) {
+        Ok(image::ImageFormat::Jpeg) => (ImageMime::Jpeg, image::ImageFormat::Jpeg),
+        Ok(image::ImageFormat::Png) => (ImageMime::Png, image::ImageFormat::Png),
+        _ => return Err(PhotoError::NotAPhoto),
+    };
+    let reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let (width, height) = reader
+        .into_dimensions()
+        .map_err(|e| PhotoError::Damaged(e.to_string()))?;
+    if width == 0 || height == 0 || width > MAX_PHOTO_SIDE_PX || height > MAX_PHOTO_SIDE_PX {
+        return Err(PhotoError::TooBig { width, height });
+    }
+    // Decoding it whole proves it is not cut short or corrupt past the header.
+    image::load_from_memory_with_format(bytes, format)
+        .map_err(|e| PhotoError::Damaged(e.to_string()))?;
+    Ok(PhotoInfo {
+        mime,
+        width,
+        height,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg(width: u32, height: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x * 7) as u8, (y * 5) as u8, 90])
+        });
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn a_jpeg_is_measured_and_garbage_or_a_cut_file_is_refused() {
+        let photo = jpeg(64, 48);
+        assert_eq!(
+            inspect(&photo).unwrap(),
+            PhotoInfo {
+                mime: ImageMime::Jpeg,
+                width: 64,
+                height: 48
+            }
+        );
+        assert!(matches!(inspect(b"hello"), Err(PhotoError::NotAPhoto)));
+        let cut = &photo[..20];
+        assert!(matches!(inspect(cut), Err(PhotoError::Damaged(_))));
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbImage::new(32, 32)
+            .write_to(&mut png, image::ImageFormat::Png)
+            .unwrap();
+        let png = png.into_inner();
+        assert_eq!(inspect(&png).unwrap().mime, ImageMime::Png);
+        let cut = &png[..png.len() - 20];
+        assert!(matches!(inspect(cut), Err(PhotoError::Damaged(_))));
+        let huge = vec![0u8; MAX_PHOTO_BYTES + 1];
+        assert!(matches!(inspect(&huge), Err(PhotoError::TooLarge { .. })));
+    }
+}
