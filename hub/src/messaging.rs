@@ -91,6 +91,43 @@ pub enum Seen {
     Handled,
 }
 
+/// A request or answer from a senior's tablet (`help_request`, `diary_answer`, `rsvp`),
+/// kept for the coaches' list and the project's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The tablet.
+    pub device: DeviceId,
+    /// Its senior.
+    pub participant: PersonId,
+    /// When the hub got it.
+    pub received_at: UnixMillis,
+    /// The message, as JSON.
+    pub envelope: serde_json::Value,
+}
+
+/// Keeps a report; true if it is new (a resend is kept once).
+pub fn keep_report(
+    store: &Store,
+    sender: &DeviceRecord,
+    envelope: &Envelope,
+    now: UnixMillis,
+) -> Result<bool, StoreError> {
+    let key = seen_key(&sender.id, &envelope.id);
+    if store.reports.get(&key)?.is_some() {
+        return Ok(false);
+    }
+    store.reports.put(
+        &key,
+        &Report {
+            device: sender.id.clone(),
+            participant: sender.participant.clone(),
+            received_at: now,
+            envelope: serde_json::to_value(envelope).unwrap_or_default(),
+        },
+    )?;
+    Ok(true)
+}
+
 /// What to do after a message from a tablet.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {

@@ -761,6 +761,9 @@ impl Hub {
                 self.on_chat(&device, &envelope).await
             }
             Body::Receipt(receipt) => self.on_receipt(&device, &envelope, receipt).await,
+            Body::HelpRequest(_) | Body::DiaryAnswer(_) | Body::Rsvp(_) => {
+                self.on_report(&device, &envelope).await
+            }
             Body::Unknown { kind, .. } => {
                 tracing::warn!(device = %id, %kind, "message of an unknown kind refused");
                 self.reject(
@@ -778,6 +781,32 @@ impl Hub {
                 Ok(())
             }
         }
+    }
+
+    /// A senior's request or answer: kept (flushed), then acknowledged. A call for help
+    /// is logged loudly: until the dashboard lists it, the log is where coaches see it.
+    async fn on_report(&self, device: &DeviceRecord, envelope: &Envelope) -> Result<(), HubError> {
+        let fresh = {
+            let _write = self.inner.write.lock().await;
+            let fresh = messaging::keep_report(&self.inner.store, device, envelope, clock::now())?;
+            self.inner.store.flush().await?;
+            fresh
+        };
+        if fresh {
+            match &envelope.body {
+                Body::HelpRequest(_) => tracing::warn!(
+                    participant = %device.participant,
+                    device = %device.id,
+                    "HELP: the senior asks their coach to call"
+                ),
+                other => tracing::info!(
+                    participant = %device.participant,
+                    kind = other.kind(),
+                    "answer kept"
+                ),
+            }
+        }
+        self.ack(&device.id, &envelope.id).await
     }
 
     /// Publishes queued envelopes now to the tablets that are online; the others get

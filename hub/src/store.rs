@@ -115,6 +115,9 @@ pub struct Store {
     pub deliveries: Table<String>,
     /// What the hub did with each message id a tablet sent, by device and id.
     pub seen: Table<crate::messaging::Seen>,
+    /// Answers and requests from tablets (help, diary answers, RSVPs) for the coaches'
+    /// and staff's views, by device and message id.
+    pub reports: Table<crate::messaging::Report>,
 }
 
 impl Store {
@@ -135,6 +138,7 @@ impl Store {
             messages: Table::open(&db, "messages")?,
             deliveries: Table::open(&db, "deliveries")?,
             seen: Table::open(&db, "seen")?,
+            reports: Table::open(&db, "reports")?,
             db,
         })
     }

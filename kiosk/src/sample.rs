@@ -6,7 +6,8 @@ use crate::state::{ChatMessage, Content, Delivery, KioskState, RecorderState, Sc
 use crate::words::Language;
 use nabij_protocol::{
     ChoiceId, CoachCard, Contact, ContactRole, DeviceConfig, DiaryPrompt, Localized,
-    MeetingReminder, PersonId, PromptId, ReceiptState, SessionId, SessionSeries, UnixMillis,
+    MeetingReminder, MessageId, PersonId, PromptId, ReceiptState, SessionId, SessionSeries,
+    UnixMillis,
 };
 
 /// Tuesday 24 November 2026, 10:15 in Brussels: the sample "now".
@@ -92,6 +93,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
     ];
     let conversation = vec![
         ChatMessage {
+            id: Some(MessageId::parse("sample-01").expect("a valid literal id")),
             author: anna.clone(),
             at: UnixMillis(NOW.0 - 20 * HOUR),
             content: Content::Text("Dag Jan, was het fijn gisteren?".into()),
@@ -99,6 +101,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
             seen: true,
         },
         ChatMessage {
+            id: Some(MessageId::parse("sample-02").expect("a valid literal id")),
             author: jan.clone(),
             at: UnixMillis(NOW.0 - 19 * HOUR),
             content: Content::Text("Ja, heel fijn! Tot dinsdag.".into()),
@@ -106,6 +109,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
             seen: true,
         },
         ChatMessage {
+            id: Some(MessageId::parse("sample-03").expect("a valid literal id")),
             author: anna.clone(),
             at: UnixMillis(NOW.0 - 2 * HOUR),
             content: Content::Voice { seconds: 12 },
@@ -113,6 +117,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
             seen: false,
         },
         ChatMessage {
+            id: Some(MessageId::parse("sample-04").expect("a valid literal id")),
             author: anna.clone(),
             at: UnixMillis(NOW.0 - HOUR),
             content: sample_photo(),
@@ -120,6 +125,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
             seen: false,
         },
         ChatMessage {
+            id: Some(MessageId::parse("sample-05").expect("a valid literal id")),
             author: jan.clone(),
             at: UnixMillis(NOW.0 - 5 * MINUTE),
             content: Content::Text("Mooie foto!".into()),
@@ -216,5 +222,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         diary_text: None,
         diary_voice_seconds: None,
         reminded: Vec::new(),
+        answered: Vec::new(),
+        link_problem: None,
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::words::Language;
 use nabij_protocol::{
-    Contact, DeviceConfig, DiaryPrompt, MeetingReminder, PersonId, ReceiptState, UnixMillis,
+    Contact, DeviceConfig, DiaryPrompt, MeetingReminder, MessageId, PersonId, ReceiptState,
+    UnixMillis,
 };
 
 /// The screens, as the UI names them (`Page` in ui/api.slint).
@@ -144,6 +145,9 @@ pub enum Content {
 /// One message in a conversation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessage {
+    /// Its id: for my messages the one the hub acknowledges; for received ones the id of
+    /// the hub's copy (what a "seen" receipt names). `None` until the link gives it one.
+    pub id: Option<MessageId>,
     /// Who wrote it (the senior's own person id for their own messages).
     pub author: PersonId,
     /// When.
@@ -225,6 +229,8 @@ pub struct KioskState {
     pub diary: Option<DiaryPrompt>,
     /// Tapped diary choices.
     pub diary_selected: Vec<String>,
+    /// Diary questions already answered (prompt ids), so a resent one is not asked again.
+    pub answered: Vec<String>,
     /// Coming meetings, soonest first.
     pub meetings: Vec<MeetingReminder>,
     /// The meeting a reminder is shown for.
@@ -239,6 +245,8 @@ pub struct KioskState {
     pub coach_pin: String,
     /// Why there is no sound, if there is none.
     pub audio_problem: Option<String>,
+    /// What keeps the tablet from its hub, for the coach (bad settings, broken storage).
+    pub link_problem: Option<String>,
 }
 
 impl KioskState {
@@ -302,6 +310,8 @@ pub enum Effect {
     },
     /// Send the diary answer.
     SendDiary {
+        /// The question it answers.
+        prompt: nabij_protocol::PromptId,
         /// The tapped choices.
         choices: Vec<String>,
         /// Words typed, if any.
@@ -320,6 +330,11 @@ pub enum Effect {
     },
     /// Ask the coach to call.
     AskHelp,
+    /// Tell the senders these received messages were seen.
+    SendSeen {
+        /// The ids of the hub's copies.
+        ids: Vec<MessageId>,
+    },
     /// Set the sound volume (percent).
     SetVolume(u8),
     /// Set the screen brightness (percent).
@@ -351,6 +366,7 @@ impl KioskState {
     fn add_mine(&mut self, to: &PersonId, content: Content, now: UnixMillis) {
         let Some(me) = self.me() else { return };
         let message = ChatMessage {
+            id: None,
             author: me,
             at: now,
             content,
@@ -382,14 +398,33 @@ impl KioskState {
             return Vec::new();
         };
         let id = contact.person.clone();
+        let mut seen_now = Vec::new();
         if let Some((_, messages)) = self.conversations.iter_mut().find(|(p, _)| *p == id) {
-            for m in messages.iter_mut() {
+            for m in messages.iter_mut().filter(|m| !m.seen) {
                 m.seen = true;
+                seen_now.extend(m.id.clone());
             }
         }
         self.partner = Some(id);
         self.screen = Some(Screen::Conversation);
-        Vec::new()
+        if seen_now.is_empty() {
+            Vec::new()
+        } else {
+            vec![Effect::SendSeen { ids: seen_now }]
+        }
+    }
+
+    /// Gives my newest message to `to` that has no id yet the id the link sent it under.
+    pub fn assign_id(&mut self, to: &PersonId, id: MessageId) {
+        let me = self.me();
+        if let Some((_, messages)) = self.conversations.iter_mut().find(|(p, _)| p == to)
+            && let Some(message) = messages
+                .iter_mut()
+                .rev()
+                .find(|m| m.id.is_none() && Some(&m.author) == me.as_ref())
+        {
+            message.id = Some(id);
+        }
     }
 
     /// Shows the next six contacts (round to the first after the last).
@@ -531,14 +566,16 @@ impl KioskState {
 
     /// Sends the diary answer and goes home.
     pub fn send_diary(&mut self, share_with_group: bool) -> Vec<Effect> {
-        if self.diary.take().is_none() {
+        let Some(prompt) = self.diary.take() else {
             return Vec::new();
-        }
+        };
+        self.answered.push(prompt.prompt_id.to_string());
         let choices = std::mem::take(&mut self.diary_selected);
         let text = self.diary_text.take();
         let with_voice = self.diary_voice_seconds.take().is_some();
         self.screen = Some(Screen::Home);
         vec![Effect::SendDiary {
+            prompt: prompt.prompt_id,
             choices,
             text,
             with_voice,
@@ -812,6 +849,7 @@ mod tests {
         );
         let sent = s.send_diary(true);
         let expected = Effect::SendDiary {
+            prompt: nabij_protocol::PromptId::parse("q-week-03").unwrap(),
             choices: vec!["neighbour".into(), "family".into()],
             text: Some("OK".into()),
             with_voice: false,

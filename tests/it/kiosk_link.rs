@@ -2,7 +2,7 @@
 //! real broker, TLS. Offline queues, crashes mid-drain, a hub killed with SIGKILL and a
 //! broker restart: nothing lost, nothing doubled.
 
-use nabij_kiosk::link::{Link, LinkConfig, LinkEvent};
+use nabij_kiosk::link::{KioskStore, Link, LinkConfig, LinkEvent};
 use nabij_protocol::{
     Audio, AudioCodec, Body, ImageMime, MessageId, Photo, ReceiptState, Recipient, TextMessage,
     VoiceNote,
@@ -29,15 +29,17 @@ fn link(
     credentials: &Credentials,
     dir: &Path,
 ) -> (Link, UnboundedReceiver<LinkEvent>) {
-    Link::start(LinkConfig {
-        host: settings.host.clone(),
-        port,
-        ca: Some(settings.ca.clone()),
-        device: credentials.device_id.clone(),
-        password: credentials.password.clone(),
-        store_dir: dir.to_owned(),
-        profile: "desktop".into(),
-    })
+    Link::start(
+        LinkConfig {
+            host: settings.host.clone(),
+            port,
+            ca_pem: Some(std::fs::read(&settings.ca).expect("the hub's CA file")),
+            device: credentials.device_id.clone(),
+            password: credentials.password.clone(),
+            profile: "desktop".into(),
+        },
+        KioskStore::open(dir).expect("the kiosk's storage opens"),
+    )
     .expect("the link starts")
 }
 

@@ -8,4 +8,5 @@ mod hub_cli;
 mod hub_devices;
 mod hub_messaging;
 mod kiosk_link;
+mod kiosk_live;
 mod protocol_doc;

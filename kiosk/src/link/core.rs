@@ -32,6 +32,8 @@ pub enum LinkEvent {
     Wipe,
     /// The coach switched this tablet off.
     Revoked,
+    /// The broker refused this tablet's log-in (its credential was deleted).
+    LoginRefused,
     /// Connected to the broker, or not.
     Online(bool),
     /// The hub (re)started: the outbox goes again.
@@ -114,7 +116,17 @@ impl LinkCore {
 
     /// Sends a message: it is on disk before this returns, then published.
     pub fn send(&mut self, body: Body) -> Result<(MessageId, Publish), StoreError> {
-        let envelope = self.envelope(body);
+        let id = (self.next_id)();
+        self.send_as(id, body)
+    }
+
+    /// Sends a message under a given id.
+    pub fn send_as(
+        &mut self,
+        id: MessageId,
+        body: Body,
+    ) -> Result<(MessageId, Publish), StoreError> {
+        let envelope = Envelope::new(id, Party::Device(self.device.clone()), body);
         self.store.push(&envelope)?;
         Ok((envelope.id.clone(), self.up(&envelope)))
     }
@@ -151,6 +163,8 @@ impl LinkCore {
                 }
             }
             Body::Rejected(rejected) => {
+                // Kept in the history too, so "Not sent" is still shown after a restart.
+                self.store.receive(&envelope)?;
                 if !self
                     .store
                     .remove(std::slice::from_ref(&rejected.id))?

@@ -1,11 +1,26 @@
 //! The kiosk's link to its hub: a durable outbox and inbox in sled (`store`), the protocol
-//! rules as plain code (`core`: what to publish, acknowledge, keep, and tell the app), and
-//! one thin task that owns the MQTT connection (`mqtt`). Only `mqtt` knows rumqttc.
+//! rules as plain code (`core`: what to publish, acknowledge, keep, and tell the app), the
+//! enrolled connection (`mqtt`) and the pairing connection (`pairing`), each one thin task
+//! that owns its MQTT connection, and `tls` (trust the hub's own CA). Only `mqtt` and
+//! `pairing` know rumqttc; only `store` knows sled.
 
 mod core;
 mod mqtt;
+mod pairing;
 mod store;
+mod tls;
 
 pub use self::core::{LinkCore, LinkEvent, Publish};
-pub use mqtt::{Link, LinkConfig, LinkError};
+pub use mqtt::{Link, LinkConfig, LinkError, new_message_id};
+pub use pairing::{Pairing, PairingConfig, PairingEvent};
 pub use store::{KioskStore, StoreError};
+pub use tls::TlsError;
+
+/// Aborts a task when dropped: a connection's poller goes with it, however it ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

@@ -2,6 +2,7 @@
 //! `LinkCore`'s rules: never blocks on a publish (what cannot go now stays in the outbox
 //! and goes with the next resend), reconnects with back-off, resends every minute.
 
+use super::AbortOnDrop;
 use super::core::{LinkCore, LinkEvent, Publish};
 use super::store::{KioskStore, StoreError};
 use nabij_protocol::{Body, DeviceId, MessageId, Presence, Topic};
@@ -9,7 +10,6 @@ use rumqttc::{
     AsyncClient, Event, LastWill, MqttOptions, Packet, QoS, TlsConfiguration, Transport,
 };
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -22,13 +22,11 @@ pub struct LinkConfig {
     /// Its TLS port.
     pub port: u16,
     /// The hub's CA certificate (PEM); `None` only for a development hub without TLS.
-    pub ca: Option<PathBuf>,
+    pub ca_pem: Option<Vec<u8>>,
     /// This tablet's device id.
     pub device: DeviceId,
     /// Its password.
     pub password: String,
-    /// Where the outbox and history live.
-    pub store_dir: PathBuf,
     /// The firmware profile's name, for the status.
     pub profile: String,
 }
@@ -39,16 +37,22 @@ pub enum LinkError {
     /// The storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The CA file could not be used.
-    #[error("cannot use the hub's certificate {0}")]
-    Ca(String),
+    /// The CA certificate could not be used.
+    #[error(transparent)]
+    Ca(#[from] super::tls::TlsError),
     /// The link stopped.
     #[error("the link to the hub has stopped")]
     Stopped,
 }
 
 enum Command {
-    Send(Body, oneshot::Sender<Result<MessageId, LinkError>>),
+    Send(
+        MessageId,
+        Box<Body>,
+        oneshot::Sender<Result<MessageId, LinkError>>,
+    ),
+    /// Something was put in the outbox directly: publish it.
+    Pump,
 }
 
 /// A running link. Dropping it stops the task at once, like a power cut: what was
@@ -66,7 +70,7 @@ impl Drop for Link {
 
 /// A new message id: 128 random bits (the clock and a counter if the system's random
 /// source ever failed, which keeps ids unique on this tablet).
-fn random_id() -> MessageId {
+pub fn new_message_id() -> MessageId {
     use ring::rand::SecureRandom;
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -84,30 +88,13 @@ fn random_id() -> MessageId {
     MessageId::parse(&format!("k-{hex}")).expect("a valid message id")
 }
 
-fn tls(ca: &std::path::Path) -> Result<rustls::ClientConfig, LinkError> {
-    use rustls_pki_types::pem::PemObject;
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let fail = |e: String| LinkError::Ca(format!("{}: {e}", ca.display()));
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in
-        rustls_pki_types::CertificateDer::pem_file_iter(ca).map_err(|e| fail(e.to_string()))?
-    {
-        roots
-            .add(cert.map_err(|e| fail(e.to_string()))?)
-            .map_err(|e| fail(e.to_string()))?;
-    }
-    Ok(rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth())
-}
-
 impl Link {
-    /// Opens the storage and starts the connection (inside a tokio runtime).
+    /// Starts the connection over the tablet's opened storage (inside a tokio runtime).
     pub fn start(
         config: LinkConfig,
+        store: KioskStore,
     ) -> Result<(Link, mpsc::UnboundedReceiver<LinkEvent>), LinkError> {
-        let store = KioskStore::open(&config.store_dir)?;
-        let mut core = LinkCore::new(config.device.clone(), store, Box::new(random_id));
+        let mut core = LinkCore::new(config.device.clone(), store, Box::new(new_message_id));
         let version = env!("CARGO_PKG_VERSION");
         let will = core.status(Presence::Offline, version, &config.profile);
         let mut options =
@@ -123,9 +110,9 @@ impl Link {
             QoS::AtLeastOnce,
             true,
         ));
-        if let Some(ca) = &config.ca {
+        if let Some(ca) = &config.ca_pem {
             options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
-                Arc::new(tls(ca)?),
+                Arc::new(super::tls::client_config(ca)?),
             )));
         }
         let (client, eventloop) = AsyncClient::new(options, 1_000);
@@ -153,9 +140,20 @@ impl Link {
     /// Sends a message. It is on the tablet's storage when this returns; the hub's `ack`
     /// comes later as `LinkEvent::Acked`.
     pub async fn send(&self, body: Body) -> Result<MessageId, LinkError> {
+        self.send_as(new_message_id(), body).await
+    }
+
+    /// Says that the caller put something in the outbox itself (through a clone of the
+    /// store): it goes out now if connected, else with the next connection.
+    pub fn nudge(&self) {
+        let _ = self.commands.try_send(Command::Pump);
+    }
+
+    /// Sends a message under an id the caller made (to follow it on screen).
+    pub async fn send_as(&self, id: MessageId, body: Body) -> Result<MessageId, LinkError> {
         let (reply, answer) = oneshot::channel();
         self.commands
-            .send(Command::Send(body, reply))
+            .send(Command::Send(id, Box::new(body), reply))
             .await
             .map_err(|_| LinkError::Stopped)?;
         answer.await.map_err(|_| LinkError::Stopped)?
@@ -214,7 +212,7 @@ async fn drive(
             if matches!(polled, Ok(Event::Incoming(Packet::ConnAck(_)))) {
                 backoff = Duration::from_millis(200);
             }
-            if net_tx.send(polled.map_err(|e| e.to_string())).is_err() {
+            if net_tx.send(polled.map_err(|e| Refusal::of(&e))).is_err() {
                 return;
             }
             if failed {
@@ -260,15 +258,23 @@ async fn drive(
                     Err(e) => eprintln!("nabij-kiosk: {e}"),
                 },
                 Ok(_) => {}
-                Err(_) => {
+                Err(refused) => {
                     connected = false;
                     let _ = events.send(LinkEvent::Online(false));
+                    if refused == Refusal::LoginRefused {
+                        let _ = events.send(LinkEvent::LoginRefused);
+                    }
                 }
             },
             command = commands.recv() => match command {
-                Some(Command::Send(body, reply)) => {
-                    let result = core.send(body).map(|(id, _)| id);
+                Some(Command::Send(id, body, reply)) => {
+                    let result = core.send_as(id, *body).map(|(id, _)| id);
                     let _ = reply.send(result.map_err(LinkError::from));
+                    if connected {
+                        pump(&core, &client, &mut on_wire);
+                    }
+                }
+                Some(Command::Pump) => {
                     if connected {
                         pump(&core, &client, &mut on_wire);
                     }
@@ -286,11 +292,23 @@ async fn drive(
     }
 }
 
-/// Aborts a task when dropped: the poller goes with the link, however the link ends.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// Why the connection failed, as far as the link cares.
+#[derive(Debug, PartialEq, Eq)]
+enum Refusal {
+    /// The broker refused this tablet's name or password: it was switched off.
+    LoginRefused,
+    /// Anything else (network, broker away): try again.
+    Other,
+}
 
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
+impl Refusal {
+    fn of(error: &rumqttc::ConnectionError) -> Refusal {
+        use rumqttc::ConnectReturnCode::{BadUserNamePassword, NotAuthorized};
+        match error {
+            rumqttc::ConnectionError::ConnectionRefused(BadUserNamePassword | NotAuthorized) => {
+                Refusal::LoginRefused
+            }
+            _ => Refusal::Other,
+        }
     }
 }

@@ -21,6 +21,7 @@ pub struct KioskStore {
     outbox: sled::Tree,
     seen: sled::Tree,
     history: sled::Tree,
+    thumbnails: sled::Tree,
 }
 
 impl KioskStore {
@@ -31,6 +32,7 @@ impl KioskStore {
             outbox: db.open_tree("outbox")?,
             seen: db.open_tree("seen")?,
             history: db.open_tree("history")?,
+            thumbnails: db.open_tree("thumbnails")?,
             db,
         })
     }
@@ -109,9 +111,42 @@ impl KioskStore {
         Ok(out)
     }
 
+    /// A photo's thumbnail made before (width, height, RGBA), if any.
+    pub fn thumbnail(&self, id: &MessageId) -> Result<Option<(u32, u32, Vec<u8>)>, StoreError> {
+        let Some(bytes) = self.thumbnails.get(id.as_str())? else {
+            return Ok(None);
+        };
+        let (Some(w), Some(h)) = (bytes.get(0..4), bytes.get(4..8)) else {
+            return Ok(None);
+        };
+        let (w, h) = (
+            u32::from_be_bytes([w[0], w[1], w[2], w[3]]),
+            u32::from_be_bytes([h[0], h[1], h[2], h[3]]),
+        );
+        let rgba = bytes[8..].to_vec();
+        // A damaged entry is made again rather than shown wrong.
+        Ok((rgba.len() as u64 == u64::from(w) * u64::from(h) * 4).then_some((w, h, rgba)))
+    }
+
+    /// Keeps a photo's thumbnail, so it is decoded once, not at every start.
+    pub fn keep_thumbnail(
+        &self,
+        id: &MessageId,
+        width: u32,
+        height: u32,
+        rgba: &[u8],
+    ) -> Result<(), StoreError> {
+        let mut bytes = Vec::with_capacity(8 + rgba.len());
+        bytes.extend_from_slice(&width.to_be_bytes());
+        bytes.extend_from_slice(&height.to_be_bytes());
+        bytes.extend_from_slice(rgba);
+        self.thumbnails.insert(id.as_str(), bytes)?;
+        Ok(())
+    }
+
     /// Erases everything (the coach's `wipe`).
     pub fn wipe(&self) -> Result<(), StoreError> {
-        for tree in [&self.outbox, &self.seen, &self.history] {
+        for tree in [&self.outbox, &self.seen, &self.history, &self.thumbnails] {
             tree.clear()?;
         }
         self.db.flush()?;

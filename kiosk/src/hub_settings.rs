@@ -1,0 +1,122 @@
+//! The kiosk settings file (`nabij-hub kiosk-settings --host …` prints it): where the hub
+//! is, the CA that proves it, and the shared enrolment password a fresh tablet pairs with.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Why the settings cannot be used; each message names the file and the field.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The file could not be read.
+    #[error("cannot read the kiosk settings {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not the expected TOML.
+    #[error(
+        "kiosk settings {path}: {message} (make a new file with `nabij-hub kiosk-settings --host …`)"
+    )]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the field.
+        message: String,
+    },
+    /// A value that cannot work.
+    #[error("kiosk settings {path}: field `hub.{field}` {reason}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The field.
+        field: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
+}
+
+/// How this kiosk reaches its hub.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubSettings {
+    /// Host name or address of the hub.
+    pub host: String,
+    /// The broker's TLS port.
+    pub port: u16,
+    /// The shared password of pairing tablets.
+    pub enrolment_password: String,
+    /// The hub's CA certificate, PEM.
+    pub ca: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    hub: HubSettings,
+}
+
+impl HubSettings {
+    /// Reads and checks a settings file.
+    pub fn load(path: &Path) -> Result<HubSettings, SettingsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses settings text (`path` is for messages).
+    pub fn parse(text: &str, path: &Path) -> Result<HubSettings, SettingsError> {
+        let file: File = toml::from_str(text).map_err(|e| SettingsError::Parse {
+            path: path.to_owned(),
+            message: e.message().to_owned(),
+        })?;
+        let settings = file.hub;
+        let invalid = |field, reason| SettingsError::Invalid {
+            path: path.to_owned(),
+            field,
+            reason,
+        };
+        if settings.host.trim().is_empty() {
+            return Err(invalid("host", "is empty"));
+        }
+        if settings.port == 0 {
+            return Err(invalid("port", "must be 1 to 65535"));
+        }
+        if settings.enrolment_password.len() < 16 {
+            return Err(invalid(
+                "enrolment_password",
+                "is too short to be the hub's (16 characters at least)",
+            ));
+        }
+        if !settings.ca.contains("-----BEGIN CERTIFICATE-----") {
+            return Err(invalid("ca", "holds no PEM certificate"));
+        }
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "[hub]\nhost = \"hub.local\"\nport = 8883\nenrolment_password = \"0123456789abcdef0123\"\nca = \"\"\"\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n\"\"\"\n";
+
+    #[test]
+    fn good_settings_parse_and_bad_ones_name_the_field() {
+        let path = Path::new("kiosk-settings.toml");
+        let settings = HubSettings::parse(GOOD, path).unwrap();
+        assert_eq!((settings.host.as_str(), settings.port), ("hub.local", 8883));
+        let no_port = GOOD.replace("port = 8883\n", "");
+        let e = HubSettings::parse(&no_port, path).unwrap_err().to_string();
+        assert!(e.contains("port"), "{e}");
+        let bad_ca = GOOD.replace("-----BEGIN CERTIFICATE-----", "");
+        let e = HubSettings::parse(&bad_ca, path).unwrap_err().to_string();
+        assert!(e.contains("hub.ca"), "{e}");
+        let extra = GOOD.replace("[hub]\n", "[hub]\ncolour = \"red\"\n");
+        let e = HubSettings::parse(&extra, path).unwrap_err().to_string();
+        assert!(e.contains("colour"), "{e}");
+    }
+}

@@ -1,0 +1,488 @@
+//! The kiosk's life with its hub, without Slint: pair when it has no identity, then run
+//! the link as itself; replay the tablet's history at start; turn what the senior does
+//! into messages (written to the outbox before `send` returns); forget everything and
+//! pair again on the coach's wipe; when switched off, try again once an hour.
+//!
+//! It runs on its own thread with a small tokio runtime and reports `LiveEvent`s through a
+//! callback; `apply` turns each into state changes (the app and the tests share both).
+
+use crate::hub_settings::HubSettings;
+use crate::identity::{self, Identity};
+use crate::link::{
+    KioskStore, Link, LinkConfig, LinkEvent, Pairing, PairingConfig, PairingEvent, new_message_id,
+};
+use crate::received::{Arrival, is_mine};
+use crate::state::{Content, Effect, KioskState};
+use nabij_protocol::{
+    Body, ChoiceId, DeviceId, DiaryAnswer, EnrolmentId, Envelope, HelpRequest, MessageId, Party,
+    Receipt, ReceiptState, Recipient, Rsvp, RsvpAnswer, TextMessage,
+};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// A refused tablet tries to log in again after this long (docs/protocol.md §1).
+pub const RETRY_WHEN_SWITCHED_OFF: Duration = Duration::from_secs(3_600);
+
+/// What the live link tells the app.
+#[derive(Debug, Clone)]
+pub enum LiveEvent {
+    /// Not paired yet: show this code.
+    PairingCode(String),
+    /// The tablet's history read back at start, oldest first.
+    Restored(Vec<Restored>),
+    /// Something new from the hub, with a received photo's thumbnail.
+    Received(Envelope, Option<Content>),
+    /// Anything else the link said.
+    Link(LinkEvent),
+    /// Something is wrong that a coach must fix (shown on the coach's settings screen).
+    Problem(String),
+}
+
+/// One envelope of the history.
+#[derive(Debug, Clone)]
+pub struct Restored {
+    /// The message.
+    pub envelope: Envelope,
+    /// Mine and not yet acknowledged by the hub.
+    pub waiting: bool,
+    /// A received photo's thumbnail.
+    pub photo: Option<Content>,
+}
+
+/// Why something could not be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// Not paired yet.
+    #[error("this tablet is not paired with a hub yet")]
+    NotPaired,
+    /// The message breaks a protocol rule.
+    #[error("this message cannot be sent: {0}")]
+    Invalid(String),
+    /// The storage failed.
+    #[error(transparent)]
+    Store(#[from] crate::link::StoreError),
+}
+
+/// Where sends go while the tablet is paired.
+struct Outbox {
+    device: DeviceId,
+    store: KioskStore,
+}
+
+/// The running live link. Dropping it stops it and waits until its storage is closed.
+pub struct Live {
+    outbox: Arc<Mutex<Option<Outbox>>>,
+    nudge: mpsc::UnboundedSender<()>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// What a live kiosk needs.
+#[derive(Debug, Clone)]
+pub struct LiveConfig {
+    /// The hub.
+    pub hub: HubSettings,
+    /// Where the identity and the storage live.
+    pub data_dir: PathBuf,
+    /// The firmware profile's name.
+    pub profile: String,
+    /// Photos are scaled to fit this (the screen), in pixels.
+    pub photo_box: (u32, u32),
+}
+
+impl Live {
+    /// Starts the live link on its own thread. `emit` is called on that thread.
+    pub fn start(config: LiveConfig, emit: impl Fn(LiveEvent) + Send + 'static) -> Live {
+        let outbox = Arc::new(Mutex::new(None));
+        let (nudge, nudges) = mpsc::unbounded_channel();
+        let (stop, stopped) = oneshot::channel();
+        let shared = outbox.clone();
+        let thread = std::thread::Builder::new()
+            .name("nabij-live".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        emit(LiveEvent::Problem(format!("cannot start the link: {e}")));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    tokio::select! {
+                        () = lifecycle(config, shared, nudges, &emit) => {}
+                        _ = stopped => {}
+                    }
+                });
+            });
+        let thread = match thread {
+            Ok(thread) => Some(thread),
+            Err(e) => {
+                eprintln!("nabij-kiosk: cannot start the link's thread: {e}");
+                None
+            }
+        };
+        Live {
+            outbox,
+            nudge,
+            stop: Some(stop),
+            thread,
+        }
+    }
+
+    /// Sends a message: it is in the tablet's outbox (flushed) when this returns.
+    pub fn send(&self, id: MessageId, body: Body) -> Result<(), LiveError> {
+        body.validate()
+            .map_err(|e| LiveError::Invalid(format!("{}: {}", e.field, e.reason)))?;
+        let guard = self.outbox.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(outbox) = guard.as_ref() else {
+            return Err(LiveError::NotPaired);
+        };
+        let envelope = Envelope::new(id, Party::Device(outbox.device.clone()), body);
+        outbox.store.push(&envelope)?;
+        let _ = self.nudge.send(());
+        Ok(())
+    }
+
+    /// Runs the effects that go to the hub; returns the others (sound, screen settings)
+    /// for the app.
+    pub fn dispatch(&self, state: &mut KioskState, effects: Vec<Effect>) -> Vec<Effect> {
+        let mut rest = Vec::new();
+        for effect in effects {
+            let id = new_message_id();
+            let body = match &effect {
+                Effect::SendText { to, text } => {
+                    state.assign_id(to, id.clone());
+                    Body::Text(TextMessage {
+                        to: Recipient::Person(to.clone()),
+                        author: None,
+                        text: text.clone(),
+                    })
+                }
+                Effect::SendDiary {
+                    prompt,
+                    choices,
+                    text,
+                    with_voice: _,
+                    share_with_group,
+                } => Body::DiaryAnswer(DiaryAnswer {
+                    prompt_id: prompt.clone(),
+                    choices: choices
+                        .iter()
+                        .filter_map(|c| ChoiceId::parse(c).ok())
+                        .collect(),
+                    text: text.clone(),
+                    // The recorded part of an answer goes once voice notes are encoded.
+                    voice: None,
+                    share: KioskState::diary_share(*share_with_group),
+                }),
+                Effect::Rsvp { session, coming } => Body::Rsvp(Rsvp {
+                    session_id: session.clone(),
+                    answer: if *coming {
+                        RsvpAnswer::Coming
+                    } else {
+                        RsvpAnswer::NotComing
+                    },
+                }),
+                Effect::AskHelp => Body::HelpRequest(HelpRequest { note: None }),
+                Effect::SendSeen { ids } => Body::Receipt(Receipt {
+                    ids: ids.clone(),
+                    state: ReceiptState::Seen,
+                    by: None,
+                }),
+                _ => {
+                    rest.push(effect);
+                    continue;
+                }
+            };
+            if let Err(e) = self.send(id.clone(), body) {
+                eprintln!("nabij-kiosk: not sent: {e}");
+                state.not_sent(&id);
+            }
+        }
+        rest
+    }
+}
+
+/// Applies what the live link said to the state; returns effects for the app.
+pub fn apply(state: &mut KioskState, event: LiveEvent) -> Vec<Effect> {
+    match event {
+        LiveEvent::PairingCode(code) => {
+            state.show_pairing_code(&code);
+            Vec::new()
+        }
+        LiveEvent::Restored(history) => {
+            let mut effects = Vec::new();
+            for item in history {
+                if is_mine(&item.envelope) {
+                    state.replay_mine(&item.envelope, item.waiting);
+                } else {
+                    effects.extend(state.receive(&item.envelope, item.photo, Arrival::Replayed));
+                }
+            }
+            if state.screen == Some(crate::state::Screen::Pairing) || state.screen.is_none() {
+                state.screen = Some(crate::state::Screen::Home);
+            }
+            effects
+        }
+        LiveEvent::Received(envelope, photo) => state.receive(&envelope, photo, Arrival::Fresh),
+        LiveEvent::Link(event) => {
+            match event {
+                LinkEvent::Acked(ids) => state.acked(&ids),
+                LinkEvent::Rejected(rejected) => state.not_sent(&rejected.id),
+                LinkEvent::Receipt(receipt) => state.apply_receipt(&receipt),
+                LinkEvent::Wipe => state.wiped(),
+                LinkEvent::Revoked | LinkEvent::LoginRefused => state.switched_off(),
+                LinkEvent::Online(true) => {
+                    // A tablet switched on again by its coach comes back to Home.
+                    if state.screen == Some(crate::state::Screen::SwitchedOff) {
+                        state.screen = Some(crate::state::Screen::Home);
+                    }
+                }
+                LinkEvent::Received(envelope) => {
+                    return state.receive(&envelope, None, Arrival::Fresh);
+                }
+                LinkEvent::Online(false) | LinkEvent::HubOnline => {}
+            }
+            Vec::new()
+        }
+        LiveEvent::Problem(problem) => {
+            state.link_problem = Some(problem);
+            Vec::new()
+        }
+    }
+}
+
+/// A fresh enrolment id: `e-` and 128 random bits.
+fn fresh_enrolment_id() -> EnrolmentId {
+    let id = new_message_id(); // `k-` + 32 random hex digits
+    let hex = id.as_str().trim_start_matches("k-");
+    EnrolmentId::parse(&format!("e-{hex}")).unwrap_or_else(|_| {
+        EnrolmentId::parse("e-00000000000000000000000000000000").expect("a valid literal id")
+    })
+}
+
+/// A received photo's thumbnail: from the cache, or decoded, scaled and cached now.
+fn photo_of(store: &KioskStore, envelope: &Envelope, fit: (u32, u32)) -> Option<Content> {
+    let Body::Photo(photo) = &envelope.body else {
+        return None;
+    };
+    if let Ok(Some((width, height, rgba))) = store.thumbnail(&envelope.id) {
+        return Some(Content::Photo {
+            width,
+            height,
+            rgba,
+        });
+    }
+    match crate::photos::fit(&photo.data.0, fit.0, fit.1) {
+        Ok(Content::Photo {
+            width,
+            height,
+            rgba,
+        }) => {
+            if let Err(e) = store.keep_thumbnail(&envelope.id, width, height, &rgba) {
+                eprintln!("nabij-kiosk: cannot cache a photo: {e}");
+            }
+            Some(Content::Photo {
+                width,
+                height,
+                rgba,
+            })
+        }
+        Ok(other) => Some(other),
+        Err(e) => {
+            eprintln!("nabij-kiosk: photo {} not shown: {e}", envelope.id);
+            None
+        }
+    }
+}
+
+fn restore(store: &KioskStore, device: &DeviceId, fit: (u32, u32)) -> Vec<Restored> {
+    let waiting: HashSet<MessageId> = store
+        .pending()
+        .map(|p| p.into_iter().map(|(id, _)| id).collect())
+        .unwrap_or_default();
+    let history = match store.history(device) {
+        Ok(history) => history,
+        Err(e) => {
+            eprintln!("nabij-kiosk: cannot read the history: {e}");
+            Vec::new()
+        }
+    };
+    history
+        .into_iter()
+        .map(|envelope| Restored {
+            waiting: waiting.contains(&envelope.id),
+            photo: photo_of(store, &envelope, fit),
+            envelope,
+        })
+        .collect()
+}
+
+async fn pair(config: &LiveConfig, emit: &(impl Fn(LiveEvent) + Send)) -> Result<Identity, String> {
+    let enrolment_id =
+        identity::enrolment_id(&config.data_dir, fresh_enrolment_id).map_err(|e| e.to_string())?;
+    let (_pairing, mut events) = Pairing::start(PairingConfig {
+        host: config.hub.host.clone(),
+        port: config.hub.port,
+        ca_pem: Some(config.hub.ca.clone().into_bytes()),
+        enrolment_password: config.hub.enrolment_password.clone(),
+        enrolment_id,
+        profile: config.profile.clone(),
+    })
+    .map_err(|e| e.to_string())?;
+    while let Some(event) = events.recv().await {
+        match event {
+            PairingEvent::Code(code) => emit(LiveEvent::PairingCode(code)),
+            PairingEvent::Granted(granted) => {
+                let identity = Identity {
+                    device_id: granted.device_id,
+                    password: granted.password.0,
+                };
+                identity::save(&config.data_dir, &identity).map_err(|e| e.to_string())?;
+                return Ok(identity);
+            }
+            PairingEvent::LoginRefused => emit(LiveEvent::Problem(
+                "the hub refuses the enrolment password: copy the kiosk settings again \
+                 (`nabij-hub kiosk-settings`)"
+                    .into(),
+            )),
+            PairingEvent::Online(_) => {}
+        }
+    }
+    Err("the pairing connection stopped".into())
+}
+
+/// How a link session ended.
+enum Ended {
+    Wiped,
+    Refused,
+    Failed,
+}
+
+async fn lifecycle(
+    config: LiveConfig,
+    outbox: Arc<Mutex<Option<Outbox>>>,
+    mut nudges: mpsc::UnboundedReceiver<()>,
+    emit: &(impl Fn(LiveEvent) + Send),
+) {
+    let store_dir = config.data_dir.join("store");
+    loop {
+        let identity = match identity::load(&config.data_dir) {
+            Ok(Some(identity)) => identity,
+            Ok(None) => match pair(&config, emit).await {
+                Ok(identity) => identity,
+                Err(e) => {
+                    emit(LiveEvent::Problem(e));
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                    continue;
+                }
+            },
+            Err(e) => {
+                emit(LiveEvent::Problem(e.to_string()));
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                continue;
+            }
+        };
+        let ended = run_link(&config, &identity, &store_dir, &outbox, &mut nudges, emit).await;
+        set_outbox(&outbox, None);
+        match ended {
+            Ended::Wiped => {
+                if let Err(e) = identity::forget(&config.data_dir) {
+                    emit(LiveEvent::Problem(e.to_string()));
+                }
+            }
+            Ended::Refused => tokio::time::sleep(RETRY_WHEN_SWITCHED_OFF).await,
+            Ended::Failed => tokio::time::sleep(Duration::from_secs(10)).await,
+        }
+    }
+}
+
+fn set_outbox(outbox: &Mutex<Option<Outbox>>, value: Option<Outbox>) {
+    *outbox.lock().unwrap_or_else(|e| e.into_inner()) = value;
+}
+
+async fn run_link(
+    config: &LiveConfig,
+    identity: &Identity,
+    store_dir: &Path,
+    outbox: &Mutex<Option<Outbox>>,
+    nudges: &mut mpsc::UnboundedReceiver<()>,
+    emit: &(impl Fn(LiveEvent) + Send),
+) -> Ended {
+    let store = match KioskStore::open(store_dir) {
+        Ok(store) => store,
+        Err(e) => {
+            emit(LiveEvent::Problem(e.to_string()));
+            return Ended::Failed;
+        }
+    };
+    emit(LiveEvent::Restored(restore(
+        &store,
+        &identity.device_id,
+        config.photo_box,
+    )));
+    set_outbox(
+        outbox,
+        Some(Outbox {
+            device: identity.device_id.clone(),
+            store: store.clone(),
+        }),
+    );
+    let link_config = LinkConfig {
+        host: config.hub.host.clone(),
+        port: config.hub.port,
+        ca_pem: Some(config.hub.ca.clone().into_bytes()),
+        device: identity.device_id.clone(),
+        password: identity.password.clone(),
+        profile: config.profile.clone(),
+    };
+    let (link, mut events) = match Link::start(link_config, store.clone()) {
+        Ok(started) => started,
+        Err(e) => {
+            emit(LiveEvent::Problem(e.to_string()));
+            return Ended::Failed;
+        }
+    };
+    let ended = loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(LinkEvent::Received(envelope)) => {
+                    let photo = photo_of(&store, &envelope, config.photo_box);
+                    emit(LiveEvent::Received(envelope, photo));
+                }
+                Some(LinkEvent::Wipe) => {
+                    emit(LiveEvent::Link(LinkEvent::Wipe));
+                    // The wipe's ack is on its way out; give it a moment on the wire.
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    break Ended::Wiped;
+                }
+                Some(LinkEvent::LoginRefused) => {
+                    emit(LiveEvent::Link(LinkEvent::LoginRefused));
+                    break Ended::Refused;
+                }
+                Some(other) => emit(LiveEvent::Link(other)),
+                None => break Ended::Failed,
+            },
+            Some(()) = nudges.recv() => link.nudge(),
+        }
+    };
+    link.kill().await;
+    ended
+}

@@ -1,0 +1,454 @@
+//! What the hub's messages do to what the kiosk shows: settings, contacts, messages and
+//! their delivery words, the diary question, meetings, and the coach's wipe and switch-off.
+//! Pure transitions over `KioskState`, like those in `state.rs`; the live link feeds them
+//! (and replays the tablet's history through them at start).
+
+use crate::state::{ChatMessage, Content, Delivery, Effect, KioskState, Screen};
+use crate::words::Language;
+use nabij_protocol::{
+    Body, Envelope, MessageId, Party, PersonId, Receipt, ReceiptState, Recipient,
+    ScheduleChangeKind, Share,
+};
+
+/// Whether an envelope is news or a replay of the tablet's own history at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// Just arrived: a new message chimes.
+    Fresh,
+    /// Read back from the tablet's storage: shown quietly, as it was.
+    Replayed,
+}
+
+/// How a received photo is shown: its thumbnail, made (and cached) by the caller.
+pub type PhotoShown = Option<Content>;
+
+fn language_of(lang: nabij_protocol::Language) -> Language {
+    match lang {
+        nabij_protocol::Language::Nl => Language::Nl,
+        nabij_protocol::Language::Fr => Language::Fr,
+        nabij_protocol::Language::En => Language::En,
+    }
+}
+
+/// A meeting's order: soonest first.
+fn sort_meetings(state: &mut KioskState) {
+    state.meetings.sort_by_key(|m| m.starts_at);
+}
+
+impl KioskState {
+    fn conversation_mut(&mut self, partner: &PersonId) -> &mut Vec<ChatMessage> {
+        let index = match self.conversations.iter().position(|(p, _)| p == partner) {
+            Some(index) => index,
+            None => {
+                self.conversations.push((partner.clone(), Vec::new()));
+                self.conversations.len() - 1
+            }
+        };
+        &mut self.conversations[index].1
+    }
+
+    fn my_message_mut(&mut self, id: &MessageId) -> Option<&mut ChatMessage> {
+        self.conversations
+            .iter_mut()
+            .flat_map(|(_, messages)| messages.iter_mut())
+            .find(|m| m.id.as_ref() == Some(id) && m.delivery.is_some())
+    }
+
+    /// Something the hub sent this tablet. `photo` is the thumbnail of a received photo.
+    pub fn receive(
+        &mut self,
+        envelope: &Envelope,
+        photo: PhotoShown,
+        arrival: Arrival,
+    ) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        match &envelope.body {
+            Body::Config(config) => {
+                self.language = language_of(config.language);
+                self.text_scale_percent = config.text_scale_pct;
+                self.volume_percent = config.volume_pct;
+                self.brightness_percent = config.brightness_pct;
+                self.config = Some(config.clone());
+                effects.push(Effect::SetVolume(config.volume_pct));
+                effects.push(Effect::SetBrightness(config.brightness_pct));
+                if self.screen == Some(Screen::Pairing) {
+                    self.screen = Some(Screen::Home);
+                }
+            }
+            Body::Contacts(list) => {
+                self.contacts = list.contacts.clone();
+                self.contacts_page = 0;
+            }
+            Body::Text(_) | Body::Voice(_) | Body::Photo(_) => {
+                // A group message sits in the conversation with its author (the coach).
+                let (author, content) = match &envelope.body {
+                    Body::Text(t) => (&t.author, Content::Text(t.text.clone())),
+                    Body::Voice(v) => (
+                        &v.author,
+                        Content::Voice {
+                            seconds: v.audio.duration_ms.div_ceil(1000),
+                        },
+                    ),
+                    Body::Photo(p) => (
+                        &p.author,
+                        photo.unwrap_or(Content::Text(p.caption.clone().unwrap_or_default())),
+                    ),
+                    _ => return effects,
+                };
+                // The hub always names the author of what it delivers; a message without
+                // one has nowhere to go.
+                let Some(author) = author.clone() else {
+                    return effects;
+                };
+                let open = self.screen == Some(Screen::Conversation)
+                    && self.partner.as_ref() == Some(&author);
+                let seen = open && arrival == Arrival::Fresh;
+                self.conversation_mut(&author).push(ChatMessage {
+                    id: Some(envelope.id.clone()),
+                    author,
+                    at: envelope.ts,
+                    content,
+                    delivery: None,
+                    seen,
+                });
+                if arrival == Arrival::Fresh {
+                    effects.push(Effect::Chime);
+                    if seen {
+                        effects.push(Effect::SendSeen {
+                            ids: vec![envelope.id.clone()],
+                        });
+                    }
+                }
+            }
+            Body::Receipt(receipt) => self.apply_receipt(receipt),
+            Body::Rejected(rejected) => {
+                self.not_sent(&rejected.id);
+                eprintln!(
+                    "nabij-kiosk: the hub refused message {} ({:?}): {}",
+                    rejected.id,
+                    rejected.reason,
+                    rejected.detail.as_deref().unwrap_or("no detail")
+                );
+            }
+            Body::DiaryPrompt(prompt) if !self.answered.contains(&prompt.prompt_id.to_string()) => {
+                self.diary = Some(prompt.clone());
+                self.diary_selected.clear();
+            }
+            Body::MeetingReminder(meeting) => {
+                self.meetings.retain(|m| m.session_id != meeting.session_id);
+                self.meetings.push(meeting.clone());
+                sort_meetings(self);
+            }
+            Body::ScheduleChange(change) => {
+                if change.change == ScheduleChangeKind::Cancelled {
+                    self.meetings.retain(|m| m.session_id != change.session_id);
+                } else if let Some(meeting) = self
+                    .meetings
+                    .iter_mut()
+                    .find(|m| m.session_id == change.session_id)
+                {
+                    if let (Some(start), Some(end)) = (change.starts_at, change.ends_at) {
+                        meeting.starts_at = start;
+                        meeting.ends_at = end;
+                    }
+                    if let Some(place) = &change.place {
+                        meeting.place = place.clone();
+                    }
+                    if change.pickup_at.is_some() {
+                        meeting.pickup_at = change.pickup_at;
+                    }
+                    // A moved meeting is reminded of again at its new time.
+                    let session = change.session_id.to_string();
+                    self.reminded.retain(|(s, _)| *s != session);
+                }
+                sort_meetings(self);
+            }
+            Body::HelpReply(_) => self.help_asked = true,
+            _ => {}
+        }
+        effects
+    }
+
+    /// Something this tablet sent, read back from its storage at start. `waiting`: still in
+    /// the outbox (the hub has not acknowledged it).
+    pub fn replay_mine(&mut self, envelope: &Envelope, waiting: bool) {
+        let Some(me) = self.config.as_ref().map(|c| c.participant.clone()) else {
+            return;
+        };
+        let delivery = Some(if waiting {
+            Delivery::Waiting
+        } else {
+            Delivery::Sent
+        });
+        let (to, content) = match &envelope.body {
+            Body::Text(t) => (&t.to, Content::Text(t.text.clone())),
+            Body::Voice(v) => (
+                &v.to,
+                Content::Voice {
+                    seconds: v.audio.duration_ms.div_ceil(1000),
+                },
+            ),
+            Body::Receipt(r) if r.state == ReceiptState::Seen => {
+                for (_, messages) in &mut self.conversations {
+                    for m in messages.iter_mut() {
+                        if m.id.as_ref().is_some_and(|id| r.ids.contains(id)) {
+                            m.seen = true;
+                        }
+                    }
+                }
+                return;
+            }
+            Body::DiaryAnswer(answer) => {
+                self.answered.push(answer.prompt_id.to_string());
+                if self
+                    .diary
+                    .as_ref()
+                    .is_some_and(|d| d.prompt_id == answer.prompt_id)
+                {
+                    self.diary = None;
+                }
+                return;
+            }
+            _ => return,
+        };
+        let Recipient::Person(to) = to else { return };
+        self.conversation_mut(to).push(ChatMessage {
+            id: Some(envelope.id.clone()),
+            author: me,
+            at: envelope.ts,
+            content,
+            delivery,
+            seen: true,
+        });
+    }
+
+    /// How far my messages got ("Delivered", "Seen"); receipts only move forward.
+    pub fn apply_receipt(&mut self, receipt: &Receipt) {
+        for id in &receipt.ids {
+            if let Some(message) = self.my_message_mut(id) {
+                let newer = match message.delivery {
+                    Some(Delivery::Receipt(ReceiptState::Seen)) => false,
+                    Some(Delivery::Receipt(ReceiptState::Delivered)) => {
+                        receipt.state == ReceiptState::Seen
+                    }
+                    _ => true,
+                };
+                if newer {
+                    message.delivery = Some(Delivery::Receipt(receipt.state));
+                }
+            }
+        }
+    }
+
+    /// One of mine will not be sent (the hub refused it, or it could not be stored).
+    pub fn not_sent(&mut self, id: &MessageId) {
+        if let Some(message) = self.my_message_mut(id) {
+            message.delivery = Some(Delivery::Refused);
+        }
+    }
+
+    /// The hub acknowledged these of mine: "Sent".
+    pub fn acked(&mut self, ids: &[MessageId]) {
+        for id in ids {
+            if let Some(message) = self.my_message_mut(id)
+                && message.delivery == Some(Delivery::Waiting)
+            {
+                message.delivery = Some(Delivery::Sent);
+            }
+        }
+    }
+
+    /// The coach wiped this tablet: everything goes; the pairing screen comes back.
+    pub fn wiped(&mut self) {
+        let keep_language = self.language;
+        let coach_pin = std::mem::take(&mut self.coach_pin);
+        *self = KioskState {
+            screen: Some(Screen::Pairing),
+            language: keep_language,
+            coach_pin,
+            text_scale_percent: 100,
+            volume_percent: 80,
+            brightness_percent: 80,
+            ..KioskState::default()
+        };
+    }
+
+    /// The coach switched this tablet off (or its log-in is refused).
+    pub fn switched_off(&mut self) {
+        self.screen = Some(Screen::SwitchedOff);
+    }
+
+    /// A pairing code to show (a new one replaces an expired one).
+    pub fn show_pairing_code(&mut self, code: &str) {
+        self.pairing_code = Some(code.to_owned());
+        self.screen = Some(Screen::Pairing);
+    }
+
+    /// The diary answer about to be sent, as the protocol carries it.
+    pub fn diary_share(share_with_group: bool) -> Share {
+        if share_with_group {
+            Share::MyGroup
+        } else {
+            Share::OnlyMe
+        }
+    }
+}
+
+/// Whether an envelope was written by this tablet (rather than by the hub).
+pub fn is_mine(envelope: &Envelope) -> bool {
+    matches!(envelope.from, Party::Device(_))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample;
+    use nabij_protocol::{
+        RejectReason, Rejected, ScheduleChange, SessionId, TextMessage, UnixMillis,
+    };
+
+    fn from_hub(id: &str, body: Body) -> Envelope {
+        Envelope::new(MessageId::parse(id).unwrap(), Party::Hub, body)
+    }
+
+    #[test]
+    fn receipts_only_move_forward_and_a_refusal_says_not_sent() {
+        let mut s = sample::state(Screen::Home, Language::En);
+        s.open_contact("p-anna-peeters");
+        s.quick_reply("Hallo", sample::NOW);
+        s.assign_id(
+            &"p-anna-peeters".parse().unwrap(),
+            MessageId::parse("kiosk-001").unwrap(),
+        );
+        let id = MessageId::parse("kiosk-001").unwrap();
+        let last = |s: &KioskState| s.open_conversation().last().and_then(|m| m.delivery);
+        s.acked(std::slice::from_ref(&id));
+        assert_eq!(last(&s), Some(Delivery::Sent));
+        for state in [ReceiptState::Seen, ReceiptState::Delivered] {
+            s.apply_receipt(&Receipt {
+                ids: vec![id.clone()],
+                state,
+                by: None,
+            });
+        }
+        assert_eq!(last(&s), Some(Delivery::Receipt(ReceiptState::Seen)));
+        s.quick_reply("Nog eens", sample::NOW);
+        s.assign_id(
+            &"p-anna-peeters".parse().unwrap(),
+            MessageId::parse("kiosk-002").unwrap(),
+        );
+        let rejected = from_hub(
+            "hub-rej-01",
+            Body::Rejected(Rejected {
+                id: MessageId::parse("kiosk-002").unwrap(),
+                reason: RejectReason::NotAContact,
+                detail: None,
+            }),
+        );
+        s.receive(&rejected, None, Arrival::Replayed);
+        assert_eq!(last(&s), Some(Delivery::Refused));
+    }
+
+    #[test]
+    fn a_group_message_sits_with_its_author_and_chimes_only_when_fresh() {
+        let mut s = sample::state(Screen::Home, Language::En);
+        let text = |id: &str| {
+            from_hub(
+                id,
+                Body::Text(TextMessage {
+                    to: Recipient::parse("g-oost").unwrap(),
+                    author: Some("p-coach-marie".parse().unwrap()),
+                    text: "Bus om 13:30".into(),
+                }),
+            )
+        };
+        assert_eq!(
+            s.receive(&text("hub-msg-01"), None, Arrival::Fresh),
+            [Effect::Chime]
+        );
+        assert!(
+            s.receive(&text("hub-msg-02"), None, Arrival::Replayed)
+                .is_empty()
+        );
+        let marie: PersonId = "p-coach-marie".parse().unwrap();
+        assert_eq!(s.unread_from(&marie), 2);
+        assert_eq!(
+            s.open_contact("p-coach-marie"),
+            [Effect::SendSeen {
+                ids: vec![
+                    MessageId::parse("hub-msg-01").unwrap(),
+                    MessageId::parse("hub-msg-02").unwrap()
+                ]
+            }]
+        );
+        // While the conversation is open, a new message is seen at once.
+        let effects = s.receive(&text("hub-msg-03"), None, Arrival::Fresh);
+        assert!(effects.contains(&Effect::SendSeen {
+            ids: vec![MessageId::parse("hub-msg-03").unwrap()]
+        }));
+    }
+
+    #[test]
+    fn schedule_changes_move_or_cancel_meetings_and_answered_questions_stay_answered() {
+        let mut s = sample::state(Screen::Home, Language::En);
+        let first = s.meetings[0].clone();
+        let moved_to = UnixMillis(first.starts_at.0 + 86_400_000);
+        let change = |kind, starts_at: Option<UnixMillis>| {
+            from_hub(
+                "hub-sc-01",
+                Body::ScheduleChange(ScheduleChange {
+                    session_id: first.session_id.clone(),
+                    change: kind,
+                    starts_at,
+                    ends_at: starts_at.map(|t| UnixMillis(t.0 + 3_600_000)),
+                    place: Some("Bibliotheek".into()),
+                    pickup_at: None,
+                }),
+            )
+        };
+        s.receive(
+            &change(ScheduleChangeKind::Moved, Some(moved_to)),
+            None,
+            Arrival::Fresh,
+        );
+        let m = s
+            .meetings
+            .iter()
+            .find(|m| m.session_id == first.session_id)
+            .unwrap();
+        assert_eq!((m.starts_at, m.place.as_str()), (moved_to, "Bibliotheek"));
+        s.receive(
+            &change(ScheduleChangeKind::Cancelled, None),
+            None,
+            Arrival::Fresh,
+        );
+        assert!(s.meetings.iter().all(|m| m.session_id != first.session_id));
+        let _: SessionId = first.session_id;
+
+        let prompt = s.diary.clone().unwrap();
+        s.toggle_choice("family");
+        s.send_diary(false);
+        s.receive(
+            &from_hub("hub-dp-01", Body::DiaryPrompt(prompt)),
+            None,
+            Arrival::Fresh,
+        );
+        assert!(
+            s.diary.is_none(),
+            "a resent question already answered is not asked again"
+        );
+    }
+
+    #[test]
+    fn a_wipe_leaves_nothing_but_the_pairing_screen() {
+        let mut s = sample::state(Screen::Conversation, Language::Fr);
+        s.wiped();
+        assert_eq!(s.screen, Some(Screen::Pairing));
+        assert!(s.conversations.is_empty() && s.contacts.is_empty() && s.config.is_none());
+        assert_eq!(
+            s.language,
+            Language::Fr,
+            "the screen keeps speaking the same language"
+        );
+    }
+}

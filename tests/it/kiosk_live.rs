@@ -1,0 +1,348 @@
+//! The kiosk's own live link (`nabij_kiosk::live`) against the real hub and broker, driven
+//! through the same state transitions the screens use: a fresh tablet pairs, shows its
+//! contacts and messages, sends with delivery words, keeps its history across a restart,
+//! and follows the coach's wipe (back to pairing) and switch-off.
+
+use nabij_kiosk::hub_settings::HubSettings;
+use nabij_kiosk::live::{Live, LiveConfig, LiveEvent, apply};
+use nabij_kiosk::state::{Content, Delivery, Effect, KioskState, Screen};
+use nabij_protocol::{Body, Envelope, PersonId, ReceiptState, Recipient, TextMessage, UnixMillis};
+use std::path::{Path, PathBuf};
+use tests::hub::TestHub;
+use tests::mqtt_client::PATIENCE;
+use tests::sim_kiosk::{Device, Pairing};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+/// A kiosk as the app runs it, without the screens: the live link and the state.
+struct LiveKiosk {
+    live: Option<Live>,
+    state: KioskState,
+    events: UnboundedReceiver<LiveEvent>,
+}
+
+const PHOTO_BOX: (u32, u32) = (320, 240);
+
+impl LiveKiosk {
+    fn start(hub: &TestHub, dir: &Path) -> LiveKiosk {
+        let text = hub.hub().kiosk_settings("127.0.0.1").unwrap();
+        let settings = HubSettings::parse(&text, Path::new("kiosk-settings.toml")).unwrap();
+        let (tx, events) = unbounded_channel();
+        let live = Live::start(
+            LiveConfig {
+                hub: settings,
+                data_dir: dir.to_owned(),
+                profile: "desktop".into(),
+                photo_box: PHOTO_BOX,
+            },
+            move |event| {
+                let _ = tx.send(event);
+            },
+        );
+        LiveKiosk {
+            live: Some(live),
+            state: KioskState::default(),
+            events,
+        }
+    }
+
+    fn live(&self) -> &Live {
+        self.live.as_ref().unwrap()
+    }
+
+    /// Applies what the link says until `condition` holds.
+    async fn until(&mut self, what: &str, condition: impl Fn(&KioskState) -> bool) {
+        while !condition(&self.state) {
+            let event = tokio::time::timeout(PATIENCE, self.events.recv())
+                .await
+                .unwrap_or_else(|_| panic!("never happened: {what}; state: {:?}", self.state))
+                .expect("the live link runs");
+            let effects = apply(&mut self.state, event);
+            let live = self.live.as_ref().unwrap();
+            live.dispatch(&mut self.state, effects);
+        }
+    }
+
+    /// What the senior does, as the screens do it.
+    fn act(&mut self, change: impl FnOnce(&mut KioskState) -> Vec<Effect>) {
+        let effects = change(&mut self.state);
+        let live = self.live.as_ref().unwrap();
+        live.dispatch(&mut self.state, effects);
+    }
+
+    /// Stops, as at power-off (the live link closes its storage before this returns).
+    fn stop(&mut self) {
+        self.live = None;
+    }
+}
+
+fn person(id: &str) -> PersonId {
+    PersonId::parse(id).unwrap()
+}
+
+fn conversation<'a>(state: &'a KioskState, with: &str) -> &'a [nabij_kiosk::state::ChatMessage] {
+    state
+        .conversations
+        .iter()
+        .find(|(p, _)| p.as_str() == with)
+        .map(|(_, m)| m.as_slice())
+        .unwrap_or(&[])
+}
+
+fn last_text(state: &KioskState, with: &str) -> Option<String> {
+    conversation(state, with)
+        .iter()
+        .rev()
+        .find_map(|m| match &m.content {
+            Content::Text(t) => Some(t.clone()),
+            _ => None,
+        })
+}
+
+fn my_delivery(state: &KioskState, with: &str, text: &str) -> Option<Delivery> {
+    conversation(state, with)
+        .iter()
+        .find(|m| m.content == Content::Text(text.into()))
+        .and_then(|m| m.delivery)
+}
+
+/// A simulated tablet for Anna, acknowledging what it receives, as a kiosk does.
+async fn anna(hub: &TestHub) -> Device {
+    let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
+    let code = pairing.code(None).await;
+    hub.hub().enrol(&code, "Anna Peeters", None).await.unwrap();
+    let credentials = pairing.granted().await;
+    let mut device = Device::connect(&hub.kiosk_settings(), &credentials)
+        .await
+        .unwrap();
+    device.barrier().await;
+    device
+}
+
+async fn receive_until(device: &mut Device, mut wanted: impl FnMut(&Envelope) -> bool) -> Envelope {
+    loop {
+        let envelope = device.receive().await;
+        if envelope.body.needs_ack() {
+            device
+                .send(Body::Ack(nabij_protocol::Ack {
+                    ids: vec![envelope.id.clone()],
+                }))
+                .await;
+        }
+        if wanted(&envelope) {
+            return envelope;
+        }
+    }
+}
+
+fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 250) as u8, (y % 250) as u8, 60])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+async fn people(hub: &TestHub) {
+    hub.hub().add_group("Oostende Oost").unwrap();
+    for name in ["Jan Claes", "Anna Peeters"] {
+        hub.hub()
+            .add_participant(name, Some("Oostende Oost"))
+            .await
+            .unwrap();
+    }
+    hub.hub()
+        .add_coach("Marie Dewulf", "059 12 34 56", Some("Oostende Oost"))
+        .await
+        .unwrap();
+    hub.hub()
+        .approve_contacts("Jan Claes", "Anna Peeters")
+        .await
+        .unwrap();
+}
+
+/// Shows the pairing code, and the coach enrols it for Jan.
+async fn pair_jan(hub: &TestHub, kiosk: &mut LiveKiosk) {
+    kiosk
+        .until("a pairing code on screen", |s| {
+            s.screen == Some(Screen::Pairing) && s.pairing_code.is_some()
+        })
+        .await;
+    let code = kiosk.state.pairing_code.clone().unwrap();
+    hub.hub().enrol(&code, "Jan Claes", None).await.unwrap();
+    kiosk
+        .until("Jan's settings, coach and contacts", |s| {
+            s.screen == Some(Screen::Home)
+                && s.config.as_ref().is_some_and(|c| {
+                    c.participant_name == "Jan Claes"
+                        && c.coach.as_ref().is_some_and(|m| m.name == "Marie Dewulf")
+                })
+                && s.contacts.len() == 2
+        })
+        .await;
+}
+
+fn data_dir(root: &tempfile::TempDir) -> PathBuf {
+    root.path().join("kiosk")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairing() {
+    let hub = TestHub::start().await;
+    people(&hub).await;
+    let mut anna = anna(&hub).await;
+    let root = tempfile::tempdir().unwrap();
+    let dir = data_dir(&root);
+    let mut jan = LiveKiosk::start(&hub, &dir);
+    pair_jan(&hub, &mut jan).await;
+    assert!(dir.join("identity.json").exists(), "the credential is kept");
+
+    // Anna writes; Jan's Messages tile counts it; opening the conversation says "seen".
+    anna.send(Body::Text(TextMessage {
+        to: Recipient::parse("p-jan-claes").unwrap(),
+        author: None,
+        text: "Dag Jan!".into(),
+    }))
+    .await;
+    jan.until("Anna's message", |s| {
+        last_text(s, "p-anna-peeters").as_deref() == Some("Dag Jan!")
+    })
+    .await;
+    assert_eq!(jan.state.unread(), 1);
+    jan.act(|s| s.open_contact("p-anna-peeters"));
+    assert_eq!(jan.state.unread(), 0);
+    let seen = receive_until(
+        &mut anna,
+        |e| matches!(&e.body, Body::Receipt(r) if r.state == ReceiptState::Seen),
+    )
+    .await;
+    assert!(matches!(seen.body, Body::Receipt(_)));
+
+    // Jan answers with a quick reply: waiting, then sent, then delivered and seen.
+    jan.act(|s| s.quick_reply("Tot dinsdag!", UnixMillis::now()));
+    assert_eq!(
+        my_delivery(&jan.state, "p-anna-peeters", "Tot dinsdag!"),
+        Some(Delivery::Waiting),
+        "in the outbox before anything else"
+    );
+    let got = receive_until(&mut anna, |e| matches!(e.body, Body::Text(_))).await;
+    anna.send(Body::Receipt(nabij_protocol::Receipt {
+        ids: vec![got.id.clone()],
+        state: ReceiptState::Seen,
+        by: None,
+    }))
+    .await;
+    jan.until("Anna has seen Jan's answer", |s| {
+        my_delivery(s, "p-anna-peeters", "Tot dinsdag!")
+            == Some(Delivery::Receipt(ReceiptState::Seen))
+    })
+    .await;
+
+    // The coach writes to the whole group and sends Jan a photo.
+    hub.hub()
+        .send_from_coach(
+            "Marie Dewulf",
+            "Oostende Oost",
+            nabij_hub::service::CoachMessage::Text {
+                text: "De bus vertrekt om 13:30".into(),
+            },
+        )
+        .await
+        .unwrap();
+    hub.hub()
+        .send_from_coach(
+            "Marie Dewulf",
+            "Jan Claes",
+            nabij_hub::service::CoachMessage::Photo {
+                image: nabij_protocol::base64::Base64Bytes(jpeg(1280, 960)),
+                caption: None,
+            },
+        )
+        .await
+        .unwrap();
+    let marie = hub.hub().people().unwrap();
+    let marie = marie.iter().find(|p| p.name == "Marie Dewulf").unwrap();
+    let marie_id = marie.id.to_string();
+    jan.until("the coach's group message and photo", |s| {
+        let messages = conversation(s, &marie_id);
+        messages
+            .iter()
+            .any(|m| m.content == Content::Text("De bus vertrekt om 13:30".into()))
+            && messages
+                .iter()
+                .any(|m| matches!(m.content, Content::Photo { .. }))
+    })
+    .await;
+    let photo = conversation(&jan.state, &marie_id)
+        .iter()
+        .find_map(|m| match &m.content {
+            Content::Photo { width, height, .. } => Some((*width, *height)),
+            _ => None,
+        });
+    assert_eq!(photo, Some((320, 240)), "scaled to the screen, shape kept");
+
+    // Power off and on: the history, the delivery words and what was seen come back.
+    jan.stop();
+    let mut jan = LiveKiosk::start(&hub, &dir);
+    jan.until("the history read back", |s| {
+        s.config.is_some() && conversation(s, &marie_id).len() == 2
+    })
+    .await;
+    assert_eq!(
+        last_text(&jan.state, "p-anna-peeters").as_deref(),
+        Some("Tot dinsdag!")
+    );
+    assert_eq!(
+        my_delivery(&jan.state, "p-anna-peeters", "Tot dinsdag!"),
+        Some(Delivery::Receipt(ReceiptState::Seen))
+    );
+    assert_eq!(
+        jan.state.unread_from(&person("p-anna-peeters")),
+        0,
+        "what Jan saw stays seen"
+    );
+    assert_eq!(jan.state.screen, Some(Screen::Home));
+
+    // The coach wipes the tablet: everything goes and a new pairing code shows.
+    let device = nabij_kiosk::identity::load(&dir)
+        .unwrap()
+        .unwrap()
+        .device_id;
+    hub.hub().wipe(device.as_str()).await.unwrap();
+    jan.until("the pairing screen again, with a new code", |s| {
+        s.screen == Some(Screen::Pairing) && s.pairing_code.is_some()
+    })
+    .await;
+    assert!(jan.state.conversations.is_empty() && jan.state.config.is_none());
+    assert!(
+        nabij_kiosk::identity::load(&dir).unwrap().is_none(),
+        "the credential is forgotten"
+    );
+    let _ = jan.live();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_switched_off_tablet_says_so() {
+    let hub = TestHub::start().await;
+    people(&hub).await;
+    let root = tempfile::tempdir().unwrap();
+    let dir = data_dir(&root);
+    let mut jan = LiveKiosk::start(&hub, &dir);
+    pair_jan(&hub, &mut jan).await;
+    let device = nabij_kiosk::identity::load(&dir)
+        .unwrap()
+        .unwrap()
+        .device_id;
+    hub.hub().revoke(device.as_str()).await.unwrap();
+    jan.until("the switched-off screen", |s| {
+        s.screen == Some(Screen::SwitchedOff)
+    })
+    .await;
+    // After a restart the refused log-in says the same.
+    jan.stop();
+    let mut jan = LiveKiosk::start(&hub, &dir);
+    jan.until("switched off after a restart too", |s| {
+        s.screen == Some(Screen::SwitchedOff)
+    })
+    .await;
+}
