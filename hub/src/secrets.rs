@@ -109,6 +109,19 @@ fn mosquitto_hash_with_salt(password: &str, salt: &[u8], rounds: u32) -> String 
     )
 }
 
+/// The coach PIN of this hub's tablets: four digits derived from the hub's enrolment
+/// secret, so every tablet of one hub has the same PIN (coaches learn one) and no extra
+/// secret needs keeping. It keeps seniors out of the settings; it is not a lock.
+pub fn coach_pin(enrolment_password: &str) -> String {
+    let digest = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("nabij coach pin\n{enrolment_password}").as_bytes(),
+    );
+    let bytes = digest.as_ref();
+    let n = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) % 10_000;
+    format!("{n:04}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -554,8 +554,11 @@ impl Hub {
         let port = self.inner.config.broker.tls_port;
         Ok(format!(
             "# Kiosk settings for this hub. Keep them private: they let a tablet ask to be paired.\n\
-             [hub]\nhost = \"{host}\"\nport = {port}\nenrolment_password = \"{password}\"\nca = \"\"\"\n{ca}\"\"\"\n",
+             [hub]\nhost = \"{host}\"\nport = {port}\nenrolment_password = \"{password}\"\n\
+             # The PIN that opens the coach settings on every tablet of this hub.\n\
+             coach_pin = \"{pin}\"\nca = \"\"\"\n{ca}\"\"\"\n",
             password = self.inner.enrol_password,
+            pin = secrets::coach_pin(&self.inner.enrol_password),
         ))
     }
 

@@ -121,10 +121,11 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
     api.set_next_meeting(next.unwrap_or_default().into());
 
     let code = state.pairing_code.clone().unwrap_or_default();
-    let shown = if code.len() == 6 {
-        format!("{}-{}", &code[..3], &code[3..])
-    } else {
-        code
+    let shown = match code.len() {
+        6 => format!("{}-{}", &code[..3], &code[3..]),
+        // Until the hub answers, dots say that something is on its way.
+        0 => "…".to_owned(),
+        _ => code,
     };
     api.set_pairing_code(shown.into());
     // Until the hub names a coach, Help asks the centre itself to call.
@@ -252,4 +253,5 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
     api.set_language(lang.code().into());
     api.set_audio_available(state.audio_problem.is_none());
     api.set_audio_problem(state.audio_problem.clone().unwrap_or_default().into());
+    api.set_link_problem(state.link_problem.clone().unwrap_or_default().into());
 }

@@ -2,6 +2,7 @@
 //! effects (sound), and keeps the clock and the idle timer. With `adapters`, the only
 //! code that touches Slint.
 
+use crate::live::{self, Live, LiveConfig, LiveEvent};
 use crate::state::{Effect, KioskState, Screen};
 use crate::ui::{self, App};
 use crate::{adapters, sound::Sound};
@@ -24,6 +25,24 @@ pub struct Kiosk {
     clock: Rc<slint::Timer>,
     now: Rc<dyn Fn() -> UnixMillis>,
     backlight: Rc<RefCell<Option<std::path::PathBuf>>>,
+    live: Rc<RefCell<Option<Live>>>,
+}
+
+thread_local! {
+    /// The kiosk that the live link's events go to, and their queue. Slint runs its
+    /// event loop on this (the UI) thread; the link's thread queues and wakes it.
+    static LIVE_INBOX: RefCell<Option<(Kiosk, std::sync::mpsc::Receiver<LiveEvent>)>> =
+        const { RefCell::new(None) };
+}
+
+fn drain_live_inbox() {
+    LIVE_INBOX.with(|slot| {
+        if let Some((kiosk, events)) = &*slot.borrow() {
+            while let Ok(event) = events.try_recv() {
+                kiosk.update(|s| live::apply(s, event));
+            }
+        }
+    });
 }
 
 impl Kiosk {
@@ -42,6 +61,7 @@ impl Kiosk {
             clock: Rc::new(slint::Timer::default()),
             now,
             backlight: Rc::new(RefCell::new(None)),
+            live: Rc::new(RefCell::new(None)),
         };
         kiosk.wire(app);
         if let Some(problem) = kiosk.sound.problem() {
@@ -59,6 +79,20 @@ impl Kiosk {
         self
     }
 
+    /// Connects the kiosk to its hub: pairing first if it has no identity, then its own
+    /// link. Must be called on the UI thread, with Slint's event loop about to run.
+    pub fn go_live(&self, config: LiveConfig) {
+        let (queue, events) = std::sync::mpsc::channel();
+        LIVE_INBOX.with(|slot| *slot.borrow_mut() = Some((self.clone(), events)));
+        let live = Live::start(config, move |event| {
+            if queue.send(event).is_ok() {
+                // Fails only once the event loop has ended, when nothing needs showing.
+                let _ = slint::invoke_from_event_loop(drain_live_inbox);
+            }
+        });
+        *self.live.borrow_mut() = Some(live);
+    }
+
     /// The current state (for tests and the link).
     pub fn state(&self) -> std::cell::Ref<'_, KioskState> {
         self.state.borrow()
@@ -66,8 +100,20 @@ impl Kiosk {
 
     /// Changes the state from outside (the link, a reminder) and redraws.
     pub fn update(&self, change: impl FnOnce(&mut KioskState) -> Vec<Effect>) {
+        let language = self.state.borrow().language;
         let effects = change(&mut self.state.borrow_mut());
+        let effects = match &*self.live.borrow() {
+            // What goes to the hub is in the outbox before the screen shows it.
+            Some(live) => live.dispatch(&mut self.state.borrow_mut(), effects),
+            None => effects,
+        };
         self.run(effects);
+        let now_language = self.state.borrow().language;
+        if now_language != language
+            && let Err(e) = crate::render::select_language(now_language)
+        {
+            eprintln!("nabij-kiosk: {e}");
+        }
         self.redraw();
     }
 
@@ -106,11 +152,11 @@ impl Kiosk {
                     }
                     Ok(())
                 }
-                // Sending (and the audio of received voice notes) comes with the messaging
-                // link; until then a sent message stays "waiting for internet" on screen,
+                // Without a hub (sample data) nothing can be sent, and voice notes wait
+                // for their codec: the message stays "waiting for internet" on screen,
                 // which is what it is.
                 other => {
-                    eprintln!("nabij-kiosk: no link to a hub yet; not done: {other:?}");
+                    eprintln!("nabij-kiosk: not done here: {other:?}");
                     Ok(())
                 }
             };
@@ -143,7 +189,12 @@ impl Kiosk {
         let kiosk = self.clone();
         self.clock
             .start(slint::TimerMode::SingleShot, wait, move || {
-                kiosk.redraw();
+                let now = (kiosk.now)();
+                // A meeting reminder comes up by itself, with its chime.
+                kiosk.update(|s| match s.due_reminder(now) {
+                    Some(meeting) => s.remind(meeting),
+                    None => Vec::new(),
+                });
                 kiosk.schedule_clock();
             });
     }

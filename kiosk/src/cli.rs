@@ -25,9 +25,17 @@ pub enum Command {
         /// The firmware profile of this tablet.
         #[arg(long, default_value = "firmware-profiles/desktop.toml")]
         profile: PathBuf,
-        /// The language: nl, fr or en.
+        /// The language until the hub sets one: nl, fr or en.
         #[arg(long, default_value = "nl")]
         lang: String,
+        /// The kiosk settings from `nabij-hub kiosk-settings` (hub address, CA, pairing).
+        /// Without them the kiosk shows sample data and reaches no hub.
+        #[arg(long, value_name = "FILE")]
+        hub_settings: Option<PathBuf>,
+        /// Where the tablet keeps its identity, messages and outbox
+        /// (default: $STATE_DIRECTORY under systemd, else ~/.local/share/nabij-kiosk).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
     },
     /// Render screens with sample data to PNG, without a display.
     Render {
@@ -78,6 +86,18 @@ fn parse_device_id(text: &str) -> Result<DeviceId, String> {
     DeviceId::parse(text).map_err(|e| e.to_string())
 }
 
+/// Where a kiosk keeps its data when not told: systemd's state directory, else the
+/// user's data folder.
+fn default_data_dir() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("STATE_DIRECTORY").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .context("no --data-dir given and HOME is not set: say where the kiosk keeps its data with --data-dir DIR")?;
+    Ok(PathBuf::from(home).join(".local/share/nabij-kiosk"))
+}
+
 fn screen_names() -> String {
     Screen::ALL
         .iter()
@@ -89,12 +109,28 @@ fn screen_names() -> String {
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Run { profile, lang } => {
+        Command::Run {
+            profile,
+            lang,
+            hub_settings,
+            data_dir,
+        } => {
             let profile = Profile::load(&profile)?;
             let Some(lang) = Language::parse(&lang) else {
                 bail!("--lang must be nl, fr or en, not {lang:?}");
             };
-            crate::run::run(&profile, lang)
+            let hub = match hub_settings {
+                Some(path) => {
+                    let settings = crate::hub_settings::HubSettings::load(&path)?;
+                    let dir = match data_dir {
+                        Some(dir) => dir,
+                        None => default_data_dir()?,
+                    };
+                    Some((settings, dir))
+                }
+                None => None,
+            };
+            crate::run::run(&profile, lang, hub)
         }
         Command::SoundCheck {
             profile,

@@ -49,6 +49,9 @@ pub struct HubSettings {
     pub enrolment_password: String,
     /// The hub's CA certificate, PEM.
     pub ca: String,
+    /// The four digits that open the coach settings on this hub's tablets.
+    #[serde(default)]
+    pub coach_pin: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -91,6 +94,11 @@ impl HubSettings {
                 "is too short to be the hub's (16 characters at least)",
             ));
         }
+        if let Some(pin) = &settings.coach_pin
+            && (pin.len() != crate::state::PIN_LENGTH || !pin.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(invalid("coach_pin", "must be four digits"));
+        }
         if !settings.ca.contains("-----BEGIN CERTIFICATE-----") {
             return Err(invalid("ca", "holds no PEM certificate"));
         }
@@ -115,6 +123,14 @@ mod tests {
         let bad_ca = GOOD.replace("-----BEGIN CERTIFICATE-----", "");
         let e = HubSettings::parse(&bad_ca, path).unwrap_err().to_string();
         assert!(e.contains("hub.ca"), "{e}");
+        let pin = GOOD.replace("[hub]\n", "[hub]\ncoach_pin = \"12a4\"\n");
+        let e = HubSettings::parse(&pin, path).unwrap_err().to_string();
+        assert!(e.contains("coach_pin"), "{e}");
+        let pin = GOOD.replace("[hub]\n", "[hub]\ncoach_pin = \"1234\"\n");
+        assert_eq!(
+            HubSettings::parse(&pin, path).unwrap().coach_pin.as_deref(),
+            Some("1234")
+        );
         let extra = GOOD.replace("[hub]\n", "[hub]\ncolour = \"red\"\n");
         let e = HubSettings::parse(&extra, path).unwrap_err().to_string();
         assert!(e.contains("colour"), "{e}");

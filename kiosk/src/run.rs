@@ -1,14 +1,17 @@
 //! `nabij-kiosk run`: the app in a real window (winit) or full screen (linuxkms).
 
 use crate::app::Kiosk;
+use crate::hub_settings::HubSettings;
+use crate::live::LiveConfig;
 use crate::profile::Profile;
 use crate::sound::{NoSound, Sound};
 use crate::sound_cpal::CpalSound;
-use crate::state::Screen;
+use crate::state::{KioskState, Screen};
 use crate::ui::App;
 use crate::words::Language;
 use anyhow::{Context, bail};
 use slint::ComponentHandle;
+use std::path::PathBuf;
 use std::rc::Rc;
 
 /// Whether a desktop session is there to open a window in.
@@ -18,8 +21,13 @@ pub fn has_display() -> bool {
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
-/// Runs the kiosk until its window is closed.
-pub fn run(profile: &Profile, lang: Language) -> anyhow::Result<()> {
+/// Runs the kiosk until its window is closed: linked to the hub of `hub` (its settings
+/// and the data folder), or with sample data.
+pub fn run(
+    profile: &Profile,
+    lang: Language,
+    hub: Option<(HubSettings, PathBuf)>,
+) -> anyhow::Result<()> {
     match profile.slint.backend.as_str() {
         "linuxkms" if !cfg!(feature = "linuxkms") => bail!(
             "profile {} uses the linuxkms backend, but this build has no linuxkms support: \
@@ -48,14 +56,51 @@ pub fn run(profile: &Profile, lang: Language) -> anyhow::Result<()> {
         Ok(sound) => Rc::new(sound),
         Err(e) => Rc::new(NoSound::new(e.to_string())),
     };
-    // Until the kiosk is linked to a hub (messaging), it shows sample data, and says so.
-    let mut state = crate::sample::state(Screen::Home, lang);
-    state.coach_pin = crate::sample::SAMPLE_PIN.into();
-    let _kiosk = Kiosk::attach(&app, state, sound, Rc::new(nabij_protocol::UnixMillis::now))
+    let Some((settings, data_dir)) = hub else {
+        // Without kiosk settings there is no hub to reach: sample data, and it says so.
+        let mut state = crate::sample::state(Screen::Home, lang);
+        state.coach_pin = crate::sample::SAMPLE_PIN.into();
+        let _kiosk = Kiosk::attach(&app, state, sound, Rc::new(nabij_protocol::UnixMillis::now))
+            .with_backlight(profile.power.backlight.clone());
+        eprintln!(
+            "nabij-kiosk: no --hub-settings given, so this kiosk shows sample data and reaches no hub. Coach PIN: {}",
+            crate::sample::SAMPLE_PIN
+        );
+        return app.run().context("the kiosk window stopped with an error");
+    };
+    std::fs::create_dir_all(&data_dir).with_context(|| {
+        format!(
+            "cannot create the kiosk's data folder {}",
+            data_dir.display()
+        )
+    })?;
+    let paired = crate::identity::load(&data_dir)?.is_some();
+    let state = KioskState {
+        // A paired tablet's history is read back at once; a new one waits for its code.
+        screen: Some(if paired {
+            Screen::Home
+        } else {
+            Screen::Pairing
+        }),
+        language: lang,
+        text_scale_percent: 100,
+        volume_percent: 80,
+        brightness_percent: 80,
+        coach_pin: settings.coach_pin.clone().unwrap_or_default(),
+        ..KioskState::default()
+    };
+    if settings.coach_pin.is_none() {
+        eprintln!(
+            "nabij-kiosk: the kiosk settings have no coach_pin, so the coach settings cannot be opened;              copy them again with `nabij-hub kiosk-settings`"
+        );
+    }
+    let kiosk = Kiosk::attach(&app, state, sound, Rc::new(nabij_protocol::UnixMillis::now))
         .with_backlight(profile.power.backlight.clone());
-    eprintln!(
-        "nabij-kiosk: showing sample data: the link to the hub comes with messaging. Coach PIN: {}",
-        crate::sample::SAMPLE_PIN
-    );
+    kiosk.go_live(LiveConfig {
+        hub: settings,
+        data_dir,
+        profile: profile.name.clone(),
+        photo_box: (w, h),
+    });
     app.run().context("the kiosk window stopped with an error")
 }

@@ -26,6 +26,10 @@ impl LiveKiosk {
     fn start(hub: &TestHub, dir: &Path) -> LiveKiosk {
         let text = hub.hub().kiosk_settings("127.0.0.1").unwrap();
         let settings = HubSettings::parse(&text, Path::new("kiosk-settings.toml")).unwrap();
+        assert!(
+            settings.coach_pin.is_some(),
+            "the hub's kiosk settings carry the coach PIN"
+        );
         let (tx, events) = unbounded_channel();
         let live = Live::start(
             LiveConfig {

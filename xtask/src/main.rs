@@ -240,14 +240,22 @@ fn demo() -> Result<()> {
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
     if has_display {
         system::ensure_packages(system::WINDOW_PACKAGES)?;
+        let kiosk_data = root.join("demo-data/kiosk");
         println!(
-            "Opening the kiosk window (sample data: the kiosk's link to the hub comes with messaging).\n\
+            "Opening the kiosk window. A new tablet shows a pairing code: pair it as Jan with\n  \
+             target/debug/nabij-hub --data-dir {data_arg} device enrol <CODE> --participant \"Jan Claes\"\n\
+             then write to Jan's group from the hub:\n  \
+             target/debug/nabij-hub --data-dir {data_arg} message send --from \"Marie Dewulf\" --to \"Oostende Oost\" --text \"De bus vertrekt om 13:30\"\n\
              Close the window or press Ctrl-C to stop both."
         );
         let status = Command::new(&kiosk)
             .arg("run")
             .arg("--profile")
             .arg(&profile)
+            .arg("--hub-settings")
+            .arg(&settings)
+            .arg("--data-dir")
+            .arg(&kiosk_data)
             .status()
             .context("cannot start nabij-kiosk")?;
         let _ = serve.kill();
@@ -316,6 +324,18 @@ fn seed_demo_data(hub_cli: &dyn Fn(&[&str]) -> Result<std::process::Output>) -> 
             "--group",
             "Oostende Oost",
         ],
+        &[
+            "coach",
+            "add",
+            "--name",
+            "Marie Dewulf",
+            "--phone",
+            "059 12 34 56",
+            "--group",
+            "Oostende Oost",
+        ],
+        &["contact", "approve", "Jan Claes", "Maria Peeters"],
+        &["contact", "approve", "Jan Claes", "Georges Dubois"],
     ];
     for step in steps {
         let out = hub_cli(step)?;
