@@ -172,7 +172,9 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
             let mine = Some(&m.author) == me.as_ref();
             let (kind, text, seconds, photo) = match &m.content {
                 Content::Text(t) => ("text", t.clone(), 0, Image::default()),
-                Content::Voice { seconds } => ("voice", String::new(), *seconds, Image::default()),
+                Content::Voice { seconds, .. } => {
+                    ("voice", String::new(), *seconds, Image::default())
+                }
                 Content::Photo {
                     width,
                     height,

@@ -102,6 +102,7 @@ impl Kiosk {
     pub fn update(&self, change: impl FnOnce(&mut KioskState) -> Vec<Effect>) {
         let language = self.state.borrow().language;
         let effects = change(&mut self.state.borrow_mut());
+        let effects = self.with_recording(effects);
         let effects = match &*self.live.borrow() {
             // What goes to the hub is in the outbox before the screen shows it.
             Some(live) => live.dispatch(&mut self.state.borrow_mut(), effects),
@@ -115,6 +116,15 @@ impl Kiosk {
             eprintln!("nabij-kiosk: {e}");
         }
         self.redraw();
+    }
+
+    /// Puts the microphone's last recording, encoded, into the effects that send it.
+    fn with_recording(&self, effects: Vec<Effect>) -> Vec<Effect> {
+        if !effects.iter().any(crate::voice::wants_recording) {
+            return effects;
+        }
+        let (rate, samples) = self.sound.last_recording();
+        crate::voice::attach_recording(effects, &samples, rate)
     }
 
     fn redraw(&self) {
@@ -140,6 +150,16 @@ impl Kiosk {
                         })
                     });
                 }),
+                Effect::PlayClip(audio) => match crate::voice::decode(audio) {
+                    Ok(samples) => self
+                        .sound
+                        .play_samples(&samples, crate::voice::RATE)
+                        .map(|_| ()),
+                    Err(e) => {
+                        eprintln!("nabij-kiosk: {e}");
+                        Ok(())
+                    }
+                },
                 Effect::SetVolume(percent) => self.sound.set_volume(*percent),
                 Effect::SetBrightness(percent) => {
                     if let Some(dir) = self.backlight.borrow().as_ref()
@@ -152,9 +172,8 @@ impl Kiosk {
                     }
                     Ok(())
                 }
-                // Without a hub (sample data) nothing can be sent, and voice notes wait
-                // for their codec: the message stays "waiting for internet" on screen,
-                // which is what it is.
+                // Without a hub (sample data) nothing can be sent: the message stays
+                // "waiting for internet" on screen, which is what it is.
                 other => {
                     eprintln!("nabij-kiosk: not done here: {other:?}");
                     Ok(())
@@ -240,9 +259,8 @@ impl Kiosk {
         on!(on_record_toggle, |s, _k| s.record_toggle());
         on!(on_play_recording, |s, _k| s.play_recording());
         on!(on_send_recording, |s, k| s.send_recording((k.now)()));
-        on!(on_play_voice, |_s, _k, index: i32| vec![Effect::PlayVoice(
-            usize::try_from(index).unwrap_or(0)
-        )]);
+        on!(on_play_voice, |s, _k, index: i32| s
+            .play_voice(usize::try_from(index).unwrap_or(0)));
         on!(on_open_photo, |s, _k, index: i32| {
             let shown = s
                 .open_conversation()
@@ -251,7 +269,7 @@ impl Kiosk {
             s.photo = Some(shown + usize::try_from(index).unwrap_or(0));
             s.navigate(Screen::Photo)
         });
-        on!(on_read_question_aloud, |_s, _k| Vec::new());
+        on!(on_read_question_aloud, |s, _k| s.read_question_aloud());
         on!(on_toggle_choice, |s, _k, id: slint::SharedString| {
             s.toggle_choice(&id);
             Vec::new()

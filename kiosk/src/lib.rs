@@ -38,4 +38,5 @@ pub mod sound_check;
 pub mod sound_cpal;
 pub mod state;
 pub mod topics;
+pub mod voice;
 pub mod words;

@@ -15,7 +15,7 @@ use crate::received::{Arrival, is_mine};
 use crate::state::{Content, Effect, KioskState};
 use nabij_protocol::{
     Body, ChoiceId, DeviceId, DiaryAnswer, EnrolmentId, Envelope, HelpRequest, MessageId, Party,
-    Receipt, ReceiptState, Recipient, Rsvp, RsvpAnswer, TextMessage,
+    Receipt, ReceiptState, Recipient, Rsvp, RsvpAnswer, TextMessage, VoiceNote,
 };
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -180,6 +180,7 @@ impl Live {
                     choices,
                     text,
                     with_voice: _,
+                    voice,
                     share_with_group,
                 } => Body::DiaryAnswer(DiaryAnswer {
                     prompt_id: prompt.clone(),
@@ -188,10 +189,26 @@ impl Live {
                         .filter_map(|c| ChoiceId::parse(c).ok())
                         .collect(),
                     text: text.clone(),
-                    // The recorded part of an answer goes once voice notes are encoded.
-                    voice: None,
+                    voice: voice.as_deref().cloned(),
                     share: KioskState::diary_share(*share_with_group),
                 }),
+                Effect::SendVoice { to, audio: None } => {
+                    // The recording could not be encoded: say "Not sent" rather than wait.
+                    state.assign_id(to, id.clone());
+                    state.not_sent(&id);
+                    continue;
+                }
+                Effect::SendVoice {
+                    to,
+                    audio: Some(audio),
+                } => {
+                    state.assign_id(to, id.clone());
+                    Body::Voice(VoiceNote {
+                        to: Recipient::Person(to.clone()),
+                        author: None,
+                        audio: (**audio).clone(),
+                    })
+                }
                 Effect::Rsvp { session, coming } => Body::Rsvp(Rsvp {
                     session_id: session.clone(),
                     answer: if *coming {

@@ -87,6 +87,7 @@ impl KioskState {
                         &v.author,
                         Content::Voice {
                             seconds: v.audio.duration_ms.div_ceil(1000),
+                            audio: Some(std::sync::Arc::new(v.audio.clone())),
                         },
                     ),
                     Body::Photo(p) => (
@@ -186,6 +187,7 @@ impl KioskState {
                 &v.to,
                 Content::Voice {
                     seconds: v.audio.duration_ms.div_ceil(1000),
+                    audio: Some(std::sync::Arc::new(v.audio.clone())),
                 },
             ),
             Body::Receipt(r) if r.state == ReceiptState::Seen => {

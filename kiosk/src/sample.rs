@@ -112,7 +112,10 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
             id: Some(MessageId::parse("sample-03").expect("a valid literal id")),
             author: anna.clone(),
             at: UnixMillis(NOW.0 - 2 * HOUR),
-            content: Content::Voice { seconds: 12 },
+            content: Content::Voice {
+                seconds: 12,
+                audio: None,
+            },
             delivery: None,
             seen: false,
         },

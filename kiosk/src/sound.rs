@@ -21,6 +21,10 @@ pub trait Sound {
     fn play_recording(&self) -> Result<std::time::Duration, SoundError>;
     /// Sets the volume, 0–100.
     fn set_volume(&self, percent: u8) -> Result<(), SoundError>;
+    /// The last recording: its sample rate and mono samples (empty if there is none).
+    fn last_recording(&self) -> (u32, Vec<f32>);
+    /// Plays mono samples at `rate` (a received voice note); returns how long they last.
+    fn play_samples(&self, samples: &[f32], rate: u32) -> Result<std::time::Duration, SoundError>;
 }
 
 /// No sound device: every sound fails with the same plain reason.
@@ -59,6 +63,12 @@ impl Sound for NoSound {
     }
     fn set_volume(&self, _percent: u8) -> Result<(), SoundError> {
         Ok(())
+    }
+    fn last_recording(&self) -> (u32, Vec<f32>) {
+        (0, Vec::new())
+    }
+    fn play_samples(&self, _: &[f32], _: u32) -> Result<std::time::Duration, SoundError> {
+        self.fail()
     }
 }
 

@@ -270,4 +270,13 @@ impl Sound for CpalSound {
         self.volume.set(f32::from(percent.min(100)) / 100.0);
         Ok(())
     }
+
+    fn last_recording(&self) -> (u32, Vec<f32>) {
+        let recording = self.recorded.borrow();
+        (recording.rate, recording.samples.clone())
+    }
+
+    fn play_samples(&self, samples: &[f32], rate: u32) -> Result<Duration, SoundError> {
+        self.play(samples, rate).map(|(_, lasts)| lasts)
+    }
 }

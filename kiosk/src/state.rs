@@ -130,6 +130,9 @@ pub enum Content {
     Voice {
         /// Its length.
         seconds: u32,
+        /// The recording, when this tablet has it (received notes, and mine from the
+        /// history).
+        audio: Option<std::sync::Arc<nabij_protocol::Audio>>,
     },
     /// A photo (RGBA pixels of its thumbnail).
     Photo {
@@ -294,8 +297,8 @@ pub enum Effect {
     StopRecording,
     /// Play back the recording.
     PlayRecording,
-    /// Play a received voice note (index in the open conversation).
-    PlayVoice(usize),
+    /// Play a voice recording from the hub (a voice note, a diary question read aloud).
+    PlayClip(std::sync::Arc<nabij_protocol::Audio>),
     /// Send a text to a person.
     SendText {
         /// The recipient.
@@ -307,6 +310,8 @@ pub enum Effect {
     SendVoice {
         /// The recipient.
         to: PersonId,
+        /// The encoded recording (the app adds it from the microphone's last recording).
+        audio: Option<Box<nabij_protocol::Audio>>,
     },
     /// Send the diary answer.
     SendDiary {
@@ -318,6 +323,8 @@ pub enum Effect {
         text: Option<String>,
         /// Whether the recording is part of the answer.
         with_voice: bool,
+        /// The encoded recording, when `with_voice` (added by the app).
+        voice: Option<Box<nabij_protocol::Audio>>,
         /// Share with the group.
         share_with_group: bool,
     },
@@ -543,12 +550,13 @@ impl KioskState {
             &to,
             Content::Voice {
                 seconds: self.recorded_seconds,
+                audio: None,
             },
             now,
         );
         self.recorder = RecorderState::Ready;
         self.screen = Some(Screen::Conversation);
-        vec![Effect::SendVoice { to }]
+        vec![Effect::SendVoice { to, audio: None }]
     }
 
     /// Taps a diary choice on or off.
@@ -579,8 +587,29 @@ impl KioskState {
             choices,
             text,
             with_voice,
+            voice: None,
             share_with_group,
         }]
+    }
+
+    /// Plays a voice note of the open conversation (`index` among those shown).
+    pub fn play_voice(&self, index: usize) -> Vec<Effect> {
+        let messages = self.open_conversation();
+        let shown = messages.len().saturating_sub(MESSAGES_SHOWN);
+        match messages.get(shown + index).map(|m| &m.content) {
+            Some(Content::Voice {
+                audio: Some(audio), ..
+            }) => vec![Effect::PlayClip(audio.clone())],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Reads this week's diary question aloud, when it comes with a recording.
+    pub fn read_question_aloud(&self) -> Vec<Effect> {
+        match self.diary.as_ref().and_then(|d| d.audio.clone()) {
+            Some(audio) => vec![Effect::PlayClip(std::sync::Arc::new(audio))],
+            None => Vec::new(),
+        }
     }
 
     /// A meeting is near: show the reminder, with a chime.
@@ -853,6 +882,7 @@ mod tests {
             choices: vec!["neighbour".into(), "family".into()],
             text: Some("OK".into()),
             with_voice: false,
+            voice: None,
             share_with_group: true,
         };
         assert_eq!(sent, [expected]);

@@ -242,6 +242,55 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
     })
     .await;
 
+    // Voice notes both ways, encoded as Ogg Opus on the tablet.
+    let spoken: Vec<f32> = (0..32_000).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect();
+    let note = nabij_kiosk::voice::encode(&spoken, 16_000).unwrap();
+    jan.act(|s| {
+        s.recorded_seconds = 2;
+        s.recorder = nabij_kiosk::state::RecorderState::Recorded;
+        let mut effects = s.send_recording(UnixMillis::now());
+        for effect in &mut effects {
+            if let Effect::SendVoice { audio, .. } = effect {
+                *audio = Some(Box::new(note.clone()));
+            }
+        }
+        effects
+    });
+    let got = receive_until(&mut anna, |e| matches!(e.body, Body::Voice(_))).await;
+    let Body::Voice(voice) = got.body else {
+        unreachable!()
+    };
+    assert_eq!(voice.audio.duration_ms, 2_000);
+    assert_eq!(
+        nabij_kiosk::voice::decode(&voice.audio).unwrap().len(),
+        32_000,
+        "Anna hears all of it"
+    );
+    anna.send(Body::Voice(nabij_protocol::VoiceNote {
+        to: Recipient::parse("p-jan-claes").unwrap(),
+        author: None,
+        audio: note.clone(),
+    }))
+    .await;
+    jan.until("Anna's voice note", |s| {
+        conversation(s, "p-anna-peeters").iter().any(|m| {
+            m.author.as_str() == "p-anna-peeters"
+                && matches!(m.content, Content::Voice { audio: Some(_), .. })
+        })
+    })
+    .await;
+    let index = conversation(&jan.state, "p-anna-peeters").len() - 1;
+    let shown = index.saturating_sub(
+        conversation(&jan.state, "p-anna-peeters")
+            .len()
+            .saturating_sub(nabij_kiosk::state::MESSAGES_SHOWN),
+    );
+    let play = jan.state.play_voice(shown);
+    let [Effect::PlayClip(clip)] = play.as_slice() else {
+        panic!("tapping the voice note plays it: {play:?}")
+    };
+    assert_eq!(nabij_kiosk::voice::decode(clip).unwrap().len(), 32_000);
+
     // The coach writes to the whole group and sends Jan a photo.
     hub.hub()
         .send_from_coach(

@@ -16,6 +16,7 @@ pub const PACKAGES: &[(&str, &str)] = &[
         "finds the C libraries below for the -sys crates",
     ),
     ("libasound2-dev", "ALSA, for the kiosk's sound (cpal)"),
+    ("libopus-dev", "the Opus codec for the kiosk's voice notes"),
     (
         "libfontconfig1-dev",
         "font lookup for the kiosk's Slint renderer",
