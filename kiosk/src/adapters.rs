@@ -1,6 +1,6 @@
 //! The only code that touches Slint: turns a `KioskState` into the UI's `Api` global.
 
-use crate::state::{Content, Delivery, KioskState, RecorderState, Screen};
+use crate::state::{Content, Delivery, KioskState, NotSent, RecorderState, Screen};
 use crate::ui::{self, App};
 use crate::words::{self, Language};
 use nabij_protocol::{Localized, ReceiptState, UnixMillis};
@@ -70,7 +70,9 @@ fn delivery(d: Option<Delivery>) -> ui::Delivery {
         Some(Delivery::Sent) => ui::Delivery::Sent,
         Some(Delivery::Receipt(ReceiptState::Delivered)) => ui::Delivery::Delivered,
         Some(Delivery::Receipt(ReceiptState::Seen)) => ui::Delivery::Seen,
-        Some(Delivery::Refused) => ui::Delivery::Refused,
+        Some(Delivery::Refused(NotSent::NotAContact)) => ui::Delivery::RefusedNotAContact,
+        Some(Delivery::Refused(NotSent::TooLarge)) => ui::Delivery::RefusedTooLarge,
+        Some(Delivery::Refused(NotSent::Other)) => ui::Delivery::Refused,
     }
 }
 

@@ -12,7 +12,7 @@ use crate::link::{
     KioskStore, Link, LinkConfig, LinkEvent, Pairing, PairingConfig, PairingEvent, new_message_id,
 };
 use crate::received::{Arrival, is_mine};
-use crate::state::{Content, Effect, KioskState};
+use crate::state::{Content, Effect, KioskState, NotSent};
 use nabij_protocol::{
     Body, ChoiceId, DeviceId, DiaryAnswer, EnrolmentId, Envelope, HelpRequest, MessageId, Party,
     Receipt, ReceiptState, Recipient, Rsvp, RsvpAnswer, TextMessage, VoiceNote,
@@ -195,7 +195,7 @@ impl Live {
                 Effect::SendVoice { to, audio: None } => {
                     // The recording could not be encoded: say "Not sent" rather than wait.
                     state.assign_id(to, id.clone());
-                    state.not_sent(&id);
+                    state.not_sent(&id, NotSent::Other);
                     continue;
                 }
                 Effect::SendVoice {
@@ -230,7 +230,11 @@ impl Live {
             };
             if let Err(e) = self.send(id.clone(), body) {
                 eprintln!("nabij-kiosk: not sent: {e}");
-                state.not_sent(&id);
+                let why = match e {
+                    LiveError::Invalid(_) => NotSent::TooLarge,
+                    _ => NotSent::Other,
+                };
+                state.not_sent(&id, why);
             }
         }
         rest
@@ -262,7 +266,9 @@ pub fn apply(state: &mut KioskState, event: LiveEvent) -> Vec<Effect> {
         LiveEvent::Link(event) => {
             match event {
                 LinkEvent::Acked(ids) => state.acked(&ids),
-                LinkEvent::Rejected(rejected) => state.not_sent(&rejected.id),
+                LinkEvent::Rejected(rejected) => {
+                    state.not_sent(&rejected.id, NotSent::from_reason(&rejected.reason));
+                }
                 LinkEvent::Receipt(receipt) => state.apply_receipt(&receipt),
                 LinkEvent::Wipe => state.wiped(),
                 LinkEvent::Revoked | LinkEvent::LoginRefused => state.switched_off(),

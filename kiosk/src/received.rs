@@ -3,7 +3,7 @@
 //! Pure transitions over `KioskState`, like those in `state.rs`; the live link feeds them
 //! (and replays the tablet's history through them at start).
 
-use crate::state::{ChatMessage, Content, Delivery, Effect, KioskState, Screen};
+use crate::state::{ChatMessage, Content, Delivery, Effect, KioskState, NotSent, Screen};
 use crate::words::Language;
 use nabij_protocol::{
     Body, Envelope, MessageId, Party, PersonId, Receipt, ReceiptState, Recipient,
@@ -123,7 +123,7 @@ impl KioskState {
             }
             Body::Receipt(receipt) => self.apply_receipt(receipt),
             Body::Rejected(rejected) => {
-                self.not_sent(&rejected.id);
+                self.not_sent(&rejected.id, NotSent::from_reason(&rejected.reason));
                 eprintln!(
                     "nabij-kiosk: the hub refused message {} ({:?}): {}",
                     rejected.id,
@@ -243,9 +243,9 @@ impl KioskState {
     }
 
     /// One of mine will not be sent (the hub refused it, or it could not be stored).
-    pub fn not_sent(&mut self, id: &MessageId) {
+    pub fn not_sent(&mut self, id: &MessageId, why: NotSent) {
         if let Some(message) = self.my_message_mut(id) {
-            message.delivery = Some(Delivery::Refused);
+            message.delivery = Some(Delivery::Refused(why));
         }
     }
 
@@ -348,7 +348,7 @@ mod tests {
             }),
         );
         s.receive(&rejected, None, Arrival::Replayed);
-        assert_eq!(last(&s), Some(Delivery::Refused));
+        assert_eq!(last(&s), Some(Delivery::Refused(NotSent::NotAContact)));
     }
 
     #[test]

@@ -21,6 +21,19 @@ pub fn has_display() -> bool {
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
+/// The `SLINT_KMS_ROTATION` the kiosk must start with, if it is not started with it:
+/// Slint's linuxkms backend takes the panel's rotation from that variable when it starts,
+/// and a running program cannot safely change its own environment.
+pub fn kms_rotation_to_set(profile: &Profile, current: Option<&std::ffi::OsStr>) -> Option<String> {
+    if profile.slint.backend != "linuxkms" {
+        return None;
+    }
+    let wanted = profile.screen.rotation.to_string();
+    let already = current.is_some_and(|c| c == wanted.as_str());
+    let nothing_to_turn = profile.screen.rotation == 0 && current.is_none();
+    (!already && !nothing_to_turn).then_some(wanted)
+}
+
 /// Runs the kiosk until its window is closed: linked to the hub of `hub` (its settings
 /// and the data folder), or with sample data.
 pub fn run(
@@ -42,6 +55,18 @@ pub fn run(
             profile.name
         ),
         _ => {}
+    }
+    if let Some(rotation) =
+        kms_rotation_to_set(profile, std::env::var_os("SLINT_KMS_ROTATION").as_deref())
+    {
+        // Start again, once, with the profile's rotation in the environment.
+        use std::os::unix::process::CommandExt;
+        let exe = std::env::current_exe().context("cannot find the kiosk's own program")?;
+        let error = std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env("SLINT_KMS_ROTATION", rotation)
+            .exec();
+        return Err(error).context("cannot restart the kiosk with the screen's rotation");
     }
     slint::BackendSelector::new()
         .backend_name(profile.slint.backend.clone())
@@ -103,4 +128,36 @@ pub fn run(
         photo_box: (w, h),
     });
     app.run().context("the kiosk window stopped with an error")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(backend: &str, rotation: u16) -> Profile {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../firmware-profiles/pinetab2.toml");
+        let mut profile = Profile::load(&path).unwrap();
+        profile.slint.backend = backend.into();
+        profile.screen.rotation = rotation;
+        profile
+    }
+
+    #[test]
+    fn a_turned_kms_panel_restarts_once_with_its_rotation() {
+        let turned = profile("linuxkms", 90);
+        assert_eq!(kms_rotation_to_set(&turned, None).as_deref(), Some("90"));
+        assert_eq!(
+            kms_rotation_to_set(&turned, Some(std::ffi::OsStr::new("90"))),
+            None,
+            "started with it: no second restart"
+        );
+        assert_eq!(
+            kms_rotation_to_set(&turned, Some(std::ffi::OsStr::new("180"))).as_deref(),
+            Some("90"),
+            "the profile wins over a stale setting"
+        );
+        assert_eq!(kms_rotation_to_set(&profile("linuxkms", 0), None), None);
+        assert_eq!(kms_rotation_to_set(&profile("winit", 90), None), None);
+    }
 }

@@ -117,8 +117,30 @@ pub enum Delivery {
     Sent,
     /// A receipt said so.
     Receipt(ReceiptState),
-    /// The hub refused it.
-    Refused,
+    /// It will not go, and why.
+    Refused(NotSent),
+}
+
+/// Why one of my messages was not sent, as the senior is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotSent {
+    /// The person is not on the senior's contact list (any more).
+    NotAContact,
+    /// Too long or too large.
+    TooLarge,
+    /// Anything else.
+    Other,
+}
+
+impl NotSent {
+    /// The senior's words for the hub's reason.
+    pub fn from_reason(reason: &nabij_protocol::RejectReason) -> NotSent {
+        match reason {
+            nabij_protocol::RejectReason::NotAContact => NotSent::NotAContact,
+            nabij_protocol::RejectReason::TooLarge => NotSent::TooLarge,
+            _ => NotSent::Other,
+        }
+    }
 }
 
 /// What a message carries.

@@ -70,18 +70,10 @@ pub struct Login<'a> {
     pub will: Option<(String, Vec<u8>)>,
 }
 
+/// The same TLS client settings a kiosk uses: trust only the hub's CA.
 fn tls(ca: &std::path::Path) -> rustls::ClientConfig {
-    use rustls_pki_types::pem::PemObject;
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_pki_types::CertificateDer::pem_file_iter(ca).expect("the hub's CA file") {
-        roots
-            .add(cert.expect("a certificate"))
-            .expect("a usable CA");
-    }
-    rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth()
+    let pem = std::fs::read(ca).expect("the hub's CA file");
+    nabij_kiosk::link::tls_client_config(&pem).expect("a usable CA")
 }
 
 impl Client {

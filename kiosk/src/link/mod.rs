@@ -14,7 +14,7 @@ pub use self::core::{LinkCore, LinkEvent, Publish};
 pub use mqtt::{Link, LinkConfig, LinkError, new_message_id};
 pub use pairing::{Pairing, PairingConfig, PairingEvent};
 pub use store::{KioskStore, StoreError};
-pub use tls::TlsError;
+pub use tls::{TlsError, client_config as tls_client_config};
 
 /// Aborts a task when dropped: a connection's poller goes with it, however it ends.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
