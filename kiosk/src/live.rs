@@ -203,6 +203,8 @@ impl Live {
                     audio: Some(audio),
                 } => {
                     state.assign_id(to, id.clone());
+                    // The senior can listen to what they sent, as to what they receive.
+                    state.keep_audio(&id, audio);
                     Body::Voice(VoiceNote {
                         to: Recipient::Person(to.clone()),
                         author: None,

@@ -242,6 +242,15 @@ impl KioskState {
         }
     }
 
+    /// Keeps the recording of one of my voice notes with it, to play it back.
+    pub fn keep_audio(&mut self, id: &MessageId, recording: &nabij_protocol::Audio) {
+        if let Some(message) = self.my_message_mut(id)
+            && let Content::Voice { audio, .. } = &mut message.content
+        {
+            *audio = Some(std::sync::Arc::new(recording.clone()));
+        }
+    }
+
     /// One of mine will not be sent (the hub refused it, or it could not be stored).
     pub fn not_sent(&mut self, id: &MessageId, why: NotSent) {
         if let Some(message) = self.my_message_mut(id) {
