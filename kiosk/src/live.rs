@@ -15,13 +15,17 @@ use crate::received::{Arrival, is_mine};
 use crate::state::{Content, Effect, KioskState, NotSent};
 use nabij_protocol::{
     Body, ChoiceId, DeviceId, DiaryAnswer, EnrolmentId, Envelope, HelpRequest, MessageId, Party,
-    Receipt, ReceiptState, Recipient, Rsvp, RsvpAnswer, TextMessage, VoiceNote,
+    Receipt, ReceiptState, Recipient, Rsvp, RsvpAnswer, TextMessage, UnixMillis, VoiceNote,
 };
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
+
+/// How long conversations stay on the tablet (docs/protocol.md §5: ids of at least the
+/// last 90 days are remembered, so nothing older comes back as new).
+pub const KEEP_HISTORY: Duration = Duration::from_secs(90 * 24 * 3_600);
 
 /// A refused tablet tries to log in again after this long (docs/protocol.md §1).
 pub const RETRY_WHEN_SWITCHED_OFF: Duration = Duration::from_secs(3_600);
@@ -458,6 +462,14 @@ async fn run_link(
             return Ended::Failed;
         }
     };
+    let cutoff = UnixMillis(
+        UnixMillis::now()
+            .0
+            .saturating_sub(KEEP_HISTORY.as_millis() as u64),
+    );
+    if let Err(e) = store.prune_history(cutoff) {
+        eprintln!("nabij-kiosk: cannot forget old messages: {e}");
+    }
     emit(LiveEvent::Restored(restore(
         &store,
         &identity.device_id,

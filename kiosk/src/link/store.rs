@@ -111,6 +111,29 @@ impl KioskStore {
         Ok(out)
     }
 
+    /// Forgets conversation messages (and their receipts and thumbnails) from before
+    /// `cutoff`; settings, contacts and questions stay, as the latest of each still counts.
+    /// Returns how many went.
+    pub fn prune_history(&self, cutoff: nabij_protocol::UnixMillis) -> Result<usize, StoreError> {
+        const CONVERSATION: [&str; 5] = ["text", "voice", "photo", "receipt", "rejected"];
+        let mut removed = 0;
+        for entry in self.history.range(..cutoff.0.to_be_bytes().to_vec()) {
+            let (key, bytes) = entry?;
+            let Ok(head) = serde_json::from_slice::<IdKind>(&bytes) else {
+                continue;
+            };
+            if CONVERSATION.contains(&head.kind.as_str()) {
+                self.history.remove(&key)?;
+                self.thumbnails.remove(head.id.as_str())?;
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            self.db.flush()?;
+        }
+        Ok(removed)
+    }
+
     /// A photo's thumbnail made before (width, height, RGBA), if any.
     pub fn thumbnail(&self, id: &MessageId) -> Result<Option<(u32, u32, Vec<u8>)>, StoreError> {
         let Some(bytes) = self.thumbnails.get(id.as_str())? else {
@@ -166,6 +189,74 @@ struct IdOnly {
 }
 
 #[derive(serde::Deserialize)]
+struct IdKind {
+    id: MessageId,
+    kind: String,
+}
+
+#[derive(serde::Deserialize)]
 struct IdFrom {
     from: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nabij_protocol::{Body, Contacts, DeviceId, Party, Recipient, TextMessage, UnixMillis};
+
+    fn from_hub(id: &str, ts: u64, body: Body) -> Envelope {
+        let mut envelope = Envelope::new(MessageId::parse(id).unwrap(), Party::Hub, body);
+        envelope.ts = UnixMillis(ts);
+        envelope
+    }
+
+    #[test]
+    fn old_conversations_go_but_settings_stay_and_thumbnails_are_kept_until_then() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = KioskStore::open(dir.path()).unwrap();
+        let me = DeviceId::parse("d-1").unwrap();
+        let text = |id: &str, ts| {
+            from_hub(
+                id,
+                ts,
+                Body::Text(TextMessage {
+                    to: Recipient::parse("p-jan").unwrap(),
+                    author: Some("p-anna".parse().unwrap()),
+                    text: "Dag".into(),
+                }),
+            )
+        };
+        let contacts = from_hub(
+            "hub-con-01",
+            1_000,
+            Body::Contacts(Contacts { contacts: vec![] }),
+        );
+        for envelope in [
+            contacts,
+            text("hub-msg-01", 2_000),
+            text("hub-msg-02", 9_000),
+        ] {
+            assert!(store.receive(&envelope).unwrap());
+        }
+        let old = MessageId::parse("hub-msg-01").unwrap();
+        store.keep_thumbnail(&old, 1, 1, &[1, 2, 3, 4]).unwrap();
+        assert_eq!(
+            store.thumbnail(&old).unwrap(),
+            Some((1, 1, vec![1, 2, 3, 4]))
+        );
+
+        assert_eq!(store.prune_history(UnixMillis(5_000)).unwrap(), 1);
+        let kept: Vec<String> = store
+            .history(&me)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id.to_string())
+            .collect();
+        assert_eq!(kept, ["hub-con-01", "hub-msg-02"]);
+        assert_eq!(store.thumbnail(&old).unwrap(), None);
+        assert!(
+            !store.receive(&text("hub-msg-01", 2_000)).unwrap(),
+            "a pruned message that comes again is still not shown twice"
+        );
+    }
 }
