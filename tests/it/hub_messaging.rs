@@ -30,22 +30,6 @@ fn text(to: &str, words: &str) -> Body {
 
 /// Receives until a message matches; acknowledges everything the hub wants acked, as a
 /// kiosk does. Returns the match.
-async fn receive_until(device: &mut Device, mut wanted: impl FnMut(&Envelope) -> bool) -> Envelope {
-    loop {
-        let envelope = device.receive().await;
-        if envelope.body.needs_ack() {
-            device
-                .send(Body::Ack(nabij_protocol::Ack {
-                    ids: vec![envelope.id.clone()],
-                }))
-                .await;
-        }
-        if wanted(&envelope) {
-            return envelope;
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_text_is_stored_acknowledged_delivered_and_seen() {
     let hub = TestHub::start().await;
@@ -55,7 +39,9 @@ async fn a_text_is_stored_acknowledged_delivered_and_seen() {
         .approve_contacts("Jan Claes", "Anna Peeters")
         .await
         .unwrap();
-    let contacts = receive_until(&mut jan, |e| matches!(e.body, Body::Contacts(_))).await;
+    let contacts = jan
+        .receive_until(|e| matches!(e.body, Body::Contacts(_)))
+        .await;
     let Body::Contacts(list) = contacts.body else {
         unreachable!()
     };
@@ -70,16 +56,16 @@ async fn a_text_is_stored_acknowledged_delivered_and_seen() {
     let sent = jan
         .send(text("p-anna-peeters", "Dag Anna, tot dinsdag!"))
         .await;
-    let ack = receive_until(
-        &mut jan,
-        |e| matches!(&e.body, Body::Ack(a) if a.ids.contains(&sent)),
-    )
-    .await;
+    let ack = jan
+        .receive_until(|e| matches!(&e.body, Body::Ack(a) if a.ids.contains(&sent)))
+        .await;
     assert!(matches!(ack.body, Body::Ack(_)));
     // Stored before the ack: the hub's database has it.
     assert_eq!(hub.hub().store().messages.len(), 1);
 
-    let got = receive_until(&mut anna, |e| matches!(e.body, Body::Text(_))).await;
+    let got = anna
+        .receive_until(|e| matches!(e.body, Body::Text(_)))
+        .await;
     let Body::Text(t) = &got.body else {
         unreachable!()
     };
@@ -89,7 +75,9 @@ async fn a_text_is_stored_acknowledged_delivered_and_seen() {
     );
     assert_ne!(got.id, sent, "the hub gives the delivered copy its own id");
 
-    let delivered = receive_until(&mut jan, |e| matches!(e.body, Body::Receipt(_))).await;
+    let delivered = jan
+        .receive_until(|e| matches!(e.body, Body::Receipt(_)))
+        .await;
     let Body::Receipt(r) = delivered.body else {
         unreachable!()
     };
@@ -109,12 +97,11 @@ async fn a_text_is_stored_acknowledged_delivered_and_seen() {
             by: None,
         }))
         .await;
-    receive_until(
-        &mut anna,
-        |e| matches!(&e.body, Body::Ack(a) if a.ids.contains(&seen)),
-    )
-    .await;
-    let seen_receipt = receive_until(&mut jan, |e| matches!(e.body, Body::Receipt(_))).await;
+    anna.receive_until(|e| matches!(&e.body, Body::Ack(a) if a.ids.contains(&seen)))
+        .await;
+    let seen_receipt = jan
+        .receive_until(|e| matches!(e.body, Body::Receipt(_)))
+        .await;
     let Body::Receipt(r) = seen_receipt.body else {
         unreachable!()
     };
@@ -141,15 +128,14 @@ async fn a_resent_message_is_acknowledged_again_but_delivered_once() {
     }
     let mut acks = 0;
     while acks < 3 {
-        let e = receive_until(
-            &mut jan,
-            |e| matches!(&e.body, Body::Ack(a) if a.ids.contains(&envelope.id)),
-        )
-        .await;
+        let e = jan
+            .receive_until(|e| matches!(&e.body, Body::Ack(a) if a.ids.contains(&envelope.id)))
+            .await;
         let _ = e;
         acks += 1;
     }
-    receive_until(&mut anna, |e| matches!(e.body, Body::Text(_))).await;
+    anna.receive_until(|e| matches!(e.body, Body::Text(_)))
+        .await;
     anna.barrier().await; // nothing else arrived before the barrier's answer
     assert_eq!(hub.hub().store().messages.len(), 1);
 }
@@ -162,27 +148,22 @@ async fn a_stranger_cannot_make_a_message_appear() {
     let sent = jan
         .send(text("p-mia-vermeulen", "Ik ben een vreemde"))
         .await;
-    let refused = receive_until(&mut jan, |e| matches!(e.body, Body::Rejected(_))).await;
+    let refused = jan
+        .receive_until(|e| matches!(e.body, Body::Rejected(_)))
+        .await;
     let Body::Rejected(r) = refused.body else {
         unreachable!()
     };
     assert_eq!((r.id, r.reason), (sent, RejectReason::NotAContact));
     let to_group = jan.send(text("g-oostende", "Aan iedereen")).await;
-    let refused = receive_until(&mut jan, |e| matches!(e.body, Body::Rejected(_))).await;
+    let refused = jan
+        .receive_until(|e| matches!(e.body, Body::Rejected(_)))
+        .await;
     assert!(
         matches!(refused.body, Body::Rejected(ref r) if r.id == to_group && r.reason == RejectReason::NotAContact)
     );
     mia.barrier().await; // Mia received nothing
     assert!(hub.hub().store().messages.is_empty());
-}
-
-fn jpeg(width: u32, height: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x * 3) as u8, (y * 3) as u8, 120])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
-    out.into_inner()
 }
 
 #[tokio::test]
@@ -211,15 +192,16 @@ async fn a_coach_reaches_the_whole_group_and_becomes_its_help_contact() {
         .unwrap();
     for tablet in [&mut jan, &mut anna] {
         let (mut card, mut listed) = (None, false);
-        receive_until(tablet, |e| {
-            match &e.body {
-                Body::Config(c) => card = c.coach.clone(),
-                Body::Contacts(c) => listed = c.contacts.iter().any(|c| c.person == coach.id),
-                _ => {}
-            }
-            card.is_some() && listed
-        })
-        .await;
+        tablet
+            .receive_until(|e| {
+                match &e.body {
+                    Body::Config(c) => card = c.coach.clone(),
+                    Body::Contacts(c) => listed = c.contacts.iter().any(|c| c.person == coach.id),
+                    _ => {}
+                }
+                card.is_some() && listed
+            })
+            .await;
         let card = card.unwrap();
         assert_eq!(
             (card.person, card.phone.as_str()),
@@ -241,7 +223,9 @@ async fn a_coach_reaches_the_whole_group_and_becomes_its_help_contact() {
         .unwrap();
     assert_eq!((sent.people, sent.tablets), (2, 2));
     for tablet in [&mut jan, &mut anna] {
-        let got = receive_until(tablet, |e| matches!(e.body, Body::Text(_))).await;
+        let got = tablet
+            .receive_until(|e| matches!(e.body, Body::Text(_)))
+            .await;
         let Body::Text(t) = got.body else {
             unreachable!()
         };
@@ -251,7 +235,7 @@ async fn a_coach_reaches_the_whole_group_and_becomes_its_help_contact() {
     }
 
     // A photo to one member; the hub measured it.
-    let photo = jpeg(120, 80);
+    let photo = tests::jpeg(120, 80);
     hub.hub()
         .send_from_coach(
             "Marie Dewulf",
@@ -263,7 +247,9 @@ async fn a_coach_reaches_the_whole_group_and_becomes_its_help_contact() {
         )
         .await
         .unwrap();
-    let got = receive_until(&mut anna, |e| matches!(e.body, Body::Photo(_))).await;
+    let got = anna
+        .receive_until(|e| matches!(e.body, Body::Photo(_)))
+        .await;
     let Body::Photo(p) = got.body else {
         unreachable!()
     };

@@ -6,7 +6,7 @@
 use nabij_kiosk::hub_settings::HubSettings;
 use nabij_kiosk::live::{Live, LiveConfig, LiveEvent, apply};
 use nabij_kiosk::state::{Content, Delivery, Effect, KioskState, Screen};
-use nabij_protocol::{Body, Envelope, PersonId, ReceiptState, Recipient, TextMessage, UnixMillis};
+use nabij_protocol::{Body, PersonId, ReceiptState, Recipient, TextMessage, UnixMillis};
 use std::path::{Path, PathBuf};
 use tests::hub::TestHub;
 use tests::mqtt_client::PATIENCE;
@@ -122,31 +122,6 @@ async fn anna(hub: &TestHub) -> Device {
     device
 }
 
-async fn receive_until(device: &mut Device, mut wanted: impl FnMut(&Envelope) -> bool) -> Envelope {
-    loop {
-        let envelope = device.receive().await;
-        if envelope.body.needs_ack() {
-            device
-                .send(Body::Ack(nabij_protocol::Ack {
-                    ids: vec![envelope.id.clone()],
-                }))
-                .await;
-        }
-        if wanted(&envelope) {
-            return envelope;
-        }
-    }
-}
-
-fn jpeg(width: u32, height: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x % 250) as u8, (y % 250) as u8, 60])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
-    out.into_inner()
-}
-
 async fn people(hub: &TestHub) {
     hub.hub().add_group("Oostende Oost").unwrap();
     for name in ["Jan Claes", "Anna Peeters"] {
@@ -215,11 +190,9 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
     assert_eq!(jan.state.unread(), 1);
     jan.act(|s| s.open_contact("p-anna-peeters"));
     assert_eq!(jan.state.unread(), 0);
-    let seen = receive_until(
-        &mut anna,
-        |e| matches!(&e.body, Body::Receipt(r) if r.state == ReceiptState::Seen),
-    )
-    .await;
+    let seen = anna
+        .receive_until(|e| matches!(&e.body, Body::Receipt(r) if r.state == ReceiptState::Seen))
+        .await;
     assert!(matches!(seen.body, Body::Receipt(_)));
 
     // Jan answers with a quick reply: waiting, then sent, then delivered and seen.
@@ -229,7 +202,9 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
         Some(Delivery::Waiting),
         "in the outbox before anything else"
     );
-    let got = receive_until(&mut anna, |e| matches!(e.body, Body::Text(_))).await;
+    let got = anna
+        .receive_until(|e| matches!(e.body, Body::Text(_)))
+        .await;
     anna.send(Body::Receipt(nabij_protocol::Receipt {
         ids: vec![got.id.clone()],
         state: ReceiptState::Seen,
@@ -256,7 +231,9 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
         }
         effects
     });
-    let got = receive_until(&mut anna, |e| matches!(e.body, Body::Voice(_))).await;
+    let got = anna
+        .receive_until(|e| matches!(e.body, Body::Voice(_)))
+        .await;
     let Body::Voice(voice) = got.body else {
         unreachable!()
     };
@@ -307,7 +284,7 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
             "Marie Dewulf",
             "Jan Claes",
             nabij_hub::service::CoachMessage::Photo {
-                image: nabij_protocol::base64::Base64Bytes(jpeg(1280, 960)),
+                image: nabij_protocol::base64::Base64Bytes(tests::jpeg(1280, 960)),
                 caption: None,
             },
         )

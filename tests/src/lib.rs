@@ -94,3 +94,14 @@ pub fn protocol_doc_examples() -> Vec<DocExample> {
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     doc_examples(&markdown).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// A JPEG photo of `width` × `height` pixels (a colour gradient), as a coach might send.
+pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 250) as u8, (y % 250) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("an image in memory encodes");
+    out.into_inner()
+}

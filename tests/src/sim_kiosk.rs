@@ -229,6 +229,23 @@ impl Device {
         envelope.id
     }
 
+    /// Receives until a message matches, acknowledging everything the hub wants acked,
+    /// as a kiosk does. Returns the match.
+    pub async fn receive_until(&mut self, mut wanted: impl FnMut(&Envelope) -> bool) -> Envelope {
+        loop {
+            let envelope = self.receive().await;
+            if envelope.body.needs_ack() {
+                self.send(Body::Ack(nabij_protocol::Ack {
+                    ids: vec![envelope.id.clone()],
+                }))
+                .await;
+            }
+            if wanted(&envelope) {
+                return envelope;
+            }
+        }
+    }
+
     /// The next message from the hub, decoded.
     pub async fn receive(&mut self) -> Envelope {
         let (topic, payload) = self.client.next_message().await;

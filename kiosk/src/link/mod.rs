@@ -7,6 +7,7 @@
 mod core;
 mod mqtt;
 mod pairing;
+mod poller;
 mod store;
 mod tls;
 
@@ -17,7 +18,7 @@ pub use store::{KioskStore, StoreError};
 pub use tls::{TlsError, client_config as tls_client_config};
 
 /// Aborts a task when dropped: a connection's poller goes with it, however it ends.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+pub(crate) struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

@@ -2,8 +2,8 @@
 //! `LinkCore`'s rules: never blocks on a publish (what cannot go now stays in the outbox
 //! and goes with the next resend), reconnects with back-off, resends every minute.
 
-use super::AbortOnDrop;
 use super::core::{LinkCore, LinkEvent, Publish};
+use super::poller::Failure;
 use super::store::{KioskStore, StoreError};
 use nabij_protocol::{Body, DeviceId, MessageId, Presence, Topic};
 use rumqttc::{
@@ -196,32 +196,17 @@ fn pump(core: &LinkCore, client: &AsyncClient, on_wire: &mut HashSet<MessageId>)
 async fn drive(
     mut core: LinkCore,
     client: AsyncClient,
-    mut eventloop: rumqttc::EventLoop,
+    eventloop: rumqttc::EventLoop,
     mut commands: mpsc::Receiver<Command>,
     events: mpsc::UnboundedSender<LinkEvent>,
     profile: String,
 ) {
-    // rumqttc's poll() must not be cancelled half-way (a TLS handshake would be cut off),
-    // so it runs in its own task and hands events over a channel.
-    let (net_tx, mut net) = mpsc::unbounded_channel();
-    let _poller = AbortOnDrop(tokio::spawn(async move {
-        let mut backoff = Duration::from_millis(200);
-        loop {
-            let polled = eventloop.poll().await;
-            let failed = polled.is_err();
-            if matches!(polled, Ok(Event::Incoming(Packet::ConnAck(_)))) {
-                backoff = Duration::from_millis(200);
-            }
-            if net_tx.send(polled.map_err(|e| Refusal::of(&e))).is_err() {
-                return;
-            }
-            if failed {
-                // Sends still go into the outbox meanwhile: the back-off holds up no one.
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(10));
-            }
-        }
-    }));
+    // Sends still go into the outbox while it waits: the back-off holds up no one.
+    let (_poller, mut net) = super::poller::spawn(
+        eventloop,
+        Duration::from_millis(200),
+        Duration::from_secs(10),
+    );
     let mut connected = false;
     let mut on_wire: HashSet<MessageId> = HashSet::new();
     let mut resend = tokio::time::interval(Duration::from_secs(60));
@@ -261,7 +246,7 @@ async fn drive(
                 Err(refused) => {
                     connected = false;
                     let _ = events.send(LinkEvent::Online(false));
-                    if refused == Refusal::LoginRefused {
+                    if refused == Failure::LoginRefused {
                         let _ = events.send(LinkEvent::LoginRefused);
                     }
                 }
@@ -288,27 +273,6 @@ async fn drive(
                     pump(&core, &client, &mut on_wire);
                 }
             }
-        }
-    }
-}
-
-/// Why the connection failed, as far as the link cares.
-#[derive(Debug, PartialEq, Eq)]
-enum Refusal {
-    /// The broker refused this tablet's name or password: it was switched off.
-    LoginRefused,
-    /// Anything else (network, broker away): try again.
-    Other,
-}
-
-impl Refusal {
-    fn of(error: &rumqttc::ConnectionError) -> Refusal {
-        use rumqttc::ConnectReturnCode::{BadUserNamePassword, NotAuthorized};
-        match error {
-            rumqttc::ConnectionError::ConnectionRefused(BadUserNamePassword | NotAuthorized) => {
-                Refusal::LoginRefused
-            }
-            _ => Refusal::Other,
         }
     }
 }

@@ -3,8 +3,8 @@
 //! `enrol_hello`, show the code the hub answers, ask again when it expires, and hand the
 //! app the credential of `enrol_granted`. One task owns the connection (rumqttc stops here).
 
-use super::AbortOnDrop;
 use super::mqtt::{LinkError, new_message_id};
+use super::poller::Failure;
 use nabij_protocol::{
     Body, EnrolGranted, EnrolHello, EnrolRefusal, EnrolmentId, Envelope, Party, Topic, UnixMillis,
     decode,
@@ -101,38 +101,13 @@ fn hello(config: &PairingConfig) -> Envelope {
 async fn drive(
     config: PairingConfig,
     client: AsyncClient,
-    mut eventloop: rumqttc::EventLoop,
+    eventloop: rumqttc::EventLoop,
     events: mpsc::UnboundedSender<PairingEvent>,
 ) {
     let down = Topic::EnrolDown(config.enrolment_id.clone());
     let up = Topic::EnrolUp(config.enrolment_id.clone()).to_string();
-    // The poller runs uncancelled (a TLS handshake must not be cut off half-way).
-    let (net_tx, mut net) = mpsc::unbounded_channel();
-    let poller = tokio::spawn(async move {
-        let mut backoff = Duration::from_secs(1);
-        loop {
-            let polled = eventloop.poll().await;
-            let failed = polled.is_err();
-            if matches!(polled, Ok(Event::Incoming(Packet::ConnAck(_)))) {
-                backoff = Duration::from_secs(1);
-            }
-            let refused = matches!(
-                &polled,
-                Err(rumqttc::ConnectionError::ConnectionRefused(
-                    rumqttc::ConnectReturnCode::BadUserNamePassword
-                        | rumqttc::ConnectReturnCode::NotAuthorized
-                ))
-            );
-            if net_tx.send((polled.ok(), failed, refused)).is_err() {
-                return;
-            }
-            if failed {
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(60));
-            }
-        }
-    });
-    let _poller = AbortOnDrop(poller);
+    let (_poller, mut net) =
+        super::poller::spawn(eventloop, Duration::from_secs(1), Duration::from_secs(60));
     // When to say hello again: when the shown code expires, or after a refusal.
     let mut again: Option<tokio::time::Instant> = None;
     loop {
@@ -143,23 +118,26 @@ async fn drive(
             }
         };
         tokio::select! {
-            Some((event, failed, refused)) = net.recv() => {
-                if failed {
-                    let _ = events.send(PairingEvent::Online(false));
-                    if refused {
-                        let _ = events.send(PairingEvent::LoginRefused);
+            Some(polled) = net.recv() => {
+                let event = match polled {
+                    Ok(event) => event,
+                    Err(failure) => {
+                        let _ = events.send(PairingEvent::Online(false));
+                        if failure == Failure::LoginRefused {
+                            let _ = events.send(PairingEvent::LoginRefused);
+                        }
+                        continue;
                     }
-                    continue;
-                }
+                };
                 match event {
-                    Some(Event::Incoming(Packet::ConnAck(_))) => {
+                    Event::Incoming(Packet::ConnAck(_)) => {
                         let _ = events.send(PairingEvent::Online(true));
                         let _ = client.try_subscribe(down.to_string(), QoS::AtLeastOnce);
                     }
-                    Some(Event::Incoming(Packet::SubAck(_))) => {
+                    Event::Incoming(Packet::SubAck(_)) => {
                         let _ = client.try_publish(&up, QoS::AtLeastOnce, false, hello(&config).to_bytes());
                     }
-                    Some(Event::Incoming(Packet::Publish(p))) => {
+                    Event::Incoming(Packet::Publish(p)) => {
                         let Ok(topic) = Topic::parse(&p.topic) else { continue };
                         if topic != down {
                             continue;
