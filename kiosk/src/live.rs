@@ -298,13 +298,16 @@ pub fn apply(state: &mut KioskState, event: LiveEvent) -> Vec<Effect> {
     }
 }
 
-/// A fresh enrolment id: `e-` and 128 random bits.
-fn fresh_enrolment_id() -> EnrolmentId {
-    let id = new_message_id(); // `k-` + 32 random hex digits
-    let hex = id.as_str().trim_start_matches("k-");
-    EnrolmentId::parse(&format!("e-{hex}")).unwrap_or_else(|_| {
-        EnrolmentId::parse("e-00000000000000000000000000000000").expect("a valid literal id")
-    })
+/// A fresh enrolment id: `e-` and 128 random bits. It must be unguessable (it names the
+/// tablet's private pairing topics), so without a random source there is none.
+fn fresh_enrolment_id() -> Result<EnrolmentId, String> {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| "the tablet has no source of random numbers to pair with".to_string())?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    EnrolmentId::parse(&format!("e-{hex}")).map_err(|e| e.to_string())
 }
 
 /// A received photo's thumbnail: from the cache, or decoded, scaled and cached now.
@@ -365,8 +368,9 @@ fn restore(store: &KioskStore, device: &DeviceId, fit: (u32, u32)) -> Vec<Restor
 }
 
 async fn pair(config: &LiveConfig, emit: &(impl Fn(LiveEvent) + Send)) -> Result<Identity, String> {
+    let fresh = fresh_enrolment_id()?;
     let enrolment_id =
-        identity::enrolment_id(&config.data_dir, fresh_enrolment_id).map_err(|e| e.to_string())?;
+        identity::enrolment_id(&config.data_dir, || fresh).map_err(|e| e.to_string())?;
     let (_pairing, mut events) = Pairing::start(PairingConfig {
         host: config.hub.host.clone(),
         port: config.hub.port,
