@@ -205,10 +205,17 @@ async fn a_kiosk_offline_with_hundreds_queued_and_killed_mid_drain_delivers_each
     let _ = &mut events;
 }
 
-/// `nabij-hub serve` as a real process, so that it can be killed with SIGKILL.
+/// `nabij-hub serve` as a real process, so that it can be killed with SIGKILL. Dropped,
+/// it is terminated cleanly, so that its managed broker does not outlive the test.
 struct HubProcess {
     child: tokio::process::Child,
     dir: std::path::PathBuf,
+}
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        self.terminate();
+    }
 }
 
 impl HubProcess {
@@ -224,7 +231,6 @@ impl HubProcess {
                 &local.to_string(),
             ])
             .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
             .spawn()
             .unwrap();
         let hub = HubProcess {
@@ -255,6 +261,15 @@ impl HubProcess {
             String::from_utf8_lossy(&out.stdout).into_owned()
                 + &String::from_utf8_lossy(&out.stderr),
         )
+    }
+
+    /// Stops the hub as systemd would (SIGTERM): it stops its own broker on the way out.
+    fn terminate(&mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
     }
 
     fn kill9(&mut self) {
@@ -328,7 +343,7 @@ async fn a_hub_killed_with_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
     .await;
     hub.kill9(); // mid-stream: some stored and acked, some stored and not acked, some not yet read
     let _ = hub.child.wait().await;
-    let _hub = HubProcess::start(&data, tls, local).await;
+    let mut restarted = HubProcess::start(&data, tls, local).await;
 
     let (distinct, total) = receive_texts(&mut anna_events, N).await;
     assert_eq!(
@@ -346,6 +361,15 @@ async fn a_hub_killed_with_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
     assert_eq!(
         acked, sent,
         "Jan's outbox emptied: the hub acknowledged every message"
+    );
+    let broker = std::fs::read_to_string(data.join("broker/mosquitto.pid")).unwrap();
+    restarted.terminate();
+    let _ = restarted.child.wait().await;
+    let comm = std::fs::read_to_string(format!("/proc/{}/comm", broker.trim())).unwrap_or_default();
+    assert_ne!(
+        comm.trim(),
+        "mosquitto",
+        "the hub stopped its broker on the way out"
     );
 }
 
