@@ -23,6 +23,7 @@ pub mod backlight;
 pub mod catalog;
 pub mod cli;
 pub mod headless;
+pub mod health;
 pub mod hub_settings;
 pub mod identity;
 pub mod link;

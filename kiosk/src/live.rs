@@ -106,6 +106,8 @@ pub struct LiveConfig {
     pub profile: String,
     /// Photos are scaled to fit this (the screen), in pixels.
     pub photo_box: (u32, u32),
+    /// The battery's sysfs folder (from the profile), reported in the status.
+    pub battery: Option<PathBuf>,
 }
 
 impl Live {
@@ -493,6 +495,8 @@ async fn run_link(
         device: identity.device_id.clone(),
         password: identity.password.clone(),
         profile: config.profile.clone(),
+        battery: config.battery.clone(),
+        data_dir: config.data_dir.clone(),
     };
     let (link, mut events) = match Link::start(link_config, store.clone()) {
         Ok(started) => started,

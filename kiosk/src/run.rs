@@ -126,6 +126,7 @@ pub fn run(
         data_dir,
         profile: profile.name.clone(),
         photo_box: (w, h),
+        battery: profile.power.battery.clone(),
     });
     app.run().context("the kiosk window stopped with an error")
 }

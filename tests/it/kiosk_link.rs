@@ -37,6 +37,8 @@ fn link(
             device: credentials.device_id.clone(),
             password: credentials.password.clone(),
             profile: "desktop".into(),
+            battery: None,
+            data_dir: dir.to_owned(),
         },
         KioskStore::open(dir).expect("the kiosk's storage opens"),
     )

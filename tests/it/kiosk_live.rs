@@ -37,6 +37,7 @@ impl LiveKiosk {
                 data_dir: dir.to_owned(),
                 profile: "desktop".into(),
                 photo_box: PHOTO_BOX,
+                battery: None,
             },
             move |event| {
                 let _ = tx.send(event);
@@ -175,6 +176,18 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
     let mut jan = LiveKiosk::start(&hub, &dir);
     pair_jan(&hub, &mut jan).await;
     assert!(dir.join("identity.json").exists(), "the credential is kept");
+    // Its retained status tells the coaches its model, version and free storage.
+    tests::sim_kiosk::eventually("Jan's tablet reports its health", || {
+        hub.hub().devices(false).is_ok_and(|rows| {
+            rows.iter().any(|r| {
+                r.participant_name == "Jan Claes"
+                    && r.device.online
+                    && r.device.profile == "desktop"
+                    && r.device.free_storage_mb.is_some_and(|mb| mb > 0)
+            })
+        })
+    })
+    .await;
 
     // Anna writes; Jan's Messages tile counts it; opening the conversation says "seen".
     anna.send(Body::Text(TextMessage {

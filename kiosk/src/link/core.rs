@@ -78,14 +78,20 @@ impl LinkCore {
     }
 
     /// The status to publish on connecting (and the last will, with `Offline`).
-    pub fn status(&mut self, state: Presence, app_version: &str, profile: &str) -> Publish {
+    pub fn status(
+        &mut self,
+        state: Presence,
+        app_version: &str,
+        profile: &str,
+        health: crate::health::Health,
+    ) -> Publish {
         let body = Body::Status(DeviceStatus {
             state,
             app_version: Some(app_version.to_owned()),
             profile: Some(profile.to_owned()),
-            battery_pct: None,
-            charging: None,
-            free_storage_mb: None,
+            battery_pct: health.battery_pct,
+            charging: health.charging,
+            free_storage_mb: health.free_storage_mb,
         });
         let envelope = self.envelope(body);
         Publish {

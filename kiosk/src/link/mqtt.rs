@@ -29,6 +29,10 @@ pub struct LinkConfig {
     pub password: String,
     /// The firmware profile's name, for the status.
     pub profile: String,
+    /// The battery's sysfs folder (from the profile), for the status.
+    pub battery: Option<std::path::PathBuf>,
+    /// Where the kiosk keeps its data: its free space goes in the status.
+    pub data_dir: std::path::PathBuf,
 }
 
 /// Why the link could not start or send.
@@ -96,7 +100,12 @@ impl Link {
     ) -> Result<(Link, mpsc::UnboundedReceiver<LinkEvent>), LinkError> {
         let mut core = LinkCore::new(config.device.clone(), store, Box::new(new_message_id));
         let version = env!("CARGO_PKG_VERSION");
-        let will = core.status(Presence::Offline, version, &config.profile);
+        let will = core.status(
+            Presence::Offline,
+            version,
+            &config.profile,
+            crate::health::Health::default(),
+        );
         let mut options =
             MqttOptions::new(config.device.as_str(), config.host.clone(), config.port);
         options.set_credentials(config.device.as_str(), config.password.clone());
@@ -119,12 +128,7 @@ impl Link {
         let (commands, command_rx) = mpsc::channel(64);
         let (events_tx, events) = mpsc::unbounded_channel();
         let task = tokio::spawn(drive(
-            core,
-            client,
-            eventloop,
-            command_rx,
-            events_tx,
-            config.profile,
+            core, client, eventloop, command_rx, events_tx, config,
         ));
         Ok((Link { commands, task }, events))
     }
@@ -193,13 +197,26 @@ fn pump(core: &LinkCore, client: &AsyncClient, on_wire: &mut HashSet<MessageId>)
     }
 }
 
+/// How often a connected tablet refreshes its status (battery, free storage).
+const STATUS_EVERY: Duration = Duration::from_secs(15 * 60);
+
+fn online_status(core: &mut LinkCore, config: &LinkConfig) -> Publish {
+    let health = crate::health::read(config.battery.as_deref(), &config.data_dir);
+    core.status(
+        Presence::Online,
+        env!("CARGO_PKG_VERSION"),
+        &config.profile,
+        health,
+    )
+}
+
 async fn drive(
     mut core: LinkCore,
     client: AsyncClient,
     eventloop: rumqttc::EventLoop,
     mut commands: mpsc::Receiver<Command>,
     events: mpsc::UnboundedSender<LinkEvent>,
-    profile: String,
+    config: LinkConfig,
 ) {
     // Sends still go into the outbox while it waits: the back-off holds up no one.
     let (_poller, mut net) = super::poller::spawn(
@@ -210,6 +227,8 @@ async fn drive(
     let mut connected = false;
     let mut on_wire: HashSet<MessageId> = HashSet::new();
     let mut resend = tokio::time::interval(Duration::from_secs(60));
+    let mut health = tokio::time::interval(STATUS_EVERY);
+    health.tick().await; // the first status goes when connected
     loop {
         tokio::select! {
             Some(polled) = net.recv() => match polled {
@@ -223,8 +242,7 @@ async fn drive(
                 Ok(Event::Incoming(Packet::SubAck(_))) => {
                     connected = true;
                     on_wire.clear();
-                    let online = core.status(Presence::Online, env!("CARGO_PKG_VERSION"), &profile);
-                    publish(&client, vec![online]);
+                    publish(&client, vec![online_status(&mut core, &config)]);
                     pump(&core, &client, &mut on_wire);
                 }
                 Ok(Event::Incoming(Packet::Publish(p))) => match core.on_message(&p.topic, &p.payload) {
@@ -266,6 +284,12 @@ async fn drive(
                 }
                 None => return,
             },
+            _ = health.tick() => {
+                // The retained status keeps the coaches' battery and storage column fresh.
+                if connected {
+                    publish(&client, vec![online_status(&mut core, &config)]);
+                }
+            }
             _ = resend.tick() => {
                 // Each minute, whatever is still unacknowledged goes again.
                 if connected {
