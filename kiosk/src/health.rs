@@ -30,6 +30,8 @@ pub fn read(battery: Option<&Path>, data_dir: &Path) -> Health {
         "Discharging" | "Not charging" => Some(false),
         _ => None,
     });
+    // The block counts are 32 bits wide on some ARM tablets and 64 on others.
+    #[allow(clippy::unnecessary_cast)]
     let free_storage_mb = nix::sys::statvfs::statvfs(data_dir)
         .ok()
         .map(|fs| fs.blocks_available() as u64 * fs.fragment_size() as u64 / (1024 * 1024));
