@@ -66,6 +66,13 @@ pub enum Request {
         /// The group they coach (id or name).
         group: Option<String>,
     },
+    /// Set a person's photo.
+    SetPhoto {
+        /// The person (id or name).
+        person: String,
+        /// The image file's bytes.
+        image: nabij_protocol::base64::Base64Bytes,
+    },
     /// A coach's message to a person or a group.
     Send {
         /// The coach (id or name).
@@ -201,6 +208,15 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, HubError> {
         }
         Request::AddCoach { name, phone, group } => {
             Response::Person(hub.add_coach(&name, &phone, group.as_deref()).await?)
+        }
+        Request::SetPhoto { person, image } => {
+            let person = hub.set_photo(&person, &image.0).await?;
+            Response::Device {
+                message: format!(
+                    "{}'s photo is set; tablets show it as soon as they are online.",
+                    person.name
+                ),
+            }
         }
         Request::Send { from, to, message } => {
             let sent = hub.send_from_coach(&from, &to, message).await?;

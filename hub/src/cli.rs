@@ -46,6 +46,9 @@ pub enum Command {
     /// Send a coach's message to a participant or a whole group.
     #[command(subcommand)]
     Message(MessageCommand),
+    /// Set the photo tablets show for a person (on contact buttons and the Help screen).
+    #[command(subcommand)]
+    Person(PersonCommand),
     /// Approve who may write to whom (only approved contacts can reach a senior).
     #[command(subcommand)]
     Contact(ContactCommand),
@@ -177,6 +180,18 @@ pub enum CoachCommand {
     },
 }
 
+/// `person …`
+#[derive(Debug, Subcommand)]
+pub enum PersonCommand {
+    /// Set a person's photo from a JPEG or PNG file (cut to a square and made small).
+    Photo {
+        /// The person (id or full name).
+        person: String,
+        /// The photo file.
+        file: PathBuf,
+    },
+}
+
 /// `message …`
 #[derive(Debug, Subcommand)]
 pub enum MessageCommand {
@@ -296,6 +311,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Coach(CoachCommand::Add { name, phone, group }) => {
             Request::AddCoach { name, phone, group }
         }
+        Command::Person(PersonCommand::Photo { person, file }) => Request::SetPhoto {
+            person,
+            image: nabij_protocol::base64::Base64Bytes(read_photo(&file)?),
+        },
         Command::Message(MessageCommand::Send {
             from,
             to,

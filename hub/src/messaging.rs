@@ -185,7 +185,14 @@ pub fn contacts_of(store: &Store, person: &PersonId) -> Result<Contacts, StoreEr
         } else {
             continue;
         };
-        if let Some(Person { id, name, role, .. }) = store.people.get(other.as_str())? {
+        if let Some(Person {
+            id,
+            name,
+            role,
+            photo,
+            ..
+        }) = store.people.get(other.as_str())?
+        {
             let role = match role {
                 Role::Participant => ContactRole::GroupMember,
                 Role::Coach => ContactRole::Coach,
@@ -195,7 +202,7 @@ pub fn contacts_of(store: &Store, person: &PersonId) -> Result<Contacts, StoreEr
                 person: id,
                 name,
                 role,
-                photo: None,
+                photo,
             });
         }
     }
@@ -244,7 +251,7 @@ pub fn config_for(store: &Store, participant: &Person) -> Result<DeviceConfig, S
         person: coach.id,
         name: coach.name,
         phone: coach.phone.unwrap_or_default(),
-        photo: None,
+        photo: coach.photo,
     });
     Ok(DeviceConfig {
         participant: participant.id.clone(),

@@ -31,6 +31,9 @@ pub struct Person {
     /// A phone number to show seniors (coaches: on the tablet's Help screen).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// A small square JPEG of their face, for tablets (see `photos::face`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<nabij_protocol::base64::Base64Bytes>,
 }
 
 /// A group of participants that meets together.
@@ -175,6 +178,7 @@ pub fn add_person(
         role,
         group,
         phone: None,
+        photo: None,
     };
     store.people.put(person.id.as_str(), &person)?;
     Ok(person)

@@ -69,6 +69,39 @@ pub fn inspect(bytes: &[u8]) -> Result<PhotoInfo, PhotoError> {
     })
 }
 
+/// Side of a person's face photo on tablets, in pixels.
+pub const FACE_PX: u32 = 192;
+
+/// A person's photo for tablets' contact buttons and Help screen: any JPEG or PNG the
+/// coach has, cut to a centred square, scaled to [`FACE_PX`] and saved as a small JPEG
+/// (the protocol allows 32 KiB).
+pub fn face(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
+    inspect(bytes)?;
+    let image = image::load_from_memory(bytes).map_err(|e| PhotoError::Damaged(e.to_string()))?;
+    let side = image.width().min(image.height());
+    let square = image.crop_imm(
+        (image.width() - side) / 2,
+        (image.height() - side) / 2,
+        side,
+        side,
+    );
+    let small = square
+        .resize_exact(FACE_PX, FACE_PX, image::imageops::FilterType::Triangle)
+        .to_rgb8();
+    for quality in [80, 60, 40] {
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+            .encode_image(&small)
+            .map_err(|e| PhotoError::Damaged(e.to_string()))?;
+        if out.len() <= nabij_protocol::limits::MAX_THUMBNAIL_BYTES {
+            return Ok(out);
+        }
+    }
+    Err(PhotoError::TooLarge {
+        size: nabij_protocol::limits::MAX_THUMBNAIL_BYTES + 1,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +139,20 @@ mod tests {
         assert!(matches!(inspect(cut), Err(PhotoError::Damaged(_))));
         let huge = vec![0u8; MAX_PHOTO_BYTES + 1];
         assert!(matches!(inspect(&huge), Err(PhotoError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn a_face_is_a_small_centred_square_jpeg() {
+        let face = face(&jpeg(640, 480)).unwrap();
+        assert!(face.len() <= nabij_protocol::limits::MAX_THUMBNAIL_BYTES);
+        assert_eq!(
+            inspect(&face).unwrap(),
+            PhotoInfo {
+                mime: ImageMime::Jpeg,
+                width: FACE_PX,
+                height: FACE_PX
+            }
+        );
+        assert!(super::face(b"nope").is_err());
     }
 }

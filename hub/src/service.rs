@@ -473,6 +473,36 @@ impl Hub {
         Ok(coach)
     }
 
+    /// Sets a person's photo (any JPEG or PNG; made into a small square) and sends it to
+    /// the tablets that show it: their contacts' (contact buttons) and, for a coach, those
+    /// whose Help screen shows them.
+    pub async fn set_photo(&self, who: &str, image: &[u8]) -> Result<Person, HubError> {
+        let face = crate::photos::face(image)?;
+        let (person, queued) = {
+            let _write = self.inner.write.lock().await;
+            let store = &self.inner.store;
+            let mut person = people::find_person(store, who)?;
+            person.photo = Some(nabij_protocol::base64::Base64Bytes(face));
+            store.people.put(person.id.as_str(), &person)?;
+            let mut queued = Vec::new();
+            for other in store.people.all()? {
+                if other.role != Role::Participant {
+                    continue;
+                }
+                if messaging::are_contacts(store, &other.id, &person.id)? {
+                    queued.extend(messaging::push_contacts(store, &other.id)?);
+                }
+                if people::coach_of(store, &other)?.is_some_and(|c| c.id == person.id) {
+                    queued.extend(messaging::push_config(store, &other.id)?);
+                }
+            }
+            store.flush().await?;
+            (person, queued)
+        };
+        self.publish_queued(queued).await?;
+        Ok(person)
+    }
+
     /// A coach's message to one person (an approved contact of the coach) or to a whole
     /// group: stored in each tablet's outbox, flushed, then published.
     pub async fn send_from_coach(

@@ -76,6 +76,18 @@ fn delivery(d: Option<Delivery>) -> ui::Delivery {
     }
 }
 
+/// A face as Slint shows it.
+fn face_image(face: &Content) -> Image {
+    match face {
+        Content::Photo {
+            width,
+            height,
+            rgba,
+        } => image(*width, *height, rgba),
+        _ => Image::default(),
+    }
+}
+
 fn image(width: u32, height: u32, rgba: &[u8]) -> Image {
     let mut buffer = SharedPixelBuffer::<Rgba8Pixel>::new(width, height);
     let bytes = buffer.make_mut_bytes();
@@ -134,6 +146,12 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
     let coach = state.config.as_ref().and_then(|c| c.coach.as_ref());
     let coach_name = coach.map_or_else(|| words::the_centre(lang).to_owned(), |c| c.name.clone());
     api.set_coach_initial(initial(&coach_name));
+    api.set_coach_photo(
+        coach
+            .and_then(|c| state.face(&c.person))
+            .map(face_image)
+            .unwrap_or_default(),
+    );
     api.set_coach_name(coach_name.into());
     api.set_coach_phone(coach.map(|c| c.phone.clone()).unwrap_or_default().into());
 
@@ -154,6 +172,7 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
             initial: initial(&c.name),
             role: format!("{:?}", c.role).to_lowercase().into(),
             unread: i32::try_from(state.unread_from(&c.person)).unwrap_or(0),
+            photo: state.face(&c.person).map(face_image).unwrap_or_default(),
         })
         .collect();
     api.set_contacts(model(contacts));

@@ -19,6 +19,9 @@ pub enum Arrival {
     Replayed,
 }
 
+/// Largest side of a face kept for contact buttons and the Help screen, in pixels.
+pub const FACE_PX: u32 = 256;
+
 /// How a received photo is shown: its thumbnail, made (and cached) by the caller.
 pub type PhotoShown = Option<Content>;
 
@@ -69,6 +72,9 @@ impl KioskState {
                 self.volume_percent = config.volume_pct;
                 self.brightness_percent = config.brightness_pct;
                 self.config = Some(config.clone());
+                if let Some(coach) = &config.coach {
+                    self.keep_face(&coach.person, coach.photo.as_ref());
+                }
                 effects.push(Effect::SetVolume(config.volume_pct));
                 effects.push(Effect::SetBrightness(config.brightness_pct));
                 if self.screen == Some(Screen::Pairing) {
@@ -78,6 +84,9 @@ impl KioskState {
             Body::Contacts(list) => {
                 self.contacts = list.contacts.clone();
                 self.contacts_page = 0;
+                for contact in &list.contacts {
+                    self.keep_face(&contact.person, contact.photo.as_ref());
+                }
             }
             Body::Text(_) | Body::Voice(_) | Body::Photo(_) => {
                 // A group message sits in the conversation with its author (the coach).
@@ -222,6 +231,25 @@ impl KioskState {
             delivery,
             seen: true,
         });
+    }
+
+    /// Decodes and keeps a person's face (a small JPEG), or forgets it when there is none.
+    fn keep_face(
+        &mut self,
+        person: &PersonId,
+        photo: Option<&nabij_protocol::base64::Base64Bytes>,
+    ) {
+        self.faces.retain(|(p, _)| p != person);
+        let Some(photo) = photo else { return };
+        match crate::photos::fit(&photo.0, FACE_PX, FACE_PX) {
+            Ok(face) => self.faces.push((person.clone(), face)),
+            Err(e) => eprintln!("nabij-kiosk: the photo of {person} is not shown: {e}"),
+        }
+    }
+
+    /// A person's face, if the hub sent one.
+    pub fn face(&self, person: &PersonId) -> Option<&Content> {
+        self.faces.iter().find(|(p, _)| p == person).map(|(_, f)| f)
     }
 
     /// How far my messages got ("Delivered", "Seen"); receipts only move forward.

@@ -64,6 +64,37 @@ fn sample_photo() -> Content {
     }
 }
 
+/// A drawn face (a head and shoulders on a soft background), standing in for a photo.
+fn sample_face(hair: [u8; 3], background: [u8; 3]) -> Content {
+    let side = 96u32;
+    let mut rgba = Vec::with_capacity((side * side * 4) as usize);
+    let c = side as f32 / 2.0;
+    for y in 0..side {
+        for x in 0..side {
+            let (fx, fy) = (x as f32 - c, y as f32);
+            let head =
+                (fx * fx) / (20.0 * 20.0) + ((fy - 40.0) * (fy - 40.0)) / (24.0 * 24.0) <= 1.0;
+            let hair_part = head && fy < 30.0;
+            let shoulders = fy > 70.0 && fx.abs() < 40.0 - (96.0 - fy) * 0.4;
+            let [r, g, b] = if hair_part {
+                hair
+            } else if head {
+                [226, 184, 150]
+            } else if shoulders {
+                [60, 80, 120]
+            } else {
+                background
+            };
+            rgba.extend_from_slice(&[r, g, b, 255]);
+        }
+    }
+    Content::Photo {
+        width: side,
+        height: side,
+        rgba,
+    }
+}
+
 /// The sample state, showing `screen`.
 pub fn state(screen: Screen, language: Language) -> KioskState {
     let jan = person("p-jan-claes");
@@ -227,5 +258,15 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         reminded: Vec::new(),
         answered: Vec::new(),
         link_problem: None,
+        faces: vec![
+            (
+                person("p-anna-peeters"),
+                sample_face([120, 90, 60], [200, 215, 230]),
+            ),
+            (
+                person("p-coach-marie"),
+                sample_face([70, 50, 40], [225, 210, 190]),
+            ),
+        ],
     }
 }

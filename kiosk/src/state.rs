@@ -236,6 +236,8 @@ pub struct KioskState {
     pub pairing_code: Option<String>,
     /// Approved contacts.
     pub contacts: Vec<Contact>,
+    /// Faces of contacts and of the coach, decoded once (width, height, RGBA).
+    pub faces: Vec<(PersonId, Content)>,
     /// Which page of contacts is shown (six at a time).
     pub contacts_page: usize,
     /// The open conversation's partner.

@@ -333,6 +333,26 @@ async fn a_coach_is_added_and_messages_a_group_from_the_command_line() {
         "{}",
         out.stderr
     );
+    let face = dir.join("marie.jpg");
+    std::fs::write(&face, tests::jpeg(600, 800)).unwrap();
+    let out = hub_cli(
+        &dir,
+        &["person", "photo", "Marie Dewulf", face.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(
+        out.stdout, "Marie Dewulf's photo is set; tablets show it as soon as they are online.\n",
+        "{}",
+        out.stderr
+    );
+    let stored = nabij_hub::people::find_person(hub.hub().store(), "Marie Dewulf").unwrap();
+    assert!(
+        stored
+            .photo
+            .is_some_and(|p| p.0.len() <= nabij_protocol::limits::MAX_THUMBNAIL_BYTES),
+        "kept small enough for every tablet"
+    );
+
     let photo = dir.join("not-a-photo.jpg");
     std::fs::write(&photo, b"hello").unwrap();
     let out = hub_cli(
@@ -347,6 +367,13 @@ async fn a_coach_is_added_and_messages_a_group_from_the_command_line() {
             "--photo",
             photo.to_str().unwrap(),
         ],
+    )
+    .await;
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("not a JPEG or PNG"), "{}", out.stderr);
+    let out = hub_cli(
+        &dir,
+        &["person", "photo", "Marie Dewulf", photo.to_str().unwrap()],
     )
     .await;
     assert_eq!(out.code, Some(2));

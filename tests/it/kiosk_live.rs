@@ -189,6 +189,33 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
     })
     .await;
 
+    // Photos of Anna and of the coach reach the contact buttons and the Help screen.
+    hub.hub()
+        .set_photo("Anna Peeters", &tests::jpeg(400, 300))
+        .await
+        .unwrap();
+    hub.hub()
+        .set_photo("Marie Dewulf", &tests::jpeg(300, 400))
+        .await
+        .unwrap();
+    jan.until("the faces of Anna and Marie", |s| {
+        let marie = s
+            .config
+            .as_ref()
+            .and_then(|c| c.coach.as_ref())
+            .map(|c| c.person.clone());
+        s.face(&person("p-anna-peeters")).is_some() && marie.is_some_and(|m| s.face(&m).is_some())
+    })
+    .await;
+    assert!(matches!(
+        jan.state.face(&person("p-anna-peeters")),
+        Some(Content::Photo {
+            width: 192,
+            height: 192,
+            ..
+        })
+    ));
+
     // Anna writes; Jan's Messages tile counts it; opening the conversation says "seen".
     anna.send(Body::Text(TextMessage {
         to: Recipient::parse("p-jan-claes").unwrap(),
