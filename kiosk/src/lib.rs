@@ -28,6 +28,7 @@ pub mod hub_settings;
 pub mod identity;
 pub mod link;
 pub mod live;
+pub mod outgoing;
 pub mod photos;
 pub mod profile;
 pub mod received;

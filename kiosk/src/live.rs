@@ -11,12 +11,10 @@ use crate::identity::{self, Identity};
 use crate::link::{
     KioskStore, Link, LinkConfig, LinkEvent, Pairing, PairingConfig, PairingEvent, new_message_id,
 };
+use crate::outgoing::{self, Outgoing};
 use crate::received::{Arrival, is_mine};
 use crate::state::{Content, Effect, KioskState, NotSent};
-use nabij_protocol::{
-    Body, ChoiceId, DeviceId, DiaryAnswer, EnrolmentId, Envelope, HelpRequest, MessageId, Party,
-    Receipt, ReceiptState, Recipient, Rsvp, RsvpAnswer, TextMessage, UnixMillis, VoiceNote,
-};
+use nabij_protocol::{Body, DeviceId, EnrolmentId, Envelope, MessageId, Party, UnixMillis};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -172,68 +170,26 @@ impl Live {
         let mut rest = Vec::new();
         for effect in effects {
             let id = new_message_id();
-            let body = match &effect {
-                Effect::SendText { to, text } => {
-                    state.assign_id(to, id.clone());
-                    Body::Text(TextMessage {
-                        to: Recipient::Person(to.clone()),
-                        author: None,
-                        text: text.clone(),
-                    })
+            let body = match outgoing::message_for(&effect) {
+                Outgoing::Local => {
+                    rest.push(effect);
+                    continue;
                 }
-                Effect::SendDiary {
-                    prompt,
-                    choices,
-                    text,
-                    with_voice: _,
-                    voice,
-                    share_with_group,
-                } => Body::DiaryAnswer(DiaryAnswer {
-                    prompt_id: prompt.clone(),
-                    choices: choices
-                        .iter()
-                        .filter_map(|c| ChoiceId::parse(c).ok())
-                        .collect(),
-                    text: text.clone(),
-                    voice: voice.as_deref().cloned(),
-                    share: KioskState::diary_share(*share_with_group),
-                }),
-                Effect::SendVoice { to, audio: None } => {
+                Outgoing::Unsendable { shown_with } => {
                     // The recording could not be encoded: say "Not sent" rather than wait.
-                    state.assign_id(to, id.clone());
+                    state.assign_id(&shown_with, id.clone());
                     state.not_sent(&id, NotSent::Other);
                     continue;
                 }
-                Effect::SendVoice {
-                    to,
-                    audio: Some(audio),
-                } => {
-                    state.assign_id(to, id.clone());
-                    // The senior can listen to what they sent, as to what they receive.
-                    state.keep_audio(&id, audio);
-                    Body::Voice(VoiceNote {
-                        to: Recipient::Person(to.clone()),
-                        author: None,
-                        audio: (**audio).clone(),
-                    })
-                }
-                Effect::Rsvp { session, coming } => Body::Rsvp(Rsvp {
-                    session_id: session.clone(),
-                    answer: if *coming {
-                        RsvpAnswer::Coming
-                    } else {
-                        RsvpAnswer::NotComing
-                    },
-                }),
-                Effect::AskHelp => Body::HelpRequest(HelpRequest { note: None }),
-                Effect::SendSeen { ids } => Body::Receipt(Receipt {
-                    ids: ids.clone(),
-                    state: ReceiptState::Seen,
-                    by: None,
-                }),
-                _ => {
-                    rest.push(effect);
-                    continue;
+                Outgoing::Message { body, shown_with } => {
+                    if let Some(partner) = &shown_with {
+                        state.assign_id(partner, id.clone());
+                    }
+                    if let Body::Voice(note) = &body {
+                        // The senior can listen to what they sent, as to what they receive.
+                        state.keep_audio(&id, &note.audio);
+                    }
+                    body
                 }
             };
             if let Err(e) = self.send(id.clone(), body) {

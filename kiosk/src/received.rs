@@ -7,7 +7,7 @@ use crate::state::{ChatMessage, Content, Delivery, Effect, KioskState, NotSent, 
 use crate::words::Language;
 use nabij_protocol::{
     Body, Envelope, MessageId, Party, PersonId, Receipt, ReceiptState, Recipient,
-    ScheduleChangeKind, Share,
+    ScheduleChangeKind,
 };
 
 /// Whether an envelope is news or a replay of the tablet's own history at start.
@@ -321,15 +321,6 @@ impl KioskState {
     pub fn show_pairing_code(&mut self, code: &str) {
         self.pairing_code = Some(code.to_owned());
         self.screen = Some(Screen::Pairing);
-    }
-
-    /// The diary answer about to be sent, as the protocol carries it.
-    pub fn diary_share(share_with_group: bool) -> Share {
-        if share_with_group {
-            Share::MyGroup
-        } else {
-            Share::OnlyMe
-        }
     }
 }
 
