@@ -268,7 +268,7 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
     if let Some(reminder) = &state.reminder {
         api.set_reminder(session(reminder, lang));
     }
-    api.set_help_asked(state.help_asked);
+    api.set_help_asked(state.help_awaited(now));
     api.set_pin_entered("● ".repeat(state.pin_digits).trim_end().into());
     api.set_text_scale_percent(i32::from(state.text_scale_percent));
     api.set_volume_percent(i32::from(state.volume_percent));

@@ -280,7 +280,7 @@ impl Kiosk {
             .answer_diary_with(Screen::Keyboard));
         on!(on_send_diary, |s, _k, share: bool| s.send_diary(share));
         on!(on_rsvp, |s, _k, coming: bool| s.rsvp(coming));
-        on!(on_ask_help, |s, _k| s.ask_help());
+        on!(on_ask_help, |s, k| s.ask_help((k.now)()));
         on!(on_pin_digit, |s, _k, digit: slint::SharedString| {
             s.pin_digit(&digit);
             Vec::new()

@@ -123,6 +123,11 @@ impl KioskState {
                 });
                 if arrival == Arrival::Fresh {
                     effects.push(Effect::Chime);
+                    // Sound and words together: the calm clock gives way to Home, where
+                    // the Messages tile says what came.
+                    if self.screen == Some(Screen::Idle) {
+                        self.screen = Some(Screen::Home);
+                    }
                     if seen {
                         effects.push(Effect::SendSeen {
                             ids: vec![envelope.id.clone()],
@@ -173,7 +178,8 @@ impl KioskState {
                 }
                 sort_meetings(self);
             }
-            Body::HelpReply(_) => self.help_asked = true,
+            // The coach answered: "will call you soon", counted from now.
+            Body::HelpReply(_) => self.help_asked = Some(envelope.ts),
             _ => {}
         }
         effects
@@ -392,9 +398,15 @@ mod tests {
                 }),
             )
         };
+        s.go_idle();
         assert_eq!(
             s.receive(&text("hub-msg-01"), None, Arrival::Fresh),
             [Effect::Chime]
+        );
+        assert_eq!(
+            s.screen,
+            Some(Screen::Home),
+            "a new message wakes the tablet"
         );
         assert!(
             s.receive(&text("hub-msg-02"), None, Arrival::Replayed)

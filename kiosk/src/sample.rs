@@ -247,7 +247,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         diary_selected: vec!["neighbour".into()],
         reminder: meetings.first().cloned(),
         meetings,
-        help_asked: false,
+        help_asked: None,
         pin_digits: 2,
         pin: String::new(),
         coach_pin: SAMPLE_PIN.into(),

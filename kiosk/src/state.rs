@@ -263,7 +263,7 @@ pub struct KioskState {
     /// The meeting a reminder is shown for.
     pub reminder: Option<MeetingReminder>,
     /// Whether the senior asked the coach to call.
-    pub help_asked: bool,
+    pub help_asked: Option<UnixMillis>,
     /// Digits of the coach PIN typed so far.
     pub pin_digits: usize,
     /// The digits themselves (never shown).
@@ -377,6 +377,10 @@ pub const CONTACTS_PER_PAGE: usize = 6;
 
 /// Messages of a conversation shown at once (the newest).
 pub const MESSAGES_SHOWN: usize = 3;
+
+/// How long "your coach will call you soon" stays after asking; then Help can be asked
+/// again (a tablet runs for days, and a senior may need help twice).
+pub const HELP_AWAITED: std::time::Duration = std::time::Duration::from_secs(2 * 3_600);
 
 /// Length of the coach PIN.
 pub const PIN_LENGTH: usize = 4;
@@ -687,13 +691,20 @@ impl KioskState {
         }]
     }
 
-    /// The senior asks the coach to call.
-    pub fn ask_help(&mut self) -> Vec<Effect> {
-        if self.help_asked {
+    /// The senior asks the coach to call. Asking again while a call is awaited sends
+    /// nothing more; after [`HELP_AWAITED`] the button comes back.
+    pub fn ask_help(&mut self, now: UnixMillis) -> Vec<Effect> {
+        if self.help_awaited(now) {
             return Vec::new();
         }
-        self.help_asked = true;
+        self.help_asked = Some(now);
         vec![Effect::AskHelp]
+    }
+
+    /// Whether the senior asked for a call recently enough to be told "will call you soon".
+    pub fn help_awaited(&self, now: UnixMillis) -> bool {
+        self.help_asked
+            .is_some_and(|at| now.0.saturating_sub(at.0) < HELP_AWAITED.as_millis() as u64)
     }
 
     /// A digit of the coach PIN; the right PIN opens the settings, a wrong one starts over.
@@ -919,8 +930,15 @@ mod tests {
             s.rsvp(true).as_slice(),
             [Effect::Rsvp { coming: true, .. }]
         ));
-        assert_eq!(s.ask_help(), [Effect::AskHelp]);
-        assert!(s.ask_help().is_empty(), "asked once is enough");
+        assert_eq!(s.ask_help(sample::NOW), [Effect::AskHelp]);
+        assert!(s.ask_help(sample::NOW).is_empty(), "asked once is enough");
+        let later = UnixMillis(sample::NOW.0 + HELP_AWAITED.as_millis() as u64);
+        assert!(!s.help_awaited(later));
+        assert_eq!(
+            s.ask_help(later),
+            [Effect::AskHelp],
+            "and again the next day"
+        );
 
         s.go_idle();
         assert_eq!(s.screen, Some(Screen::Idle));
