@@ -22,6 +22,8 @@ pub struct Kiosk {
     state: Rc<RefCell<KioskState>>,
     sound: Rc<dyn Sound>,
     idle: Rc<slint::Timer>,
+    /// Stops a recording at the protocol's two minutes, if the senior has not.
+    recording_limit: Rc<slint::Timer>,
     clock: Rc<slint::Timer>,
     now: Rc<dyn Fn() -> UnixMillis>,
     backlight: Rc<RefCell<Option<std::path::PathBuf>>>,
@@ -58,6 +60,7 @@ impl Kiosk {
             state: Rc::new(RefCell::new(state)),
             sound,
             idle: Rc::new(slint::Timer::default()),
+            recording_limit: Rc::new(slint::Timer::default()),
             clock: Rc::new(slint::Timer::default()),
             now,
             backlight: Rc::new(RefCell::new(None)),
@@ -137,8 +140,24 @@ impl Kiosk {
         for effect in effects {
             let result = match &effect {
                 Effect::Chime => self.sound.chime(),
-                Effect::StartRecording => self.sound.start_recording(),
+                Effect::StartRecording => self.sound.start_recording().map(|()| {
+                    let kiosk = self.clone();
+                    self.recording_limit.start(
+                        slint::TimerMode::SingleShot,
+                        std::time::Duration::from_secs(u64::from(crate::sound::MAX_RECORDING_SECS)),
+                        move || {
+                            kiosk.update(|s| {
+                                if s.recorder == crate::state::RecorderState::Recording {
+                                    s.record_toggle()
+                                } else {
+                                    Vec::new()
+                                }
+                            })
+                        },
+                    );
+                }),
                 Effect::StopRecording => self.sound.stop_recording().map(|seconds| {
+                    self.recording_limit.stop();
                     self.state.borrow_mut().recorded_seconds = seconds;
                 }),
                 Effect::PlayRecording => self.sound.play_recording().map(|lasts| {
@@ -216,6 +235,13 @@ impl Kiosk {
                 });
                 kiosk.schedule_clock();
             });
+    }
+
+    /// How long until a running recording is stopped at the protocol's limit (for tests).
+    pub fn recording_limit(&self) -> Option<Duration> {
+        self.recording_limit
+            .running()
+            .then(|| self.recording_limit.interval())
     }
 
     /// The delay until the next clock redraw (for tests of the idle wake-ups).

@@ -198,3 +198,65 @@ fn a_press_shows_at_once_before_the_finger_lifts() {
     });
     assert_eq!(page(&app), ui::Page::Contacts);
 }
+
+/// A microphone that records silence: recording works, nothing is heard.
+struct SilentMicrophone;
+
+impl nabij_kiosk::sound::Sound for SilentMicrophone {
+    fn problem(&self) -> Option<String> {
+        None
+    }
+    fn chime(&self) -> Result<(), nabij_kiosk::sound::SoundError> {
+        Ok(())
+    }
+    fn start_recording(&self) -> Result<(), nabij_kiosk::sound::SoundError> {
+        Ok(())
+    }
+    fn stop_recording(&self) -> Result<u32, nabij_kiosk::sound::SoundError> {
+        Ok(3)
+    }
+    fn play_recording(&self) -> Result<std::time::Duration, nabij_kiosk::sound::SoundError> {
+        Ok(std::time::Duration::from_secs(3))
+    }
+    fn set_volume(&self, _: u8) -> Result<(), nabij_kiosk::sound::SoundError> {
+        Ok(())
+    }
+    fn last_recording(&self) -> (u32, Vec<f32>) {
+        (16_000, vec![0.0; 48_000])
+    }
+    fn play_samples(
+        &self,
+        _: &[f32],
+        _: u32,
+    ) -> Result<std::time::Duration, nabij_kiosk::sound::SoundError> {
+        Ok(std::time::Duration::from_secs(3))
+    }
+}
+
+#[test]
+fn a_recording_is_stopped_at_two_minutes_if_the_senior_does_not() {
+    nabij_kiosk::headless::init();
+    let app = App::new().unwrap();
+    nabij_kiosk::render::select_language(Language::En).unwrap();
+    let mut state = sample::state(Screen::Voice, Language::En);
+    state.recorder = nabij_kiosk::state::RecorderState::Ready;
+    let kiosk = Kiosk::attach(
+        &app,
+        state,
+        Rc::new(SilentMicrophone),
+        Rc::new(|| sample::NOW),
+    );
+    tap(&app, "Start recording");
+    assert_eq!(
+        kiosk.recording_limit(),
+        Some(std::time::Duration::from_secs(120)),
+        "the limit runs while recording"
+    );
+    tap(&app, "Stop recording");
+    assert_eq!(
+        kiosk.recording_limit(),
+        None,
+        "stopped by hand: the limit is off"
+    );
+    assert_eq!(kiosk.state().recorded_seconds, 3);
+}
