@@ -4,7 +4,7 @@
 
 use crate::loans::{Condition, Loan};
 use crate::people::{Group, Person};
-use crate::service::{CoachMessage, DeviceRow, EnrolSummary, Hub, HubError};
+use crate::service::{CoachMessage, DeviceRow, EnrolSummary, HelpRow, Hub, HubError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -65,6 +65,18 @@ pub enum Request {
         phone: String,
         /// The group they coach (id or name).
         group: Option<String>,
+    },
+    /// Calls for help.
+    HelpList {
+        /// Also those already answered.
+        all: bool,
+    },
+    /// A coach will call a participant back.
+    HelpAnswer {
+        /// The participant (id or name).
+        participant: String,
+        /// The coach (id or name).
+        coach: String,
     },
     /// Set a person's photo.
     SetPhoto {
@@ -154,6 +166,11 @@ pub enum Response {
         /// Every loan.
         loans: Vec<Loan>,
     },
+    /// Calls for help, newest first.
+    Help {
+        /// One row per call.
+        rows: Vec<HelpRow>,
+    },
     /// A text to print.
     Text {
         /// The text.
@@ -208,6 +225,23 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, HubError> {
         }
         Request::AddCoach { name, phone, group } => {
             Response::Person(hub.add_coach(&name, &phone, group.as_deref()).await?)
+        }
+        Request::HelpList { all } => Response::Help {
+            rows: hub.help_requests(!all)?,
+        },
+        Request::HelpAnswer { participant, coach } => {
+            let answered = hub.answer_help(&participant, &coach).await?;
+            Response::Device {
+                message: match answered {
+                    0 => format!(
+                        "{participant} had no open call for help; their tablet still says a coach will call."
+                    ),
+                    n => format!(
+                        "{n} call{} for help answered; {participant}'s tablet says a coach will call soon.",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                },
+            }
         }
         Request::SetPhoto { person, image } => {
             let person = hub.set_photo(&person, &image.0).await?;

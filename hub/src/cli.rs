@@ -46,6 +46,9 @@ pub enum Command {
     /// Send a coach's message to a participant or a whole group.
     #[command(subcommand)]
     Message(MessageCommand),
+    /// Calls for help from tablets: list them, and say you will call back.
+    #[command(subcommand)]
+    Calls(CallsCommand),
     /// Set the photo tablets show for a person (on contact buttons and the Help screen).
     #[command(subcommand)]
     Person(PersonCommand),
@@ -180,6 +183,25 @@ pub enum CoachCommand {
     },
 }
 
+/// `calls …`
+#[derive(Debug, Subcommand)]
+pub enum CallsCommand {
+    /// Seniors who asked to be called, newest first (only those not answered yet).
+    List {
+        /// Also the calls already answered.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Say you will call a participant back: their tablet shows it at once.
+    Answer {
+        /// The participant (id or full name).
+        participant: String,
+        /// The coach who will call (id or name).
+        #[arg(long)]
+        coach: String,
+    },
+}
+
 /// `person …`
 #[derive(Debug, Subcommand)]
 pub enum PersonCommand {
@@ -311,6 +333,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Coach(CoachCommand::Add { name, phone, group }) => {
             Request::AddCoach { name, phone, group }
         }
+        Command::Calls(CallsCommand::List { all }) => Request::HelpList { all },
+        Command::Calls(CallsCommand::Answer { participant, coach }) => {
+            Request::HelpAnswer { participant, coach }
+        }
         Command::Person(PersonCommand::Photo { person, file }) => Request::SetPhoto {
             person,
             image: nabij_protocol::base64::Base64Bytes(read_photo(&file)?),
@@ -419,6 +445,21 @@ pub fn render(response: &Response) -> Result<String, String> {
             }
         }
         Response::Device { message } => out += &format!("{message}\n"),
+        Response::Help { rows } => {
+            if rows.is_empty() {
+                return Ok("No one is waiting for a call.\n".into());
+            }
+            out += &format!("{:<28} {:<16} {}\n", "PARTICIPANT", "ASKED", "ANSWERED");
+            for row in rows {
+                out += &format!(
+                    "{:<28} {:<16} {}\n",
+                    row.participant_name,
+                    clock::ago(now, row.asked_at),
+                    row.answered_at
+                        .map_or_else(|| "WAITING".to_owned(), |t| clock::ago(now, t)),
+                );
+            }
+        }
         Response::Loan { loan } => match loan {
             Some(loan) => {
                 out += &format!(

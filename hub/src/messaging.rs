@@ -103,6 +103,16 @@ pub struct Report {
     pub received_at: UnixMillis,
     /// The message, as JSON.
     pub envelope: serde_json::Value,
+    /// For a help request: when a coach said they would call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<UnixMillis>,
+}
+
+impl Report {
+    /// Whether this is a senior's call for help.
+    pub fn is_help_request(&self) -> bool {
+        self.envelope.get("kind").and_then(|k| k.as_str()) == Some("help_request")
+    }
 }
 
 /// Keeps a report; true if it is new (a resend is kept once).
@@ -123,9 +133,40 @@ pub fn keep_report(
             participant: sender.participant.clone(),
             received_at: now,
             envelope: serde_json::to_value(envelope).unwrap_or_default(),
+            answered_at: None,
         },
     )?;
     Ok(true)
+}
+
+/// A coach answers a participant's calls for help: each open one is marked answered and
+/// their tablets hear "{coach} will call you".
+pub fn answer_help(
+    store: &Store,
+    participant: &PersonId,
+    coach: &Person,
+    now: UnixMillis,
+) -> Result<(usize, Vec<(DeviceId, Envelope)>), MessagingError> {
+    let mut answered = 0;
+    for (key, mut report) in store.reports.entries()? {
+        if &report.participant == participant
+            && report.is_help_request()
+            && report.answered_at.is_none()
+        {
+            report.answered_at = Some(now);
+            store.reports.put(&key, &report)?;
+            answered += 1;
+        }
+    }
+    let mut out = Vec::new();
+    let reply = Body::HelpReply(nabij_protocol::HelpReply {
+        coach: coach.id.clone(),
+        coach_name: coach.name.clone(),
+    });
+    for device in tablets_of(store, participant)? {
+        queue(store, &device.id, hub_envelope(reply.clone())?, &mut out)?;
+    }
+    Ok((answered, out))
 }
 
 /// What to do after a message from a tablet.

@@ -129,6 +129,21 @@ impl CoachMessage {
     }
 }
 
+/// One call for help, for the coaches' list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelpRow {
+    /// Who asked.
+    pub participant: nabij_protocol::PersonId,
+    /// Their name.
+    pub participant_name: String,
+    /// From which tablet.
+    pub device: DeviceId,
+    /// When.
+    pub asked_at: nabij_protocol::UnixMillis,
+    /// When a coach answered, if one did.
+    pub answered_at: Option<nabij_protocol::UnixMillis>,
+}
+
 /// How far a coach's message went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SentSummary {
@@ -471,6 +486,50 @@ impl Hub {
         };
         self.publish_queued(queued).await?;
         Ok(coach)
+    }
+
+    /// Calls for help, newest first: all, or only those no coach has answered yet.
+    pub fn help_requests(&self, open_only: bool) -> Result<Vec<HelpRow>, HubError> {
+        let store = &self.inner.store;
+        let mut rows = Vec::new();
+        for report in store.reports.all()? {
+            if !report.is_help_request() || (open_only && report.answered_at.is_some()) {
+                continue;
+            }
+            let name = store
+                .people
+                .get(report.participant.as_str())?
+                .map(|p| p.name)
+                .unwrap_or_else(|| report.participant.to_string());
+            rows.push(HelpRow {
+                participant: report.participant,
+                participant_name: name,
+                device: report.device,
+                asked_at: report.received_at,
+                answered_at: report.answered_at,
+            });
+        }
+        rows.sort_by(|a, b| b.asked_at.cmp(&a.asked_at));
+        Ok(rows)
+    }
+
+    /// A coach will call a participant who asked for help: their calls are marked answered
+    /// and their tablet says "{coach} will call you soon". Returns how many calls it answered.
+    pub async fn answer_help(&self, participant: &str, coach: &str) -> Result<usize, HubError> {
+        let (answered, queued) = {
+            let _write = self.inner.write.lock().await;
+            let store = &self.inner.store;
+            let participant = people::find_participant(store, participant)?;
+            let coach = people::find_person(store, coach)?;
+            if coach.role != Role::Coach {
+                return Err(HubError::NotACoach(coach.name));
+            }
+            let done = messaging::answer_help(store, &participant.id, &coach, clock::now())?;
+            store.flush().await?;
+            done
+        };
+        self.publish_queued(queued).await?;
+        Ok(answered)
     }
 
     /// Sets a person's photo (any JPEG or PNG; made into a small square) and sends it to

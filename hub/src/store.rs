@@ -80,6 +80,18 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
             .collect()
     }
 
+    /// Every record with its key, in key order.
+    pub fn entries(&self) -> Result<Vec<(String, T)>, StoreError> {
+        self.tree
+            .iter()
+            .map(|entry| {
+                let (key, bytes) = entry?;
+                let value = self.decode(&key, &bytes)?;
+                Ok((String::from_utf8_lossy(&key).into_owned(), value))
+            })
+            .collect()
+    }
+
     /// How many records there are.
     pub fn len(&self) -> usize {
         self.tree.len()

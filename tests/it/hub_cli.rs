@@ -379,3 +379,78 @@ async fn a_coach_is_added_and_messages_a_group_from_the_command_line() {
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("not a JPEG or PNG"), "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn a_call_for_help_is_listed_and_answered_from_the_command_line() {
+    let hub = TestHub::start().await;
+    let dir = hub.config.data_dir.clone();
+    hub.hub().add_group("Brugge Noord").unwrap();
+    hub.hub()
+        .add_participant("Anna Peeters", Some("Brugge Noord"))
+        .await
+        .unwrap();
+    hub.hub()
+        .add_coach("Marie Dewulf", "059 12 34 56", Some("Brugge Noord"))
+        .await
+        .unwrap();
+    let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
+    let code = pairing.code(None).await;
+    hub.hub().enrol(&code, "Anna Peeters", None).await.unwrap();
+    let credentials = pairing.granted().await;
+    let mut anna = Device::connect(&hub.kiosk_settings(), &credentials)
+        .await
+        .unwrap();
+
+    let out = hub_cli(&dir, &["calls", "list"]).await;
+    assert_eq!(
+        out.stdout, "No one is waiting for a call.\n",
+        "{}",
+        out.stderr
+    );
+    let asked = anna
+        .send(nabij_protocol::Body::HelpRequest(
+            nabij_protocol::HelpRequest { note: None },
+        ))
+        .await;
+    anna.receive_until(
+        |e| matches!(&e.body, nabij_protocol::Body::Ack(a) if a.ids.contains(&asked)),
+    )
+    .await;
+    let out = hub_cli(&dir, &["calls", "list"]).await;
+    assert!(
+        out.stdout.contains("Anna Peeters") && out.stdout.contains("WAITING"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+
+    let out = hub_cli(
+        &dir,
+        &["calls", "answer", "Anna Peeters", "--coach", "Marie Dewulf"],
+    )
+    .await;
+    assert!(
+        out.stdout.starts_with("1 call for help answered"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    let reply = anna
+        .receive_until(|e| matches!(e.body, nabij_protocol::Body::HelpReply(_)))
+        .await;
+    assert!(
+        matches!(&reply.body, nabij_protocol::Body::HelpReply(r) if r.coach_name == "Marie Dewulf"),
+        "the tablet hears who will call"
+    );
+    let out = hub_cli(&dir, &["calls", "list"]).await;
+    assert_eq!(out.stdout, "No one is waiting for a call.\n");
+    let out = hub_cli(&dir, &["calls", "list", "--all"]).await;
+    assert!(out.stdout.contains("Anna Peeters") && !out.stdout.contains("WAITING"));
+    let out = hub_cli(
+        &dir,
+        &["calls", "answer", "Anna Peeters", "--coach", "Anna Peeters"],
+    )
+    .await;
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("not a coach"), "{}", out.stderr);
+}
