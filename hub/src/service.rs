@@ -509,7 +509,7 @@ impl Hub {
                 answered_at: report.answered_at,
             });
         }
-        rows.sort_by(|a, b| b.asked_at.cmp(&a.asked_at));
+        rows.sort_by_key(|row| std::cmp::Reverse(row.asked_at));
         Ok(rows)
     }
 
