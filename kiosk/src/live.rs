@@ -237,6 +237,7 @@ pub fn apply(state: &mut KioskState, event: LiveEvent) -> Vec<Effect> {
                 LinkEvent::Wipe => state.wiped(),
                 LinkEvent::Revoked | LinkEvent::LoginRefused => state.switched_off(),
                 LinkEvent::Online(true) => {
+                    state.link_problem = None;
                     // A tablet switched on again by its coach comes back to Home.
                     if state.screen == Some(crate::state::Screen::SwitchedOff) {
                         state.screen = Some(crate::state::Screen::Home);
@@ -354,10 +355,17 @@ async fn pair(config: &LiveConfig, emit: &(impl Fn(LiveEvent) + Send)) -> Result
                  (`nabij-hub kiosk-settings`)"
                     .into(),
             )),
-            PairingEvent::Online(_) => {}
+            PairingEvent::Online(true) => emit(LiveEvent::Link(LinkEvent::Online(true))),
+            PairingEvent::Online(false) => emit(unreachable(config)),
         }
     }
     Err("the pairing connection stopped".into())
+}
+
+/// The coach's words when the hub cannot be reached: where the tablet is trying to go
+/// (the screen says "This tablet cannot reach the hub: …" in the coach's language).
+fn unreachable(config: &LiveConfig) -> LiveEvent {
+    LiveEvent::Problem(format!("{}:{}", config.hub.host, config.hub.port))
 }
 
 /// How a link session ended.
@@ -477,6 +485,10 @@ async fn run_link(
                 Some(LinkEvent::LoginRefused) => {
                     emit(LiveEvent::Link(LinkEvent::LoginRefused));
                     break Ended::Refused;
+                }
+                Some(LinkEvent::Online(false)) => {
+                    emit(LiveEvent::Link(LinkEvent::Online(false)));
+                    emit(unreachable(config));
                 }
                 Some(other) => emit(LiveEvent::Link(other)),
                 None => break Ended::Failed,

@@ -30,6 +30,10 @@ impl LiveKiosk {
             settings.coach_pin.is_some(),
             "the hub's kiosk settings carry the coach PIN"
         );
+        LiveKiosk::start_with(settings, dir)
+    }
+
+    fn start_with(settings: HubSettings, dir: &Path) -> LiveKiosk {
         let (tx, events) = unbounded_channel();
         let live = Live::start(
             LiveConfig {
@@ -415,4 +419,21 @@ async fn a_switched_off_tablet_says_so() {
         s.screen == Some(Screen::SwitchedOff)
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_that_cannot_reach_its_hub_says_where_it_tries() {
+    let hub = TestHub::start().await;
+    let text = hub.hub().kiosk_settings("127.0.0.1").unwrap();
+    let mut settings = HubSettings::parse(&text, Path::new("kiosk-settings.toml")).unwrap();
+    settings.port = tests::hub::free_port(); // nothing listens there
+    let root = tempfile::tempdir().unwrap();
+    let mut kiosk = LiveKiosk::start_with(settings.clone(), &data_dir(&root));
+    let expected = format!("127.0.0.1:{}", settings.port);
+    kiosk
+        .until("the pairing screen names the hub it cannot reach", |s| {
+            s.link_problem.as_deref() == Some(expected.as_str())
+        })
+        .await;
+    assert_eq!(kiosk.state.pairing_code, None);
 }
