@@ -229,7 +229,7 @@ fn demo() -> Result<()> {
          Kiosk settings for this hub: {}\n\
          Coach commands, in another terminal:\n  \
          target/debug/nabij-hub --data-dir {data_arg} device list\n  \
-         target/debug/nabij-hub --data-dir {data_arg} device enrol <CODE> --participant \"Jan Claes\"\n",
+         target/debug/nabij-hub --data-dir {data_arg} calls list\n",
         String::from_utf8_lossy(&list.stdout).trim_end(),
         settings.display()
     );
