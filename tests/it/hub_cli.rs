@@ -393,13 +393,7 @@ async fn a_call_for_help_is_listed_and_answered_from_the_command_line() {
         .add_coach("Marie Dewulf", "059 12 34 56", Some("Brugge Noord"))
         .await
         .unwrap();
-    let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
-    let code = pairing.code(None).await;
-    hub.hub().enrol(&code, "Anna Peeters", None).await.unwrap();
-    let credentials = pairing.granted().await;
-    let mut anna = Device::connect(&hub.kiosk_settings(), &credentials)
-        .await
-        .unwrap();
+    let mut anna = tests::sim_kiosk::enrolled(&hub, "Anna Peeters").await;
 
     let out = hub_cli(&dir, &["calls", "list"]).await;
     assert_eq!(

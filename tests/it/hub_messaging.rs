@@ -3,21 +3,13 @@
 
 use nabij_protocol::{Body, Envelope, ReceiptState, Recipient, RejectReason, TextMessage};
 use tests::hub::TestHub;
-use tests::sim_kiosk::{Credentials, Device, Pairing};
+use tests::sim_kiosk::Device;
 
 async fn tablet(hub: &TestHub, name: &str) -> Device {
     if nabij_hub::people::find_participant(hub.hub().store(), name).is_err() {
         hub.hub().add_participant(name, None).await.unwrap();
     }
-    let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
-    let code = pairing.code(None).await;
-    hub.hub().enrol(&code, name, None).await.unwrap();
-    let credentials: Credentials = pairing.granted().await;
-    let mut device = Device::connect(&hub.kiosk_settings(), &credentials)
-        .await
-        .unwrap();
-    device.barrier().await;
-    device
+    tests::sim_kiosk::enrolled(hub, name).await
 }
 
 fn text(to: &str, words: &str) -> Body {

@@ -10,7 +10,7 @@ use nabij_protocol::{Body, PersonId, ReceiptState, Recipient, TextMessage, UnixM
 use std::path::{Path, PathBuf};
 use tests::hub::TestHub;
 use tests::mqtt_client::PATIENCE;
-use tests::sim_kiosk::{Device, Pairing};
+use tests::sim_kiosk::Device;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 /// A kiosk as the app runs it, without the screens: the live link and the state.
@@ -114,17 +114,9 @@ fn my_delivery(state: &KioskState, with: &str, text: &str) -> Option<Delivery> {
         .and_then(|m| m.delivery)
 }
 
-/// A simulated tablet for Anna, acknowledging what it receives, as a kiosk does.
+/// A simulated tablet for Anna.
 async fn anna(hub: &TestHub) -> Device {
-    let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
-    let code = pairing.code(None).await;
-    hub.hub().enrol(&code, "Anna Peeters", None).await.unwrap();
-    let credentials = pairing.granted().await;
-    let mut device = Device::connect(&hub.kiosk_settings(), &credentials)
-        .await
-        .unwrap();
-    device.barrier().await;
-    device
+    tests::sim_kiosk::enrolled(hub, "Anna Peeters").await
 }
 
 async fn people(hub: &TestHub) {

@@ -279,6 +279,23 @@ impl Device {
     }
 }
 
+/// A tablet paired by a coach for `participant` (who must exist), connected as itself and
+/// past the hub's first messages (`barrier`).
+pub async fn enrolled(hub: &crate::hub::TestHub, participant: &str) -> Device {
+    let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
+    let code = pairing.code(None).await;
+    hub.hub()
+        .enrol(&code, participant, None)
+        .await
+        .expect("the coach enrols the tablet");
+    let credentials = pairing.granted().await;
+    let mut device = Device::connect(&hub.kiosk_settings(), &credentials)
+        .await
+        .expect("the enrolled tablet connects");
+    device.barrier().await;
+    device
+}
+
 /// Polls `condition` until it holds; fails the test after [`crate::mqtt_client::PATIENCE`].
 /// For state the hub changes in the background, where no message marks the moment.
 pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
