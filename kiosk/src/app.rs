@@ -28,6 +28,8 @@ pub struct Kiosk {
     now: Rc<dyn Fn() -> UnixMillis>,
     backlight: Rc<RefCell<Option<std::path::PathBuf>>>,
     live: Rc<RefCell<Option<Live>>>,
+    /// Where the screen settings are saved (the live kiosk's data folder).
+    data_dir: Rc<RefCell<Option<std::path::PathBuf>>>,
 }
 
 thread_local! {
@@ -65,6 +67,7 @@ impl Kiosk {
             now,
             backlight: Rc::new(RefCell::new(None)),
             live: Rc::new(RefCell::new(None)),
+            data_dir: Rc::new(RefCell::new(None)),
         };
         kiosk.wire(app);
         if let Some(problem) = kiosk.sound.problem() {
@@ -85,6 +88,7 @@ impl Kiosk {
     /// Connects the kiosk to its hub: pairing first if it has no identity, then its own
     /// link. Must be called on the UI thread, with Slint's event loop about to run.
     pub fn go_live(&self, config: LiveConfig) {
+        *self.data_dir.borrow_mut() = Some(config.data_dir.clone());
         let (queue, events) = std::sync::mpsc::channel();
         LIVE_INBOX.with(|slot| *slot.borrow_mut() = Some((self.clone(), events)));
         let live = Live::start(config, move |event| {
@@ -180,6 +184,15 @@ impl Kiosk {
                     }
                 },
                 Effect::SetVolume(percent) => self.sound.set_volume(*percent),
+                Effect::SaveSettings => {
+                    if let Some(dir) = self.data_dir.borrow().as_ref() {
+                        let settings = self.state.borrow().screen_settings();
+                        if let Err(e) = crate::settings_file::save(dir, &settings) {
+                            self.state.borrow_mut().link_problem = Some(e.to_string());
+                        }
+                    }
+                    Ok(())
+                }
                 Effect::SetBrightness(percent) => {
                     if let Some(dir) = self.backlight.borrow().as_ref()
                         && let Err(e) = crate::backlight::set(dir, *percent)
@@ -315,11 +328,8 @@ impl Kiosk {
             on_change_setting,
             |s, _k, setting: slint::SharedString, delta: i32| s.change_setting(&setting, delta)
         );
-        on!(on_set_language, |s, _k, code: slint::SharedString| {
-            s.set_language(&code);
-            let _ = crate::render::select_language(s.language);
-            Vec::new()
-        });
+        on!(on_set_language, |s, _k, code: slint::SharedString| s
+            .set_language(&code));
         on!(on_woke, |s, _k| {
             s.wake();
             Vec::new()

@@ -1,20 +1,14 @@
 //! The tablet's identity on its own storage: the enrolment id while it pairs (so a lost
-//! grant can be asked for again) and, once paired, its device id and password. Files of
-//! mode 0600, written whole (temporary file, sync, rename), so a power cut leaves either
-//! the old file or the new one.
+//! grant can be asked for again) and, once paired, its device id and password (files of
+//! mode 0600, written whole: see `files`).
 
+use crate::files::{read, remove, write};
 use nabij_protocol::{DeviceId, EnrolmentId};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Reading or writing the identity failed.
-#[derive(Debug, thiserror::Error)]
-#[error("the tablet's identity file {path} cannot be used: {reason}")]
-pub struct IdentityError {
-    path: PathBuf,
-    reason: String,
-}
+pub type IdentityError = crate::files::FileError;
 
 /// An enrolled tablet's credential, from `enrol_granted`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,53 +36,6 @@ fn identity_path(dir: &Path) -> PathBuf {
 
 fn pairing_path(dir: &Path) -> PathBuf {
     dir.join("pairing.json")
-}
-
-fn fail(path: &Path, reason: impl ToString) -> IdentityError {
-    IdentityError {
-        path: path.to_owned(),
-        reason: reason.to_string(),
-    }
-}
-
-fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, IdentityError> {
-    match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| fail(path, e)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(fail(path, e)),
-    }
-}
-
-fn write<T: Serialize>(path: &Path, value: &T) -> Result<(), IdentityError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| fail(path, e))?;
-    let tmp = path.with_extension("tmp");
-    let bytes = serde_json::to_vec(value).map_err(|e| fail(path, e))?;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| fail(path, e))?;
-    file.write_all(&bytes).map_err(|e| fail(path, e))?;
-    file.sync_all().map_err(|e| fail(path, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| fail(path, e))?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-fn remove(path: &Path) -> Result<(), IdentityError> {
-    match std::fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(fail(path, e)),
-    }
 }
 
 /// The tablet's identity, if it is paired.

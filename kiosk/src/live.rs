@@ -224,6 +224,11 @@ pub fn apply(state: &mut KioskState, event: LiveEvent) -> Vec<Effect> {
             if state.screen == Some(crate::state::Screen::Pairing) || state.screen.is_none() {
                 state.screen = Some(crate::state::Screen::Home);
             }
+            // The settings saved on the tablet are the latest word (a coach's at the tablet,
+            // or the hub's), so they go over what the replayed history said.
+            if let Some(saved) = state.saved_settings {
+                effects.extend(state.restore_screen_settings(&saved));
+            }
             effects
         }
         LiveEvent::Received(envelope, photo) => state.receive(&envelope, photo, Arrival::Fresh),
@@ -403,7 +408,9 @@ async fn lifecycle(
         set_outbox(&outbox, None);
         match ended {
             Ended::Wiped => {
-                if let Err(e) = identity::forget(&config.data_dir) {
+                let forgotten = identity::forget(&config.data_dir)
+                    .and_then(|()| crate::settings_file::forget(&config.data_dir));
+                if let Err(e) = forgotten {
                     emit(LiveEvent::Problem(e.to_string()));
                 }
             }
@@ -498,4 +505,40 @@ async fn run_link(
     };
     link.kill().await;
     ended
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{Screen, ScreenSettings};
+    use crate::words::Language;
+
+    #[test]
+    fn settings_saved_on_the_tablet_go_over_the_replayed_history() {
+        let mut state = crate::sample::state(Screen::Pairing, Language::Nl);
+        let hub_config = state.config.clone().unwrap();
+        state.config = None;
+        state.saved_settings = Some(ScreenSettings {
+            language: Language::Fr,
+            text_scale_percent: 140,
+            volume_percent: 30,
+            brightness_percent: 50,
+        });
+        let history = vec![Restored {
+            envelope: Envelope::new(
+                MessageId::parse("hub-cfg-01").unwrap(),
+                Party::Hub,
+                Body::Config(hub_config),
+            ),
+            waiting: false,
+            photo: None,
+        }];
+        let effects = apply(&mut state, LiveEvent::Restored(history));
+        assert_eq!(
+            (state.language, state.text_scale_percent, state.screen),
+            (Language::Fr, 140, Some(Screen::Home))
+        );
+        assert!(effects.contains(&Effect::SetVolume(30)));
+        assert!(effects.contains(&Effect::SetBrightness(50)));
+    }
 }

@@ -106,7 +106,8 @@ pub fn message_for(effect: &Effect) -> Outgoing {
         | Effect::PlayRecording
         | Effect::PlayClip(_)
         | Effect::SetVolume(_)
-        | Effect::SetBrightness(_) => Outgoing::Local,
+        | Effect::SetBrightness(_)
+        | Effect::SaveSettings => Outgoing::Local,
     }
 }
 

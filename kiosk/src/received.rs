@@ -67,16 +67,38 @@ impl KioskState {
         let mut effects = Vec::new();
         match &envelope.body {
             Body::Config(config) => {
-                self.language = language_of(config.language);
-                self.text_scale_percent = config.text_scale_pct;
-                self.volume_percent = config.volume_pct;
-                self.brightness_percent = config.brightness_pct;
+                // A setting the hub sends again unchanged does not undo what a coach set
+                // on the tablet since; one the hub changes does.
+                let before = self.config.as_ref();
+                let changed = |field: fn(&nabij_protocol::DeviceConfig) -> u8| {
+                    before.map(field) != Some(field(config))
+                };
+                let (text, volume, brightness) = (
+                    changed(|c| c.text_scale_pct),
+                    changed(|c| c.volume_pct),
+                    changed(|c| c.brightness_pct),
+                );
+                if before.map(|c| c.language) != Some(config.language) {
+                    self.language = language_of(config.language);
+                }
+                if text {
+                    self.text_scale_percent = config.text_scale_pct;
+                }
+                if volume {
+                    self.volume_percent = config.volume_pct;
+                    effects.push(Effect::SetVolume(config.volume_pct));
+                }
+                if brightness {
+                    self.brightness_percent = config.brightness_pct;
+                    effects.push(Effect::SetBrightness(config.brightness_pct));
+                }
                 self.config = Some(config.clone());
                 if let Some(coach) = &config.coach {
                     self.keep_face(&coach.person, coach.photo.as_ref());
                 }
-                effects.push(Effect::SetVolume(config.volume_pct));
-                effects.push(Effect::SetBrightness(config.brightness_pct));
+                if arrival == Arrival::Fresh {
+                    effects.push(Effect::SaveSettings);
+                }
                 if self.screen == Some(Screen::Pairing) {
                     self.screen = Some(Screen::Home);
                 }
@@ -491,6 +513,36 @@ mod tests {
             s.language,
             Language::Fr,
             "the screen keeps speaking the same language"
+        );
+    }
+
+    #[test]
+    fn the_hub_sending_the_same_settings_again_keeps_what_a_coach_set_on_the_tablet() {
+        let mut s = sample::state(Screen::Home, Language::Nl);
+        let mut config = s.config.clone().unwrap();
+        s.config = None;
+        let send = |s: &mut KioskState, config: &nabij_protocol::DeviceConfig, id: &str| {
+            s.receive(
+                &from_hub(id, Body::Config(config.clone())),
+                None,
+                Arrival::Fresh,
+            )
+        };
+        let first = send(&mut s, &config, "hub-cfg-01");
+        assert!(first.contains(&Effect::SaveSettings));
+        assert_eq!(s.text_scale_percent, config.text_scale_pct);
+        s.change_setting("text", 2);
+        s.set_language("fr");
+        let bigger = s.text_scale_percent;
+        send(&mut s, &config, "hub-cfg-02"); // e.g. after the coach's photo changed
+        assert_eq!((s.text_scale_percent, s.language), (bigger, Language::Fr));
+        config.text_scale_pct = 110;
+        config.language = nabij_protocol::Language::En;
+        send(&mut s, &config, "hub-cfg-03");
+        assert_eq!(
+            (s.text_scale_percent, s.language),
+            (110, Language::En),
+            "what the hub changes, changes"
         );
     }
 }

@@ -100,7 +100,7 @@ pub fn run(
         )
     })?;
     let paired = crate::identity::load(&data_dir)?.is_some();
-    let state = KioskState {
+    let mut state = KioskState {
         // A paired tablet's history is read back at once; a new one waits for its code.
         screen: Some(if paired {
             Screen::Home
@@ -112,8 +112,14 @@ pub fn run(
         volume_percent: 80,
         brightness_percent: 80,
         coach_pin: settings.coach_pin.clone().unwrap_or_default(),
+        saved_settings: crate::settings_file::load(&data_dir),
         ..KioskState::default()
     };
+    // The saved language and sizes show from the first screen on (the pairing code too).
+    if let Some(saved) = state.saved_settings {
+        state.restore_screen_settings(&saved);
+        crate::render::select_language(state.language)?;
+    }
     if settings.coach_pin.is_none() {
         eprintln!(
             "nabij-kiosk: the kiosk settings have no coach_pin, so the coach settings cannot be opened;              copy them again with `nabij-hub kiosk-settings`"

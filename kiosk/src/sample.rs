@@ -258,6 +258,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         reminded: Vec::new(),
         answered: Vec::new(),
         link_problem: None,
+        saved_settings: None,
         faces: vec![
             (
                 person("p-anna-peeters"),

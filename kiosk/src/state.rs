@@ -108,6 +108,20 @@ impl Screen {
     }
 }
 
+/// The settings a coach can change on the tablet (and the hub can send), kept across
+/// restarts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScreenSettings {
+    /// Screen language.
+    pub language: Language,
+    /// Text size, 100–150 %.
+    pub text_scale_percent: u8,
+    /// Volume, 0–100 %.
+    pub volume_percent: u8,
+    /// Brightness, 10–100 %.
+    pub brightness_percent: u8,
+}
+
 /// What the kiosk shows for one of my messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
@@ -274,6 +288,9 @@ pub struct KioskState {
     pub audio_problem: Option<String>,
     /// What keeps the tablet from its hub, for the coach (bad settings, broken storage).
     pub link_problem: Option<String>,
+    /// The screen settings saved on this tablet, put back once its history is replayed
+    /// (the last word of a coach at the tablet or of the hub, whichever came last).
+    pub saved_settings: Option<ScreenSettings>,
 }
 
 impl KioskState {
@@ -370,6 +387,8 @@ pub enum Effect {
     SetVolume(u8),
     /// Set the screen brightness (percent).
     SetBrightness(u8),
+    /// Keep the screen settings (language, sizes, volume, brightness) across restarts.
+    SaveSettings,
 }
 
 /// Contacts shown at once (with "More people" taking the sixth place when needed).
@@ -729,25 +748,55 @@ impl KioskState {
         match setting {
             "text" => {
                 self.text_scale_percent = step(self.text_scale_percent, delta, 100, 150);
-                Vec::new()
+                vec![Effect::SaveSettings]
             }
             "volume" => {
                 self.volume_percent = step(self.volume_percent, delta, 0, 100);
-                vec![Effect::SetVolume(self.volume_percent)]
+                vec![Effect::SetVolume(self.volume_percent), Effect::SaveSettings]
             }
             "brightness" => {
                 self.brightness_percent = step(self.brightness_percent, delta, 10, 100);
-                vec![Effect::SetBrightness(self.brightness_percent)]
+                vec![
+                    Effect::SetBrightness(self.brightness_percent),
+                    Effect::SaveSettings,
+                ]
             }
             _ => Vec::new(),
         }
     }
 
     /// Changes the screen language.
-    pub fn set_language(&mut self, code: &str) {
-        if let Some(lang) = Language::parse(code) {
-            self.language = lang;
+    pub fn set_language(&mut self, code: &str) -> Vec<Effect> {
+        match Language::parse(code) {
+            Some(lang) => {
+                self.language = lang;
+                vec![Effect::SaveSettings]
+            }
+            None => Vec::new(),
         }
+    }
+
+    /// The screen settings as they are now.
+    pub fn screen_settings(&self) -> ScreenSettings {
+        ScreenSettings {
+            language: self.language,
+            text_scale_percent: self.text_scale_percent,
+            volume_percent: self.volume_percent,
+            brightness_percent: self.brightness_percent,
+        }
+    }
+
+    /// Puts saved screen settings back (within their ranges); returns the effects that
+    /// make volume and brightness real.
+    pub fn restore_screen_settings(&mut self, saved: &ScreenSettings) -> Vec<Effect> {
+        self.language = saved.language;
+        self.text_scale_percent = saved.text_scale_percent.clamp(100, 150);
+        self.volume_percent = saved.volume_percent.min(100);
+        self.brightness_percent = saved.brightness_percent.clamp(10, 100);
+        vec![
+            Effect::SetVolume(self.volume_percent),
+            Effect::SetBrightness(self.brightness_percent),
+        ]
     }
 
     /// No touch for a while: the calm clock (not over pairing or "switched off").
@@ -886,7 +935,10 @@ mod tests {
             s.change_setting("brightness", -1);
         }
         assert_eq!(s.brightness_percent, 10, "never a black screen");
-        assert_eq!(s.change_setting("volume", 1), [Effect::SetVolume(90)]);
+        assert_eq!(
+            s.change_setting("volume", 1),
+            [Effect::SetVolume(90), Effect::SaveSettings]
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 use nabij_protocol::{Civil, UnixMillis};
 
 /// A screen language. Dutch (Flemish) is the default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Language {
     /// Dutch (Flemish).
     #[default]
