@@ -56,6 +56,16 @@ pub enum Request {
         name: String,
         /// Their group's id or name.
         group: Option<String>,
+        /// Their tablet's language (Dutch when not given).
+        #[serde(default)]
+        language: Option<nabij_protocol::Language>,
+    },
+    /// Set the language of a participant's tablet.
+    SetLanguage {
+        /// The participant (id or name).
+        person: String,
+        /// The language.
+        language: nabij_protocol::Language,
     },
     /// Add a coach.
     AddCoach {
@@ -220,8 +230,30 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, HubError> {
         } => Response::Loan {
             loan: hub.return_device(&device, condition, note).await?,
         },
-        Request::AddParticipant { name, group } => {
-            Response::Person(hub.add_participant(&name, group.as_deref()).await?)
+        Request::AddParticipant {
+            name,
+            group,
+            language,
+        } => {
+            let person = hub.add_participant(&name, group.as_deref()).await?;
+            Response::Person(match language {
+                Some(language) => hub.set_language(person.id.as_str(), language).await?,
+                None => person,
+            })
+        }
+        Request::SetLanguage { person, language } => {
+            let person = hub.set_language(&person, language).await?;
+            Response::Device {
+                message: format!(
+                    "{}'s tablet now speaks {}.",
+                    person.name,
+                    match language {
+                        nabij_protocol::Language::Nl => "Dutch",
+                        nabij_protocol::Language::Fr => "French",
+                        nabij_protocol::Language::En => "English",
+                    }
+                ),
+            }
         }
         Request::AddCoach { name, phone, group } => {
             Response::Person(hub.add_coach(&name, &phone, group.as_deref()).await?)

@@ -148,6 +148,9 @@ pub enum ParticipantCommand {
         /// Their group (id or name).
         #[arg(long)]
         group: Option<String>,
+        /// Their tablet's language: nl (the default), fr or en.
+        #[arg(long, value_parser = parse_language)]
+        language: Option<nabij_protocol::Language>,
     },
     /// List everyone.
     List,
@@ -205,6 +208,14 @@ pub enum CallsCommand {
 /// `person …`
 #[derive(Debug, Subcommand)]
 pub enum PersonCommand {
+    /// Set the language a participant's tablet speaks: nl, fr or en.
+    Language {
+        /// The participant (id or full name).
+        person: String,
+        /// nl, fr or en.
+        #[arg(value_parser = parse_language)]
+        language: nabij_protocol::Language,
+    },
     /// Set a person's photo from a JPEG or PNG file (cut to a square and made small).
     Photo {
         /// The person (id or full name).
@@ -324,8 +335,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             condition,
             note,
         },
-        Command::Participant(ParticipantCommand::Add { name, group }) => {
-            Request::AddParticipant { name, group }
+        Command::Participant(ParticipantCommand::Add {
+            name,
+            group,
+            language,
+        }) => Request::AddParticipant {
+            name,
+            group,
+            language,
+        },
+        Command::Person(PersonCommand::Language { person, language }) => {
+            Request::SetLanguage { person, language }
         }
         Command::Participant(ParticipantCommand::List) => Request::People,
         Command::Group(GroupCommand::Add { name }) => Request::AddGroup { name },
@@ -372,6 +392,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("nabij-hub: {message}");
             Ok(ExitCode::from(2))
         }
+    }
+}
+
+/// `nl`, `fr` or `en`.
+fn parse_language(text: &str) -> Result<nabij_protocol::Language, String> {
+    match text.trim().to_lowercase().as_str() {
+        "nl" => Ok(nabij_protocol::Language::Nl),
+        "fr" => Ok(nabij_protocol::Language::Fr),
+        "en" => Ok(nabij_protocol::Language::En),
+        other => Err(format!(
+            "{other:?} is not a tablet language: use nl, fr or en"
+        )),
     }
 }
 

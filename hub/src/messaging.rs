@@ -297,7 +297,7 @@ pub fn config_for(store: &Store, participant: &Person) -> Result<DeviceConfig, S
     Ok(DeviceConfig {
         participant: participant.id.clone(),
         participant_name: participant.name.clone(),
-        language: Language::Nl,
+        language: participant.language.unwrap_or(Language::Nl),
         text_scale_pct: 100,
         volume_pct: 80,
         brightness_pct: 80,

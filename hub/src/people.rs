@@ -34,6 +34,9 @@ pub struct Person {
     /// A small square JPEG of their face, for tablets (see `photos::face`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub photo: Option<nabij_protocol::base64::Base64Bytes>,
+    /// The language their tablet speaks (Dutch when not set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<nabij_protocol::Language>,
 }
 
 /// A group of participants that meets together.
@@ -179,6 +182,7 @@ pub fn add_person(
         group,
         phone: None,
         photo: None,
+        language: None,
     };
     store.people.put(person.id.as_str(), &person)?;
     Ok(person)

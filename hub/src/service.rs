@@ -532,6 +532,26 @@ impl Hub {
         Ok(answered)
     }
 
+    /// Sets the language a participant's tablet speaks, and sends it to their tablets.
+    pub async fn set_language(
+        &self,
+        who: &str,
+        language: nabij_protocol::Language,
+    ) -> Result<Person, HubError> {
+        let (person, queued) = {
+            let _write = self.inner.write.lock().await;
+            let store = &self.inner.store;
+            let mut person = people::find_participant(store, who)?;
+            person.language = Some(language);
+            store.people.put(person.id.as_str(), &person)?;
+            let queued = messaging::push_config(store, &person.id)?;
+            store.flush().await?;
+            (person, queued)
+        };
+        self.publish_queued(queued).await?;
+        Ok(person)
+    }
+
     /// Sets a person's photo (any JPEG or PNG; made into a small square) and sends it to
     /// the tablets that show it: their contacts' (contact buttons) and, for a coach, those
     /// whose Help screen shows them.

@@ -333,6 +333,31 @@ async fn a_coach_is_added_and_messages_a_group_from_the_command_line() {
         "{}",
         out.stderr
     );
+    let out = hub_cli(
+        &dir,
+        &[
+            "participant",
+            "add",
+            "--name",
+            "Jeanne Dubois",
+            "--language",
+            "fr",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let jeanne = nabij_hub::people::find_person(hub.hub().store(), "Jeanne Dubois").unwrap();
+    assert_eq!(jeanne.language, Some(nabij_protocol::Language::Fr));
+    let out = hub_cli(&dir, &["person", "language", "Anna Peeters", "en"]).await;
+    assert_eq!(
+        out.stdout, "Anna Peeters's tablet now speaks English.\n",
+        "{}",
+        out.stderr
+    );
+    let out = hub_cli(&dir, &["person", "language", "Anna Peeters", "de"]).await;
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("use nl, fr or en"), "{}", out.stderr);
+
     let face = dir.join("marie.jpg");
     std::fs::write(&face, tests::jpeg(600, 800)).unwrap();
     let out = hub_cli(

@@ -185,6 +185,16 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
     })
     .await;
 
+    // The coach makes Jan's tablet speak French.
+    hub.hub()
+        .set_language("Jan Claes", nabij_protocol::Language::Fr)
+        .await
+        .unwrap();
+    jan.until("the tablet speaks French", |s| {
+        s.language == nabij_kiosk::words::Language::Fr
+    })
+    .await;
+
     // Photos of Anna and of the coach reach the contact buttons and the Help screen.
     hub.hub()
         .set_photo("Anna Peeters", &tests::jpeg(400, 300))
