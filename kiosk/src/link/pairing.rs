@@ -56,6 +56,9 @@ impl Drop for Pairing {
     }
 }
 
+/// A hello that gets no answer (the hub was restarting, say) goes again after this long.
+const NO_ANSWER_WAIT: Duration = Duration::from_secs(30);
+
 /// The next hello goes this long after a refusal for too many requests.
 const RATE_LIMITED_WAIT: Duration = Duration::from_secs(60);
 
@@ -108,7 +111,8 @@ async fn drive(
     let up = Topic::EnrolUp(config.enrolment_id.clone()).to_string();
     let (_poller, mut net) =
         super::poller::spawn(eventloop, Duration::from_secs(1), Duration::from_secs(60));
-    // When to say hello again: when the shown code expires, or after a refusal.
+    // When to say hello again: when the shown code expires, after a refusal, or when no
+    // answer came.
     let mut again: Option<tokio::time::Instant> = None;
     loop {
         let wait = async {
@@ -136,6 +140,7 @@ async fn drive(
                     }
                     Event::Incoming(Packet::SubAck(_)) => {
                         let _ = client.try_publish(&up, QoS::AtLeastOnce, false, hello(&config).to_bytes());
+                        again = Some(tokio::time::Instant::now() + NO_ANSWER_WAIT);
                     }
                     Event::Incoming(Packet::Publish(p)) => {
                         let Ok(topic) = Topic::parse(&p.topic) else { continue };
@@ -172,8 +177,10 @@ async fn drive(
                 }
             }
             () = wait => {
-                again = None;
+                // Asked again with the same enrolment id: the hub answers with the same
+                // code while it is valid, a new one after.
                 let _ = client.try_publish(&up, QoS::AtLeastOnce, false, hello(&config).to_bytes());
+                again = Some(tokio::time::Instant::now() + NO_ANSWER_WAIT);
             }
         }
     }
