@@ -59,7 +59,7 @@ pub enum HubError {
     NotACoach(String),
     /// A coach may write to a person only once they are contacts.
     #[error(
-        "{person} is not on {coach}'s contact list; approve them first with `nabij-hub contact approve`"
+        "{coach} is not a contact of {person}; approve them first with `nabij-hub contact approve`"
     )]
     NotAContact {
         /// The coach's name.
@@ -600,6 +600,20 @@ impl Hub {
             let (recipient, members) = match people::find_group(store, to) {
                 Ok(group) => {
                     let members = people::members_of(store, &group.id)?;
+                    // A senior can only open a conversation with a contact: a message from
+                    // someone else would sit unread for good.
+                    let mut strangers = Vec::new();
+                    for member in &members {
+                        if !messaging::are_contacts(store, &coach.id, &member.id)? {
+                            strangers.push(member.name.clone());
+                        }
+                    }
+                    if !strangers.is_empty() {
+                        return Err(HubError::NotAContact {
+                            coach: coach.name,
+                            person: strangers.join(", "),
+                        });
+                    }
                     (nabij_protocol::Recipient::Group(group.id), members)
                 }
                 Err(PeopleError::NoGroup(_)) => {

@@ -260,6 +260,30 @@ async fn a_coach_reaches_the_whole_group_and_becomes_its_help_contact() {
         .await
         .unwrap_err();
     assert!(refused.to_string().contains("contact approve"), "{refused}");
+    // Nor to a group whose members do not have Marie on their list (they could not open
+    // the conversation).
+    hub.hub().add_group("Brugge Noord").unwrap();
+    hub.hub()
+        .add_participant("Els Claes", Some("Brugge Noord"))
+        .await
+        .unwrap();
+    let refused = hub
+        .hub()
+        .send_from_coach(
+            "Marie Dewulf",
+            "Brugge Noord",
+            CoachMessage::Text {
+                text: "Hallo".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .starts_with("Marie Dewulf is not a contact of Els Claes"),
+        "{refused}"
+    );
     // Only coaches send from the hub; a broken photo is refused with its reason.
     let not_coach = hub
         .hub()
