@@ -436,6 +436,21 @@ mod tests {
         );
         let marie: PersonId = "p-coach-marie".parse().unwrap();
         assert_eq!(s.unread_from(&marie), 2);
+        let before = s.unread();
+        let stranger = from_hub(
+            "hub-msg-09",
+            Body::Text(TextMessage {
+                to: Recipient::parse("p-jan-claes").unwrap(),
+                author: Some("p-nobody".parse().unwrap()),
+                text: "?".into(),
+            }),
+        );
+        s.receive(&stranger, None, Arrival::Fresh);
+        assert_eq!(
+            s.unread(),
+            before,
+            "a conversation the senior cannot open is not counted as waiting"
+        );
         assert_eq!(
             s.open_contact("p-coach-marie"),
             [Effect::SendSeen {

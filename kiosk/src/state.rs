@@ -306,11 +306,13 @@ impl KioskState {
             .unwrap_or(&[])
     }
 
-    /// Messages not yet seen, over all conversations.
+    /// Messages not yet seen, over the conversations the senior can open (those with
+    /// someone on their list).
     pub fn unread(&self) -> usize {
         let me = self.config.as_ref().map(|c| &c.participant);
         self.conversations
             .iter()
+            .filter(|(partner, _)| self.contacts.iter().any(|c| &c.person == partner))
             .flat_map(|(_, messages)| messages)
             .filter(|m| !m.seen && Some(&m.author) != me)
             .count()
