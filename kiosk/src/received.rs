@@ -33,6 +33,14 @@ fn language_of(lang: nabij_protocol::Language) -> Language {
     }
 }
 
+/// A voice note as a conversation shows it: its length, and the recording to play.
+fn voice(audio: &nabij_protocol::Audio) -> Content {
+    Content::Voice {
+        seconds: audio.duration_ms.div_ceil(1000),
+        audio: Some(std::sync::Arc::new(audio.clone())),
+    }
+}
+
 /// A meeting's order: soonest first.
 fn sort_meetings(state: &mut KioskState) {
     state.meetings.sort_by_key(|m| m.starts_at);
@@ -114,13 +122,7 @@ impl KioskState {
                 // A group message sits in the conversation with its author (the coach).
                 let (author, content) = match &envelope.body {
                     Body::Text(t) => (&t.author, Content::Text(t.text.clone())),
-                    Body::Voice(v) => (
-                        &v.author,
-                        Content::Voice {
-                            seconds: v.audio.duration_ms.div_ceil(1000),
-                            audio: Some(std::sync::Arc::new(v.audio.clone())),
-                        },
-                    ),
+                    Body::Voice(v) => (&v.author, voice(&v.audio)),
                     Body::Photo(p) => (
                         &p.author,
                         photo.unwrap_or(Content::Text(p.caption.clone().unwrap_or_default())),
@@ -220,13 +222,7 @@ impl KioskState {
         });
         let (to, content) = match &envelope.body {
             Body::Text(t) => (&t.to, Content::Text(t.text.clone())),
-            Body::Voice(v) => (
-                &v.to,
-                Content::Voice {
-                    seconds: v.audio.duration_ms.div_ceil(1000),
-                    audio: Some(std::sync::Arc::new(v.audio.clone())),
-                },
-            ),
+            Body::Voice(v) => (&v.to, voice(&v.audio)),
             Body::Receipt(r) if r.state == ReceiptState::Seen => {
                 for (_, messages) in &mut self.conversations {
                     for m in messages.iter_mut() {

@@ -409,11 +409,7 @@ async fn a_coach_is_added_and_messages_a_group_from_the_command_line() {
 async fn a_call_for_help_is_listed_and_answered_from_the_command_line() {
     let hub = TestHub::start().await;
     let dir = hub.config.data_dir.clone();
-    hub.hub().add_group("Brugge Noord").unwrap();
-    hub.hub()
-        .add_participant("Anna Peeters", Some("Brugge Noord"))
-        .await
-        .unwrap();
+    hub.group_with("Brugge Noord", &["Anna Peeters"]).await;
     hub.hub()
         .add_coach("Marie Dewulf", "059 12 34 56", Some("Brugge Noord"))
         .await

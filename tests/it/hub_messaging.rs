@@ -162,13 +162,8 @@ async fn a_stranger_cannot_make_a_message_appear() {
 async fn a_coach_reaches_the_whole_group_and_becomes_its_help_contact() {
     use nabij_hub::service::CoachMessage;
     let hub = TestHub::start().await;
-    hub.hub().add_group("Oostende Oost").unwrap();
-    for name in ["Jan Claes", "Anna Peeters"] {
-        hub.hub()
-            .add_participant(name, Some("Oostende Oost"))
-            .await
-            .unwrap();
-    }
+    hub.group_with("Oostende Oost", &["Jan Claes", "Anna Peeters"])
+        .await;
     hub.hub()
         .add_participant("Paul Wouters", None)
         .await
@@ -262,11 +257,7 @@ async fn a_coach_reaches_the_whole_group_and_becomes_its_help_contact() {
     assert!(refused.to_string().contains("contact approve"), "{refused}");
     // Nor to a group whose members do not have Marie on their list (they could not open
     // the conversation).
-    hub.hub().add_group("Brugge Noord").unwrap();
-    hub.hub()
-        .add_participant("Els Claes", Some("Brugge Noord"))
-        .await
-        .unwrap();
+    hub.group_with("Brugge Noord", &["Els Claes"]).await;
     let refused = hub
         .hub()
         .send_from_coach(

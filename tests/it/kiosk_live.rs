@@ -120,13 +120,8 @@ async fn anna(hub: &TestHub) -> Device {
 }
 
 async fn people(hub: &TestHub) {
-    hub.hub().add_group("Oostende Oost").unwrap();
-    for name in ["Jan Claes", "Anna Peeters"] {
-        hub.hub()
-            .add_participant(name, Some("Oostende Oost"))
-            .await
-            .unwrap();
-    }
+    hub.group_with("Oostende Oost", &["Jan Claes", "Anna Peeters"])
+        .await;
     hub.hub()
         .add_coach("Marie Dewulf", "059 12 34 56", Some("Oostende Oost"))
         .await

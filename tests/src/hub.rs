@@ -82,6 +82,17 @@ impl TestHub {
         serde_json::from_slice(&bytes).expect("secrets.json is JSON")
     }
 
+    /// Adds a group with these participants in it.
+    pub async fn group_with(&self, group: &str, participants: &[&str]) {
+        self.hub().add_group(group).expect("the group is added");
+        for name in participants {
+            self.hub()
+                .add_participant(name, Some(group))
+                .await
+                .expect("the participant is added");
+        }
+    }
+
     /// Stops the hub cleanly.
     pub async fn stop(&mut self) {
         if let Some(running) = self.running.take() {
