@@ -2,9 +2,12 @@
 //! running hub. A Unix socket in the data directory (mode 0600, in a 0700 directory), so
 //! only the hub's own user can use it; one JSON request per line, one JSON answer per line.
 
-use crate::loans::{Condition, Loan};
-use crate::people::{Group, Person};
-use crate::service::{CoachMessage, DeviceRow, EnrolSummary, HelpRow, Hub, HubError};
+use crate::app::{
+    AppError, Audience, CoachMessage, DeviceRow, EnrolSummary, HelpRow, Hub, KioskSettings,
+};
+use crate::domain::loans::{Condition, Loan};
+use crate::domain::people::{Group, Person};
+use nabij_protocol::{DeviceId, GroupId};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -193,25 +196,70 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
     data_dir.join("hub.sock")
 }
 
-async fn answer(hub: &Hub, request: Request) -> Result<Response, HubError> {
+/// What to do about an error, in the words of this edge (the command line).
+pub fn explain(error: &AppError) -> String {
+    let hint = match error {
+        AppError::NoDevice(_) => "`nabij-hub device list` shows them all",
+        AppError::NoParticipant(_) | AppError::NoPerson(_) => {
+            "add one with `nabij-hub participant add --name …`"
+        }
+        AppError::NoGroup(_) => "add one with `nabij-hub group add --name …`",
+        AppError::NotACoach(_) => "add coaches with `nabij-hub coach add --name … --phone …`",
+        AppError::NotAContact { .. } => "approve them first with `nabij-hub contact approve`",
+        AppError::WrongState { .. } => {
+            "it cannot connect any more, so it cannot be wiped remotely: reset it by hand"
+        }
+        _ => return error.to_string(),
+    };
+    format!("{error}; {hint}")
+}
+
+fn device_id(text: &str) -> Result<DeviceId, AppError> {
+    DeviceId::parse(text.trim()).map_err(|_| AppError::NoDevice(text.to_owned()))
+}
+
+fn group_id(hub: &Hub, group: Option<&str>) -> Result<Option<GroupId>, AppError> {
+    group.map(|g| hub.find_group(g).map(|g| g.id)).transpose()
+}
+
+/// The kiosk settings file, as `nabij-kiosk run --hub-settings` reads it.
+pub fn kiosk_settings_file(settings: &KioskSettings) -> String {
+    format!(
+        "# Kiosk settings for this hub. Keep them private: they let a tablet ask to be paired.\n\
+         [hub]\nhost = \"{host}\"\nport = {port}\nenrolment_password = \"{password}\"\n\
+         # The PIN that opens the coach settings on every tablet of this hub.\n\
+         coach_pin = \"{pin}\"\nca = \"\"\"\n{ca}\"\"\"\n",
+        host = settings.host,
+        port = settings.port,
+        password = settings.enrolment_password,
+        pin = settings.coach_pin,
+        ca = settings.ca_pem,
+    )
+}
+
+async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
     Ok(match request {
         Request::Enrol {
             code,
             participant,
             group,
-        } => Response::Enrolled(hub.enrol(&code, &participant, group.as_deref()).await?),
+        } => {
+            let participant = hub.find_participant(&participant)?.id;
+            let group = group_id(hub, group.as_deref())?;
+            Response::Enrolled(hub.enrol(&code, &participant, group.as_ref()).await?)
+        }
         Request::Devices { silent_only } => Response::Devices {
             rows: hub.devices(silent_only)?,
             silent_after_days: hub.silent_after_days(),
         },
         Request::Revoke { device } => {
-            hub.revoke(&device).await?;
+            hub.revoke(&device_id(&device)?).await?;
             Response::Device {
                 message: format!("Tablet {device} is switched off; its connection was cut."),
             }
         }
         Request::Wipe { device } => {
-            let record = hub.wipe(&device).await?;
+            let record = hub.wipe(&device_id(&device)?).await?;
             let when = if record.online {
                 "now"
             } else {
@@ -228,21 +276,21 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, HubError> {
             condition,
             note,
         } => Response::Loan {
-            loan: hub.return_device(&device, condition, note).await?,
+            loan: hub
+                .return_device(&device_id(&device)?, condition, note)
+                .await?,
         },
         Request::AddParticipant {
             name,
             group,
             language,
         } => {
-            let person = hub.add_participant(&name, group.as_deref()).await?;
-            Response::Person(match language {
-                Some(language) => hub.set_language(person.id.as_str(), language).await?,
-                None => person,
-            })
+            let group = group_id(hub, group.as_deref())?;
+            Response::Person(hub.add_participant(&name, group.as_ref(), language).await?)
         }
         Request::SetLanguage { person, language } => {
-            let person = hub.set_language(&person, language).await?;
+            let id = hub.find_participant(&person)?.id;
+            let person = hub.set_language(&id, language).await?;
             Response::Device {
                 message: format!(
                     "{}'s tablet now speaks {}.",
@@ -256,13 +304,16 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, HubError> {
             }
         }
         Request::AddCoach { name, phone, group } => {
-            Response::Person(hub.add_coach(&name, &phone, group.as_deref()).await?)
+            let group = group_id(hub, group.as_deref())?;
+            Response::Person(hub.add_coach(&name, &phone, group.as_ref()).await?)
         }
         Request::HelpList { all } => Response::Help {
             rows: hub.help_requests(!all)?,
         },
         Request::HelpAnswer { participant, coach } => {
-            let answered = hub.answer_help(&participant, &coach).await?;
+            let participant_id = hub.find_participant(&participant)?.id;
+            let coach_id = hub.find_person(&coach)?.id;
+            let answered = hub.answer_help(&participant_id, &coach_id).await?;
             Response::Device {
                 message: match answered {
                     0 => format!(
@@ -276,7 +327,8 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, HubError> {
             }
         }
         Request::SetPhoto { person, image } => {
-            let person = hub.set_photo(&person, &image.0).await?;
+            let id = hub.find_person(&person)?.id;
+            let person = hub.set_photo(&id, &image.0).await?;
             Response::Device {
                 message: format!(
                     "{}'s photo is set; tablets show it as soon as they are online.",
@@ -285,7 +337,13 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, HubError> {
             }
         }
         Request::Send { from, to, message } => {
-            let sent = hub.send_from_coach(&from, &to, message).await?;
+            let from = hub.find_person(&from)?.id;
+            let audience = match hub.find_group(&to) {
+                Ok(group) => Audience::Group(group.id),
+                Err(AppError::NoGroup(_)) => Audience::Person(hub.find_person(&to)?.id),
+                Err(e) => return Err(e),
+            };
+            let sent = hub.send_from_coach(&from, &audience, message).await?;
             Response::Device {
                 message: format!(
                     "Sent to {} {} on {} {}; each tablet shows it as soon as it is online.",
@@ -300,8 +358,9 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, HubError> {
                 ),
             }
         }
-        Request::AddGroup { name } => Response::Group(hub.add_group(&name)?),
+        Request::AddGroup { name } => Response::Group(hub.add_group(&name).await?),
         Request::ApproveContacts { a, b } => {
+            let (a, b) = (hub.find_person(&a)?.id, hub.find_person(&b)?.id);
             let (a, b) = hub.approve_contacts(&a, &b).await?;
             Response::Device {
                 message: format!("{} and {} may now write to each other.", a.name, b.name),
@@ -317,7 +376,7 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, HubError> {
             loans: hub.loans()?,
         },
         Request::KioskSettings { host } => Response::Text {
-            text: hub.kiosk_settings(&host)?,
+            text: kiosk_settings_file(&hub.kiosk_settings(&host)?),
         },
     })
 }
@@ -334,7 +393,7 @@ async fn serve_connection(hub: Hub, stream: UnixStream) {
             Ok(request) => answer(&hub, request)
                 .await
                 .unwrap_or_else(|e| Response::Error {
-                    message: e.to_string(),
+                    message: explain(&e),
                 }),
             Err(e) => Response::Error {
                 message: format!("not a hub request: {e}"),

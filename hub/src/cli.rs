@@ -4,7 +4,8 @@
 use crate::admin::{self, Request, Response};
 use crate::clock;
 use crate::config::HubConfig;
-use crate::loans::Condition;
+use crate::domain::devices::DeviceState;
+use crate::domain::loans::Condition;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::io::Read;
@@ -128,8 +129,8 @@ pub enum DeviceCommand {
     Return {
         /// The device id.
         id: String,
-        /// The condition it came back in.
-        #[arg(long, value_enum)]
+        /// The condition it came back in: good, damaged, broken or lost.
+        #[arg(long, value_parser = parse_condition)]
         condition: Condition,
         /// A note for the loan register.
         #[arg(long)]
@@ -369,8 +370,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             caption,
         }) => {
             let message = match (text, photo) {
-                (Some(text), _) => crate::service::CoachMessage::Text { text },
-                (None, Some(path)) => crate::service::CoachMessage::Photo {
+                (Some(text), _) => crate::app::CoachMessage::Text { text },
+                (None, Some(path)) => crate::app::CoachMessage::Photo {
                     image: nabij_protocol::base64::Base64Bytes(read_photo(&path)?),
                     caption,
                 },
@@ -392,6 +393,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("nabij-hub: {message}");
             Ok(ExitCode::from(2))
         }
+    }
+}
+
+/// `good`, `damaged`, `broken` or `lost`.
+fn parse_condition(text: &str) -> Result<Condition, String> {
+    match text.trim().to_lowercase().as_str() {
+        "good" => Ok(Condition::Good),
+        "damaged" => Ok(Condition::Damaged),
+        "broken" => Ok(Condition::Broken),
+        "lost" => Ok(Condition::Lost),
+        other => Err(format!(
+            "{other:?} is not a condition: use good, damaged, broken or lost"
+        )),
     }
 }
 
@@ -448,9 +462,9 @@ pub fn render(response: &Response) -> Result<String, String> {
             for row in rows {
                 let d = &row.device;
                 let seen = match (d.state, d.online, d.last_seen) {
-                    (crate::devices::DeviceState::Revoked, _, _) => "switched off".to_owned(),
-                    (crate::devices::DeviceState::Wiped, _, _) => "wiped".to_owned(),
-                    (crate::devices::DeviceState::WipePending, _, _) => "wipe pending".to_owned(),
+                    (DeviceState::Revoked, _, _) => "switched off".to_owned(),
+                    (DeviceState::Wiped, _, _) => "wiped".to_owned(),
+                    (DeviceState::WipePending, _, _) => "wipe pending".to_owned(),
                     (_, true, _) => "online".to_owned(),
                     (_, false, Some(t)) => clock::ago(now, t),
                     (_, false, None) => "never connected".to_owned(),

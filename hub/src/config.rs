@@ -122,6 +122,51 @@ impl Default for HealthConfig {
     }
 }
 
+/// `[store]` in hub.toml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// How much of the database the hub keeps in memory, in MiB.
+    pub cache_mb: u32,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { cache_mb: 64 }
+    }
+}
+
+/// `[limits]` in hub.toml: what one tablet may make the hub do.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Messages a tablet may send at once (say, after a week offline).
+    pub burst_messages: u32,
+    /// Messages a minute a tablet may send after its burst.
+    pub messages_per_minute: u32,
+    /// MiB a tablet may send at once.
+    pub burst_mb: u32,
+    /// MiB a minute a tablet may send after its burst.
+    pub mb_per_minute: u32,
+    /// MiB of a tablet's own chat messages the hub keeps at most.
+    pub stored_mb: u32,
+    /// Days the hub keeps the content of chat messages.
+    pub retention_days: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            burst_messages: 120,
+            messages_per_minute: 60,
+            burst_mb: 24,
+            mb_per_minute: 12,
+            stored_mb: 1024,
+            retention_days: 90,
+        }
+    }
+}
+
 /// Everything the hub needs to run.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -137,6 +182,10 @@ pub struct HubConfig {
     pub enrolment: EnrolmentConfig,
     /// Device health.
     pub health: HealthConfig,
+    /// The database.
+    pub store: StoreConfig,
+    /// What one tablet may make the hub do.
+    pub limits: LimitsConfig,
 }
 
 impl Default for HubConfig {
@@ -147,6 +196,8 @@ impl Default for HubConfig {
             broker: BrokerConfig::default(),
             enrolment: EnrolmentConfig::default(),
             health: HealthConfig::default(),
+            store: StoreConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -203,6 +254,26 @@ impl HubConfig {
         if self.enrolment.code_lifetime_secs < 60 {
             return Err("enrolment.code_lifetime_secs must be at least 60".into());
         }
+        if self.store.cache_mb < 8 {
+            return Err("store.cache_mb must be at least 8".into());
+        }
+        let l = &self.limits;
+        // A tablet must always be able to send one message of the largest size.
+        let largest_mb = (nabij_protocol::limits::MAX_PAYLOAD_BYTES >> 20) as u32 + 1;
+        if l.burst_mb < largest_mb || l.stored_mb < largest_mb {
+            return Err(format!(
+                "limits.burst_mb and limits.stored_mb must be at least {largest_mb} (one photo)"
+            ));
+        }
+        if l.burst_messages == 0 || l.messages_per_minute == 0 || l.mb_per_minute == 0 {
+            return Err(
+                "limits.burst_messages, messages_per_minute and mb_per_minute must be above 0"
+                    .into(),
+            );
+        }
+        if l.retention_days < 7 {
+            return Err("limits.retention_days must be at least 7".into());
+        }
         for name in &b.hostnames {
             if name.is_empty() || name.contains(char::is_whitespace) {
                 return Err(format!("broker.hostnames: {name:?} is not a host name"));
@@ -257,6 +328,26 @@ mod tests {
             config.health.silent_after_days,
             defaults.health.silent_after_days
         );
+        assert_eq!(config.store.cache_mb, defaults.store.cache_mb);
+        let (l, d) = (&config.limits, &defaults.limits);
+        assert_eq!(
+            (
+                l.burst_messages,
+                l.messages_per_minute,
+                l.burst_mb,
+                l.mb_per_minute,
+                l.stored_mb,
+                l.retention_days
+            ),
+            (
+                d.burst_messages,
+                d.messages_per_minute,
+                d.burst_mb,
+                d.mb_per_minute,
+                d.stored_mb,
+                d.retention_days
+            )
+        );
     }
 
     #[test]
@@ -271,5 +362,9 @@ mod tests {
         assert!(err.contains("broker.credentials_dir"), "{err}");
         let err = parse("[broker]\ntls_port = 1884\n").unwrap_err();
         assert!(err.contains("broker.local_port"), "{err}");
+        let err = parse("[limits]\nburst_mb = 1\n").unwrap_err();
+        assert!(err.contains("limits.burst_mb"), "{err}");
+        let err = parse("[store]\ncache_mb = 0\n").unwrap_err();
+        assert!(err.contains("store.cache_mb"), "{err}");
     }
 }

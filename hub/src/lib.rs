@@ -1,30 +1,31 @@
 //! The Nabij hub: the neighbourhood centre's service. `main.rs` only parses arguments
 //! and sets up logging; [`start`] and [`run`] are what it and the tests call.
+//!
+//! Layers, from the outside in: the edges (`mqtt`, `admin`, `cli`) turn bytes into typed
+//! requests; `app` holds every use case once; `domain` holds the rules as pure code;
+//! `store` keeps the records (only `store` knows sled). `broker`, `pki`, `photos`,
+//! `secrets` and `files` are the infrastructure they stand on.
 
 pub mod admin;
+pub mod app;
 pub mod broker;
 pub mod check;
 pub mod cli;
 mod clock;
 pub mod config;
-pub mod devices;
-pub mod enrolment;
+pub mod domain;
 mod files;
-pub mod loans;
-pub mod messaging;
 pub mod mqtt;
-mod outbox;
-pub mod people;
 pub mod photos;
 pub mod pki;
 pub mod secrets;
-pub mod service;
 pub mod store;
 
+use app::{Hub, Parts};
 use config::HubConfig;
-use service::Hub;
 use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why the hub could not start.
@@ -52,13 +53,26 @@ pub enum StartError {
     Mqtt(#[from] mqtt::MqttError),
 }
 
-/// How often the hub resends what connected tablets have not acknowledged.
-const RESEND_EVERY: Duration = Duration::from_secs(60);
+/// How often delivery windows are checked (stalled ones resent, all topped up).
+const DELIVERY_TICK: Duration = Duration::from_secs(5);
+
+/// How often the retention sweep runs.
+const SWEEP_EVERY: Duration = Duration::from_secs(6 * 3600);
+
+/// Most messages in one batch: one transaction, one fsync.
+const BATCH_MESSAGES: usize = 256;
+
+/// About the most bytes in one batch.
+const BATCH_BYTES: usize = 16 << 20;
 
 /// A started hub. Dropping it without [`RunningHub::shutdown`] leaves the broker to
 /// `kill_on_drop`; call `shutdown` for a clean stop.
 pub struct RunningHub {
     hub: Hub,
+    ingress: Arc<mqtt::Ingress>,
+    publisher: mqtt::Publisher,
+    broker: Arc<broker::Broker>,
+    handler: tokio::task::JoinHandle<()>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     socket: PathBuf,
 }
@@ -74,16 +88,26 @@ impl RunningHub {
         &self.socket
     }
 
-    /// Stops everything: says offline, disconnects, stops the broker, flushes the store.
+    /// Messages dropped because the hub was behind (their tablets send them again).
+    pub fn dropped(&self) -> u64 {
+        self.ingress.dropped()
+    }
+
+    /// Stops everything: finishes the batch in hand, says offline, disconnects, stops
+    /// the broker.
     pub async fn shutdown(self) {
         for task in &self.tasks {
             task.abort();
         }
-        self.hub.disconnect().await;
-        self.hub.stop_broker().await;
-        if let Err(e) = self.hub.store().flush().await {
-            tracing::error!(error = %e, "could not flush the database at shutdown");
+        self.ingress.close();
+        if tokio::time::timeout(Duration::from_secs(5), self.handler)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the message handler did not finish within 5 seconds");
         }
+        self.publisher.disconnect().await;
+        self.broker.stop().await;
         let _ = std::fs::remove_file(&self.socket);
         tracing::info!("hub stopped");
     }
@@ -106,51 +130,86 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
             "--insecure-dev: tablets may connect WITHOUT encryption on port {port}. Never use this with real participants."
         );
     }
-    let store = store::Store::open(&config.data_dir.join("db"))?;
+    let cache_bytes = u64::from(config.store.cache_mb) << 20;
+    let storage: Arc<dyn store::Storage> = Arc::new(store::DiskStorage::open(
+        &config.data_dir.join("db"),
+        cache_bytes,
+    )?);
     let pki = pki::ensure(
         &config.data_dir.join("pki"),
         &pki::server_names(&config.broker.hostnames),
     )?;
-    let credentials = Hub::allowed_credentials(&store)?;
+    let credentials = Hub::allowed_credentials(&store::Tx::new(storage.clone()))?;
     let borrowed: Vec<(&str, &str)> = credentials
         .iter()
         .map(|(u, h)| (u.as_str(), h.as_str()))
         .collect();
-    let broker = broker::Broker::start(&config, &pki, &borrowed).await?;
+    let broker = Arc::new(broker::Broker::start(&config, &pki, &borrowed).await?);
     let secrets = broker.secrets().clone();
-    let connected = mqtt::connect(
+    let ingress = Arc::new(mqtt::Ingress::new(mqtt::Limits::default()));
+    let publisher = match mqtt::connect(
         broker.connection(),
         &secrets.hub_client_id,
         &secrets.hub_password,
+        ingress.clone(),
     )
-    .await;
-    let (publisher, mut inbound) = match connected {
-        Ok(parts) => parts,
+    .await
+    {
+        Ok(publisher) => publisher,
         Err(e) => {
             broker.stop().await;
             return Err(e.into());
         }
     };
     let socket = admin::socket_path(&config.data_dir);
-    let hub = Hub::new(config, store, broker, publisher, pki);
+    let hub = match Hub::new(Parts {
+        config,
+        storage,
+        outlet: Arc::new(publisher.clone()),
+        gate: broker.clone(),
+        enrol_password: secrets.enrol_password.clone(),
+        ca_cert: pki.ca_cert.clone(),
+    }) {
+        Ok(hub) => hub,
+        Err(e) => {
+            publisher.disconnect().await;
+            broker.stop().await;
+            return Err(e.into());
+        }
+    };
 
     let handler = {
-        let hub = hub.clone();
+        let (hub, ingress) = (hub.clone(), ingress.clone());
         tokio::spawn(async move {
-            while let Some(message) = inbound.recv().await {
-                hub.handle(message).await;
+            while let Some(batch) = ingress.next_batch(BATCH_MESSAGES, BATCH_BYTES).await {
+                if batch.reconnected {
+                    hub.broker_reconnected();
+                }
+                if !batch.messages.is_empty() {
+                    hub.handle_batch(batch.messages).await;
+                }
             }
         })
     };
-    let resender = {
+    let delivery = {
         let hub = hub.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(RESEND_EVERY);
-            tick.tick().await;
+            let mut tick = tokio::time::interval(DELIVERY_TICK);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                if let Err(e) = hub.resend_to_online_devices().await {
-                    tracing::error!(error = %e, "periodic resend failed");
+                hub.delivery_tick().await;
+            }
+        })
+    };
+    let sweeper = {
+        let hub = hub.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SWEEP_EVERY);
+            loop {
+                tick.tick().await;
+                if let Err(e) = hub.sweep_expired().await {
+                    tracing::error!(error = %e, "the retention sweep failed; it runs again later");
                 }
             }
         })
@@ -158,10 +217,11 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
     let admin = match admin::listen(hub.clone(), &socket) {
         Ok(task) => task,
         Err(source) => {
-            handler.abort();
-            resender.abort();
-            hub.disconnect().await;
-            hub.stop_broker().await;
+            for task in [&handler, &delivery, &sweeper] {
+                task.abort();
+            }
+            publisher.disconnect().await;
+            broker.stop().await;
             return Err(StartError::Io {
                 path: socket,
                 source,
@@ -171,7 +231,11 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
     tracing::info!(socket = %socket.display(), "hub ready");
     Ok(RunningHub {
         hub,
-        tasks: vec![handler, resender, admin],
+        ingress,
+        publisher,
+        broker,
+        handler,
+        tasks: vec![delivery, sweeper, admin],
         socket,
     })
 }

@@ -251,7 +251,7 @@ pub fn apply(state: &mut KioskState, event: LiveEvent) -> Vec<Effect> {
                 LinkEvent::Received(envelope) => {
                     return state.receive(&envelope, None, Arrival::Fresh);
                 }
-                LinkEvent::Online(false) | LinkEvent::HubOnline => {}
+                LinkEvent::Online(false) | LinkEvent::HubOnline | LinkEvent::Deferred { .. } => {}
             }
             Vec::new()
         }

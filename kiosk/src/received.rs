@@ -397,6 +397,7 @@ mod tests {
                 id: MessageId::parse("kiosk-002").unwrap(),
                 reason: RejectReason::NotAContact,
                 detail: None,
+                retry_after_ms: None,
             }),
         );
         s.receive(&rejected, None, Arrival::Replayed);

@@ -281,8 +281,10 @@ pub enum ReceiptState {
     Seen,
 }
 
-/// The hub refused a message for good. The sender removes it from its outbox and shows
-/// the reason; sending it again would be refused again.
+/// The hub refused a message. For every reason but [`RejectReason::RateLimited`] the
+/// refusal is final: the sender removes the message from its outbox and shows the reason.
+/// `rate_limited` is "not now": the sender keeps it and sends it again after
+/// `retry_after_ms`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rejected {
     /// The refused message.
@@ -292,6 +294,16 @@ pub struct Rejected {
     /// Details for logs and coaches; never shown to a senior.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// With `rate_limited`: milliseconds to wait before sending it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+}
+
+impl Rejected {
+    /// Whether the sender gives the message up (every reason but `rate_limited`).
+    pub fn is_final(&self) -> bool {
+        self.reason != RejectReason::RateLimited
+    }
 }
 
 impl Validate for Rejected {
@@ -323,6 +335,11 @@ pub enum RejectReason {
     ForgedSender,
     /// The device is not lent to anyone, or is switched off.
     NotEnrolled,
+    /// Not now: the tablet sent too much in a short time. Not final: the sender keeps the
+    /// message and sends it again after `retry_after_ms`.
+    RateLimited,
+    /// The tablet keeps as much at the hub as it may (its stored quota); final.
+    QuotaExceeded,
     /// A reason from a newer hub.
     #[serde(other)]
     Other,

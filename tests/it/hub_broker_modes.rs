@@ -81,22 +81,19 @@ async fn an_external_broker_gets_the_credentials_and_is_reloaded() {
     };
     running
         .hub()
-        .add_participant("Jan Claes", None)
+        .add_participant("Jan Claes", None, None)
         .await
         .unwrap();
     let mut pairing = Pairing::connect(&settings).await;
     let code = pairing.code(None).await;
-    running.hub().enrol(&code, "Jan Claes", None).await.unwrap();
+    let jan = running.hub().find_person("Jan Claes").unwrap().id;
+    running.hub().enrol(&code, &jan, None).await.unwrap();
     let credentials = pairing.granted().await;
     let mut device = Device::connect(&settings, &credentials)
         .await
         .expect("the external broker knows the tablet");
     device.barrier().await;
-    running
-        .hub()
-        .revoke(credentials.device_id.as_str())
-        .await
-        .unwrap();
+    running.hub().revoke(&credentials.device_id).await.unwrap();
     device.client.closed().await;
     running.shutdown().await;
     assert!(

@@ -67,13 +67,7 @@ async fn a_coach_enrols_lists_and_revokes_from_the_command_line() {
         out.stdout
     );
     let credentials = pairing.granted().await;
-    let anna = hub
-        .hub()
-        .store()
-        .people
-        .get("p-anna-peeters")
-        .unwrap()
-        .unwrap();
+    let anna = hub.hub().person(&hub.person("p-anna-peeters")).unwrap();
     assert_eq!(
         anna.group.map(|g| g.to_string()).as_deref(),
         Some("g-brugge-noord")
@@ -128,7 +122,7 @@ async fn mistakes_get_a_clear_message_and_a_failing_exit_code() {
     let hub = TestHub::start().await;
     let dir = hub.config.data_dir.clone();
     hub.hub()
-        .add_participant("Anna Peeters", None)
+        .add_participant("Anna Peeters", None, None)
         .await
         .unwrap();
 
@@ -346,7 +340,7 @@ async fn a_coach_is_added_and_messages_a_group_from_the_command_line() {
     )
     .await;
     assert_eq!(out.code, Some(0), "{}", out.stderr);
-    let jeanne = nabij_hub::people::find_person(hub.hub().store(), "Jeanne Dubois").unwrap();
+    let jeanne = hub.hub().find_person("Jeanne Dubois").unwrap();
     assert_eq!(jeanne.language, Some(nabij_protocol::Language::Fr));
     let out = hub_cli(&dir, &["person", "language", "Anna Peeters", "en"]).await;
     assert_eq!(
@@ -370,7 +364,7 @@ async fn a_coach_is_added_and_messages_a_group_from_the_command_line() {
         "{}",
         out.stderr
     );
-    let stored = nabij_hub::people::find_person(hub.hub().store(), "Marie Dewulf").unwrap();
+    let stored = hub.hub().find_person("Marie Dewulf").unwrap();
     assert!(
         stored
             .photo
@@ -411,7 +405,11 @@ async fn a_call_for_help_is_listed_and_answered_from_the_command_line() {
     let dir = hub.config.data_dir.clone();
     hub.group_with("Brugge Noord", &["Anna Peeters"]).await;
     hub.hub()
-        .add_coach("Marie Dewulf", "059 12 34 56", Some("Brugge Noord"))
+        .add_coach(
+            "Marie Dewulf",
+            "059 12 34 56",
+            Some(&hub.hub().find_group("Brugge Noord").unwrap().id),
+        )
         .await
         .unwrap();
     let mut anna = tests::sim_kiosk::enrolled(&hub, "Anna Peeters").await;

@@ -1,8 +1,8 @@
 //! The hub with its real managed Mosquitto: pairing, per-device credentials and ACLs,
 //! revocation, wipe, loans and health, driven by simulated kiosks over TLS.
 
-use nabij_hub::devices::DeviceState;
-use nabij_hub::loans::Condition;
+use nabij_hub::domain::devices::{DeviceRecord, DeviceState};
+use nabij_hub::domain::loans::Condition;
 use nabij_protocol::{Ack, Body, CheckIn, Empty, Envelope, Mood, Party, RejectReason, Topic};
 use rumqttc::SubscribeReasonCode;
 use std::time::{Duration, Instant};
@@ -12,9 +12,9 @@ use tests::sim_kiosk::{Credentials, Device, Pairing, eventually, message_id};
 
 /// Adds a participant and pairs a new tablet for them, as a coach would.
 async fn enrol(hub: &TestHub, name: &str, hardware_id: Option<&str>) -> Credentials {
-    if nabij_hub::people::find_participant(hub.hub().store(), name).is_err() {
+    if hub.hub().find_participant(name).is_err() {
         hub.hub()
-            .add_participant(name, None)
+            .add_participant(name, None, None)
             .await
             .expect("participant added");
     }
@@ -22,7 +22,7 @@ async fn enrol(hub: &TestHub, name: &str, hardware_id: Option<&str>) -> Credenti
     let code = pairing.code(hardware_id).await;
     let shown = format!("{}-{}", &code[..3], &code[3..]);
     hub.hub()
-        .enrol(&shown, name, None)
+        .enrol(&shown, &hub.person(name), None)
         .await
         .expect("enrolment works");
     let credentials = pairing.granted().await;
@@ -39,13 +39,8 @@ async fn connected(hub: &TestHub, name: &str) -> Device {
     device
 }
 
-fn state_of(hub: &TestHub, device: &Credentials) -> nabij_hub::devices::DeviceRecord {
-    hub.hub()
-        .store()
-        .devices
-        .get(device.device_id.as_str())
-        .unwrap()
-        .expect("device known")
+fn state_of(hub: &TestHub, device: &Credentials) -> DeviceRecord {
+    hub.hub().device(&device.device_id).expect("device known")
 }
 
 #[tokio::test]
@@ -60,7 +55,7 @@ async fn a_paired_tablet_connects_as_itself_and_reports_its_health() {
         (Some(80), "desktop")
     );
     assert!(
-        hub.hub().store().pairings.is_empty(),
+        hub.hub().counts().unwrap().pairings == 0,
         "the stored password is forgotten once used"
     );
 
@@ -91,13 +86,8 @@ async fn the_last_will_marks_a_vanished_tablet_offline_and_silence_is_flagged() 
     assert!(silent[0].silent);
 }
 
-fn state_of_id(hub: &TestHub, id: &nabij_protocol::DeviceId) -> nabij_hub::devices::DeviceRecord {
-    hub.hub()
-        .store()
-        .devices
-        .get(id.as_str())
-        .unwrap()
-        .expect("device known")
+fn state_of_id(hub: &TestHub, id: &nabij_protocol::DeviceId) -> DeviceRecord {
+    hub.hub().device(id).expect("device known")
 }
 
 #[tokio::test]
@@ -227,7 +217,7 @@ async fn revoking_cuts_a_tablet_off_within_a_second() {
     let mut device = connected(&hub, "Jan Claes").await;
     let started = Instant::now();
     hub.hub()
-        .revoke(device.credentials.device_id.as_str())
+        .revoke(&device.credentials.device_id)
         .await
         .expect("revoke");
     // The tablet may first get the `revoked` notice; then the connection goes.
@@ -269,7 +259,7 @@ async fn a_wiped_tablet_pairs_again_and_is_lent_to_the_next_participant() {
 
     hub.hub()
         .return_device(
-            credentials.device_id.as_str(),
+            &credentials.device_id,
             Condition::Good,
             Some("charger missing".into()),
         )
@@ -321,10 +311,16 @@ async fn a_wiped_tablet_pairs_again_and_is_lent_to_the_next_participant() {
 #[tokio::test]
 async fn a_lost_enrol_granted_is_sent_again_until_the_tablet_connects() {
     let hub = TestHub::start().await;
-    hub.hub().add_participant("Jan Claes", None).await.unwrap();
+    hub.hub()
+        .add_participant("Jan Claes", None, None)
+        .await
+        .unwrap();
     let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
     let code = pairing.code(None).await;
-    hub.hub().enrol(&code, "Jan Claes", None).await.unwrap();
+    hub.hub()
+        .enrol(&code, &hub.person("Jan Claes"), None)
+        .await
+        .unwrap();
     let first = pairing.granted().await;
     // The tablet "crashed" before storing it and asks again with the same enrolment id.
     pairing.hello(None).await;
@@ -376,11 +372,14 @@ async fn bad_pairing_messages_and_wrong_codes_are_refused_with_a_logged_reason()
         );
     }
 
-    hub.hub().add_participant("Jan Claes", None).await.unwrap();
+    hub.hub()
+        .add_participant("Jan Claes", None, None)
+        .await
+        .unwrap();
     let wrong = if code == "AAAAAA" { "CCCCCC" } else { "AAAAAA" };
     let error = hub
         .hub()
-        .enrol(wrong, "Jan Claes", None)
+        .enrol(wrong, &hub.person("Jan Claes"), None)
         .await
         .unwrap_err()
         .to_string();
@@ -391,13 +390,13 @@ async fn bad_pairing_messages_and_wrong_codes_are_refused_with_a_logged_reason()
     assert!(logs.has_line_with(&["a coach entered a code no tablet shows", wrong]));
     let error = hub
         .hub()
-        .enrol(&code, "Nobody Known", None)
+        .enrol(&code, &"p-nobody-known".parse().unwrap(), None)
         .await
         .unwrap_err()
         .to_string();
     assert!(error.contains("there is no participant"), "{error}");
     assert!(
-        hub.hub().store().devices.is_empty(),
+        hub.hub().counts().unwrap().devices == 0,
         "nothing was made by failed attempts"
     );
 }

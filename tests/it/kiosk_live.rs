@@ -24,7 +24,8 @@ const PHOTO_BOX: (u32, u32) = (320, 240);
 
 impl LiveKiosk {
     fn start(hub: &TestHub, dir: &Path) -> LiveKiosk {
-        let text = hub.hub().kiosk_settings("127.0.0.1").unwrap();
+        let text =
+            nabij_hub::admin::kiosk_settings_file(&hub.hub().kiosk_settings("127.0.0.1").unwrap());
         let settings = HubSettings::parse(&text, Path::new("kiosk-settings.toml")).unwrap();
         assert!(
             settings.coach_pin.is_some(),
@@ -123,11 +124,15 @@ async fn people(hub: &TestHub) {
     hub.group_with("Oostende Oost", &["Jan Claes", "Anna Peeters"])
         .await;
     hub.hub()
-        .add_coach("Marie Dewulf", "059 12 34 56", Some("Oostende Oost"))
+        .add_coach(
+            "Marie Dewulf",
+            "059 12 34 56",
+            Some(&hub.group("Oostende Oost")),
+        )
         .await
         .unwrap();
     hub.hub()
-        .approve_contacts("Jan Claes", "Anna Peeters")
+        .approve_contacts(&hub.person("Jan Claes"), &hub.person("Anna Peeters"))
         .await
         .unwrap();
 }
@@ -140,7 +145,10 @@ async fn pair_jan(hub: &TestHub, kiosk: &mut LiveKiosk) {
         })
         .await;
     let code = kiosk.state.pairing_code.clone().unwrap();
-    hub.hub().enrol(&code, "Jan Claes", None).await.unwrap();
+    hub.hub()
+        .enrol(&code, &hub.person("Jan Claes"), None)
+        .await
+        .unwrap();
     kiosk
         .until("Jan's settings, coach and contacts", |s| {
             s.screen == Some(Screen::Home)
@@ -182,7 +190,7 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
 
     // The coach makes Jan's tablet speak French.
     hub.hub()
-        .set_language("Jan Claes", nabij_protocol::Language::Fr)
+        .set_language(&hub.person("Jan Claes"), nabij_protocol::Language::Fr)
         .await
         .unwrap();
     jan.until("the tablet speaks French", |s| {
@@ -192,11 +200,11 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
 
     // Photos of Anna and of the coach reach the contact buttons and the Help screen.
     hub.hub()
-        .set_photo("Anna Peeters", &tests::jpeg(400, 300))
+        .set_photo(&hub.person("Anna Peeters"), &tests::jpeg(400, 300))
         .await
         .unwrap();
     hub.hub()
-        .set_photo("Marie Dewulf", &tests::jpeg(300, 400))
+        .set_photo(&hub.person("Marie Dewulf"), &tests::jpeg(300, 400))
         .await
         .unwrap();
     jan.until("the faces of Anna and Marie", |s| {
@@ -312,9 +320,9 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
     // The coach writes to the whole group and sends Jan a photo.
     hub.hub()
         .send_from_coach(
-            "Marie Dewulf",
-            "Oostende Oost",
-            nabij_hub::service::CoachMessage::Text {
+            &hub.person("Marie Dewulf"),
+            &hub.audience("Oostende Oost"),
+            nabij_hub::app::CoachMessage::Text {
                 text: "De bus vertrekt om 13:30".into(),
             },
         )
@@ -322,9 +330,9 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
         .unwrap();
     hub.hub()
         .send_from_coach(
-            "Marie Dewulf",
-            "Jan Claes",
-            nabij_hub::service::CoachMessage::Photo {
+            &hub.person("Marie Dewulf"),
+            &hub.audience("Jan Claes"),
+            nabij_hub::app::CoachMessage::Photo {
                 image: nabij_protocol::base64::Base64Bytes(tests::jpeg(1280, 960)),
                 caption: None,
             },
@@ -379,7 +387,7 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
         .unwrap()
         .unwrap()
         .device_id;
-    hub.hub().wipe(device.as_str()).await.unwrap();
+    hub.hub().wipe(&device).await.unwrap();
     jan.until("the pairing screen again, with a new code", |s| {
         s.screen == Some(Screen::Pairing) && s.pairing_code.is_some()
     })
@@ -404,7 +412,7 @@ async fn a_switched_off_tablet_says_so() {
         .unwrap()
         .unwrap()
         .device_id;
-    hub.hub().revoke(device.as_str()).await.unwrap();
+    hub.hub().revoke(&device).await.unwrap();
     jan.until("the switched-off screen", |s| {
         s.screen == Some(Screen::SwitchedOff)
     })
@@ -421,7 +429,8 @@ async fn a_switched_off_tablet_says_so() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kiosk_that_cannot_reach_its_hub_says_where_it_tries() {
     let hub = TestHub::start().await;
-    let text = hub.hub().kiosk_settings("127.0.0.1").unwrap();
+    let text =
+        nabij_hub::admin::kiosk_settings_file(&hub.hub().kiosk_settings("127.0.0.1").unwrap());
     let mut settings = HubSettings::parse(&text, Path::new("kiosk-settings.toml")).unwrap();
     settings.port = tests::hub::free_port(); // nothing listens there
     let root = tempfile::tempdir().unwrap();

@@ -57,7 +57,7 @@ impl TestHub {
     }
 
     /// The running hub's operations.
-    pub fn hub(&self) -> &nabij_hub::service::Hub {
+    pub fn hub(&self) -> &nabij_hub::app::Hub {
         self.running.as_ref().expect("hub is running").hub()
     }
 
@@ -84,13 +84,35 @@ impl TestHub {
 
     /// Adds a group with these participants in it.
     pub async fn group_with(&self, group: &str, participants: &[&str]) {
-        self.hub().add_group(group).expect("the group is added");
+        let group = self
+            .hub()
+            .add_group(group)
+            .await
+            .expect("the group is added");
         for name in participants {
             self.hub()
-                .add_participant(name, Some(group))
+                .add_participant(name, Some(&group.id), None)
                 .await
                 .expect("the participant is added");
         }
+    }
+
+    /// A group (by name or id) or else a person, as a coach's message addresses them.
+    pub fn audience(&self, name: &str) -> nabij_hub::app::Audience {
+        match self.hub().find_group(name) {
+            Ok(group) => nabij_hub::app::Audience::Group(group.id),
+            Err(_) => nabij_hub::app::Audience::Person(self.person(name)),
+        }
+    }
+
+    /// The id of the group with this name (or id).
+    pub fn group(&self, name: &str) -> nabij_protocol::GroupId {
+        self.hub().find_group(name).expect("a known group").id
+    }
+
+    /// The id of the person with this name (or id).
+    pub fn person(&self, name: &str) -> nabij_protocol::PersonId {
+        self.hub().find_person(name).expect("a known person").id
     }
 
     /// Stops the hub cleanly.

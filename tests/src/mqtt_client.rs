@@ -103,6 +103,10 @@ impl Client {
             )));
         }
         let (client, mut eventloop) = AsyncClient::new(options, 64);
+        // As every client of the hub: no Nagle delay on small answers.
+        let mut network = rumqttc::NetworkOptions::new();
+        network.set_tcp_nodelay(true);
+        eventloop.set_network_options(network);
         let first = tokio::time::timeout(PATIENCE, async {
             loop {
                 match eventloop.poll().await {

@@ -59,6 +59,8 @@ pub fn mosquitto_conf(plan: &ListenerPlan<'_>) -> String {
          connection_messages true\n\
          max_packet_size {max}\n\
          max_queued_messages 1000\n\
+         # Small messages answer small messages: no Nagle delay on acknowledgements.\n\
+         set_tcp_nodelay true\n\
          \n\
          # The hub's own connection: plain MQTT, loopback only.\n\
          listener {local} 127.0.0.1\n\

@@ -41,7 +41,7 @@ pub enum ManagedError {
 pub struct ManagedBroker {
     pid: Arc<AtomicI32>,
     stop: watch::Sender<bool>,
-    supervisor: tokio::task::JoinHandle<()>,
+    supervisor: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// The last lines Mosquitto logged, for error messages.
@@ -158,7 +158,7 @@ impl ManagedBroker {
         Ok(ManagedBroker {
             pid,
             stop,
-            supervisor,
+            supervisor: tokio::sync::Mutex::new(Some(supervisor)),
         })
     }
 
@@ -173,10 +173,26 @@ impl ManagedBroker {
         }
     }
 
-    /// Stops Mosquitto and waits for it.
-    pub async fn stop(self) {
+    /// Stops Mosquitto and waits for it (a second call finds it stopped).
+    pub async fn stop(&self) {
         let _ = self.stop.send(true);
-        let _ = self.supervisor.await;
+        if let Some(supervisor) = self.supervisor.lock().await.take() {
+            let _ = supervisor.await;
+        }
+    }
+}
+
+/// The first wait before a restart.
+const FIRST_RESTART: Duration = Duration::from_millis(500);
+
+/// How long to wait before restarting a broker that stopped after running `ran_for`:
+/// one that ran for a minute was healthy, so its restart is quick again; one that keeps
+/// dying waits `planned` (which doubles after each restart, up to 30 seconds).
+fn restart_delay(planned: Duration, ran_for: Duration) -> Duration {
+    if ran_for >= Duration::from_secs(60) {
+        FIRST_RESTART
+    } else {
+        planned
     }
 }
 
@@ -188,11 +204,13 @@ async fn supervise(
     mut stop: watch::Receiver<bool>,
     tail: LogTail,
 ) {
-    let mut backoff = Duration::from_millis(500);
+    let mut backoff = FIRST_RESTART;
+    let mut started = tokio::time::Instant::now();
     loop {
         tokio::select! {
             status = child.wait() => {
                 let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                backoff = restart_delay(backoff, started.elapsed());
                 tracing::error!(%status, log = %log_tail(&tail), "mosquitto stopped; restarting it in {backoff:?}");
                 tokio::select! {
                     _ = tokio::time::sleep(backoff) => {}
@@ -202,6 +220,7 @@ async fn supervise(
                 match spawn(&program, &conf, &tail) {
                     Ok(new_child) => {
                         child = new_child;
+                        started = tokio::time::Instant::now();
                         pid.store(child.id().map(|p| p as i32).unwrap_or(0), Ordering::SeqCst);
                         tracing::info!("mosquitto restarted");
                     }
@@ -220,5 +239,26 @@ async fn supervise(
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restarts_slow_down_while_it_keeps_dying_and_are_quick_again_after_a_good_run() {
+        let crash = Duration::from_secs(1);
+        let long = Duration::from_secs(30);
+        assert_eq!(
+            restart_delay(long, crash),
+            long,
+            "still dying: keep waiting long"
+        );
+        assert_eq!(
+            restart_delay(long, Duration::from_secs(3600)),
+            FIRST_RESTART,
+            "after an hour of good service, a quick restart"
+        );
     }
 }

@@ -292,9 +292,26 @@ impl Broker {
     }
 
     /// Stops a managed broker; an external one keeps running.
-    pub async fn stop(self) {
-        if let Mode::Managed(managed) = self.mode {
+    pub async fn stop(&self) {
+        if let Mode::Managed(managed) = &self.mode {
             managed.stop().await;
         }
+    }
+}
+
+impl crate::app::Gatekeeper for Broker {
+    fn allow(
+        &self,
+        tablets: Vec<(nabij_protocol::DeviceId, String)>,
+    ) -> crate::app::BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move {
+            let borrowed: Vec<Credential<'_>> = tablets
+                .iter()
+                .map(|(id, hash)| (id.as_str(), hash.as_str()))
+                .collect();
+            self.apply_credentials(&borrowed)
+                .await
+                .map_err(|e| e.to_string())
+        })
     }
 }

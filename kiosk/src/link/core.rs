@@ -24,6 +24,14 @@ pub enum LinkEvent {
     Acked(Vec<MessageId>),
     /// The hub refused one of ours for good ("Not sent", with the reason).
     Rejected(Rejected),
+    /// The hub said "not now" to one of ours (`rate_limited`): it stays in the outbox
+    /// and goes again after this many milliseconds. Nothing changes on screen.
+    Deferred {
+        /// The message.
+        id: MessageId,
+        /// How long to wait.
+        retry_after_ms: u64,
+    },
     /// How far our chat messages got ("Delivered", "Seen").
     Receipt(Receipt),
     /// Something for the senior (a message, contacts, a prompt, a reminder…), new.
@@ -167,6 +175,13 @@ impl LinkCore {
                 if !removed.is_empty() {
                     events.push(LinkEvent::Acked(removed));
                 }
+            }
+            Body::Rejected(rejected) if !rejected.is_final() => {
+                // "Not now": the message stays in the outbox and goes again later.
+                events.push(LinkEvent::Deferred {
+                    id: rejected.id,
+                    retry_after_ms: rejected.retry_after_ms.unwrap_or(60_000),
+                });
             }
             Body::Rejected(rejected) => {
                 // Kept in the history too, so "Not sent" is still shown after a restart.
@@ -316,6 +331,54 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn rate_limited_keeps_the_message_to_send_again_and_a_final_refusal_drops_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut link = core(dir.path());
+        let text = Body::Text(TextMessage {
+            to: Recipient::parse("p-anna").unwrap(),
+            author: None,
+            text: "Dag".into(),
+        });
+        let (id, _) = link.send(text).unwrap();
+        let refusal = |reason, retry_after_ms| {
+            Body::Rejected(Rejected {
+                id: id.clone(),
+                reason,
+                detail: None,
+                retry_after_ms,
+            })
+        };
+        let (_, events) = link
+            .on_message(
+                DOWN,
+                &from_hub(
+                    "hub-rej-01",
+                    refusal(nabij_protocol::RejectReason::RateLimited, Some(1_500)),
+                ),
+            )
+            .unwrap();
+        assert_eq!(
+            events,
+            [LinkEvent::Deferred {
+                id: id.clone(),
+                retry_after_ms: 1_500
+            }]
+        );
+        assert_eq!(link.outbox().unwrap().len(), 1, "kept to send again");
+        let (_, events) = link
+            .on_message(
+                DOWN,
+                &from_hub(
+                    "hub-rej-02",
+                    refusal(nabij_protocol::RejectReason::QuotaExceeded, None),
+                ),
+            )
+            .unwrap();
+        assert!(matches!(events.as_slice(), [LinkEvent::Rejected(_)]));
+        assert!(link.outbox().unwrap().is_empty(), "a final refusal ends it");
     }
 
     #[test]

@@ -124,7 +124,8 @@ impl Link {
                 Arc::new(super::tls::client_config(ca)?),
             )));
         }
-        let (client, eventloop) = AsyncClient::new(options, 1_000);
+        let (client, mut eventloop) = AsyncClient::new(options, 1_000);
+        super::poller::no_delay(&mut eventloop);
         let (commands, command_rx) = mpsc::channel(64);
         let (events_tx, events) = mpsc::unbounded_channel();
         let task = tokio::spawn(drive(
@@ -226,6 +227,9 @@ async fn drive(
     );
     let mut connected = false;
     let mut on_wire: HashSet<MessageId> = HashSet::new();
+    // The hub said "not now" (rate_limited): what it deferred goes again at this time
+    // (or with the minute's resend, whichever comes first).
+    let mut retry_at: Option<tokio::time::Instant> = None;
     let mut resend = tokio::time::interval(Duration::from_secs(60));
     let mut health = tokio::time::interval(STATUS_EVERY);
     health.tick().await; // the first status goes when connected
@@ -249,10 +253,19 @@ async fn drive(
                     Ok((out, said)) => {
                         publish(&client, out);
                         for event in said {
-                            if event == LinkEvent::HubOnline {
-                                on_wire.clear();
+                            match event {
+                                LinkEvent::HubOnline => {
+                                    on_wire.clear();
+                                    let _ = events.send(event);
+                                }
+                                LinkEvent::Deferred { retry_after_ms, .. } => {
+                                    let wait = Duration::from_millis(retry_after_ms.min(60_000));
+                                    retry_at = Some(tokio::time::Instant::now() + wait);
+                                }
+                                event => {
+                                    let _ = events.send(event);
+                                }
                             }
-                            let _ = events.send(event);
                         }
                         if connected {
                             pump(&core, &client, &mut on_wire);
@@ -288,6 +301,14 @@ async fn drive(
                 // The retained status keeps the coaches' battery and storage column fresh.
                 if connected {
                     publish(&client, vec![online_status(&mut core, &config)]);
+                }
+            }
+            _ = async { match retry_at { Some(at) => tokio::time::sleep_until(at).await, None => std::future::pending().await } } => {
+                // What the hub deferred goes again; the window makes room for it.
+                retry_at = None;
+                if connected {
+                    on_wire.clear();
+                    pump(&core, &client, &mut on_wire);
                 }
             }
             _ = resend.tick() => {

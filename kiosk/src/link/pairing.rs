@@ -82,7 +82,8 @@ impl Pairing {
                 Arc::new(super::tls::client_config(ca)?),
             )));
         }
-        let (client, eventloop) = AsyncClient::new(options, 16);
+        let (client, mut eventloop) = AsyncClient::new(options, 16);
+        super::poller::no_delay(&mut eventloop);
         let (events_tx, events) = mpsc::unbounded_channel();
         let task = tokio::spawn(drive(config, client, eventloop, events_tx));
         Ok((Pairing { task }, events))

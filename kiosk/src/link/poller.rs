@@ -55,3 +55,11 @@ pub fn spawn(
     });
     (AbortOnDrop(task), rx)
 }
+
+/// Turns off Nagle's algorithm on the connection: the link sends small messages that
+/// answer small messages, which Nagle and the hub's delayed ACK would hold back ~40 ms.
+pub fn no_delay(eventloop: &mut rumqttc::EventLoop) {
+    let mut network = rumqttc::NetworkOptions::new();
+    network.set_tcp_nodelay(true);
+    eventloop.set_network_options(network);
+}

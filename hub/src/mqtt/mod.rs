@@ -1,23 +1,31 @@
-//! The hub's own MQTT connection. rumqttc types stop here: the rest of the hub gets
-//! `(topic, payload)` pairs in and publishes `protocol` envelopes out.
+//! The hub's own MQTT connection: the edge where rumqttc stops. Incoming publications go
+//! into the [`Ingress`] queues (the driver never waits on the hub's handler, so nothing
+//! the hub does can stop it reading the broker); outgoing ones come from the app through
+//! [`Publisher`], the app's `Outlet`.
 
+mod ingress;
+
+pub use ingress::{Batch, Ingress, Limits};
+
+use crate::app::{BoxFuture, Inbound, Outlet, OutletClosed};
 use crate::broker::{HUB_USER, HubConnection, MAX_PACKET_BYTES};
 use nabij_protocol::{Body, Envelope, HubStatus, Party, Presence, Topic};
 use rumqttc::{
-    AsyncClient, Event, LastWill, MqttOptions, Packet, QoS, TlsConfiguration, Transport,
+    AsyncClient, Event, LastWill, MqttOptions, NetworkOptions, Packet, QoS, TlsConfiguration,
+    Transport,
 };
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{oneshot, watch};
 
-/// A message the broker delivered to the hub.
-#[derive(Debug)]
-pub struct Inbound {
-    /// The topic it came on.
-    pub topic: String,
-    /// Its bytes, unchecked.
-    pub payload: Vec<u8>,
-}
+/// Publications waiting to be written to the broker. A full queue makes the publishing
+/// use case wait (that is the back-pressure), never the reader.
+const REQUEST_QUEUE: usize = 1_024;
+
+/// QoS 1 publications in flight to the broker at once.
+const IN_FLIGHT: u16 = 200;
 
 /// Publishes for the hub. Cheap to clone.
 #[derive(Clone)]
@@ -30,8 +38,8 @@ pub struct Publisher {
 /// handled everything it published before (one client's messages are handled in order).
 struct Echo {
     topic: String,
-    waiting: std::sync::Mutex<std::collections::HashMap<u64, tokio::sync::oneshot::Sender<()>>>,
-    next: std::sync::atomic::AtomicU64,
+    waiting: Mutex<HashMap<u64, oneshot::Sender<()>>>,
+    next: AtomicU64,
 }
 
 impl Echo {
@@ -58,41 +66,30 @@ pub enum MqttError {
         /// The reason.
         reason: String,
     },
-    /// The publish queue is closed (the hub is stopping).
-    #[error("the hub's MQTT connection is closed")]
-    Closed,
     /// The broker did not accept the hub in time.
     #[error("the hub could not log in to the broker within 10 seconds: {0}")]
     Timeout(String),
 }
 
-fn qos(_topic: &Topic) -> QoS {
-    QoS::AtLeastOnce
-}
-
 impl Publisher {
-    /// Publishes an envelope with the topic's QoS and retain flag.
-    pub async fn publish(&self, topic: &Topic, envelope: &Envelope) -> Result<(), MqttError> {
-        self.publish_raw(topic, envelope.to_bytes()).await
-    }
-
-    /// Publishes raw bytes (an empty retained payload clears a retained message).
-    pub async fn publish_raw(&self, topic: &Topic, payload: Vec<u8>) -> Result<(), MqttError> {
+    async fn publish_bytes(&self, topic: &Topic, payload: Vec<u8>) -> Result<(), OutletClosed> {
         self.client
-            .publish(topic.to_string(), qos(topic), topic.retained(), payload)
+            .publish(
+                topic.to_string(),
+                QoS::AtLeastOnce,
+                topic.retained(),
+                payload,
+            )
             .await
-            .map_err(|_| MqttError::Closed)
+            .map_err(|_| OutletClosed)
     }
 
     /// Waits until the broker has handled (and passed on to connected subscribers)
     /// everything this hub published before. Used before cutting a tablet off, so that
     /// it still gets the message that says why.
-    pub async fn settled(&self) -> Result<(), MqttError> {
-        let token = self
-            .echo
-            .next
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let (tx, rx) = tokio::sync::oneshot::channel();
+    async fn echo(&self) -> Result<(), OutletClosed> {
+        let token = self.echo.next.fetch_add(1, Ordering::SeqCst);
+        let (tx, rx) = oneshot::channel();
         if let Ok(mut waiting) = self.echo.waiting.lock() {
             waiting.insert(token, tx);
         }
@@ -104,23 +101,38 @@ impl Publisher {
                 token.to_string(),
             )
             .await
-            .map_err(|_| MqttError::Closed)?;
+            .map_err(|_| OutletClosed)?;
         match tokio::time::timeout(Duration::from_secs(5), rx).await {
             Ok(Ok(())) => Ok(()),
             _ => {
                 if let Ok(mut waiting) = self.echo.waiting.lock() {
                     waiting.remove(&token);
                 }
-                Err(MqttError::Timeout("the broker did not echo in time".into()))
+                tracing::warn!("the broker did not echo within 5 seconds");
+                Err(OutletClosed)
             }
         }
     }
 
     /// Disconnects cleanly (the broker then does not publish the last will, so the hub
     /// publishes its offline status first).
-    pub async fn disconnect(&self, offline: &Envelope) {
-        let _ = self.publish(&Topic::HubStatus, offline).await;
+    pub async fn disconnect(&self) {
+        if let Ok(offline) = hub_status(Presence::Offline) {
+            let _ = self
+                .publish_bytes(&Topic::HubStatus, offline.to_bytes())
+                .await;
+        }
         let _ = self.client.disconnect().await;
+    }
+}
+
+impl Outlet for Publisher {
+    fn publish(&self, topic: Topic, payload: Vec<u8>) -> BoxFuture<'_, Result<(), OutletClosed>> {
+        Box::pin(async move { self.publish_bytes(&topic, payload).await })
+    }
+
+    fn settled(&self) -> BoxFuture<'_, Result<(), OutletClosed>> {
+        Box::pin(self.echo())
     }
 }
 
@@ -133,11 +145,6 @@ fn hub_status(state: Presence) -> Result<Envelope, crate::secrets::RandomError> 
             hub_version: Some(env!("CARGO_PKG_VERSION").to_owned()),
         }),
     ))
-}
-
-/// The hub's offline status, published before a clean shutdown.
-pub fn offline_status() -> Option<Envelope> {
-    hub_status(Presence::Offline).ok()
 }
 
 fn tls_config(ca_path: &std::path::Path) -> Result<rustls::ClientConfig, MqttError> {
@@ -160,19 +167,21 @@ fn tls_config(ca_path: &std::path::Path) -> Result<rustls::ClientConfig, MqttErr
 
 /// Connects to the broker, subscribes to the hub's topics and publishes its presence.
 /// Returns once the subscriptions are granted; the connection then keeps itself up,
-/// reconnecting with back-off, until the `Publisher`s are dropped.
+/// reconnecting with back-off, until [`Publisher::disconnect`]. What arrives goes into
+/// `ingress`.
 pub async fn connect(
     connection: &HubConnection,
     client_id: &str,
     password: &str,
-) -> Result<(Publisher, mpsc::Receiver<Inbound>), MqttError> {
+    ingress: Arc<Ingress>,
+) -> Result<Publisher, MqttError> {
     let mut options = MqttOptions::new(client_id, connection.host.clone(), connection.port);
     options.set_credentials(HUB_USER, password);
     options.set_keep_alive(Duration::from_secs(30));
     // A persistent session: what tablets send while the hub restarts waits in the broker.
     options.set_clean_session(false);
     options.set_max_packet_size(MAX_PACKET_BYTES, MAX_PACKET_BYTES);
-    options.set_inflight(100);
+    options.set_inflight(IN_FLIGHT);
     let will = hub_status(Presence::Offline).map_err(|e| MqttError::Timeout(e.to_string()))?;
     options.set_last_will(LastWill::new(
         Topic::HubStatus.to_string(),
@@ -186,8 +195,12 @@ pub async fn connect(
             Arc::new(config),
         )));
     }
-    let (client, eventloop) = AsyncClient::new(options, 256);
-    let (inbound_tx, inbound_rx) = mpsc::channel(256);
+    let (client, mut eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
+    // Small messages answer small messages: without this, Nagle's algorithm and the
+    // peer's delayed ACK hold each acknowledgement back by ~40 ms.
+    let mut network = NetworkOptions::new();
+    network.set_tcp_nodelay(true);
+    eventloop.set_network_options(network);
     let (ready_tx, mut ready_rx) = watch::channel(Err::<(), String>("not connected yet".into()));
     let echo = Arc::new(Echo {
         topic: format!("{}/hub/echo/{client_id}", nabij_protocol::ROOT),
@@ -197,7 +210,7 @@ pub async fn connect(
     tokio::spawn(drive(
         client.clone(),
         eventloop,
-        inbound_tx,
+        ingress,
         ready_tx,
         echo.clone(),
     ));
@@ -213,7 +226,7 @@ pub async fn connect(
     })
     .await;
     match ready {
-        Ok(Ok(())) => Ok((Publisher { client, echo }, inbound_rx)),
+        Ok(Ok(())) => Ok(Publisher { client, echo }),
         Ok(Err(why)) => Err(MqttError::Timeout(why)),
         Err(_) => Err(MqttError::Timeout(
             ready_rx.borrow().clone().err().unwrap_or_default(),
@@ -221,10 +234,12 @@ pub async fn connect(
     }
 }
 
+/// Reads the broker for as long as the hub runs. It never waits on anything but the
+/// broker: publications go into the ingress queues with `push`, which does not block.
 async fn drive(
     client: AsyncClient,
     mut eventloop: rumqttc::EventLoop,
-    inbound: mpsc::Sender<Inbound>,
+    ingress: Arc<Ingress>,
     ready: watch::Sender<Result<(), String>>,
     echo: Arc<Echo>,
 ) {
@@ -235,6 +250,9 @@ async fn drive(
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 backoff = Duration::from_millis(200);
                 tracing::info!("connected to the broker");
+                // Before anything of this session is read: the broker now sends every
+                // retained status again, and the hub starts the tablets' windows afresh.
+                ingress.mark_reconnected();
                 let mut filters: Vec<String> = Topic::hub_subscriptions().into();
                 filters.push(echo.topic.clone());
                 let _ = client.try_subscribe_many(
@@ -260,18 +278,15 @@ async fn drive(
                 echo.answered(&publish.payload);
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
-                let message = Inbound {
+                ingress.push(Inbound {
                     topic: publish.topic,
                     payload: publish.payload.to_vec(),
-                };
-                if inbound.send(message).await.is_err() {
-                    return; // the hub stopped
-                }
+                });
             }
             Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => return,
             Ok(_) => {}
             Err(error) => {
-                if inbound.is_closed() {
+                if ingress.is_closed() {
                     return;
                 }
                 tracing::warn!(%error, "lost the broker connection; retrying in {backoff:?}");

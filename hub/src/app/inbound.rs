@@ -1,0 +1,817 @@
+//! The receive path: what tablets publish, handled a batch at a time. Every message is
+//! checked (`nabij_protocol::decode`, the sender's budget, its enrolment) and handled in
+//! one transaction with the rest of its batch; one commit makes them all durable, and
+//! only then are they acknowledged and passed on. A message that fails is left out of the
+//! commit (its tablet sends it again); it never takes its batch down with it.
+
+use super::{AppError, Effects, Hub, hub_envelope, tables};
+use crate::clock;
+use crate::domain::devices::DeviceRecord;
+use crate::domain::enrolment::{self, HelloReply, MAX_PAIRINGS};
+use crate::domain::messaging::{self, Delivery, Report, Seen, StoredMessage};
+use crate::secrets;
+use crate::store::Tx;
+use nabij_protocol::{
+    Ack, Body, DeviceId, EnrolmentId, Envelope, MessageId, Party, ReceiptState, RejectReason,
+    Rejected, Topic, UnixMillis, decode,
+};
+
+/// A message the broker delivered to the hub: its topic and bytes, unchecked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inbound {
+    /// The topic it came on.
+    pub topic: String,
+    /// Its bytes.
+    pub payload: Vec<u8>,
+}
+
+impl Hub {
+    /// Handles a batch of messages from the broker: one transaction, one durable commit,
+    /// then the answers. Never fails: every refusal is logged with its reason (and
+    /// answered, where the protocol says so).
+    pub async fn handle_batch(&self, batch: Vec<Inbound>) {
+        let mut fx = Effects::default();
+        {
+            let _write = self.inner.write.lock().await;
+            let mut tx = self.tx();
+            let now = clock::now();
+            for inbound in &batch {
+                let mut item = Effects::default();
+                match self.receive(&mut tx, &mut item, inbound, now) {
+                    Ok(()) => {
+                        tx.keep_item();
+                        fx.extend(item);
+                    }
+                    Err(e) => {
+                        tx.drop_item();
+                        tracing::error!(topic = %inbound.topic, error = %e, "could not handle a message; its tablet will send it again");
+                    }
+                }
+            }
+            if let Err(e) = tx.commit().await {
+                tracing::error!(error = %e, messages = batch.len(), "could not store a batch of messages; their tablets will send them again");
+                return;
+            }
+        }
+        self.finish(fx).await;
+    }
+
+    fn receive(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        inbound: &Inbound,
+        now: UnixMillis,
+    ) -> Result<(), AppError> {
+        let topic = match Topic::parse(&inbound.topic) {
+            Ok(topic) => topic,
+            Err(e) => {
+                tracing::warn!(error = %e, "message on a topic outside the protocol ignored");
+                return Ok(());
+            }
+        };
+        match &topic {
+            Topic::EnrolUp(enrolment) => {
+                self.on_enrol_message(tx, fx, &topic, enrolment, &inbound.payload, now)
+            }
+            Topic::DeviceStatus(id) => self.on_status(tx, fx, &topic, id, &inbound.payload, now),
+            Topic::DeviceUp(id) => {
+                self.on_device_message(tx, fx, &topic, id, &inbound.payload, now)
+            }
+            // The hub's own topics come back only if something is misconfigured.
+            Topic::DeviceDown(_) | Topic::EnrolDown(_) | Topic::HubStatus => Ok(()),
+        }
+    }
+
+    fn on_enrol_message(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        topic: &Topic,
+        enrolment_id: &EnrolmentId,
+        payload: &[u8],
+        now: UnixMillis,
+    ) -> Result<(), AppError> {
+        let envelope = match decode(topic, payload) {
+            Ok(envelope) => envelope,
+            Err(e) => {
+                tracing::warn!(%enrolment_id, reason = %e, "pairing message refused");
+                return Ok(());
+            }
+        };
+        let Body::EnrolHello(hello) = envelope.body else {
+            tracing::warn!(%enrolment_id, kind = envelope.body.kind(), "pairing message of an unexpected kind ignored");
+            return Ok(());
+        };
+        let existing = tx.get(tables::PAIRINGS, enrolment_id.as_str())?;
+        if existing.is_none() && tx.count(tables::PAIRINGS)? >= MAX_PAIRINGS {
+            // Forget the pairings whose code expired before giving up.
+            for (key, pairing) in tx.entries(tables::PAIRINGS)? {
+                if pairing.granted.is_none() && pairing.expires_at <= now {
+                    tx.remove(tables::PAIRINGS, key);
+                }
+            }
+            if tx.count(tables::PAIRINGS)? >= MAX_PAIRINGS {
+                tracing::warn!(%enrolment_id, "too many tablets pairing at once; refusing");
+                return fx
+                    .reply(
+                        Topic::EnrolDown(enrolment_id.clone()),
+                        Body::EnrolRefused(nabij_protocol::EnrolRefused {
+                            reason: nabij_protocol::EnrolRefusal::RateLimited,
+                        }),
+                    )
+                    .map_err(Into::into);
+            }
+        }
+        let grant_unused = match existing.as_ref().and_then(|p| p.granted.as_ref()) {
+            Some(granted) => enrolment::grant_unused(
+                tx.get(tables::DEVICES, granted.device_id.as_str())?
+                    .as_ref(),
+            ),
+            None => false,
+        };
+        let lifetime = self.config().enrolment.code_lifetime_secs * 1000;
+        let taken: Vec<String> = tx
+            .all(tables::PAIRINGS)?
+            .into_iter()
+            .filter(|p| p.expires_at > now)
+            .map(|p| p.code)
+            .collect();
+        let (pairing, reply) = enrolment::answer_hello(
+            existing,
+            enrolment_id,
+            &hello,
+            grant_unused,
+            now,
+            lifetime,
+            || loop {
+                let code = secrets::pairing_code()?;
+                if !taken.contains(&code) {
+                    return Ok::<_, AppError>(code);
+                }
+            },
+        )?;
+        match &pairing {
+            Some(pairing) => tx.put(tables::PAIRINGS, enrolment_id.as_str(), pairing)?,
+            None => tracing::warn!(%enrolment_id, "pairing tablet sends enrol_hello too often"),
+        }
+        let body = match reply {
+            HelloReply::Code(code) => Body::PairingCode(code),
+            HelloReply::Granted(granted) => Body::EnrolGranted(granted),
+            HelloReply::Refused(reason) => {
+                Body::EnrolRefused(nabij_protocol::EnrolRefused { reason })
+            }
+        };
+        fx.reply(Topic::EnrolDown(enrolment_id.clone()), body)?;
+        Ok(())
+    }
+
+    fn on_status(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        topic: &Topic,
+        id: &DeviceId,
+        payload: &[u8],
+        now: UnixMillis,
+    ) -> Result<(), AppError> {
+        if payload.is_empty() {
+            return Ok(()); // a cleared retained status
+        }
+        let envelope = match decode(topic, payload) {
+            Ok(envelope) => envelope,
+            Err(e) => {
+                tracing::warn!(device = %id, reason = %e, "status refused");
+                return Ok(());
+            }
+        };
+        let Body::Status(status) = envelope.body else {
+            return Ok(());
+        };
+        let Some(mut device) = tx.get(tables::DEVICES, id.as_str())? else {
+            return Ok(());
+        };
+        let Some(change) = device.apply_status(&status, now) else {
+            return Ok(());
+        };
+        tables::put_device(tx, &device)?;
+        if !change.online {
+            fx.presence.push((id.clone(), false));
+            return Ok(());
+        }
+        if change.first_time {
+            // The pairing record kept the password for a lost `enrol_granted`; the tablet
+            // used it, so it goes. Its settings and contacts go into its queue.
+            for (key, pairing) in tx.entries(tables::PAIRINGS)? {
+                if pairing.granted.as_ref().is_some_and(|g| &g.device_id == id) {
+                    tx.remove(tables::PAIRINGS, key);
+                }
+            }
+            self.push_config(tx, fx, &device.participant)?;
+            self.push_contacts(tx, fx, &device.participant)?;
+            tracing::info!(device = %id, "tablet connected as itself for the first time");
+        }
+        // A tablet that (re)connected gets its queue from the oldest message. A repeated
+        // `online` (battery news) changes nothing, unless the hub itself restarted.
+        if !change.was_online || !self.is_connected(id) {
+            fx.presence.push((id.clone(), true));
+        }
+        Ok(())
+    }
+
+    fn reject(
+        fx: &mut Effects,
+        device: &DeviceId,
+        id: MessageId,
+        reason: RejectReason,
+        detail: String,
+        retry_after_ms: Option<u64>,
+    ) -> Result<(), AppError> {
+        fx.reply(
+            Topic::DeviceDown(device.clone()),
+            Body::Rejected(Rejected {
+                id,
+                reason,
+                detail: Some(detail),
+                retry_after_ms,
+            }),
+        )?;
+        Ok(())
+    }
+
+    fn on_device_message(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        topic: &Topic,
+        id: &DeviceId,
+        payload: &[u8],
+        now: UnixMillis,
+    ) -> Result<(), AppError> {
+        let envelope = match decode(topic, payload) {
+            Ok(envelope) => envelope,
+            Err(e) => {
+                tracing::warn!(device = %id, reason = %e, "message refused");
+                if let Some(message) = e.id.clone() {
+                    Self::reject(fx, id, message, e.reject_reason(), e.to_string(), None)?;
+                }
+                return Ok(());
+            }
+        };
+        let is_ack = matches!(envelope.body, Body::Ack(_));
+        if let Err(wait_ms) = self.charge(id, payload.len() as u64, is_ack) {
+            tracing::warn!(device = %id, kind = envelope.body.kind(), wait_ms, "tablet over its budget; asked to send again later");
+            return Self::reject(
+                fx,
+                id,
+                envelope.id,
+                RejectReason::RateLimited,
+                "this tablet sent too much in a short time".into(),
+                Some(wait_ms),
+            );
+        }
+        let Some(mut device) = tx
+            .get(tables::DEVICES, id.as_str())?
+            .filter(|d| d.state.may_connect())
+        else {
+            tracing::warn!(device = %id, "message from a tablet that is not enrolled refused");
+            return Self::reject(
+                fx,
+                id,
+                envelope.id,
+                RejectReason::NotEnrolled,
+                "this tablet is not enrolled".into(),
+                None,
+            );
+        };
+        if device.touch(now) {
+            tables::put_device(tx, &device)?;
+        }
+        match &envelope.body {
+            Body::Ack(Ack { ids }) => self.on_ack(tx, fx, &device, ids, now),
+            body if messaging::is_chat(body) => {
+                self.on_chat(tx, fx, &device, &envelope, payload.len(), now)
+            }
+            Body::Receipt(receipt) => {
+                let key = tables::pair_key(id.as_str(), envelope.id.as_str());
+                if !tx.contains(tables::SEEN, &key)? && receipt.state == ReceiptState::Seen {
+                    // Seen implies delivered: a lost ack must not leave the sender at "sent".
+                    self.receipts_for_senders(tx, fx, &receipt.ids, ReceiptState::Delivered, id)?;
+                    self.receipts_for_senders(tx, fx, &receipt.ids, ReceiptState::Seen, id)?;
+                }
+                tx.put(tables::SEEN, &key, &Seen::Handled)?;
+                fx.ack(id, &envelope.id);
+                Ok(())
+            }
+            body if messaging::is_report(body) => self.on_report(tx, fx, &device, &envelope, now),
+            Body::Unknown { kind, .. } => {
+                tracing::warn!(device = %id, %kind, "message of an unknown kind refused");
+                Self::reject(
+                    fx,
+                    id,
+                    envelope.id.clone(),
+                    RejectReason::UnknownKind,
+                    format!("this hub does not know {kind:?}"),
+                    None,
+                )
+            }
+            other => {
+                // Not acknowledged on purpose: the tablet keeps it in its outbox, and a hub
+                // that handles this kind will take it then. Nothing is lost.
+                tracing::info!(device = %id, kind = other.kind(), "message kind not handled by this hub version; left with the tablet");
+                Ok(())
+            }
+        }
+    }
+
+    /// A senior's request or answer: kept once (a resend is acknowledged again).
+    fn on_report(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        device: &DeviceRecord,
+        envelope: &Envelope,
+        now: UnixMillis,
+    ) -> Result<(), AppError> {
+        let key = tables::pair_key(device.id.as_str(), envelope.id.as_str());
+        if !tx.contains(tables::REPORTS, &key)? {
+            let report = Report {
+                device: device.id.clone(),
+                participant: device.participant.clone(),
+                received_at: now,
+                envelope: serde_json::to_value(envelope).unwrap_or_default(),
+                answered_at: None,
+            };
+            tx.put(tables::REPORTS, &key, &report)?;
+            match &envelope.body {
+                Body::HelpRequest(_) => tracing::warn!(
+                    participant = %device.participant,
+                    device = %device.id,
+                    "HELP: the senior asks their coach to call"
+                ),
+                other => {
+                    tracing::info!(participant = %device.participant, kind = other.kind(), "answer kept")
+                }
+            }
+        }
+        fx.ack(&device.id, &envelope.id);
+        Ok(())
+    }
+
+    /// A chat message: checked against the contact rule and the sender's quota, stored,
+    /// queued for each of the recipient's tablets, acknowledged.
+    fn on_chat(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        sender: &DeviceRecord,
+        envelope: &Envelope,
+        size: usize,
+        now: UnixMillis,
+    ) -> Result<(), AppError> {
+        let key = tables::pair_key(sender.id.as_str(), envelope.id.as_str());
+        match tx.get(tables::SEEN, &key)? {
+            Some(Seen::Refused { reason, detail }) => {
+                return Self::reject(fx, &sender.id, envelope.id.clone(), reason, detail, None);
+            }
+            // A resend of a stored message: acknowledged again, delivered nothing twice.
+            Some(_) => {
+                fx.ack(&sender.id, &envelope.id);
+                return Ok(());
+            }
+            None => {}
+        }
+        let stored = tx
+            .get(tables::USAGE, sender.id.as_str())?
+            .unwrap_or_default()
+            .stored_bytes;
+        let quota = u64::from(self.config().limits.stored_mb) << 20;
+        let over_quota = stored.saturating_add(size as u64) > quota;
+        let mut contact_error = None;
+        let checked = messaging::check_chat(
+            &envelope.body,
+            |to| match tables::are_contacts(tx, &sender.participant, to) {
+                Ok(yes) => yes,
+                Err(e) => {
+                    contact_error = Some(e);
+                    false
+                }
+            },
+            over_quota,
+        );
+        if let Some(e) = contact_error {
+            return Err(e.into());
+        }
+        let to = match checked {
+            Ok(Some(to)) => to,
+            Ok(None) => return Ok(()),
+            Err(refusal) => {
+                let detail = match refusal {
+                    messaging::ChatRefusal::ToGroup => {
+                        format!("{} may not write to a whole group", sender.participant)
+                    }
+                    messaging::ChatRefusal::NotAContact => {
+                        "the recipient is not on the contact list of the sender".to_owned()
+                    }
+                    messaging::ChatRefusal::OverQuota => format!(
+                        "this tablet keeps {} MiB of messages at the hub, its limit",
+                        stored >> 20
+                    ),
+                };
+                tracing::warn!(from = %sender.participant, reason = ?refusal, "chat message refused");
+                let reason = refusal.reason();
+                tx.put(
+                    tables::SEEN,
+                    &key,
+                    &Seen::Refused {
+                        reason: reason.clone(),
+                        detail: detail.clone(),
+                    },
+                )?;
+                return Self::reject(fx, &sender.id, envelope.id.clone(), reason, detail, None);
+            }
+        };
+        let Some(body) = messaging::delivered_body(&envelope.body, &sender.participant, &to) else {
+            return Ok(());
+        };
+        let uid = format!("m-{}", secrets::message_id()?);
+        let mut deliveries = Vec::new();
+        for tablet in tables::tablets_of(tx, &to)? {
+            let copy = hub_envelope(body.clone())?;
+            tx.put(tables::DELIVERIES, copy.id.as_str(), &uid)?;
+            deliveries.push(Delivery {
+                device: tablet.id.clone(),
+                hub_id: copy.id.clone(),
+                state: None,
+            });
+            self.queue(tx, fx, &tablet.id, &copy)?;
+        }
+        let message = StoredMessage {
+            uid: uid.clone(),
+            from_device: sender.id.clone(),
+            from_person: sender.participant.clone(),
+            sender_id: envelope.id.clone(),
+            to,
+            received_at: now,
+            kind: body.kind().to_owned(),
+            body: serde_json::to_value(Envelope::new(envelope.id.clone(), Party::Hub, body)).ok(),
+            size: size as u64,
+            deliveries,
+        };
+        tables::put_new_message(tx, &message)?;
+        tables::add_usage(tx, &sender.id, size as i64)?;
+        tx.put(tables::SEEN, &key, &Seen::Accepted { uid })?;
+        fx.ack(&sender.id, &envelope.id);
+        Ok(())
+    }
+
+    /// A tablet acknowledged messages the hub sent it: they leave its queue, their senders
+    /// hear "delivered", and a confirmed wipe ends the tablet's identity.
+    fn on_ack(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        device: &DeviceRecord,
+        ids: &[MessageId],
+        now: UnixMillis,
+    ) -> Result<(), AppError> {
+        let removed = tables::ack_outbox(tx, &device.id, ids)?;
+        if removed.is_empty() {
+            return Ok(());
+        }
+        let removed_ids: Vec<MessageId> = removed.iter().map(|(id, _)| id.clone()).collect();
+        fx.acked
+            .entry(device.id.clone())
+            .or_default()
+            .extend(removed.iter().map(|(_, seq)| *seq));
+        self.receipts_for_senders(tx, fx, &removed_ids, ReceiptState::Delivered, &device.id)?;
+        let wiped = device
+            .wipe_message
+            .as_ref()
+            .is_some_and(|w| removed_ids.contains(w));
+        if wiped {
+            let mut device = tx
+                .get(tables::DEVICES, device.id.as_str())?
+                .unwrap_or_else(|| device.clone());
+            device.state = crate::domain::devices::DeviceState::Wiped;
+            device.wipe_message = None;
+            device.online = false;
+            tables::put_device(tx, &device)?;
+            tables::clear_outbox(tx, &device.id)?;
+            super::devices::close_loan(tx, &device.id, now, "wiped")?;
+            fx.credentials = true;
+            fx.presence.push((device.id.clone(), false));
+            fx.clear_status.push(device.id.clone());
+            tracing::info!(device = %device.id, "tablet wiped itself; its credential goes");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::app::testing::{
+        Recorder, acked_ids, hub, hub_over, hub_with, status, tablet, text, up,
+    };
+    use crate::app::{Hub, tables};
+    use crate::config::HubConfig;
+    use crate::domain::delivery::WINDOW_MESSAGES;
+    use nabij_protocol::{Ack, Body, DeviceId, Envelope, PersonId, RejectReason, Topic};
+
+    fn down(device: &DeviceId) -> Topic {
+        Topic::DeviceDown(device.clone())
+    }
+
+    /// Two contacts with tablets: Jan and Anna, both connected, their new contact lists
+    /// received and acknowledged.
+    async fn pair(hub: &Hub, out: &Recorder) -> ((PersonId, DeviceId), (PersonId, DeviceId)) {
+        let jan = tablet(hub, "Jan").await;
+        let anna = tablet(hub, "Anna").await;
+        hub.approve_contacts(&jan.0, &anna.0).await.unwrap();
+        hub.handle_batch(vec![status(&jan.1, true), status(&anna.1, true)])
+            .await;
+        for device in [&jan.1, &anna.1] {
+            let ids: Vec<_> = out.take(&down(device)).into_iter().map(|e| e.id).collect();
+            assert_eq!(ids.len(), 1, "the new contact list");
+            hub.handle_batch(vec![up(device, Body::Ack(Ack { ids })).0])
+                .await;
+        }
+        assert_eq!(hub.queued_for(&anna.1).unwrap(), 0);
+        (jan, anna)
+    }
+
+    fn texts(envelopes: &[Envelope]) -> Vec<&Envelope> {
+        envelopes
+            .iter()
+            .filter(|e| matches!(e.body, Body::Text(_)))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_stored_then_each_tablet_gets_one_ack_and_its_copies() {
+        let (hub, out) = hub();
+        let ((_, jan), (anna_id, anna)) = pair(&hub, &out).await;
+        out.take(&down(&anna));
+        let sent: Vec<_> = (0..3)
+            .map(|n| up(&jan, text(&anna_id, &format!("{n}"))))
+            .collect();
+        let ids: Vec<_> = sent.iter().map(|(_, id)| id.clone()).collect();
+        hub.handle_batch(sent.into_iter().map(|(m, _)| m).collect())
+            .await;
+
+        let to_jan = out.take(&down(&jan));
+        let acks: Vec<_> = to_jan
+            .iter()
+            .filter(|e| matches!(e.body, Body::Ack(_)))
+            .collect();
+        assert_eq!(acks.len(), 1, "one ack for the batch");
+        assert_eq!(acked_ids(&to_jan), ids);
+        assert_eq!(texts(&out.take(&down(&anna))).len(), 3);
+        assert_eq!(hub.counts().unwrap().messages, 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_tablet_over_its_budget_is_asked_to_wait_and_others_go_on() {
+        let mut config = HubConfig::default();
+        config.limits.burst_messages = 2;
+        config.limits.messages_per_minute = 60;
+        let (hub, out) = hub_with(config);
+        let ((jan_id, jan), (anna_id, anna)) = pair(&hub, &out).await;
+        let (batch, ids): (Vec<_>, Vec<_>) = (0..3)
+            .map(|n| up(&jan, text(&anna_id, &format!("{n}"))))
+            .unzip();
+        let (from_anna, anna_msg) = up(&anna, text(&jan_id, "Dag"));
+        hub.handle_batch(batch.into_iter().chain([from_anna.clone()]).collect())
+            .await;
+
+        let to_jan = out.take(&down(&jan));
+        assert_eq!(acked_ids(&to_jan), ids[..2]);
+        let deferred: Vec<_> = to_jan
+            .iter()
+            .filter_map(|e| match &e.body {
+                Body::Rejected(r) => Some(r.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(deferred.len(), 1);
+        assert_eq!(
+            (&deferred[0].id, &deferred[0].reason, deferred[0].is_final()),
+            (&ids[2], &RejectReason::RateLimited, false)
+        );
+        let wait = deferred[0].retry_after_ms.expect("says how long to wait");
+        assert!(
+            (900..=1_000).contains(&wait),
+            "one message a second: {wait} ms"
+        );
+        assert_eq!(
+            acked_ids(&out.take(&down(&anna))),
+            [anna_msg],
+            "Anna is not held up"
+        );
+
+        // A second later there is room again.
+        tokio::time::advance(std::time::Duration::from_millis(wait)).await;
+        let (again, id) = up(&jan, text(&anna_id, "nog eens"));
+        hub.handle_batch(vec![again]).await;
+        assert_eq!(acked_ids(&out.take(&down(&jan))), [id]);
+    }
+
+    #[tokio::test]
+    async fn a_tablet_over_its_stored_quota_is_refused_for_good() {
+        let mut config = HubConfig::default();
+        config.limits.stored_mb = 2;
+        config.limits.burst_mb = 64;
+        let (hub, out) = hub_with(config);
+        let ((_, jan), (anna_id, _)) = pair(&hub, &out).await;
+        let photo = || {
+            Body::Photo(nabij_protocol::Photo {
+                to: nabij_protocol::Recipient::Person(anna_id.clone()),
+                author: None,
+                mime: nabij_protocol::ImageMime::Jpeg,
+                width: 10,
+                height: 10,
+                caption: None,
+                data: nabij_protocol::base64::Base64Bytes(vec![0xff; 700_000]),
+            })
+        };
+        let sent: Vec<_> = (0..3).map(|_| up(&jan, photo())).collect();
+        hub.handle_batch(sent.iter().map(|(m, _)| m.clone()).collect())
+            .await;
+        let to_jan = out.take(&down(&jan));
+        assert_eq!(acked_ids(&to_jan), [sent[0].1.clone(), sent[1].1.clone()]);
+        let refused = to_jan.iter().find_map(|e| match &e.body {
+            Body::Rejected(r) => Some(r.clone()),
+            _ => None,
+        });
+        let refused = refused.expect("the third is refused");
+        assert_eq!(
+            (&refused.id, &refused.reason),
+            (&sent[2].1, &RejectReason::QuotaExceeded)
+        );
+        assert!(refused.is_final());
+        // A resend gets the same answer (it was remembered), and nothing is stored twice.
+        hub.handle_batch(vec![sent[2].0.clone()]).await;
+        assert!(out.take(&down(&jan)).iter().any(
+            |e| matches!(&e.body, Body::Rejected(r) if r.reason == RejectReason::QuotaExceeded)
+        ));
+        assert_eq!(hub.counts().unwrap().messages, 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_backlog_goes_out_a_window_at_a_time_and_again_when_nothing_moves() {
+        let (hub, out) = hub();
+        let ((_, jan), (anna_id, anna)) = pair(&hub, &out).await;
+        hub.handle_batch(vec![status(&anna, false)]).await;
+        out.take(&down(&anna));
+        let batch: Vec<_> = (0..30)
+            .map(|n| up(&jan, text(&anna_id, &format!("{n}"))).0)
+            .collect();
+        hub.handle_batch(batch).await;
+        assert!(texts(&out.take(&down(&anna))).is_empty(), "Anna is offline");
+
+        hub.handle_batch(vec![status(&anna, true)]).await;
+        let first = out.take(&down(&anna));
+        assert_eq!(texts(&first).len(), WINDOW_MESSAGES);
+        let ack = |envelopes: &[Envelope], n: usize| {
+            let ids = texts(envelopes)
+                .iter()
+                .take(n)
+                .map(|e| e.id.clone())
+                .collect();
+            up(&anna, Body::Ack(Ack { ids })).0
+        };
+        hub.handle_batch(vec![ack(&first, 5)]).await;
+        let more = out.take(&down(&anna));
+        assert_eq!(texts(&more).len(), 5, "five acknowledged, five more go");
+
+        // No ack for a minute: the window starts again from the oldest unacknowledged.
+        hub.delivery_tick().await;
+        assert!(texts(&out.take(&down(&anna))).is_empty(), "not yet");
+        tokio::time::advance(std::time::Duration::from_secs(61)).await;
+        hub.delivery_tick().await;
+        let again = out.take(&down(&anna));
+        assert_eq!(texts(&again).len(), WINDOW_MESSAGES);
+        assert_eq!(texts(&again)[0].id, texts(&first)[5].id);
+        assert_eq!(hub.queued_for(&anna).unwrap(), 25);
+    }
+
+    #[tokio::test]
+    async fn after_a_restart_a_tablet_still_marked_online_gets_its_queue_at_once() {
+        let (hub, first) = hub();
+        let ((_, jan), (anna_id, anna)) = pair(&hub, &first).await;
+        hub.handle_batch(vec![up(&jan, text(&anna_id, "Dag")).0])
+            .await;
+        // The hub stops without hearing Anna go; a new hub starts over the same store
+        // and the broker replays her retained `online`.
+        let (restarted, out) = hub_over(HubConfig::default(), hub.storage());
+        assert!(
+            restarted.device(&anna).unwrap().online,
+            "still marked online"
+        );
+        restarted.handle_batch(vec![status(&anna, true)]).await;
+        assert_eq!(texts(&out.take(&down(&anna))).len(), 1);
+        // The same after the hub's broker connection came back.
+        restarted.broker_reconnected();
+        restarted.handle_batch(vec![status(&anna, true)]).await;
+        assert_eq!(texts(&out.take(&down(&anna))).len(), 1);
+        // But a repeated `online` (battery news) sends nothing again.
+        restarted.handle_batch(vec![status(&anna, true)]).await;
+        assert!(texts(&out.take(&down(&anna))).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_confirmed_wipe_takes_the_tablet_off_the_broker() {
+        let (hub, out) = hub();
+        let ((_, jan), (_, anna)) = pair(&hub, &out).await;
+        hub.wipe(&anna).await.unwrap();
+        let wipe = out
+            .take(&down(&anna))
+            .into_iter()
+            .find(|e| matches!(e.body, Body::Wipe(_)))
+            .expect("the wipe went out at once");
+        hub.handle_batch(vec![up(&anna, Body::Ack(Ack { ids: vec![wipe.id] })).0])
+            .await;
+        let allowed = out.allowed().expect("the broker was told");
+        assert_eq!(allowed, [jan]);
+        assert_eq!(
+            hub.device(&anna).unwrap().state,
+            crate::domain::devices::DeviceState::Wiped
+        );
+        assert_eq!(
+            out.take(&Topic::DeviceStatus(anna.clone())).len(),
+            0,
+            "its retained status is cleared (an empty payload, not an envelope)"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_first_connection_gets_settings_and_contacts_and_its_pairing_is_forgotten() {
+        let (hub, out) = hub();
+        let (_, anna) = tablet(&hub, "Anna").await;
+        let mut tx = hub.tx();
+        let mut record = tx.get(tables::DEVICES, anna.as_str()).unwrap().unwrap();
+        record.connected_once = false;
+        tables::put_device(&mut tx, &record).unwrap();
+        tx.commit().await.unwrap();
+        hub.handle_batch(vec![status(&anna, true)]).await;
+        let kinds: Vec<String> = out
+            .take(&down(&anna))
+            .iter()
+            .map(|e| e.body.kind().to_owned())
+            .collect();
+        assert_eq!(kinds, ["config", "contacts"]);
+    }
+
+    #[tokio::test]
+    async fn retention_forgets_old_content_but_keeps_who_wrote_to_whom() {
+        let (hub, out) = hub();
+        let ((_, jan), (anna_id, anna)) = pair(&hub, &out).await;
+        hub.handle_batch(vec![status(&anna, false)]).await;
+        hub.handle_batch(vec![up(&jan, text(&anna_id, "Dag")).0])
+            .await;
+        hub.set_language(&anna_id, nabij_protocol::Language::Fr)
+            .await
+            .unwrap();
+        assert_eq!(hub.queued_for(&anna).unwrap(), 2);
+        let tx = hub.tx();
+        assert!(
+            tx.get(tables::USAGE, jan.as_str())
+                .unwrap()
+                .unwrap()
+                .stored_bytes
+                > 0
+        );
+
+        let future = nabij_protocol::UnixMillis(crate::clock::now().0 + 1);
+        let swept = hub.sweep_before(future).await.unwrap();
+        assert_eq!((swept.messages, swept.queued), (1, 1));
+        let tx = hub.tx();
+        let messages = tx.all(tables::MESSAGES).unwrap();
+        assert!(messages[0].body.is_none(), "the words are gone");
+        assert_eq!(messages[0].from_device, jan, "who wrote stays");
+        assert_eq!(
+            tx.get(tables::USAGE, jan.as_str())
+                .unwrap()
+                .unwrap()
+                .stored_bytes,
+            0
+        );
+        assert_eq!(
+            hub.queued_for(&anna).unwrap(),
+            1,
+            "the settings still wait for Anna"
+        );
+        hub.handle_batch(vec![status(&anna, true)]).await;
+        let kinds: Vec<String> = out
+            .take(&down(&anna))
+            .iter()
+            .map(|e| e.body.kind().to_owned())
+            .collect();
+        assert_eq!(kinds, ["config"]);
+        assert_eq!(
+            hub.sweep_before(future).await.unwrap(),
+            Default::default(),
+            "once"
+        );
+    }
+}

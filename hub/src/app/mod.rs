@@ -1,0 +1,395 @@
+//! The hub's use cases: every operation a coach (through the command line or, later, the
+//! dashboard) or a tablet (through MQTT) can cause, each written once. Typed ids in,
+//! typed views out: the edges (`mqtt`, `admin`, `cli`) parse what comes in and put what
+//! goes out into words.
+//!
+//! Each operation is one transaction over the store: read, decide with the `domain`
+//! rules, commit (atomically and durably), and only then tell anyone: acknowledgements,
+//! deliveries and broker changes are [`Effects`] carried out after the commit. A single
+//! write lock orders transactions; the receive path takes it once per *batch* of
+//! messages, so one commit (one fsync) covers them all.
+
+mod delivery;
+mod devices;
+mod housekeeping;
+mod inbound;
+mod messaging;
+mod people;
+pub(crate) mod tables;
+#[cfg(test)]
+pub(crate) mod testing;
+mod views;
+
+pub use inbound::Inbound;
+pub use messaging::{Audience, CoachMessage};
+pub use views::{Counts, DeviceRow, EnrolSummary, HelpRow, KioskSettings, SentSummary};
+
+use crate::config::HubConfig;
+use crate::domain::budget::{Budget, Limits};
+use crate::domain::delivery::Window;
+use crate::domain::devices::DeviceState;
+use crate::domain::enrolment::{CodeError, WrongCodeLimiter};
+use crate::domain::people::NameError;
+use crate::secrets::{self, RandomError};
+use crate::store::{Storage, StoreError, Tx};
+use nabij_protocol::{Ack, Body, DeviceId, Envelope, MessageId, Party, PersonId, Topic};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// A boxed future, for the edges' traits.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The MQTT connection is closed (the hub is stopping).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the hub's MQTT connection is closed")]
+pub struct OutletClosed;
+
+/// Where messages for tablets go: the MQTT edge.
+pub trait Outlet: Send + Sync + 'static {
+    /// Publishes a payload with the topic's QoS and retain flag (an empty retained
+    /// payload clears the retained message).
+    fn publish(&self, topic: Topic, payload: Vec<u8>) -> BoxFuture<'_, Result<(), OutletClosed>>;
+    /// Resolves once the broker has passed on everything published before.
+    fn settled(&self) -> BoxFuture<'_, Result<(), OutletClosed>>;
+}
+
+/// The broker's list of tablets that may log in: the app decides, the broker edge applies.
+pub trait Gatekeeper: Send + Sync + 'static {
+    /// Lets exactly these tablets (device id, password hash) log in; a tablet left out is
+    /// disconnected at once.
+    fn allow(&self, tablets: Vec<(DeviceId, String)>) -> BoxFuture<'_, Result<(), String>>;
+}
+
+/// Why an operation failed. Each says what happened; the edges add what to do there.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No randomness for ids and secrets.
+    #[error(transparent)]
+    Random(#[from] RandomError),
+    /// The broker could not be told who may log in.
+    #[error("the broker's list of tablets could not be updated: {0}")]
+    Broker(String),
+    /// The MQTT connection is closed.
+    #[error(transparent)]
+    Closed(#[from] OutletClosed),
+    /// No such tablet.
+    #[error("there is no tablet {0}")]
+    NoDevice(String),
+    /// No one by that id or name.
+    #[error("there is no one called {0:?}")]
+    NoPerson(String),
+    /// No participant by that id or name.
+    #[error("there is no participant {0:?}")]
+    NoParticipant(String),
+    /// Several people share the name.
+    #[error("{name:?} could be {}; use the id instead", candidates.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" or "))]
+    Ambiguous {
+        /// The name given.
+        name: String,
+        /// Who it could be.
+        candidates: Vec<PersonId>,
+    },
+    /// No such group.
+    #[error("there is no group {0:?}")]
+    NoGroup(String),
+    /// A name or phone number that cannot be used.
+    #[error(transparent)]
+    Name(#[from] NameError),
+    /// A pairing code that was not accepted.
+    #[error(transparent)]
+    Code(#[from] CodeError),
+    /// The tablet is in the wrong state for this.
+    #[error("tablet {device} is {}", state.word())]
+    WrongState {
+        /// The tablet.
+        device: DeviceId,
+        /// Its state.
+        state: DeviceState,
+    },
+    /// Only coaches send from the hub and answer calls.
+    #[error("{0} is not a coach")]
+    NotACoach(String),
+    /// A coach writes only to approved contacts.
+    #[error("{coach} is not a contact of {people}")]
+    NotAContact {
+        /// The coach's name.
+        coach: String,
+        /// The recipients who are not contacts, by name.
+        people: String,
+    },
+    /// The message breaks a protocol rule.
+    #[error("this message cannot be sent: {0}")]
+    BadMessage(String),
+    /// The photo cannot be used.
+    #[error(transparent)]
+    Photo(#[from] crate::photos::PhotoError),
+}
+
+/// What a committed transaction makes true for the outside world, carried out after the
+/// commit by [`Hub::finish`].
+#[derive(Debug, Default)]
+pub(crate) struct Effects {
+    /// Answers published as they are (rejections, pairing answers).
+    replies: Vec<(Topic, Envelope)>,
+    /// Ids to acknowledge, per tablet: one `ack` each.
+    acks: BTreeMap<DeviceId, Vec<MessageId>>,
+    /// Tablets whose queue got new messages.
+    queued: BTreeSet<DeviceId>,
+    /// Queue entries tablets acknowledged, by sequence number.
+    acked: BTreeMap<DeviceId, Vec<u64>>,
+    /// Tablets that connected (true) or went away (false), in order.
+    presence: Vec<(DeviceId, bool)>,
+    /// The broker's list of tablets changed.
+    credentials: bool,
+    /// Tablets whose retained status goes (they were revoked or wiped).
+    clear_status: Vec<DeviceId>,
+}
+
+impl Effects {
+    fn reply(&mut self, topic: Topic, body: Body) -> Result<(), RandomError> {
+        self.replies.push((topic, hub_envelope(body)?));
+        Ok(())
+    }
+
+    fn ack(&mut self, device: &DeviceId, id: &MessageId) {
+        let ids = self.acks.entry(device.clone()).or_default();
+        // A resend in the same batch as the first copy: one ack covers both.
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+
+    fn extend(&mut self, other: Effects) {
+        self.replies.extend(other.replies);
+        for (device, ids) in other.acks {
+            for id in ids {
+                self.ack(&device, &id);
+            }
+        }
+        self.queued.extend(other.queued);
+        for (device, seqs) in other.acked {
+            self.acked.entry(device).or_default().extend(seqs);
+        }
+        self.presence.extend(other.presence);
+        self.credentials |= other.credentials;
+        self.clear_status.extend(other.clear_status);
+    }
+}
+
+/// A new envelope from the hub.
+pub(crate) fn hub_envelope(body: Body) -> Result<Envelope, RandomError> {
+    Ok(Envelope::new(secrets::message_id()?, Party::Hub, body))
+}
+
+/// What the hub needs to run its use cases.
+pub struct Parts {
+    /// The settings.
+    pub config: HubConfig,
+    /// The database.
+    pub storage: Arc<dyn Storage>,
+    /// Where messages for tablets go.
+    pub outlet: Arc<dyn Outlet>,
+    /// Who may log in to the broker.
+    pub gate: Arc<dyn Gatekeeper>,
+    /// The shared password of pairing tablets (for the kiosk settings).
+    pub enrol_password: String,
+    /// The hub's CA certificate (for the kiosk settings).
+    pub ca_cert: PathBuf,
+}
+
+struct Inner {
+    parts: Parts,
+    /// Orders every transaction that writes: two coaches (or a coach and a batch of
+    /// tablet messages) never interleave halfway.
+    write: tokio::sync::Mutex<()>,
+    limiter: Mutex<WrongCodeLimiter>,
+    /// The window of each connected tablet; no entry: not connected (as far as the hub
+    /// knows since it started).
+    windows: Mutex<HashMap<DeviceId, Window>>,
+    /// What each tablet may still send; no entry: a full budget.
+    budgets: Mutex<HashMap<DeviceId, Budget>>,
+    limits: Limits,
+    /// Orders `broker.allow` calls, so the last one always carries the latest list.
+    gate_order: tokio::sync::Mutex<()>,
+    /// The steady clock's origin (tokio's, so tests can move time forward).
+    started: tokio::time::Instant,
+}
+
+/// The running hub's operations. Cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Hub {
+    /// The hub over its parts. Brings an older database up to date first.
+    pub fn new(parts: Parts) -> Result<Hub, StoreError> {
+        let mut tx = Tx::new(parts.storage.clone());
+        let found = tables::migrate(&mut tx)?;
+        if found < tables::SCHEMA {
+            tx.commit_blocking()?;
+            tracing::info!(
+                from = found,
+                to = tables::SCHEMA,
+                "database brought up to date"
+            );
+        }
+        let l = &parts.config.limits;
+        let limits = Limits {
+            burst_messages: u64::from(l.burst_messages),
+            messages_per_minute: u64::from(l.messages_per_minute),
+            burst_bytes: u64::from(l.burst_mb) << 20,
+            bytes_per_minute: u64::from(l.mb_per_minute) << 20,
+        };
+        Ok(Hub {
+            inner: Arc::new(Inner {
+                limiter: Mutex::new(WrongCodeLimiter::new(
+                    parts.config.enrolment.wrong_codes_per_minute,
+                )),
+                parts,
+                write: tokio::sync::Mutex::new(()),
+                windows: Mutex::new(HashMap::new()),
+                budgets: Mutex::new(HashMap::new()),
+                limits,
+                gate_order: tokio::sync::Mutex::new(()),
+                started: tokio::time::Instant::now(),
+            }),
+        })
+    }
+
+    fn config(&self) -> &HubConfig {
+        &self.inner.parts.config
+    }
+
+    /// A transaction over the store (read-only unless committed).
+    fn tx(&self) -> Tx {
+        Tx::new(self.inner.parts.storage.clone())
+    }
+
+    /// Milliseconds on a steady clock, for windows and budgets.
+    fn steady_ms(&self) -> u64 {
+        self.inner.started.elapsed().as_millis() as u64
+    }
+
+    async fn publish(&self, topic: Topic, envelope: &Envelope) -> Result<(), OutletClosed> {
+        self.inner
+            .parts
+            .outlet
+            .publish(topic, envelope.to_bytes())
+            .await
+    }
+
+    /// The credentials of every tablet that may connect.
+    pub fn allowed_credentials(tx: &Tx) -> Result<Vec<(DeviceId, String)>, StoreError> {
+        Ok(tx
+            .all(tables::DEVICES)?
+            .into_iter()
+            .filter(|d| d.state.may_connect())
+            .map(|d| (d.id, d.password_hash))
+            .collect())
+    }
+
+    /// Makes the broker accept exactly the tablets that may connect now.
+    async fn sync_credentials(&self) -> Result<(), AppError> {
+        // Read under the order lock: whichever call comes last carries the latest list.
+        let _order = self.inner.gate_order.lock().await;
+        let allowed = Self::allowed_credentials(&self.tx())?;
+        self.inner
+            .parts
+            .gate
+            .allow(allowed)
+            .await
+            .map_err(AppError::Broker)
+    }
+
+    /// Carries out what committed transactions made true: the broker's list, the
+    /// tablets' queues, then acknowledgements and answers. In that order, whatever one
+    /// message of a batch queued goes out before the answer to a later one.
+    async fn finish(&self, fx: Effects) {
+        if let Err(e) = self.finish_or_fail(fx).await {
+            tracing::warn!(error = %e, "could not pass on everything after a commit; tablets get it on the next resend");
+        }
+    }
+
+    async fn finish_or_fail(&self, fx: Effects) -> Result<(), AppError> {
+        if fx.credentials {
+            self.sync_credentials().await?;
+        }
+        let mut top_up: BTreeSet<DeviceId> = fx.queued;
+        {
+            let now = self.steady_ms();
+            let mut windows = lock(&self.inner.windows);
+            for (device, online) in fx.presence {
+                if online {
+                    windows.insert(device.clone(), Window::new(now));
+                    top_up.insert(device);
+                } else {
+                    windows.remove(&device);
+                }
+            }
+            for (device, seqs) in fx.acked {
+                if let Some(window) = windows.get_mut(&device) {
+                    for seq in seqs {
+                        window.acked(seq, now);
+                    }
+                    top_up.insert(device);
+                }
+            }
+        }
+        for device in top_up {
+            self.top_up(&device).await?;
+        }
+        for (device, ids) in fx.acks {
+            for chunk in ids.chunks(nabij_protocol::limits::MAX_IDS_PER_MESSAGE) {
+                let ack = hub_envelope(Body::Ack(Ack {
+                    ids: chunk.to_vec(),
+                }))?;
+                self.publish(Topic::DeviceDown(device.clone()), &ack)
+                    .await?;
+            }
+        }
+        for (topic, envelope) in fx.replies {
+            self.publish(topic, &envelope).await?;
+        }
+        for device in fx.clear_status {
+            self.inner
+                .parts
+                .outlet
+                .publish(Topic::DeviceStatus(device), Vec::new())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The hub lost its broker connection and has it back: every tablet's window starts
+    /// again when its retained status comes in (the broker sends them all again).
+    pub fn broker_reconnected(&self) {
+        lock(&self.inner.windows).clear();
+    }
+
+    /// Whether the hub has a window open for this tablet (it is connected).
+    fn is_connected(&self, device: &DeviceId) -> bool {
+        lock(&self.inner.windows).contains_key(device)
+    }
+
+    /// Charges a message against its tablet's budget; `Err(ms)` when over it.
+    fn charge(&self, device: &DeviceId, bytes: u64, is_ack: bool) -> Result<(), u64> {
+        let now = self.steady_ms();
+        let mut budgets = lock(&self.inner.budgets);
+        let limits = self.inner.limits;
+        budgets
+            .entry(device.clone())
+            .or_insert_with(|| Budget::new(&limits, now))
+            .charge(bytes, is_ack, now)
+    }
+}

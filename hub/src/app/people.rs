@@ -1,0 +1,356 @@
+//! People and groups: adding them, finding them by id or name, and the settings their
+//! tablets show.
+
+use super::{AppError, Effects, Hub, tables};
+use crate::clock;
+use crate::domain::people::{self, Group, Person, Role};
+use crate::store::{StoreError, Table, Tx};
+use nabij_protocol::{GroupId, Language, PersonId};
+
+/// The first id of the form `{prefix}{slug}`, `{prefix}{slug}-2`, … not in `table`.
+fn free_id<V: serde::de::DeserializeOwned>(
+    tx: &Tx,
+    table: Table<V>,
+    prefix: &str,
+    name: &str,
+) -> Result<String, StoreError> {
+    for candidate in people::id_candidates(prefix, name) {
+        if !tx.contains(table, &candidate)? {
+            return Ok(candidate);
+        }
+    }
+    unreachable!("id_candidates never ends")
+}
+
+/// Finds one person among those `wanted` accepts, by id or by exact name (ignoring
+/// case); a name two of them share is refused rather than guessed.
+fn find_one(
+    tx: &Tx,
+    key: &str,
+    wanted: impl Fn(&Person) -> bool,
+) -> Result<Option<Person>, AppError> {
+    if let Some(person) = tx.get(tables::PEOPLE, key.trim())?.filter(&wanted) {
+        return Ok(Some(person));
+    }
+    let name = key.trim().to_lowercase();
+    let matches: Vec<Person> = tx
+        .all(tables::PEOPLE)?
+        .into_iter()
+        .filter(|p| wanted(p) && p.name.to_lowercase() == name)
+        .collect();
+    match matches.len() {
+        0 => Ok(None),
+        1 => Ok(matches.into_iter().next()),
+        _ => Err(AppError::Ambiguous {
+            name: key.to_owned(),
+            candidates: matches.into_iter().map(|p| p.id).collect(),
+        }),
+    }
+}
+
+pub(crate) fn find_group_in(tx: &Tx, key: &str) -> Result<Group, AppError> {
+    if let Some(group) = tx.get(tables::GROUPS, key.trim())? {
+        return Ok(group);
+    }
+    tx.all(tables::GROUPS)?
+        .into_iter()
+        .find(|g| g.name.eq_ignore_ascii_case(key.trim()))
+        .ok_or_else(|| AppError::NoGroup(key.to_owned()))
+}
+
+pub(crate) fn person(tx: &Tx, id: &PersonId) -> Result<Person, AppError> {
+    tx.get(tables::PEOPLE, id.as_str())?
+        .ok_or_else(|| AppError::NoPerson(id.to_string()))
+}
+
+pub(crate) fn participant(tx: &Tx, id: &PersonId) -> Result<Person, AppError> {
+    person(tx, id)
+        .ok()
+        .filter(|p| p.role == Role::Participant)
+        .ok_or_else(|| AppError::NoParticipant(id.to_string()))
+}
+
+pub(crate) fn coach(tx: &Tx, id: &PersonId) -> Result<Person, AppError> {
+    let coach = person(tx, id)?;
+    if coach.role != Role::Coach {
+        return Err(AppError::NotACoach(coach.name));
+    }
+    Ok(coach)
+}
+
+fn group(tx: &Tx, id: &GroupId) -> Result<Group, AppError> {
+    tx.get(tables::GROUPS, id.as_str())?
+        .ok_or_else(|| AppError::NoGroup(id.to_string()))
+}
+
+/// The coach a participant's Help screen shows: their group's coach, else the first coach
+/// the hub knows (by id), else none.
+pub(crate) fn coach_of(tx: &Tx, participant: &Person) -> Result<Option<Person>, StoreError> {
+    if let Some(group) = &participant.group
+        && let Some(coach_id) = tx
+            .get(tables::GROUPS, group.as_str())?
+            .and_then(|g| g.coach)
+        && let Some(coach) = tx.get(tables::PEOPLE, coach_id.as_str())?
+    {
+        return Ok(Some(coach));
+    }
+    Ok(tx
+        .all(tables::PEOPLE)?
+        .into_iter()
+        .filter(|p| p.role == Role::Coach)
+        .min_by(|a, b| a.id.cmp(&b.id)))
+}
+
+/// The participants of a group.
+pub(crate) fn members_of(tx: &Tx, group: &GroupId) -> Result<Vec<Person>, StoreError> {
+    Ok(tx
+        .all(tables::PEOPLE)?
+        .into_iter()
+        .filter(|p| p.role == Role::Participant && p.group.as_ref() == Some(group))
+        .collect())
+}
+
+fn new_person(tx: &Tx, name: &str, role: Role, group: Option<GroupId>) -> Result<Person, AppError> {
+    let name = people::check_name(name)?;
+    let id = free_id(tx, tables::PEOPLE, "p-", &name)?;
+    Ok(Person {
+        id: PersonId::parse(&id).map_err(|e| AppError::BadMessage(e.to_string()))?,
+        name,
+        role,
+        group,
+        phone: None,
+        photo: None,
+        language: None,
+    })
+}
+
+impl Hub {
+    /// Everyone.
+    pub fn people(&self) -> Result<Vec<Person>, AppError> {
+        Ok(self.tx().all(tables::PEOPLE)?)
+    }
+
+    /// Every group.
+    pub fn groups(&self) -> Result<Vec<Group>, AppError> {
+        Ok(self.tx().all(tables::GROUPS)?)
+    }
+
+    /// One person by id.
+    pub fn person(&self, id: &PersonId) -> Result<Person, AppError> {
+        person(&self.tx(), id)
+    }
+
+    /// Anyone (participant, coach, family member) by id or exact name.
+    pub fn find_person(&self, key: &str) -> Result<Person, AppError> {
+        find_one(&self.tx(), key, |_| true)?.ok_or_else(|| AppError::NoPerson(key.to_owned()))
+    }
+
+    /// A participant by id or exact name.
+    pub fn find_participant(&self, key: &str) -> Result<Person, AppError> {
+        find_one(&self.tx(), key, |p| p.role == Role::Participant)?
+            .ok_or_else(|| AppError::NoParticipant(key.to_owned()))
+    }
+
+    /// A group by id or name (ignoring case).
+    pub fn find_group(&self, key: &str) -> Result<Group, AppError> {
+        find_group_in(&self.tx(), key)
+    }
+
+    /// Adds a group.
+    pub async fn add_group(&self, name: &str) -> Result<Group, AppError> {
+        let _write = self.inner.write.lock().await;
+        let mut tx = self.tx();
+        let name = people::check_name(name)?;
+        let id = free_id(&tx, tables::GROUPS, "g-", &name)?;
+        let group = Group {
+            id: GroupId::parse(&id).map_err(|e| AppError::BadMessage(e.to_string()))?,
+            name,
+            coach: None,
+        };
+        tx.put(tables::GROUPS, group.id.as_str(), &group)?;
+        tx.commit().await?;
+        Ok(group)
+    }
+
+    /// Adds a participant. In a group with a coach, the coach is on their contact list
+    /// from the start.
+    pub async fn add_participant(
+        &self,
+        name: &str,
+        group: Option<&GroupId>,
+        language: Option<Language>,
+    ) -> Result<Person, AppError> {
+        let _write = self.inner.write.lock().await;
+        let mut tx = self.tx();
+        let group = group.map(|g| group_id_checked(&tx, g)).transpose()?;
+        let mut person = new_person(&tx, name, Role::Participant, group)?;
+        person.language = language;
+        tx.put(tables::PEOPLE, person.id.as_str(), &person)?;
+        if let Some(coach) =
+            coach_of(&tx, &person)?.filter(|c| c.group.is_some() && c.group == person.group)
+        {
+            tables::approve(&mut tx, &person.id, &coach.id, clock::now())?;
+        }
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    /// Adds a coach. With a group, they become its coach: on every member's contact list
+    /// and on their tablets' Help screen (sent to the tablets now).
+    pub async fn add_coach(
+        &self,
+        name: &str,
+        phone: &str,
+        group: Option<&GroupId>,
+    ) -> Result<Person, AppError> {
+        let mut fx = Effects::default();
+        let coach = {
+            let _write = self.inner.write.lock().await;
+            let mut tx = self.tx();
+            let phone = people::check_phone(phone)?;
+            let group = group.map(|g| self::group(&tx, g)).transpose()?;
+            let mut coach =
+                new_person(&tx, name, Role::Coach, group.as_ref().map(|g| g.id.clone()))?;
+            coach.phone = Some(phone);
+            tx.put(tables::PEOPLE, coach.id.as_str(), &coach)?;
+            if let Some(mut group) = group {
+                group.coach = Some(coach.id.clone());
+                tx.put(tables::GROUPS, group.id.as_str(), &group)?;
+                for member in members_of(&tx, &group.id)? {
+                    tables::approve(&mut tx, &member.id, &coach.id, clock::now())?;
+                    self.push_contacts(&mut tx, &mut fx, &member.id)?;
+                    self.push_config(&mut tx, &mut fx, &member.id)?;
+                }
+            }
+            tx.commit().await?;
+            coach
+        };
+        self.finish(fx).await;
+        Ok(coach)
+    }
+
+    /// Sets the language a participant's tablet speaks, and sends it to their tablets.
+    pub async fn set_language(
+        &self,
+        who: &PersonId,
+        language: Language,
+    ) -> Result<Person, AppError> {
+        let mut fx = Effects::default();
+        let person = {
+            let _write = self.inner.write.lock().await;
+            let mut tx = self.tx();
+            let mut person = participant(&tx, who)?;
+            person.language = Some(language);
+            tx.put(tables::PEOPLE, person.id.as_str(), &person)?;
+            self.push_config(&mut tx, &mut fx, &person.id)?;
+            tx.commit().await?;
+            person
+        };
+        self.finish(fx).await;
+        Ok(person)
+    }
+
+    /// Sets a person's photo (any JPEG or PNG; made into a small square) and sends it to
+    /// the tablets that show it: their contacts' (contact buttons) and, for a coach, those
+    /// whose Help screen shows them.
+    pub async fn set_photo(&self, who: &PersonId, image: &[u8]) -> Result<Person, AppError> {
+        let face = crate::photos::face(image)?;
+        let mut fx = Effects::default();
+        let person = {
+            let _write = self.inner.write.lock().await;
+            let mut tx = self.tx();
+            let mut person = person(&tx, who)?;
+            person.photo = Some(nabij_protocol::base64::Base64Bytes(face));
+            tx.put(tables::PEOPLE, person.id.as_str(), &person)?;
+            for other in tables::contact_ids(&tx, &person.id)? {
+                self.push_contacts(&mut tx, &mut fx, &other)?;
+            }
+            if person.role == Role::Coach {
+                for other in tx.all(tables::PEOPLE)? {
+                    if other.role == Role::Participant
+                        && coach_of(&tx, &other)?.is_some_and(|c| c.id == person.id)
+                    {
+                        self.push_config(&mut tx, &mut fx, &other.id)?;
+                    }
+                }
+            }
+            tx.commit().await?;
+            person
+        };
+        self.finish(fx).await;
+        Ok(person)
+    }
+}
+
+fn group_id_checked(tx: &Tx, id: &GroupId) -> Result<GroupId, AppError> {
+    Ok(group(tx, id)?.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::app::testing::hub;
+
+    #[tokio::test]
+    async fn ids_come_from_names_and_never_collide_and_names_find_people() {
+        let (hub, _out) = hub();
+        let group = hub.add_group("Oostende Oost 1").await.unwrap();
+        assert_eq!(group.id.as_str(), "g-oostende-oost-1");
+        let found = hub.find_group("oostende oost 1").unwrap();
+        let a = hub
+            .add_participant("Jeanne Dûbois", Some(&found.id), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            (a.id.as_str(), a.group.as_ref()),
+            ("p-jeanne-dubois", Some(&group.id))
+        );
+        let b = hub
+            .add_participant("Jeanne Dûbois", None, None)
+            .await
+            .unwrap();
+        assert_eq!(b.id.as_str(), "p-jeanne-dubois-2");
+        assert_eq!(hub.find_participant("p-jeanne-dubois-2").unwrap().id, b.id);
+        assert!(matches!(
+            hub.find_participant("jeanne dûbois"),
+            Err(crate::app::AppError::Ambiguous { .. })
+        ));
+        assert!(matches!(
+            hub.find_participant("Mia"),
+            Err(crate::app::AppError::NoParticipant(_))
+        ));
+        assert!(hub.add_participant(" ", None, None).await.is_err());
+        assert!(matches!(
+            hub.find_group("nope"),
+            Err(crate::app::AppError::NoGroup(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_groups_coach_becomes_every_members_contact() {
+        let (hub, _out) = hub();
+        let group = hub.add_group("Oost").await.unwrap();
+        let jan = hub
+            .add_participant("Jan", Some(&group.id), None)
+            .await
+            .unwrap();
+        let coach = hub
+            .add_coach("Marie", "059 12 34 56", Some(&group.id))
+            .await
+            .unwrap();
+        let anna = hub
+            .add_participant("Anna", Some(&group.id), None)
+            .await
+            .unwrap();
+        let tx = hub.tx();
+        assert!(super::tables::are_contacts(&tx, &jan.id, &coach.id).unwrap());
+        assert!(
+            super::tables::are_contacts(&tx, &anna.id, &coach.id).unwrap(),
+            "also who joins later"
+        );
+        assert!(!super::tables::are_contacts(&tx, &anna.id, &jan.id).unwrap());
+        assert!(matches!(
+            hub.add_coach("Piet", "12", None).await,
+            Err(crate::app::AppError::Name(_))
+        ));
+    }
+}

@@ -1,0 +1,475 @@
+//! The hub's tables, their keys, and the indexes that keep every per-message lookup
+//! independent of how many tablets, people and messages the hub holds. The only code that
+//! writes a record together with its index entries.
+
+use crate::domain::devices::DeviceRecord;
+use crate::domain::enrolment::Pairing;
+use crate::domain::loans::Loan;
+use crate::domain::messaging::{Approval, Report, Seen, StoredMessage};
+use crate::domain::people::{Group, Person};
+use crate::store::{RawTable, StoreError, Table, Tx, key, prefix};
+use nabij_protocol::{DeviceId, Envelope, MessageId, PersonId, UnixMillis};
+use serde::{Deserialize, Serialize};
+
+/// Enrolled tablets, by device id.
+pub const DEVICES: Table<DeviceRecord> = Table::new("devices");
+/// Index: a person's tablets, by person id and device id.
+pub const DEVICES_OF_PERSON: Table<()> = Table::new("person_devices");
+/// Tablets that are pairing, by enrolment id.
+pub const PAIRINGS: Table<Pairing> = Table::new("pairings");
+/// Participants, coaches and family members, by person id.
+pub const PEOPLE: Table<Person> = Table::new("people");
+/// Groups, by group id.
+pub const GROUPS: Table<Group> = Table::new("groups");
+/// The loan register, by zero-padded loan number.
+pub const LOANS: Table<Loan> = Table::new("loans");
+/// Envelopes waiting for a tablet's `ack`, by device id and sequence number: one scan
+/// gives a tablet's queue in the order it was written. Values are the payload bytes.
+pub const OUTBOX: RawTable = RawTable("outbox");
+/// Index: where each queued message id sits in its tablet's queue.
+pub const OUTBOX_IDS: Table<Queued> = Table::new("outbox_ids");
+/// Approved contacts, by the two person ids (`a|b`, in order).
+pub const CONTACTS: Table<Approval> = Table::new("contacts");
+/// Index: a person's contacts, by person id and the other's id.
+pub const CONTACTS_OF: Table<()> = Table::new("contact_index");
+/// Chat messages, by the hub's uid.
+pub const MESSAGES: Table<StoredMessage> = Table::new("messages");
+/// Index: chat messages by when the hub got them, for the retention sweep.
+pub const MESSAGE_TIMES: Table<()> = Table::new("message_times");
+/// Which stored message each delivered copy is, by the copy's id.
+pub const DELIVERIES: Table<String> = Table::new("deliveries");
+/// What the hub did with each message id a tablet sent, by `device|id`.
+pub const SEEN: Table<Seen> = Table::new("seen");
+/// Requests and answers from tablets (help, diary, RSVP, check-in), by `device|id`.
+pub const REPORTS: Table<Report> = Table::new("reports");
+/// How much each tablet has stored at the hub, by device id.
+pub const USAGE: Table<Usage> = Table::new("usage");
+/// The layout version of the tables, under `schema`.
+pub const META: Table<u32> = Table::new("meta");
+
+/// The layout this build writes. 1: tables without indexes; 2: the indexes above.
+pub const SCHEMA: u32 = 2;
+
+/// Where a queued message sits in its tablet's queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Queued {
+    /// Its sequence number (the queue key's second part).
+    pub seq: u64,
+    /// When it was queued.
+    pub queued_at: UnixMillis,
+    /// Its payload size.
+    pub size: u64,
+    /// Whether the retention period applies (chat copies and receipts); settings,
+    /// contact lists and a wipe wait for their tablet however long it takes.
+    pub expires: bool,
+}
+
+/// What one tablet has stored at the hub.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Bytes of its chat messages the hub keeps.
+    pub stored_bytes: u64,
+}
+
+/// The key of `a|b`-style records: two ids joined by `|`, which no id contains.
+pub fn pair_key(a: &str, b: &str) -> String {
+    format!("{a}|{b}")
+}
+
+/// The key of a person's approval with someone: both ids in order.
+pub fn contact_key(a: &PersonId, b: &PersonId) -> String {
+    if a <= b {
+        pair_key(a.as_str(), b.as_str())
+    } else {
+        pair_key(b.as_str(), a.as_str())
+    }
+}
+
+/// Loans are keyed by number, zero-padded so that key order is number order.
+pub fn loan_key(number: u64) -> String {
+    format!("{number:020}")
+}
+
+// ----- devices -----
+
+/// Stores a device record (and the index from its participant to it).
+pub fn put_device(tx: &mut Tx, device: &DeviceRecord) -> Result<(), StoreError> {
+    tx.put(DEVICES, device.id.as_str(), device)?;
+    tx.put(
+        DEVICES_OF_PERSON,
+        key(&[
+            device.participant.as_str().as_bytes(),
+            device.id.as_str().as_bytes(),
+        ]),
+        &(),
+    )
+}
+
+/// A person's tablets that may connect (one lookup per tablet of theirs).
+pub fn tablets_of(tx: &Tx, person: &PersonId) -> Result<Vec<DeviceRecord>, StoreError> {
+    let mut out = Vec::new();
+    let p = prefix(&[person.as_str().as_bytes()]);
+    for (k, ()) in tx.scan(DEVICES_OF_PERSON, &p, None, usize::MAX)? {
+        let device = String::from_utf8_lossy(&k[p.len()..]).into_owned();
+        if let Some(d) = tx.get(DEVICES, &device)?
+            && d.state.may_connect()
+        {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+// ----- a tablet's queue -----
+
+fn outbox_key(device: &DeviceId, seq: u64) -> Vec<u8> {
+    key(&[device.as_str().as_bytes(), &seq.to_be_bytes()])
+}
+
+fn queued_key(device: &DeviceId, id: &MessageId) -> Vec<u8> {
+    key(&[device.as_str().as_bytes(), id.as_str().as_bytes()])
+}
+
+/// Queues an envelope for a tablet; returns its sequence number.
+pub fn push_outbox(
+    tx: &mut Tx,
+    device: &DeviceId,
+    envelope: &Envelope,
+    now: UnixMillis,
+) -> Result<u64, StoreError> {
+    let seq = tx.next_id()?;
+    let bytes = envelope.to_bytes();
+    let expires = matches!(
+        envelope.body,
+        nabij_protocol::Body::Text(_)
+            | nabij_protocol::Body::Voice(_)
+            | nabij_protocol::Body::Photo(_)
+            | nabij_protocol::Body::Receipt(_)
+    );
+    tx.put(
+        OUTBOX_IDS,
+        queued_key(device, &envelope.id),
+        &Queued {
+            seq,
+            queued_at: now,
+            size: bytes.len() as u64,
+            expires,
+        },
+    )?;
+    tx.put_raw(OUTBOX, outbox_key(device, seq), bytes);
+    Ok(seq)
+}
+
+/// Removes acknowledged ids from a tablet's queue; returns those that were there, with
+/// their sequence numbers.
+pub fn ack_outbox(
+    tx: &mut Tx,
+    device: &DeviceId,
+    ids: &[MessageId],
+) -> Result<Vec<(MessageId, u64)>, StoreError> {
+    let mut removed = Vec::new();
+    for id in ids {
+        let k = queued_key(device, id);
+        if let Some(queued) = tx.get(OUTBOX_IDS, &k)? {
+            tx.remove(OUTBOX_IDS, &k);
+            tx.remove_raw(OUTBOX, &outbox_key(device, queued.seq));
+            removed.push((id.clone(), queued.seq));
+        }
+    }
+    Ok(removed)
+}
+
+/// Drops a tablet's whole queue (it was revoked or is being wiped).
+pub fn clear_outbox(tx: &mut Tx, device: &DeviceId) -> Result<(), StoreError> {
+    let p = prefix(&[device.as_str().as_bytes()]);
+    for (k, queued) in tx.scan(OUTBOX_IDS, &p, None, usize::MAX)? {
+        tx.remove(OUTBOX_IDS, &k);
+        tx.remove_raw(OUTBOX, &outbox_key(device, queued.seq));
+    }
+    Ok(())
+}
+
+/// Removes a queue entry found by scanning [`OUTBOX_IDS`]: its index key and record.
+pub fn remove_queued(tx: &mut Tx, index_key: &[u8], queued: &Queued) {
+    if let Some(split) = index_key.iter().position(|b| *b == 0) {
+        tx.remove(OUTBOX_IDS, index_key);
+        tx.remove_raw(
+            OUTBOX,
+            &key(&[&index_key[..split], &queued.seq.to_be_bytes()]),
+        );
+    }
+}
+
+/// Up to `limit` queued payloads after sequence number `after`, oldest first.
+pub fn outbox_after(
+    tx: &Tx,
+    device: &DeviceId,
+    after: Option<u64>,
+    limit: usize,
+) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+    let p = prefix(&[device.as_str().as_bytes()]);
+    let after = after.map(|seq| outbox_key(device, seq));
+    Ok(tx
+        .scan_raw(OUTBOX, &p, after.as_deref(), limit)?
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let seq: [u8; 8] = k.get(p.len()..)?.try_into().ok()?;
+            Some((u64::from_be_bytes(seq), v))
+        })
+        .collect())
+}
+
+/// How many messages wait for a tablet.
+pub fn outbox_len(tx: &Tx, device: &DeviceId) -> Result<usize, StoreError> {
+    let p = prefix(&[device.as_str().as_bytes()]);
+    Ok(tx.scan(OUTBOX_IDS, &p, None, usize::MAX)?.len())
+}
+
+// ----- contacts -----
+
+/// Approves two people as contacts (both ways).
+pub fn approve(tx: &mut Tx, a: &PersonId, b: &PersonId, now: UnixMillis) -> Result<(), StoreError> {
+    if a == b {
+        return Ok(());
+    }
+    tx.put(
+        CONTACTS,
+        contact_key(a, b),
+        &Approval {
+            a: a.clone(),
+            b: b.clone(),
+            approved_at: now,
+        },
+    )?;
+    tx.put(
+        CONTACTS_OF,
+        key(&[a.as_str().as_bytes(), b.as_str().as_bytes()]),
+        &(),
+    )?;
+    tx.put(
+        CONTACTS_OF,
+        key(&[b.as_str().as_bytes(), a.as_str().as_bytes()]),
+        &(),
+    )
+}
+
+/// Whether a coach approved these two.
+pub fn are_contacts(tx: &Tx, a: &PersonId, b: &PersonId) -> Result<bool, StoreError> {
+    tx.contains(CONTACTS, contact_key(a, b))
+}
+
+/// The ids of everyone `person` may write to.
+pub fn contact_ids(tx: &Tx, person: &PersonId) -> Result<Vec<PersonId>, StoreError> {
+    let p = prefix(&[person.as_str().as_bytes()]);
+    Ok(tx
+        .scan(CONTACTS_OF, &p, None, usize::MAX)?
+        .into_iter()
+        .filter_map(|(k, ())| PersonId::parse(&String::from_utf8_lossy(&k[p.len()..])).ok())
+        .collect())
+}
+
+// ----- messages -----
+
+fn message_time_key(message: &StoredMessage) -> Vec<u8> {
+    key(&[&message.received_at.0.to_be_bytes(), message.uid.as_bytes()])
+}
+
+/// Stores a new chat message (and the index by time).
+pub fn put_new_message(tx: &mut Tx, message: &StoredMessage) -> Result<(), StoreError> {
+    tx.put(MESSAGES, &message.uid, message)?;
+    tx.put(MESSAGE_TIMES, message_time_key(message), &())
+}
+
+/// The uids of up to `limit` chat messages received before `before`, oldest first.
+pub fn messages_before(
+    tx: &Tx,
+    before: UnixMillis,
+    limit: usize,
+) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    for (k, ()) in tx.scan(MESSAGE_TIMES, b"", None, limit)? {
+        let Some(time) = k.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()) else {
+            continue;
+        };
+        if u64::from_be_bytes(time) >= before.0 {
+            break;
+        }
+        out.push(String::from_utf8_lossy(&k[9..]).into_owned());
+    }
+    Ok(out)
+}
+
+/// Removes a message from the time index (its content has expired).
+pub fn forget_message_time(tx: &mut Tx, message: &StoredMessage) {
+    tx.remove(MESSAGE_TIMES, message_time_key(message));
+}
+
+/// Changes a tablet's stored bytes.
+pub fn add_usage(tx: &mut Tx, device: &DeviceId, bytes: i64) -> Result<Usage, StoreError> {
+    let mut usage = tx.get(USAGE, device.as_str())?.unwrap_or_default();
+    usage.stored_bytes = usage.stored_bytes.saturating_add_signed(bytes);
+    tx.put(USAGE, device.as_str(), &usage)?;
+    Ok(usage)
+}
+
+// ----- layout -----
+
+#[derive(Deserialize)]
+struct IdAndKind {
+    id: MessageId,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    ts: u64,
+}
+
+/// Brings a database written by an older hub to [`SCHEMA`], in one transaction: builds
+/// the indexes from the records. Returns the version it found.
+pub fn migrate(tx: &mut Tx) -> Result<u32, StoreError> {
+    let found = tx.get(META, "schema")?.unwrap_or(1);
+    if found >= SCHEMA {
+        return Ok(found);
+    }
+    let devices = tx.all(DEVICES)?;
+    for device in &devices {
+        put_device(tx, device)?;
+    }
+    for (k, bytes) in tx.scan_raw(OUTBOX, b"", None, usize::MAX)? {
+        let (Some(split), Ok(head)) = (
+            k.iter().position(|b| *b == 0),
+            serde_json::from_slice::<IdAndKind>(&bytes),
+        ) else {
+            continue;
+        };
+        let Ok(device) = DeviceId::parse(&String::from_utf8_lossy(&k[..split])) else {
+            continue;
+        };
+        let Ok(seq) = <[u8; 8]>::try_from(&k[split + 1..]) else {
+            continue;
+        };
+        tx.put(
+            OUTBOX_IDS,
+            queued_key(&device, &head.id),
+            &Queued {
+                seq: u64::from_be_bytes(seq),
+                queued_at: UnixMillis(head.ts),
+                size: bytes.len() as u64,
+                expires: matches!(head.kind.as_str(), "text" | "voice" | "photo" | "receipt"),
+            },
+        )?;
+    }
+    for approval in tx.all(CONTACTS)? {
+        approve(tx, &approval.a, &approval.b, approval.approved_at)?;
+    }
+    for mut message in tx.all(MESSAGES)? {
+        if message.size == 0 {
+            message.size = message
+                .body
+                .as_ref()
+                .map(|b| b.to_string().len() as u64)
+                .unwrap_or(0);
+            tx.put(MESSAGES, &message.uid, &message)?;
+        }
+        tx.put(MESSAGE_TIMES, message_time_key(&message), &())?;
+        if message.body.is_some() {
+            add_usage(tx, &message.from_device, message.size as i64)?;
+        }
+    }
+    tx.put(META, "schema", &SCHEMA)?;
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{MemoryStorage, Storage};
+    use nabij_protocol::{Body, Empty, Party};
+    use std::sync::Arc;
+
+    fn envelope(id: &str) -> Envelope {
+        Envelope::new(
+            MessageId::parse(id).unwrap(),
+            Party::Hub,
+            Body::Wipe(Empty {}),
+        )
+    }
+
+    #[test]
+    fn a_tablets_queue_keeps_order_and_forgets_what_was_acked() {
+        let storage: Arc<dyn Storage> = Arc::new(MemoryStorage::default());
+        let mut tx = Tx::new(storage);
+        let a = DeviceId::parse("d-a").unwrap();
+        let ab = DeviceId::parse("d-ab").unwrap();
+        let now = UnixMillis(0);
+        let first = push_outbox(&mut tx, &a, &envelope("first-0001"), now).unwrap();
+        push_outbox(&mut tx, &ab, &envelope("other-0001"), now).unwrap();
+        let second = push_outbox(&mut tx, &a, &envelope("second-001"), now).unwrap();
+        let seqs: Vec<u64> = outbox_after(&tx, &a, None, 10)
+            .unwrap()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        assert_eq!(seqs, [first, second], "d-a's own queue, in order");
+        assert_eq!(outbox_after(&tx, &a, Some(first), 10).unwrap().len(), 1);
+
+        let removed = ack_outbox(
+            &mut tx,
+            &a,
+            &[
+                MessageId::parse("first-0001").unwrap(),
+                MessageId::parse("nothere-01").unwrap(),
+            ],
+        )
+        .unwrap();
+        assert_eq!(removed, [(MessageId::parse("first-0001").unwrap(), first)]);
+        assert_eq!(outbox_len(&tx, &a).unwrap(), 1);
+        clear_outbox(&mut tx, &a).unwrap();
+        assert_eq!(outbox_len(&tx, &a).unwrap(), 0);
+        assert_eq!(outbox_len(&tx, &ab).unwrap(), 1);
+    }
+
+    #[test]
+    fn an_old_database_gets_its_indexes() {
+        let storage: Arc<dyn Storage> = Arc::new(MemoryStorage::default());
+        let mut tx = Tx::new(storage.clone());
+        // As a hub of schema 1 wrote them: records without index entries.
+        let device = crate::domain::devices::sample("d-1", "p-jan");
+        tx.put(DEVICES, "d-1", &device).unwrap();
+        let jan = PersonId::parse("p-jan").unwrap();
+        let anna = PersonId::parse("p-anna").unwrap();
+        tx.put(
+            CONTACTS,
+            contact_key(&jan, &anna),
+            &Approval {
+                a: jan.clone(),
+                b: anna.clone(),
+                approved_at: UnixMillis(1),
+            },
+        )
+        .unwrap();
+        tx.put_raw(
+            OUTBOX,
+            outbox_key(&device.id, 7),
+            envelope("queued-001").to_bytes(),
+        );
+        tx.commit_blocking().unwrap();
+
+        let mut tx = Tx::new(storage.clone());
+        assert_eq!(migrate(&mut tx).unwrap(), 1);
+        tx.commit_blocking().unwrap();
+        let mut tx = Tx::new(storage);
+        assert_eq!(tablets_of(&tx, &jan).unwrap().len(), 1);
+        assert_eq!(contact_ids(&tx, &anna).unwrap(), [jan]);
+        let acked = ack_outbox(
+            &mut tx,
+            &device.id,
+            &[MessageId::parse("queued-001").unwrap()],
+        );
+        assert_eq!(
+            acked.unwrap().len(),
+            1,
+            "the queue entry is found by its id"
+        );
+        assert_eq!(migrate(&mut tx).unwrap(), SCHEMA, "once is enough");
+    }
+}

@@ -1,0 +1,166 @@
+//! A hub over memory, with the MQTT edge and the broker replaced by recorders: for tests
+//! of the use cases without a broker or a disk.
+
+use super::{BoxFuture, Gatekeeper, Hub, Inbound, Outlet, OutletClosed, Parts, tables};
+use crate::config::HubConfig;
+use crate::domain::devices::DeviceRecord;
+use crate::store::{MemoryStorage, Storage, Tx};
+use nabij_protocol::{
+    Body, DeviceId, DeviceStatus, Envelope, MessageId, Party, PersonId, Presence, Topic,
+};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Everything the hub published and allowed.
+#[derive(Default)]
+pub struct Recorder {
+    published: Mutex<Vec<(Topic, Vec<u8>)>>,
+    allowed: Mutex<Vec<Vec<DeviceId>>>,
+}
+
+impl Recorder {
+    /// The envelopes published on `topic` so far (and forgets them).
+    pub fn take(&self, topic: &Topic) -> Vec<Envelope> {
+        let mut published = self.published.lock().unwrap();
+        let (mine, rest): (Vec<_>, Vec<_>) = published.drain(..).partition(|(t, _)| t == topic);
+        *published = rest;
+        mine.into_iter()
+            .filter_map(|(t, p)| nabij_protocol::decode(&t, &p).ok())
+            .collect()
+    }
+
+    /// The last list of tablets the broker was told to let in.
+    pub fn allowed(&self) -> Option<Vec<DeviceId>> {
+        self.allowed.lock().unwrap().last().cloned()
+    }
+}
+
+impl Outlet for Recorder {
+    fn publish(&self, topic: Topic, payload: Vec<u8>) -> BoxFuture<'_, Result<(), OutletClosed>> {
+        self.published.lock().unwrap().push((topic, payload));
+        Box::pin(async { Ok(()) })
+    }
+
+    fn settled(&self) -> BoxFuture<'_, Result<(), OutletClosed>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl Gatekeeper for Recorder {
+    fn allow(&self, tablets: Vec<(DeviceId, String)>) -> BoxFuture<'_, Result<(), String>> {
+        self.allowed
+            .lock()
+            .unwrap()
+            .push(tablets.into_iter().map(|(d, _)| d).collect());
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// A hub with default settings over memory, and what it publishes.
+pub fn hub() -> (Hub, Arc<Recorder>) {
+    hub_with(HubConfig::default())
+}
+
+/// A hub with these settings over memory, and what it publishes.
+pub fn hub_with(config: HubConfig) -> (Hub, Arc<Recorder>) {
+    hub_over(config, Arc::new(MemoryStorage::default()))
+}
+
+/// A hub over this storage (a second hub over the first one's: a restart).
+pub fn hub_over(config: HubConfig, storage: Arc<dyn Storage>) -> (Hub, Arc<Recorder>) {
+    let recorder = Arc::new(Recorder::default());
+    let hub = Hub::new(Parts {
+        config,
+        storage,
+        outlet: recorder.clone(),
+        gate: recorder.clone(),
+        enrol_password: "enrol-password".into(),
+        ca_cert: "/nonexistent/ca.pem".into(),
+    })
+    .expect("a new hub over memory");
+    (hub, recorder)
+}
+
+impl Hub {
+    /// The storage under this hub (to start a second hub over it).
+    pub fn storage(&self) -> Arc<dyn Storage> {
+        self.inner.parts.storage.clone()
+    }
+}
+
+/// A participant called `name` with an enrolled tablet `d-{name}` that has connected
+/// before (its first-connection messages are not in the way).
+pub async fn tablet(hub: &Hub, name: &str) -> (PersonId, DeviceId) {
+    let person = hub
+        .add_participant(name, None, None)
+        .await
+        .expect("added")
+        .id;
+    let mut device: DeviceRecord =
+        crate::domain::devices::sample(&format!("d-{}", name.to_lowercase()), person.as_str());
+    device.connected_once = true;
+    let mut tx = Tx::new(hub.storage());
+    tables::put_device(&mut tx, &device).expect("stored");
+    tx.commit().await.expect("committed");
+    (person, device.id)
+}
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+/// A new message id.
+pub fn message_id() -> MessageId {
+    MessageId::parse(&format!("test-{:08}", NEXT.fetch_add(1, Ordering::Relaxed)))
+        .expect("a valid id")
+}
+
+/// A message from a tablet on its `up` topic; returns it and its id.
+pub fn up(device: &DeviceId, body: Body) -> (Inbound, MessageId) {
+    let envelope = Envelope::new(message_id(), Party::Device(device.clone()), body);
+    let inbound = Inbound {
+        topic: Topic::DeviceUp(device.clone()).to_string(),
+        payload: envelope.to_bytes(),
+    };
+    (inbound, envelope.id)
+}
+
+/// A tablet's retained status.
+pub fn status(device: &DeviceId, online: bool) -> Inbound {
+    let body = Body::Status(DeviceStatus {
+        state: if online {
+            Presence::Online
+        } else {
+            Presence::Offline
+        },
+        app_version: None,
+        profile: None,
+        battery_pct: None,
+        charging: None,
+        free_storage_mb: None,
+    });
+    let envelope = Envelope::new(message_id(), Party::Device(device.clone()), body);
+    Inbound {
+        topic: Topic::DeviceStatus(device.clone()).to_string(),
+        payload: envelope.to_bytes(),
+    }
+}
+
+/// A text to a person.
+pub fn text(to: &PersonId, words: &str) -> Body {
+    Body::Text(nabij_protocol::TextMessage {
+        to: nabij_protocol::Recipient::Person(to.clone()),
+        author: None,
+        text: words.into(),
+    })
+}
+
+/// The ids a tablet's acks named, from the recorded envelopes.
+pub fn acked_ids(envelopes: &[Envelope]) -> Vec<MessageId> {
+    envelopes
+        .iter()
+        .filter_map(|e| match &e.body {
+            Body::Ack(a) => Some(a.ids.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}

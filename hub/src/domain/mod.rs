@@ -1,0 +1,11 @@
+//! The hub's rules as pure code: the records it keeps, their states, and the decisions
+//! over them. Nothing here reads a clock, a disk or a socket: callers pass the records and
+//! the time in, and store and send what comes out (the `app` layer).
+
+pub mod budget;
+pub mod delivery;
+pub mod devices;
+pub mod enrolment;
+pub mod loans;
+pub mod messaging;
+pub mod people;

@@ -1,0 +1,63 @@
+//! [`Storage`] in memory, for tests of the layers above that need no disk.
+
+use super::{Entry, Storage, StoreError, Writes};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+type Data = BTreeMap<(&'static str, Vec<u8>), Vec<u8>>;
+
+/// A database that lives as long as the value.
+#[derive(Default)]
+pub struct MemoryStorage {
+    data: Mutex<Data>,
+    ids: AtomicU64,
+}
+
+impl MemoryStorage {
+    fn data(&self) -> std::sync::MutexGuard<'_, Data> {
+        self.data.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Storage for MemoryStorage {
+    fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.data().get(&(table, key.to_vec())).cloned())
+    }
+
+    fn scan(
+        &self,
+        table: &'static str,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<Entry>, StoreError> {
+        Ok(self
+            .data()
+            .range((table, prefix.to_vec())..)
+            .take_while(|((t, k), _)| *t == table && k.starts_with(prefix))
+            .filter(|((_, k), _)| after.is_none_or(|a| k.as_slice() > a))
+            .take(limit)
+            .map(|((_, k), v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    fn commit(&self, writes: &Writes) -> Result<(), StoreError> {
+        let mut data = self.data();
+        for ((table, key), value) in writes {
+            match value {
+                Some(value) => {
+                    data.insert((table, key.clone()), value.clone());
+                }
+                None => {
+                    data.remove(&(*table, key.clone()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn next_id(&self) -> Result<u64, StoreError> {
+        Ok(self.ids.fetch_add(1, Ordering::Relaxed))
+    }
+}
