@@ -58,7 +58,10 @@ pub fn mosquitto_conf(plan: &ListenerPlan<'_>) -> String {
          log_type notice\n\
          connection_messages true\n\
          max_packet_size {max}\n\
-         max_queued_messages 1000\n\
+         # The hub's own session takes every tablet's burst after an outage: room for it,\n\
+         # bounded in bytes.\n\
+         max_queued_messages 20000\n\
+         max_queued_bytes 268435456\n\
          # Small messages answer small messages: no Nagle delay on acknowledgements.\n\
          set_tcp_nodelay true\n\
          \n\
