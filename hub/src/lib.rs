@@ -65,6 +65,10 @@ const BATCH_MESSAGES: usize = 256;
 /// About the most bytes in one batch.
 const BATCH_BYTES: usize = 16 << 20;
 
+/// Batches applied but not yet answered: the handler waits when this many wait for the
+/// disk (the back-pressure from a slow disk to the ingress, never to the broker).
+const FINISHING: usize = 8;
+
 /// A started hub. Dropping it without [`RunningHub::shutdown`] leaves the broker to
 /// `kill_on_drop`; call `shutdown` for a clean stop.
 pub struct RunningHub {
@@ -178,6 +182,15 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
         }
     };
 
+    // The receive path in two stages: the handler handles and applies batch after
+    // batch; the finisher waits for each to be on disk and then answers. While the disk
+    // syncs one batch the next is handled, and one sync covers all that were applied.
+    let (finishing, mut to_finish) = tokio::sync::mpsc::channel::<app::Handled>(FINISHING);
+    let finisher = tokio::spawn(async move {
+        while let Some(handled) = to_finish.recv().await {
+            handled.finish().await;
+        }
+    });
     let handler = {
         let (hub, ingress) = (hub.clone(), ingress.clone());
         tokio::spawn(async move {
@@ -185,10 +198,18 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
                 if batch.reconnected {
                     hub.broker_reconnected();
                 }
-                if !batch.messages.is_empty() {
-                    hub.handle_batch(batch.messages).await;
+                if batch.messages.is_empty() {
+                    continue;
+                }
+                if let Some(handled) = hub.apply_batch(batch.messages).await
+                    && finishing.send(handled).await.is_err()
+                {
+                    return;
                 }
             }
+            // Dropping `finishing` here lets the finisher end once it has answered all.
+            drop(finishing);
+            let _ = finisher.await;
         })
     };
     let delivery = {

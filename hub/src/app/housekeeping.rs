@@ -36,12 +36,11 @@ impl Hub {
             let mut tx = self.tx();
             let uids = tables::messages_before(&tx, cutoff, CHUNK)?;
             for uid in &uids {
-                let Some(mut message) = tx.get(tables::MESSAGES, uid)? else {
+                let Some(message) = tx.get(tables::MESSAGES, uid)? else {
                     continue;
                 };
-                if message.body.take().is_some() {
+                if tables::forget_content(&mut tx, uid)? {
                     tables::add_usage(&mut tx, &message.from_device, -(message.size as i64))?;
-                    tx.put(tables::MESSAGES, uid, &message)?;
                     swept.messages += 1;
                 }
                 tables::forget_message_time(&mut tx, &message);

@@ -10,7 +10,7 @@ use crate::domain::devices::DeviceRecord;
 use crate::domain::enrolment::{self, HelloReply, MAX_PAIRINGS};
 use crate::domain::messaging::{self, Delivery, Report, Seen, StoredMessage};
 use crate::secrets;
-use crate::store::Tx;
+use crate::store::{Applied, Tx};
 use nabij_protocol::{
     Ack, Body, DeviceId, EnrolmentId, Envelope, MessageId, Party, ReceiptState, RejectReason,
     Rejected, Topic, UnixMillis, decode,
@@ -25,14 +25,64 @@ pub struct Inbound {
     pub payload: Vec<u8>,
 }
 
+/// A batch handled and applied (visible to readers), waiting for the disk before anyone
+/// hears of it.
+#[must_use = "nothing is acknowledged until `finish` runs"]
+pub struct Handled {
+    hub: Hub,
+    applied: Applied,
+    fx: Effects,
+    messages: usize,
+}
+
+impl Handled {
+    /// Waits until the batch is on disk, then acknowledges and passes on what it made
+    /// true.
+    pub async fn finish(self) {
+        match self.applied.durable().await {
+            Ok(()) => self.hub.finish(self.fx).await,
+            Err(e) => {
+                tracing::error!(error = %e, messages = self.messages, "could not store a batch of messages; their tablets will send them again")
+            }
+        }
+    }
+}
+
 impl Hub {
     /// Handles a batch of messages from the broker: one transaction, one durable commit,
     /// then the answers. Never fails: every refusal is logged with its reason (and
     /// answered, where the protocol says so).
     pub async fn handle_batch(&self, batch: Vec<Inbound>) {
+        if let Some(handled) = self.apply_batch(batch).await {
+            handled.finish().await;
+        }
+    }
+
+    /// The first half of [`Hub::handle_batch`]: handles the batch in one transaction and
+    /// applies it; its [`Handled::finish`] waits for the disk and answers. The receive
+    /// path handles the next batch meanwhile, so one fsync covers several batches.
+    pub async fn apply_batch(&self, batch: Vec<Inbound>) -> Option<Handled> {
+        let write = self.inner.write.clone().lock_owned().await;
+        // Handling is plain CPU and disk reads, a few milliseconds for a full batch: it
+        // runs off the async threads, so the MQTT driver and everything else keep going.
+        let hub = self.clone();
+        let handled = tokio::task::spawn_blocking(move || {
+            let _write = write;
+            hub.handle_and_apply(batch)
+        })
+        .await;
+        match handled {
+            Ok(handled) => handled,
+            Err(e) => {
+                tracing::error!(error = %e, "the message handler failed; the batch's tablets will send it again");
+                None
+            }
+        }
+    }
+
+    fn handle_and_apply(&self, batch: Vec<Inbound>) -> Option<Handled> {
         let mut fx = Effects::default();
-        {
-            let _write = self.inner.write.lock().await;
+        let applied = {
             let mut tx = self.tx();
             let now = clock::now();
             for inbound in &batch {
@@ -48,12 +98,25 @@ impl Hub {
                     }
                 }
             }
-            if let Err(e) = tx.commit().await {
-                tracing::error!(error = %e, messages = batch.len(), "could not store a batch of messages; their tablets will send them again");
-                return;
+            // What the batch's acknowledgements and "seen"s tell their senders, gathered.
+            if let Err(e) = self.queue_receipts(&mut tx, &mut fx) {
+                tracing::error!(error = %e, "could not queue receipts; the batch is not stored, its tablets will send it again");
+                return None;
             }
-        }
-        self.finish(fx).await;
+            match tx.apply() {
+                Ok(applied) => applied,
+                Err(e) => {
+                    tracing::error!(error = %e, messages = batch.len(), "could not store a batch of messages; their tablets will send them again");
+                    return None;
+                }
+            }
+        };
+        Some(Handled {
+            hub: self.clone(),
+            applied,
+            fx,
+            messages: batch.len(),
+        })
     }
 
     fn receive(
@@ -454,11 +517,11 @@ impl Hub {
             to,
             received_at: now,
             kind: body.kind().to_owned(),
-            body: serde_json::to_value(Envelope::new(envelope.id.clone(), Party::Hub, body)).ok(),
             size: size as u64,
             deliveries,
         };
-        tables::put_new_message(tx, &message)?;
+        let content = Envelope::new(envelope.id.clone(), Party::Hub, body).to_bytes();
+        tables::put_new_message(tx, &message, content)?;
         tables::add_usage(tx, &sender.id, size as i64)?;
         tx.put(tables::SEEN, &key, &Seen::Accepted { uid })?;
         fx.ack(&sender.id, &envelope.id);
@@ -568,6 +631,35 @@ mod tests {
         assert_eq!(acked_ids(&to_jan), ids);
         assert_eq!(texts(&out.take(&down(&anna))).len(), 3);
         assert_eq!(hub.counts().unwrap().messages, 3);
+    }
+
+    #[tokio::test]
+    async fn a_sender_gets_one_receipt_for_everything_a_batch_delivered() {
+        let (hub, out) = hub();
+        let ((_, jan), (anna_id, anna)) = pair(&hub, &out).await;
+        let (batch, ids): (Vec<_>, Vec<_>) = (0..3)
+            .map(|n| up(&jan, text(&anna_id, &format!("{n}"))))
+            .unzip();
+        hub.handle_batch(batch).await;
+        out.take(&down(&jan));
+        let copies: Vec<_> = texts(&out.take(&down(&anna)))
+            .iter()
+            .map(|e| e.id.clone())
+            .collect();
+        hub.handle_batch(vec![up(&anna, Body::Ack(Ack { ids: copies })).0])
+            .await;
+        let receipts: Vec<_> = out
+            .take(&down(&jan))
+            .into_iter()
+            .filter_map(|e| match e.body {
+                Body::Receipt(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(receipts.len(), 1, "one receipt for the three");
+        assert_eq!(receipts[0].ids, ids);
+        assert_eq!(receipts[0].state, nabij_protocol::ReceiptState::Delivered);
+        assert_eq!(receipts[0].by, Some(anna_id));
     }
 
     #[tokio::test(start_paused = true)]
@@ -787,8 +879,11 @@ mod tests {
         assert_eq!((swept.messages, swept.queued), (1, 1));
         let tx = hub.tx();
         let messages = tx.all(tables::MESSAGES).unwrap();
-        assert!(messages[0].body.is_none(), "the words are gone");
         assert_eq!(messages[0].from_device, jan, "who wrote stays");
+        let content = tx
+            .get_raw(tables::MESSAGE_BODIES, messages[0].uid.as_bytes())
+            .unwrap();
+        assert!(content.is_none(), "the words are gone");
         assert_eq!(
             tx.get(tables::USAGE, jan.as_str())
                 .unwrap()

@@ -269,9 +269,9 @@ impl Hub {
         Ok(answered)
     }
 
-    /// Tells the senders of these delivered copies how far their message got, once per
-    /// step: `delivered` when the recipient's tablet acknowledged it, `seen` when the
-    /// senior opened it.
+    /// Notes for the senders of these delivered copies how far their message got, once
+    /// per step: `delivered` when the recipient's tablet acknowledged it, `seen` when the
+    /// senior opened it. [`Hub::queue_receipts`] sends them.
     pub(crate) fn receipts_for_senders(
         &self,
         tx: &mut Tx,
@@ -299,12 +299,32 @@ impl Hub {
             }
             delivery.state = Some(state);
             tx.put(tables::MESSAGES, &uid, &message)?;
-            let receipt = hub_envelope(Body::Receipt(Receipt {
-                ids: vec![message.sender_id.clone()],
-                state,
-                by: Some(message.to.clone()),
-            }))?;
-            self.queue(tx, fx, &message.from_device, &receipt)?;
+            let seen = state == ReceiptState::Seen;
+            fx.receipts
+                .entry((message.from_device.clone(), seen, message.to.clone()))
+                .or_default()
+                .push(message.sender_id.clone());
+        }
+        Ok(())
+    }
+
+    /// Queues the receipts gathered in `fx`: one per sender's tablet, step and recipient
+    /// (at most 256 ids each), `delivered` before `seen`.
+    pub(crate) fn queue_receipts(&self, tx: &mut Tx, fx: &mut Effects) -> Result<(), AppError> {
+        for ((device, seen, by), ids) in std::mem::take(&mut fx.receipts) {
+            let state = if seen {
+                ReceiptState::Seen
+            } else {
+                ReceiptState::Delivered
+            };
+            for chunk in ids.chunks(nabij_protocol::limits::MAX_IDS_PER_MESSAGE) {
+                let receipt = hub_envelope(Body::Receipt(Receipt {
+                    ids: chunk.to_vec(),
+                    state,
+                    by: Some(by.clone()),
+                }))?;
+                self.queue(tx, fx, &device, &receipt)?;
+            }
         }
         Ok(())
     }

@@ -20,7 +20,7 @@ pub(crate) mod tables;
 pub(crate) mod testing;
 mod views;
 
-pub use inbound::Inbound;
+pub use inbound::{Handled, Inbound};
 pub use messaging::{Audience, CoachMessage};
 pub use views::{Counts, DeviceRow, EnrolSummary, HelpRow, KioskSettings, SentSummary};
 
@@ -149,6 +149,10 @@ pub(crate) struct Effects {
     credentials: bool,
     /// Tablets whose retained status goes (they were revoked or wiped).
     clear_status: Vec<DeviceId>,
+    /// Receipts to queue before the commit, gathered so that a batch sends each sender
+    /// one receipt per step and recipient instead of one per message: by (sender's
+    /// tablet, seen rather than delivered, recipient), the sender's message ids.
+    receipts: BTreeMap<(DeviceId, bool, PersonId), Vec<MessageId>>,
 }
 
 impl Effects {
@@ -179,6 +183,9 @@ impl Effects {
         self.presence.extend(other.presence);
         self.credentials |= other.credentials;
         self.clear_status.extend(other.clear_status);
+        for (key, ids) in other.receipts {
+            self.receipts.entry(key).or_default().extend(ids);
+        }
     }
 }
 
@@ -207,7 +214,7 @@ struct Inner {
     parts: Parts,
     /// Orders every transaction that writes: two coaches (or a coach and a batch of
     /// tablet messages) never interleave halfway.
-    write: tokio::sync::Mutex<()>,
+    write: Arc<tokio::sync::Mutex<()>>,
     limiter: Mutex<WrongCodeLimiter>,
     /// The window of each connected tablet; no entry: not connected (as far as the hub
     /// knows since it started).
@@ -257,7 +264,7 @@ impl Hub {
                     parts.config.enrolment.wrong_codes_per_minute,
                 )),
                 parts,
-                write: tokio::sync::Mutex::new(()),
+                write: Arc::new(tokio::sync::Mutex::new(())),
                 windows: Mutex::new(HashMap::new()),
                 budgets: Mutex::new(HashMap::new()),
                 limits,

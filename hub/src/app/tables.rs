@@ -34,6 +34,9 @@ pub const CONTACTS: Table<Approval> = Table::new("contacts");
 pub const CONTACTS_OF: Table<()> = Table::new("contact_index");
 /// Chat messages, by the hub's uid.
 pub const MESSAGES: Table<StoredMessage> = Table::new("messages");
+/// The content of chat messages (the envelope as delivered, JSON), by the hub's uid,
+/// until the retention period has passed.
+pub const MESSAGE_BODIES: RawTable = RawTable("message_bodies");
 /// Index: chat messages by when the hub got them, for the retention sweep.
 pub const MESSAGE_TIMES: Table<()> = Table::new("message_times");
 /// Which stored message each delivered copy is, by the copy's id.
@@ -274,10 +277,22 @@ fn message_time_key(message: &StoredMessage) -> Vec<u8> {
     key(&[&message.received_at.0.to_be_bytes(), message.uid.as_bytes()])
 }
 
-/// Stores a new chat message (and the index by time).
-pub fn put_new_message(tx: &mut Tx, message: &StoredMessage) -> Result<(), StoreError> {
+/// Stores a new chat message, its content and its place in the index by time.
+pub fn put_new_message(
+    tx: &mut Tx,
+    message: &StoredMessage,
+    content: Vec<u8>,
+) -> Result<(), StoreError> {
     tx.put(MESSAGES, &message.uid, message)?;
+    tx.put_raw(MESSAGE_BODIES, message.uid.as_bytes().to_vec(), content);
     tx.put(MESSAGE_TIMES, message_time_key(message), &())
+}
+
+/// Forgets a message's content; true if it was still there.
+pub fn forget_content(tx: &mut Tx, uid: &str) -> Result<bool, StoreError> {
+    let there = tx.get_raw(MESSAGE_BODIES, uid.as_bytes())?.is_some();
+    tx.remove_raw(MESSAGE_BODIES, uid.as_bytes());
+    Ok(there)
 }
 
 /// The uids of up to `limit` chat messages received before `before`, oldest first.
@@ -361,19 +376,26 @@ pub fn migrate(tx: &mut Tx) -> Result<u32, StoreError> {
     for approval in tx.all(CONTACTS)? {
         approve(tx, &approval.a, &approval.b, approval.approved_at)?;
     }
-    for mut message in tx.all(MESSAGES)? {
-        if message.size == 0 {
-            message.size = message
-                .body
-                .as_ref()
-                .map(|b| b.to_string().len() as u64)
-                .unwrap_or(0);
-            tx.put(MESSAGES, &message.uid, &message)?;
-        }
-        tx.put(MESSAGE_TIMES, message_time_key(&message), &())?;
-        if message.body.is_some() {
+    // Schema 1 kept each message's content inside its record: move it to its own table.
+    for (uid, bytes) in tx.scan_raw(RawTable(MESSAGES.name()), b"", None, usize::MAX)? {
+        let Ok(mut record) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+            continue;
+        };
+        let content = record
+            .as_object_mut()
+            .and_then(|fields| fields.remove("body"))
+            .filter(|body| !body.is_null())
+            .map(|body| body.to_string().into_bytes());
+        let Ok(mut message) = serde_json::from_value::<StoredMessage>(record) else {
+            continue;
+        };
+        if let Some(content) = content {
+            message.size = message.size.max(content.len() as u64);
             add_usage(tx, &message.from_device, message.size as i64)?;
+            tx.put_raw(MESSAGE_BODIES, uid.clone(), content);
         }
+        tx.put(MESSAGES, &uid, &message)?;
+        tx.put(MESSAGE_TIMES, message_time_key(&message), &())?;
     }
     tx.put(META, "schema", &SCHEMA)?;
     Ok(found)
@@ -452,6 +474,18 @@ mod tests {
             outbox_key(&device.id, 7),
             envelope("queued-001").to_bytes(),
         );
+        // Schema 1 kept a message's content inside its record.
+        let old_message = serde_json::json!({
+            "uid": "m-1", "from_device": "d-1", "from_person": "p-jan",
+            "sender_id": "sent-0001", "to": "p-anna", "received_at": 5,
+            "kind": "text", "deliveries": [],
+            "body": {"v": 1, "kind": "text", "body": {"text": "Dag Anna"}}
+        });
+        tx.put_raw(
+            RawTable("messages"),
+            b"m-1".to_vec(),
+            old_message.to_string().into_bytes(),
+        );
         tx.commit_blocking().unwrap();
 
         let mut tx = Tx::new(storage.clone());
@@ -470,6 +504,16 @@ mod tests {
             1,
             "the queue entry is found by its id"
         );
+        let content = tx.get_raw(MESSAGE_BODIES, b"m-1").unwrap().expect("moved");
+        assert!(String::from_utf8_lossy(&content).contains("Dag Anna"));
+        let message = tx.get(MESSAGES, "m-1").unwrap().unwrap();
+        assert_eq!(message.size, content.len() as u64);
+        let usage = tx.get(USAGE, "d-1").unwrap().unwrap();
+        assert_eq!(
+            usage.stored_bytes, message.size,
+            "counted against its sender"
+        );
+        assert_eq!(messages_before(&tx, UnixMillis(6), 10).unwrap(), ["m-1"]);
         assert_eq!(migrate(&mut tx).unwrap(), SCHEMA, "once is enough");
     }
 }

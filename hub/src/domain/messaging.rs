@@ -31,7 +31,9 @@ pub struct Delivery {
     pub state: Option<ReceiptState>,
 }
 
-/// A chat message as the hub keeps it.
+/// A chat message as the hub keeps it: who, to whom, when, how far it got. Its content
+/// is kept apart (a photo is not rewritten with each receipt) until the retention period
+/// has passed; this record stays, for the project's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredMessage {
     /// The hub's own id for it.
@@ -46,10 +48,6 @@ pub struct StoredMessage {
     pub to: PersonId,
     /// When the hub stored it.
     pub received_at: UnixMillis,
-    /// The message as delivered (author filled in), as JSON; gone once the retention
-    /// period has passed (who wrote to whom and when stay, for the project's figures).
-    #[serde(default)]
-    pub body: Option<serde_json::Value>,
     /// The kind (`text`, `voice`, `photo`).
     pub kind: String,
     /// The payload's size in bytes, as counted against the sender's stored quota.

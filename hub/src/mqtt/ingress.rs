@@ -124,6 +124,10 @@ impl Ingress {
         let sender = sender.to_owned();
         let mut state = self.state();
         let state = &mut *state;
+        if state.closed {
+            // The hub is stopping: what it no longer takes, tablets send again.
+            return false;
+        }
         let entry = state.senders.entry(sender.clone()).or_default();
         let was_empty = entry.is_empty();
         if is_status && let Some(old) = entry.status.take() {
@@ -359,7 +363,20 @@ mod tests {
             Some(1),
             "a waiting handler wakes up"
         );
+        ingress.push(msg("nabij/v1/dev/d-1/up", 1));
         ingress.close();
+        assert!(
+            !ingress.push(msg("nabij/v1/dev/d-2/up", 1)),
+            "closed: nothing new"
+        );
+        assert_eq!(
+            ingress
+                .next_batch(10, usize::MAX)
+                .await
+                .map(|b| b.messages.len()),
+            Some(1),
+            "what was queued is still handled"
+        );
         assert!(ingress.next_batch(10, usize::MAX).await.is_none());
     }
 

@@ -4,9 +4,11 @@
 //! sled's own `flush` writes its log and then asks the kernel for `sync_file_range`,
 //! which survives a crashed process but not a power cut (it neither flushes the disk's
 //! cache nor the file's metadata), and it never syncs the separate files it keeps large
-//! values in (`blobs/`). So a commit here is: one sled transaction over the tables it
-//! touches (atomic), sled's flush, then a real `fsync` of the log file and of every blob
-//! file written since the last commit (durable).
+//! values in (`blobs/`). So an *apply* here is one sled transaction over the tables it
+//! touches (atomic, logged in one piece); a *sync* is sled's flush, then a real
+//! `fdatasync` of the log file and an `fsync` of every blob file written since the last
+//! sync, and of their folder (durable). One sync
+//! covers every apply before it: callers that wait at the same time share it.
 
 use super::{Entry, Storage, StoreError, Writes};
 
@@ -35,6 +37,10 @@ pub struct DiskStorage {
     newest_synced_blob: Mutex<u64>,
     /// Files fsync'd so far, for tests and the log.
     synced_files: AtomicU64,
+    /// Applies so far; each gets the next number.
+    applied: AtomicU64,
+    /// Held by the one thread syncing; holds the last generation known to be on disk.
+    synced: Mutex<u64>,
 }
 
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
@@ -59,6 +65,8 @@ impl DiskStorage {
             blobs: dir.join("blobs"),
             newest_synced_blob: Mutex::new(0),
             synced_files: AtomicU64::new(0),
+            applied: AtomicU64::new(0),
+            synced: Mutex::new(0),
         };
         // What an earlier run wrote may not have reached the disk if it was killed: sync
         // it all once, and the folder entries of the files themselves.
@@ -162,9 +170,9 @@ impl Storage for DiskStorage {
         Ok(out)
     }
 
-    fn commit(&self, writes: &Writes) -> Result<(), StoreError> {
+    fn apply(&self, writes: &Writes) -> Result<u64, StoreError> {
         if writes.is_empty() {
-            return Ok(());
+            return Ok(self.applied.load(Ordering::SeqCst));
         }
         // One sled tree per table; the writes are sorted by table, so group them.
         let mut trees: Vec<sled::Tree> = Vec::new();
@@ -204,10 +212,25 @@ impl Storage for DiskStorage {
                 return Err(StoreError::Backend("a transaction was aborted".into()));
             }
         }
+        // Numbered after the transaction: a sync that reads this number started after
+        // these writes were in sled's log.
+        Ok(self.applied.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+
+    fn sync_up_to(&self, generation: u64) -> Result<(), StoreError> {
+        let mut synced = self.synced.lock().unwrap_or_else(|p| p.into_inner());
+        if *synced >= generation {
+            // Someone synced while this caller waited for the lock: nothing left to do.
+            return Ok(());
+        }
+        let target = self.applied.load(Ordering::SeqCst);
         self.db.flush()?;
-        self.log.sync_all()?;
+        // The log's data, and its size when it grew; its other metadata (times) can wait.
+        self.log.sync_data()?;
         self.synced_files.fetch_add(1, Ordering::Relaxed);
-        self.sync_new_blobs()
+        self.sync_new_blobs()?;
+        *synced = target;
+        Ok(())
     }
 
     fn next_id(&self) -> Result<u64, StoreError> {
@@ -264,6 +287,35 @@ mod tests {
             disk.synced_files() >= before + 3,
             "the log and the new blob file were fsync'd ({} files)",
             disk.synced_files() - before
+        );
+    }
+
+    #[test]
+    fn applied_writes_are_seen_at_once_and_one_sync_covers_all_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = Arc::new(DiskStorage::open(dir.path(), 8 << 20).unwrap());
+        let apply = |name: &str| {
+            let mut tx = Tx::new(disk.clone());
+            tx.put(NAMES, name, &name.to_owned()).unwrap();
+            tx.apply().unwrap()
+        };
+        let (first, second) = (apply("a"), apply("b"));
+        assert_eq!(
+            Tx::new(disk.clone()).all(NAMES).unwrap(),
+            ["a", "b"],
+            "readers see applied writes before they are durable"
+        );
+        let before = disk.synced_files();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(second.durable()).unwrap();
+        assert_eq!(disk.synced_files(), before + 1);
+        runtime.block_on(first.durable()).unwrap();
+        assert_eq!(
+            disk.synced_files(),
+            before + 1,
+            "the second's sync covered the first"
         );
     }
 

@@ -12,6 +12,7 @@ type Data = BTreeMap<(&'static str, Vec<u8>), Vec<u8>>;
 pub struct MemoryStorage {
     data: Mutex<Data>,
     ids: AtomicU64,
+    generations: AtomicU64,
 }
 
 impl MemoryStorage {
@@ -42,7 +43,7 @@ impl Storage for MemoryStorage {
             .collect())
     }
 
-    fn commit(&self, writes: &Writes) -> Result<(), StoreError> {
+    fn apply(&self, writes: &Writes) -> Result<u64, StoreError> {
         let mut data = self.data();
         for ((table, key), value) in writes {
             match value {
@@ -54,6 +55,10 @@ impl Storage for MemoryStorage {
                 }
             }
         }
+        Ok(self.generations.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    fn sync_up_to(&self, _generation: u64) -> Result<(), StoreError> {
         Ok(())
     }
 

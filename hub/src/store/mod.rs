@@ -3,6 +3,12 @@
 //! durable (written and fsync'd before `commit` returns), so the hub can acknowledge what
 //! it committed. This module knows no devices, people or messages: the app layer names its
 //! tables with [`Table`]. Only `disk.rs` knows sled.
+//!
+//! A commit has two halves. [`Tx::apply`] makes the writes visible to every reader at
+//! once, atomically; [`Applied::durable`] waits until they are on disk. Between the two
+//! the caller may go on (the receive path handles its next batch while the disk syncs),
+//! as long as it tells no one about the writes before `durable` returns. One fsync covers
+//! everything applied before it (group commit), so callers that wait together share it.
 
 mod disk;
 mod memory;
@@ -104,8 +110,8 @@ pub type Entry = (Vec<u8>, Vec<u8>);
 /// Changes waiting to be committed: `Some` stores a value, `None` removes the key.
 pub type Writes = BTreeMap<(&'static str, Vec<u8>), Option<Vec<u8>>>;
 
-/// A storage engine. Reads see what was committed; [`Storage::commit`] applies a whole
-/// [`Writes`] atomically and durably.
+/// A storage engine. Reads see what was applied; [`Storage::apply`] applies a whole
+/// [`Writes`] atomically, [`Storage::sync_up_to`] makes it durable.
 pub trait Storage: Send + Sync + 'static {
     /// The value under `key`.
     fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
@@ -118,8 +124,17 @@ pub trait Storage: Send + Sync + 'static {
         after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<Entry>, StoreError>;
-    /// Applies every write or none, and returns once they are on disk.
-    fn commit(&self, writes: &Writes) -> Result<(), StoreError>;
+    /// Applies every write or none; readers see them at once. Returns the apply's
+    /// generation, for [`Storage::sync_up_to`].
+    fn apply(&self, writes: &Writes) -> Result<u64, StoreError>;
+    /// Returns once everything applied up to `generation` is on disk. Concurrent callers
+    /// share one sync.
+    fn sync_up_to(&self, generation: u64) -> Result<(), StoreError>;
+    /// Applies and syncs.
+    fn commit(&self, writes: &Writes) -> Result<(), StoreError> {
+        let generation = self.apply(writes)?;
+        self.sync_up_to(generation)
+    }
     /// A number never handed out before.
     fn next_id(&self) -> Result<u64, StoreError>;
 }
@@ -335,17 +350,24 @@ impl Tx {
 
     /// Commits every write (the current item's too): atomically, and on disk before this
     /// returns. Runs the disk work off the async threads.
-    pub async fn commit(mut self) -> Result<(), StoreError> {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.apply()?.durable().await
+    }
+
+    /// The first half of a commit: every write (the current item's too) becomes visible
+    /// to all readers, atomically, but is not yet on disk: tell no one about it before
+    /// [`Applied::durable`] returns.
+    pub fn apply(mut self) -> Result<Applied, StoreError> {
         self.keep_item();
-        if self.kept.is_empty() {
-            return Ok(());
-        }
-        let storage = self.storage.clone();
-        let writes = std::mem::take(&mut self.kept);
-        match tokio::task::spawn_blocking(move || storage.commit(&writes)).await {
-            Ok(result) => result,
-            Err(e) => Err(StoreError::Backend(format!("the commit task failed: {e}"))),
-        }
+        let generation = if self.kept.is_empty() {
+            None
+        } else {
+            Some(self.storage.apply(&self.kept)?)
+        };
+        Ok(Applied {
+            storage: self.storage,
+            generation,
+        })
     }
 
     /// Commits on this thread (for code that is not async: start-up and tests).
@@ -355,6 +377,28 @@ impl Tx {
             return Ok(());
         }
         self.storage.commit(&self.kept)
+    }
+}
+
+/// Writes that readers see but that may not be on disk yet.
+#[must_use = "applied writes are not durable until `durable` returns"]
+pub struct Applied {
+    storage: Arc<dyn Storage>,
+    generation: Option<u64>,
+}
+
+impl Applied {
+    /// Waits until the writes are on disk (sharing the sync with whoever else waits).
+    /// Runs the disk work off the async threads.
+    pub async fn durable(self) -> Result<(), StoreError> {
+        let Some(generation) = self.generation else {
+            return Ok(());
+        };
+        let storage = self.storage;
+        match tokio::task::spawn_blocking(move || storage.sync_up_to(generation)).await {
+            Ok(result) => result,
+            Err(e) => Err(StoreError::Backend(format!("the sync task failed: {e}"))),
+        }
     }
 }
 
