@@ -16,6 +16,8 @@ usage: cargo xtask <task>
 tasks:
   demo    install what is missing, then run the main job (see README.md)
   test    install what is missing, then run every check and test (what CI runs)
+  bench   measure the hub's relay against raw Mosquitto (release build, a few minutes)
+          and write docs/benchmarks.md
   deps    only install the system packages the project needs
   translations
           update the kiosk's .po files from the @tr strings of its .slint files";
@@ -25,6 +27,7 @@ fn main() -> ExitCode {
     let result = match task.as_deref() {
         Some("demo") => demo(),
         Some("test") => test(),
+        Some("bench") => bench(),
         Some("deps") => system::ensure_packages(system::PACKAGES),
         Some("translations") => translations(),
         Some("-h" | "--help" | "help") | None => {
@@ -40,6 +43,28 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Measures the hub against raw Mosquitto in one run, with the same client, and writes the
+/// figures with the command that made them to docs/benchmarks.md.
+fn bench() -> Result<()> {
+    system::ensure_packages(system::PACKAGES)?;
+    let out = workspace_root().join("docs/benchmarks.md");
+    let out = out.to_string_lossy();
+    run(
+        &cargo(),
+        &[
+            "run",
+            "--release",
+            "--locked",
+            "--package",
+            "nabij-bench",
+            "--",
+            "--out",
+            &out,
+        ],
+    )
+    .context("the bench failed or missed a target (see above)")
 }
 
 /// Brings every `.po` file in line with the strings the screens use: new strings are

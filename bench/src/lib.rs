@@ -1,0 +1,229 @@
+//! The hub's relay measured against its ceiling, raw Mosquitto, in one run with the same
+//! client (`cargo xtask bench` writes the report to `docs/benchmarks.md`). See
+//! [`paths`] for what each path does and [`run`] for the workloads.
+
+pub mod client;
+pub mod paths;
+pub mod report;
+pub mod run;
+
+use anyhow::{Context, Result};
+use nabij_hub::config::HubConfig;
+use paths::Pair;
+use run::{Clock, Stats};
+use std::time::Duration;
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Messages per windowed run.
+    pub messages: u64,
+    /// Windows to measure.
+    pub windows: Vec<usize>,
+    /// Paces to measure, in messages a second.
+    pub rates: Vec<u64>,
+    /// How long each paced run lasts.
+    pub paced: Duration,
+    /// Pairs sending at once in the last run.
+    pub pairs: usize,
+    /// Messages per pair in the last run (window 20).
+    pub per_pair: u64,
+}
+
+impl Plan {
+    /// The measurement `docs/benchmarks.md` reports.
+    pub fn full() -> Plan {
+        Plan {
+            messages: 10_000,
+            windows: vec![20, 50],
+            rates: vec![200, 500, 2_000],
+            paced: Duration::from_secs(10),
+            pairs: 50,
+            per_pair: 200,
+        }
+    }
+
+    /// One pair flat out at window 20 and paced at 200 a second, long enough to profile.
+    pub fn profile() -> Plan {
+        Plan {
+            messages: 20_000,
+            windows: vec![20],
+            rates: vec![200],
+            paced: Duration::from_secs(10),
+            pairs: 2,
+            per_pair: 10,
+        }
+    }
+
+    /// A small run that checks the bench itself works (seconds, any build).
+    pub fn smoke() -> Plan {
+        Plan {
+            messages: 100,
+            windows: vec![20],
+            rates: vec![200],
+            paced: Duration::from_millis(500),
+            pairs: 3,
+            per_pair: 20,
+        }
+    }
+}
+
+/// One workload on both paths.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// What was run.
+    pub workload: Workload,
+    /// Raw Mosquitto.
+    pub raw: Stats,
+    /// Through the hub.
+    pub hub: Stats,
+}
+
+/// A workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// One pair, this many in flight, flat out.
+    Window(usize),
+    /// One pair at this many messages a second.
+    Paced(u64),
+    /// This many pairs at once, 20 in flight each, flat out.
+    Pairs(usize),
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Starts a hub (managed broker, TLS, free ports) and measures `plan` on both paths.
+pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Vec<Row>> {
+    let dir = tempfile::tempdir()?;
+    let mut config = HubConfig {
+        data_dir: dir.path().join("hub"),
+        ..HubConfig::default()
+    };
+    config.broker.tls_port = free_port()?;
+    config.broker.local_port = free_port()?;
+    config.broker.listen = std::net::IpAddr::from([127, 0, 0, 1]);
+    // The budgets protect a hub from one tablet; here one tablet *is* the load.
+    let limits = &mut config.limits;
+    limits.burst_messages = 1_000_000;
+    limits.messages_per_minute = 1_000_000;
+    limits.burst_mb = 100_000;
+    limits.mb_per_minute = 100_000;
+    let running = nabij_hub::start(config.clone())
+        .await
+        .context("the hub did not start")?;
+    let result = measure_with(plan, &config, running.hub(), &progress).await;
+    running.shutdown().await;
+    result
+}
+
+async fn measure_with(
+    plan: &Plan,
+    config: &HubConfig,
+    hub: &nabij_hub::app::Hub,
+    progress: &impl Fn(&str),
+) -> Result<Vec<Row>> {
+    let secrets: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(config.data_dir.join("broker/secrets.json"))?)?;
+    let secret = |key: &str| secrets[key].as_str().unwrap_or_default().to_owned();
+    let endpoint = client::Endpoint {
+        host: "127.0.0.1".into(),
+        port: config.broker.tls_port,
+        tls: client::tls(&config.data_dir.join("pki/ca.pem"))?,
+    };
+    let hub_user = nabij_hub::broker::HUB_USER;
+    let (hub_password, enrol_password) = (secret("hub_password"), secret("enrol_password"));
+    let raw_pair = |n| {
+        let endpoint = endpoint.clone();
+        let password = hub_password.clone();
+        async move { paths::raw_pair(&endpoint, hub_user, &password, n).await }
+    };
+    let hub_pair = |n| {
+        let endpoint = endpoint.clone();
+        let password = enrol_password.clone();
+        async move { paths::hub_pair(hub, &endpoint, &password, n).await }
+    };
+    let clock = Clock::start();
+    let mut run = 0;
+    let mut next_run = || {
+        run += 1;
+        run
+    };
+    let mut raw: Vec<Pair> = vec![raw_pair(0).await?];
+    let mut relay: Vec<Pair> = vec![hub_pair(0).await?];
+
+    progress("warming up");
+    (raw, _) = run::windowed(raw, next_run(), 200, 20, clock).await?;
+    (relay, _) = run::windowed(relay, next_run(), 200, 20, clock).await?;
+
+    let mut rows = Vec::new();
+    for &window in &plan.windows {
+        progress(&format!("window {window}: raw"));
+        let (r, raw_stats) = run::windowed(raw, next_run(), plan.messages, window, clock).await?;
+        raw = r;
+        progress(&format!("window {window}: hub"));
+        let (h, hub_stats) = run::windowed(relay, next_run(), plan.messages, window, clock).await?;
+        relay = h;
+        rows.push(Row {
+            workload: Workload::Window(window),
+            raw: raw_stats,
+            hub: hub_stats,
+        });
+    }
+    for &rate in &plan.rates {
+        progress(&format!("{rate} a second: raw"));
+        let (r, raw_stats) = run::paced(raw, next_run(), rate, plan.paced, clock).await?;
+        raw = r;
+        progress(&format!("{rate} a second: hub"));
+        let (h, hub_stats) = run::paced(relay, next_run(), rate, plan.paced, clock).await?;
+        relay = h;
+        rows.push(Row {
+            workload: Workload::Paced(rate),
+            raw: raw_stats,
+            hub: hub_stats,
+        });
+    }
+    progress(&format!("pairing {} more tablet pairs", plan.pairs - 1));
+    for n in 1..plan.pairs {
+        raw.push(raw_pair(n).await?);
+        relay.push(hub_pair(n).await?);
+    }
+    progress(&format!("{} pairs: raw", plan.pairs));
+    let (_, raw_stats) = run::windowed(raw, next_run(), plan.per_pair, 20, clock).await?;
+    progress(&format!("{} pairs: hub", plan.pairs));
+    let (_, hub_stats) = run::windowed(relay, next_run(), plan.per_pair, 20, clock).await?;
+    rows.push(Row {
+        workload: Workload::Pairs(plan.pairs),
+        raw: raw_stats,
+        hub: hub_stats,
+    });
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_small_run_measures_both_paths_and_every_message_arrives() {
+        let plan = Plan::smoke();
+        let rows = measure(&plan, |_| {}).await.expect("the bench runs");
+        assert_eq!(rows.len(), plan.windows.len() + plan.rates.len() + 1);
+        for row in &rows {
+            for stats in [&row.raw, &row.hub] {
+                assert!(stats.sent > 0, "{:?} sent nothing", row.workload);
+                assert_eq!(
+                    stats.received, stats.sent,
+                    "{:?} lost messages",
+                    row.workload
+                );
+                assert_eq!(stats.latencies_us.len() as u64, stats.received);
+            }
+        }
+        let report = report::markdown(&rows, &plan, "test");
+        assert!(report.contains("| window 20 |"), "{report}");
+    }
+}

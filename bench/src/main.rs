@@ -1,0 +1,67 @@
+//! `nabij-bench [--smoke | --profile] [--out FILE]`: measures the hub's relay against raw
+//! Mosquitto and prints the report (and writes it to FILE). `--smoke` checks the bench
+//! itself in seconds; `--profile` runs one long window-20 measurement to profile. `cargo xtask bench` runs it in release
+//! mode and writes `docs/benchmarks.md`.
+
+use anyhow::{Context, Result, bail};
+use nabij_bench::{Plan, measure, report};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(2),
+        Err(e) => {
+            eprintln!("nabij-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<bool> {
+    let mut smoke = false;
+    let mut profile = false;
+    let mut out = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--smoke" => smoke = true,
+            "--profile" => profile = true,
+            "--out" => out = Some(args.next().context("--out needs a file")?),
+            other => bail!(
+                "unknown argument {other:?}; usage: nabij-bench [--smoke | --profile] [--out FILE]"
+            ),
+        }
+    }
+    let plan = match (smoke, profile) {
+        (true, _) => Plan::smoke(),
+        (_, true) => Plan::profile(),
+        _ => Plan::full(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let rows = runtime.block_on(measure(&plan, |step| eprintln!("nabij-bench: {step}…")))?;
+    let command = match (smoke, profile) {
+        (true, _) => "nabij-bench --smoke",
+        (_, true) => "nabij-bench --profile",
+        _ => "cargo xtask bench",
+    };
+    let text = report::markdown(&rows, &plan, command);
+    print!("{text}");
+    if let Some(path) = out {
+        std::fs::write(&path, &text).with_context(|| format!("cannot write {path}"))?;
+        eprintln!("nabij-bench: written to {path}");
+    }
+    let missed: Vec<_> = report::checks(&rows)
+        .into_iter()
+        .filter(|c| !c.met)
+        .collect();
+    for check in &missed {
+        eprintln!(
+            "nabij-bench: target missed: {} ({})",
+            check.target, check.measured
+        );
+    }
+    Ok(missed.is_empty())
+}

@@ -1,0 +1,358 @@
+//! The two paths a message can take, set up with the same client: **raw**, one client
+//! publishing to a topic another subscribes to (the ceiling: Mosquitto over TLS alone),
+//! and **hub**, a tablet's chat message to a contact, which the hub checks, stores
+//! (fsync'd), acknowledges and passes on, and which the recipient acknowledges, as a
+//! kiosk does (the acknowledgements answered with `delivered` receipts to the sender,
+//! which the sender acknowledges too).
+
+use crate::client::{self, Connection, Endpoint};
+use anyhow::{Context, Result, bail};
+use nabij_hub::app::Hub;
+use nabij_protocol::{
+    Ack, Body, DeviceId, DeviceStatus, EnrolHello, EnrolmentId, Envelope, MessageId, Party,
+    PersonId, Presence, Recipient, TextMessage, Topic, decode,
+};
+use rumqttc::AsyncClient;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Every payload is this many bytes, on both paths.
+pub const PAYLOAD_BYTES: usize = 256;
+
+/// A message that arrived: which run, which message, when it was sent (ns since the
+/// bench's clock started).
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival {
+    /// The run it belongs to.
+    pub run: u32,
+    /// Its number in the run.
+    pub seq: u64,
+    /// When it was sent.
+    pub sent_ns: u64,
+}
+
+/// How a sender writes.
+#[derive(Clone)]
+enum Addressing {
+    Raw { topic: String },
+    Hub { from: DeviceId, to: PersonId },
+}
+
+/// The sending side of a pair. Cheap to clone.
+#[derive(Clone)]
+pub struct Sender {
+    client: AsyncClient,
+    addressing: Addressing,
+}
+
+/// One sender and its receiver on one path.
+pub struct Pair {
+    /// Publishes the pair's messages.
+    pub sender: Sender,
+    /// What the receiver got.
+    pub arrivals: mpsc::UnboundedReceiver<Arrival>,
+    /// Kept alive with the pair: connections and their helper tasks.
+    _keep: Vec<Connection>,
+    _tasks: Vec<AbortOnDrop>,
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// "run seq sent_ns " then padding.
+fn marker(run: u32, seq: u64, sent_ns: u64) -> String {
+    format!("{run} {seq} {sent_ns} ")
+}
+
+fn parse_marker(text: &str) -> Option<Arrival> {
+    let mut parts = text.split(' ');
+    Some(Arrival {
+        run: parts.next()?.parse().ok()?,
+        seq: parts.next()?.parse().ok()?,
+        sent_ns: parts.next()?.parse().ok()?,
+    })
+}
+
+fn message_id() -> Result<MessageId> {
+    nabij_hub::secrets::message_id().context("no random source")
+}
+
+impl Sender {
+    /// The sender's next publication: (topic, payload of [`PAYLOAD_BYTES`]).
+    fn message(&self, run: u32, seq: u64, sent_ns: u64) -> Result<(String, Vec<u8>)> {
+        let mark = marker(run, seq, sent_ns);
+        match &self.addressing {
+            Addressing::Raw { topic } => {
+                let mut payload = mark.into_bytes();
+                payload.resize(PAYLOAD_BYTES, b'.');
+                Ok((topic.clone(), payload))
+            }
+            Addressing::Hub { from, to } => {
+                let envelope = |text: String| -> Result<Envelope> {
+                    Ok(Envelope::new(
+                        message_id()?,
+                        Party::Device(from.clone()),
+                        Body::Text(TextMessage {
+                            to: Recipient::Person(to.clone()),
+                            author: None,
+                            text,
+                        }),
+                    ))
+                };
+                let bare = envelope(mark.clone())?.to_bytes().len();
+                let pad = PAYLOAD_BYTES.saturating_sub(bare);
+                let payload = envelope(format!("{mark}{}", ".".repeat(pad)))?.to_bytes();
+                Ok((Topic::DeviceUp(from.clone()).to_string(), payload))
+            }
+        }
+    }
+
+    /// Publishes message `seq` of `run`, stamped with `sent_ns`.
+    pub async fn send(&self, run: u32, seq: u64, sent_ns: u64) -> Result<()> {
+        let (topic, payload) = self.message(run, seq, sent_ns)?;
+        client::publish(&self.client, &topic, payload, false).await
+    }
+}
+
+/// A raw pair: two clients logged in as the hub's own MQTT user (the only user the broker
+/// lets write outside the tablet topics), on the tablets' TLS port.
+pub async fn raw_pair(endpoint: &Endpoint, user: &str, password: &str, n: usize) -> Result<Pair> {
+    let topic = format!("{}/bench/raw-{n}", nabij_protocol::ROOT);
+    let mut receiver = client::connect(
+        endpoint,
+        &format!("bench-raw-{n}-rx"),
+        user,
+        password,
+        true,
+        std::slice::from_ref(&topic),
+    )
+    .await?;
+    let sender = client::connect(
+        endpoint,
+        &format!("bench-raw-{n}-tx"),
+        user,
+        password,
+        true,
+        &[],
+    )
+    .await?;
+    let (tx, arrivals) = mpsc::unbounded_channel();
+    let mut inbox = std::mem::replace(&mut receiver.inbox, mpsc::unbounded_channel().1);
+    let reader = tokio::spawn(async move {
+        while let Some((_, payload)) = inbox.recv().await {
+            if let Some(arrival) = std::str::from_utf8(&payload).ok().and_then(parse_marker)
+                && tx.send(arrival).is_err()
+            {
+                return;
+            }
+        }
+    });
+    Ok(Pair {
+        sender: Sender {
+            client: sender.client.clone(),
+            addressing: Addressing::Raw { topic },
+        },
+        arrivals,
+        _keep: vec![sender, receiver],
+        _tasks: vec![AbortOnDrop(reader)],
+    })
+}
+
+/// An enrolled tablet, connected as itself.
+struct Tablet {
+    device: DeviceId,
+    person: PersonId,
+    connection: Connection,
+}
+
+/// The hub's next answer to a pairing tablet.
+async fn answer(pairing: &mut Connection, enrolment: &EnrolmentId) -> Result<Body> {
+    loop {
+        let (topic, payload) = tokio::time::timeout(Duration::from_secs(15), pairing.inbox.recv())
+            .await
+            .context("the hub did not answer the pairing tablet within 15 s")?
+            .context("the pairing connection closed")?;
+        let topic = Topic::parse(&topic)?;
+        if topic == Topic::EnrolDown(enrolment.clone()) {
+            return Ok(decode(&topic, &payload)?.body);
+        }
+    }
+}
+
+/// Pairs a new tablet for a new participant, as a coach and a kiosk would.
+async fn tablet(
+    hub: &Hub,
+    endpoint: &Endpoint,
+    enrol_password: &str,
+    name: &str,
+) -> Result<Tablet> {
+    let person = hub.add_participant(name, None, None).await?.id;
+    let enrolment = EnrolmentId::parse(&format!("e-{}", message_id()?.as_str().replace('-', "")))
+        .context("an enrolment id")?;
+    let down = Topic::EnrolDown(enrolment.clone()).to_string();
+    let mut pairing = client::connect(
+        endpoint,
+        enrolment.as_str(),
+        "enrol",
+        enrol_password,
+        true,
+        std::slice::from_ref(&down),
+    )
+    .await?;
+    let hello = Envelope::new(
+        message_id()?,
+        Party::Enrolling(enrolment.clone()),
+        Body::EnrolHello(EnrolHello {
+            profile: "bench".into(),
+            app_version: env!("CARGO_PKG_VERSION").into(),
+            hardware_id: None,
+        }),
+    );
+    let up = Topic::EnrolUp(enrolment.clone()).to_string();
+    client::publish(&pairing.client, &up, hello.to_bytes(), false).await?;
+    let Body::PairingCode(code) = answer(&mut pairing, &enrolment).await? else {
+        bail!("expected a pairing code");
+    };
+    hub.enrol(&code.code, &person, None).await?;
+    let Body::EnrolGranted(granted) = answer(&mut pairing, &enrolment).await? else {
+        bail!("expected enrol_granted");
+    };
+    drop(pairing);
+    let device = granted.device_id;
+    let down = Topic::DeviceDown(device.clone()).to_string();
+    let connection = client::connect(
+        endpoint,
+        device.as_str(),
+        device.as_str(),
+        &granted.password.0,
+        false,
+        &[down],
+    )
+    .await?;
+    let online = Envelope::new(
+        message_id()?,
+        Party::Device(device.clone()),
+        Body::Status(DeviceStatus {
+            state: Presence::Online,
+            app_version: Some(env!("CARGO_PKG_VERSION").into()),
+            profile: Some("bench".into()),
+            battery_pct: None,
+            charging: None,
+            free_storage_mb: None,
+        }),
+    );
+    client::publish(
+        &connection.client,
+        &Topic::DeviceStatus(device.clone()).to_string(),
+        online.to_bytes(),
+        true,
+    )
+    .await?;
+    Ok(Tablet {
+        device,
+        person,
+        connection,
+    })
+}
+
+/// Reads a tablet's `down` topic as a kiosk does: everything that needs an ack is
+/// acknowledged, texts are reported as arrivals. Messages that arrived together share
+/// one ack (the protocol allows up to 256 ids in one).
+fn kiosk_reader(
+    tablet: &mut Tablet,
+    arrivals: Option<mpsc::UnboundedSender<Arrival>>,
+) -> AbortOnDrop {
+    let mut inbox = std::mem::replace(&mut tablet.connection.inbox, mpsc::unbounded_channel().1);
+    let client = tablet.connection.client.clone();
+    let device = tablet.device.clone();
+    AbortOnDrop(tokio::spawn(async move {
+        let up = Topic::DeviceUp(device.clone()).to_string();
+        while let Some(first) = inbox.recv().await {
+            let mut ids = Vec::new();
+            let mut next = Some(first);
+            while let Some((topic, payload)) = next.take() {
+                if let Ok(topic) = Topic::parse(&topic)
+                    && let Ok(envelope) = decode(&topic, &payload)
+                {
+                    if envelope.body.needs_ack() {
+                        ids.push(envelope.id.clone());
+                    }
+                    if let (Body::Text(text), Some(arrivals)) = (&envelope.body, &arrivals)
+                        && let Some(arrival) = parse_marker(&text.text)
+                        && arrivals.send(arrival).is_err()
+                    {
+                        return;
+                    }
+                }
+                if ids.len() < nabij_protocol::limits::MAX_IDS_PER_MESSAGE {
+                    next = inbox.try_recv().ok();
+                }
+            }
+            if ids.is_empty() {
+                continue;
+            }
+            let Ok(id) = message_id() else { return };
+            let ack = Envelope::new(id, Party::Device(device.clone()), Body::Ack(Ack { ids }));
+            if client::publish(&client, &up, ack.to_bytes(), false)
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    }))
+}
+
+/// A hub pair: two new participants, approved contacts, each with a paired tablet.
+pub async fn hub_pair(
+    hub: &Hub,
+    endpoint: &Endpoint,
+    enrol_password: &str,
+    n: usize,
+) -> Result<Pair> {
+    let mut sender = tablet(hub, endpoint, enrol_password, &format!("Bench Sender {n}")).await?;
+    let mut receiver = tablet(
+        hub,
+        endpoint,
+        enrol_password,
+        &format!("Bench Receiver {n}"),
+    )
+    .await?;
+    hub.approve_contacts(&sender.person, &receiver.person)
+        .await?;
+    let (tx, arrivals) = mpsc::unbounded_channel();
+    let tasks = vec![
+        kiosk_reader(&mut sender, None),
+        kiosk_reader(&mut receiver, Some(tx)),
+    ];
+    Ok(Pair {
+        sender: Sender {
+            client: sender.connection.client.clone(),
+            addressing: Addressing::Hub {
+                from: sender.device.clone(),
+                to: receiver.person.clone(),
+            },
+        },
+        arrivals,
+        _keep: vec![sender.connection, receiver.connection],
+        _tasks: tasks,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_round_trip() {
+        let text = format!("{}....", marker(3, 17, 123_456));
+        let a = parse_marker(&text).unwrap();
+        assert_eq!((a.run, a.seq, a.sent_ns), (3, 17, 123_456));
+        assert!(parse_marker("hello").is_none());
+    }
+}

@@ -1,0 +1,135 @@
+//! `docs/benchmarks.md`: the figures, how they were made, and the targets.
+
+use crate::{Plan, Row, Workload};
+
+/// A target the hub must meet, checked against the figures.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// What it says.
+    pub target: String,
+    /// What was measured.
+    pub measured: String,
+    /// Met or not.
+    pub met: bool,
+}
+
+/// The issue's targets: throughput at least 40% of raw at the same window; p99 at 200
+/// messages a second at most five times raw's; every message of the pairs run delivered.
+pub fn checks(rows: &[Row]) -> Vec<Check> {
+    let mut out = Vec::new();
+    for row in rows {
+        match row.workload {
+            Workload::Window(w) => {
+                let share = row.hub.rate() / row.raw.rate().max(1e-9);
+                out.push(Check {
+                    target: format!("window {w}: hub throughput ≥ 40% of raw"),
+                    measured: format!("{:.0}%", share * 100.0),
+                    met: share >= 0.40,
+                });
+            }
+            Workload::Paced(200) => {
+                let (raw, hub) = (row.raw.percentile_ms(0.99), row.hub.percentile_ms(0.99));
+                out.push(Check {
+                    target: "200 msg/s: hub p99 ≤ 5 × raw p99".into(),
+                    measured: format!("{hub:.1} ms vs {raw:.1} ms ({:.1}×)", hub / raw.max(1e-9)),
+                    met: hub <= 5.0 * raw,
+                });
+            }
+            Workload::Paced(_) => {}
+            Workload::Pairs(n) => out.push(Check {
+                target: format!("{n} pairs flat out: every message delivered"),
+                measured: format!("{} of {}", row.hub.received, row.hub.sent),
+                met: row.hub.received == row.hub.sent,
+            }),
+        }
+    }
+    out
+}
+
+fn workload(w: Workload) -> String {
+    match w {
+        Workload::Window(n) => format!("window {n}"),
+        Workload::Paced(rate) => format!("paced {rate}/s"),
+        Workload::Pairs(n) => format!("{n} pairs, window 20"),
+    }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let debian = std::fs::read_to_string("/etc/debian_version")
+        .map(|v| format!(", Debian {}", v.trim()))
+        .unwrap_or_default();
+    format!("{cpu}, {cores} cores{debian}")
+}
+
+/// The report as Markdown. `command` is how it was made.
+pub fn markdown(rows: &[Row], plan: &Plan, command: &str) -> String {
+    let today = nabij_protocol::UnixMillis::now().civil(0);
+    let mut out = format!(
+        "# Benchmarks\n\n\
+         Written by `{command}` on {:04}-{:02}-{:02}, on {}, release build. Run it again after \
+         any change to the hub's receive path, storage or MQTT edge.\n\n\
+         Both paths use the same client (rumqttc over TLS to the hub's managed Mosquitto, \
+         TCP_NODELAY, QoS 1) and {}-byte payloads, one process, one machine:\n\n\
+         - **raw**: one client publishes to a topic another subscribes to: Mosquitto alone, \
+         the ceiling.\n\
+         - **hub**: a tablet's chat message to a contact. The hub decodes and checks it, stores \
+         it (a batch of messages per fsync'd commit), acknowledges it and passes it on; the \
+         recipient acknowledges the copy, the hub answers with a `delivered` receipt to the \
+         sender, which acknowledges that too. Acknowledgements and receipts cover whatever \
+         arrived together (the protocol allows 256 ids in one), so for each message of raw's \
+         two (one in, one out) the hub path has two, plus its shares of four more.\n\n\
+         *Window N*: a sender keeps N messages in flight (sent, not yet received) and goes as \
+         fast as that allows, {} messages. *Paced*: one message every 1/rate seconds for {} s, \
+         whatever arrives. Latency: from the send to the receiver. The hub's per-tablet budgets \
+         are lifted for the run (by default a tablet may send 60 messages a minute after a \
+         burst of 120): here one tablet is the whole load.\n\n\
+         | workload | raw msg/s | hub msg/s | hub / raw | raw p50 / p99 / max ms | hub p50 / p99 / max ms |\n\
+         |---|---:|---:|---:|---:|---:|\n",
+        today.year,
+        today.month,
+        today.day,
+        machine(),
+        crate::paths::PAYLOAD_BYTES,
+        plan.messages,
+        plan.paced.as_secs_f64(),
+    );
+    for row in rows {
+        let ms = |s: &crate::run::Stats| {
+            format!(
+                "{:.1} / {:.1} / {:.1}",
+                s.percentile_ms(0.5),
+                s.percentile_ms(0.99),
+                s.percentile_ms(1.0)
+            )
+        };
+        out += &format!(
+            "| {} | {:.0} | {:.0} | {:.0}% | {} | {} |\n",
+            workload(row.workload),
+            row.raw.rate(),
+            row.hub.rate(),
+            100.0 * row.hub.rate() / row.raw.rate().max(1e-9),
+            ms(&row.raw),
+            ms(&row.hub),
+        );
+    }
+    out += "\n## Targets\n\n";
+    for check in checks(rows) {
+        out += &format!(
+            "- [{}] {}: {}\n",
+            if check.met { "x" } else { " " },
+            check.target,
+            check.measured
+        );
+    }
+    out
+}

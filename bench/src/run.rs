@@ -1,0 +1,205 @@
+//! The workloads, the same for both paths: a sender keeps a *window* of messages in
+//! flight (sent, not yet received) and goes as fast as that allows; or it sends at a
+//! fixed *pace* whatever happens. Latency is from the send to the receiver's arrival.
+
+use crate::paths::Pair;
+use anyhow::{Result, bail};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::time::Instant;
+
+/// Without a single arrival for this long, a run has failed.
+const STUCK: Duration = Duration::from_secs(30);
+
+/// What one run measured.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    /// Messages sent.
+    pub sent: u64,
+    /// Different messages received.
+    pub received: u64,
+    /// From the first send to the last arrival.
+    pub seconds: f64,
+    /// Latencies in microseconds, sorted.
+    pub latencies_us: Vec<u64>,
+}
+
+impl Stats {
+    /// Messages received per second.
+    pub fn rate(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.received as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+
+    /// A latency percentile (0.5, 0.99, 1.0) in milliseconds.
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return 0.0;
+        }
+        let last = self.latencies_us.len() - 1;
+        let i = ((last as f64) * p).round() as usize;
+        self.latencies_us[i.min(last)] as f64 / 1000.0
+    }
+}
+
+/// The bench's clock: both sides of every pair stamp and read it.
+#[derive(Clone, Copy)]
+pub struct Clock(Instant);
+
+impl Clock {
+    /// Starts now.
+    pub fn start() -> Clock {
+        Clock(Instant::now())
+    }
+
+    /// Nanoseconds since the start.
+    pub fn ns(&self) -> u64 {
+        self.0.elapsed().as_nanos() as u64
+    }
+}
+
+/// Receives `expected` different messages of `run`; calls `each` on each first arrival.
+/// Returns their latencies in microseconds and when the last one came.
+async fn receive(
+    arrivals: &mut mpsc::UnboundedReceiver<crate::paths::Arrival>,
+    run: u32,
+    expected: u64,
+    clock: Clock,
+    mut each: impl FnMut(),
+) -> Result<(Vec<u64>, u64)> {
+    let mut seen = HashSet::new();
+    let mut latencies = Vec::with_capacity(expected as usize);
+    let mut last = clock.ns();
+    while (seen.len() as u64) < expected {
+        let Ok(Some(arrival)) = tokio::time::timeout(STUCK, arrivals.recv()).await else {
+            bail!(
+                "{} of {expected} messages arrived, then nothing for {} s",
+                seen.len(),
+                STUCK.as_secs()
+            );
+        };
+        if arrival.run != run || !seen.insert(arrival.seq) {
+            continue;
+        }
+        last = clock.ns();
+        latencies.push(last.saturating_sub(arrival.sent_ns) / 1_000);
+        each();
+    }
+    Ok((latencies, last))
+}
+
+/// Runs one task per pair and adds up what they measured.
+async fn all_pairs<F, Fut>(pairs: Vec<Pair>, clock: Clock, each: F) -> Result<(Vec<Pair>, Stats)>
+where
+    F: Fn(Pair) -> Fut,
+    Fut: std::future::Future<Output = Result<(Pair, u64, Vec<u64>, u64)>> + Send + 'static,
+{
+    let started = clock.ns();
+    let tasks: Vec<_> = pairs
+        .into_iter()
+        .map(|pair| tokio::spawn(each(pair)))
+        .collect();
+    let mut pairs = Vec::new();
+    let mut stats = Stats::default();
+    let mut last = started;
+    for task in tasks {
+        let (pair, sent, latencies, finished) = task.await??;
+        stats.sent += sent;
+        stats.received += latencies.len() as u64;
+        stats.latencies_us.extend(latencies);
+        last = last.max(finished);
+        pairs.push(pair);
+    }
+    stats.seconds = (last - started) as f64 / 1e9;
+    stats.latencies_us.sort_unstable();
+    Ok((pairs, stats))
+}
+
+/// Every pair sends `per_pair` messages as fast as a window of `window` messages in
+/// flight allows, all pairs at once.
+pub async fn windowed(
+    pairs: Vec<Pair>,
+    run: u32,
+    per_pair: u64,
+    window: usize,
+    clock: Clock,
+) -> Result<(Vec<Pair>, Stats)> {
+    all_pairs(pairs, clock, move |mut pair| async move {
+        let room = Arc::new(Semaphore::new(window));
+        let sender = pair.sender.clone();
+        let sending = {
+            let room = room.clone();
+            async move {
+                for seq in 0..per_pair {
+                    room.acquire().await?.forget();
+                    sender.send(run, seq, clock.ns()).await?;
+                }
+                anyhow::Ok(())
+            }
+        };
+        let receiving = receive(&mut pair.arrivals, run, per_pair, clock, || {
+            room.add_permits(1)
+        });
+        let (sent, received) = tokio::join!(sending, receiving);
+        sent?;
+        let (latencies, last) = received?;
+        Ok((pair, per_pair, latencies, last))
+    })
+    .await
+}
+
+/// Every pair sends `rate` messages a second for `duration`, whatever arrives.
+pub async fn paced(
+    pairs: Vec<Pair>,
+    run: u32,
+    rate: u64,
+    duration: Duration,
+    clock: Clock,
+) -> Result<(Vec<Pair>, Stats)> {
+    let total = (rate as f64 * duration.as_secs_f64()).round() as u64;
+    all_pairs(pairs, clock, move |mut pair| async move {
+        let sender = pair.sender.clone();
+        let sending = async move {
+            let every = Duration::from_secs_f64(1.0 / rate as f64);
+            let mut tick = tokio::time::interval(every);
+            // Timers tick in milliseconds: at 2000 a second, two go per tick.
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            for seq in 0..total {
+                tick.tick().await;
+                sender.send(run, seq, clock.ns()).await?;
+            }
+            anyhow::Ok(())
+        };
+        let receiving = receive(&mut pair.arrivals, run, total, clock, || {});
+        let (sent, received) = tokio::join!(sending, receiving);
+        sent?;
+        let (latencies, last) = received?;
+        Ok((pair, total, latencies, last))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_come_from_the_sorted_latencies() {
+        let stats = Stats {
+            sent: 100,
+            received: 100,
+            seconds: 2.0,
+            latencies_us: (1..=100).map(|n| n * 1_000).collect(),
+        };
+        assert_eq!(stats.rate(), 50.0);
+        assert_eq!(stats.percentile_ms(0.5), 51.0);
+        assert_eq!(stats.percentile_ms(0.99), 99.0);
+        assert_eq!(stats.percentile_ms(1.0), 100.0);
+        assert_eq!(Stats::default().percentile_ms(0.99), 0.0);
+    }
+}
