@@ -51,12 +51,30 @@ impl DiskStorage {
     /// Opens (or creates) the database in `dir`, keeping at most `cache_bytes` of it in
     /// memory.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<DiskStorage, StoreError> {
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_bytes)
-            // Every write goes through `commit`, which flushes; no timer needed.
-            .flush_every_ms(None)
-            .open()?;
+            // Every write goes through a sync, which flushes; no timer needed.
+            .flush_every_ms(None);
+        // The database is locked while open. A hub stopped a moment ago in this process
+        // lets go once sled's last writer thread has finished; another running hub never.
+        let mut attempts = 0;
+        let db = loop {
+            match config.open() {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                    attempts += 1;
+                    if attempts == 40 {
+                        return Err(StoreError::Backend(format!(
+                            "the database in {} is in use by another nabij-hub: stop that one first",
+                            dir.display()
+                        )));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         let log = File::open(dir.join("db"))?;
         let storage = DiskStorage {
             db,
@@ -262,6 +280,16 @@ mod tests {
         let tx = Tx::new(storage);
         assert_eq!(tx.get(NAMES, "g-oost").unwrap().as_deref(), Some("Oost"));
         assert!(tx.get(NAMES, "g-west").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_database_in_use_is_refused_with_a_clear_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let _open = DiskStorage::open(dir.path(), 1 << 20).unwrap();
+        let Err(e) = DiskStorage::open(dir.path(), 1 << 20) else {
+            panic!("opened twice");
+        };
+        assert!(e.to_string().contains("in use by another nabij-hub"), "{e}");
     }
 
     #[test]
