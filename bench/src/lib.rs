@@ -68,6 +68,64 @@ impl Plan {
     }
 }
 
+/// How long the disk under the hub takes to make 4 KiB durable (`fdatasync`), in
+/// milliseconds: p50 and p99 of `samples` syncs. Every acknowledgement of the hub waits for
+/// at least one, so this bounds its latency from below.
+pub fn disk_sync_ms(dir: &std::path::Path, samples: usize) -> Result<(f64, f64)> {
+    use std::io::Write;
+    let path = dir.join("sync-probe");
+    let mut file = std::fs::File::create(&path)?;
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        file.write_all(&[0u8; 4096])?;
+        let started = std::time::Instant::now();
+        file.sync_data()?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    std::fs::remove_file(&path)?;
+    times.sort_by(f64::total_cmp);
+    let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+    Ok((at(0.5), at(0.99)))
+}
+
+/// What one record written through the hub's store costs, in microseconds: the
+/// transaction's apply (sled), without the sync. Records of 200 bytes, 100 a transaction.
+pub fn store_write_us(dir: &std::path::Path) -> Result<f64> {
+    use nabij_hub::store::{DiskStorage, RawTable, Storage, Tx};
+    let storage: std::sync::Arc<dyn Storage> =
+        std::sync::Arc::new(DiskStorage::open(&dir.join("store-probe"), 64 << 20)?);
+    let table = RawTable("probe");
+    let (rounds, per) = (50u64, 100u64);
+    let mut spent = Duration::ZERO;
+    for round in 0..rounds {
+        let mut tx = Tx::new(storage.clone());
+        for n in 0..per {
+            tx.put_raw(
+                table,
+                format!("{round:08}-{n:04}").into_bytes(),
+                vec![7; 200],
+            );
+        }
+        let started = std::time::Instant::now();
+        let applied = tx.apply()?;
+        spent += started.elapsed();
+        drop(applied);
+    }
+    Ok(spent.as_secs_f64() * 1e6 / (rounds * per) as f64)
+}
+
+/// What one run measured: each workload on both paths, and the disk.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    /// The workloads.
+    pub rows: Vec<Row>,
+    /// The disk's `fdatasync` p50 and p99, in milliseconds.
+    pub disk_sync_ms: (f64, f64),
+    /// Microseconds a record written through the hub's store costs.
+    pub store_write_us: f64,
+}
+
 /// One workload on both paths.
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -97,8 +155,11 @@ fn free_port() -> Result<u16> {
 }
 
 /// Starts a hub (managed broker, TLS, free ports) and measures `plan` on both paths.
-pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Vec<Row>> {
+pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Measured> {
     let dir = tempfile::tempdir()?;
+    progress("timing the disk");
+    let disk = disk_sync_ms(dir.path(), if plan.messages >= 1_000 { 500 } else { 20 })?;
+    let write_us = store_write_us(dir.path())?;
     let mut config = HubConfig {
         data_dir: dir.path().join("hub"),
         ..HubConfig::default()
@@ -116,8 +177,19 @@ pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Vec<Row>> {
         .await
         .context("the hub did not start")?;
     let result = measure_with(plan, &config, running.hub(), &progress).await;
+    let dropped = running.dropped();
+    if dropped > 0 {
+        // The bench's clients do not resend (a kiosk would, after a minute): say so.
+        progress(&format!(
+            "the hub dropped {dropped} messages it could not take in time"
+        ));
+    }
     running.shutdown().await;
-    result
+    Ok(Measured {
+        rows: result?,
+        disk_sync_ms: disk,
+        store_write_us: write_us,
+    })
 }
 
 async fn measure_with(
@@ -210,9 +282,10 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_small_run_measures_both_paths_and_every_message_arrives() {
         let plan = Plan::smoke();
-        let rows = measure(&plan, |_| {}).await.expect("the bench runs");
+        let measured = measure(&plan, |_| {}).await.expect("the bench runs");
+        let rows = &measured.rows;
         assert_eq!(rows.len(), plan.windows.len() + plan.rates.len() + 1);
-        for row in &rows {
+        for row in rows {
             for stats in [&row.raw, &row.hub] {
                 assert!(stats.sent > 0, "{:?} sent nothing", row.workload);
                 assert_eq!(
@@ -223,7 +296,7 @@ mod tests {
                 assert_eq!(stats.latencies_us.len() as u64, stats.received);
             }
         }
-        let report = report::markdown(&rows, &plan, "test");
+        let report = report::markdown(&measured, &plan, "test");
         assert!(report.contains("| window 20 |"), "{report}");
     }
 }

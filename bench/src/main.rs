@@ -41,19 +41,19 @@ fn run() -> Result<bool> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let rows = runtime.block_on(measure(&plan, |step| eprintln!("nabij-bench: {step}…")))?;
+    let measured = runtime.block_on(measure(&plan, |step| eprintln!("nabij-bench: {step}…")))?;
     let command = match (smoke, profile) {
         (true, _) => "nabij-bench --smoke",
         (_, true) => "nabij-bench --profile",
         _ => "cargo xtask bench",
     };
-    let text = report::markdown(&rows, &plan, command);
+    let text = report::markdown(&measured, &plan, command);
     print!("{text}");
     if let Some(path) = out {
         std::fs::write(&path, &text).with_context(|| format!("cannot write {path}"))?;
         eprintln!("nabij-bench: written to {path}");
     }
-    let missed: Vec<_> = report::checks(&rows)
+    let missed: Vec<_> = report::checks(&measured.rows)
         .into_iter()
         .filter(|c| !c.met)
         .collect();

@@ -1,6 +1,6 @@
 //! `docs/benchmarks.md`: the figures, how they were made, and the targets.
 
-use crate::{Plan, Row, Workload};
+use crate::{Measured, Plan, Row, Workload};
 
 /// A target the hub must meet, checked against the figures.
 #[derive(Debug, Clone)]
@@ -46,6 +46,20 @@ pub fn checks(rows: &[Row]) -> Vec<Check> {
     out
 }
 
+/// The fastest paced rate the hub kept up with (p99 under 50 ms), in words.
+fn kept_up(rows: &[Row]) -> String {
+    rows.iter()
+        .filter_map(|row| match row.workload {
+            Workload::Paced(rate) if row.hub.percentile_ms(0.99) < 50.0 => Some(rate),
+            _ => None,
+        })
+        .max()
+        .map_or_else(
+            || "none of the paced rates".to_owned(),
+            |rate| format!("{rate} messages a second paced"),
+        )
+}
+
 fn workload(w: Workload) -> String {
     match w {
         Workload::Window(n) => format!("window {n}"),
@@ -72,7 +86,10 @@ fn machine() -> String {
 }
 
 /// The report as Markdown. `command` is how it was made.
-pub fn markdown(rows: &[Row], plan: &Plan, command: &str) -> String {
+pub fn markdown(measured: &Measured, plan: &Plan, command: &str) -> String {
+    let rows = &measured.rows;
+    let (sync_p50, sync_p99) = measured.disk_sync_ms;
+    let write_us = measured.store_write_us;
     let today = nabij_protocol::UnixMillis::now().civil(0);
     let mut out = format!(
         "# Benchmarks\n\n\
@@ -122,6 +139,11 @@ pub fn markdown(rows: &[Row], plan: &Plan, command: &str) -> String {
             ms(&row.hub),
         );
     }
+    out += &format!(
+        "\nThe disk under the hub: `fdatasync` of 4 KiB takes {sync_p50:.2} ms (p50), \
+         {sync_p99:.2} ms (p99). A record written through the hub's store (sled, 200 bytes, \
+         100 a transaction, without the sync) costs {write_us:.1} µs.\n"
+    );
     out += "\n## Targets\n\n";
     for check in checks(rows) {
         out += &format!(
@@ -131,5 +153,25 @@ pub fn markdown(rows: &[Row], plan: &Plan, command: &str) -> String {
             check.measured
         );
     }
+    out += &format!(
+        "\n## Where the hub's time goes\n\n\
+         - **Latency.** A raw message crosses the broker once. A hub message crosses it \
+         twice, and between the two the hub waits for its batch to be on disk: sled's flush \
+         (`sync_file_range`) and then `fdatasync` ({sync_p50:.2} ms p50, {sync_p99:.2} ms p99 on \
+         this disk). At a fixed window, throughput is the window divided by the latency, so \
+         the durability the protocol promises (no ack before the fsync) sets the ceiling at \
+         small windows, and the disk's tail sets the p99 at low rates.\n\
+         - **Work.** Each chat message is six MQTT messages on the hub path (three in, three \
+         out; acknowledgements and receipts shared by messages that arrive together) against \
+         raw's two, and about ten records written in sled ({write_us:.1} µs each here, see \
+         above). On two cores shared by the broker, the \
+         clients and the hub, that, not the network, is the limit when many pairs send \
+         at once.\n\
+         - **What the hub does meanwhile.** The MQTT reader never waits on the handler; batches \
+         are handled on a blocking thread while the previous one syncs (group commit: one \
+         sync covers every batch applied before it), so the hub keeps up with bursts \
+         (see `tests/load`); here it kept up (p99 under 50 ms) with {}.\n",
+        kept_up(rows)
+    );
     out
 }

@@ -93,6 +93,7 @@ impl RunningHub {
     }
 
     /// Messages dropped because the hub was behind (their tablets send them again).
+    /// Nonzero only when a tablet sends faster than the hub takes, far beyond its budget.
     pub fn dropped(&self) -> u64 {
         self.ingress.dropped()
     }

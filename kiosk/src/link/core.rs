@@ -251,15 +251,20 @@ mod tests {
 
     const DOWN: &str = "nabij/v1/dev/d-1/down";
 
+    /// A text the senior sends to Anna.
+    fn dag_to_anna() -> Body {
+        Body::Text(TextMessage {
+            to: Recipient::parse("p-anna").unwrap(),
+            author: None,
+            text: "Dag".into(),
+        })
+    }
+
     #[test]
     fn a_sent_message_stays_in_the_outbox_until_the_hub_acks_it_even_across_a_restart() {
         let dir = tempfile::tempdir().unwrap();
         let mut link = core(dir.path());
-        let text = Body::Text(TextMessage {
-            to: Recipient::parse("p-anna").unwrap(),
-            author: None,
-            text: "Dag".into(),
-        });
+        let text = dag_to_anna();
         let (id, publish) = link.send(text).unwrap();
         assert_eq!(publish.topic.to_string(), "nabij/v1/dev/d-1/up");
         drop(link);
@@ -311,11 +316,7 @@ mod tests {
     fn a_wipe_is_acknowledged_and_erases_everything() {
         let dir = tempfile::tempdir().unwrap();
         let mut link = core(dir.path());
-        let text = Body::Text(TextMessage {
-            to: Recipient::parse("p-anna").unwrap(),
-            author: None,
-            text: "Dag".into(),
-        });
+        let text = dag_to_anna();
         link.send(text).unwrap();
         let wipe = from_hub("hub-wipe-01", Body::Wipe(nabij_protocol::Empty {}));
         let (out, events) = link.on_message(DOWN, &wipe).unwrap();
@@ -337,11 +338,7 @@ mod tests {
     fn rate_limited_keeps_the_message_to_send_again_and_a_final_refusal_drops_it() {
         let dir = tempfile::tempdir().unwrap();
         let mut link = core(dir.path());
-        let text = Body::Text(TextMessage {
-            to: Recipient::parse("p-anna").unwrap(),
-            author: None,
-            text: "Dag".into(),
-        });
+        let text = dag_to_anna();
         let (id, _) = link.send(text).unwrap();
         let refusal = |reason, retry_after_ms| {
             Body::Rejected(Rejected {
