@@ -662,6 +662,35 @@ mod tests {
         assert_eq!(receipts[0].by, Some(anna_id));
     }
 
+    #[tokio::test]
+    async fn the_work_for_a_message_does_not_grow_with_the_number_of_tablets() {
+        // Reads while handling one chat message and its delivery, with `others` more
+        // tablets enrolled: the same, whatever `others` is.
+        async fn reads_for_one_message(others: usize) -> u64 {
+            let storage = std::sync::Arc::new(crate::app::testing::Counting::default());
+            let (hub, out) = hub_over(HubConfig::default(), storage.clone());
+            for n in 0..others {
+                let (_, device) = tablet(&hub, &format!("Other{n}")).await;
+                hub.handle_batch(vec![status(&device, true)]).await;
+            }
+            let ((_, jan), (anna_id, anna)) = pair(&hub, &out).await;
+            let before = storage.reads();
+            hub.handle_batch(vec![up(&jan, text(&anna_id, "Dag")).0])
+                .await;
+            let copy = texts(&out.take(&down(&anna)))[0].id.clone();
+            hub.handle_batch(vec![up(&anna, Body::Ack(Ack { ids: vec![copy] })).0])
+                .await;
+            storage.reads() - before
+        }
+        let few = reads_for_one_message(3).await;
+        let many = reads_for_one_message(60).await;
+        assert!(few > 0);
+        assert_eq!(
+            few, many,
+            "reads per message with 3 and with 60 other tablets"
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_tablet_over_its_budget_is_asked_to_wait_and_others_go_on() {
         let mut config = HubConfig::default();

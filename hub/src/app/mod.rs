@@ -243,8 +243,8 @@ impl Hub {
     pub fn new(parts: Parts) -> Result<Hub, StoreError> {
         let mut tx = Tx::new(parts.storage.clone());
         let found = tables::migrate(&mut tx)?;
+        tx.commit_blocking()?;
         if found < tables::SCHEMA {
-            tx.commit_blocking()?;
             tracing::info!(
                 from = found,
                 to = tables::SCHEMA,

@@ -338,11 +338,33 @@ struct IdAndKind {
     ts: u64,
 }
 
+/// Whether a database has none of the records schema 1 kept.
+fn holds_nothing(tx: &Tx) -> Result<bool, StoreError> {
+    for table in [
+        PEOPLE.name(),
+        DEVICES.name(),
+        CONTACTS.name(),
+        MESSAGES.name(),
+        OUTBOX.0,
+    ] {
+        if !tx.scan_raw(RawTable(table), b"", None, 1)?.is_empty() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// Brings a database written by an older hub to [`SCHEMA`], in one transaction: builds
 /// the indexes from the records. Returns the version it found.
 pub fn migrate(tx: &mut Tx) -> Result<u32, StoreError> {
-    let found = tx.get(META, "schema")?.unwrap_or(1);
+    let found = match tx.get(META, "schema")? {
+        Some(found) => found,
+        // A database without the mark is new, or from before schema 2.
+        None if holds_nothing(tx)? => SCHEMA,
+        None => 1,
+    };
     if found >= SCHEMA {
+        tx.put(META, "schema", &found)?;
         return Ok(found);
     }
     let devices = tx.all(DEVICES)?;
@@ -515,5 +537,11 @@ mod tests {
         );
         assert_eq!(messages_before(&tx, UnixMillis(6), 10).unwrap(), ["m-1"]);
         assert_eq!(migrate(&mut tx).unwrap(), SCHEMA, "once is enough");
+        let mut new = Tx::new(Arc::new(MemoryStorage::default()));
+        assert_eq!(
+            migrate(&mut new).unwrap(),
+            SCHEMA,
+            "a new database needs nothing"
+        );
     }
 }

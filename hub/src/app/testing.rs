@@ -66,6 +66,56 @@ pub fn hub_with(config: HubConfig) -> (Hub, Arc<Recorder>) {
     hub_over(config, Arc::new(MemoryStorage::default()))
 }
 
+/// Storage over memory that counts what is read: records looked up and rows scanned.
+#[derive(Default)]
+pub struct Counting {
+    inner: MemoryStorage,
+    reads: AtomicU64,
+}
+
+impl Counting {
+    /// Records looked up plus rows returned by scans, so far.
+    pub fn reads(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
+    }
+}
+
+impl Storage for Counting {
+    fn get(
+        &self,
+        table: &'static str,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, crate::store::StoreError> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        self.inner.get(table, key)
+    }
+
+    fn scan(
+        &self,
+        table: &'static str,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<crate::store::Entry>, crate::store::StoreError> {
+        let rows = self.inner.scan(table, prefix, after, limit)?;
+        self.reads
+            .fetch_add(1 + rows.len() as u64, Ordering::Relaxed);
+        Ok(rows)
+    }
+
+    fn apply(&self, writes: &crate::store::Writes) -> Result<u64, crate::store::StoreError> {
+        self.inner.apply(writes)
+    }
+
+    fn sync_up_to(&self, generation: u64) -> Result<(), crate::store::StoreError> {
+        self.inner.sync_up_to(generation)
+    }
+
+    fn next_id(&self) -> Result<u64, crate::store::StoreError> {
+        self.inner.next_id()
+    }
+}
+
 /// A hub over this storage (a second hub over the first one's: a restart).
 pub fn hub_over(config: HubConfig, storage: Arc<dyn Storage>) -> (Hub, Arc<Recorder>) {
     let recorder = Arc::new(Recorder::default());
