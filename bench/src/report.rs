@@ -108,8 +108,8 @@ pub fn markdown(measured: &Measured, plan: &Plan, command: &str) -> String {
          *Window N*: a sender keeps N messages in flight (sent, not yet received) and goes as \
          fast as that allows, {} messages. *Paced*: one message every 1/rate seconds for {} s, \
          whatever arrives. Latency: from the send to the receiver. The hub's per-tablet budgets \
-         are lifted for the run (by default a tablet may send 60 messages a minute after a \
-         burst of 120): here one tablet is the whole load.\n\n\
+         are lifted for the run (by default a tablet may send 120 messages a minute after a \
+         burst of 500): here one tablet is the whole load.\n\n\
          | workload | raw msg/s | hub msg/s | hub / raw | raw p50 / p99 / max ms | hub p50 / p99 / max ms |\n\
          |---|---:|---:|---:|---:|---:|\n",
         today.year,

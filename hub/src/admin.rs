@@ -3,11 +3,14 @@
 //! only the hub's own user can use it; one JSON request per line, one JSON answer per line.
 
 use crate::app::{
-    AppError, Audience, CoachMessage, DeviceRow, EnrolSummary, HelpRow, Hub, KioskSettings,
+    AppError, Audience, CoachMessage, DeviceRow, EnrolSummary, Extra, HelpRow, Hub, KioskSettings,
+    Move,
 };
+use crate::domain::calendar::Date;
 use crate::domain::loans::{Condition, Loan};
 use crate::domain::people::{Group, Person};
-use nabij_protocol::{DeviceId, GroupId};
+use crate::domain::schedule::{Plan, Session, TimeOfDay, at};
+use nabij_protocol::{DeviceId, GroupId, SessionId, SessionSeries};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -130,6 +133,66 @@ pub enum Request {
         /// The host name tablets use.
         host: String,
     },
+    /// Plan a group's 10 + 10 meetings.
+    SchedulePlan {
+        /// The group (id or name).
+        group: String,
+        /// The first weekly encounter.
+        first: Date,
+        /// The meetings' start, Belgian time.
+        time: TimeOfDay,
+        /// Their length in minutes.
+        minutes: u32,
+        /// The place.
+        place: String,
+        /// Its address.
+        address: Option<String>,
+    },
+    /// A group's meetings.
+    ScheduleList {
+        /// The group (id or name).
+        group: String,
+    },
+    /// Move a meeting.
+    ScheduleMove {
+        /// The meeting.
+        session: String,
+        /// Its new date.
+        date: Date,
+        /// Its new start, Belgian time.
+        time: TimeOfDay,
+        /// A new place.
+        place: Option<String>,
+        /// A new address (with a new place).
+        address: Option<String>,
+    },
+    /// Cancel a meeting.
+    ScheduleCancel {
+        /// The meeting.
+        session: String,
+    },
+    /// Add a meeting.
+    ScheduleAdd {
+        /// The group (id or name).
+        group: String,
+        /// Weekly encounter or monthly support meeting.
+        series: SessionSeries,
+        /// Its date.
+        date: Date,
+        /// Its start, Belgian time.
+        time: TimeOfDay,
+        /// Its length in minutes.
+        minutes: u32,
+        /// The place.
+        place: String,
+        /// Its address.
+        address: Option<String>,
+    },
+    /// A group's meetings as an iCalendar file.
+    ScheduleIcs {
+        /// The group (id or name).
+        group: String,
+    },
 }
 
 /// The hub's answer.
@@ -189,6 +252,20 @@ pub enum Response {
         /// The text.
         text: String,
     },
+    /// A group's meetings, by start.
+    Sessions {
+        /// The group's name.
+        group: String,
+        /// The meetings.
+        sessions: Vec<Session>,
+    },
+    /// One meeting, after a change.
+    Session {
+        /// What was done.
+        done: String,
+        /// The meeting now.
+        session: Session,
+    },
 }
 
 /// The socket's path in a data directory.
@@ -209,6 +286,12 @@ pub fn explain(error: &AppError) -> String {
         AppError::WrongState { .. } => {
             "it cannot connect any more, so it cannot be wiped remotely: reset it by hand"
         }
+        AppError::NoSession(_) => "`nabij-hub schedule list --group …` shows the meetings",
+        AppError::AlreadyPlanned(_) => {
+            "move, cancel or add meetings with `nabij-hub schedule move|cancel|add`"
+        }
+        AppError::Cancelled(_) => "add a new one with `nabij-hub schedule add`",
+        AppError::SeriesFull(_) => "cancel one first, or move it",
         _ => return error.to_string(),
     };
     format!("{error}; {hint}")
@@ -216,6 +299,10 @@ pub fn explain(error: &AppError) -> String {
 
 fn device_id(text: &str) -> Result<DeviceId, AppError> {
     DeviceId::parse(text.trim()).map_err(|_| AppError::NoDevice(text.to_owned()))
+}
+
+fn session_id(text: &str) -> Result<SessionId, AppError> {
+    SessionId::parse(text.trim()).map_err(|_| AppError::NoSession(text.to_owned()))
 }
 
 fn group_id(hub: &Hub, group: Option<&str>) -> Result<Option<GroupId>, AppError> {
@@ -378,6 +465,86 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
         Request::KioskSettings { host } => Response::Text {
             text: kiosk_settings_file(&hub.kiosk_settings(&host)?),
         },
+        Request::SchedulePlan {
+            group,
+            first,
+            time,
+            minutes,
+            place,
+            address,
+        } => {
+            let group = hub.find_group(&group)?;
+            let plan = Plan {
+                first,
+                time,
+                minutes,
+                place,
+                address,
+            };
+            Response::Sessions {
+                sessions: hub.plan_schedule(&group.id, plan).await?,
+                group: group.name,
+            }
+        }
+        Request::ScheduleList { group } => {
+            let group = hub.find_group(&group)?;
+            Response::Sessions {
+                sessions: hub.schedule(&group.id)?,
+                group: group.name,
+            }
+        }
+        Request::ScheduleMove {
+            session,
+            date,
+            time,
+            place,
+            address,
+        } => {
+            let to = Move {
+                starts_at: at(date, time),
+                place: place.map(|p| (p, address)),
+            };
+            Response::Session {
+                done: "moved; the group's tablets show the new time".into(),
+                session: hub.move_session(&session_id(&session)?, to).await?,
+            }
+        }
+        Request::ScheduleCancel { session } => Response::Session {
+            done: "cancelled; the group's tablets take it out of their agenda".into(),
+            session: hub.cancel_session(&session_id(&session)?).await?,
+        },
+        Request::ScheduleAdd {
+            group,
+            series,
+            date,
+            time,
+            minutes,
+            place,
+            address,
+        } => {
+            let group = hub.find_group(&group)?;
+            let extra = Extra {
+                series,
+                starts_at: at(date, time),
+                minutes,
+                place: (place, address),
+            };
+            Response::Session {
+                done: "added; the group's tablets show it in their agenda".into(),
+                session: hub.add_session(&group.id, extra).await?,
+            }
+        }
+        Request::ScheduleIcs { group } => {
+            let group = hub.find_group(&group)?;
+            let sessions = hub.schedule(&group.id)?;
+            Response::Text {
+                text: crate::ics::calendar(
+                    &group.name,
+                    &sessions,
+                    nabij_protocol::UnixMillis::now(),
+                ),
+            }
+        }
     })
 }
 

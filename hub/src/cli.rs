@@ -4,10 +4,13 @@
 use crate::admin::{self, Request, Response};
 use crate::clock;
 use crate::config::HubConfig;
+use crate::domain::calendar::{Date, WEEKDAYS};
 use crate::domain::devices::DeviceState;
 use crate::domain::loans::Condition;
+use crate::domain::schedule::{Session, SessionState, TimeOfDay};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use nabij_protocol::SessionSeries;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,6 +62,10 @@ pub enum Command {
     /// The loan register: which tablet is lent to whom, from when to when.
     #[command(subcommand)]
     Loan(LoanCommand),
+    /// A group's meetings: plan the 10 weekly encounters and 10 monthly support
+    /// meetings, move, cancel or add one, export them for a calendar.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
     /// Print the settings a kiosk needs to reach this hub (host, port, CA, enrolment password).
     KioskSettings {
         /// The host name or address tablets use to reach the hub.
@@ -262,6 +269,96 @@ pub enum ContactCommand {
     },
 }
 
+/// `schedule …`
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Plan a group's programme: 10 weekly encounters from --first (a holiday week is
+    /// skipped), then 10 monthly meetings on the first same weekday of each month. Every
+    /// member's tablet gets them.
+    Plan {
+        /// The group (id or name).
+        #[arg(long)]
+        group: String,
+        /// The first encounter's date, e.g. 2027-01-12; the meetings keep its weekday.
+        #[arg(long, value_parser = parse_date)]
+        first: Date,
+        /// The start time, Belgian time, e.g. 14:00.
+        #[arg(long, value_parser = parse_time)]
+        time: TimeOfDay,
+        /// How long a meeting lasts, in minutes.
+        #[arg(long, default_value_t = 180)]
+        minutes: u32,
+        /// The place, e.g. "Buurthuis De Schelp".
+        #[arg(long)]
+        place: String,
+        /// Its street address.
+        #[arg(long)]
+        address: Option<String>,
+    },
+    /// List a group's meetings.
+    List {
+        /// The group (id or name).
+        #[arg(long)]
+        group: String,
+    },
+    /// Move a meeting: the group's tablets show the new time at once.
+    Move {
+        /// The meeting, e.g. s-oostende-oost-w03 (`schedule list` shows them).
+        session: String,
+        /// The new date, e.g. 2027-01-14.
+        #[arg(long, value_parser = parse_date)]
+        date: Date,
+        /// The new start time, Belgian time, e.g. 14:00.
+        #[arg(long, value_parser = parse_time)]
+        time: TimeOfDay,
+        /// A new place.
+        #[arg(long)]
+        place: Option<String>,
+        /// The new place's address.
+        #[arg(long, requires = "place")]
+        address: Option<String>,
+    },
+    /// Cancel a meeting: the group's tablets take it out of their agenda at once.
+    Cancel {
+        /// The meeting, e.g. s-oostende-oost-w03.
+        session: String,
+    },
+    /// Add a meeting (say, instead of a cancelled one): it takes the first number of its
+    /// series without a planned meeting.
+    Add {
+        /// The group (id or name).
+        #[arg(long)]
+        group: String,
+        /// weekly (an encounter) or monthly (an ICT support meeting).
+        #[arg(long, value_parser = parse_series)]
+        series: SessionSeries,
+        /// Its date, e.g. 2027-02-03.
+        #[arg(long, value_parser = parse_date)]
+        date: Date,
+        /// Its start time, Belgian time, e.g. 14:00.
+        #[arg(long, value_parser = parse_time)]
+        time: TimeOfDay,
+        /// How long it lasts, in minutes.
+        #[arg(long, default_value_t = 180)]
+        minutes: u32,
+        /// The place.
+        #[arg(long)]
+        place: String,
+        /// Its street address.
+        #[arg(long)]
+        address: Option<String>,
+    },
+    /// Write a group's meetings as an iCalendar file (.ics) for a coach's calendar.
+    Ics {
+        /// The group (id or name).
+        #[arg(long)]
+        group: String,
+        /// The file to write (standard output without it).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
 /// `loan …`
 #[derive(Debug, Subcommand)]
 pub enum LoanCommand {
@@ -382,6 +479,78 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Loan(LoanCommand::List) => Request::Loans,
         Command::Contact(ContactCommand::Approve { a, b }) => Request::ApproveContacts { a, b },
         Command::KioskSettings { host } => Request::KioskSettings { host },
+        Command::Schedule(ScheduleCommand::Plan {
+            group,
+            first,
+            time,
+            minutes,
+            place,
+            address,
+        }) => Request::SchedulePlan {
+            group,
+            first,
+            time,
+            minutes,
+            place,
+            address,
+        },
+        Command::Schedule(ScheduleCommand::List { group }) => Request::ScheduleList { group },
+        Command::Schedule(ScheduleCommand::Move {
+            session,
+            date,
+            time,
+            place,
+            address,
+        }) => Request::ScheduleMove {
+            session,
+            date,
+            time,
+            place,
+            address,
+        },
+        Command::Schedule(ScheduleCommand::Cancel { session }) => {
+            Request::ScheduleCancel { session }
+        }
+        Command::Schedule(ScheduleCommand::Add {
+            group,
+            series,
+            date,
+            time,
+            minutes,
+            place,
+            address,
+        }) => Request::ScheduleAdd {
+            group,
+            series,
+            date,
+            time,
+            minutes,
+            place,
+            address,
+        },
+        Command::Schedule(ScheduleCommand::Ics { group, out }) => {
+            let response = admin::call(
+                &admin::socket_path(&config.data_dir),
+                &Request::ScheduleIcs { group },
+            )
+            .await?;
+            return match (response, out) {
+                (Response::Text { text }, Some(path)) => {
+                    std::fs::write(&path, text)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    println!("Written to {}.", path.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                (Response::Text { text }, None) => {
+                    print!("{text}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                (other, _) => {
+                    eprintln!("nabij-hub: {}", render(&other).err().unwrap_or_default());
+                    Ok(ExitCode::from(2))
+                }
+            };
+        }
     };
     let response = admin::call(&admin::socket_path(&config.data_dir), &request).await?;
     match render(&response) {
@@ -393,6 +562,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("nabij-hub: {message}");
             Ok(ExitCode::from(2))
         }
+    }
+}
+
+/// `2027-01-12`.
+fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(text).ok_or_else(|| format!("{text:?} is not a date: write it like 2027-01-12"))
+}
+
+/// `14:00`.
+fn parse_time(text: &str) -> Result<TimeOfDay, String> {
+    TimeOfDay::parse(text).ok_or_else(|| format!("{text:?} is not a time: write it like 14:00"))
+}
+
+/// `weekly` or `monthly`.
+fn parse_series(text: &str) -> Result<SessionSeries, String> {
+    match text.trim().to_lowercase().as_str() {
+        "weekly" => Ok(SessionSeries::Weekly),
+        "monthly" => Ok(SessionSeries::Monthly),
+        other => Err(format!("{other:?} is not a series: use weekly or monthly")),
     }
 }
 
@@ -560,8 +748,62 @@ pub fn render(response: &Response) -> Result<String, String> {
             }
         }
         Response::Text { text } => out += text,
+        Response::Sessions { group, sessions } => {
+            if sessions.is_empty() {
+                return Ok(format!(
+                    "{group} has no meetings yet; plan them with `nabij-hub schedule plan`.\n"
+                ));
+            }
+            out += &format!("{group}: {} meetings\n", sessions.len());
+            out += &format!(
+                "{:<28} {:<30} {:<28} {}\n",
+                "MEETING", "WHEN", "PLACE", "WHAT"
+            );
+            for s in sessions {
+                out += &session_line(s);
+            }
+        }
+        Response::Session { done, session } => {
+            out += &format!("Meeting {} {done}:\n", session.id);
+            out += &session_line(session);
+        }
     }
     Ok(out)
+}
+
+/// One meeting on one line, in Belgian time.
+fn session_line(s: &Session) -> String {
+    let (start, end) = (
+        nabij_protocol::time::brussels(s.starts_at),
+        nabij_protocol::time::brussels(s.ends_at),
+    );
+    let day = WEEKDAYS[usize::from(start.weekday % 7)];
+    let when = format!(
+        "{}{} {:04}-{:02}-{:02} {:02}:{:02}–{:02}:{:02}",
+        day[..1].to_uppercase(),
+        &day[1..3],
+        start.year,
+        start.month,
+        start.day,
+        start.hour,
+        start.minute,
+        end.hour,
+        end.minute
+    );
+    let what = format!(
+        "{} {}{}",
+        match s.series {
+            SessionSeries::Weekly => "weekly",
+            SessionSeries::Monthly => "monthly",
+        },
+        s.number,
+        if s.state == SessionState::Cancelled {
+            "  CANCELLED"
+        } else {
+            ""
+        }
+    );
+    format!("{:<28} {:<30} {:<28} {what}\n", s.id, when, s.place)
 }
 
 fn check_message(topic: &str, file: &Path) -> anyhow::Result<ExitCode> {

@@ -157,10 +157,11 @@ pub struct LimitsConfig {
 impl Default for LimitsConfig {
     fn default() -> Self {
         LimitsConfig {
-            burst_messages: 120,
-            messages_per_minute: 60,
-            burst_mb: 24,
-            mb_per_minute: 12,
+            // A week's outbox after an outage goes at once; a tablet gone wild is slowed.
+            burst_messages: 500,
+            messages_per_minute: 120,
+            burst_mb: 64,
+            mb_per_minute: 16,
             stored_mb: 1024,
             retention_days: 90,
         }

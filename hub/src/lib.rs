@@ -15,6 +15,7 @@ mod clock;
 pub mod config;
 pub mod domain;
 mod files;
+pub mod ics;
 pub mod mqtt;
 pub mod photos;
 pub mod pki;

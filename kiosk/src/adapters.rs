@@ -128,9 +128,12 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
     api.set_greeting(words::greeting(now, name, lang).into());
     api.set_unread(i32::try_from(state.unread()).unwrap_or(i32::MAX));
     api.set_diary_waiting(state.diary.is_some());
+    // Meetings that are over leave the list each minute; until the first minute has
+    // passed (history replayed at start), they are left out here.
     let next = state
         .meetings
-        .first()
+        .iter()
+        .find(|m| m.ends_at > now)
         .map(|m| format!("{} · {}", words::soon(now, m.starts_at, lang), m.place));
     api.set_next_meeting(next.unwrap_or_default().into());
 
@@ -261,6 +264,7 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
     let sessions: Vec<ui::Session> = state
         .meetings
         .iter()
+        .filter(|m| m.ends_at > now)
         .take(3)
         .map(|m| session(m, lang))
         .collect();

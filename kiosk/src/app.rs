@@ -242,9 +242,12 @@ impl Kiosk {
             .start(slint::TimerMode::SingleShot, wait, move || {
                 let now = (kiosk.now)();
                 // A meeting reminder comes up by itself, with its chime.
-                kiosk.update(|s| match s.due_reminder(now) {
-                    Some(meeting) => s.remind(meeting),
-                    None => Vec::new(),
+                kiosk.update(|s| {
+                    s.forget_ended_meetings(now);
+                    match s.due_reminder(now) {
+                        Some(meeting) => s.remind(meeting),
+                        None => Vec::new(),
+                    }
                 });
                 kiosk.schedule_clock();
             });

@@ -661,6 +661,12 @@ impl KioskState {
         }
     }
 
+    /// Forgets the meetings that are over: the agenda and "next meeting" show only what
+    /// is to come.
+    pub fn forget_ended_meetings(&mut self, now: UnixMillis) {
+        self.meetings.retain(|m| m.ends_at > now);
+    }
+
     /// A meeting is near: show the reminder, with a chime.
     pub fn remind(&mut self, meeting: MeetingReminder) -> Vec<Effect> {
         self.reminder = Some(meeting);
@@ -924,6 +930,18 @@ mod tests {
             None,
             "never after it began"
         );
+    }
+
+    #[test]
+    fn a_meeting_that_is_over_leaves_the_agenda() {
+        let mut s = state();
+        let count = s.meetings.len();
+        let first_end = s.meetings[0].ends_at;
+        s.forget_ended_meetings(UnixMillis(first_end.0 - 1));
+        assert_eq!(s.meetings.len(), count, "still going on: still shown");
+        s.forget_ended_meetings(first_end);
+        assert_eq!(s.meetings.len(), count - 1);
+        assert!(s.meetings.iter().all(|m| m.ends_at > first_end));
     }
 
     #[test]

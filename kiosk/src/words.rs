@@ -46,37 +46,11 @@ impl From<nabij_protocol::Language> for Language {
     }
 }
 
-/// Minutes Belgium is ahead of UTC at `t`: +60, or +120 in summer time (from the last
-/// Sunday of March, 01:00 UTC, to the last Sunday of October, 01:00 UTC).
-pub fn brussels_offset_minutes(t: UnixMillis) -> i32 {
-    let utc = t.civil(0);
-    let last_sunday = |month: u8| -> u8 {
-        // The 31st of March and October; step back to a Sunday (weekday 6).
-        let days_in = 31u8;
-        let probe = civil_to_millis(utc.year, month, days_in);
-        let weekday = UnixMillis(probe).civil(0).weekday;
-        days_in - ((weekday + 1) % 7)
-    };
-    let start = civil_to_millis(utc.year, 3, last_sunday(3)) + 3_600_000;
-    let end = civil_to_millis(utc.year, 10, last_sunday(10)) + 3_600_000;
-    if (start..end).contains(&t.0) { 120 } else { 60 }
-}
-
-/// Midnight UTC of a date, as Unix milliseconds (days-from-civil, Howard Hinnant).
-fn civil_to_millis(year: i32, month: u8, day: u8) -> u64 {
-    let y = i64::from(year) - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    (days.max(0) as u64) * 86_400_000
-}
+pub use nabij_protocol::time::brussels_offset_minutes;
 
 /// A time in Belgium.
 pub fn local(t: UnixMillis) -> Civil {
-    t.civil(brussels_offset_minutes(t))
+    nabij_protocol::time::brussels(t)
 }
 
 fn weekday_name(lang: Language, weekday: u8) -> &'static str {
@@ -211,7 +185,7 @@ pub fn greeting(now: UnixMillis, name: &str, lang: Language) -> String {
 }
 
 fn days_between(a: Civil, b: Civil) -> i64 {
-    let day = |c: Civil| (civil_to_millis(c.year, c.month, c.day) / 86_400_000) as i64;
+    let day = |c: Civil| nabij_protocol::time::days_from_civil(c.year, c.month, c.day);
     day(b) - day(a)
 }
 
@@ -319,21 +293,8 @@ mod tests {
     const NOW: UnixMillis = UnixMillis(1_795_511_700_000);
 
     #[test]
-    fn belgian_time_follows_summer_time() {
+    fn clock_times_are_belgian() {
         assert_eq!(brussels_offset_minutes(NOW), 60);
-        // 1 July 2026 is summer time; 29 March 2026 00:59 UTC is still winter time.
-        assert_eq!(
-            brussels_offset_minutes(UnixMillis(civil_to_millis(2026, 7, 1))),
-            120
-        );
-        assert_eq!(
-            brussels_offset_minutes(UnixMillis(civil_to_millis(2026, 3, 29) + 59 * 60_000)),
-            60
-        );
-        assert_eq!(
-            brussels_offset_minutes(UnixMillis(civil_to_millis(2026, 3, 29) + HOUR)),
-            120
-        );
         assert_eq!(clock(NOW), "10:15");
     }
 

@@ -8,7 +8,7 @@ mod envelope;
 mod ids;
 pub mod limits;
 mod messages;
-mod time;
+pub mod time;
 mod topics;
 
 pub use envelope::{Body, DecodeError, Envelope, PROTOCOL_VERSION, Problem, decode};

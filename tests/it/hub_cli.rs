@@ -467,3 +467,170 @@ async fn a_call_for_help_is_listed_and_answered_from_the_command_line() {
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("not a coach"), "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn a_coach_plans_moves_cancels_and_exports_a_groups_meetings_and_the_tablets_follow() {
+    use nabij_protocol::{Body, ScheduleChangeKind};
+    let hub = TestHub::start().await;
+    let dir = hub.config.data_dir.clone();
+    hub.group_with("Oostende Oost", &["Jan Claes"]).await;
+    let mut jan = tests::sim_kiosk::enrolled(&hub, "Jan Claes").await;
+
+    let plan = [
+        "schedule",
+        "plan",
+        "--group",
+        "Oostende Oost",
+        "--first",
+        "2099-03-16",
+        "--time",
+        "14:00",
+        "--place",
+        "Buurthuis De Schelp",
+        "--address",
+        "Schelpstraat 12, Oostende",
+    ];
+    let out = hub_cli(&dir, &plan).await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with("Oostende Oost: 20 meetings\n"),
+        "{}",
+        out.stdout
+    );
+    // 16 March 2099 is a Monday; Easter Monday 2099 is 13 April: that week is skipped.
+    let line = |id: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("s-oostende-oost-w04").contains("Mon 2099-04-06 14:00–17:00"));
+    assert!(
+        line("s-oostende-oost-w05").contains("Mon 2099-04-20 14:00–17:00"),
+        "{}",
+        out.stdout
+    );
+    let mut reminders = 0;
+    jan.receive_until(|e| {
+        reminders += usize::from(matches!(e.body, Body::MeetingReminder(_)));
+        reminders == 20
+    })
+    .await;
+
+    let out = hub_cli(
+        &dir,
+        &[
+            "schedule",
+            "move",
+            "s-oostende-oost-w03",
+            "--date",
+            "2099-04-01",
+            "--time",
+            "10:00",
+        ],
+    )
+    .await;
+    assert!(out.stdout.contains("moved"), "{}{}", out.stdout, out.stderr);
+    let change = jan
+        .receive_until(|e| matches!(e.body, Body::ScheduleChange(_)))
+        .await;
+    let Body::ScheduleChange(change) = change.body else {
+        unreachable!()
+    };
+    assert_eq!(change.change, ScheduleChangeKind::Moved);
+    let local = nabij_protocol::time::brussels(change.starts_at.unwrap());
+    assert_eq!(
+        (local.month, local.day, local.hour),
+        (4, 1, 10),
+        "10:00 Belgian summer time"
+    );
+
+    let out = hub_cli(&dir, &["schedule", "cancel", "s-oostende-oost-w03"]).await;
+    assert!(
+        out.stdout.contains("cancelled"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    jan.receive_until(
+        |e| matches!(&e.body, Body::ScheduleChange(c) if c.change == ScheduleChangeKind::Cancelled),
+    )
+    .await;
+    let out = hub_cli(
+        &dir,
+        &[
+            "schedule",
+            "add",
+            "--group",
+            "Oostende Oost",
+            "--series",
+            "weekly",
+            "--date",
+            "2099-06-29",
+            "--time",
+            "14:00",
+            "--place",
+            "Buurthuis De Schelp",
+        ],
+    )
+    .await;
+    assert!(
+        out.stdout.contains("s-oostende-oost-w03-2"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+
+    let ics = dir.join("oost.ics");
+    let out = hub_cli(
+        &dir,
+        &[
+            "schedule",
+            "ics",
+            "--group",
+            "Oostende Oost",
+            "--out",
+            ics.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let text = std::fs::read_to_string(&ics).unwrap();
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), 21);
+    assert!(text.contains("STATUS:CANCELLED"));
+
+    // Mistakes: a second plan, a meeting that does not exist, a date that is not one.
+    let out = hub_cli(&dir, &plan).await;
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr.contains("has a programme already"),
+        "{}",
+        out.stderr
+    );
+    let out = hub_cli(&dir, &["schedule", "cancel", "s-nowhere-w01"]).await;
+    assert!(
+        out.stderr.contains("there is no meeting s-nowhere-w01"),
+        "{}",
+        out.stderr
+    );
+    let out = hub_cli(
+        &dir,
+        &[
+            "schedule",
+            "move",
+            "s-oostende-oost-w04",
+            "--date",
+            "2099-02-30",
+            "--time",
+            "10:00",
+        ],
+    )
+    .await;
+    assert_ne!(out.code, Some(0));
+    assert!(
+        out.stderr.contains("write it like 2027-01-12"),
+        "{}",
+        out.stderr
+    );
+}

@@ -272,6 +272,7 @@ impl Hub {
             }
             self.push_config(tx, fx, &device.participant)?;
             self.push_contacts(tx, fx, &device.participant)?;
+            self.push_agenda(tx, fx, &device.participant)?;
             tracing::info!(device = %id, "tablet connected as itself for the first time");
         }
         // A tablet that (re)connected gets its queue from the oldest message. A repeated

@@ -15,6 +15,7 @@ mod housekeeping;
 mod inbound;
 mod messaging;
 mod people;
+mod schedule;
 pub(crate) mod tables;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -22,6 +23,7 @@ mod views;
 
 pub use inbound::{Handled, Inbound};
 pub use messaging::{Audience, CoachMessage};
+pub use schedule::{Extra, Move};
 pub use views::{Counts, DeviceRow, EnrolSummary, HelpRow, KioskSettings, SentSummary};
 
 use crate::config::HubConfig;
@@ -129,6 +131,21 @@ pub enum AppError {
     /// The photo cannot be used.
     #[error(transparent)]
     Photo(#[from] crate::photos::PhotoError),
+    /// A plan or change of the programme that cannot be used.
+    #[error(transparent)]
+    Schedule(#[from] crate::domain::schedule::ScheduleError),
+    /// No such meeting.
+    #[error("there is no meeting {0}")]
+    NoSession(String),
+    /// The group's programme is planned already.
+    #[error("{0} has a programme already")]
+    AlreadyPlanned(String),
+    /// The meeting was cancelled.
+    #[error("meeting {0} was cancelled")]
+    Cancelled(String),
+    /// Every number of the series has a planned meeting.
+    #[error("all {} {} meetings are planned", crate::domain::schedule::PER_SERIES, match .0 { nabij_protocol::SessionSeries::Weekly => "weekly", nabij_protocol::SessionSeries::Monthly => "monthly" })]
+    SeriesFull(nabij_protocol::SessionSeries),
 }
 
 /// What a committed transaction makes true for the outside world, carried out after the

@@ -7,6 +7,7 @@ use crate::domain::enrolment::Pairing;
 use crate::domain::loans::Loan;
 use crate::domain::messaging::{Approval, Report, Seen, StoredMessage};
 use crate::domain::people::{Group, Person};
+use crate::domain::schedule::Session;
 use crate::store::{RawTable, StoreError, Table, Tx, key, prefix};
 use nabij_protocol::{DeviceId, Envelope, MessageId, PersonId, UnixMillis};
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,10 @@ pub const DELIVERIES: Table<String> = Table::new("deliveries");
 pub const SEEN: Table<Seen> = Table::new("seen");
 /// Requests and answers from tablets (help, diary, RSVP, check-in), by `device|id`.
 pub const REPORTS: Table<Report> = Table::new("reports");
+/// Groups' meetings, by session id.
+pub const SESSIONS: Table<Session> = Table::new("sessions");
+/// Index: a group's meetings, by group id and session id.
+pub const SESSIONS_OF_GROUP: Table<()> = Table::new("group_sessions");
 /// How much each tablet has stored at the hub, by device id.
 pub const USAGE: Table<Usage> = Table::new("usage");
 /// The layout version of the tables, under `schema`.

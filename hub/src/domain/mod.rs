@@ -3,9 +3,11 @@
 //! the time in, and store and send what comes out (the `app` layer).
 
 pub mod budget;
+pub mod calendar;
 pub mod delivery;
 pub mod devices;
 pub mod enrolment;
 pub mod loans;
 pub mod messaging;
 pub mod people;
+pub mod schedule;
