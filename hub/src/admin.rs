@@ -4,8 +4,9 @@
 
 use crate::app::{
     AppError, Audience, CoachMessage, DeviceRow, EnrolSummary, Extra, HelpRow, Hub, KioskSettings,
-    Move,
+    Move, Rates, Sheet,
 };
+use crate::domain::attendance::Mark;
 use crate::domain::calendar::Date;
 use crate::domain::loans::{Condition, Loan};
 use crate::domain::people::{Group, Person};
@@ -193,6 +194,30 @@ pub enum Request {
         /// The group (id or name).
         group: String,
     },
+    /// A meeting's attendance sheet.
+    AttendanceShow {
+        /// The meeting.
+        session: String,
+    },
+    /// Take a meeting's attendance: the named exceptions, the rest as suggested.
+    AttendanceTake {
+        /// The meeting.
+        session: String,
+        /// People present (ids or names).
+        #[serde(default)]
+        present: Vec<String>,
+        /// People absent without a word.
+        #[serde(default)]
+        absent: Vec<String>,
+        /// People excused.
+        #[serde(default)]
+        excused: Vec<String>,
+    },
+    /// A group's attendance rates.
+    AttendanceRates {
+        /// The group (id or name).
+        group: String,
+    },
 }
 
 /// The hub's answer.
@@ -259,6 +284,10 @@ pub enum Response {
         /// The meetings.
         sessions: Vec<Session>,
     },
+    /// A meeting's attendance sheet.
+    Sheet(Sheet),
+    /// A group's attendance.
+    Rates(Rates),
     /// One meeting, after a change.
     Session {
         /// What was done.
@@ -292,6 +321,8 @@ pub fn explain(error: &AppError) -> String {
         }
         AppError::Cancelled(_) => "add a new one with `nabij-hub schedule add`",
         AppError::SeriesFull(_) => "cancel one first, or move it",
+        AppError::NotYet(_) => "take attendance at the meeting",
+        AppError::NotAMember(_) => "`nabij-hub attendance show` lists the group",
         _ => return error.to_string(),
     };
     format!("{error}; {hint}")
@@ -533,6 +564,31 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
                 done: "added; the group's tablets show it in their agenda".into(),
                 session: hub.add_session(&group.id, extra).await?,
             }
+        }
+        Request::AttendanceShow { session } => {
+            Response::Sheet(hub.attendance_sheet(&session_id(&session)?)?)
+        }
+        Request::AttendanceTake {
+            session,
+            present,
+            absent,
+            excused,
+        } => {
+            let mut marks = Vec::new();
+            for (names, mark) in [
+                (present, Mark::Present),
+                (absent, Mark::Absent),
+                (excused, Mark::Excused),
+            ] {
+                for name in names {
+                    marks.push((hub.find_participant(&name)?.id, mark));
+                }
+            }
+            Response::Sheet(hub.take_attendance(&session_id(&session)?, marks).await?)
+        }
+        Request::AttendanceRates { group } => {
+            let group = hub.find_group(&group)?;
+            Response::Rates(hub.attendance_rates(&group.id)?)
         }
         Request::ScheduleIcs { group } => {
             let group = hub.find_group(&group)?;

@@ -66,6 +66,10 @@ pub enum Command {
     /// meetings, move, cancel or add one, export them for a calendar.
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+    /// Who came to a meeting: the sheet (pre-filled from the tablets' "I'm coming" / "I
+    /// can't come"), taking it, and each group's rates.
+    #[command(subcommand)]
+    Attendance(AttendanceCommand),
     /// Print the settings a kiosk needs to reach this hub (host, port, CA, enrolment password).
     KioskSettings {
         /// The host name or address tablets use to reach the hub.
@@ -359,6 +363,37 @@ pub enum ScheduleCommand {
     },
 }
 
+/// `attendance …`
+#[derive(Debug, Subcommand)]
+pub enum AttendanceCommand {
+    /// Show a meeting's sheet: each member, their answer, their mark.
+    Show {
+        /// The meeting, e.g. s-oostende-oost-w03.
+        session: String,
+    },
+    /// Take a meeting's attendance in one go: name only the exceptions. Everyone else is
+    /// present, except who answered "I can't come": excused.
+    Take {
+        /// The meeting, e.g. s-oostende-oost-w03.
+        session: String,
+        /// Absent without a word (name or id; repeat for more).
+        #[arg(long)]
+        absent: Vec<String>,
+        /// Excused (name or id; repeat for more).
+        #[arg(long)]
+        excused: Vec<String>,
+        /// Present after all (say, they answered "I can't come" and came).
+        #[arg(long)]
+        present: Vec<String>,
+    },
+    /// A group's attendance over its meetings so far.
+    Rates {
+        /// The group (id or name).
+        #[arg(long)]
+        group: String,
+    },
+}
+
 /// `loan …`
 #[derive(Debug, Subcommand)]
 pub enum LoanCommand {
@@ -528,6 +563,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             place,
             address,
         },
+        Command::Attendance(AttendanceCommand::Show { session }) => {
+            Request::AttendanceShow { session }
+        }
+        Command::Attendance(AttendanceCommand::Take {
+            session,
+            absent,
+            excused,
+            present,
+        }) => Request::AttendanceTake {
+            session,
+            present,
+            absent,
+            excused,
+        },
+        Command::Attendance(AttendanceCommand::Rates { group }) => {
+            Request::AttendanceRates { group }
+        }
         Command::Schedule(ScheduleCommand::Ics { group, out }) => {
             let response = admin::call(
                 &admin::socket_path(&config.data_dir),
@@ -762,6 +814,60 @@ pub fn render(response: &Response) -> Result<String, String> {
             for s in sessions {
                 out += &session_line(s);
             }
+        }
+        Response::Sheet(sheet) => {
+            out += &session_line(&sheet.session);
+            out += &format!("{:<28} {:<14} {}\n", "PARTICIPANT", "ANSWERED", "MARK");
+            for row in &sheet.rows {
+                let answered = match row.rsvp {
+                    Some(nabij_protocol::RsvpAnswer::Coming) => "coming",
+                    Some(nabij_protocol::RsvpAnswer::NotComing) => "not coming",
+                    None => "-",
+                };
+                let mark = match row.mark {
+                    Some(mark) => mark.word().to_owned(),
+                    None => format!("({})", row.suggested.word()),
+                };
+                out += &format!("{:<28} {:<14} {mark}\n", row.name, answered);
+            }
+            if sheet.rows.iter().all(|r| r.mark.is_none()) {
+                out +=
+                    "Not taken yet; (…) is what `attendance take` marks unless told otherwise.\n";
+            }
+        }
+        Response::Rates(rates) => {
+            out += &format!(
+                "{}: {} meetings with attendance taken\n",
+                rates.group, rates.meetings
+            );
+            out += &format!(
+                "{:<28} {:>8} {:>8} {:>8} {:>6}\n",
+                "PARTICIPANT", "PRESENT", "ABSENT", "EXCUSED", "RATE"
+            );
+            let rate = |t: &crate::domain::attendance::Tally| {
+                t.rate_pct()
+                    .map_or_else(|| "-".to_owned(), |p| format!("{p}%"))
+            };
+            for row in &rates.rows {
+                let t = &row.tally;
+                out += &format!(
+                    "{:<28} {:>8} {:>8} {:>8} {:>6}\n",
+                    row.name,
+                    t.present,
+                    t.absent,
+                    t.excused,
+                    rate(t)
+                );
+            }
+            let t = &rates.total;
+            out += &format!(
+                "{:<28} {:>8} {:>8} {:>8} {:>6}\n",
+                "ALL",
+                t.present,
+                t.absent,
+                t.excused,
+                rate(t)
+            );
         }
         Response::Session { done, session } => {
             out += &format!("Meeting {} {done}:\n", session.id);

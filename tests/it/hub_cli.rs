@@ -634,3 +634,111 @@ async fn a_coach_plans_moves_cancels_and_exports_a_groups_meetings_and_the_table
         out.stderr
     );
 }
+
+#[tokio::test]
+async fn attendance_is_taken_from_the_tablets_answers_with_only_the_exceptions_named() {
+    use nabij_protocol::{Body, Rsvp, RsvpAnswer, SessionId};
+    let hub = TestHub::start().await;
+    let dir = hub.config.data_dir.clone();
+    hub.group_with(
+        "Brugge Noord",
+        &["Jan Claes", "Anna Peeters", "Mia Vermeulen"],
+    )
+    .await;
+    let mut jan = tests::sim_kiosk::enrolled(&hub, "Jan Claes").await;
+    // The programme began a week ago at midnight, so its first meeting can be marked.
+    let now = nabij_protocol::time::brussels(nabij_protocol::UnixMillis::now());
+    let week_ago = nabij_protocol::UnixMillis(
+        nabij_protocol::time::midnight_utc(now.year, now.month, now.day) - 7 * 86_400_000,
+    )
+    .civil(0);
+    let first = format!(
+        "{:04}-{:02}-{:02}",
+        week_ago.year, week_ago.month, week_ago.day
+    );
+    let out = hub_cli(
+        &dir,
+        &[
+            "schedule",
+            "plan",
+            "--group",
+            "Brugge Noord",
+            "--first",
+            &first,
+            "--time",
+            "00:00",
+            "--minutes",
+            "60",
+            "--place",
+            "De Vaart",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let session = SessionId::parse("s-brugge-noord-w01").unwrap();
+
+    let answer = jan
+        .send(Body::Rsvp(Rsvp {
+            session_id: session.clone(),
+            answer: RsvpAnswer::NotComing,
+        }))
+        .await;
+    jan.receive_until(|e| matches!(&e.body, Body::Ack(a) if a.ids.contains(&answer)))
+        .await;
+    let out = hub_cli(&dir, &["attendance", "show", session.as_str()]).await;
+    let line = |name: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        line("Jan Claes").contains("not coming") && line("Jan Claes").ends_with("(excused)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        line("Anna Peeters").ends_with("(present)"),
+        "{}",
+        out.stdout
+    );
+
+    let out = hub_cli(
+        &dir,
+        &[
+            "attendance",
+            "take",
+            session.as_str(),
+            "--absent",
+            "Mia Vermeulen",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let marks: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().last())
+        .skip(2)
+        .collect();
+    assert_eq!(marks, ["present", "excused", "absent"], "{}", out.stdout);
+
+    let out = hub_cli(&dir, &["attendance", "rates", "--group", "Brugge Noord"]).await;
+    assert!(
+        out.stdout
+            .starts_with("Brugge Noord: 1 meetings with attendance taken"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("ALL") && l.trim_end().ends_with("33%")),
+        "{}",
+        out.stdout
+    );
+    let out = hub_cli(&dir, &["attendance", "take", "s-brugge-noord-w03"]).await;
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("has not begun yet"), "{}", out.stderr);
+}

@@ -397,6 +397,15 @@ impl Hub {
         envelope: &Envelope,
         now: UnixMillis,
     ) -> Result<(), AppError> {
+        if let Body::Rsvp(rsvp) = &envelope.body {
+            super::attendance::keep_rsvp(
+                tx,
+                &rsvp.session_id,
+                &device.participant,
+                rsvp.answer,
+                envelope.ts,
+            )?;
+        }
         let key = tables::pair_key(device.id.as_str(), envelope.id.as_str());
         if !tx.contains(tables::REPORTS, &key)? {
             let report = Report {

@@ -9,6 +9,7 @@
 //! write lock orders transactions; the receive path takes it once per *batch* of
 //! messages, so one commit (one fsync) covers them all.
 
+mod attendance;
 mod delivery;
 mod devices;
 mod housekeeping;
@@ -21,6 +22,7 @@ pub(crate) mod tables;
 pub(crate) mod testing;
 mod views;
 
+pub use attendance::{RateRow, Rates, Sheet, SheetRow};
 pub use inbound::{Handled, Inbound};
 pub use messaging::{Audience, CoachMessage};
 pub use schedule::{Extra, Move};
@@ -143,6 +145,12 @@ pub enum AppError {
     /// The meeting was cancelled.
     #[error("meeting {0} was cancelled")]
     Cancelled(String),
+    /// Attendance is taken at the meeting, not long before.
+    #[error("meeting {0} has not begun yet")]
+    NotYet(String),
+    /// Someone who is not in the meeting's group.
+    #[error("{0} is not in this meeting's group")]
+    NotAMember(String),
     /// Every number of the series has a planned meeting.
     #[error("all {} {} meetings are planned", crate::domain::schedule::PER_SERIES, match .0 { nabij_protocol::SessionSeries::Weekly => "weekly", nabij_protocol::SessionSeries::Monthly => "monthly" })]
     SeriesFull(nabij_protocol::SessionSeries),

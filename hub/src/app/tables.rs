@@ -2,6 +2,7 @@
 //! independent of how many tablets, people and messages the hub holds. The only code that
 //! writes a record together with its index entries.
 
+use crate::domain::attendance::{Attendance, RsvpRecord};
 use crate::domain::devices::DeviceRecord;
 use crate::domain::enrolment::Pairing;
 use crate::domain::loans::Loan;
@@ -50,6 +51,10 @@ pub const REPORTS: Table<Report> = Table::new("reports");
 pub const SESSIONS: Table<Session> = Table::new("sessions");
 /// Index: a group's meetings, by group id and session id.
 pub const SESSIONS_OF_GROUP: Table<()> = Table::new("group_sessions");
+/// Attendance marks, by session id and person id.
+pub const ATTENDANCE: Table<Attendance> = Table::new("attendance");
+/// Seniors' latest answers to "are you coming?", by session id and person id.
+pub const RSVPS: Table<RsvpRecord> = Table::new("rsvps");
 /// How much each tablet has stored at the hub, by device id.
 pub const USAGE: Table<Usage> = Table::new("usage");
 /// The layout version of the tables, under `schema`.
