@@ -2,12 +2,14 @@
 //! running hub. A Unix socket in the data directory (mode 0600, in a 0700 directory), so
 //! only the hub's own user can use it; one JSON request per line, one JSON answer per line.
 
+use crate::app::FollowUpRow;
 use crate::app::{
     AppError, Audience, CoachMessage, DeviceRow, EnrolSummary, Extra, HelpRow, Hub, KioskSettings,
     Move, Rates, Sheet,
 };
 use crate::domain::attendance::Mark;
 use crate::domain::calendar::Date;
+use crate::domain::followup::Reason;
 use crate::domain::loans::{Condition, Loan};
 use crate::domain::people::{Group, Person};
 use crate::domain::schedule::{Plan, Session, TimeOfDay, at};
@@ -218,6 +220,20 @@ pub enum Request {
         /// The group (id or name).
         group: String,
     },
+    /// Who a coach should call.
+    FollowUp {
+        /// Also those already dealt with.
+        all: bool,
+    },
+    /// A coach dealt with a reason to call someone.
+    FollowUpHandled {
+        /// The participant (id or name).
+        person: String,
+        /// Which reason.
+        reason: Reason,
+        /// The coach (id or name).
+        coach: String,
+    },
 }
 
 /// The hub's answer.
@@ -288,6 +304,11 @@ pub enum Response {
     Sheet(Sheet),
     /// A group's attendance.
     Rates(Rates),
+    /// Who to call, and why.
+    FollowUp {
+        /// One line per reason per person.
+        rows: Vec<FollowUpRow>,
+    },
     /// One meeting, after a change.
     Session {
         /// What was done.
@@ -589,6 +610,25 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
         Request::AttendanceRates { group } => {
             let group = hub.find_group(&group)?;
             Response::Rates(hub.attendance_rates(&group.id)?)
+        }
+        Request::FollowUp { all } => Response::FollowUp {
+            rows: hub.follow_up(all)?,
+        },
+        Request::FollowUpHandled {
+            person,
+            reason,
+            coach,
+        } => {
+            let who = hub.find_participant(&person)?;
+            let by = hub.find_person(&coach)?.id;
+            hub.mark_handled(&who.id, reason, &by).await?;
+            Response::Device {
+                message: format!(
+                    "Noted: {}'s {} is dealt with; it comes back on the list if it happens again.",
+                    who.name,
+                    reason.name()
+                ),
+            }
         }
         Request::ScheduleIcs { group } => {
             let group = hub.find_group(&group)?;

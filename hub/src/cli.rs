@@ -6,6 +6,7 @@ use crate::clock;
 use crate::config::HubConfig;
 use crate::domain::calendar::{Date, WEEKDAYS};
 use crate::domain::devices::DeviceState;
+use crate::domain::followup::Reason;
 use crate::domain::loans::Condition;
 use crate::domain::schedule::{Session, SessionState, TimeOfDay};
 use anyhow::Context;
@@ -70,6 +71,10 @@ pub enum Command {
     /// can't come"), taking it, and each group's rates.
     #[command(subcommand)]
     Attendance(AttendanceCommand),
+    /// Who a coach should call, and why: a call for help, sad check-ins, missed meetings,
+    /// a silent tablet, nothing sent for weeks.
+    #[command(subcommand)]
+    Followup(FollowupCommand),
     /// Print the settings a kiosk needs to reach this hub (host, port, CA, enrolment password).
     KioskSettings {
         /// The host name or address tablets use to reach the hub.
@@ -394,6 +399,28 @@ pub enum AttendanceCommand {
     },
 }
 
+/// `followup …`
+#[derive(Debug, Subcommand)]
+pub enum FollowupCommand {
+    /// The list: who to call, why, since when (most urgent first).
+    List {
+        /// Also the reasons a coach dealt with already.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Note that you dealt with a reason to call someone; it comes back if it happens again.
+    Handled {
+        /// The participant (id or full name).
+        person: String,
+        /// asked-for-call, sad-check-ins, missed-meetings, tablet-silent or nothing-sent.
+        #[arg(long, value_parser = parse_reason)]
+        reason: Reason,
+        /// The coach who dealt with it (id or name).
+        #[arg(long)]
+        by: String,
+    },
+}
+
 /// `loan …`
 #[derive(Debug, Subcommand)]
 pub enum LoanCommand {
@@ -580,6 +607,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Attendance(AttendanceCommand::Rates { group }) => {
             Request::AttendanceRates { group }
         }
+        Command::Followup(FollowupCommand::List { all }) => Request::FollowUp { all },
+        Command::Followup(FollowupCommand::Handled { person, reason, by }) => {
+            Request::FollowUpHandled {
+                person,
+                reason,
+                coach: by,
+            }
+        }
         Command::Schedule(ScheduleCommand::Ics { group, out }) => {
             let response = admin::call(
                 &admin::socket_path(&config.data_dir),
@@ -625,6 +660,14 @@ fn parse_date(text: &str) -> Result<Date, String> {
 /// `14:00`.
 fn parse_time(text: &str) -> Result<TimeOfDay, String> {
     TimeOfDay::parse(text).ok_or_else(|| format!("{text:?} is not a time: write it like 14:00"))
+}
+
+/// A follow-up reason's name.
+fn parse_reason(text: &str) -> Result<Reason, String> {
+    Reason::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = Reason::ALL.iter().map(|r| r.name()).collect();
+        format!("{text:?} is not a reason: use {}", names.join(", "))
+    })
 }
 
 /// `weekly` or `monthly`.
@@ -868,6 +911,36 @@ pub fn render(response: &Response) -> Result<String, String> {
                 t.excused,
                 rate(t)
             );
+        }
+        Response::FollowUp { rows } => {
+            if rows.is_empty() {
+                return Ok("No one needs a call now.\n".into());
+            }
+            out += &format!(
+                "{:<24} {:<18} {:<34} {:<12} {}\n",
+                "PARTICIPANT", "GROUP", "WHY", "SINCE", "DEALT WITH"
+            );
+            for row in rows {
+                let why = match row.concern.reason {
+                    Reason::AskedForCall => "asked to be called",
+                    Reason::SadCheckIns => "not good at the check-in, days running",
+                    Reason::MissedMeetings => "missed two meetings without a word",
+                    Reason::TabletSilent => "tablet silent",
+                    Reason::NothingSent => "sent nothing for weeks",
+                };
+                let dealt = row.handled.as_ref().map_or_else(
+                    || "-".to_owned(),
+                    |(by, at)| format!("{by}, {}", clock::ago(now, *at)),
+                );
+                out += &format!(
+                    "{:<24} {:<18} {:<34} {:<12} {dealt}\n",
+                    row.name,
+                    row.group.as_deref().unwrap_or("-"),
+                    why,
+                    clock::ago(now, row.concern.since)
+                );
+            }
+            out += "When you have dealt with one: `nabij-hub followup handled NAME --reason … --by YOU`.\n";
         }
         Response::Session { done, session } => {
             out += &format!("Meeting {} {done}:\n", session.id);

@@ -122,6 +122,26 @@ impl Default for HealthConfig {
     }
 }
 
+/// `[followup]` in hub.toml: when someone lands on the coaches' follow-up list (a tablet
+/// silent for `health.silent_after_days` does too).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FollowUpConfig {
+    /// Days without a message, answer or check-in.
+    pub quiet_days: u32,
+    /// Days running the check-in said "not good".
+    pub sad_days: u32,
+}
+
+impl Default for FollowUpConfig {
+    fn default() -> Self {
+        FollowUpConfig {
+            quiet_days: 14,
+            sad_days: 3,
+        }
+    }
+}
+
 /// `[store]` in hub.toml.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -183,6 +203,8 @@ pub struct HubConfig {
     pub enrolment: EnrolmentConfig,
     /// Device health.
     pub health: HealthConfig,
+    /// The coaches' follow-up list.
+    pub followup: FollowUpConfig,
     /// The database.
     pub store: StoreConfig,
     /// What one tablet may make the hub do.
@@ -197,6 +219,7 @@ impl Default for HubConfig {
             broker: BrokerConfig::default(),
             enrolment: EnrolmentConfig::default(),
             health: HealthConfig::default(),
+            followup: FollowUpConfig::default(),
             store: StoreConfig::default(),
             limits: LimitsConfig::default(),
         }
@@ -254,6 +277,9 @@ impl HubConfig {
         }
         if self.enrolment.code_lifetime_secs < 60 {
             return Err("enrolment.code_lifetime_secs must be at least 60".into());
+        }
+        if self.followup.quiet_days == 0 || self.followup.sad_days == 0 {
+            return Err("followup.quiet_days and followup.sad_days must be at least 1".into());
         }
         if self.store.cache_mb < 8 {
             return Err("store.cache_mb must be at least 8".into());
@@ -330,6 +356,10 @@ mod tests {
             defaults.health.silent_after_days
         );
         assert_eq!(config.store.cache_mb, defaults.store.cache_mb);
+        assert_eq!(
+            (config.followup.quiet_days, config.followup.sad_days),
+            (defaults.followup.quiet_days, defaults.followup.sad_days)
+        );
         let (l, d) = (&config.limits, &defaults.limits);
         assert_eq!(
             (

@@ -742,3 +742,102 @@ async fn attendance_is_taken_from_the_tablets_answers_with_only_the_exceptions_n
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("has not begun yet"), "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn the_follow_up_list_names_who_to_call_and_why_until_a_coach_deals_with_it() {
+    use nabij_protocol::{Body, CheckIn, Envelope, HelpRequest, Mood, Party, Topic, UnixMillis};
+    let hub = TestHub::start().await;
+    let dir = hub.config.data_dir.clone();
+    hub.group_with("Brugge Noord", &["Jan Claes"]).await;
+    hub.hub()
+        .add_coach(
+            "Marie Dewulf",
+            "059 12 34 56",
+            Some(&hub.group("Brugge Noord")),
+        )
+        .await
+        .unwrap();
+    let mut jan = tests::sim_kiosk::enrolled(&hub, "Jan Claes").await;
+    let out = hub_cli(&dir, &["followup", "list"]).await;
+    assert_eq!(out.stdout, "No one needs a call now.\n", "{}", out.stderr);
+
+    let asked = jan
+        .send(Body::HelpRequest(HelpRequest { note: None }))
+        .await;
+    jan.receive_until(|e| matches!(&e.body, Body::Ack(a) if a.ids.contains(&asked)))
+        .await;
+    let out = hub_cli(&dir, &["followup", "list"]).await;
+    assert!(
+        out.stdout.contains("Jan Claes") && out.stdout.contains("asked to be called"),
+        "{}",
+        out.stdout
+    );
+    hub_cli(
+        &dir,
+        &["calls", "answer", "Jan Claes", "--coach", "Marie Dewulf"],
+    )
+    .await;
+    let out = hub_cli(&dir, &["followup", "list"]).await;
+    assert_eq!(out.stdout, "No one needs a call now.\n", "answered");
+
+    // "Not good" at the check-in three days running (sent from the tablet's outbox now,
+    // stamped when the senior tapped).
+    let topic = Topic::DeviceUp(jan.credentials.device_id.clone()).to_string();
+    for days_ago in [2, 1, 0] {
+        let mut envelope = Envelope::new(
+            tests::sim_kiosk::message_id(),
+            Party::Device(jan.credentials.device_id.clone()),
+            Body::CheckIn(CheckIn {
+                mood: Mood::NotGood,
+            }),
+        );
+        envelope.ts = UnixMillis(envelope.ts.0 - days_ago * 86_400_000);
+        jan.client.publish(&topic, envelope.to_bytes(), false).await;
+        jan.receive_until(|e| matches!(&e.body, Body::Ack(a) if a.ids.contains(&envelope.id)))
+            .await;
+    }
+    let out = hub_cli(&dir, &["followup", "list"]).await;
+    assert!(
+        out.stdout.contains("not good at the check-in"),
+        "{}",
+        out.stdout
+    );
+    let out = hub_cli(
+        &dir,
+        &[
+            "followup",
+            "handled",
+            "Jan Claes",
+            "--reason",
+            "sad-check-ins",
+            "--by",
+            "Marie Dewulf",
+        ],
+    )
+    .await;
+    assert!(
+        out.stdout.starts_with("Noted"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    let out = hub_cli(&dir, &["followup", "list"]).await;
+    assert_eq!(out.stdout, "No one needs a call now.\n");
+    let out = hub_cli(&dir, &["followup", "list", "--all"]).await;
+    assert!(out.stdout.contains("Marie Dewulf"), "{}", out.stdout);
+    let out = hub_cli(
+        &dir,
+        &[
+            "followup",
+            "handled",
+            "Jan Claes",
+            "--reason",
+            "bored",
+            "--by",
+            "Marie Dewulf",
+        ],
+    )
+    .await;
+    assert_ne!(out.code, Some(0));
+    assert!(out.stderr.contains("use asked-for-call"), "{}", out.stderr);
+}

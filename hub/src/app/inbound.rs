@@ -397,17 +397,27 @@ impl Hub {
         envelope: &Envelope,
         now: UnixMillis,
     ) -> Result<(), AppError> {
-        if let Body::Rsvp(rsvp) = &envelope.body {
-            super::attendance::keep_rsvp(
-                tx,
-                &rsvp.session_id,
-                &device.participant,
-                rsvp.answer,
-                envelope.ts,
-            )?;
-        }
         let key = tables::pair_key(device.id.as_str(), envelope.id.as_str());
         if !tx.contains(tables::REPORTS, &key)? {
+            // When the senior tapped, as their tablet says (it may have been offline), but
+            // never later than now.
+            let tapped = envelope.ts.min(now);
+            let person = &device.participant;
+            match &envelope.body {
+                Body::Rsvp(rsvp) => super::attendance::keep_rsvp(
+                    tx,
+                    &rsvp.session_id,
+                    person,
+                    rsvp.answer,
+                    envelope.ts,
+                )?,
+                Body::CheckIn(check_in) => {
+                    super::followup::note_check_in(tx, person, tapped, check_in.mood)?;
+                }
+                Body::HelpRequest(_) => super::followup::note_call(tx, person, tapped)?,
+                _ => {}
+            }
+            super::followup::note_sent(tx, person, tapped)?;
             let report = Report {
                 device: device.id.clone(),
                 participant: device.participant.clone(),
@@ -507,6 +517,7 @@ impl Hub {
         let Some(body) = messaging::delivered_body(&envelope.body, &sender.participant, &to) else {
             return Ok(());
         };
+        super::followup::note_sent(tx, &sender.participant, now)?;
         let uid = format!("m-{}", secrets::message_id()?);
         let mut deliveries = Vec::new();
         for tablet in tables::tablets_of(tx, &to)? {

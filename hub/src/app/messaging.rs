@@ -254,6 +254,7 @@ impl Hub {
                     answered += 1;
                 }
             }
+            super::followup::calls_answered(&mut tx, &participant.id);
             let reply = Body::HelpReply(nabij_protocol::HelpReply {
                 coach: coach.id.clone(),
                 coach_name: coach.name.clone(),

@@ -12,6 +12,7 @@
 mod attendance;
 mod delivery;
 mod devices;
+mod followup;
 mod housekeeping;
 mod inbound;
 mod messaging;
@@ -23,6 +24,7 @@ pub(crate) mod testing;
 mod views;
 
 pub use attendance::{RateRow, Rates, Sheet, SheetRow};
+pub use followup::{DealtWith, FollowUpRow};
 pub use inbound::{Handled, Inbound};
 pub use messaging::{Audience, CoachMessage};
 pub use schedule::{Extra, Move};

@@ -55,13 +55,22 @@ pub const SESSIONS_OF_GROUP: Table<()> = Table::new("group_sessions");
 pub const ATTENDANCE: Table<Attendance> = Table::new("attendance");
 /// Seniors' latest answers to "are you coming?", by session id and person id.
 pub const RSVPS: Table<RsvpRecord> = Table::new("rsvps");
+/// When each participant last sent anything, by person id (for the follow-up list).
+pub const LAST_SENT: Table<UnixMillis> = Table::new("last_sent");
+/// Check-in moods, by person id and inverted time (newest first).
+pub const CHECK_INS: Table<nabij_protocol::Mood> = Table::new("check_ins");
+/// Each participant's oldest call for help no coach answered, by person id.
+pub const OPEN_CALLS: Table<UnixMillis> = Table::new("open_calls");
+/// Reasons to call a coach dealt with, by person id and reason.
+pub const HANDLED: Table<super::followup::DealtWith> = Table::new("handled");
 /// How much each tablet has stored at the hub, by device id.
 pub const USAGE: Table<Usage> = Table::new("usage");
 /// The layout version of the tables, under `schema`.
 pub const META: Table<u32> = Table::new("meta");
 
-/// The layout this build writes. 1: tables without indexes; 2: the indexes above.
-pub const SCHEMA: u32 = 2;
+/// The layout this build writes. 1: tables without indexes; 2: the indexes above;
+/// 3: the follow-up list's facts.
+pub const SCHEMA: u32 = 3;
 
 /// Where a queued message sits in its tablet's queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -364,8 +373,8 @@ fn holds_nothing(tx: &Tx) -> Result<bool, StoreError> {
     Ok(true)
 }
 
-/// Brings a database written by an older hub to [`SCHEMA`], in one transaction: builds
-/// the indexes from the records. Returns the version it found.
+/// Brings a database written by an older hub to [`SCHEMA`], in one transaction, a step
+/// per version: builds the indexes from the records. Returns the version it found.
 pub fn migrate(tx: &mut Tx) -> Result<u32, StoreError> {
     let found = match tx.get(META, "schema")? {
         Some(found) => found,
@@ -377,6 +386,63 @@ pub fn migrate(tx: &mut Tx) -> Result<u32, StoreError> {
         tx.put(META, "schema", &found)?;
         return Ok(found);
     }
+    if found < 2 {
+        indexes_of_schema_2(tx)?;
+    }
+    if found < 3 {
+        follow_up_facts(tx)?;
+    }
+    tx.put(META, "schema", &SCHEMA)?;
+    Ok(found)
+}
+
+/// Schema 3: the follow-up list's facts, from the reports and messages kept so far.
+fn follow_up_facts(tx: &mut Tx) -> Result<(), StoreError> {
+    let mut last_sent: std::collections::BTreeMap<PersonId, UnixMillis> = Default::default();
+    for message in tx.all(MESSAGES)? {
+        let entry = last_sent
+            .entry(message.from_person.clone())
+            .or_insert(message.received_at);
+        *entry = (*entry).max(message.received_at);
+    }
+    for report in tx.all(REPORTS)? {
+        let entry = last_sent
+            .entry(report.participant.clone())
+            .or_insert(report.received_at);
+        *entry = (*entry).max(report.received_at);
+        let kind = report.envelope.get("kind").and_then(|k| k.as_str());
+        match kind {
+            Some("help_request") if report.answered_at.is_none() => {
+                let open = tx.get(OPEN_CALLS, report.participant.as_str())?;
+                if open.is_none_or(|t| report.received_at < t) {
+                    tx.put(OPEN_CALLS, report.participant.as_str(), &report.received_at)?;
+                }
+            }
+            Some("check_in") => {
+                let mood = report
+                    .envelope
+                    .pointer("/body/mood")
+                    .and_then(|m| serde_json::from_value::<nabij_protocol::Mood>(m.clone()).ok());
+                if let Some(mood) = mood {
+                    let at = report.received_at;
+                    let k = key(&[
+                        report.participant.as_str().as_bytes(),
+                        &(u64::MAX - at.0).to_be_bytes(),
+                    ]);
+                    tx.put(CHECK_INS, k, &mood)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    for (person, at) in last_sent {
+        tx.put(LAST_SENT, person.as_str(), &at)?;
+    }
+    Ok(())
+}
+
+/// Schema 2: indexes over the records of schema 1, and chat content apart.
+fn indexes_of_schema_2(tx: &mut Tx) -> Result<(), StoreError> {
     let devices = tx.all(DEVICES)?;
     for device in &devices {
         put_device(tx, device)?;
@@ -429,8 +495,7 @@ pub fn migrate(tx: &mut Tx) -> Result<u32, StoreError> {
         tx.put(MESSAGES, &uid, &message)?;
         tx.put(MESSAGE_TIMES, message_time_key(&message), &())?;
     }
-    tx.put(META, "schema", &SCHEMA)?;
-    Ok(found)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -518,6 +583,24 @@ mod tests {
             b"m-1".to_vec(),
             old_message.to_string().into_bytes(),
         );
+        for (id, kind, body, at) in [
+            ("r-1", "help_request", serde_json::json!({}), 7),
+            (
+                "r-2",
+                "check_in",
+                serde_json::json!({"mood": "not_good"}),
+                9,
+            ),
+        ] {
+            let report = crate::domain::messaging::Report {
+                device: device.id.clone(),
+                participant: jan.clone(),
+                received_at: UnixMillis(at),
+                envelope: serde_json::json!({"kind": kind, "body": body}),
+                answered_at: None,
+            };
+            tx.put(REPORTS, pair_key("d-1", id), &report).unwrap();
+        }
         tx.commit_blocking().unwrap();
 
         let mut tx = Tx::new(storage.clone());
@@ -546,6 +629,10 @@ mod tests {
             "counted against its sender"
         );
         assert_eq!(messages_before(&tx, UnixMillis(6), 10).unwrap(), ["m-1"]);
+        assert_eq!(tx.get(OPEN_CALLS, "p-jan").unwrap(), Some(UnixMillis(7)));
+        assert_eq!(tx.get(LAST_SENT, "p-jan").unwrap(), Some(UnixMillis(9)));
+        let moods = tx.scan(CHECK_INS, &prefix(&[b"p-jan"]), None, 10).unwrap();
+        assert_eq!(moods.len(), 1);
         assert_eq!(migrate(&mut tx).unwrap(), SCHEMA, "once is enough");
         let mut new = Tx::new(Arc::new(MemoryStorage::default()));
         assert_eq!(

@@ -149,6 +149,7 @@ pub async fn tablet(hub: &Hub, name: &str) -> (PersonId, DeviceId) {
     let mut device: DeviceRecord =
         crate::domain::devices::sample(&format!("d-{}", name.to_lowercase()), person.as_str());
     device.connected_once = true;
+    device.enrolled_at = crate::clock::now();
     let mut tx = Tx::new(hub.storage());
     tables::put_device(&mut tx, &device).expect("stored");
     tx.commit().await.expect("committed");

@@ -91,12 +91,6 @@ impl Tally {
     }
 }
 
-/// Whether someone missed the last two meetings they were marked for without a word
-/// (`marks` in meeting order): the coaches' follow-up list asks for a call.
-pub fn missed_two_in_a_row(marks: &[Mark]) -> bool {
-    marks.len() >= 2 && marks[marks.len() - 2..].iter().all(|m| *m == Mark::Absent)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,20 +118,5 @@ mod tests {
         assert_eq!(suggested(None), Mark::Present);
         assert_eq!(suggested(Some(RsvpAnswer::Coming)), Mark::Present);
         assert_eq!(suggested(Some(RsvpAnswer::NotComing)), Mark::Excused);
-    }
-
-    #[test]
-    fn two_unexcused_absences_in_a_row_ask_for_a_call() {
-        use Mark::*;
-        assert!(!missed_two_in_a_row(&[Absent]));
-        assert!(missed_two_in_a_row(&[Present, Absent, Absent]));
-        assert!(
-            !missed_two_in_a_row(&[Absent, Excused]),
-            "an excused meeting is no silence"
-        );
-        assert!(
-            !missed_two_in_a_row(&[Absent, Absent, Present]),
-            "back again"
-        );
     }
 }

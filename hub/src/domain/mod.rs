@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod delivery;
 pub mod devices;
 pub mod enrolment;
+pub mod followup;
 pub mod loans;
 pub mod messaging;
 pub mod people;
