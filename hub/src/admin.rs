@@ -2,13 +2,14 @@
 //! running hub. A Unix socket in the data directory (mode 0600, in a 0700 directory), so
 //! only the hub's own user can use it; one JSON request per line, one JSON answer per line.
 
-use crate::app::FollowUpRow;
 use crate::app::{
     AppError, Audience, CoachMessage, DeviceRow, EnrolSummary, Extra, HelpRow, Hub, KioskSettings,
     Move, Rates, Sheet,
 };
+use crate::app::{FollowUpRow, PromptAnswers};
 use crate::domain::attendance::Mark;
 use crate::domain::calendar::Date;
+use crate::domain::diary::DiaryWeek;
 use crate::domain::followup::Reason;
 use crate::domain::loans::{Condition, Loan};
 use crate::domain::people::{Group, Person};
@@ -220,6 +221,29 @@ pub enum Request {
         /// The group (id or name).
         group: String,
     },
+    /// The diary prompts coaches choose from.
+    DiaryPrompts,
+    /// Plan a group's prompt for a week.
+    DiaryPlan {
+        /// The group (id or name).
+        group: String,
+        /// The prompt.
+        prompt: String,
+        /// The week's first day.
+        week: Date,
+    },
+    /// A group's planned prompts.
+    DiaryWeeks {
+        /// The group (id or name).
+        group: String,
+    },
+    /// What a group's members shared.
+    DiaryAnswers {
+        /// The group (id or name).
+        group: String,
+        /// Only this prompt.
+        prompt: Option<String>,
+    },
     /// Who a coach should call.
     FollowUp {
         /// Also those already dealt with.
@@ -304,6 +328,23 @@ pub enum Response {
     Sheet(Sheet),
     /// A group's attendance.
     Rates(Rates),
+    /// The diary library.
+    Prompts {
+        /// Every prompt.
+        prompts: Vec<nabij_protocol::DiaryPrompt>,
+    },
+    /// A group's diary weeks.
+    DiaryWeeks {
+        /// The group's name.
+        group: String,
+        /// The weeks, with their prompts' questions.
+        weeks: Vec<(DiaryWeek, String)>,
+    },
+    /// Shared diary answers, per prompt.
+    DiaryAnswers {
+        /// Per prompt.
+        answers: Vec<PromptAnswers>,
+    },
     /// Who to call, and why.
     FollowUp {
         /// One line per reason per person.
@@ -343,6 +384,8 @@ pub fn explain(error: &AppError) -> String {
         AppError::Cancelled(_) => "add a new one with `nabij-hub schedule add`",
         AppError::SeriesFull(_) => "cancel one first, or move it",
         AppError::NotYet(_) => "take attendance at the meeting",
+        AppError::NoPrompt(_) => "`nabij-hub diary prompts` lists them",
+        AppError::WeekTaken(..) => "choose another week (`nabij-hub diary weeks --group …`)",
         AppError::NotAMember(_) => "`nabij-hub attendance show` lists the group",
         _ => return error.to_string(),
     };
@@ -351,6 +394,10 @@ pub fn explain(error: &AppError) -> String {
 
 fn device_id(text: &str) -> Result<DeviceId, AppError> {
     DeviceId::parse(text.trim()).map_err(|_| AppError::NoDevice(text.to_owned()))
+}
+
+fn prompt_id(text: &str) -> Result<nabij_protocol::PromptId, AppError> {
+    nabij_protocol::PromptId::parse(text.trim()).map_err(|_| AppError::NoPrompt(text.to_owned()))
 }
 
 fn session_id(text: &str) -> Result<SessionId, AppError> {
@@ -610,6 +657,57 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
         Request::AttendanceRates { group } => {
             let group = hub.find_group(&group)?;
             Response::Rates(hub.attendance_rates(&group.id)?)
+        }
+        Request::DiaryPrompts => Response::Prompts {
+            prompts: hub.diary_prompts().to_vec(),
+        },
+        Request::DiaryPlan {
+            group,
+            prompt,
+            week,
+        } => {
+            let group = hub.find_group(&group)?;
+            let prompt = prompt_id(&prompt)?;
+            let planned = hub.plan_diary(&group.id, &prompt, week).await?;
+            Response::Device {
+                message: match planned.sent_at {
+                    Some(_) => format!(
+                        "{prompt} is {}'s prompt for the week from {week}; its tablets have it now.",
+                        group.name
+                    ),
+                    None => format!(
+                        "{prompt} is {}'s prompt for the week from {week}; its tablets get it that morning.",
+                        group.name
+                    ),
+                },
+            }
+        }
+        Request::DiaryWeeks { group } => {
+            let group = hub.find_group(&group)?;
+            let prompts = hub.diary_prompts();
+            let weeks = hub
+                .diary_weeks(&group.id)?
+                .into_iter()
+                .map(|w| {
+                    let question = prompts
+                        .iter()
+                        .find(|p| p.prompt_id == w.prompt)
+                        .map(|p| p.question.nl.clone())
+                        .unwrap_or_default();
+                    (w, question)
+                })
+                .collect();
+            Response::DiaryWeeks {
+                group: group.name,
+                weeks,
+            }
+        }
+        Request::DiaryAnswers { group, prompt } => {
+            let group = hub.find_group(&group)?;
+            let prompt = prompt.as_deref().map(prompt_id).transpose()?;
+            Response::DiaryAnswers {
+                answers: hub.diary_answers(&group.id, prompt.as_ref())?,
+            }
         }
         Request::FollowUp { all } => Response::FollowUp {
             rows: hub.follow_up(all)?,

@@ -75,6 +75,9 @@ pub enum Command {
     /// a silent tablet, nothing sent for weeks.
     #[command(subcommand)]
     Followup(FollowupCommand),
+    /// The diary: a prompt about the seniors' network each week, and what they share.
+    #[command(subcommand)]
+    Diary(DiaryCommand),
     /// Print the settings a kiosk needs to reach this hub (host, port, CA, enrolment password).
     KioskSettings {
         /// The host name or address tablets use to reach the hub.
@@ -399,6 +402,40 @@ pub enum AttendanceCommand {
     },
 }
 
+/// `diary …`
+#[derive(Debug, Subcommand)]
+pub enum DiaryCommand {
+    /// The prompts to choose from (in Dutch, as seniors see them; French and English too).
+    Prompts,
+    /// Give a group its prompt for a week: its tablets get it that morning at 9.
+    Plan {
+        /// The group (id or name).
+        #[arg(long)]
+        group: String,
+        /// The prompt, e.g. q-talked-to (`diary prompts` lists them).
+        #[arg(long)]
+        prompt: String,
+        /// The week's first day, e.g. 2027-01-11.
+        #[arg(long, value_parser = parse_date)]
+        week: Date,
+    },
+    /// A group's prompts, by week.
+    Weeks {
+        /// The group (id or name).
+        #[arg(long)]
+        group: String,
+    },
+    /// What a group's members shared, per prompt (private answers are only counted).
+    Answers {
+        /// The group (id or name).
+        #[arg(long)]
+        group: String,
+        /// Only this prompt.
+        #[arg(long)]
+        prompt: Option<String>,
+    },
+}
+
 /// `followup …`
 #[derive(Debug, Subcommand)]
 pub enum FollowupCommand {
@@ -608,6 +645,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Request::AttendanceRates { group }
         }
         Command::Followup(FollowupCommand::List { all }) => Request::FollowUp { all },
+        Command::Diary(DiaryCommand::Prompts) => Request::DiaryPrompts,
+        Command::Diary(DiaryCommand::Plan {
+            group,
+            prompt,
+            week,
+        }) => Request::DiaryPlan {
+            group,
+            prompt,
+            week,
+        },
+        Command::Diary(DiaryCommand::Weeks { group }) => Request::DiaryWeeks { group },
+        Command::Diary(DiaryCommand::Answers { group, prompt }) => {
+            Request::DiaryAnswers { group, prompt }
+        }
         Command::Followup(FollowupCommand::Handled { person, reason, by }) => {
             Request::FollowUpHandled {
                 person,
@@ -911,6 +962,88 @@ pub fn render(response: &Response) -> Result<String, String> {
                 t.excused,
                 rate(t)
             );
+        }
+        Response::Prompts { prompts } => {
+            for p in prompts {
+                let ways: Vec<String> = [
+                    (!p.choices.is_empty()).then(|| format!("{} choices", p.choices.len())),
+                    p.allow_text.then(|| "words".to_owned()),
+                    p.allow_voice.then(|| "voice".to_owned()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                out += &format!(
+                    "{:<18} {}  ({})\n",
+                    p.prompt_id,
+                    p.question.nl,
+                    ways.join(", ")
+                );
+            }
+        }
+        Response::DiaryWeeks { group, weeks } => {
+            if weeks.is_empty() {
+                return Ok(format!(
+                    "{group} has no diary prompts planned; plan one with `nabij-hub diary plan`.\n"
+                ));
+            }
+            out += &format!("{group}:\n");
+            for (week, question) in weeks {
+                let state = if week.sent_at.is_some() {
+                    "sent"
+                } else {
+                    "planned"
+                };
+                out += &format!(
+                    "week from {}  {:<18} {:<8} {question}\n",
+                    week.from, week.prompt, state
+                );
+            }
+        }
+        Response::DiaryAnswers { answers } => {
+            if answers.is_empty() {
+                return Ok("No diary prompts for this group yet.\n".into());
+            }
+            for a in answers {
+                out += &format!(
+                    "{} (week from {}): {}\n",
+                    a.prompt.prompt_id, a.week, a.prompt.question.nl
+                );
+                for s in &a.shared {
+                    let chosen: Vec<&str> = s
+                        .answer
+                        .choices
+                        .iter()
+                        .filter_map(|id| a.prompt.choices.iter().find(|c| &c.id == id))
+                        .map(|c| c.label.nl.as_str())
+                        .collect();
+                    let mut said = chosen.join(", ");
+                    if let Some(text) = &s.answer.text {
+                        if !said.is_empty() {
+                            said += " — ";
+                        }
+                        said += &format!("\"{text}\"");
+                    }
+                    if let Some(voice) = &s.answer.voice {
+                        if !said.is_empty() {
+                            said += " — ";
+                        }
+                        said +=
+                            &format!("a voice answer of {} s", voice.duration_ms.div_ceil(1000));
+                    }
+                    out += &format!("  {:<24} {said}\n", s.name);
+                }
+                if a.shared.is_empty() {
+                    out += "  (no answers shared yet)\n";
+                }
+                if a.private > 0 {
+                    out += &format!(
+                        "  and {} {} kept for themselves\n",
+                        a.private,
+                        if a.private == 1 { "answer" } else { "answers" }
+                    );
+                }
+            }
         }
         Response::FollowUp { rows } => {
             if rows.is_empty() {

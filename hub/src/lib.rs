@@ -52,10 +52,16 @@ pub enum StartError {
     /// The hub could not connect to the broker.
     #[error(transparent)]
     Mqtt(#[from] mqtt::MqttError),
+    /// The hub could not be set up over its database.
+    #[error(transparent)]
+    App(#[from] app::AppError),
 }
 
 /// How often delivery windows are checked (stalled ones resent, all topped up).
 const DELIVERY_TICK: Duration = Duration::from_secs(5);
+
+/// How often the programme's timed work runs (a week's diary prompt going out).
+const PROGRAMME_TICK: Duration = Duration::from_secs(60);
 
 /// How often the retention sweep runs.
 const SWEEP_EVERY: Duration = Duration::from_secs(6 * 3600);
@@ -225,6 +231,19 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
             }
         })
     };
+    let programme = {
+        let hub = hub.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(PROGRAMME_TICK);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = hub.send_due_prompts().await {
+                    tracing::error!(error = %e, "could not send this week's diary prompts; trying again in a minute");
+                }
+            }
+        })
+    };
     let sweeper = {
         let hub = hub.clone();
         tokio::spawn(async move {
@@ -240,7 +259,7 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
     let admin = match admin::listen(hub.clone(), &socket) {
         Ok(task) => task,
         Err(source) => {
-            for task in [&handler, &delivery, &sweeper] {
+            for task in [&handler, &delivery, &programme, &sweeper] {
                 task.abort();
             }
             publisher.disconnect().await;
@@ -258,7 +277,7 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
         publisher,
         broker,
         handler,
-        tasks: vec![delivery, sweeper, admin],
+        tasks: vec![delivery, programme, sweeper, admin],
         socket,
     })
 }

@@ -841,3 +841,95 @@ async fn the_follow_up_list_names_who_to_call_and_why_until_a_coach_deals_with_i
     assert_ne!(out.code, Some(0));
     assert!(out.stderr.contains("use asked-for-call"), "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn a_weeks_diary_prompt_reaches_the_group_and_shared_answers_come_back_for_the_coach() {
+    use nabij_protocol::{Body, ChoiceId, DiaryAnswer, Share};
+    let hub = TestHub::start().await;
+    let dir = hub.config.data_dir.clone();
+    hub.group_with("Oostende Oost", &["Jan Claes", "Anna Peeters"])
+        .await;
+    let mut jan = tests::sim_kiosk::enrolled(&hub, "Jan Claes").await;
+    let mut anna = tests::sim_kiosk::enrolled(&hub, "Anna Peeters").await;
+
+    let out = hub_cli(&dir, &["diary", "prompts"]).await;
+    assert!(
+        out.stdout.contains("q-talked-to")
+            && out.stdout.contains("Met wie hebt u deze week gepraat?"),
+        "{}",
+        out.stdout
+    );
+    let now = nabij_protocol::time::brussels(nabij_protocol::UnixMillis::now());
+    let yesterday = nabij_protocol::UnixMillis(
+        nabij_protocol::time::midnight_utc(now.year, now.month, now.day) - 86_400_000,
+    )
+    .civil(0);
+    let week = format!(
+        "{:04}-{:02}-{:02}",
+        yesterday.year, yesterday.month, yesterday.day
+    );
+    let out = hub_cli(
+        &dir,
+        &[
+            "diary",
+            "plan",
+            "--group",
+            "Oostende Oost",
+            "--prompt",
+            "q-talked-to",
+            "--week",
+            &week,
+        ],
+    )
+    .await;
+    assert!(
+        out.stdout.contains("its tablets have it now"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+
+    for (tablet, share, text) in [
+        (&mut jan, Share::MyGroup, "Met mijn kleindochter"),
+        (&mut anna, Share::OnlyMe, "Met niemand"),
+    ] {
+        let prompt = tablet
+            .receive_until(|e| matches!(e.body, Body::DiaryPrompt(_)))
+            .await;
+        let Body::DiaryPrompt(prompt) = prompt.body else {
+            unreachable!()
+        };
+        let sent = tablet
+            .send(Body::DiaryAnswer(DiaryAnswer {
+                prompt_id: prompt.prompt_id,
+                choices: vec![ChoiceId::parse("family").unwrap()],
+                text: Some(text.into()),
+                voice: None,
+                share,
+            }))
+            .await;
+        tablet
+            .receive_until(|e| matches!(&e.body, Body::Ack(a) if a.ids.contains(&sent)))
+            .await;
+    }
+    let out = hub_cli(&dir, &["diary", "answers", "--group", "Oostende Oost"]).await;
+    assert!(
+        out.stdout.contains("Jan Claes")
+            && out.stdout.contains("Familie — \"Met mijn kleindochter\""),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("and 1 answer kept for themselves"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("Met niemand"), "private stays private");
+    let out = hub_cli(&dir, &["diary", "weeks", "--group", "Oostende Oost"]).await;
+    assert!(
+        out.stdout
+            .contains(&format!("week from {week}  q-talked-to")),
+        "{}",
+        out.stdout
+    );
+}

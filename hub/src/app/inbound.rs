@@ -273,6 +273,7 @@ impl Hub {
             self.push_config(tx, fx, &device.participant)?;
             self.push_contacts(tx, fx, &device.participant)?;
             self.push_agenda(tx, fx, &device.participant)?;
+            self.push_open_prompt(tx, fx, &device.participant)?;
             tracing::info!(device = %id, "tablet connected as itself for the first time");
         }
         // A tablet that (re)connected gets its queue from the oldest message. A repeated
@@ -415,6 +416,9 @@ impl Hub {
                     super::followup::note_check_in(tx, person, tapped, check_in.mood)?;
                 }
                 Body::HelpRequest(_) => super::followup::note_call(tx, person, tapped)?,
+                Body::DiaryAnswer(answer) => {
+                    super::diary::note_answer(tx, &answer.prompt_id, person, tapped, &key)?;
+                }
                 _ => {}
             }
             super::followup::note_sent(tx, person, tapped)?;

@@ -12,6 +12,7 @@
 mod attendance;
 mod delivery;
 mod devices;
+mod diary;
 mod followup;
 mod housekeeping;
 mod inbound;
@@ -24,6 +25,7 @@ pub(crate) mod testing;
 mod views;
 
 pub use attendance::{RateRow, Rates, Sheet, SheetRow};
+pub use diary::{PromptAnswers, SharedAnswer};
 pub use followup::{DealtWith, FollowUpRow};
 pub use inbound::{Handled, Inbound};
 pub use messaging::{Audience, CoachMessage};
@@ -153,6 +155,15 @@ pub enum AppError {
     /// Someone who is not in the meeting's group.
     #[error("{0} is not in this meeting's group")]
     NotAMember(String),
+    /// No such diary prompt.
+    #[error("there is no diary prompt {0}")]
+    NoPrompt(String),
+    /// The group has a prompt that week.
+    #[error("the group has a prompt for the week from {0} already ({1})")]
+    WeekTaken(String, String),
+    /// The built-in diary prompts are broken (a build error).
+    #[error("the diary prompts that come with the hub are not valid: {0}")]
+    Library(String),
     /// Every number of the series has a planned meeting.
     #[error("all {} {} meetings are planned", crate::domain::schedule::PER_SERIES, match .0 { nabij_protocol::SessionSeries::Weekly => "weekly", nabij_protocol::SessionSeries::Monthly => "monthly" })]
     SeriesFull(nabij_protocol::SessionSeries),
@@ -251,6 +262,8 @@ struct Inner {
     limits: Limits,
     /// Orders `broker.allow` calls, so the last one always carries the latest list.
     gate_order: tokio::sync::Mutex<()>,
+    /// The diary prompts coaches choose from.
+    library: crate::domain::diary::Library,
     /// The steady clock's origin (tokio's, so tests can move time forward).
     started: tokio::time::Instant,
 }
@@ -267,7 +280,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Hub {
     /// The hub over its parts. Brings an older database up to date first.
-    pub fn new(parts: Parts) -> Result<Hub, StoreError> {
+    pub fn new(parts: Parts) -> Result<Hub, AppError> {
+        let library = crate::domain::diary::Library::parse(crate::domain::diary::BUILT_IN)
+            .map_err(AppError::Library)?;
         let mut tx = Tx::new(parts.storage.clone());
         let found = tables::migrate(&mut tx)?;
         tx.commit_blocking()?;
@@ -296,6 +311,7 @@ impl Hub {
                 budgets: Mutex::new(HashMap::new()),
                 limits,
                 gate_order: tokio::sync::Mutex::new(()),
+                library,
                 started: tokio::time::Instant::now(),
             }),
         })

@@ -63,6 +63,10 @@ pub const CHECK_INS: Table<nabij_protocol::Mood> = Table::new("check_ins");
 pub const OPEN_CALLS: Table<UnixMillis> = Table::new("open_calls");
 /// Reasons to call a coach dealt with, by person id and reason.
 pub const HANDLED: Table<super::followup::DealtWith> = Table::new("handled");
+/// Groups' diary prompts, by group id and the week's first day.
+pub const DIARY_WEEKS: Table<crate::domain::diary::DiaryWeek> = Table::new("diary_weeks");
+/// Index: diary answers, by prompt id, person id and time; values are report keys.
+pub const DIARY_ANSWERS: Table<String> = Table::new("diary_answers");
 /// How much each tablet has stored at the hub, by device id.
 pub const USAGE: Table<Usage> = Table::new("usage");
 /// The layout version of the tables, under `schema`.

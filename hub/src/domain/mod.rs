@@ -7,6 +7,7 @@ pub mod budget;
 pub mod calendar;
 pub mod delivery;
 pub mod devices;
+pub mod diary;
 pub mod enrolment;
 pub mod followup;
 pub mod loans;
