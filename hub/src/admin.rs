@@ -98,6 +98,13 @@ pub enum Request {
         /// The coach (id or name).
         coach: String,
     },
+    /// Turn a participant's daily check-in on or off.
+    SetCheckIn {
+        /// The participant (id or name).
+        person: String,
+        /// On or off.
+        on: bool,
+    },
     /// Set a person's photo.
     SetPhoto {
         /// The person (id or name).
@@ -509,6 +516,23 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
                         "{n} call{} for help answered; {participant}'s tablet says a coach will call soon.",
                         if n == 1 { "" } else { "s" }
                     ),
+                },
+            }
+        }
+        Request::SetCheckIn { person, on } => {
+            let id = hub.find_participant(&person)?.id;
+            let person = hub.set_check_in(&id, on).await?;
+            Response::Device {
+                message: if on {
+                    format!(
+                        "{}'s tablet now asks \"How are you today?\" once a day.",
+                        person.name
+                    )
+                } else {
+                    format!(
+                        "{}'s tablet no longer asks \"How are you today?\".",
+                        person.name
+                    )
                 },
             }
         }

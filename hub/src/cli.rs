@@ -236,6 +236,16 @@ pub enum PersonCommand {
         #[arg(value_parser = parse_language)]
         language: nabij_protocol::Language,
     },
+    /// Turn a participant's daily check-in on or off: once a day their tablet asks "How
+    /// are you today?" (three faces, and "Please call me"); sad days show on the
+    /// follow-up list.
+    CheckIn {
+        /// The participant (id or full name).
+        person: String,
+        /// on or off.
+        #[arg(value_parser = parse_on_off, action = clap::ArgAction::Set)]
+        on: bool,
+    },
     /// Set a person's photo from a JPEG or PNG file (cut to a square and made small).
     Photo {
         /// The person (id or full name).
@@ -554,6 +564,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Calls(CallsCommand::Answer { participant, coach }) => {
             Request::HelpAnswer { participant, coach }
         }
+        Command::Person(PersonCommand::CheckIn { person, on }) => {
+            Request::SetCheckIn { person, on }
+        }
         Command::Person(PersonCommand::Photo { person, file }) => Request::SetPhoto {
             person,
             image: nabij_protocol::base64::Base64Bytes(read_photo(&file)?),
@@ -711,6 +724,15 @@ fn parse_date(text: &str) -> Result<Date, String> {
 /// `14:00`.
 fn parse_time(text: &str) -> Result<TimeOfDay, String> {
     TimeOfDay::parse(text).ok_or_else(|| format!("{text:?} is not a time: write it like 14:00"))
+}
+
+/// `on` or `off`.
+fn parse_on_off(text: &str) -> Result<bool, String> {
+    match text.trim().to_lowercase().as_str() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(format!("{other:?}: say on or off")),
+    }
 }
 
 /// A follow-up reason's name.
@@ -1150,4 +1172,28 @@ fn read_payload(file: &Path) -> anyhow::Result<Vec<u8>> {
             .with_context(|| format!("cannot read {}", file.display()))?;
     }
     Ok(payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        // clap checks its own definition only when a command is parsed in a debug build:
+        // this checks every subcommand at once.
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn words_on_the_command_line_are_read_or_refused_clearly() {
+        assert_eq!(parse_on_off(" ON "), Ok(true));
+        assert!(parse_on_off("yes").unwrap_err().contains("on or off"));
+        assert_eq!(parse_series("Monthly"), Ok(SessionSeries::Monthly));
+        assert!(parse_date("2027-02-30").unwrap_err().contains("2027-01-12"));
+        assert!(parse_time("25:00").unwrap_err().contains("14:00"));
+        assert_eq!(parse_reason("tablet-silent"), Ok(Reason::TabletSilent));
+        assert_eq!(parse_condition("lost"), Ok(Condition::Lost));
+    }
 }

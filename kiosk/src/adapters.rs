@@ -34,6 +34,7 @@ fn page(screen: Screen) -> ui::Page {
         Screen::DiaryShare => ui::Page::DiaryShare,
         Screen::Agenda => ui::Page::Agenda,
         Screen::Reminder => ui::Page::Reminder,
+        Screen::CheckIn => ui::Page::CheckIn,
         Screen::Help => ui::Page::Help,
         Screen::Idle => ui::Page::Idle,
         Screen::CoachPin => ui::Page::CoachPin,

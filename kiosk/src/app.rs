@@ -246,6 +246,8 @@ impl Kiosk {
                     s.forget_ended_meetings(now);
                     match s.due_reminder(now) {
                         Some(meeting) => s.remind(meeting),
+                        // The daily "How are you today?" comes by itself, too.
+                        None if s.check_in_due(now) => s.ask_check_in(now),
                         None => Vec::new(),
                     }
                 });
@@ -323,6 +325,15 @@ impl Kiosk {
         on!(on_send_diary, |s, _k, share: bool| s.send_diary(share));
         on!(on_rsvp, |s, _k, coming: bool| s.rsvp(coming));
         on!(on_ask_help, |s, k| s.ask_help((k.now)()));
+        on!(
+            on_check_in,
+            |s, k, mood: slint::SharedString| match mood.as_str() {
+                "good" => s.check_in(nabij_protocol::Mood::Good, (k.now)()),
+                "okay" => s.check_in(nabij_protocol::Mood::Okay, (k.now)()),
+                "not-good" => s.check_in(nabij_protocol::Mood::NotGood, (k.now)()),
+                _ => Vec::new(),
+            }
+        );
         on!(on_pin_digit, |s, _k, digit: slint::SharedString| {
             s.pin_digit(&digit);
             Vec::new()

@@ -95,6 +95,7 @@ pub fn message_for(effect: &Effect) -> Outgoing {
             },
         })),
         Effect::AskHelp => plain(Body::HelpRequest(HelpRequest { note: None })),
+        Effect::CheckIn(mood) => plain(Body::CheckIn(nabij_protocol::CheckIn { mood: *mood })),
         Effect::SendSeen { ids } => plain(Body::Receipt(Receipt {
             ids: ids.clone(),
             state: ReceiptState::Seen,
@@ -154,6 +155,10 @@ mod tests {
         });
         assert!(
             matches!(rsvp, Outgoing::Message { body: Body::Rsvp(r), .. } if r.answer == RsvpAnswer::NotComing)
+        );
+        let check_in = message_for(&Effect::CheckIn(nabij_protocol::Mood::NotGood));
+        assert!(
+            matches!(check_in, Outgoing::Message { body: Body::CheckIn(c), .. } if c.mood == nabij_protocol::Mood::NotGood)
         );
         let seen = message_for(&Effect::SendSeen {
             ids: vec![MessageId::parse("hub-msg-01").unwrap()],

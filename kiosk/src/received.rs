@@ -233,6 +233,15 @@ impl KioskState {
                 }
                 return;
             }
+            Body::CheckIn(_) => {
+                // Answered that day: not asked again after a restart.
+                let day = crate::words::local(envelope.ts);
+                let day = (day.year, day.month, day.day);
+                if self.check_in_day.is_none_or(|d| d < day) {
+                    self.check_in_day = Some(day);
+                }
+                return;
+            }
             Body::DiaryAnswer(answer) => {
                 self.answered.push(answer.prompt_id.to_string());
                 if self

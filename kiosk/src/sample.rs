@@ -100,6 +100,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
     let jan = person("p-jan-claes");
     let anna = person("p-anna-peeters");
     let config = DeviceConfig {
+        check_in: true,
         participant: jan.clone(),
         participant_name: "Jan".into(),
         language: nabij_protocol::Language::Nl,
@@ -248,6 +249,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         reminder: meetings.first().cloned(),
         meetings,
         help_asked: None,
+        check_in_day: None,
         pin_digits: 2,
         pin: String::new(),
         coach_pin: SAMPLE_PIN.into(),

@@ -34,6 +34,8 @@ pub enum Screen {
     Agenda,
     /// A meeting reminder.
     Reminder,
+    /// "How are you today?", once a day.
+    CheckIn,
     /// Help.
     Help,
     /// The idle clock.
@@ -48,7 +50,7 @@ pub enum Screen {
 
 impl Screen {
     /// Every screen, in the order a senior meets them.
-    pub const ALL: [Screen; 17] = [
+    pub const ALL: [Screen; 18] = [
         Screen::Pairing,
         Screen::Home,
         Screen::Contacts,
@@ -61,6 +63,7 @@ impl Screen {
         Screen::DiaryShare,
         Screen::Agenda,
         Screen::Reminder,
+        Screen::CheckIn,
         Screen::Help,
         Screen::Idle,
         Screen::CoachPin,
@@ -83,6 +86,7 @@ impl Screen {
             Screen::DiaryShare => "diary-share",
             Screen::Agenda => "agenda",
             Screen::Reminder => "reminder",
+            Screen::CheckIn => "check-in",
             Screen::Help => "help",
             Screen::Idle => "idle",
             Screen::CoachPin => "coach-pin",
@@ -278,6 +282,8 @@ pub struct KioskState {
     pub reminder: Option<MeetingReminder>,
     /// Whether the senior asked the coach to call.
     pub help_asked: Option<UnixMillis>,
+    /// The day (in Belgium) the check-in was last asked or answered.
+    pub check_in_day: Option<(i32, u8, u8)>,
     /// Digits of the coach PIN typed so far.
     pub pin_digits: usize,
     /// The digits themselves (never shown).
@@ -328,6 +334,9 @@ impl KioskState {
             .count()
     }
 }
+
+/// The check-in is asked from this hour (Belgian time) on.
+pub const CHECK_IN_FROM_HOUR: u8 = 10;
 
 /// Something the kiosk must do outside its state: sound, and (with messaging) sending.
 #[derive(Debug, Clone, PartialEq)]
@@ -380,6 +389,8 @@ pub enum Effect {
     },
     /// Ask the coach to call.
     AskHelp,
+    /// Answer the day's check-in.
+    CheckIn(nabij_protocol::Mood),
     /// Tell the senders these received messages were seen.
     SendSeen {
         /// The ids of the hub's copies.
@@ -661,6 +672,33 @@ impl KioskState {
         }
     }
 
+    /// Whether to ask "How are you today?" now: the coach turned the check-in on, it is
+    /// 10:00 or later, it was not asked today, and the senior is not in the middle of
+    /// something (Home or the idle clock).
+    pub fn check_in_due(&self, now: UnixMillis) -> bool {
+        let local = crate::words::local(now);
+        self.config.as_ref().is_some_and(|c| c.check_in)
+            && local.hour >= CHECK_IN_FROM_HOUR
+            && self.check_in_day != Some((local.year, local.month, local.day))
+            && matches!(self.screen, Some(Screen::Home | Screen::Idle))
+    }
+
+    /// Asks the day's check-in, with a chime; once a day, answered or not.
+    pub fn ask_check_in(&mut self, now: UnixMillis) -> Vec<Effect> {
+        let local = crate::words::local(now);
+        self.check_in_day = Some((local.year, local.month, local.day));
+        self.screen = Some(Screen::CheckIn);
+        vec![Effect::Chime]
+    }
+
+    /// The senior answered the check-in.
+    pub fn check_in(&mut self, mood: nabij_protocol::Mood, now: UnixMillis) -> Vec<Effect> {
+        let local = crate::words::local(now);
+        self.check_in_day = Some((local.year, local.month, local.day));
+        self.screen = Some(Screen::Home);
+        vec![Effect::CheckIn(mood)]
+    }
+
     /// Forgets the meetings that are over: the agenda and "next meeting" show only what
     /// is to come.
     pub fn forget_ended_meetings(&mut self, now: UnixMillis) {
@@ -929,6 +967,45 @@ mod tests {
             s.due_reminder(UnixMillis(start + hour)),
             None,
             "never after it began"
+        );
+    }
+
+    #[test]
+    fn the_check_in_comes_once_a_day_from_ten_on_home_and_its_answer_is_sent() {
+        let mut s = state();
+        s.screen = Some(Screen::Home);
+        let hour = 3_600_000;
+        // sample::NOW is 10:15 in Brussels.
+        let nine = UnixMillis(sample::NOW.0 - 75 * 60_000);
+        assert!(!s.check_in_due(nine), "not before ten");
+        assert!(s.check_in_due(sample::NOW));
+        s.screen = Some(Screen::Keyboard);
+        assert!(
+            !s.check_in_due(sample::NOW),
+            "not in the middle of a message"
+        );
+        s.screen = Some(Screen::Idle);
+        assert_eq!(s.ask_check_in(sample::NOW), [Effect::Chime]);
+        assert_eq!(s.screen, Some(Screen::CheckIn));
+        s.navigate(Screen::Home); // left unanswered
+        assert!(
+            !s.check_in_due(UnixMillis(sample::NOW.0 + hour)),
+            "once a day"
+        );
+        let tomorrow = UnixMillis(sample::NOW.0 + 24 * hour);
+        assert!(s.check_in_due(tomorrow));
+        assert_eq!(
+            s.check_in(nabij_protocol::Mood::NotGood, tomorrow),
+            [Effect::CheckIn(nabij_protocol::Mood::NotGood)]
+        );
+        assert_eq!(s.screen, Some(Screen::Home));
+        assert!(!s.check_in_due(UnixMillis(tomorrow.0 + hour)));
+        if let Some(c) = s.config.as_mut() {
+            c.check_in = false;
+        }
+        assert!(
+            !s.check_in_due(UnixMillis(tomorrow.0 + 24 * hour)),
+            "only when the coach turned it on"
         );
     }
 

@@ -694,6 +694,9 @@ pub struct DeviceConfig {
     /// senior (the Help screen then still asks the centre to call).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coach: Option<CoachCard>,
+    /// Ask "How are you today?" once a day (the check-in), when the coach turned it on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub check_in: bool,
 }
 
 impl Validate for DeviceConfig {

@@ -760,6 +760,16 @@ async fn the_follow_up_list_names_who_to_call_and_why_until_a_coach_deals_with_i
     let mut jan = tests::sim_kiosk::enrolled(&hub, "Jan Claes").await;
     let out = hub_cli(&dir, &["followup", "list"]).await;
     assert_eq!(out.stdout, "No one needs a call now.\n", "{}", out.stderr);
+    // The coach turns the daily check-in on: the tablet's settings say so.
+    let out = hub_cli(&dir, &["person", "check-in", "Jan Claes", "on"]).await;
+    assert!(
+        out.stdout.contains("once a day"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    jan.receive_until(|e| matches!(&e.body, Body::Config(c) if c.check_in))
+        .await;
 
     let asked = jan
         .send(Body::HelpRequest(HelpRequest { note: None }))

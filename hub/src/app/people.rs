@@ -121,6 +121,7 @@ fn new_person(tx: &Tx, name: &str, role: Role, group: Option<GroupId>) -> Result
         phone: None,
         photo: None,
         language: None,
+        check_in: false,
     })
 }
 
@@ -241,6 +242,24 @@ impl Hub {
             let mut tx = self.tx();
             let mut person = participant(&tx, who)?;
             person.language = Some(language);
+            tx.put(tables::PEOPLE, person.id.as_str(), &person)?;
+            self.push_config(&mut tx, &mut fx, &person.id)?;
+            tx.commit().await?;
+            person
+        };
+        self.finish(fx).await;
+        Ok(person)
+    }
+
+    /// Turns a participant's daily check-in ("How are you today?") on or off, and tells
+    /// their tablets.
+    pub async fn set_check_in(&self, who: &PersonId, on: bool) -> Result<Person, AppError> {
+        let mut fx = Effects::default();
+        let person = {
+            let _write = self.inner.write.lock().await;
+            let mut tx = self.tx();
+            let mut person = participant(&tx, who)?;
+            person.check_in = on;
             tx.put(tables::PEOPLE, person.id.as_str(), &person)?;
             self.push_config(&mut tx, &mut fx, &person.id)?;
             tx.commit().await?;

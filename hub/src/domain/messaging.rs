@@ -210,6 +210,7 @@ pub fn config_for(participant: &Person, coach: Option<&Person>) -> DeviceConfig 
         brightness_pct: 80,
         // A coach without a phone number cannot be called; Help then asks the centre.
         coach: coach.filter(|c| !c.phone.is_empty()),
+        check_in: participant.check_in,
     }
 }
 

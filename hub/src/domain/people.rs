@@ -47,6 +47,9 @@ pub struct Person {
     /// The language their tablet speaks (Dutch when not set).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<Language>,
+    /// Whether their tablet asks "How are you today?" once a day.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub check_in: bool,
 }
 
 /// A group of participants that meets together.

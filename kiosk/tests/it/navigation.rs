@@ -155,6 +155,27 @@ fn the_diary_and_a_reminder_are_answered_by_tapping() {
 }
 
 #[test]
+fn the_daily_check_in_is_answered_with_one_tap_or_asks_the_coach_to_call() {
+    let (app, kiosk) = start(Screen::Home);
+    kiosk.update(|s| s.ask_check_in(sample::NOW));
+    assert_eq!(page(&app), ui::Page::CheckIn, "it appears by itself");
+    tap(&app, "Not good");
+    assert_eq!(page(&app), ui::Page::Home);
+    assert!(
+        !kiosk.state().check_in_due(sample::NOW),
+        "answered for today"
+    );
+
+    kiosk.update(|s| s.ask_check_in(sample::NOW));
+    tap(&app, "Please call me");
+    assert_eq!(page(&app), ui::Page::Help);
+    assert!(
+        kiosk.state().help_awaited(sample::NOW),
+        "the coach is asked to call"
+    );
+}
+
+#[test]
 fn the_idle_clock_wakes_with_one_tap_and_the_app_wakes_at_most_once_a_minute() {
     let (app, kiosk) = start(Screen::Contacts);
     kiosk.update(|s| {
