@@ -35,6 +35,7 @@ fn page(screen: Screen) -> ui::Page {
         Screen::Agenda => ui::Page::Agenda,
         Screen::Reminder => ui::Page::Reminder,
         Screen::CheckIn => ui::Page::CheckIn,
+        Screen::MeetingChanged => ui::Page::MeetingChanged,
         Screen::Help => ui::Page::Help,
         Screen::Idle => ui::Page::Idle,
         Screen::CoachPin => ui::Page::CoachPin,
@@ -270,6 +271,7 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
         .map(|m| session(m, lang))
         .collect();
     api.set_sessions(model(sessions));
+    api.set_notice(state.notice.clone().unwrap_or_default().into());
     if let Some(reminder) = &state.reminder {
         api.set_reminder(session(reminder, lang));
     }

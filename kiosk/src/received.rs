@@ -179,6 +179,26 @@ impl KioskState {
                 sort_meetings(self);
             }
             Body::ScheduleChange(change) => {
+                // Said in words, with a chime, when it is news; the agenda follows.
+                if let Some(before) = self
+                    .meetings
+                    .iter()
+                    .find(|m| m.session_id == change.session_id)
+                {
+                    let moved_to = (change.change != ScheduleChangeKind::Cancelled)
+                        .then(|| {
+                            let place = change.place.as_deref().filter(|p| *p != before.place);
+                            change.starts_at.map(|t| (t, place))
+                        })
+                        .flatten();
+                    let words =
+                        crate::words::meeting_changed(before.starts_at, moved_to, self.language);
+                    if arrival == Arrival::Fresh {
+                        self.notice = Some(words);
+                        self.screen = Some(Screen::MeetingChanged);
+                        effects.push(Effect::Chime);
+                    }
+                }
                 if change.change == ScheduleChangeKind::Cancelled {
                     self.meetings.retain(|m| m.session_id != change.session_id);
                 } else if let Some(meeting) = self
@@ -502,12 +522,38 @@ mod tests {
             .find(|m| m.session_id == first.session_id)
             .unwrap();
         assert_eq!((m.starts_at, m.place.as_str()), (moved_to, "Bibliotheek"));
+        assert_eq!(s.screen, Some(Screen::MeetingChanged), "said at once");
+        let moved_words = s.notice.clone().unwrap();
+        assert!(
+            moved_words.starts_with("The meeting of ")
+                && moved_words.contains(" moved to ")
+                && moved_words.ends_with("at Bibliotheek."),
+            "{moved_words}"
+        );
         s.receive(
             &change(ScheduleChangeKind::Cancelled, None),
             None,
             Arrival::Fresh,
         );
         assert!(s.meetings.iter().all(|m| m.session_id != first.session_id));
+        assert!(
+            s.notice
+                .as_deref()
+                .is_some_and(|n| n.ends_with("is cancelled."))
+        );
+        // Read back from the tablet's history at start, a change is not news.
+        let mut replayed = sample::state(Screen::Home, Language::En);
+        replayed.notice = None;
+        let effects = replayed.receive(
+            &change(ScheduleChangeKind::Cancelled, None),
+            None,
+            Arrival::Replayed,
+        );
+        assert!(
+            effects.is_empty()
+                && replayed.notice.is_none()
+                && replayed.screen == Some(Screen::Home)
+        );
         let _: SessionId = first.session_id;
 
         let prompt = s.diary.clone().unwrap();

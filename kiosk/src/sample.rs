@@ -224,6 +224,13 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
     } else {
         RecorderState::Ready
     };
+    // The first meeting, moved two days on.
+    let first = meetings[0].starts_at;
+    let notice = crate::words::meeting_changed(
+        first,
+        Some((UnixMillis(first.0 + 2 * 86_400_000), None)),
+        language,
+    );
     KioskState {
         screen: Some(screen),
         language,
@@ -250,6 +257,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         meetings,
         help_asked: None,
         check_in_day: None,
+        notice: Some(notice),
         pin_digits: 2,
         pin: String::new(),
         coach_pin: SAMPLE_PIN.into(),

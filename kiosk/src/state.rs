@@ -36,6 +36,8 @@ pub enum Screen {
     Reminder,
     /// "How are you today?", once a day.
     CheckIn,
+    /// A meeting moved or was cancelled: said in words.
+    MeetingChanged,
     /// Help.
     Help,
     /// The idle clock.
@@ -50,7 +52,7 @@ pub enum Screen {
 
 impl Screen {
     /// Every screen, in the order a senior meets them.
-    pub const ALL: [Screen; 18] = [
+    pub const ALL: [Screen; 19] = [
         Screen::Pairing,
         Screen::Home,
         Screen::Contacts,
@@ -64,6 +66,7 @@ impl Screen {
         Screen::Agenda,
         Screen::Reminder,
         Screen::CheckIn,
+        Screen::MeetingChanged,
         Screen::Help,
         Screen::Idle,
         Screen::CoachPin,
@@ -87,6 +90,7 @@ impl Screen {
             Screen::Agenda => "agenda",
             Screen::Reminder => "reminder",
             Screen::CheckIn => "check-in",
+            Screen::MeetingChanged => "meeting-changed",
             Screen::Help => "help",
             Screen::Idle => "idle",
             Screen::CoachPin => "coach-pin",
@@ -284,6 +288,8 @@ pub struct KioskState {
     pub help_asked: Option<UnixMillis>,
     /// The day (in Belgium) the check-in was last asked or answered.
     pub check_in_day: Option<(i32, u8, u8)>,
+    /// What changed in the agenda, in words (a meeting moved or was cancelled).
+    pub notice: Option<String>,
     /// Digits of the coach PIN typed so far.
     pub pin_digits: usize,
     /// The digits themselves (never shown).

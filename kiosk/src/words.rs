@@ -159,6 +159,54 @@ pub fn date(t: UnixMillis, lang: Language) -> String {
     ))
 }
 
+/// "De bijeenkomst van dinsdag 14 mei is verplaatst naar donderdag 16 mei, 14:00, zelfde
+/// plaats.": what a senior is told when a meeting moves (`moved_to`, with the new place
+/// when it changed) or is cancelled (`moved_to` is `None`).
+pub fn meeting_changed(
+    was: UnixMillis,
+    moved_to: Option<(UnixMillis, Option<&str>)>,
+    lang: Language,
+) -> String {
+    let day = |t: UnixMillis| {
+        let c = local(t);
+        format!(
+            "{} {} {}",
+            weekday_name(lang, c.weekday),
+            c.day,
+            month_name(lang, c.month)
+        )
+    };
+    let old = day(was);
+    match (moved_to, lang) {
+        (None, Language::Nl) => format!("De bijeenkomst van {old} gaat niet door."),
+        (None, Language::Fr) => format!("La rencontre du {old} est annulée."),
+        (None, Language::En) => format!("The meeting of {old} is cancelled."),
+        (Some((to, place)), lang) => {
+            let (new, at) = (day(to), clock(to));
+            match (place, lang) {
+                (None, Language::Nl) => format!(
+                    "De bijeenkomst van {old} is verplaatst naar {new}, {at}, zelfde plaats."
+                ),
+                (Some(p), Language::Nl) => {
+                    format!("De bijeenkomst van {old} is verplaatst naar {new}, {at}, in {p}.")
+                }
+                (None, Language::Fr) => {
+                    format!("La rencontre du {old} est déplacée au {new}, {at}, même endroit.")
+                }
+                (Some(p), Language::Fr) => {
+                    format!("La rencontre du {old} est déplacée au {new}, {at}, à {p}.")
+                }
+                (None, Language::En) => {
+                    format!("The meeting of {old} moved to {new}, {at}, same place.")
+                }
+                (Some(p), Language::En) => {
+                    format!("The meeting of {old} moved to {new}, {at}, at {p}.")
+                }
+            }
+        }
+    }
+}
+
 /// Who Help calls while the hub names no coach: the neighbourhood centre.
 pub fn the_centre(lang: Language) -> &'static str {
     match lang {
@@ -296,6 +344,24 @@ mod tests {
     fn clock_times_are_belgian() {
         assert_eq!(brussels_offset_minutes(NOW), 60);
         assert_eq!(clock(NOW), "10:15");
+    }
+
+    #[test]
+    fn a_moved_or_cancelled_meeting_in_words() {
+        // Tuesday 24 November 2026 10:15 → Thursday 26 November, 14:00 (winter time).
+        let thursday = UnixMillis(NOW.0 + 2 * 24 * HOUR + 3 * HOUR + 45 * 60_000);
+        assert_eq!(
+            meeting_changed(NOW, Some((thursday, None)), Language::Nl),
+            "De bijeenkomst van dinsdag 24 november is verplaatst naar donderdag 26 november, 14:00, zelfde plaats."
+        );
+        assert_eq!(
+            meeting_changed(NOW, Some((thursday, Some("De Schelp"))), Language::Fr),
+            "La rencontre du mardi 24 novembre est déplacée au jeudi 26 novembre, 14:00, à De Schelp."
+        );
+        assert_eq!(
+            meeting_changed(NOW, None, Language::En),
+            "The meeting of Tuesday 24 November is cancelled."
+        );
     }
 
     fn check(t: UnixMillis, lang: Language, expected: &str) {

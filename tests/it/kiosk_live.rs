@@ -443,3 +443,56 @@ async fn a_kiosk_that_cannot_reach_its_hub_says_where_it_tries() {
         .await;
     assert_eq!(kiosk.state.pairing_code, None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_programme_reaches_the_kiosk_agenda_and_a_moved_meeting_is_said_in_words() {
+    use nabij_hub::domain::calendar::Date;
+    use nabij_hub::domain::schedule::{Plan, TimeOfDay};
+    let hub = TestHub::start().await;
+    people(&hub).await;
+    let root = tempfile::tempdir().unwrap();
+    let mut jan = LiveKiosk::start(&hub, &data_dir(&root));
+    pair_jan(&hub, &mut jan).await;
+
+    let group = hub.group("Oostende Oost");
+    let plan = Plan {
+        first: Date::parse("2099-03-16").unwrap(),
+        time: TimeOfDay {
+            hour: 14,
+            minute: 0,
+        },
+        minutes: 180,
+        place: "Buurthuis De Schelp".into(),
+        address: None,
+    };
+    let sessions = hub.hub().plan_schedule(&group, plan).await.unwrap();
+    jan.until("twenty meetings in the agenda", |s| s.meetings.len() == 20)
+        .await;
+    let first = &sessions[0];
+    let to = nabij_hub::app::Move {
+        starts_at: nabij_hub::domain::schedule::at(
+            Date::parse("2099-03-18").unwrap(),
+            TimeOfDay {
+                hour: 10,
+                minute: 0,
+            },
+        ),
+        place: None,
+    };
+    hub.hub().move_session(&first.id, to).await.unwrap();
+    jan.until("the change said in words", |s| {
+        s.screen == Some(Screen::MeetingChanged)
+            && s.notice.as_deref().is_some_and(|n| {
+                n == "De bijeenkomst van maandag 16 maart is verplaatst naar woensdag 18 maart, 10:00, zelfde plaats."
+            })
+    })
+    .await;
+    hub.hub().cancel_session(&sessions[1].id).await.unwrap();
+    jan.until("a cancelled meeting leaves the agenda", |s| {
+        s.meetings.len() == 19
+            && s.notice
+                .as_deref()
+                .is_some_and(|n| n.ends_with("gaat niet door."))
+    })
+    .await;
+}
