@@ -6,7 +6,7 @@ use crate::app::{
     AppError, Audience, CoachMessage, DeviceRow, EnrolSummary, Extra, HelpRow, Hub, KioskSettings,
     Move, Rates, Sheet,
 };
-use crate::app::{FollowUpRow, PromptAnswers};
+use crate::app::{DetailChanges, FollowUpRow, PromptAnswers};
 use crate::domain::attendance::Mark;
 use crate::domain::calendar::Date;
 use crate::domain::diary::DiaryWeek;
@@ -125,6 +125,50 @@ pub enum Request {
     AddGroup {
         /// Its name.
         name: String,
+        /// The neighbourhood it meets in.
+        #[serde(default)]
+        neighbourhood: Option<String>,
+    },
+    /// Change a participant's details (absent: unchanged; an empty text clears it).
+    SetDetails {
+        /// The participant (id or name).
+        person: String,
+        /// Phone number.
+        #[serde(default)]
+        phone: Option<String>,
+        /// Address.
+        #[serde(default)]
+        address: Option<String>,
+        /// Needs transport.
+        #[serde(default)]
+        transport: Option<bool>,
+        /// Consent to photos in the group.
+        #[serde(default)]
+        consent_photos: Option<bool>,
+        /// Consent to count in the evaluation.
+        #[serde(default)]
+        consent_research: Option<bool>,
+    },
+    /// Move a participant to another group (none: out of any group).
+    MoveParticipant {
+        /// The participant (id or name).
+        person: String,
+        /// The group (id or name).
+        group: Option<String>,
+    },
+    /// A participant's details and group history.
+    ShowParticipant {
+        /// The participant (id or name).
+        person: String,
+    },
+    /// Arrange transport to a meeting (no time: cancel it).
+    SetPickup {
+        /// The meeting.
+        session: String,
+        /// The participant (id or name).
+        person: String,
+        /// When the bus comes, Belgian time, on the meeting's day.
+        at: Option<TimeOfDay>,
     },
     /// Approve two people as contacts of each other.
     ApproveContacts {
@@ -299,6 +343,13 @@ pub enum Response {
     Person(Person),
     /// A group.
     Group(Group),
+    /// A participant in full.
+    Participant {
+        /// The person.
+        person: Person,
+        /// Their groups over time, with the groups' names.
+        history: Vec<(crate::domain::people::Membership, String)>,
+    },
     /// People.
     People {
         /// Everyone.
@@ -391,6 +442,7 @@ pub fn explain(error: &AppError) -> String {
         AppError::Cancelled(_) => "add a new one with `nabij-hub schedule add`",
         AppError::SeriesFull(_) => "cancel one first, or move it",
         AppError::NotYet(_) => "take attendance at the meeting",
+        AppError::BadPickup(_) => "give the time the bus comes, e.g. --at 13:30",
         AppError::NoPrompt(_) => "`nabij-hub diary prompts` lists them",
         AppError::WeekTaken(..) => "choose another week (`nabij-hub diary weeks --group …`)",
         AppError::NotAMember(_) => "`nabij-hub attendance show` lists the group",
@@ -401,6 +453,22 @@ pub fn explain(error: &AppError) -> String {
 
 fn device_id(text: &str) -> Result<DeviceId, AppError> {
     DeviceId::parse(text.trim()).map_err(|_| AppError::NoDevice(text.to_owned()))
+}
+
+fn participant_view(hub: &Hub, person: Person) -> Result<Response, AppError> {
+    let groups = hub.groups()?;
+    let history = hub
+        .memberships(&person.id)?
+        .into_iter()
+        .map(|m| {
+            let name = groups
+                .iter()
+                .find(|g| g.id == m.group)
+                .map_or_else(|| m.group.to_string(), |g| g.name.clone());
+            (m, name)
+        })
+        .collect();
+    Ok(Response::Participant { person, history })
 }
 
 fn prompt_id(text: &str) -> Result<nabij_protocol::PromptId, AppError> {
@@ -568,7 +636,57 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
                 ),
             }
         }
-        Request::AddGroup { name } => Response::Group(hub.add_group(&name).await?),
+        Request::AddGroup {
+            name,
+            neighbourhood,
+        } => Response::Group(hub.add_group(&name, neighbourhood.as_deref()).await?),
+        Request::SetDetails {
+            person,
+            phone,
+            address,
+            transport,
+            consent_photos,
+            consent_research,
+        } => {
+            let id = hub.find_participant(&person)?.id;
+            let text = |t: Option<String>| t.map(|t| Some(t).filter(|t| !t.trim().is_empty()));
+            let changes = DetailChanges {
+                phone: text(phone),
+                address: text(address),
+                transport,
+                consent_photos,
+                consent_research,
+            };
+            let person = hub.update_participant(&id, changes).await?;
+            participant_view(hub, person)?
+        }
+        Request::MoveParticipant { person, group } => {
+            let id = hub.find_participant(&person)?.id;
+            let group = group_id(hub, group.as_deref())?;
+            let person = hub.move_participant(&id, group.as_ref()).await?;
+            participant_view(hub, person)?
+        }
+        Request::ShowParticipant { person } => {
+            let person = hub.find_participant(&person)?;
+            participant_view(hub, person)?
+        }
+        Request::SetPickup {
+            session,
+            person,
+            at,
+        } => {
+            let id = hub.find_participant(&person)?.id;
+            Response::Session {
+                done: match at {
+                    Some(at) => format!(
+                        "has transport for {person} at {:02}:{:02}; their tablet shows it",
+                        at.hour, at.minute
+                    ),
+                    None => format!("has no transport for {person} any more"),
+                },
+                session: hub.set_pickup(&session_id(&session)?, &id, at).await?,
+            }
+        }
         Request::ApproveContacts { a, b } => {
             let (a, b) = (hub.find_person(&a)?.id, hub.find_person(&b)?.id);
             let (a, b) = hub.approve_contacts(&a, &b).await?;

@@ -174,6 +174,42 @@ pub enum ParticipantCommand {
     },
     /// List everyone.
     List,
+    /// Show a participant: details, consent, groups over time.
+    Show {
+        /// The participant (id or full name).
+        person: String,
+    },
+    /// Change a participant's details (an empty text clears a phone or address).
+    Set {
+        /// The participant (id or full name).
+        person: String,
+        /// Their phone number, as written.
+        #[arg(long)]
+        phone: Option<String>,
+        /// Their street address.
+        #[arg(long)]
+        address: Option<String>,
+        /// Whether they need transport to the meetings: yes or no.
+        #[arg(long, value_parser = parse_yes_no)]
+        transport: Option<bool>,
+        /// Whether photos of them may be shared with their group: yes or no.
+        #[arg(long, value_parser = parse_yes_no)]
+        consent_photos: Option<bool>,
+        /// Whether their figures may count in the evaluation: yes or no.
+        #[arg(long, value_parser = parse_yes_no)]
+        consent_research: Option<bool>,
+    },
+    /// Move a participant to another group; the move is kept in their history.
+    Move {
+        /// The participant (id or full name).
+        person: String,
+        /// The new group (id or name).
+        #[arg(long, required_unless_present = "no_group")]
+        group: Option<String>,
+        /// Out of any group.
+        #[arg(long, conflicts_with = "group")]
+        no_group: bool,
+    },
 }
 
 /// `group …`
@@ -184,6 +220,9 @@ pub enum GroupCommand {
         /// Its name, e.g. "Oostende Oost 1".
         #[arg(long)]
         name: String,
+        /// The neighbourhood it meets in, e.g. "Oostende Oost".
+        #[arg(long)]
+        neighbourhood: Option<String>,
     },
     /// List groups.
     List,
@@ -370,6 +409,20 @@ pub enum ScheduleCommand {
         #[arg(long)]
         address: Option<String>,
     },
+    /// Arrange transport: when the bus picks a participant up for a meeting (their tablet
+    /// shows it); it moves with the meeting.
+    Pickup {
+        /// The meeting, e.g. s-oostende-oost-w03.
+        session: String,
+        /// The participant (id or full name).
+        person: String,
+        /// The pick-up time, Belgian time, e.g. 13:30.
+        #[arg(long, value_parser = parse_time, required_unless_present = "none")]
+        at: Option<TimeOfDay>,
+        /// No transport after all.
+        #[arg(long, conflicts_with = "at")]
+        none: bool,
+    },
     /// Write a group's meetings as an iCalendar file (.ics) for a coach's calendar.
     Ics {
         /// The group (id or name).
@@ -555,7 +608,46 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Request::SetLanguage { person, language }
         }
         Command::Participant(ParticipantCommand::List) => Request::People,
-        Command::Group(GroupCommand::Add { name }) => Request::AddGroup { name },
+        Command::Group(GroupCommand::Add {
+            name,
+            neighbourhood,
+        }) => Request::AddGroup {
+            name,
+            neighbourhood,
+        },
+        Command::Participant(ParticipantCommand::Show { person }) => {
+            Request::ShowParticipant { person }
+        }
+        Command::Participant(ParticipantCommand::Set {
+            person,
+            phone,
+            address,
+            transport,
+            consent_photos,
+            consent_research,
+        }) => Request::SetDetails {
+            person,
+            phone,
+            address,
+            transport,
+            consent_photos,
+            consent_research,
+        },
+        Command::Participant(ParticipantCommand::Move {
+            person,
+            group,
+            no_group: _,
+        }) => Request::MoveParticipant { person, group },
+        Command::Schedule(ScheduleCommand::Pickup {
+            session,
+            person,
+            at,
+            none: _,
+        }) => Request::SetPickup {
+            session,
+            person,
+            at,
+        },
         Command::Group(GroupCommand::List) => Request::Groups,
         Command::Coach(CoachCommand::Add { name, phone, group }) => {
             Request::AddCoach { name, phone, group }
@@ -726,6 +818,15 @@ fn parse_time(text: &str) -> Result<TimeOfDay, String> {
     TimeOfDay::parse(text).ok_or_else(|| format!("{text:?} is not a time: write it like 14:00"))
 }
 
+/// `yes` or `no`.
+fn parse_yes_no(text: &str) -> Result<bool, String> {
+    match text.trim().to_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        other => Err(format!("{other:?}: say yes or no")),
+    }
+}
+
 /// `on` or `off`.
 fn parse_on_off(text: &str) -> Result<bool, String> {
     match text.trim().to_lowercase().as_str() {
@@ -873,6 +974,45 @@ pub fn render(response: &Response) -> Result<String, String> {
         },
         Response::Person(p) => out += &format!("Added {} ({}).\n", p.name, p.id),
         Response::Group(g) => out += &format!("Added group {} ({}).\n", g.name, g.id),
+        Response::Participant { person, history } => {
+            let yes = |b: bool| if b { "yes" } else { "no" };
+            out += &format!("{} ({})\n", person.name, person.id);
+            out += &format!("  phone:      {}\n", person.phone.as_deref().unwrap_or("-"));
+            out += &format!(
+                "  address:    {}\n",
+                person.address.as_deref().unwrap_or("-")
+            );
+            out += &format!("  transport:  {}\n", yes(person.transport));
+            out += &format!(
+                "  consent:    photos {}, evaluation {}\n",
+                yes(person.consent.photos),
+                yes(person.consent.research)
+            );
+            out += &format!(
+                "  check-in:   {}\n",
+                if person.check_in { "on" } else { "off" }
+            );
+            if history.is_empty() {
+                out += "  groups:     none\n";
+            }
+            for (m, name) in history {
+                let date = |t: nabij_protocol::UnixMillis| {
+                    if t.0 == 0 {
+                        "before records".to_owned()
+                    } else {
+                        let (y, mo, d) = clock::civil_date(t);
+                        format!("{y:04}-{mo:02}-{d:02}")
+                    }
+                };
+                out += &format!(
+                    "  group:      {name}, from {}{}\n",
+                    date(m.from),
+                    m.until
+                        .map(|u| format!(" until {}", date(u)))
+                        .unwrap_or_default()
+                );
+            }
+        }
         Response::People { people } => {
             for p in people {
                 let group = p.group.as_ref().map(|g| g.to_string()).unwrap_or_default();
@@ -1189,6 +1329,7 @@ mod tests {
     #[test]
     fn words_on_the_command_line_are_read_or_refused_clearly() {
         assert_eq!(parse_on_off(" ON "), Ok(true));
+        assert_eq!(parse_yes_no("No"), Ok(false));
         assert!(parse_on_off("yes").unwrap_err().contains("on or off"));
         assert_eq!(parse_series("Monthly"), Ok(SessionSeries::Monthly));
         assert!(parse_date("2027-02-30").unwrap_err().contains("2027-01-12"));

@@ -943,3 +943,135 @@ async fn a_weeks_diary_prompt_reaches_the_group_and_shared_answers_come_back_for
         out.stdout
     );
 }
+
+#[tokio::test]
+async fn a_participants_details_groups_and_transport_are_kept_and_the_tablet_shows_the_pick_up() {
+    use nabij_protocol::Body;
+    let hub = TestHub::start().await;
+    let dir = hub.config.data_dir.clone();
+    for (name, hood) in [("Oostende Oost", "Oost"), ("Brugge Noord", "Sint-Pieters")] {
+        let out = hub_cli(
+            &dir,
+            &["group", "add", "--name", name, "--neighbourhood", hood],
+        )
+        .await;
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+    }
+    hub.hub()
+        .add_participant("Jan Claes", Some(&hub.group("Oostende Oost")), None)
+        .await
+        .unwrap();
+    let mut jan = tests::sim_kiosk::enrolled(&hub, "Jan Claes").await;
+    let out = hub_cli(
+        &dir,
+        &[
+            "participant",
+            "set",
+            "Jan Claes",
+            "--phone",
+            "059 11 22 33",
+            "--address",
+            "Schelpstraat 3, 8400 Oostende",
+            "--transport",
+            "yes",
+            "--consent-photos",
+            "yes",
+        ],
+    )
+    .await;
+    assert!(
+        out.stdout.contains("transport:  yes"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("photos yes, evaluation no"),
+        "{}",
+        out.stdout
+    );
+    let out = hub_cli(
+        &dir,
+        &[
+            "participant",
+            "move",
+            "Jan Claes",
+            "--group",
+            "Brugge Noord",
+        ],
+    )
+    .await;
+    assert!(
+        out.stdout.contains("group:      Oostende Oost, from ") && out.stdout.contains(" until "),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("group:      Brugge Noord, from "),
+        "{}",
+        out.stdout
+    );
+
+    let out = hub_cli(
+        &dir,
+        &[
+            "schedule",
+            "plan",
+            "--group",
+            "Brugge Noord",
+            "--first",
+            "2099-03-16",
+            "--time",
+            "14:00",
+            "--place",
+            "De Vaart",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let out = hub_cli(
+        &dir,
+        &[
+            "schedule",
+            "pickup",
+            "s-brugge-noord-w01",
+            "Jan Claes",
+            "--at",
+            "13:30",
+        ],
+    )
+    .await;
+    assert!(
+        out.stdout.contains("has transport for Jan Claes at 13:30"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    let reminder = jan
+        .receive_until(|e| {
+            matches!(&e.body, Body::MeetingReminder(m) if m.session_id.as_str() == "s-brugge-noord-w01" && m.pickup_at.is_some())
+        })
+        .await;
+    let Body::MeetingReminder(m) = reminder.body else {
+        unreachable!()
+    };
+    let local = nabij_protocol::time::brussels(m.pickup_at.unwrap());
+    assert_eq!((local.hour, local.minute), (13, 30));
+    let out = hub_cli(
+        &dir,
+        &[
+            "schedule",
+            "pickup",
+            "s-brugge-noord-w01",
+            "Jan Claes",
+            "--at",
+            "07:00",
+        ],
+    )
+    .await;
+    assert!(
+        out.stderr.contains("at most three hours before"),
+        "{}",
+        out.stderr
+    );
+}

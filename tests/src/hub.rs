@@ -86,7 +86,7 @@ impl TestHub {
     pub async fn group_with(&self, group: &str, participants: &[&str]) {
         let group = self
             .hub()
-            .add_group(group)
+            .add_group(group, None)
             .await
             .expect("the group is added");
         for name in participants {

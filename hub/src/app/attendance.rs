@@ -204,7 +204,7 @@ mod tests {
     #[tokio::test]
     async fn a_sheet_comes_pre_filled_from_the_answers_and_a_coach_marks_only_the_exceptions() {
         let (hub, _out) = hub();
-        let group = hub.add_group("Oost").await.unwrap().id;
+        let group = hub.add_group("Oost", None).await.unwrap().id;
         let (jan, jan_tablet) = tablet(&hub, "Jan").await;
         let anna = hub
             .add_participant("Anna", Some(&group), None)

@@ -75,7 +75,11 @@ impl Hub {
             // Check the participant and group before anything is made, so a typo changes nothing.
             let mut person = participant(&tx, participant_id)?;
             if let Some(group) = group {
-                person.group = Some(super::people::find_group_in(&tx, group.as_str())?.id);
+                let group = super::people::find_group_in(&tx, group.as_str())?.id;
+                if person.group.as_ref() != Some(&group) {
+                    super::people::join(&mut tx, &person.id, &group, now)?;
+                    person.group = Some(group);
+                }
             }
             let mut pairing = self.pairing_for_code(&tx, code, now)?;
             let device_id = secrets::device_id()?;

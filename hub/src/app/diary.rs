@@ -296,7 +296,7 @@ mod tests {
     #[tokio::test]
     async fn a_weeks_prompt_reaches_the_group_and_only_shared_answers_come_back() {
         let (hub, out) = hub();
-        let group = hub.add_group("Oost").await.unwrap().id;
+        let group = hub.add_group("Oost", None).await.unwrap().id;
         let (_, jan) = member(&hub, "Jan", &group).await;
         let (_, anna) = member(&hub, "Anna", &group).await;
         let (_, stranger) = tablet(&hub, "Stranger").await;
@@ -370,7 +370,7 @@ mod tests {
     #[tokio::test]
     async fn a_prompt_planned_ahead_goes_out_when_its_week_begins() {
         let (hub, out) = hub();
-        let group = hub.add_group("Oost").await.unwrap().id;
+        let group = hub.add_group("Oost", None).await.unwrap().id;
         let (_, jan) = member(&hub, "Jan", &group).await;
         out.take(&Topic::DeviceDown(jan.clone()));
         let next_year = nabij_protocol::time::brussels(clock::now()).year + 1;

@@ -339,7 +339,7 @@ mod tests {
     #[tokio::test]
     async fn a_coach_writes_only_to_contacts_and_a_group_message_reaches_every_member() {
         let (hub, _out) = hub();
-        let oost = hub.add_group("Oost").await.unwrap();
+        let oost = hub.add_group("Oost", None).await.unwrap();
         let jan = hub
             .add_participant("Jan", Some(&oost.id), None)
             .await

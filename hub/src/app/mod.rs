@@ -29,6 +29,7 @@ pub use diary::{PromptAnswers, SharedAnswer};
 pub use followup::{DealtWith, FollowUpRow};
 pub use inbound::{Handled, Inbound};
 pub use messaging::{Audience, CoachMessage};
+pub use people::DetailChanges;
 pub use schedule::{Extra, Move};
 pub use views::{Counts, DeviceRow, EnrolSummary, HelpRow, KioskSettings, SentSummary};
 
@@ -149,6 +150,9 @@ pub enum AppError {
     /// The meeting was cancelled.
     #[error("meeting {0} was cancelled")]
     Cancelled(String),
+    /// A pick-up time must come before the meeting, within three hours of it.
+    #[error("a pick-up time for meeting {0} comes before it starts, at most three hours before")]
+    BadPickup(String),
     /// Attendance is taken at the meeting, not long before.
     #[error("meeting {0} has not begun yet")]
     NotYet(String),

@@ -3,7 +3,7 @@
 
 use super::{AppError, Effects, Hub, tables};
 use crate::clock;
-use crate::domain::people::{self, Group, Person, Role};
+use crate::domain::people::{self, Group, Membership, Person, Role};
 use crate::store::{StoreError, Table, Tx};
 use nabij_protocol::{GroupId, Language, PersonId};
 
@@ -122,6 +122,9 @@ fn new_person(tx: &Tx, name: &str, role: Role, group: Option<GroupId>) -> Result
         photo: None,
         language: None,
         check_in: false,
+        address: None,
+        transport: false,
+        consent: Default::default(),
     })
 }
 
@@ -157,16 +160,22 @@ impl Hub {
         find_group_in(&self.tx(), key)
     }
 
-    /// Adds a group.
-    pub async fn add_group(&self, name: &str) -> Result<Group, AppError> {
+    /// Adds a group, meeting in a neighbourhood.
+    pub async fn add_group(
+        &self,
+        name: &str,
+        neighbourhood: Option<&str>,
+    ) -> Result<Group, AppError> {
         let _write = self.inner.write.lock().await;
         let mut tx = self.tx();
         let name = people::check_name(name)?;
+        let neighbourhood = neighbourhood.map(people::check_name).transpose()?;
         let id = free_id(&tx, tables::GROUPS, "g-", &name)?;
         let group = Group {
             id: GroupId::parse(&id).map_err(|e| AppError::BadMessage(e.to_string()))?,
             name,
             coach: None,
+            neighbourhood,
         };
         tx.put(tables::GROUPS, group.id.as_str(), &group)?;
         tx.commit().await?;
@@ -187,6 +196,9 @@ impl Hub {
         let mut person = new_person(&tx, name, Role::Participant, group)?;
         person.language = language;
         tx.put(tables::PEOPLE, person.id.as_str(), &person)?;
+        if let Some(group) = &person.group {
+            join(&mut tx, &person.id, group, clock::now())?;
+        }
         if let Some(coach) =
             coach_of(&tx, &person)?.filter(|c| c.group.is_some() && c.group == person.group)
         {
@@ -301,6 +313,153 @@ impl Hub {
     }
 }
 
+/// By person, then start; a sequence number tells apart two moves in the same moment.
+fn membership_key(
+    tx: &Tx,
+    person: &PersonId,
+    from: nabij_protocol::UnixMillis,
+) -> Result<Vec<u8>, AppError> {
+    Ok(crate::store::key(&[
+        person.as_str().as_bytes(),
+        &from.0.to_be_bytes(),
+        &tx.next_id()?.to_be_bytes(),
+    ]))
+}
+
+/// Closes a person's open membership, if any.
+fn leave(tx: &mut Tx, person: &PersonId, now: nabij_protocol::UnixMillis) -> Result<(), AppError> {
+    let p = crate::store::prefix(&[person.as_str().as_bytes()]);
+    for (k, mut m) in tx.scan(tables::MEMBERSHIPS, &p, None, usize::MAX)? {
+        if m.until.is_none() {
+            m.until = Some(now);
+            tx.put(tables::MEMBERSHIPS, k, &m)?;
+        }
+    }
+    Ok(())
+}
+
+/// Opens a membership (closing the one before).
+pub(crate) fn join(
+    tx: &mut Tx,
+    person: &PersonId,
+    group: &GroupId,
+    now: nabij_protocol::UnixMillis,
+) -> Result<(), AppError> {
+    leave(tx, person, now)?;
+    let key = membership_key(tx, person, now)?;
+    tx.put(
+        tables::MEMBERSHIPS,
+        key,
+        &Membership {
+            group: group.clone(),
+            from: now,
+            until: None,
+        },
+    )?;
+    Ok(())
+}
+
+/// What a coach changes in a participant's details (`None`: unchanged; for phone and
+/// address, `Some(None)` clears it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DetailChanges {
+    /// Their phone number.
+    pub phone: Option<Option<String>>,
+    /// Their address.
+    pub address: Option<Option<String>>,
+    /// Whether they need transport.
+    pub transport: Option<bool>,
+    /// Consent to share photos of them in the group.
+    pub consent_photos: Option<bool>,
+    /// Consent to count their figures in the evaluation.
+    pub consent_research: Option<bool>,
+}
+
+impl Hub {
+    /// Changes a participant's details.
+    pub async fn update_participant(
+        &self,
+        who: &PersonId,
+        changes: DetailChanges,
+    ) -> Result<Person, AppError> {
+        let _write = self.inner.write.lock().await;
+        let mut tx = self.tx();
+        let mut person = participant(&tx, who)?;
+        if let Some(phone) = changes.phone {
+            person.phone = phone.as_deref().map(people::check_phone).transpose()?;
+        }
+        if let Some(address) = changes.address {
+            person.address = address.as_deref().map(people::check_address).transpose()?;
+        }
+        if let Some(transport) = changes.transport {
+            person.transport = transport;
+        }
+        let before = person.consent.clone();
+        if let Some(photos) = changes.consent_photos {
+            person.consent.photos = photos;
+        }
+        if let Some(research) = changes.consent_research {
+            person.consent.research = research;
+        }
+        if person.consent != before {
+            person.consent.changed_at = Some(clock::now());
+        }
+        tx.put(tables::PEOPLE, person.id.as_str(), &person)?;
+        tx.commit().await?;
+        Ok(person)
+    }
+
+    /// Moves a participant to another group (or, with `None`, out of any): the move is
+    /// kept in their history; the new group's coach becomes their contact and their Help;
+    /// their tablets get the new group's agenda and open diary prompt.
+    pub async fn move_participant(
+        &self,
+        who: &PersonId,
+        to: Option<&GroupId>,
+    ) -> Result<Person, AppError> {
+        let mut fx = Effects::default();
+        let person = {
+            let _write = self.inner.write.lock().await;
+            let mut tx = self.tx();
+            let mut person = participant(&tx, who)?;
+            let to = to.map(|g| group_id_checked(&tx, g)).transpose()?;
+            if person.group == to {
+                return Ok(person);
+            }
+            let now = clock::now();
+            person.group = to.clone();
+            tx.put(tables::PEOPLE, person.id.as_str(), &person)?;
+            match &to {
+                Some(group) => join(&mut tx, &person.id, group, now)?,
+                None => leave(&mut tx, &person.id, now)?,
+            }
+            if let Some(coach) =
+                coach_of(&tx, &person)?.filter(|c| c.group.is_some() && c.group == person.group)
+            {
+                tables::approve(&mut tx, &person.id, &coach.id, now)?;
+            }
+            self.push_contacts(&mut tx, &mut fx, &person.id)?;
+            self.push_config(&mut tx, &mut fx, &person.id)?;
+            self.push_agenda(&mut tx, &mut fx, &person.id)?;
+            self.push_open_prompt(&mut tx, &mut fx, &person.id)?;
+            tx.commit().await?;
+            person
+        };
+        self.finish(fx).await;
+        Ok(person)
+    }
+
+    /// The groups a participant was and is in, oldest first.
+    pub fn memberships(&self, who: &PersonId) -> Result<Vec<Membership>, AppError> {
+        let tx = self.tx();
+        participant(&tx, who)?;
+        Ok(tx.with_prefix(
+            tables::MEMBERSHIPS,
+            &crate::store::prefix(&[who.as_str().as_bytes()]),
+        )?)
+    }
+}
+
 fn group_id_checked(tx: &Tx, id: &GroupId) -> Result<GroupId, AppError> {
     Ok(group(tx, id)?.id)
 }
@@ -312,7 +471,7 @@ mod tests {
     #[tokio::test]
     async fn ids_come_from_names_and_never_collide_and_names_find_people() {
         let (hub, _out) = hub();
-        let group = hub.add_group("Oostende Oost 1").await.unwrap();
+        let group = hub.add_group("Oostende Oost 1", None).await.unwrap();
         assert_eq!(group.id.as_str(), "g-oostende-oost-1");
         let found = hub.find_group("oostende oost 1").unwrap();
         let a = hub
@@ -347,7 +506,7 @@ mod tests {
     #[tokio::test]
     async fn a_groups_coach_becomes_every_members_contact() {
         let (hub, _out) = hub();
-        let group = hub.add_group("Oost").await.unwrap();
+        let group = hub.add_group("Oost", None).await.unwrap();
         let jan = hub
             .add_participant("Jan", Some(&group.id), None)
             .await
@@ -370,6 +529,64 @@ mod tests {
         assert!(matches!(
             hub.add_coach("Piet", "12", None).await,
             Err(crate::app::AppError::Name(_))
+        ));
+    }
+}
+
+#[cfg(test)]
+mod membership_tests {
+    use super::*;
+    use crate::app::testing::hub;
+
+    #[tokio::test]
+    async fn a_move_is_kept_in_the_history_and_brings_the_new_coach() {
+        let (hub, _out) = hub();
+        let oost = hub.add_group("Oost", Some("Oostende Oost")).await.unwrap();
+        let west = hub.add_group("West", None).await.unwrap();
+        assert_eq!(oost.neighbourhood.as_deref(), Some("Oostende Oost"));
+        let marie = hub
+            .add_coach("Marie", "059 12 34 56", Some(&west.id))
+            .await
+            .unwrap();
+        let jan = hub
+            .add_participant("Jan", Some(&oost.id), None)
+            .await
+            .unwrap();
+        let moved = hub.move_participant(&jan.id, Some(&west.id)).await.unwrap();
+        assert_eq!(moved.group, Some(west.id.clone()));
+        let history = hub.memberships(&jan.id).unwrap();
+        assert_eq!(history.len(), 2);
+        assert_eq!(
+            (&history[0].group, history[0].until.is_some()),
+            (&oost.id, true)
+        );
+        assert_eq!((&history[1].group, history[1].until), (&west.id, None));
+        assert!(tables::are_contacts(&hub.tx(), &jan.id, &marie.id).unwrap());
+        hub.move_participant(&jan.id, None).await.unwrap();
+        assert!(
+            hub.memberships(&jan.id)
+                .unwrap()
+                .iter()
+                .all(|m| m.until.is_some())
+        );
+
+        let changes = DetailChanges {
+            phone: Some(Some("059 11 22 33".into())),
+            address: Some(Some("Schelpstraat 3, Oostende".into())),
+            transport: Some(true),
+            consent_photos: Some(true),
+            consent_research: None,
+        };
+        let jan = hub.update_participant(&jan.id, changes).await.unwrap();
+        assert!(jan.transport && jan.consent.photos && !jan.consent.research);
+        assert!(jan.consent.changed_at.is_some());
+        let bad = DetailChanges {
+            phone: Some(Some("call me".into())),
+            ..DetailChanges::default()
+        };
+        assert!(matches!(
+            hub.update_participant(&jan.id, bad).await,
+            Err(AppError::Name(_))
         ));
     }
 }

@@ -5,9 +5,12 @@
 use super::people::{find_group_in, members_of};
 use super::{AppError, Effects, Hub, hub_envelope, tables};
 use crate::clock;
-use crate::domain::schedule::{self, Plan, Session, SessionState};
+use crate::domain::calendar::Date;
+use crate::domain::schedule::{self, Plan, Session, SessionState, TimeOfDay};
 use crate::store::{Tx, key, prefix};
-use nabij_protocol::{Body, GroupId, PersonId, SessionId, SessionSeries, UnixMillis};
+use nabij_protocol::{
+    Body, GroupId, MeetingReminder, PersonId, SessionId, SessionSeries, UnixMillis,
+};
 
 /// Where a moved meeting goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +33,42 @@ pub struct Extra {
     pub minutes: u32,
     /// The place's name and address.
     pub place: (String, Option<String>),
+}
+
+/// What the group's tablets are told of a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tell {
+    /// The meeting (planned, added, or for a newcomer).
+    Reminder,
+    /// It moved or was cancelled.
+    Change,
+}
+
+fn pickup_key(session: &SessionId, person: &PersonId) -> Vec<u8> {
+    key(&[session.as_str().as_bytes(), person.as_str().as_bytes()])
+}
+
+/// The message one person's tablets get about a meeting, with their pick-up time.
+fn message_for(
+    tx: &Tx,
+    session: &Session,
+    person: &PersonId,
+    tell: Tell,
+) -> Result<Body, AppError> {
+    let pickup = tx.get(tables::PICKUPS, pickup_key(&session.id, person))?;
+    Ok(match tell {
+        Tell::Reminder => Body::MeetingReminder(MeetingReminder {
+            pickup_at: pickup,
+            ..session.reminder()
+        }),
+        Tell::Change => {
+            let mut change = session.change();
+            if session.state == SessionState::Planned {
+                change.pickup_at = pickup;
+            }
+            Body::ScheduleChange(change)
+        }
+    })
 }
 
 fn session(tx: &Tx, id: &SessionId) -> Result<Session, AppError> {
@@ -65,19 +104,33 @@ fn put_session(tx: &mut Tx, session: &Session) -> Result<(), AppError> {
 }
 
 impl Hub {
-    /// Queues a body for every tablet of every member of a group.
+    /// Queues a body for every tablet of one person.
+    fn tell_person(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        person: &PersonId,
+        body: &Body,
+    ) -> Result<(), AppError> {
+        for tablet in tables::tablets_of(tx, person)? {
+            let envelope = hub_envelope(body.clone())?;
+            self.queue(tx, fx, &tablet.id, &envelope)?;
+        }
+        Ok(())
+    }
+
+    /// Tells every member of a meeting's group about it (`Tell::Reminder`) or its change
+    /// (`Tell::Change`), each with their own pick-up time when transport is arranged.
     fn tell_group(
         &self,
         tx: &mut Tx,
         fx: &mut Effects,
-        group: &GroupId,
-        body: &Body,
+        session: &Session,
+        tell: Tell,
     ) -> Result<(), AppError> {
-        for member in members_of(tx, group)? {
-            for tablet in tables::tablets_of(tx, &member.id)? {
-                let envelope = hub_envelope(body.clone())?;
-                self.queue(tx, fx, &tablet.id, &envelope)?;
-            }
+        for member in members_of(tx, &session.group)? {
+            let body = message_for(tx, session, &member.id, tell)?;
+            self.tell_person(tx, fx, &member.id, &body)?;
         }
         Ok(())
     }
@@ -102,8 +155,9 @@ impl Hub {
             .into_iter()
             .filter(|s| s.is_ahead(now))
         {
+            let body = message_for(tx, &session, person, Tell::Reminder)?;
             for tablet in &tablets {
-                let envelope = hub_envelope(Body::MeetingReminder(session.reminder()))?;
+                let envelope = hub_envelope(body.clone())?;
                 self.queue(tx, fx, &tablet.id, &envelope)?;
             }
         }
@@ -135,12 +189,7 @@ impl Hub {
             let sessions = schedule::plan_sessions(&group.id, &plan);
             for session in &sessions {
                 put_session(&mut tx, session)?;
-                self.tell_group(
-                    &mut tx,
-                    &mut fx,
-                    &group.id,
-                    &Body::MeetingReminder(session.reminder()),
-                )?;
+                self.tell_group(&mut tx, &mut fx, session, Tell::Reminder)?;
             }
             tx.commit().await?;
             tracing::info!(group = %group.id, first = %plan.first, "programme planned");
@@ -195,14 +244,68 @@ impl Hub {
             let _write = self.inner.write.lock().await;
             let mut tx = self.tx();
             let mut session = session(&tx, id)?;
+            let was = session.starts_at;
             change(&mut session)?;
             put_session(&mut tx, &session)?;
-            self.tell_group(
-                &mut tx,
-                &mut fx,
-                &session.group,
-                &Body::ScheduleChange(session.change()),
-            )?;
+            // Transport comes as much earlier for the new time as for the old.
+            if session.state == SessionState::Planned && session.starts_at != was {
+                let p = prefix(&[session.id.as_str().as_bytes()]);
+                for (k, pickup) in tx.scan(tables::PICKUPS, &p, None, usize::MAX)? {
+                    let before = was.0.saturating_sub(pickup.0);
+                    tx.put(
+                        tables::PICKUPS,
+                        k,
+                        &UnixMillis(session.starts_at.0.saturating_sub(before)),
+                    )?;
+                }
+            }
+            self.tell_group(&mut tx, &mut fx, &session, Tell::Change)?;
+            tx.commit().await?;
+            session
+        };
+        self.finish(fx).await;
+        Ok(session)
+    }
+
+    /// Arranges (or, with `None`, cancels) transport for one participant to one meeting,
+    /// picking them up at `at` (Belgian time) on the meeting's day: their tablet shows the
+    /// pick-up time at once.
+    pub async fn set_pickup(
+        &self,
+        id: &SessionId,
+        person: &PersonId,
+        at: Option<TimeOfDay>,
+    ) -> Result<Session, AppError> {
+        let mut fx = Effects::default();
+        let session = {
+            let _write = self.inner.write.lock().await;
+            let mut tx = self.tx();
+            let session = session(&tx, id)?;
+            if session.state == SessionState::Cancelled {
+                return Err(AppError::Cancelled(session.id.to_string()));
+            }
+            let day = nabij_protocol::time::brussels(session.starts_at);
+            let at = match (at, Date::new(day.year, day.month, day.day)) {
+                (Some(time), Some(date)) => Some(schedule::at(date, time)),
+                _ => None,
+            };
+            if !members_of(&tx, &session.group)?
+                .iter()
+                .any(|m| &m.id == person)
+            {
+                return Err(AppError::NotAMember(person.to_string()));
+            }
+            if let Some(at) = at
+                && (at >= session.starts_at || session.starts_at.0 - at.0 > 3 * 3_600_000)
+            {
+                return Err(AppError::BadPickup(session.id.to_string()));
+            }
+            match at {
+                Some(at) => tx.put(tables::PICKUPS, pickup_key(&session.id, person), &at)?,
+                None => tx.remove(tables::PICKUPS, pickup_key(&session.id, person)),
+            }
+            let body = message_for(&tx, &session, person, Tell::Reminder)?;
+            self.tell_person(&mut tx, &mut fx, person, &body)?;
             tx.commit().await?;
             session
         };
@@ -250,12 +353,7 @@ impl Hub {
                 revision: 0,
             };
             put_session(&mut tx, &session)?;
-            self.tell_group(
-                &mut tx,
-                &mut fx,
-                &group.id,
-                &Body::MeetingReminder(session.reminder()),
-            )?;
+            self.tell_group(&mut tx, &mut fx, &session, Tell::Reminder)?;
             tx.commit().await?;
             session
         };
@@ -288,7 +386,7 @@ mod tests {
     #[tokio::test]
     async fn a_planned_programme_moves_cancels_and_adds_and_every_member_hears_it() {
         let (hub, out) = hub();
-        let group = hub.add_group("Oostende Oost").await.unwrap().id;
+        let group = hub.add_group("Oostende Oost", None).await.unwrap().id;
         let (jan, device) = tablet(&hub, "Jan").await;
         let mut tx = hub.tx();
         let mut person = tx.get(tables::PEOPLE, jan.as_str()).unwrap().unwrap();
@@ -396,7 +494,7 @@ mod tests {
     #[tokio::test]
     async fn a_tablet_connecting_for_the_first_time_gets_the_meetings_still_to_come() {
         let (hub, out) = hub();
-        let group = hub.add_group("Oost").await.unwrap().id;
+        let group = hub.add_group("Oost", None).await.unwrap().id;
         hub.plan_schedule(&group, plan("2099-01-13")).await.unwrap();
         let anna = hub
             .add_participant("Anna", Some(&group), None)
@@ -425,5 +523,102 @@ mod tests {
                 .all(|e| !matches!(e.body, Body::MeetingReminder(_))),
             "not the other group's"
         );
+    }
+}
+
+#[cfg(test)]
+mod transport_tests {
+    use super::*;
+    use crate::app::testing::{hub, status, tablet, up};
+    use nabij_protocol::Topic;
+
+    #[tokio::test]
+    async fn a_pick_up_time_reaches_only_that_senior_and_moves_with_the_meeting() {
+        let (hub, out) = hub();
+        let group = hub
+            .add_group("Oost", Some("Oostende Oost"))
+            .await
+            .unwrap()
+            .id;
+        let mut devices = Vec::new();
+        let mut people = Vec::new();
+        for name in ["Jan", "Anna"] {
+            let (person, device) = tablet(&hub, name).await;
+            hub.move_participant(&person, Some(&group)).await.unwrap();
+            hub.handle_batch(vec![status(&device, true)]).await;
+            people.push(person);
+            devices.push(device);
+        }
+        let plan = Plan {
+            first: Date::parse("2099-01-13").unwrap(),
+            time: TimeOfDay {
+                hour: 14,
+                minute: 0,
+            },
+            minutes: 180,
+            place: "De Schelp".into(),
+            address: None,
+        };
+        let sessions = hub.plan_schedule(&group, plan).await.unwrap();
+        // The tablets store what they got (their windows are full until then).
+        for device in &devices {
+            let ids = out
+                .take(&Topic::DeviceDown(device.clone()))
+                .into_iter()
+                .map(|e| e.id)
+                .collect();
+            hub.handle_batch(vec![up(device, Body::Ack(nabij_protocol::Ack { ids })).0])
+                .await;
+        }
+        let first = sessions[0].id.clone();
+        hub.set_pickup(
+            &first,
+            &people[0],
+            Some(TimeOfDay {
+                hour: 13,
+                minute: 30,
+            }),
+        )
+        .await
+        .unwrap();
+        let pickup_of = |envelopes: Vec<nabij_protocol::Envelope>| {
+            envelopes.into_iter().find_map(|e| match e.body {
+                Body::MeetingReminder(m) if m.session_id == first => Some(m.pickup_at),
+                Body::ScheduleChange(c) if c.session_id == first => Some(c.pickup_at),
+                _ => None,
+            })
+        };
+        let jan_pickup = pickup_of(out.take(&Topic::DeviceDown(devices[0].clone()))).flatten();
+        assert_eq!(
+            jan_pickup.map(|p| sessions[0].starts_at.0 - p.0),
+            Some(30 * 60_000)
+        );
+        assert_eq!(
+            pickup_of(out.take(&Topic::DeviceDown(devices[1].clone()))),
+            None,
+            "Anna hears nothing"
+        );
+
+        let later = UnixMillis(sessions[0].starts_at.0 + 2 * 3_600_000);
+        hub.move_session(
+            &first,
+            Move {
+                starts_at: later,
+                place: None,
+            },
+        )
+        .await
+        .unwrap();
+        let moved = pickup_of(out.take(&Topic::DeviceDown(devices[0].clone()))).flatten();
+        assert_eq!(
+            moved,
+            Some(UnixMillis(later.0 - 30 * 60_000)),
+            "still half an hour before"
+        );
+        assert!(matches!(
+            hub.set_pickup(&first, &people[0], Some(TimeOfDay { hour: 6, minute: 0 }))
+                .await,
+            Err(AppError::BadPickup(_))
+        ));
     }
 }

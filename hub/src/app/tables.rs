@@ -51,6 +51,10 @@ pub const REPORTS: Table<Report> = Table::new("reports");
 pub const SESSIONS: Table<Session> = Table::new("sessions");
 /// Index: a group's meetings, by group id and session id.
 pub const SESSIONS_OF_GROUP: Table<()> = Table::new("group_sessions");
+/// Transport pick-up times, by session id and person id.
+pub const PICKUPS: Table<UnixMillis> = Table::new("pickups");
+/// Group memberships over time, by person id and start (for the history).
+pub const MEMBERSHIPS: Table<crate::domain::people::Membership> = Table::new("memberships");
 /// Attendance marks, by session id and person id.
 pub const ATTENDANCE: Table<Attendance> = Table::new("attendance");
 /// Seniors' latest answers to "are you coming?", by session id and person id.
@@ -441,6 +445,21 @@ fn follow_up_facts(tx: &mut Tx) -> Result<(), StoreError> {
     }
     for (person, at) in last_sent {
         tx.put(LAST_SENT, person.as_str(), &at)?;
+    }
+    // Group history starts here for who is in a group now (since before records began).
+    for person in tx.all(PEOPLE)? {
+        if let Some(group) = person.group {
+            let membership = crate::domain::people::Membership {
+                group,
+                from: UnixMillis(0),
+                until: None,
+            };
+            tx.put(
+                MEMBERSHIPS,
+                key(&[person.id.as_str().as_bytes(), &0u64.to_be_bytes()]),
+                &membership,
+            )?;
+        }
     }
     Ok(())
 }

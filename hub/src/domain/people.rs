@@ -50,6 +50,51 @@ pub struct Person {
     /// Whether their tablet asks "How are you today?" once a day.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub check_in: bool,
+    /// Their street address (for transport and home visits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Whether they need transport to the meetings.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub transport: bool,
+    /// What they agreed to.
+    #[serde(default)]
+    pub consent: Consent,
+}
+
+/// What a participant agreed to, and when it last changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    /// Photos of them may be shared with their group.
+    #[serde(default)]
+    pub photos: bool,
+    /// Their figures (never their words) may count in the project's evaluation.
+    #[serde(default)]
+    pub research: bool,
+    /// When a coach last recorded a change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_at: Option<nabij_protocol::UnixMillis>,
+}
+
+/// A time a participant belonged to a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    /// The group.
+    pub group: GroupId,
+    /// From when.
+    pub from: nabij_protocol::UnixMillis,
+    /// Until when (open while they are in it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<nabij_protocol::UnixMillis>,
+}
+
+/// An address as written, checked: 1 to 160 characters, one line.
+pub fn check_address(address: &str) -> Result<String, NameError> {
+    let address = address.trim();
+    if address.is_empty() || address.chars().count() > 160 || address.chars().any(char::is_control)
+    {
+        return Err(NameError::Address);
+    }
+    Ok(address.to_owned())
 }
 
 /// A group of participants that meets together.
@@ -62,6 +107,9 @@ pub struct Group {
     /// The coach its seniors call from the Help screen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coach: Option<PersonId>,
+    /// The neighbourhood it meets in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neighbourhood: Option<String>,
 }
 
 /// A name or phone number that cannot be used.
@@ -76,6 +124,9 @@ pub enum NameError {
     /// Has control characters.
     #[error("a name must not contain control characters")]
     Control,
+    /// Not an address.
+    #[error("an address has 1 to 160 characters, on one line")]
+    Address,
     /// Not a phone number.
     #[error(
         "{0:?} is not a phone number: use digits, spaces and + - / . ( ), at most 32 characters"
