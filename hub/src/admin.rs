@@ -6,7 +6,7 @@ use crate::app::{
     AppError, Audience, CoachMessage, DeviceRow, EnrolSummary, Extra, HelpRow, Hub, KioskSettings,
     Move, Rates, Sheet,
 };
-use crate::app::{DetailChanges, FollowUpRow, PromptAnswers};
+use crate::app::{DetailChanges, FollowUpRow, PromptAnswers, SurveyReport, SurveySent};
 use crate::domain::attendance::Mark;
 use crate::domain::calendar::Date;
 use crate::domain::diary::DiaryWeek;
@@ -14,6 +14,7 @@ use crate::domain::followup::Reason;
 use crate::domain::loans::{Condition, Loan};
 use crate::domain::people::{Group, Person};
 use crate::domain::schedule::{Plan, Session, TimeOfDay, at};
+use crate::domain::surveys::{Instrument, Round};
 use nabij_protocol::{DeviceId, GroupId, SessionId, SessionSeries};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -295,6 +296,20 @@ pub enum Request {
         /// Only this prompt.
         prompt: Option<String>,
     },
+    /// Ask a group's members a questionnaire for a round.
+    SurveySend {
+        /// The group (id or name).
+        group: String,
+        /// Which questionnaire.
+        instrument: Instrument,
+        /// Which round.
+        round: Round,
+    },
+    /// A group's questionnaires and scores.
+    SurveyResults {
+        /// The group (id or name).
+        group: String,
+    },
     /// Who a coach should call.
     FollowUp {
         /// Also those already dealt with.
@@ -403,6 +418,19 @@ pub enum Response {
         /// Per prompt.
         answers: Vec<PromptAnswers>,
     },
+    /// Who was asked a questionnaire.
+    SurveySent {
+        /// The group's name.
+        group: String,
+        /// Which questionnaire.
+        instrument: Instrument,
+        /// Which round.
+        round: Round,
+        /// Who was and was not asked.
+        sent: SurveySent,
+    },
+    /// A group's questionnaires and scores.
+    SurveyReport(SurveyReport),
     /// Who to call, and why.
     FollowUp {
         /// One line per reason per person.
@@ -850,6 +878,23 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
             Response::DiaryAnswers {
                 answers: hub.diary_answers(&group.id, prompt.as_ref())?,
             }
+        }
+        Request::SurveySend {
+            group,
+            instrument,
+            round,
+        } => {
+            let group = hub.find_group(&group)?;
+            Response::SurveySent {
+                sent: hub.send_survey(&group.id, instrument, round).await?,
+                group: group.name,
+                instrument,
+                round,
+            }
+        }
+        Request::SurveyResults { group } => {
+            let group = hub.find_group(&group)?;
+            Response::SurveyReport(hub.survey_report(&group.id)?)
         }
         Request::FollowUp { all } => Response::FollowUp {
             rows: hub.follow_up(all)?,

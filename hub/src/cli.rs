@@ -2,6 +2,7 @@
 //! operator's tasks, sent to the running hub over its admin socket.
 
 use crate::admin::{self, Request, Response};
+use crate::app::{SurveyReport, SurveySent, SurveySummary};
 use crate::clock;
 use crate::config::HubConfig;
 use crate::domain::calendar::{Date, WEEKDAYS};
@@ -9,6 +10,7 @@ use crate::domain::devices::DeviceState;
 use crate::domain::followup::Reason;
 use crate::domain::loans::Condition;
 use crate::domain::schedule::{Session, SessionState, TimeOfDay};
+use crate::domain::surveys::{Instrument, Round};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use nabij_protocol::SessionSeries;
@@ -78,6 +80,9 @@ pub enum Command {
     /// The diary: a prompt about the seniors' network each week, and what they share.
     #[command(subcommand)]
     Diary(DiaryCommand),
+    /// The evaluation's questionnaires (loneliness, network size): ask a group, read scores.
+    #[command(subcommand)]
+    Survey(SurveyCommand),
     /// Print the settings a kiosk needs to reach this hub (host, port, CA, enrolment password).
     KioskSettings {
         /// The host name or address tablets use to reach the hub.
@@ -465,6 +470,31 @@ pub enum AttendanceCommand {
     },
 }
 
+/// `survey …`
+#[derive(Debug, Subcommand)]
+pub enum SurveyCommand {
+    /// Ask a group's members a questionnaire on their tablets (only those who agreed to
+    /// count in the evaluation).
+    Send {
+        /// The group (id or name).
+        #[arg(long)]
+        group: String,
+        /// dejong6 (De Jong Gierveld loneliness, 6 questions) or lsns6 (Lubben social
+        /// network, 6 questions).
+        #[arg(long, value_parser = parse_instrument)]
+        instrument: Instrument,
+        /// start, after-encounters or end.
+        #[arg(long, value_parser = parse_round)]
+        round: Round,
+    },
+    /// A group's scores: per member, and the group's mean and change since the start.
+    Results {
+        /// The group (id or name).
+        #[arg(long)]
+        group: String,
+    },
+}
+
 /// `diary …`
 #[derive(Debug, Subcommand)]
 pub enum DiaryCommand {
@@ -750,6 +780,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Request::AttendanceRates { group }
         }
         Command::Followup(FollowupCommand::List { all }) => Request::FollowUp { all },
+        Command::Survey(SurveyCommand::Send {
+            group,
+            instrument,
+            round,
+        }) => Request::SurveySend {
+            group,
+            instrument,
+            round,
+        },
+        Command::Survey(SurveyCommand::Results { group }) => Request::SurveyResults { group },
         Command::Diary(DiaryCommand::Prompts) => Request::DiaryPrompts,
         Command::Diary(DiaryCommand::Plan {
             group,
@@ -811,6 +851,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// `2027-01-12`.
 fn parse_date(text: &str) -> Result<Date, String> {
     Date::parse(text).ok_or_else(|| format!("{text:?} is not a date: write it like 2027-01-12"))
+}
+
+/// `dejong6` or `lsns6`.
+fn parse_instrument(text: &str) -> Result<Instrument, String> {
+    Instrument::parse(&text.to_lowercase()).ok_or_else(|| {
+        format!("{text:?} is not a questionnaire: write dejong6 (loneliness) or lsns6 (network)")
+    })
+}
+
+/// `start`, `after-encounters` or `end`.
+fn parse_round(text: &str) -> Result<Round, String> {
+    Round::parse(&text.to_lowercase())
+        .ok_or_else(|| format!("{text:?} is not a round: write start, after-encounters or end"))
 }
 
 /// `14:00`.
@@ -1207,6 +1260,13 @@ pub fn render(response: &Response) -> Result<String, String> {
                 }
             }
         }
+        Response::SurveySent {
+            group,
+            instrument,
+            round,
+            sent,
+        } => out += &survey_sent_words(group, *instrument, *round, sent),
+        Response::SurveyReport(report) => out += &survey_report_words(report),
         Response::FollowUp { rows } => {
             if rows.is_empty() {
                 return Ok("No one needs a call now.\n".into());
@@ -1243,6 +1303,154 @@ pub fn render(response: &Response) -> Result<String, String> {
         }
     }
     Ok(out)
+}
+
+/// Names, joined for a sentence.
+fn names(list: &[String]) -> String {
+    list.join(", ")
+}
+
+fn survey_sent_words(
+    group: &str,
+    instrument: Instrument,
+    round: Round,
+    sent: &SurveySent,
+) -> String {
+    let mut out = String::new();
+    let what = format!("the {} questionnaire ({})", instrument.name(), round.name());
+    if sent.asked.is_empty() {
+        out += &format!("No one in {group} was asked {what}.\n");
+    } else {
+        out += &format!(
+            "{group}: {what} is on its way to {} ({}).\n",
+            names(&sent.asked),
+            sent.asked.len()
+        );
+    }
+    if !sent.no_tablet.is_empty() {
+        out += &format!(
+            "  {} {} no tablet yet: it comes when the tablet first connects.\n",
+            names(&sent.no_tablet),
+            if sent.no_tablet.len() == 1 {
+                "has"
+            } else {
+                "have"
+            }
+        );
+    }
+    if !sent.answered_already.is_empty() {
+        out += &format!(
+            "  Not asked again: {} answered this round already.\n",
+            names(&sent.answered_already)
+        );
+    }
+    if !sent.no_consent.is_empty() {
+        out += &format!(
+            "  Not asked: {} did not agree to count in the evaluation (`nabij-hub participant set NAME --consent-research yes` once they do).\n",
+            names(&sent.no_consent)
+        );
+    }
+    out
+}
+
+fn survey_report_words(report: &SurveyReport) -> String {
+    if report.rows.is_empty() {
+        return format!(
+            "{} has no questionnaires yet; ask one with `nabij-hub survey send`.\n",
+            report.group
+        );
+    }
+    let mut out = format!(
+        "{}: questionnaires (only members who agreed to count in the evaluation)\n",
+        report.group
+    );
+    for instrument in Instrument::ALL {
+        let summaries: Vec<&SurveySummary> = report
+            .summaries
+            .iter()
+            .filter(|s| s.instrument == instrument)
+            .collect();
+        if summaries.is_empty() {
+            continue;
+        }
+        out += &format!("\n{}: {}\n", instrument.name(), instrument.about());
+        out += &format!(
+            "  {:<18} {:>8} {:>6} {:>8} {:>8}  {}\n",
+            "ROUND", "ANSWERED", "ASKED", "MEAN", "AT RISK", "CHANGE SINCE START"
+        );
+        for s in summaries {
+            let mean = s
+                .mean
+                .map(|m| format!("{m:.1}/{}", s.max))
+                .unwrap_or_else(|| "-".into());
+            let risk = s
+                .at_risk
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "-".into());
+            let change = match s.change_since_start {
+                Some((change, n)) => format!("{change:+.1} (over {n})"),
+                None => String::new(),
+            };
+            let line = format!(
+                "  {:<18} {:>8} {:>6} {:>8} {:>8}  {change}",
+                s.round.name(),
+                s.answered,
+                s.asked,
+                mean,
+                risk
+            );
+            out += line.trim_end();
+            out += "\n";
+        }
+    }
+    out += &format!(
+        "\n{:<24} {:<8} {:<18} {:<8} {:<24} {}\n",
+        "PARTICIPANT", "WHICH", "ROUND", "SCORE", "PARTS", "ANSWERED"
+    );
+    for row in &report.rows {
+        let (score, parts, when) = match &row.asked.answered {
+            Some(a) => {
+                let t = nabij_protocol::time::brussels(a.at);
+                (
+                    format!(
+                        "{}/{}{}",
+                        a.score.total,
+                        a.score.max,
+                        if a.score.at_risk == Some(true) {
+                            " !"
+                        } else {
+                            ""
+                        }
+                    ),
+                    a.score
+                        .parts
+                        .iter()
+                        .map(|(part, points)| format!("{part} {points}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    format!("{:04}-{:02}-{:02}", t.year, t.month, t.day),
+                )
+            }
+            None => ("-".into(), String::new(), "not yet".into()),
+        };
+        out += &format!(
+            "{:<24} {:<8} {:<18} {:<8} {:<24} {when}\n",
+            row.name,
+            row.asked.instrument.name(),
+            row.asked.round.name(),
+            score,
+            parts
+        );
+    }
+    if report.rows.iter().any(|r| {
+        r.asked
+            .answered
+            .as_ref()
+            .is_some_and(|a| a.score.at_risk == Some(true))
+    }) {
+        out += "! at risk of social isolation\n";
+    }
+    out
 }
 
 /// One meeting on one line, in Belgian time.
@@ -1336,5 +1544,9 @@ mod tests {
         assert!(parse_time("25:00").unwrap_err().contains("14:00"));
         assert_eq!(parse_reason("tablet-silent"), Ok(Reason::TabletSilent));
         assert_eq!(parse_condition("lost"), Ok(Condition::Lost));
+        assert_eq!(parse_instrument("LSNS6"), Ok(Instrument::Lsns6));
+        assert!(parse_instrument("ucla").unwrap_err().contains("dejong6"));
+        assert_eq!(parse_round("after-encounters"), Ok(Round::AfterEncounters));
+        assert!(parse_round("middle").unwrap_err().contains("start"));
     }
 }

@@ -119,6 +119,10 @@ kinds! {
     HelpReply(HelpReply) = "help_reply" on [DeviceDown],
     /// The daily "how are you?".
     CheckIn(CheckIn) = "check_in" on [DeviceUp],
+    /// A questionnaire to answer, one question a screen.
+    Questionnaire(Questionnaire) = "questionnaire" on [DeviceDown],
+    /// The answers to a questionnaire.
+    QuestionnaireAnswer(QuestionnaireAnswer) = "questionnaire_answer" on [DeviceUp],
     /// A tablet's health (retained, and its last will).
     Status(DeviceStatus) = "status" on [DeviceStatus],
     /// Settings and identity.

@@ -128,6 +128,11 @@ string_id!(
     PromptId, "prompt id", |text| check_prefixed("prompt id", "q-", 1, 40, text)
 );
 string_id!(
+    /// One questionnaire the hub asks (an instrument at a point of the programme): `v-` and
+    /// 1–40 of `a-z 0-9 -`.
+    SurveyId, "survey id", |text| check_prefixed("survey id", "v-", 1, 40, text)
+);
+string_id!(
     /// A fresh tablet's temporary identity while it pairs: `e-` and 32–64 of `a-z 0-9 -`.
     /// The kiosk makes it from at least 128 random bits (32 hex digits); it is the MQTT
     /// client id of the pairing connection, and nobody else can guess it.

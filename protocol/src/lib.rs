@@ -14,7 +14,7 @@ mod topics;
 pub use envelope::{Body, DecodeError, Envelope, PROTOCOL_VERSION, Problem, decode};
 pub use ids::{
     ChoiceId, DeviceId, EnrolmentId, GroupId, IdError, MessageId, Party, PersonId, PromptId,
-    Recipient, SessionId,
+    Recipient, SessionId, SurveyId,
 };
 pub use messages::*;
 pub use time::{Civil, UnixMillis};

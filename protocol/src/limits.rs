@@ -40,3 +40,5 @@ pub const MAX_CONTACTS: usize = 200;
 
 /// Most answer choices of a diary prompt.
 pub const MAX_CHOICES: usize = 6;
+/// Most questions in one questionnaire.
+pub const MAX_SURVEY_ITEMS: usize = 12;

@@ -3,7 +3,9 @@
 //! so that older receivers and senders keep understanding each other.
 
 use crate::base64::Base64Bytes;
-use crate::ids::{ChoiceId, DeviceId, MessageId, PersonId, PromptId, Recipient, SessionId};
+use crate::ids::{
+    ChoiceId, DeviceId, MessageId, PersonId, PromptId, Recipient, SessionId, SurveyId,
+};
 use crate::limits::*;
 use crate::time::UnixMillis;
 use serde::{Deserialize, Serialize};
@@ -752,6 +754,79 @@ pub struct CoachCard {
     /// A small JPEG photo, base64.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub photo: Option<Base64Bytes>,
+}
+
+/// A questionnaire: questions asked one at a time, each answered by tapping one step of
+/// the same scale (say, "yes / more or less / no"). The hub scores the answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Questionnaire {
+    /// Which questionnaire; the answer names it.
+    pub survey_id: SurveyId,
+    /// Its name, as the senior sees it.
+    pub title: Localized,
+    /// The questions, in the order they are asked: 1–12.
+    pub items: Vec<SurveyItem>,
+    /// The answers to tap, the same for every question: 2–6.
+    pub scale: Vec<Choice>,
+}
+
+/// One question of a questionnaire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyItem {
+    /// Its id within the questionnaire.
+    pub id: ChoiceId,
+    /// The question.
+    pub question: Localized,
+}
+
+impl Validate for Questionnaire {
+    fn validate(&self) -> Result<(), Invalid> {
+        self.title.check("title", MAX_NAME_CHARS)?;
+        if self.items.is_empty() {
+            return invalid("items", "a questionnaire asks at least one question");
+        }
+        check_count("items", self.items.len(), MAX_SURVEY_ITEMS)?;
+        for (i, item) in self.items.iter().enumerate() {
+            item.question
+                .check(&format!("items[{i}].question"), MAX_TEXT_CHARS)?;
+        }
+        if self.scale.len() < 2 {
+            return invalid("scale", "has fewer than 2 answers");
+        }
+        check_count("scale", self.scale.len(), MAX_CHOICES)?;
+        for (i, step) in self.scale.iter().enumerate() {
+            step.label
+                .check(&format!("scale[{i}].label"), MAX_NAME_CHARS)?;
+        }
+        Ok(())
+    }
+}
+
+/// A senior's answers to a questionnaire, one per question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuestionnaireAnswer {
+    /// Which questionnaire.
+    pub survey_id: SurveyId,
+    /// The answers: 1–12, each naming a question and the tapped step of the scale.
+    pub answers: Vec<ItemAnswer>,
+}
+
+/// The answer to one question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemAnswer {
+    /// The question.
+    pub item: ChoiceId,
+    /// The tapped step of the scale.
+    pub choice: ChoiceId,
+}
+
+impl Validate for QuestionnaireAnswer {
+    fn validate(&self) -> Result<(), Invalid> {
+        if self.answers.is_empty() {
+            return invalid("answers", "has no answer");
+        }
+        check_count("answers", self.answers.len(), MAX_SURVEY_ITEMS)
+    }
 }
 
 /// Everyone the senior may write to and receive from; each `contacts` replaces the

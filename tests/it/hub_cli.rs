@@ -1075,3 +1075,107 @@ async fn a_participants_details_groups_and_transport_are_kept_and_the_tablet_sho
         out.stderr
     );
 }
+
+#[tokio::test]
+async fn a_questionnaire_reaches_those_who_agreed_and_their_scores_come_back_for_the_evaluation() {
+    use nabij_protocol::{Body, ItemAnswer, QuestionnaireAnswer};
+    let hub = TestHub::start().await;
+    let dir = hub.config.data_dir.clone();
+    hub.group_with("Oostende Oost", &["Jan Claes", "Anna Peeters"])
+        .await;
+    let mut jan = tests::sim_kiosk::enrolled(&hub, "Jan Claes").await;
+    let out = hub_cli(
+        &dir,
+        &[
+            "participant",
+            "set",
+            "Jan Claes",
+            "--consent-research",
+            "yes",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+
+    let out = hub_cli(
+        &dir,
+        &[
+            "survey",
+            "send",
+            "--group",
+            "Oostende Oost",
+            "--instrument",
+            "dejong6",
+            "--round",
+            "start",
+        ],
+    )
+    .await;
+    assert!(
+        out.stdout.contains("is on its way to Jan Claes (1)")
+            && out
+                .stdout
+                .contains("Not asked: Anna Peeters did not agree to count"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+
+    // Jan's tablet asks the six questions; he answers "yes" to each.
+    let asked = jan
+        .receive_until(|e| matches!(e.body, Body::Questionnaire(_)))
+        .await;
+    let Body::Questionnaire(q) = asked.body else {
+        unreachable!()
+    };
+    assert_eq!(q.items.len(), 6);
+    let yes = q
+        .scale
+        .iter()
+        .find(|c| c.label.nl == "Ja")
+        .unwrap()
+        .id
+        .clone();
+    let sent = jan
+        .send(Body::QuestionnaireAnswer(QuestionnaireAnswer {
+            survey_id: q.survey_id,
+            answers: q
+                .items
+                .iter()
+                .map(|item| ItemAnswer {
+                    item: item.id.clone(),
+                    choice: yes.clone(),
+                })
+                .collect(),
+        }))
+        .await;
+    jan.receive_until(|e| matches!(&e.body, Body::Ack(a) if a.ids.contains(&sent)))
+        .await;
+
+    // Emotional "yes" counts, social "yes" does not: 3 of 6.
+    let out = hub_cli(&dir, &["survey", "results", "--group", "Oostende Oost"]).await;
+    assert!(
+        out.stdout.contains("emotional 3, social 0") && out.stdout.contains("3/6"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(!out.stdout.contains("Anna Peeters"), "{}", out.stdout);
+
+    let out = hub_cli(
+        &dir,
+        &[
+            "survey",
+            "send",
+            "--group",
+            "Oostende Oost",
+            "--instrument",
+            "ucla",
+            "--round",
+            "start",
+        ],
+    )
+    .await;
+    assert_ne!(out.code, Some(0));
+    assert!(out.stderr.contains("dejong6"), "{}", out.stderr);
+}

@@ -274,6 +274,7 @@ impl Hub {
             self.push_contacts(tx, fx, &device.participant)?;
             self.push_agenda(tx, fx, &device.participant)?;
             self.push_open_prompt(tx, fx, &device.participant)?;
+            self.push_open_surveys(tx, fx, &device.participant)?;
             tracing::info!(device = %id, "tablet connected as itself for the first time");
         }
         // A tablet that (re)connected gets its queue from the oldest message. A repeated
@@ -284,7 +285,7 @@ impl Hub {
         Ok(())
     }
 
-    fn reject(
+    pub(crate) fn reject(
         fx: &mut Effects,
         device: &DeviceId,
         id: MessageId,
@@ -369,6 +370,9 @@ impl Hub {
                 Ok(())
             }
             body if messaging::is_report(body) => self.on_report(tx, fx, &device, &envelope, now),
+            Body::QuestionnaireAnswer(answer) => {
+                super::surveys::on_answer(tx, fx, &device, &envelope, answer, now)
+            }
             Body::Unknown { kind, .. } => {
                 tracing::warn!(device = %id, %kind, "message of an unknown kind refused");
                 Self::reject(

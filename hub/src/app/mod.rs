@@ -19,6 +19,7 @@ mod inbound;
 mod messaging;
 mod people;
 mod schedule;
+mod surveys;
 pub(crate) mod tables;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -31,6 +32,7 @@ pub use inbound::{Handled, Inbound};
 pub use messaging::{Audience, CoachMessage};
 pub use people::DetailChanges;
 pub use schedule::{Extra, Move};
+pub use surveys::{Answered, Asked, SurveyReport, SurveyRow, SurveySent, SurveySummary};
 pub use views::{Counts, DeviceRow, EnrolSummary, HelpRow, KioskSettings, SentSummary};
 
 use crate::config::HubConfig;

@@ -71,6 +71,8 @@ pub const HANDLED: Table<super::followup::DealtWith> = Table::new("handled");
 pub const DIARY_WEEKS: Table<crate::domain::diary::DiaryWeek> = Table::new("diary_weeks");
 /// Index: diary answers, by prompt id, person id and time; values are report keys.
 pub const DIARY_ANSWERS: Table<String> = Table::new("diary_answers");
+/// Questionnaires asked and their scored answers, by person id and survey id.
+pub const SURVEYS: Table<super::surveys::Asked> = Table::new("surveys");
 /// How much each tablet has stored at the hub, by device id.
 pub const USAGE: Table<Usage> = Table::new("usage");
 /// The layout version of the tables, under `schema`.

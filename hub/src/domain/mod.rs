@@ -14,3 +14,4 @@ pub mod loans;
 pub mod messaging;
 pub mod people;
 pub mod schedule;
+pub mod surveys;
