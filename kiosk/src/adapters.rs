@@ -32,6 +32,8 @@ fn page(screen: Screen) -> ui::Page {
         Screen::Photo => ui::Page::Photo,
         Screen::Diary => ui::Page::Diary,
         Screen::DiaryShare => ui::Page::DiaryShare,
+        Screen::Survey => ui::Page::Survey,
+        Screen::SurveyDone => ui::Page::SurveyDone,
         Screen::Agenda => ui::Page::Agenda,
         Screen::Reminder => ui::Page::Reminder,
         Screen::CheckIn => ui::Page::CheckIn,
@@ -110,6 +112,11 @@ fn session(m: &nabij_protocol::MeetingReminder, lang: Language) -> ui::Session {
             .unwrap_or_default()
             .into(),
     }
+}
+
+/// Tells the screens how large the tablet's glass is.
+pub fn fit_screen(app: &App, profile: &crate::profile::Profile) {
+    app.global::<ui::Theme>().set_compact(profile.is_compact());
 }
 
 /// Shows `state` at time `now`.
@@ -262,6 +269,27 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
             })
             .collect();
         api.set_choices(model(choices));
+    }
+    api.set_survey_waiting(!state.surveys.is_empty());
+    if let Some(survey) = state.surveys.first() {
+        api.set_survey_title(text(lang, &survey.title).into());
+        let step = state.survey_step.min(survey.items.len().saturating_sub(1));
+        api.set_survey_number(i32::try_from(step + 1).unwrap_or(1));
+        api.set_survey_count(i32::try_from(survey.items.len()).unwrap_or(0));
+        if let Some(item) = survey.items.get(step) {
+            api.set_survey_question(text(lang, &item.question).into());
+        }
+        let given = state.survey_answers.get(step).cloned().flatten();
+        let scale: Vec<ui::Choice> = survey
+            .scale
+            .iter()
+            .map(|c| ui::Choice {
+                id: c.id.to_string().into(),
+                label: text(lang, &c.label).into(),
+                selected: given.as_ref() == Some(&c.id),
+            })
+            .collect();
+        api.set_survey_scale(model(scale));
     }
     let sessions: Vec<ui::Session> = state
         .meetings

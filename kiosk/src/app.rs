@@ -323,6 +323,11 @@ impl Kiosk {
         on!(on_add_text_answer, |s, _k| s
             .answer_diary_with(Screen::Keyboard));
         on!(on_send_diary, |s, _k, share: bool| s.send_diary(share));
+        on!(on_open_survey, |s, _k| s.open_survey());
+        on!(on_answer_survey, |s, _k, id: slint::SharedString| s
+            .answer_survey(&id));
+        on!(on_survey_again, |s, _k| s.survey_again());
+        on!(on_send_survey, |s, _k| s.send_survey());
         on!(on_rsvp, |s, _k, coming: bool| s.rsvp(coming));
         on!(on_ask_help, |s, k| s.ask_help((k.now)()));
         on!(

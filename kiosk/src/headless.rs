@@ -61,6 +61,7 @@ pub fn fit(app: &crate::ui::App, profile: &Profile) -> Result<(), RenderError> {
             scale_factor: profile.scale_factor(),
         });
     app.window().set_size(PhysicalSize::new(w, h));
+    crate::adapters::fit_screen(app, profile);
     app.show().map_err(|e| RenderError::Slint(e.to_string()))
 }
 

@@ -96,6 +96,18 @@ pub fn message_for(effect: &Effect) -> Outgoing {
         })),
         Effect::AskHelp => plain(Body::HelpRequest(HelpRequest { note: None })),
         Effect::CheckIn(mood) => plain(Body::CheckIn(nabij_protocol::CheckIn { mood: *mood })),
+        Effect::SendSurvey { survey, answers } => plain(Body::QuestionnaireAnswer(
+            nabij_protocol::QuestionnaireAnswer {
+                survey_id: survey.clone(),
+                answers: answers
+                    .iter()
+                    .map(|(item, choice)| nabij_protocol::ItemAnswer {
+                        item: item.clone(),
+                        choice: choice.clone(),
+                    })
+                    .collect(),
+            },
+        )),
         Effect::SendSeen { ids } => plain(Body::Receipt(Receipt {
             ids: ids.clone(),
             state: ReceiptState::Seen,
@@ -172,6 +184,18 @@ mod tests {
                 audio: None
             }),
             Outgoing::Unsendable { shown_with: anna }
+        );
+        let survey = message_for(&Effect::SendSurvey {
+            survey: nabij_protocol::SurveyId::parse("v-dejong6-end").unwrap(),
+            answers: vec![(
+                ChoiceId::parse("e1").unwrap(),
+                ChoiceId::parse("no").unwrap(),
+            )],
+        });
+        assert!(
+            matches!(&survey, Outgoing::Message { body: Body::QuestionnaireAnswer(a), shown_with: None }
+                if a.survey_id.as_str() == "v-dejong6-end" && a.answers[0].choice.as_str() == "no"),
+            "{survey:?}"
         );
         assert_eq!(message_for(&Effect::Chime), Outgoing::Local);
     }

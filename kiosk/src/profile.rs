@@ -259,6 +259,13 @@ impl Profile {
         self.dpi() / 96.0
     }
 
+    /// Whether the screen is under 100 mm tall as it is held (a 7-inch tablet): long
+    /// texts use body size there rather than heading size.
+    pub fn is_compact(&self) -> bool {
+        let (_, h) = self.window_px();
+        (h as f32 / self.px_per_mm()) < 100.0
+    }
+
     /// Physical pixels per millimetre.
     pub fn px_per_mm(&self) -> f32 {
         self.dpi() / 25.4

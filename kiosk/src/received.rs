@@ -173,6 +173,14 @@ impl KioskState {
                 self.diary = Some(prompt.clone());
                 self.diary_selected.clear();
             }
+            Body::Questionnaire(survey)
+                if !self
+                    .surveys_answered
+                    .contains(&survey.survey_id.to_string())
+                    && !self.surveys.iter().any(|s| s.survey_id == survey.survey_id) =>
+            {
+                self.surveys.push(survey.clone());
+            }
             Body::MeetingReminder(meeting) => {
                 self.meetings.retain(|m| m.session_id != meeting.session_id);
                 self.meetings.push(meeting.clone());
@@ -270,6 +278,21 @@ impl KioskState {
                     .is_some_and(|d| d.prompt_id == answer.prompt_id)
                 {
                     self.diary = None;
+                }
+                return;
+            }
+            Body::QuestionnaireAnswer(answer) => {
+                self.surveys_answered.push(answer.survey_id.to_string());
+                if let Some(i) = self
+                    .surveys
+                    .iter()
+                    .position(|s| s.survey_id == answer.survey_id)
+                {
+                    self.surveys.remove(i);
+                    if i == 0 {
+                        self.survey_step = 0;
+                        self.survey_answers.clear();
+                    }
                 }
                 return;
             }
@@ -611,5 +634,43 @@ mod tests {
             (110, Language::En),
             "what the hub changes, changes"
         );
+    }
+
+    #[test]
+    fn a_questionnaire_is_kept_once_and_an_answer_in_the_history_closes_it() {
+        let mut s = sample::state(Screen::Home, Language::En);
+        let survey = s.surveys[0].clone();
+        s.surveys.clear();
+        let sent = |s: &mut KioskState, id: &str| {
+            s.receive(
+                &from_hub(id, Body::Questionnaire(survey.clone())),
+                None,
+                Arrival::Fresh,
+            )
+        };
+        sent(&mut s, "hub-q-01");
+        sent(&mut s, "hub-q-02");
+        assert_eq!(
+            s.surveys.len(),
+            1,
+            "the same questionnaire twice is asked once"
+        );
+
+        // At start, the tablet's history says it was answered: it is not asked again.
+        let answer = Envelope::new(
+            MessageId::parse("mine-q-01").unwrap(),
+            Party::Device(nabij_protocol::DeviceId::parse("d-sample").unwrap()),
+            Body::QuestionnaireAnswer(nabij_protocol::QuestionnaireAnswer {
+                survey_id: survey.survey_id.clone(),
+                answers: vec![nabij_protocol::ItemAnswer {
+                    item: survey.items[0].id.clone(),
+                    choice: survey.scale[0].id.clone(),
+                }],
+            }),
+        );
+        s.replay_mine(&answer, true);
+        assert!(s.surveys.is_empty());
+        sent(&mut s, "hub-q-03");
+        assert!(s.surveys.is_empty(), "answered stays answered");
     }
 }

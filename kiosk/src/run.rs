@@ -77,6 +77,7 @@ pub fn run(
     crate::render::select_language(lang)?;
     let (w, h) = profile.window_px();
     app.window().set_size(slint::PhysicalSize::new(w, h));
+    crate::adapters::fit_screen(&app, profile);
     let sound: Rc<dyn Sound> = match CpalSound::open(&profile.audio) {
         Ok(sound) => Rc::new(sound),
         Err(e) => Rc::new(NoSound::new(e.to_string())),

@@ -6,8 +6,8 @@ use crate::state::{ChatMessage, Content, Delivery, KioskState, RecorderState, Sc
 use crate::words::Language;
 use nabij_protocol::{
     ChoiceId, CoachCard, Contact, ContactRole, DeviceConfig, DiaryPrompt, Localized,
-    MeetingReminder, MessageId, PersonId, PromptId, ReceiptState, SessionId, SessionSeries,
-    UnixMillis,
+    MeetingReminder, MessageId, PersonId, PromptId, Questionnaire, ReceiptState, SessionId,
+    SessionSeries, SurveyId, SurveyItem, UnixMillis,
 };
 
 /// Tuesday 24 November 2026, 10:15 in Brussels: the sample "now".
@@ -22,6 +22,10 @@ const HOUR: u64 = 60 * MINUTE;
 // The ids here are literals, valid by construction (the tests render every screen).
 fn person(id: &str) -> PersonId {
     PersonId::parse(id).expect("a valid literal person id")
+}
+
+fn choice(id: &str) -> ChoiceId {
+    ChoiceId::parse(id).expect("a valid literal choice id")
 }
 
 fn localized(nl: &str, fr: &str, en: &str) -> Localized {
@@ -202,6 +206,69 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         audio: None,
         answer_before: None,
     };
+    // A questionnaire with the widest scale there is (six steps), its first question
+    // answered: on the question screen, going through it again.
+    let survey = Questionnaire {
+        survey_id: SurveyId::parse("v-lsns6-start").expect("a valid literal survey id"),
+        title: localized(
+            "Uw familie en vrienden",
+            "Votre famille et vos amis",
+            "Your family and friends",
+        ),
+        items: [
+            (
+                "family-contact",
+                localized(
+                    "Hoeveel familieleden ziet of spreekt u minstens één keer per maand?",
+                    "Combien de membres de votre famille voyez-vous ou avez-vous au téléphone au moins une fois par mois ?",
+                    "How many relatives do you see or hear from at least once a month?",
+                ),
+            ),
+            (
+                "friends-help",
+                localized(
+                    "Hoeveel vrienden staan u zo na dat u hen om hulp zou kunnen vragen?",
+                    "De combien d'amis vous sentez-vous assez proche pour leur demander de l'aide ?",
+                    "How many friends do you feel close to such that you could call on them for help?",
+                ),
+            ),
+        ]
+        .into_iter()
+        .map(|(id, question)| SurveyItem {
+            id: ChoiceId::parse(id).expect("a valid literal item id"),
+            question,
+        })
+        .collect(),
+        scale: [
+            ("none", localized("Niemand", "Personne", "None")),
+            ("one", localized("Eén", "Un", "One")),
+            ("two", localized("Twee", "Deux", "Two")),
+            (
+                "three-four",
+                localized("Drie of vier", "Trois ou quatre", "Three or four"),
+            ),
+            (
+                "five-eight",
+                localized("Vijf tot acht", "Cinq à huit", "Five to eight"),
+            ),
+            (
+                "nine-plus",
+                localized("Negen of meer", "Neuf ou plus", "Nine or more"),
+            ),
+        ]
+        .into_iter()
+        .map(|(id, label)| nabij_protocol::Choice {
+            id: ChoiceId::parse(id).expect("a valid literal choice id"),
+            label,
+        })
+        .collect(),
+    };
+    let survey_answers = if screen == Screen::SurveyDone {
+        vec![Some(choice("two")), Some(choice("one"))]
+    } else {
+        vec![Some(choice("two")), None]
+    };
+    let survey_step = if screen == Screen::SurveyDone { 2 } else { 0 };
     let meeting = |n: u8, days: u64, pickup: bool| MeetingReminder {
         session_id: SessionId::parse(&format!("s-oost-w{n:02}")).expect("a valid session id"),
         series: SessionSeries::Weekly,
@@ -253,6 +320,10 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         photo: Some(3),
         diary: Some(diary),
         diary_selected: vec!["neighbour".into()],
+        surveys: vec![survey],
+        survey_step,
+        survey_answers,
+        surveys_answered: Vec::new(),
         reminder: meetings.first().cloned(),
         meetings,
         help_asked: None,

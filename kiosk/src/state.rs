@@ -3,8 +3,8 @@
 
 use crate::words::Language;
 use nabij_protocol::{
-    Contact, DeviceConfig, DiaryPrompt, MeetingReminder, MessageId, PersonId, ReceiptState,
-    UnixMillis,
+    ChoiceId, Contact, DeviceConfig, DiaryPrompt, MeetingReminder, MessageId, PersonId,
+    Questionnaire, ReceiptState, SurveyId, UnixMillis,
 };
 
 /// The screens, as the UI names them (`Page` in ui/api.slint).
@@ -30,6 +30,10 @@ pub enum Screen {
     Diary,
     /// Who may read the diary answer.
     DiaryShare,
+    /// A questionnaire's question, one at a time.
+    Survey,
+    /// After a questionnaire's last question: send, or go through again.
+    SurveyDone,
     /// Coming meetings.
     Agenda,
     /// A meeting reminder.
@@ -52,7 +56,7 @@ pub enum Screen {
 
 impl Screen {
     /// Every screen, in the order a senior meets them.
-    pub const ALL: [Screen; 19] = [
+    pub const ALL: [Screen; 21] = [
         Screen::Pairing,
         Screen::Home,
         Screen::Contacts,
@@ -63,6 +67,8 @@ impl Screen {
         Screen::Photo,
         Screen::Diary,
         Screen::DiaryShare,
+        Screen::Survey,
+        Screen::SurveyDone,
         Screen::Agenda,
         Screen::Reminder,
         Screen::CheckIn,
@@ -87,6 +93,8 @@ impl Screen {
             Screen::Photo => "photo",
             Screen::Diary => "diary",
             Screen::DiaryShare => "diary-share",
+            Screen::Survey => "survey",
+            Screen::SurveyDone => "survey-done",
             Screen::Agenda => "agenda",
             Screen::Reminder => "reminder",
             Screen::CheckIn => "check-in",
@@ -280,6 +288,15 @@ pub struct KioskState {
     pub diary_selected: Vec<String>,
     /// Diary questions already answered (prompt ids), so a resent one is not asked again.
     pub answered: Vec<String>,
+    /// Questionnaires waiting for answers, in the order they came; the first is asked.
+    pub surveys: Vec<Questionnaire>,
+    /// Which question of the first questionnaire is asked (its number of questions: all
+    /// are answered).
+    pub survey_step: usize,
+    /// The steps tapped so far, one place per question of the first questionnaire.
+    pub survey_answers: Vec<Option<ChoiceId>>,
+    /// Questionnaires answered (survey ids), so a resent one is not asked again.
+    pub surveys_answered: Vec<String>,
     /// Coming meetings, soonest first.
     pub meetings: Vec<MeetingReminder>,
     /// The meeting a reminder is shown for.
@@ -397,6 +414,13 @@ pub enum Effect {
     AskHelp,
     /// Answer the day's check-in.
     CheckIn(nabij_protocol::Mood),
+    /// Send a questionnaire's answers.
+    SendSurvey {
+        /// Which questionnaire.
+        survey: SurveyId,
+        /// Per question (its id), the tapped step.
+        answers: Vec<(ChoiceId, ChoiceId)>,
+    },
     /// Tell the senders these received messages were seen.
     SendSeen {
         /// The ids of the hub's copies.
@@ -655,6 +679,93 @@ impl KioskState {
             with_voice,
             voice: None,
             share_with_group,
+        }]
+    }
+
+    /// Opens the first waiting questionnaire where the senior left it.
+    pub fn open_survey(&mut self) -> Vec<Effect> {
+        let Some(survey) = self.surveys.first() else {
+            return Vec::new();
+        };
+        let questions = survey.items.len();
+        if self.survey_answers.len() != questions {
+            self.survey_answers = vec![None; questions];
+            self.survey_step = 0;
+        }
+        self.screen = Some(if self.survey_step >= questions {
+            Screen::SurveyDone
+        } else {
+            Screen::Survey
+        });
+        Vec::new()
+    }
+
+    /// A step of the scale tapped: it answers the question shown, and the next comes
+    /// (after the last: "send my answers?").
+    pub fn answer_survey(&mut self, choice: &str) -> Vec<Effect> {
+        let Some(survey) = self.surveys.first() else {
+            return Vec::new();
+        };
+        let Some(step) = survey.scale.iter().find(|c| c.id.as_str() == choice) else {
+            return Vec::new();
+        };
+        let questions = survey.items.len();
+        if self.survey_answers.len() != questions {
+            self.survey_answers = vec![None; questions];
+            self.survey_step = 0;
+        }
+        if let Some(answer) = self.survey_answers.get_mut(self.survey_step) {
+            *answer = Some(step.id.clone());
+            self.survey_step += 1;
+        }
+        self.screen = Some(if self.survey_step >= questions {
+            Screen::SurveyDone
+        } else {
+            Screen::Survey
+        });
+        Vec::new()
+    }
+
+    /// Back to the first question, with the answers given so far marked.
+    pub fn survey_again(&mut self) -> Vec<Effect> {
+        self.survey_step = 0;
+        self.open_survey()
+    }
+
+    /// Sends the answers of the first questionnaire, all together, and goes home. With a
+    /// question left unanswered, that question is asked instead.
+    pub fn send_survey(&mut self) -> Vec<Effect> {
+        let Some(survey) = self.surveys.first() else {
+            return Vec::new();
+        };
+        let answers: Option<Vec<(ChoiceId, ChoiceId)>> = survey
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                self.survey_answers
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .map(|c| (item.id.clone(), c))
+            })
+            .collect();
+        let Some(answers) = answers else {
+            self.survey_step = self
+                .survey_answers
+                .iter()
+                .position(Option::is_none)
+                .unwrap_or(0);
+            return self.open_survey();
+        };
+        let survey = self.surveys.remove(0);
+        self.surveys_answered.push(survey.survey_id.to_string());
+        self.survey_step = 0;
+        self.survey_answers.clear();
+        self.screen = Some(Screen::Home);
+        vec![Effect::SendSurvey {
+            survey: survey.survey_id,
+            answers,
         }]
     }
 
@@ -1106,5 +1217,62 @@ mod tests {
             Some(Screen::Pairing),
             "the pairing code stays visible"
         );
+    }
+
+    #[test]
+    fn a_questionnaire_is_one_tap_a_question_and_goes_all_together_after_the_last() {
+        let mut s = state();
+        s.survey_answers.clear();
+        s.survey_step = 0;
+        assert!(s.open_survey().is_empty());
+        assert_eq!((s.screen, s.survey_step), (Some(Screen::Survey), 0));
+        assert!(
+            s.answer_survey("eleven").is_empty(),
+            "not a step of the scale"
+        );
+        assert_eq!(s.survey_step, 0);
+        s.answer_survey("one");
+        assert_eq!((s.screen, s.survey_step), (Some(Screen::Survey), 1));
+        // Home in between: the questionnaire waits where it was left.
+        s.navigate(Screen::Home);
+        s.open_survey();
+        assert_eq!((s.screen, s.survey_step), (Some(Screen::Survey), 1));
+        s.answer_survey("nine-plus");
+        assert_eq!(s.screen, Some(Screen::SurveyDone));
+        // Going through again keeps the answers, and a tap changes one.
+        s.survey_again();
+        assert_eq!((s.screen, s.survey_step), (Some(Screen::Survey), 0));
+        s.answer_survey("two");
+        s.answer_survey("nine-plus");
+        let sent = s.send_survey();
+        let id = |t: &str| ChoiceId::parse(t).unwrap();
+        assert_eq!(
+            sent,
+            [Effect::SendSurvey {
+                survey: SurveyId::parse("v-lsns6-start").unwrap(),
+                answers: vec![
+                    (id("family-contact"), id("two")),
+                    (id("friends-help"), id("nine-plus")),
+                ],
+            }]
+        );
+        assert_eq!(s.screen, Some(Screen::Home));
+        assert!(s.surveys.is_empty() && s.survey_answers.is_empty());
+        assert_eq!(s.surveys_answered, ["v-lsns6-start"]);
+        assert!(s.send_survey().is_empty(), "nothing twice");
+    }
+
+    #[test]
+    fn a_questionnaire_with_a_question_left_open_is_not_sent_half() {
+        let mut s = state();
+        s.survey_answers = vec![None, Some(ChoiceId::parse("one").unwrap())];
+        s.survey_step = 2;
+        assert!(s.send_survey().is_empty());
+        assert_eq!(
+            (s.screen, s.survey_step),
+            (Some(Screen::Survey), 0),
+            "the open question is asked"
+        );
+        assert_eq!(s.surveys.len(), 1);
     }
 }

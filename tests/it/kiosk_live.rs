@@ -496,3 +496,65 @@ async fn the_programme_reaches_the_kiosk_agenda_and_a_moved_meeting_is_said_in_w
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_questionnaire_is_answered_on_the_kiosk_scored_by_the_hub_and_not_asked_again_after_a_restart()
+ {
+    use nabij_hub::domain::surveys::{Instrument, Round};
+    let hub = TestHub::start().await;
+    people(&hub).await;
+    hub.hub()
+        .update_participant(
+            &hub.person("Jan Claes"),
+            nabij_hub::app::DetailChanges {
+                consent_research: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let mut jan = LiveKiosk::start(&hub, &data_dir(&root));
+    pair_jan(&hub, &mut jan).await;
+
+    let group = hub.group("Oostende Oost");
+    hub.hub()
+        .send_survey(&group, Instrument::Dejong6, Round::Start)
+        .await
+        .unwrap();
+    jan.until("the questionnaire waits on Home", |s| s.surveys.len() == 1)
+        .await;
+    // "No" to every question, one tap each, then "Send my answers".
+    jan.act(|s| s.open_survey());
+    for _ in 0..6 {
+        jan.act(|s| s.answer_survey("no"));
+    }
+    assert_eq!(jan.state.screen, Some(Screen::SurveyDone));
+    jan.act(|s| s.send_survey());
+    let report = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let report = hub.hub().survey_report(&group).unwrap();
+            if report.rows.iter().any(|r| r.asked.answered.is_some()) {
+                break report;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the hub keeps the answers");
+    let score = &report.rows[0].asked.answered.as_ref().unwrap().score;
+    assert_eq!(
+        (score.total, score.parts.clone()),
+        (3, vec![("emotional".into(), 0), ("social".into(), 3)])
+    );
+
+    // After a restart the tablet's history says it was answered.
+    jan.stop();
+    let mut again = LiveKiosk::start(&hub, &data_dir(&root));
+    again
+        .until("Jan's tablet back, with its history", |s| {
+            s.config.is_some() && s.surveys_answered.len() == 1
+        })
+        .await;
+    assert!(again.state.surveys.is_empty());
+}

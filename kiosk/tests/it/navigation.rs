@@ -155,6 +155,45 @@ fn the_diary_and_a_reminder_are_answered_by_tapping() {
 }
 
 #[test]
+fn a_questionnaire_is_answered_one_tap_a_question_and_sent_when_the_senior_says_so() {
+    let (app, kiosk) = start(Screen::Home);
+    kiosk.update(|s| {
+        s.diary = None;
+        s.survey_answers.clear();
+        Vec::new()
+    });
+    tap(&app, "Questions");
+    assert_eq!(page(&app), ui::Page::Survey);
+    assert!(visible(&app, "Question 1 of 2"));
+    tap(&app, "Three or four");
+    assert!(visible(&app, "Question 2 of 2"));
+    tap(&app, "None");
+    assert_eq!(page(&app), ui::Page::SurveyDone);
+    tap(&app, "Go through them again");
+    assert!(
+        visible(&app, "✓ Three or four"),
+        "the answer given is marked"
+    );
+    tap(&app, "One");
+    assert!(visible(&app, "✓ None"));
+    tap(&app, "Two");
+    assert_eq!(
+        kiosk
+            .state()
+            .survey_answers
+            .iter()
+            .map(|a| a.as_ref().map(|c| c.to_string()))
+            .collect::<Vec<_>>(),
+        [Some("one".into()), Some("two".into())],
+        "a second pass changes the answers"
+    );
+    tap(&app, "Send my answers");
+    assert_eq!(page(&app), ui::Page::Home);
+    assert!(kiosk.state().surveys.is_empty());
+    assert!(!visible(&app, "Questions"), "the tile goes with it");
+}
+
+#[test]
 fn the_daily_check_in_is_answered_with_one_tap_or_asks_the_coach_to_call() {
     let (app, kiosk) = start(Screen::Home);
     kiosk.update(|s| s.ask_check_in(sample::NOW));
