@@ -13,6 +13,7 @@ use crate::domain::diary::DiaryWeek;
 use crate::domain::followup::Reason;
 use crate::domain::loans::{Condition, Loan};
 use crate::domain::people::{Group, Person};
+use crate::domain::reminders::{self, Setting};
 use crate::domain::schedule::{Plan, Session, TimeOfDay, at};
 use crate::domain::surveys::{Instrument, Round};
 use nabij_protocol::{DeviceId, GroupId, SessionId, SessionSeries};
@@ -156,6 +157,17 @@ pub enum Request {
         person: String,
         /// The group (id or name).
         group: Option<String>,
+    },
+    /// Set when a participant's tablets show meeting reminders.
+    SetReminders {
+        /// The participant (id or name).
+        person: String,
+        /// The day before, from this minute of the day, or off.
+        day_before: Option<Setting>,
+        /// On the day, this many minutes before, or off.
+        before: Option<Setting>,
+        /// Back to the hub's times.
+        hub_default: bool,
     },
     /// A participant's details and group history.
     ShowParticipant {
@@ -364,6 +376,8 @@ pub enum Response {
         person: Person,
         /// Their groups over time, with the groups' names.
         history: Vec<(crate::domain::people::Membership, String)>,
+        /// When their tablets show meeting reminders (their own times, or the hub's).
+        reminders: nabij_protocol::ReminderTimes,
     },
     /// People.
     People {
@@ -496,7 +510,12 @@ fn participant_view(hub: &Hub, person: Person) -> Result<Response, AppError> {
             (m, name)
         })
         .collect();
-    Ok(Response::Participant { person, history })
+    let reminders = hub.reminders_of(&person);
+    Ok(Response::Participant {
+        person,
+        history,
+        reminders,
+    })
 }
 
 fn prompt_id(text: &str) -> Result<nabij_protocol::PromptId, AppError> {
@@ -692,6 +711,27 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
             let id = hub.find_participant(&person)?.id;
             let group = group_id(hub, group.as_deref())?;
             let person = hub.move_participant(&id, group.as_ref()).await?;
+            participant_view(hub, person)?
+        }
+        Request::SetReminders {
+            person,
+            day_before,
+            before,
+            hub_default,
+        } => {
+            let who = hub.find_participant(&person)?;
+            let times = if hub_default {
+                None
+            } else if day_before.is_none() && before.is_none() {
+                who.reminders
+            } else {
+                Some(reminders::changed(
+                    hub.reminders_of(&who),
+                    day_before,
+                    before,
+                ))
+            };
+            let person = hub.set_reminders(&who.id, times).await?;
             participant_view(hub, person)?
         }
         Request::ShowParticipant { person } => {

@@ -9,6 +9,7 @@ use crate::domain::calendar::{Date, WEEKDAYS};
 use crate::domain::devices::DeviceState;
 use crate::domain::followup::Reason;
 use crate::domain::loans::Condition;
+use crate::domain::reminders::{self, Setting};
 use crate::domain::schedule::{Session, SessionState, TimeOfDay};
 use crate::domain::surveys::{Instrument, Round};
 use anyhow::Context;
@@ -203,6 +204,21 @@ pub enum ParticipantCommand {
         /// Whether their figures may count in the evaluation: yes or no.
         #[arg(long, value_parser = parse_yes_no)]
         consent_research: Option<bool>,
+    },
+    /// When their tablet shows meeting reminders, if not at the hub's times (say, earlier
+    /// for someone whose bus comes early). A time not given stays as it is.
+    Reminders {
+        /// The participant (id or full name).
+        person: String,
+        /// The day before, from this time, e.g. 17:00; or off.
+        #[arg(long, value_parser = parse_day_before)]
+        day_before: Option<Setting>,
+        /// On the day, this long before the meeting, e.g. 3h or 90m; or off.
+        #[arg(long, value_parser = parse_before)]
+        before: Option<Setting>,
+        /// Back to the hub's times (hub.toml `[reminders]`).
+        #[arg(long, conflicts_with_all = ["day_before", "before"])]
+        hub_default: bool,
     },
     /// Move a participant to another group; the move is kept in their history.
     Move {
@@ -663,6 +679,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             consent_photos,
             consent_research,
         },
+        Command::Participant(ParticipantCommand::Reminders {
+            person,
+            day_before,
+            before,
+            hub_default,
+        }) => Request::SetReminders {
+            person,
+            day_before,
+            before,
+            hub_default,
+        },
         Command::Participant(ParticipantCommand::Move {
             person,
             group,
@@ -853,6 +880,16 @@ fn parse_date(text: &str) -> Result<Date, String> {
     Date::parse(text).ok_or_else(|| format!("{text:?} is not a date: write it like 2027-01-12"))
 }
 
+/// `17:00` or `off`.
+fn parse_day_before(text: &str) -> Result<Setting, String> {
+    Setting::day_before(text).map_err(|e| e.to_string())
+}
+
+/// `3h`, `90m` or `off`.
+fn parse_before(text: &str) -> Result<Setting, String> {
+    Setting::before(text).map_err(|e| e.to_string())
+}
+
 /// `dejong6` or `lsns6`.
 fn parse_instrument(text: &str) -> Result<Instrument, String> {
     Instrument::parse(&text.to_lowercase()).ok_or_else(|| {
@@ -1027,7 +1064,11 @@ pub fn render(response: &Response) -> Result<String, String> {
         },
         Response::Person(p) => out += &format!("Added {} ({}).\n", p.name, p.id),
         Response::Group(g) => out += &format!("Added group {} ({}).\n", g.name, g.id),
-        Response::Participant { person, history } => {
+        Response::Participant {
+            person,
+            history,
+            reminders,
+        } => {
             let yes = |b: bool| if b { "yes" } else { "no" };
             out += &format!("{} ({})\n", person.name, person.id);
             out += &format!("  phone:      {}\n", person.phone.as_deref().unwrap_or("-"));
@@ -1044,6 +1085,15 @@ pub fn render(response: &Response) -> Result<String, String> {
             out += &format!(
                 "  check-in:   {}\n",
                 if person.check_in { "on" } else { "off" }
+            );
+            out += &format!(
+                "  reminders:  {} ({})\n",
+                reminders::describe(reminders),
+                if person.reminders.is_some() {
+                    "their own"
+                } else {
+                    "the hub's"
+                }
             );
             if history.is_empty() {
                 out += "  groups:     none\n";

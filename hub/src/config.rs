@@ -209,6 +209,8 @@ pub struct HubConfig {
     pub store: StoreConfig,
     /// What one tablet may make the hub do.
     pub limits: LimitsConfig,
+    /// When tablets show meeting reminders, unless a coach set a senior's own.
+    pub reminders: crate::domain::reminders::ReminderDefaults,
 }
 
 impl Default for HubConfig {
@@ -222,6 +224,7 @@ impl Default for HubConfig {
             followup: FollowUpConfig::default(),
             store: StoreConfig::default(),
             limits: LimitsConfig::default(),
+            reminders: Default::default(),
         }
     }
 }
@@ -356,6 +359,7 @@ mod tests {
             defaults.health.silent_after_days
         );
         assert_eq!(config.store.cache_mb, defaults.store.cache_mb);
+        assert_eq!(config.reminders, defaults.reminders);
         assert_eq!(
             (config.followup.quiet_days, config.followup.sad_days),
             (defaults.followup.quiet_days, defaults.followup.sad_days)
@@ -397,5 +401,18 @@ mod tests {
         assert!(err.contains("limits.burst_mb"), "{err}");
         let err = parse("[store]\ncache_mb = 0\n").unwrap_err();
         assert!(err.contains("store.cache_mb"), "{err}");
+        let err = parse("[reminders]\nbefore = \"2 hours\"\n").unwrap_err();
+        assert!(
+            err.contains("reminders.before") && err.contains("like 2h"),
+            "{err}"
+        );
+        let config = parse("[reminders]\nday_before_at = \"off\"\nbefore = \"3h\"\n").unwrap();
+        assert_eq!(
+            (
+                config.reminders.0.day_before_at_min,
+                config.reminders.0.before_min
+            ),
+            (None, Some(180))
+        );
     }
 }

@@ -190,6 +190,17 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
         }
     };
 
+    match hub.apply_reminder_defaults().await {
+        Ok(0) => {}
+        Ok(told) => {
+            tracing::info!(
+                participants = told,
+                "the reminder times in hub.toml changed; tablets told"
+            )
+        }
+        Err(e) => tracing::warn!(error = %e, "could not tell the tablets the new reminder times"),
+    }
+
     // The receive path in two stages: the handler handles and applies batch after
     // batch; the finisher waits for each to be on disk and then answers. While the disk
     // syncs one batch the next is handled, and one sync covers all that were applied.

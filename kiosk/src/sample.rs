@@ -105,6 +105,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
     let anna = person("p-anna-peeters");
     let config = DeviceConfig {
         check_in: true,
+        reminders: None,
         participant: jan.clone(),
         participant_name: "Jan".into(),
         language: nabij_protocol::Language::Nl,

@@ -829,29 +829,38 @@ impl KioskState {
         vec![Effect::Chime]
     }
 
-    /// The reminder due at `now`, if any: the evening before (from 18:00) and two hours
-    /// before a meeting, each once, never for a meeting that has begun.
+    /// The reminder due at `now`, if any: at the times the hub set (by default the
+    /// evening before from 18:00, and two hours before a meeting), each once, never for a
+    /// meeting that has begun.
     pub fn due_reminder(&mut self, now: UnixMillis) -> Option<MeetingReminder> {
         const HOUR: u64 = 3_600_000;
+        let times = self
+            .config
+            .as_ref()
+            .and_then(|c| c.reminders)
+            .unwrap_or(nabij_protocol::ReminderTimes::DEFAULT);
         for meeting in &self.meetings {
             let start = meeting.starts_at.0;
             if now.0 >= start {
                 continue;
             }
-            let evening_before = {
+            let day_before = times.day_before_at_min.is_some_and(|from| {
                 let day_before = crate::words::local(UnixMillis(start - 24 * HOUR));
                 let local_now = crate::words::local(now);
                 (local_now.year, local_now.month, local_now.day)
                     == (day_before.year, day_before.month, day_before.day)
-                    && local_now.hour >= 18
-            };
-            let two_hours = start - now.0 <= 2 * HOUR;
-            for (due, key) in [(two_hours, 2u8), (evening_before, 24u8)] {
+                    && u16::from(local_now.hour) * 60 + u16::from(local_now.minute) >= from
+            });
+            let on_the_day = times
+                .before_min
+                .is_some_and(|before| start - now.0 <= u64::from(before) * 60_000);
+            // Keys: 2 for the one on the day, 24 for the day before (as kept in `reminded`).
+            for (due, key) in [(on_the_day, 2u8), (day_before, 24u8)] {
                 let id = (meeting.session_id.to_string(), key);
                 if due && !self.reminded.contains(&id) {
                     self.reminded.push(id);
                     if key == 2 {
-                        // The evening reminder would only repeat it now.
+                        // The day-before reminder would only repeat it now.
                         self.reminded.push((meeting.session_id.to_string(), 24));
                     }
                     return Some(meeting.clone());
@@ -1085,6 +1094,38 @@ mod tests {
             None,
             "never after it began"
         );
+    }
+
+    #[test]
+    fn reminders_come_at_the_times_the_hub_set_and_not_when_turned_off() {
+        let mut s = state();
+        let (hour, minute) = (3_600_000, 60_000);
+        // The first sample meeting is tomorrow at 14:00; now is 10:15. Jan's bus comes
+        // early: the day before from 17:00, and three hours before.
+        if let Some(c) = s.config.as_mut() {
+            c.reminders = Some(nabij_protocol::ReminderTimes {
+                day_before_at_min: Some(17 * 60),
+                before_min: Some(180),
+            });
+        }
+        let at = |h: u64, m: u64| UnixMillis(sample::NOW.0 + h * hour + m * minute);
+        assert_eq!(s.due_reminder(at(6, 40)), None, "16:55: not yet");
+        assert!(s.due_reminder(at(6, 45)).is_some(), "17:00 the day before");
+        let start = s.meetings[0].starts_at.0;
+        assert_eq!(s.due_reminder(UnixMillis(start - 3 * hour - minute)), None);
+        assert!(s.due_reminder(UnixMillis(start - 3 * hour)).is_some());
+
+        // Only the one on the day.
+        let mut s = state();
+        if let Some(c) = s.config.as_mut() {
+            c.reminders = Some(nabij_protocol::ReminderTimes {
+                day_before_at_min: None,
+                before_min: Some(60),
+            });
+        }
+        assert_eq!(s.due_reminder(at(10, 0)), None, "20:15 the day before: off");
+        assert_eq!(s.due_reminder(UnixMillis(start - 2 * hour)), None);
+        assert!(s.due_reminder(UnixMillis(start - hour)).is_some());
     }
 
     #[test]

@@ -699,6 +699,57 @@ pub struct DeviceConfig {
     /// Ask "How are you today?" once a day (the check-in), when the coach turned it on.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub check_in: bool,
+    /// When meeting reminders come up; absent: [`ReminderTimes::DEFAULT`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<ReminderTimes>,
+}
+
+/// When a tablet shows a meeting's reminders, in Belgian time. A field left out turns
+/// that reminder off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderTimes {
+    /// The day before the meeting, from this minute of the day (0–1439; 1080 is 18:00).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day_before_at_min: Option<u16>,
+    /// This many minutes before the meeting starts (5–720).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_min: Option<u16>,
+}
+
+impl ReminderTimes {
+    /// The evening before from 18:00, and two hours before.
+    pub const DEFAULT: ReminderTimes = ReminderTimes {
+        day_before_at_min: Some(18 * 60),
+        before_min: Some(120),
+    };
+    /// The shortest time before a meeting a reminder may come.
+    pub const MIN_BEFORE: u16 = 5;
+    /// The longest time before a meeting a reminder may come (the day before is its own).
+    pub const MAX_BEFORE: u16 = 12 * 60;
+}
+
+impl Validate for ReminderTimes {
+    fn validate(&self) -> Result<(), Invalid> {
+        if let Some(at) = self.day_before_at_min
+            && at >= 24 * 60
+        {
+            return invalid(
+                "reminders.day_before_at_min",
+                format!("is {at}; a minute of the day is 0–1439"),
+            );
+        }
+        match self.before_min {
+            Some(before) if !(Self::MIN_BEFORE..=Self::MAX_BEFORE).contains(&before) => invalid(
+                "reminders.before_min",
+                format!(
+                    "is {before}; it must be between {} and {}",
+                    Self::MIN_BEFORE,
+                    Self::MAX_BEFORE
+                ),
+            ),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Validate for DeviceConfig {
@@ -712,6 +763,9 @@ impl Validate for DeviceConfig {
         check_percent("text_scale_pct", Some(self.text_scale_pct), 100, 150)?;
         check_percent("volume_pct", Some(self.volume_pct), 0, 100)?;
         check_percent("brightness_pct", Some(self.brightness_pct), 10, 100)?;
+        if let Some(reminders) = &self.reminders {
+            reminders.validate()?;
+        }
         let Some(coach) = &self.coach else {
             return Ok(());
         };
@@ -1054,6 +1108,30 @@ mod tests {
             text: "a".repeat(MAX_TEXT_CHARS + 1),
         };
         assert_eq!(over.validate().unwrap_err().field, "text");
+    }
+
+    #[test]
+    fn reminder_times_stay_within_a_day_and_twelve_hours_before() {
+        let times = |day_before_at_min, before_min| ReminderTimes {
+            day_before_at_min,
+            before_min,
+        };
+        assert!(ReminderTimes::DEFAULT.validate().is_ok());
+        assert!(times(None, None).validate().is_ok(), "both off");
+        let late = times(Some(1440), None).validate().unwrap_err();
+        assert_eq!(late.field, "reminders.day_before_at_min");
+        for before in [4, 721] {
+            let e = times(None, Some(before)).validate().unwrap_err();
+            assert_eq!(e.field, "reminders.before_min");
+            assert!(e.reason.contains("between 5 and 720"), "{e:?}");
+        }
+        let json = r#"{"participant":"p-jan","participant_name":"Jan","language":"nl","text_scale_pct":100,"volume_pct":80,"brightness_pct":80,"reminders":{"before_min":60}}"#;
+        let config: DeviceConfig = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            config.reminders,
+            Some(times(None, Some(60))),
+            "left out: off"
+        );
     }
 
     #[test]

@@ -1179,3 +1179,77 @@ async fn a_questionnaire_reaches_those_who_agreed_and_their_scores_come_back_for
     assert_ne!(out.code, Some(0));
     assert!(out.stderr.contains("dejong6"), "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn a_coach_sets_a_seniors_own_reminder_times_and_the_tablet_gets_them() {
+    use nabij_protocol::Body;
+    let hub = TestHub::start().await;
+    let dir = hub.config.data_dir.clone();
+    hub.group_with("Oostende Oost", &["Jan Claes"]).await;
+    let mut jan = tests::sim_kiosk::enrolled(&hub, "Jan Claes").await;
+
+    let out = hub_cli(&dir, &["participant", "show", "Jan Claes"]).await;
+    assert!(
+        out.stdout
+            .contains("reminders:  the day before from 18:00; 2h before (the hub's)"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    let out = hub_cli(
+        &dir,
+        &[
+            "participant",
+            "reminders",
+            "Jan Claes",
+            "--day-before",
+            "17:00",
+            "--before",
+            "3h",
+        ],
+    )
+    .await;
+    assert!(
+        out.stdout
+            .contains("reminders:  the day before from 17:00; 3h before (their own)"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    let config = jan
+        .receive_until(|e| {
+            matches!(&e.body, Body::Config(c) if c.reminders.is_some_and(|r| r.before_min == Some(180)))
+        })
+        .await;
+    let Body::Config(config) = config.body else {
+        unreachable!()
+    };
+    assert_eq!(
+        config.reminders.and_then(|r| r.day_before_at_min),
+        Some(17 * 60)
+    );
+
+    let out = hub_cli(
+        &dir,
+        &[
+            "participant",
+            "reminders",
+            "Jan Claes",
+            "--before",
+            "two hours",
+        ],
+    )
+    .await;
+    assert_ne!(out.code, Some(0));
+    assert!(out.stderr.contains("like 2h"), "{}", out.stderr);
+    let out = hub_cli(
+        &dir,
+        &["participant", "reminders", "Jan Claes", "--hub-default"],
+    )
+    .await;
+    assert!(
+        out.stdout.contains("2h before (the hub's)"),
+        "{}",
+        out.stdout
+    );
+}

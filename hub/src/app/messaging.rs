@@ -119,7 +119,8 @@ impl Hub {
             return Ok(());
         };
         let coach = coach_of(tx, &participant)?;
-        let config = messaging::config_for(&participant, coach.as_ref());
+        let reminders = self.reminders_of(&participant);
+        let config = messaging::config_for(&participant, coach.as_ref(), reminders);
         for device in tables::tablets_of(tx, person)? {
             let envelope = hub_envelope(Body::Config(config.clone()))?;
             self.queue(tx, fx, &device.id, &envelope)?;

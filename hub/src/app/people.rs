@@ -5,7 +5,7 @@ use super::{AppError, Effects, Hub, tables};
 use crate::clock;
 use crate::domain::people::{self, Group, Membership, Person, Role};
 use crate::store::{StoreError, Table, Tx};
-use nabij_protocol::{GroupId, Language, PersonId};
+use nabij_protocol::{GroupId, Language, PersonId, ReminderTimes};
 
 /// The first id of the form `{prefix}{slug}`, `{prefix}{slug}-2`, … not in `table`.
 fn free_id<V: serde::de::DeserializeOwned>(
@@ -125,6 +125,7 @@ fn new_person(tx: &Tx, name: &str, role: Role, group: Option<GroupId>) -> Result
         address: None,
         transport: false,
         consent: Default::default(),
+        reminders: None,
     })
 }
 
@@ -279,6 +280,63 @@ impl Hub {
         };
         self.finish(fx).await;
         Ok(person)
+    }
+
+    /// Sets a participant's own meeting reminder times (`None`: the hub's again), and
+    /// tells their tablets.
+    pub async fn set_reminders(
+        &self,
+        who: &PersonId,
+        times: Option<ReminderTimes>,
+    ) -> Result<Person, AppError> {
+        let mut fx = Effects::default();
+        let person = {
+            let _write = self.inner.write.lock().await;
+            let mut tx = self.tx();
+            let mut person = participant(&tx, who)?;
+            person.reminders = times;
+            tx.put(tables::PEOPLE, person.id.as_str(), &person)?;
+            self.push_config(&mut tx, &mut fx, &person.id)?;
+            tx.commit().await?;
+            person
+        };
+        self.finish(fx).await;
+        Ok(person)
+    }
+
+    /// The reminder times a participant's tablets use: their own, or the hub's.
+    pub fn reminders_of(&self, person: &Person) -> ReminderTimes {
+        person.reminders.unwrap_or(self.config().reminders.0)
+    }
+
+    /// At start: when hub.toml's reminder times changed since the last run, every tablet
+    /// that uses them is told. Returns how many participants were.
+    pub async fn apply_reminder_defaults(&self) -> Result<usize, AppError> {
+        let defaults = self.config().reminders.0;
+        let mut fx = Effects::default();
+        let told = {
+            let _write = self.inner.write.lock().await;
+            let mut tx = self.tx();
+            // Tablets whose settings never named reminder times use the protocol's default.
+            let before = tx.get(tables::SETTINGS, tables::REMINDER_DEFAULTS)?;
+            if before == Some(defaults) {
+                return Ok(0);
+            }
+            let mut told = 0;
+            if before.unwrap_or(ReminderTimes::DEFAULT) != defaults {
+                for person in tx.all(tables::PEOPLE)? {
+                    if person.role == Role::Participant && person.reminders.is_none() {
+                        self.push_config(&mut tx, &mut fx, &person.id)?;
+                        told += 1;
+                    }
+                }
+            }
+            tx.put(tables::SETTINGS, tables::REMINDER_DEFAULTS, &defaults)?;
+            tx.commit().await?;
+            told
+        };
+        self.finish(fx).await;
+        Ok(told)
     }
 
     /// Sets a person's photo (any JPEG or PNG; made into a small square) and sends it to
@@ -588,5 +646,84 @@ mod membership_tests {
             hub.update_participant(&jan.id, bad).await,
             Err(AppError::Name(_))
         ));
+    }
+}
+
+#[cfg(test)]
+mod reminder_tests {
+    use crate::app::testing::{hub_over, status, tablet};
+    use crate::config::HubConfig;
+    use crate::store::{MemoryStorage, Storage};
+    use nabij_protocol::{Body, DeviceConfig, ReminderTimes, Topic};
+    use std::sync::Arc;
+
+    fn configs(
+        out: &crate::app::testing::Recorder,
+        device: &nabij_protocol::DeviceId,
+    ) -> Vec<DeviceConfig> {
+        out.take(&Topic::DeviceDown(device.clone()))
+            .into_iter()
+            .filter_map(|e| match e.body {
+                Body::Config(c) => Some(c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_seniors_own_reminder_times_reach_their_tablet_and_the_hubs_follow_a_change() {
+        let storage: Arc<dyn Storage> = Arc::new(MemoryStorage::default());
+        let (hub, out) = hub_over(HubConfig::default(), storage.clone());
+        assert_eq!(hub.apply_reminder_defaults().await.unwrap(), 0);
+        let (jan, jan_tablet) = tablet(&hub, "Jan").await;
+        let (mia, mia_tablet) = tablet(&hub, "Mia").await;
+        hub.handle_batch(vec![status(&jan_tablet, true), status(&mia_tablet, true)])
+            .await;
+        configs(&out, &jan_tablet);
+        configs(&out, &mia_tablet);
+
+        let early = ReminderTimes {
+            day_before_at_min: Some(17 * 60),
+            before_min: Some(180),
+        };
+        let person = hub.set_reminders(&jan, Some(early)).await.unwrap();
+        assert_eq!(hub.reminders_of(&person), early);
+        let sent = configs(&out, &jan_tablet);
+        assert_eq!(sent.last().and_then(|c| c.reminders), Some(early));
+
+        // hub.toml changes between two runs: tablets on the hub's times are told, Jan's
+        // own times stay.
+        let mut config = HubConfig::default();
+        config.reminders.0.before_min = Some(60);
+        let (restarted, out) = hub_over(config, storage);
+        assert_eq!(
+            restarted.apply_reminder_defaults().await.unwrap(),
+            1,
+            "Mia: Jan has his own"
+        );
+        // The tablets get it from their queues when they connect to the new run.
+        restarted
+            .handle_batch(vec![status(&jan_tablet, true), status(&mia_tablet, true)])
+            .await;
+        let mia_now = configs(&out, &mia_tablet);
+        assert_eq!(
+            mia_now
+                .last()
+                .and_then(|c| c.reminders)
+                .and_then(|r| r.before_min),
+            Some(60)
+        );
+        // Jan's queue still holds what he had not acknowledged: his own times, only.
+        let jan_now = configs(&out, &jan_tablet);
+        assert!(
+            !jan_now.is_empty() && jan_now.iter().all(|c| c.reminders == Some(early)),
+            "Jan keeps his own"
+        );
+        assert_eq!(
+            restarted.apply_reminder_defaults().await.unwrap(),
+            0,
+            "told once"
+        );
+        assert!(restarted.person(&mia).unwrap().reminders.is_none());
     }
 }

@@ -75,6 +75,10 @@ pub const DIARY_ANSWERS: Table<String> = Table::new("diary_answers");
 pub const SURVEYS: Table<super::surveys::Asked> = Table::new("surveys");
 /// How much each tablet has stored at the hub, by device id.
 pub const USAGE: Table<Usage> = Table::new("usage");
+/// Settings the hub compares from one run to the next, by name.
+pub const SETTINGS: Table<nabij_protocol::ReminderTimes> = Table::new("settings");
+/// The key of the reminder times hub.toml gave on the last run.
+pub const REMINDER_DEFAULTS: &str = "reminder_defaults";
 /// The layout version of the tables, under `schema`.
 pub const META: Table<u32> = Table::new("meta");
 

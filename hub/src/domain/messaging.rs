@@ -193,8 +193,12 @@ pub fn receipt_advances(current: Option<ReceiptState>, next: ReceiptState) -> bo
 }
 
 /// The settings and identity a participant's tablets show (`config`): their name, the
-/// coach Help calls, and the project's default sizes.
-pub fn config_for(participant: &Person, coach: Option<&Person>) -> DeviceConfig {
+/// coach Help calls, when reminders come, and the project's default sizes.
+pub fn config_for(
+    participant: &Person,
+    coach: Option<&Person>,
+    reminders: nabij_protocol::ReminderTimes,
+) -> DeviceConfig {
     let coach = coach.map(|coach| CoachCard {
         person: coach.id.clone(),
         name: coach.name.clone(),
@@ -211,6 +215,7 @@ pub fn config_for(participant: &Person, coach: Option<&Person>) -> DeviceConfig 
         // A coach without a phone number cannot be called; Help then asks the centre.
         coach: coach.filter(|c| !c.phone.is_empty()),
         check_in: participant.check_in,
+        reminders: Some(reminders),
     }
 }
 

@@ -13,5 +13,6 @@ pub mod followup;
 pub mod loans;
 pub mod messaging;
 pub mod people;
+pub mod reminders;
 pub mod schedule;
 pub mod surveys;

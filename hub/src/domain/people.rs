@@ -59,6 +59,9 @@ pub struct Person {
     /// What they agreed to.
     #[serde(default)]
     pub consent: Consent,
+    /// Their own meeting reminder times, when a coach set them (else the hub's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<nabij_protocol::ReminderTimes>,
 }
 
 /// What a participant agreed to, and when it last changed.
