@@ -1283,6 +1283,12 @@ pub fn render(response: &Response) -> Result<String, String> {
                         .map(|c| c.label.nl.as_str())
                         .collect();
                     let mut said = chosen.join(", ");
+                    if !s.named.is_empty() {
+                        if !said.is_empty() {
+                            said += " — ";
+                        }
+                        said += &s.named.join(", ");
+                    }
                     if let Some(text) = &s.answer.text {
                         if !said.is_empty() {
                             said += " — ";

@@ -31,6 +31,7 @@ fn page(screen: Screen) -> ui::Page {
         Screen::Voice => ui::Page::Voice,
         Screen::Photo => ui::Page::Photo,
         Screen::Diary => ui::Page::Diary,
+        Screen::DiaryPeople => ui::Page::DiaryPeople,
         Screen::DiaryShare => ui::Page::DiaryShare,
         Screen::Survey => ui::Page::Survey,
         Screen::SurveyDone => ui::Page::SurveyDone,
@@ -185,6 +186,7 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
             role: format!("{:?}", c.role).to_lowercase().into(),
             unread: i32::try_from(state.unread_from(&c.person)).unwrap_or(0),
             photo: state.face(&c.person).map(face_image).unwrap_or_default(),
+            selected: false,
         })
         .collect();
     api.set_contacts(model(contacts));
@@ -262,13 +264,34 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
         let choices: Vec<ui::Choice> = prompt
             .choices
             .iter()
-            .map(|c| ui::Choice {
+            .enumerate()
+            .map(|(i, c)| ui::Choice {
                 id: c.id.to_string().into(),
                 label: text(lang, &c.label).into(),
                 selected: state.diary_selected.iter().any(|s| s == c.id.as_str()),
+                face: if prompt.faces {
+                    i32::try_from(i).unwrap_or(-1)
+                } else {
+                    -1
+                },
             })
             .collect();
         api.set_choices(model(choices));
+        let (shown, more) = state.diary_people_shown();
+        let people: Vec<ui::Contact> = shown
+            .iter()
+            .map(|c| ui::Contact {
+                id: c.person.to_string().into(),
+                name: c.name.clone().into(),
+                initial: initial(&c.name),
+                role: SharedString::default(),
+                unread: 0,
+                photo: state.face(&c.person).map(face_image).unwrap_or_default(),
+                selected: state.diary_people.contains(&c.person),
+            })
+            .collect();
+        api.set_diary_people(model(people));
+        api.set_more_diary_people(more);
     }
     api.set_survey_waiting(!state.surveys.is_empty());
     if let Some(survey) = state.surveys.first() {
@@ -287,6 +310,7 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
                 id: c.id.to_string().into(),
                 label: text(lang, &c.label).into(),
                 selected: given.as_ref() == Some(&c.id),
+                face: -1,
             })
             .collect();
         api.set_survey_scale(model(scale));

@@ -318,6 +318,16 @@ impl Kiosk {
             s.toggle_choice(&id);
             Vec::new()
         });
+        on!(on_diary_next, |s, _k| s.diary_next());
+        on!(on_diary_back, |s, _k| s.diary_back());
+        on!(on_toggle_diary_person, |s, _k, id: slint::SharedString| {
+            s.toggle_diary_person(&id);
+            Vec::new()
+        });
+        on!(on_next_diary_people, |s, _k| {
+            s.next_diary_people();
+            Vec::new()
+        });
         on!(on_add_voice_answer, |s, _k| s
             .answer_diary_with(Screen::Voice));
         on!(on_add_text_answer, |s, _k| s

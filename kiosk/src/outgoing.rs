@@ -72,6 +72,7 @@ pub fn message_for(effect: &Effect) -> Outgoing {
         Effect::SendDiary {
             prompt,
             choices,
+            people,
             text,
             with_voice: _,
             voice,
@@ -82,6 +83,7 @@ pub fn message_for(effect: &Effect) -> Outgoing {
                 .iter()
                 .filter_map(|c| ChoiceId::parse(c).ok())
                 .collect(),
+            people: people.clone(),
             text: text.clone(),
             voice: voice.as_deref().cloned(),
             share: share(*share_with_group),
@@ -146,6 +148,7 @@ mod tests {
         let diary = message_for(&Effect::SendDiary {
             prompt: PromptId::parse("q-week-02").unwrap(),
             choices: vec!["family".into(), "not an id!".into()],
+            people: vec![anna.clone()],
             text: None,
             with_voice: false,
             voice: None,
@@ -159,6 +162,7 @@ mod tests {
             panic!("a diary answer is sent: {diary:?}")
         };
         assert_eq!(answer.choices.len(), 1, "only valid choice ids go");
+        assert_eq!(answer.people, [anna.clone()]);
         assert_eq!(answer.share, Share::MyGroup);
 
         let rsvp = message_for(&Effect::Rsvp {

@@ -172,6 +172,7 @@ impl KioskState {
             Body::DiaryPrompt(prompt) if !self.answered.contains(&prompt.prompt_id.to_string()) => {
                 self.diary = Some(prompt.clone());
                 self.diary_selected.clear();
+                self.diary_people.clear();
             }
             Body::Questionnaire(survey)
                 if !self

@@ -27,10 +27,19 @@ pub fn render(
     lang: Language,
     text_scale_percent: u8,
 ) -> Result<(App, image::RgbaImage), RenderError> {
+    render_state(profile, sample::state(screen, lang), text_scale_percent)
+}
+
+/// Renders this state (its screen, in its language); returns the live app and the
+/// picture.
+pub fn render_state(
+    profile: &Profile,
+    mut state: crate::state::KioskState,
+    text_scale_percent: u8,
+) -> Result<(App, image::RgbaImage), RenderError> {
     headless::init();
     let app = App::new().map_err(|e| RenderError::Slint(e.to_string()))?;
-    select_language(lang)?;
-    let mut state = sample::state(screen, lang);
+    select_language(state.language)?;
     state.text_scale_percent = text_scale_percent;
     adapters::apply(&app, &state, sample::NOW);
     headless::fit(&app, profile)?;

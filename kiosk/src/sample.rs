@@ -24,6 +24,45 @@ fn person(id: &str) -> PersonId {
     PersonId::parse(id).expect("a valid literal person id")
 }
 
+/// The diary question's other forms, for the screens' tests: moods drawn as faces; and the
+/// most buttons a diary question has (four choices, "Read aloud" and "Next").
+pub fn diary_variants() -> Vec<DiaryPrompt> {
+    let faces = DiaryPrompt {
+        prompt_id: PromptId::parse("q-this-week").expect("a valid literal prompt id"),
+        question: localized(
+            "Hoe was uw week?",
+            "Comment s'est passée votre semaine ?",
+            "How was your week?",
+        ),
+        choices: [
+            ("good", localized("Goed", "Bien", "Good")),
+            ("okay", localized("Gaat wel", "Ça va", "All right")),
+            ("not-good", localized("Niet goed", "Pas bien", "Not good")),
+        ]
+        .into_iter()
+        .map(|(id, label)| nabij_protocol::Choice {
+            id: choice(id),
+            label,
+        })
+        .collect(),
+        faces: true,
+        people: false,
+        allow_text: false,
+        allow_voice: true,
+        audio: None,
+        answer_before: None,
+    };
+    let mut widest = state(Screen::Diary, Language::Nl)
+        .diary
+        .expect("the sample has a diary question");
+    widest.audio = Some(nabij_protocol::Audio {
+        codec: nabij_protocol::AudioCodec::OggOpus,
+        duration_ms: 4_000,
+        data: nabij_protocol::base64::Base64Bytes(vec![0; 16]),
+    });
+    vec![faces, widest]
+}
+
 fn choice(id: &str) -> ChoiceId {
     ChoiceId::parse(id).expect("a valid literal choice id")
 }
@@ -202,6 +241,8 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
             label,
         })
         .collect(),
+        faces: false,
+        people: true,
         allow_text: false,
         allow_voice: true,
         audio: None,
@@ -321,6 +362,8 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         photo: Some(3),
         diary: Some(diary),
         diary_selected: vec!["neighbour".into()],
+        diary_people: vec![person("p-anna-peeters")],
+        diary_people_page: 0,
         surveys: vec![survey],
         survey_step,
         survey_answers,

@@ -28,6 +28,8 @@ pub enum Screen {
     Photo,
     /// The diary question.
     Diary,
+    /// Which of the senior's people the diary answer names.
+    DiaryPeople,
     /// Who may read the diary answer.
     DiaryShare,
     /// A questionnaire's question, one at a time.
@@ -56,7 +58,7 @@ pub enum Screen {
 
 impl Screen {
     /// Every screen, in the order a senior meets them.
-    pub const ALL: [Screen; 21] = [
+    pub const ALL: [Screen; 22] = [
         Screen::Pairing,
         Screen::Home,
         Screen::Contacts,
@@ -66,6 +68,7 @@ impl Screen {
         Screen::Voice,
         Screen::Photo,
         Screen::Diary,
+        Screen::DiaryPeople,
         Screen::DiaryShare,
         Screen::Survey,
         Screen::SurveyDone,
@@ -92,6 +95,7 @@ impl Screen {
             Screen::Voice => "voice",
             Screen::Photo => "photo",
             Screen::Diary => "diary",
+            Screen::DiaryPeople => "diary-people",
             Screen::DiaryShare => "diary-share",
             Screen::Survey => "survey",
             Screen::SurveyDone => "survey-done",
@@ -286,6 +290,10 @@ pub struct KioskState {
     pub diary: Option<DiaryPrompt>,
     /// Tapped diary choices.
     pub diary_selected: Vec<String>,
+    /// People the diary answer names (tapped among the contacts).
+    pub diary_people: Vec<PersonId>,
+    /// Which page of contacts the diary's people screen shows.
+    pub diary_people_page: usize,
     /// Diary questions already answered (prompt ids), so a resent one is not asked again.
     pub answered: Vec<String>,
     /// Questionnaires waiting for answers, in the order they came; the first is asked.
@@ -394,6 +402,8 @@ pub enum Effect {
         prompt: nabij_protocol::PromptId,
         /// The tapped choices.
         choices: Vec<String>,
+        /// The people named.
+        people: Vec<PersonId>,
         /// Words typed, if any.
         text: Option<String>,
         /// Whether the recording is part of the answer.
@@ -436,6 +446,10 @@ pub enum Effect {
 
 /// Contacts shown at once (with "More people" taking the sixth place when needed).
 pub const CONTACTS_PER_PAGE: usize = 6;
+
+/// People offered at once for a diary answer, beside "Next" (with "More people" taking
+/// the fifth place when needed).
+pub const DIARY_PEOPLE_PER_PAGE: usize = 5;
 
 /// Messages of a conversation shown at once (the newest).
 pub const MESSAGES_SHOWN: usize = 3;
@@ -662,6 +676,61 @@ impl KioskState {
         }
     }
 
+    /// Whether the diary question lets the senior name people, and they have any.
+    fn diary_names_people(&self) -> bool {
+        self.diary.as_ref().is_some_and(|d| d.people) && !self.contacts.is_empty()
+    }
+
+    /// "Next" under the diary's choices: the senior's people, when the question asks for
+    /// them; else (and from the people) who may read the answer.
+    pub fn diary_next(&mut self) -> Vec<Effect> {
+        if self.screen == Some(Screen::Diary) && self.diary_names_people() {
+            self.diary_people_page = 0;
+            self.navigate(Screen::DiaryPeople)
+        } else {
+            self.navigate(Screen::DiaryShare)
+        }
+    }
+
+    /// "Back" from "who may read it": the step before.
+    pub fn diary_back(&mut self) -> Vec<Effect> {
+        if self.diary_names_people() {
+            self.navigate(Screen::DiaryPeople)
+        } else {
+            self.navigate(Screen::Diary)
+        }
+    }
+
+    /// Taps one of the senior's contacts on or off for the diary answer.
+    pub fn toggle_diary_person(&mut self, id: &str) {
+        if let Some(i) = self.diary_people.iter().position(|p| p.as_str() == id) {
+            self.diary_people.remove(i);
+        } else if let Some(contact) = self.contacts.iter().find(|c| c.person.as_str() == id)
+            && self.diary_people.len() < nabij_protocol::limits::MAX_PEOPLE_NAMED
+        {
+            self.diary_people.push(contact.person.clone());
+        }
+    }
+
+    /// The contacts the diary's people screen shows now, and whether there are more.
+    pub fn diary_people_shown(&self) -> (&[Contact], bool) {
+        let all = &self.contacts;
+        if all.len() <= DIARY_PEOPLE_PER_PAGE {
+            return (all, false);
+        }
+        let per_page = DIARY_PEOPLE_PER_PAGE - 1;
+        let start = (self.diary_people_page * per_page).min(all.len());
+        let end = (start + per_page).min(all.len());
+        (&all[start..end], true)
+    }
+
+    /// "More people" on the diary's people screen (round to the first after the last).
+    pub fn next_diary_people(&mut self) {
+        let per_page = DIARY_PEOPLE_PER_PAGE - 1;
+        let pages = self.contacts.len().div_ceil(per_page).max(1);
+        self.diary_people_page = (self.diary_people_page + 1) % pages;
+    }
+
     /// Sends the diary answer and goes home.
     pub fn send_diary(&mut self, share_with_group: bool) -> Vec<Effect> {
         let Some(prompt) = self.diary.take() else {
@@ -669,12 +738,14 @@ impl KioskState {
         };
         self.answered.push(prompt.prompt_id.to_string());
         let choices = std::mem::take(&mut self.diary_selected);
+        let people = std::mem::take(&mut self.diary_people);
         let text = self.diary_text.take();
         let with_voice = self.diary_voice_seconds.take().is_some();
         self.screen = Some(Screen::Home);
         vec![Effect::SendDiary {
             prompt: prompt.prompt_id,
             choices,
+            people,
             text,
             with_voice,
             voice: None,
@@ -1222,6 +1293,7 @@ mod tests {
         let expected = Effect::SendDiary {
             prompt: nabij_protocol::PromptId::parse("q-week-03").unwrap(),
             choices: vec!["neighbour".into(), "family".into()],
+            people: vec![PersonId::parse("p-anna-peeters").unwrap()],
             text: Some("OK".into()),
             with_voice: false,
             voice: None,
@@ -1315,5 +1387,51 @@ mod tests {
             "the open question is asked"
         );
         assert_eq!(s.surveys.len(), 1);
+    }
+
+    #[test]
+    fn a_diary_question_about_people_offers_the_seniors_contacts_page_by_page() {
+        let mut s = state();
+        s.diary_people.clear();
+        s.navigate(Screen::Diary);
+        s.diary_next();
+        assert_eq!(s.screen, Some(Screen::DiaryPeople));
+        // Seven contacts: four a page beside "More people" and "Next".
+        let (shown, more) = s.diary_people_shown();
+        assert_eq!((shown.len(), more), (4, true));
+        let first_page: Vec<String> = shown.iter().map(|c| c.name.clone()).collect();
+        s.toggle_diary_person("p-anna-peeters");
+        s.toggle_diary_person("p-stranger");
+        s.next_diary_people();
+        let (shown, _) = s.diary_people_shown();
+        assert!(shown.iter().all(|c| !first_page.contains(&c.name)));
+        let on_page_two = shown[0].person.to_string();
+        s.toggle_diary_person(&on_page_two);
+        s.next_diary_people();
+        assert_eq!(s.diary_people_page, 0, "round to the first page");
+        s.diary_next();
+        assert_eq!(s.screen, Some(Screen::DiaryShare));
+        s.diary_back();
+        assert_eq!(s.screen, Some(Screen::DiaryPeople), "back one step");
+        s.toggle_diary_person("p-anna-peeters");
+        let sent = s.send_diary(true);
+        let [Effect::SendDiary { people, .. }] = sent.as_slice() else {
+            panic!("{sent:?}")
+        };
+        assert_eq!(
+            people.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            [on_page_two]
+        );
+
+        // A question that is not about people goes straight to "who may read it".
+        let mut s = state();
+        if let Some(d) = s.diary.as_mut() {
+            d.people = false;
+        }
+        s.navigate(Screen::Diary);
+        s.diary_next();
+        assert_eq!(s.screen, Some(Screen::DiaryShare));
+        s.diary_back();
+        assert_eq!(s.screen, Some(Screen::Diary));
     }
 }

@@ -312,6 +312,7 @@ mod tests {
             Effect::SendDiary {
                 prompt: nabij_protocol::PromptId::parse("q-week-01").unwrap(),
                 choices: Vec::new(),
+                people: Vec::new(),
                 text: None,
                 with_voice: true,
                 voice: None,

@@ -38,7 +38,13 @@ pub const MAX_IDS_PER_MESSAGE: usize = 256;
 /// Most contacts on one tablet.
 pub const MAX_CONTACTS: usize = 200;
 
-/// Most answer choices of a diary prompt.
+/// Most steps of a questionnaire's scale (the only buttons on its screen besides Home and
+/// Help).
 pub const MAX_CHOICES: usize = 6;
+/// Most answer choices of a diary prompt: with "Next" and "Read aloud" its screen holds
+/// six buttons, the most a senior's screen has.
+pub const MAX_DIARY_CHOICES: usize = 4;
+/// Most people named in one diary answer.
+pub const MAX_PEOPLE_NAMED: usize = 20;
 /// Most questions in one questionnaire.
 pub const MAX_SURVEY_ITEMS: usize = 12;

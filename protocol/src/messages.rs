@@ -354,9 +354,16 @@ pub struct DiaryPrompt {
     pub prompt_id: PromptId,
     /// The question.
     pub question: Localized,
-    /// Answers to tap, at most 6.
+    /// Answers to tap, at most 4.
     #[serde(default)]
     pub choices: Vec<Choice>,
+    /// The choices are moods, drawn as faces: the first smiling, the second level, the
+    /// third frowning (then there are exactly three).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub faces: bool,
+    /// May the senior name people from their contacts (say, who they talked to)?
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub people: bool,
     /// May the senior answer in their own words?
     #[serde(default)]
     pub allow_text: bool,
@@ -383,16 +390,25 @@ pub struct Choice {
 impl Validate for DiaryPrompt {
     fn validate(&self) -> Result<(), Invalid> {
         self.question.check("question", MAX_TEXT_CHARS)?;
-        check_count("choices", self.choices.len(), MAX_CHOICES)?;
+        check_count("choices", self.choices.len(), MAX_DIARY_CHOICES)?;
+        if self.faces && self.choices.len() != 3 {
+            return invalid(
+                "faces",
+                format!(
+                    "drawn faces need exactly 3 choices; there are {}",
+                    self.choices.len()
+                ),
+            );
+        }
         for (i, choice) in self.choices.iter().enumerate() {
             choice
                 .label
                 .check(&format!("choices[{i}].label"), MAX_NAME_CHARS)?;
         }
-        if self.choices.is_empty() && !self.allow_text && !self.allow_voice {
+        if self.choices.is_empty() && !self.people && !self.allow_text && !self.allow_voice {
             return invalid(
                 "choices",
-                "a prompt needs choices, text or voice to answer with",
+                "a prompt needs choices, people, text or voice to answer with",
             );
         }
         match &self.audio {
@@ -410,6 +426,9 @@ pub struct DiaryAnswer {
     /// The tapped choices.
     #[serde(default)]
     pub choices: Vec<ChoiceId>,
+    /// The people the senior named, from their contacts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<PersonId>,
     /// An answer in the senior's own words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -422,17 +441,22 @@ pub struct DiaryAnswer {
 
 impl Validate for DiaryAnswer {
     fn validate(&self) -> Result<(), Invalid> {
-        check_count("choices", self.choices.len(), MAX_CHOICES)?;
+        check_count("choices", self.choices.len(), MAX_DIARY_CHOICES)?;
+        check_count("people", self.people.len(), MAX_PEOPLE_NAMED)?;
         if let Some(text) = &self.text {
             check_text("text", text, MAX_TEXT_CHARS, false)?;
         }
         if let Some(voice) = &self.voice {
             voice.check("voice")?;
         }
-        if self.choices.is_empty() && self.text.is_none() && self.voice.is_none() {
+        if self.choices.is_empty()
+            && self.people.is_empty()
+            && self.text.is_none()
+            && self.voice.is_none()
+        {
             return invalid(
                 "choices",
-                "an answer needs a choice, a text or a voice note",
+                "an answer needs a choice, a person, a text or a voice note",
             );
         }
         Ok(())

@@ -916,6 +916,7 @@ async fn a_weeks_diary_prompt_reaches_the_group_and_shared_answers_come_back_for
                 text: Some(text.into()),
                 voice: None,
                 share,
+                people: Vec::new(),
             }))
             .await;
         tablet

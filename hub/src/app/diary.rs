@@ -7,7 +7,7 @@ use super::{AppError, Effects, Hub, hub_envelope, tables};
 use crate::clock;
 use crate::domain::calendar::Date;
 use crate::domain::diary::DiaryWeek;
-use crate::store::{Tx, key, prefix};
+use crate::store::{StoreError, Tx, key, prefix};
 use nabij_protocol::{
     Body, DiaryAnswer, DiaryPrompt, GroupId, PersonId, PromptId, Share, UnixMillis,
 };
@@ -24,6 +24,8 @@ pub struct SharedAnswer {
     pub at: UnixMillis,
     /// The answer.
     pub answer: DiaryAnswer,
+    /// The names of the people the answer names.
+    pub named: Vec<String>,
 }
 
 /// A prompt's answers in a group.
@@ -243,6 +245,15 @@ impl Hub {
                 match answer.share {
                     Share::MyGroup => shared.push(SharedAnswer {
                         name: members.get(&person).cloned().unwrap_or_default(),
+                        named: answer
+                            .people
+                            .iter()
+                            .map(|p| {
+                                Ok(tx
+                                    .get(tables::PEOPLE, p.as_str())?
+                                    .map_or_else(|| p.to_string(), |p| p.name))
+                            })
+                            .collect::<Result<_, StoreError>>()?,
                         person,
                         at,
                         answer,
@@ -287,6 +298,7 @@ mod tests {
         Body::DiaryAnswer(DiaryAnswer {
             prompt_id: prompt.clone(),
             choices: vec![ChoiceId::parse("family").unwrap()],
+            people: Vec::new(),
             text: Some(text.into()),
             voice: None,
             share,
@@ -398,5 +410,43 @@ mod tests {
                 .iter()
                 .any(|e| matches!(e.body, Body::DiaryPrompt(_)))
         );
+    }
+
+    #[tokio::test]
+    async fn an_answer_names_only_the_seniors_contacts_and_the_coach_reads_their_names() {
+        let (hub, _out) = hub();
+        let group = hub.add_group("Oost", None).await.unwrap().id;
+        let (jan, jan_tablet) = member(&hub, "Jan", &group).await;
+        let (anna, _) = member(&hub, "Anna", &group).await;
+        let (stranger, _) = tablet(&hub, "Stranger").await;
+        hub.approve_contacts(&jan, &anna).await.unwrap();
+        let prompt = PromptId::parse("q-talked-to").unwrap();
+        assert!(
+            hub.prompt(&prompt).unwrap().people,
+            "the library's asks for people"
+        );
+        let today = nabij_protocol::time::brussels(clock::now());
+        let monday = Date::new(today.year, today.month, today.day)
+            .unwrap()
+            .plus_days(-1);
+        hub.plan_diary(&group, &prompt, monday).await.unwrap();
+
+        let named = Body::DiaryAnswer(DiaryAnswer {
+            prompt_id: prompt.clone(),
+            choices: Vec::new(),
+            people: vec![anna.clone(), stranger.clone(), anna.clone()],
+            text: None,
+            voice: None,
+            share: Share::MyGroup,
+        });
+        hub.handle_batch(vec![up(&jan_tablet, named).0]).await;
+        let answers = hub.diary_answers(&group, None).unwrap();
+        let shared = &answers[0].shared[0];
+        assert_eq!(
+            shared.answer.people,
+            [anna],
+            "the stranger and the repeat left out"
+        );
+        assert_eq!(shared.named, ["Anna"]);
     }
 }

@@ -404,6 +404,13 @@ impl Hub {
     ) -> Result<(), AppError> {
         let key = tables::pair_key(device.id.as_str(), envelope.id.as_str());
         if !tx.contains(tables::REPORTS, &key)? {
+            let cleaned = match &envelope.body {
+                Body::DiaryAnswer(answer) if !answer.people.is_empty() => {
+                    Some(named_contacts_only(tx, device, envelope, answer)?)
+                }
+                _ => None,
+            };
+            let envelope = cleaned.as_ref().unwrap_or(envelope);
             // When the senior tapped, as their tablet says (it may have been offline), but
             // never later than now.
             let tapped = envelope.ts.min(now);
@@ -598,6 +605,31 @@ impl Hub {
         }
         Ok(())
     }
+}
+
+/// A diary answer names only the senior's contacts: anyone else (a contact removed since
+/// the tablet offered them) is left out.
+fn named_contacts_only(
+    tx: &Tx,
+    device: &DeviceRecord,
+    envelope: &Envelope,
+    answer: &nabij_protocol::DiaryAnswer,
+) -> Result<Envelope, AppError> {
+    let mut kept = Vec::new();
+    for person in &answer.people {
+        if tables::are_contacts(tx, &device.participant, person)? && !kept.contains(person) {
+            kept.push(person.clone());
+        } else {
+            tracing::info!(participant = %device.participant, named = %person, "a diary answer named someone who is not a contact (or twice); left out");
+        }
+    }
+    Ok(Envelope {
+        body: Body::DiaryAnswer(nabij_protocol::DiaryAnswer {
+            people: kept,
+            ..answer.clone()
+        }),
+        ..envelope.clone()
+    })
 }
 
 #[cfg(test)]

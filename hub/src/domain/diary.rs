@@ -33,6 +33,10 @@ struct Entry {
     #[serde(default)]
     allow_voice: bool,
     #[serde(default)]
+    faces: bool,
+    #[serde(default)]
+    people: bool,
+    #[serde(default)]
     choices: Vec<ChoiceEntry>,
 }
 
@@ -79,6 +83,8 @@ impl Library {
                     en: entry.en,
                 },
                 choices,
+                faces: entry.faces,
+                people: entry.people,
                 allow_text: entry.allow_text,
                 allow_voice: entry.allow_voice,
                 audio: None,
@@ -168,8 +174,18 @@ mod tests {
                 );
             }
         }
-        let id = PromptId::parse("q-talked-to").unwrap();
-        assert_eq!(library.get(&id).map(|p| p.choices.len()), Some(6));
+        let talked_to = library
+            .get(&PromptId::parse("q-talked-to").unwrap())
+            .expect("the first prompt is there");
+        assert_eq!(talked_to.choices.len(), 4);
+        assert!(talked_to.people && !talked_to.faces);
+        assert!(
+            library
+                .all()
+                .iter()
+                .any(|p| p.faces && p.choices.len() == 3),
+            "one prompt is answered with faces"
+        );
     }
 
     #[test]

@@ -4,8 +4,9 @@
 
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
 use nabij_kiosk::profile::{Profile, shipped};
-use nabij_kiosk::render::render;
-use nabij_kiosk::state::Screen;
+use nabij_kiosk::render::render_state;
+use nabij_kiosk::sample;
+use nabij_kiosk::state::{KioskState, Screen};
 use nabij_kiosk::words::Language;
 
 /// 18 pt in millimetres: the smallest em of any text.
@@ -108,14 +109,25 @@ fn check_screen(
     scale: u8,
     home: &mut Option<(f32, f32)>,
 ) -> Vec<String> {
+    check_state(profile, sample::state(screen, lang), scale, home, "")
+}
+
+fn check_state(
+    profile: &Profile,
+    state: KioskState,
+    scale: u8,
+    home: &mut Option<(f32, f32)>,
+    variant: &str,
+) -> Vec<String> {
+    let (screen, lang) = (state.screen.unwrap_or(Screen::Home), state.language);
     let where_ = format!(
-        "{} / {} / {} / {scale}%",
+        "{} / {}{variant} / {} / {scale}%",
         profile.name,
         screen.name(),
         lang.code()
     );
     let (app, picture) =
-        render(profile, screen, lang, scale).unwrap_or_else(|e| panic!("{where_}: {e}"));
+        render_state(profile, state, scale).unwrap_or_else(|e| panic!("{where_}: {e}"));
     let (win_w, win_h) = {
         let (w, h) = profile.window_px();
         (
@@ -253,6 +265,37 @@ fn every_screen_meets_the_targets_on_every_profile_in_every_language() {
         }
     }
     assert!(checked >= 4 * 17 * 3);
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn every_form_of_the_diary_question_meets_the_targets() {
+    let mut problems = Vec::new();
+    for profile in shipped().unwrap() {
+        let mut home = None;
+        // The largest text is checked where the other screens are (not the 7-inch panel).
+        let scales: &[u8] = if profile.name == "pinetab2" || profile.name == "desktop" {
+            &[100, 150]
+        } else {
+            &[100]
+        };
+        for lang in Language::ALL {
+            for (scale, prompt) in scales
+                .iter()
+                .flat_map(|&s| sample::diary_variants().into_iter().map(move |p| (s, p)))
+            {
+                let mut state = sample::state(Screen::Diary, lang);
+                let variant = format!(" ({})", prompt.prompt_id);
+                state.diary = Some(prompt);
+                problems.extend(check_state(&profile, state, scale, &mut home, &variant));
+            }
+        }
+    }
     assert!(
         problems.is_empty(),
         "{} problems:\n{}",

@@ -138,9 +138,22 @@ fn the_diary_and_a_reminder_are_answered_by_tapping() {
         "a tapped answer shows it is chosen"
     );
     tap(&app, "Next");
+    assert_eq!(
+        page(&app),
+        ui::Page::DiaryPeople,
+        "who it was: the senior's people"
+    );
+    tap(&app, "Marie");
+    assert!(visible(&app, "✓ Marie"));
+    tap(&app, "More people");
+    tap(&app, "Next");
     tap(&app, "My group too");
     assert_eq!(page(&app), ui::Page::Home);
     assert!(kiosk.state().diary.is_none());
+    assert!(
+        kiosk.state().diary_people.is_empty(),
+        "sent with the answer"
+    );
 
     let meeting = kiosk.state().meetings[0].clone();
     kiosk.update(|s| s.remind(meeting));
