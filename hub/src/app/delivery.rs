@@ -6,6 +6,7 @@ use super::{AppError, Effects, Hub, lock, tables};
 use crate::clock;
 use crate::store::{StoreError, Tx};
 use nabij_protocol::{DeviceId, Envelope, Topic};
+use std::sync::atomic::Ordering;
 
 impl Hub {
     /// Queues an envelope for a tablet: durable with the transaction, sent after the
@@ -17,8 +18,9 @@ impl Hub {
         device: &DeviceId,
         envelope: &Envelope,
     ) -> Result<(), StoreError> {
-        tables::push_outbox(tx, device, envelope, clock::now())?;
+        let seq = tables::push_outbox(tx, device, envelope, clock::now())?;
         fx.queued.insert(device.clone());
+        fx.queued_up_to = fx.queued_up_to.max(seq);
         Ok(())
     }
 
@@ -33,7 +35,10 @@ impl Hub {
             if room == 0 {
                 return Ok(());
             }
-            let next = tables::outbox_after(&self.tx(), device, window.cursor(), room)?;
+            // Entries a later commit applied but has not yet made durable wait for it.
+            let durable = self.inner.durable_queue.load(Ordering::SeqCst);
+            let mut next = tables::outbox_after(&self.tx(), device, window.cursor(), room)?;
+            next.retain(|(seq, _)| *seq <= durable);
             let sizes: Vec<(u64, usize)> = next.iter().map(|(s, p)| (*s, p.len())).collect();
             let n = window.admit(&sizes);
             next.into_iter()

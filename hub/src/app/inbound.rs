@@ -695,6 +695,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn nothing_goes_out_before_its_commit_is_on_disk() {
+        // A copy sent while its batch is only applied, then lost in a crash, would be
+        // made again under a new id when the sender resends, and arrive twice.
+        let (hub, out) = hub();
+        let ((_, jan), (anna_id, anna)) = pair(&hub, &out).await;
+        let (first, _) = up(&jan, text(&anna_id, "one"));
+        let (second, _) = up(&jan, text(&anna_id, "two"));
+        let one = hub.apply_batch(vec![first]).await.expect("applied");
+        let two = hub.apply_batch(vec![second]).await.expect("applied");
+        // Anna's window is topped up meanwhile (as a tick or another commit would).
+        hub.delivery_tick().await;
+        assert!(
+            texts(&out.take(&down(&anna))).is_empty(),
+            "nothing before it is durable"
+        );
+        assert!(out.take(&down(&jan)).is_empty(), "no ack either");
+
+        one.finish().await;
+        let sent = out.take(&down(&anna));
+        let sent: Vec<_> = texts(&sent).iter().map(|e| e.body.clone()).collect();
+        assert_eq!(sent.len(), 1, "only the first batch's copy: {sent:?}");
+        hub.delivery_tick().await;
+        assert!(
+            texts(&out.take(&down(&anna))).is_empty(),
+            "the second still waits"
+        );
+        two.finish().await;
+        assert_eq!(texts(&out.take(&down(&anna))).len(), 1);
+    }
+
+    #[tokio::test]
     async fn a_sender_gets_one_receipt_for_everything_a_batch_delivered() {
         let (hub, out) = hub();
         let ((_, jan), (anna_id, anna)) = pair(&hub, &out).await;

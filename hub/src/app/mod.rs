@@ -48,6 +48,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A boxed future, for the edges' traits.
@@ -193,6 +194,9 @@ pub(crate) struct Effects {
     credentials: bool,
     /// Tablets whose retained status goes (they were revoked or wiped).
     clear_status: Vec<DeviceId>,
+    /// The highest queue sequence number the transaction wrote (0: none): once it is
+    /// durable, so is every queue entry up to it (see `Inner::durable_queue`).
+    queued_up_to: u64,
     /// Receipts to queue before the commit, gathered so that a batch sends each sender
     /// one receipt per step and recipient instead of one per message: by (sender's
     /// tablet, seen rather than delivered, recipient), the sender's message ids.
@@ -221,6 +225,7 @@ impl Effects {
             }
         }
         self.queued.extend(other.queued);
+        self.queued_up_to = self.queued_up_to.max(other.queued_up_to);
         for (device, seqs) in other.acked {
             self.acked.entry(device).or_default().extend(seqs);
         }
@@ -272,6 +277,12 @@ struct Inner {
     library: crate::domain::diary::Library,
     /// The steady clock's origin (tokio's, so tests can move time forward).
     started: tokio::time::Instant,
+    /// Every queue entry up to this sequence number is on disk; later ones may only be
+    /// applied. Only these go to tablets: a message sent before its commit was durable
+    /// and then lost in a crash would be made again under a new id and arrive twice.
+    /// Sound because writers take `write` in turn, so sequence numbers rise in the
+    /// order transactions apply, and a sync makes everything applied before it durable.
+    durable_queue: AtomicU64,
 }
 
 /// The running hub's operations. Cheap to clone.
@@ -292,6 +303,8 @@ impl Hub {
         let mut tx = Tx::new(parts.storage.clone());
         let found = tables::migrate(&mut tx)?;
         tx.commit_blocking()?;
+        // Whatever the store holds when the hub starts is on disk; new entries come after.
+        let durable_queue = AtomicU64::new(parts.storage.next_id()?);
         if found < tables::SCHEMA {
             tracing::info!(
                 from = found,
@@ -319,6 +332,7 @@ impl Hub {
                 gate_order: tokio::sync::Mutex::new(()),
                 library,
                 started: tokio::time::Instant::now(),
+                durable_queue,
             }),
         })
     }
@@ -378,6 +392,9 @@ impl Hub {
     }
 
     async fn finish_or_fail(&self, fx: Effects) -> Result<(), AppError> {
+        self.inner
+            .durable_queue
+            .fetch_max(fx.queued_up_to, Ordering::SeqCst);
         if fx.credentials {
             self.sync_credentials().await?;
         }
