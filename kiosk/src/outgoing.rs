@@ -162,7 +162,7 @@ mod tests {
             panic!("a diary answer is sent: {diary:?}")
         };
         assert_eq!(answer.choices.len(), 1, "only valid choice ids go");
-        assert_eq!(answer.people, [anna.clone()]);
+        assert_eq!(answer.people, std::slice::from_ref(&anna));
         assert_eq!(answer.share, Share::MyGroup);
 
         let rsvp = message_for(&Effect::Rsvp {

@@ -24,14 +24,7 @@ const PHOTO_BOX: (u32, u32) = (320, 240);
 
 impl LiveKiosk {
     fn start(hub: &TestHub, dir: &Path) -> LiveKiosk {
-        let text =
-            nabij_hub::admin::kiosk_settings_file(&hub.hub().kiosk_settings("127.0.0.1").unwrap());
-        let settings = HubSettings::parse(&text, Path::new("kiosk-settings.toml")).unwrap();
-        assert!(
-            settings.coach_pin.is_some(),
-            "the hub's kiosk settings carry the coach PIN"
-        );
-        LiveKiosk::start_with(settings, dir)
+        LiveKiosk::start_with(settings_of(hub), dir)
     }
 
     fn start_with(settings: HubSettings, dir: &Path) -> LiveKiosk {
@@ -83,6 +76,18 @@ impl LiveKiosk {
     fn stop(&mut self) {
         self.live = None;
     }
+}
+
+/// The kiosk settings file the coach copies from this hub, as the kiosk reads it.
+fn settings_of(hub: &TestHub) -> HubSettings {
+    let text =
+        nabij_hub::admin::kiosk_settings_file(&hub.hub().kiosk_settings("127.0.0.1").unwrap());
+    let settings = HubSettings::parse(&text, Path::new("kiosk-settings.toml")).unwrap();
+    assert!(
+        settings.coach_pin.is_some(),
+        "the hub's kiosk settings carry the coach PIN"
+    );
+    settings
 }
 
 fn person(id: &str) -> PersonId {
@@ -557,4 +562,108 @@ async fn a_questionnaire_is_answered_on_the_kiosk_scored_by_the_hub_and_not_aske
         })
         .await;
     assert!(again.state.surveys.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_rsvp_and_a_diary_answer_naming_people_made_offline_reach_the_hub_once_it_is_back() {
+    use nabij_hub::domain::calendar::Date;
+    use nabij_hub::domain::schedule::{Plan, TimeOfDay};
+    use nabij_protocol::{PromptId, RsvpAnswer};
+    let hub = TestHub::start().await;
+    people(&hub).await;
+    let root = tempfile::tempdir().unwrap();
+    let mut jan = LiveKiosk::start(&hub, &data_dir(&root));
+    pair_jan(&hub, &mut jan).await;
+
+    let group = hub.group("Oostende Oost");
+    let plan = Plan {
+        first: Date::parse("2099-03-16").unwrap(),
+        time: TimeOfDay {
+            hour: 14,
+            minute: 0,
+        },
+        minutes: 180,
+        place: "Buurthuis De Schelp".into(),
+        address: None,
+    };
+    let sessions = hub.hub().plan_schedule(&group, plan).await.unwrap();
+    // This week's prompt (its week began yesterday), which lets the senior name people.
+    let yesterday = Date::new(1970, 1, 1)
+        .unwrap()
+        .plus_days((UnixMillis::now().0 / 86_400_000) as i64 - 1);
+    let prompt = PromptId::parse("q-talked-to").unwrap();
+    hub.hub()
+        .plan_diary(&group, &prompt, yesterday)
+        .await
+        .unwrap();
+    jan.until("the agenda and the diary question", |s| {
+        s.meetings.len() == 20 && s.diary.as_ref().is_some_and(|d| d.people)
+    })
+    .await;
+
+    // The flat's Wi-Fi is down: the tablet starts again and cannot reach its hub.
+    jan.stop();
+    let mut nowhere = settings_of(&hub);
+    nowhere.port = tests::hub::free_port();
+    let mut offline = LiveKiosk::start_with(nowhere, &data_dir(&root));
+    offline
+        .until(
+            "the agenda and question from its history, and the hub not reached",
+            |s| s.meetings.len() == 20 && s.diary.is_some() && s.link_problem.is_some(),
+        )
+        .await;
+    let first = offline.state.meetings[0].clone();
+    offline.act(|s| s.remind(first));
+    offline.act(|s| s.rsvp(false));
+    offline.act(|s| s.navigate(Screen::Diary));
+    offline.act(|s| {
+        s.toggle_choice("neighbours");
+        s.diary_next()
+    });
+    assert_eq!(offline.state.screen, Some(Screen::DiaryPeople));
+    offline.act(|s| {
+        s.toggle_diary_person("p-anna-peeters");
+        s.diary_next()
+    });
+    assert_eq!(offline.state.screen, Some(Screen::DiaryShare));
+    offline.act(|s| s.send_diary(true));
+    assert_eq!(offline.state.screen, Some(Screen::Home));
+    let jan_row = |hub: &TestHub| {
+        hub.hub()
+            .attendance_sheet(&sessions[0].id)
+            .unwrap()
+            .rows
+            .into_iter()
+            .find(|r| r.name == "Jan Claes")
+            .unwrap()
+    };
+    assert_eq!(jan_row(&hub).rsvp, None, "nothing reached the hub yet");
+    offline.stop();
+
+    // Back home with Wi-Fi: both go out from the tablet's outbox.
+    let _back = LiveKiosk::start(&hub, &data_dir(&root));
+    let answers = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let answers = hub.hub().diary_answers(&group, Some(&prompt)).unwrap();
+            if jan_row(&hub).rsvp.is_some() && answers.iter().any(|a| !a.shared.is_empty()) {
+                break answers;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the RSVP and the diary answer reach the hub");
+    assert_eq!(jan_row(&hub).rsvp, Some(RsvpAnswer::NotComing));
+    let shared = &answers[0].shared[0];
+    assert_eq!(shared.name, "Jan Claes");
+    assert_eq!(shared.named, ["Anna Peeters"]);
+    assert_eq!(
+        shared
+            .answer
+            .choices
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>(),
+        ["neighbours"]
+    );
 }
