@@ -273,6 +273,42 @@ mod tests {
     }
 
     #[test]
+    fn each_rule_clears_when_its_facts_no_longer_hold() {
+        // Everything wrong at once; then each fact mended in turn takes its reason, and
+        // only that one, off the list.
+        let mut facts = Facts {
+            marks: vec![(ago(14), Mark::Absent), (ago(7), Mark::Absent)],
+            tablet: tablet(20),
+            last_sent: Some(ago(20)),
+            check_ins: [20, 21, 22].map(|d| (ago(d), Mood::NotGood)).to_vec(),
+            open_call: Some(ago(20)),
+        };
+        let mut left: Vec<Reason> = Reason::ALL.to_vec();
+        let sorted = |facts: &Facts| {
+            let mut r = reasons(facts);
+            r.sort();
+            r
+        };
+        assert_eq!(sorted(&facts), left);
+        let mends: [(Reason, &dyn Fn(&mut Facts)); 5] = [
+            (Reason::AskedForCall, &|f| f.open_call = None),
+            (Reason::SadCheckIns, &|f| {
+                f.check_ins.insert(0, (ago(1), Mood::Good))
+            }),
+            (Reason::MissedMeetings, &|f| {
+                f.marks.push((ago(0), Mark::Present))
+            }),
+            (Reason::TabletSilent, &|f| f.tablet = tablet(0)),
+            (Reason::NothingSent, &|f| f.last_sent = Some(ago(1))),
+        ];
+        for (reason, mend) in mends {
+            mend(&mut facts);
+            left.retain(|r| *r != reason);
+            assert_eq!(sorted(&facts), left, "after mending {reason:?}");
+        }
+    }
+
+    #[test]
     fn sad_check_ins_count_calendar_days_running_by_their_last_answer() {
         let sad = |days: &[u64]| -> Vec<(UnixMillis, Mood)> {
             days.iter().map(|d| (ago(*d), Mood::NotGood)).collect()
