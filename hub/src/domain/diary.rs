@@ -186,6 +186,17 @@ mod tests {
                 .any(|p| p.faces && p.choices.len() == 3),
             "one prompt is answered with faces"
         );
+        let visitors = library
+            .get(&PromptId::parse("q-visitors").unwrap())
+            .expect("a prompt answered with a number");
+        assert_eq!(
+            visitors
+                .choices
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>(),
+            ["none", "one", "two", "three-or-more"]
+        );
     }
 
     #[test]
