@@ -165,6 +165,7 @@ pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Measured> {
         ..HubConfig::default()
     };
     config.broker.tls_port = free_port()?;
+    config.web.port = 0;
     config.broker.local_port = free_port()?;
     config.broker.listen = std::net::IpAddr::from([127, 0, 0, 1]);
     // The budgets protect a hub from one tablet; here one tablet *is* the load.

@@ -22,6 +22,9 @@ use std::path::{Path, PathBuf};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
+/// Who the audit log names for a change made with the hub's command line.
+const COMMAND_LINE: &str = "command line";
+
 /// Largest request line, in bytes: room for a photo (base64) a coach sends.
 const MAX_REQUEST_BYTES: u64 = 2 * nabij_protocol::limits::MAX_PAYLOAD_BYTES as u64;
 
@@ -88,6 +91,19 @@ pub enum Request {
         /// The group they coach (id or name).
         group: Option<String>,
     },
+    /// Add a dashboard account.
+    AddUser {
+        /// The name to log in with.
+        name: String,
+        /// What it may do.
+        role: crate::domain::accounts::Role,
+        /// For a coach's account: the coach (id or name).
+        coach: Option<String>,
+        /// The password.
+        password: String,
+    },
+    /// The dashboard's accounts.
+    Users,
     /// Calls for help.
     HelpList {
         /// Also those already answered.
@@ -368,6 +384,13 @@ pub enum Response {
     },
     /// A person.
     Person(Person),
+    /// A dashboard account was added.
+    UserAdded(crate::app::AccountView),
+    /// The dashboard's accounts.
+    Users {
+        /// By name.
+        accounts: Vec<crate::app::AccountView>,
+    },
     /// A group.
     Group(Group),
     /// A participant in full.
@@ -615,6 +638,29 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
             let group = group_id(hub, group.as_deref())?;
             Response::Person(hub.add_coach(&name, &phone, group.as_ref()).await?)
         }
+        Request::AddUser {
+            name,
+            role,
+            coach,
+            password,
+        } => {
+            let coach = match coach {
+                Some(key) => Some(hub.find_person(&key)?.id),
+                None => None,
+            };
+            let account = hub
+                .add_account(&name, role, coach.as_ref(), &password)
+                .await?;
+            hub.audit(
+                COMMAND_LINE,
+                &format!("added account {} ({})", account.name, role.name()),
+            )
+            .await?;
+            Response::UserAdded(account)
+        }
+        Request::Users => Response::Users {
+            accounts: hub.accounts()?,
+        },
         Request::HelpList { all } => Response::Help {
             rows: hub.help_requests(!all)?,
         },

@@ -5,6 +5,7 @@ use crate::admin::{self, Request, Response};
 use crate::app::{SurveyReport, SurveySent, SurveySummary};
 use crate::clock;
 use crate::config::HubConfig;
+use crate::domain::accounts::Role as AccountRole;
 use crate::domain::calendar::{Date, WEEKDAYS};
 use crate::domain::devices::DeviceState;
 use crate::domain::followup::Reason;
@@ -51,6 +52,9 @@ pub enum Command {
     /// Add coaches (the person a group's tablets call from Help).
     #[command(subcommand)]
     Coach(CoachCommand),
+    /// Accounts of the web dashboard (admin, coach, staff).
+    #[command(subcommand)]
+    User(UserCommand),
     /// Send a coach's message to a participant or a whole group.
     #[command(subcommand)]
     Message(MessageCommand),
@@ -111,6 +115,9 @@ pub struct ServeArgs {
     /// Loopback port for the hub's own broker connection (overrides broker.local_port).
     #[arg(long)]
     pub local_port: Option<u16>,
+    /// HTTPS port of the web dashboard (overrides web.port; 0 picks a free one).
+    #[arg(long)]
+    pub web_port: Option<u16>,
     /// ALSO let tablets connect WITHOUT encryption on this port. Development only.
     #[arg(long, value_name = "PORT")]
     pub insecure_dev: Option<u16>,
@@ -264,6 +271,30 @@ pub enum CoachCommand {
         #[arg(long)]
         group: Option<String>,
     },
+}
+
+/// `user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a dashboard account. Without --password-stdin a password is made and printed
+    /// once: give it to its owner in person.
+    Add {
+        /// The name to log in with (letters, digits, . - _ @).
+        #[arg(long)]
+        name: String,
+        /// admin (accounts, audit log), coach (tablets, people, programme, follow-up,
+        /// shared answers) or staff (figures and reports only).
+        #[arg(long, value_parser = parse_account_role)]
+        role: AccountRole,
+        /// For a coach's account: the coach (id or name), as added with `coach add`.
+        #[arg(long)]
+        coach: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// The dashboard's accounts.
+    List,
 }
 
 /// `calls …`
@@ -591,6 +622,9 @@ pub fn load_config(cli: &Cli) -> anyhow::Result<HubConfig> {
         if let Some(port) = args.local_port {
             config.broker.local_port = port;
         }
+        if let Some(port) = args.web_port {
+            config.web.port = port;
+        }
         if args.insecure_dev.is_some() {
             config.insecure_dev_port = args.insecure_dev;
         }
@@ -601,6 +635,8 @@ pub fn load_config(cli: &Cli) -> anyhow::Result<HubConfig> {
 /// Runs one parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = load_config(&cli)?;
+    // A password the command made (for `user add`), printed once after the answer.
+    let mut made_password: Option<String> = None;
     let request = match cli.command {
         Command::Serve(_) => {
             let shutdown = async {
@@ -709,6 +745,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Coach(CoachCommand::Add { name, phone, group }) => {
             Request::AddCoach { name, phone, group }
         }
+        Command::User(UserCommand::Add {
+            name,
+            role,
+            coach,
+            password_stdin,
+        }) => {
+            let (password, made) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("could not read the password from standard input")?;
+                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                (crate::secrets::readable_password()?, true)
+            };
+            made_password = made.then(|| password.clone());
+            Request::AddUser {
+                name,
+                role,
+                coach,
+                password,
+            }
+        }
+        Command::User(UserCommand::List) => Request::Users,
         Command::Calls(CallsCommand::List { all }) => Request::HelpList { all },
         Command::Calls(CallsCommand::Answer { participant, coach }) => {
             Request::HelpAnswer { participant, coach }
@@ -866,6 +926,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match render(&response) {
         Ok(text) => {
             print!("{text}");
+            if let Some(password) = made_password {
+                println!(
+                    "Password: {password}\nGive it to its owner in person; it is not shown again."
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(message) => {
@@ -924,6 +989,12 @@ fn parse_on_off(text: &str) -> Result<bool, String> {
         "off" => Ok(false),
         other => Err(format!("{other:?}: say on or off")),
     }
+}
+
+/// `admin`, `coach` or `staff`.
+fn parse_account_role(text: &str) -> Result<AccountRole, String> {
+    AccountRole::parse(text.trim())
+        .ok_or_else(|| format!("{text:?} is not a role: use admin, coach or staff"))
 }
 
 /// A follow-up reason's name.
@@ -1063,6 +1134,39 @@ pub fn render(response: &Response) -> Result<String, String> {
             None => out += "This tablet had no loan on record; it will be wiped.\n",
         },
         Response::Person(p) => out += &format!("Added {} ({}).\n", p.name, p.id),
+        Response::UserAdded(account) => {
+            out += &format!(
+                "Added the {} account {:?}{}.\n",
+                account.role.name(),
+                account.name.as_str(),
+                account
+                    .coach
+                    .as_ref()
+                    .map_or_else(String::new, |c| format!(" for coach {c}"))
+            )
+        }
+        Response::Users { accounts } => {
+            if accounts.is_empty() {
+                return Ok("No dashboard accounts yet: add one with `nabij-hub user add --name NAME --role admin`.\n".into());
+            }
+            out += &format!(
+                "{:<24} {:<6} {:<22} {}\n",
+                "NAME", "ROLE", "COACH", "LOCKED"
+            );
+            for a in accounts {
+                out += &format!(
+                    "{:<24} {:<6} {:<22} {}\n",
+                    a.name.as_str(),
+                    a.role.name(),
+                    a.coach.as_ref().map_or("-", |c| c.as_str()),
+                    if a.locked_until.is_some() {
+                        "locked (wrong passwords)"
+                    } else {
+                        "-"
+                    }
+                );
+            }
+        }
         Response::Group(g) => out += &format!("Added group {} ({}).\n", g.name, g.id),
         Response::Participant {
             person,
@@ -1332,13 +1436,7 @@ pub fn render(response: &Response) -> Result<String, String> {
                 "PARTICIPANT", "GROUP", "WHY", "SINCE", "DEALT WITH"
             );
             for row in rows {
-                let why = match row.concern.reason {
-                    Reason::AskedForCall => "asked to be called",
-                    Reason::SadCheckIns => "not good at the check-in, days running",
-                    Reason::MissedMeetings => "missed two meetings without a word",
-                    Reason::TabletSilent => "tablet silent",
-                    Reason::NothingSent => "sent nothing for weeks",
-                };
+                let why = row.concern.reason.words();
                 let dealt = row.handled.as_ref().map_or_else(
                     || "-".to_owned(),
                     |(by, at)| format!("{by}, {}", clock::ago(now, *at)),

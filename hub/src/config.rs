@@ -188,6 +188,28 @@ impl Default for LimitsConfig {
     }
 }
 
+/// `[web]` in hub.toml: the coaches' and staff's dashboard (HTTPS, the hub's certificate).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// Serve the dashboard at all.
+    pub enabled: bool,
+    /// The address to listen on.
+    pub listen: IpAddr,
+    /// The HTTPS port (0: any free port, for tests).
+    pub port: u16,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            enabled: true,
+            listen: IpAddr::from([0, 0, 0, 0]),
+            port: 8443,
+        }
+    }
+}
+
 /// Everything the hub needs to run.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -211,6 +233,8 @@ pub struct HubConfig {
     pub limits: LimitsConfig,
     /// When tablets show meeting reminders, unless a coach set a senior's own.
     pub reminders: crate::domain::reminders::ReminderDefaults,
+    /// The web dashboard.
+    pub web: WebConfig,
 }
 
 impl Default for HubConfig {
@@ -225,6 +249,7 @@ impl Default for HubConfig {
             store: StoreConfig::default(),
             limits: LimitsConfig::default(),
             reminders: Default::default(),
+            web: WebConfig::default(),
         }
     }
 }
@@ -303,6 +328,13 @@ impl HubConfig {
         }
         if l.retention_days < 7 {
             return Err("limits.retention_days must be at least 7".into());
+        }
+        let w = &self.web;
+        if w.enabled && w.port != 0 && (w.port == b.tls_port || w.port == b.local_port) {
+            return Err(format!(
+                "web.port is {}, which the broker uses too; choose another",
+                w.port
+            ));
         }
         for name in &b.hostnames {
             if name.is_empty() || name.contains(char::is_whitespace) {

@@ -21,6 +21,7 @@ pub mod photos;
 pub mod pki;
 pub mod secrets;
 pub mod store;
+pub mod web;
 
 use app::{Hub, Parts};
 use config::HubConfig;
@@ -55,6 +56,9 @@ pub enum StartError {
     /// The hub could not be set up over its database.
     #[error(transparent)]
     App(#[from] app::AppError),
+    /// The web dashboard could not start.
+    #[error(transparent)]
+    Web(#[from] web::WebError),
 }
 
 /// How often delivery windows are checked (stalled ones resent, all topped up).
@@ -86,6 +90,7 @@ pub struct RunningHub {
     handler: tokio::task::JoinHandle<()>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     socket: PathBuf,
+    web: Option<std::net::SocketAddr>,
 }
 
 impl RunningHub {
@@ -97,6 +102,11 @@ impl RunningHub {
     /// The admin socket the command line talks to.
     pub fn socket(&self) -> &Path {
         &self.socket
+    }
+
+    /// Where the web dashboard listens (HTTPS), when it is on.
+    pub fn web_addr(&self) -> Option<std::net::SocketAddr> {
+        self.web
     }
 
     /// Messages dropped because the hub was behind (their tablets send them again).
@@ -174,6 +184,7 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
         }
     };
     let socket = admin::socket_path(&config.data_dir);
+    let web_config = config.web.clone();
     let hub = match Hub::new(Parts {
         config,
         storage,
@@ -281,6 +292,38 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
             });
         }
     };
+    let mut tasks = vec![delivery, programme, sweeper, admin];
+    let web = if web_config.enabled {
+        let started = match web::tls_config(&pki) {
+            Ok(tls) => {
+                let addr = std::net::SocketAddr::new(web_config.listen, web_config.port);
+                web::serve(web::router(hub.clone()), addr, tls).await
+            }
+            Err(e) => Err(e),
+        };
+        match started {
+            Ok((addr, task)) => {
+                tasks.push(task);
+                tracing::info!(%addr, "dashboard at https://<this hub>:{}/", addr.port());
+                if hub.accounts().is_ok_and(|a| a.is_empty()) {
+                    tracing::warn!(
+                        "no dashboard accounts yet: make the first with `nabij-hub user add --name NAME --role admin`"
+                    );
+                }
+                Some(addr)
+            }
+            Err(e) => {
+                for task in [&handler].into_iter().chain(tasks.iter()) {
+                    task.abort();
+                }
+                publisher.disconnect().await;
+                broker.stop().await;
+                return Err(e.into());
+            }
+        }
+    } else {
+        None
+    };
     tracing::info!(socket = %socket.display(), "hub ready");
     Ok(RunningHub {
         hub,
@@ -288,8 +331,9 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
         publisher,
         broker,
         handler,
-        tasks: vec![delivery, programme, sweeper, admin],
+        tasks,
         socket,
+        web,
     })
 }
 

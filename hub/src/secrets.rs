@@ -122,9 +122,61 @@ pub fn coach_pin(enrolment_password: &str) -> String {
     format!("{n:04}")
 }
 
+/// A dashboard password's hash: Argon2id with the crate's recommended cost (19 MiB, two
+/// passes) and a random 16-byte salt, as a PHC string (`$argon2id$v=19$…`).
+pub fn password_hash(password: &str) -> Result<String, RandomError> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::encode_b64(&random_bytes::<16>()?).map_err(|_| RandomError)?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|_| RandomError)
+}
+
+/// Whether `password` matches a hash from [`password_hash`]. A hash that cannot be
+/// read matches nothing.
+pub fn password_matches(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A password made for a new dashboard account: five groups of four letters and digits
+/// without look-alikes (`k7pq-x4cm-…`, about 100 bits), easy to read out and type.
+pub fn readable_password() -> Result<String, RandomError> {
+    let letters = random_string(b"abcdefghjkmnpqrstuvwxyz23456789", 20)?;
+    Ok(letters
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-"))
+}
+
+/// A session token for the dashboard: 32 random bytes as hex (256 bits).
+pub fn session_token() -> Result<String, RandomError> {
+    Ok(hex(&random_bytes::<32>()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dashboard_passwords_are_salted_argon2id() {
+        let hash = password_hash("de zee is grijs").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$"), "{hash}");
+        assert!(password_matches("de zee is grijs", &hash));
+        assert!(!password_matches("de zee is blauw", &hash));
+        assert_ne!(hash, password_hash("de zee is grijs").unwrap(), "salted");
+        assert!(!password_matches("", "not a hash"));
+        assert_eq!(session_token().unwrap().len(), 64);
+        let made = readable_password().unwrap();
+        assert_eq!((made.len(), made.matches('-').count()), (24, 4), "{made}");
+    }
 
     #[test]
     fn hashes_match_what_mosquitto_passwd_writes() {

@@ -112,6 +112,7 @@ async fn the_insecure_dev_listener_takes_plain_mqtt_and_nothing_else_changes() {
         ..HubConfig::default()
     };
     config.broker.tls_port = free_port();
+    config.web.port = 0;
     config.broker.local_port = free_port();
     config.broker.listen = std::net::IpAddr::from([127, 0, 0, 1]);
     let running = nabij_hub::start(config).await.unwrap();

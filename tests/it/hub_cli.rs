@@ -225,6 +225,7 @@ async fn serve_runs_until_terminated_and_then_stops_its_broker() {
         .arg("--data-dir")
         .arg(dir.path())
         .args(["serve", "--tls-port", &tls, "--local-port", &local])
+        .args(["--web-port", "0"])
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -1253,4 +1254,102 @@ async fn a_coach_sets_a_seniors_own_reminder_times_and_the_tablet_gets_them() {
         "{}",
         out.stdout
     );
+}
+
+#[tokio::test]
+async fn the_dashboard_is_served_over_https_and_the_first_admin_made_on_the_command_line_logs_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tls, local, web) = (
+        tests::hub::free_port().to_string(),
+        tests::hub::free_port().to_string(),
+        tests::hub::free_port(),
+    );
+    let mut serve = tokio::process::Command::new(binary("nabij-hub"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--tls-port", &tls, "--local-port", &local])
+        .args(["--web-port", &web.to_string()])
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + tests::mqtt_client::PATIENCE;
+    while hub_cli(dir.path(), &["user", "list"]).await.code != Some(0) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve never became ready"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let none = hub_cli(dir.path(), &["user", "list"]).await;
+    assert!(
+        none.stdout.contains("No dashboard accounts yet"),
+        "{}",
+        none.stdout
+    );
+    let made = hub_cli(
+        dir.path(),
+        &["user", "add", "--name", "Beheer", "--role", "admin"],
+    )
+    .await;
+    assert_eq!(made.code, Some(0), "{}", made.stderr);
+    assert!(
+        made.stdout.contains("Added the admin account \"beheer\""),
+        "{}",
+        made.stdout
+    );
+    let password = made
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Password: "))
+        .expect("the password made, printed once")
+        .to_owned();
+    let coach_without_coach = hub_cli(
+        dir.path(),
+        &["user", "add", "--name", "marie", "--role", "coach"],
+    )
+    .await;
+    assert_eq!(coach_without_coach.code, Some(2));
+    assert!(
+        coach_without_coach.stderr.contains("--coach"),
+        "{}",
+        coach_without_coach.stderr
+    );
+
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{web}").parse().unwrap();
+    let mut browser = tests::https::Browser::new(addr, &dir.path().join("pki/ca.pem"));
+    let page = browser.get("/login").await;
+    assert_eq!(page.status, 200);
+    assert!(page.header("content-security-policy").is_some());
+    let token = page.field("token").expect("the log-in form's token");
+    let logged = browser
+        .post(
+            "/login",
+            &[
+                ("name", "beheer"),
+                ("password", &password),
+                ("token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (logged.status, logged.header("location")),
+        (303, Some("/")),
+        "{}",
+        logged.body
+    );
+    let audit = browser.get("/admin/audit").await;
+    assert_eq!(audit.status, 200);
+    assert!(
+        audit.body.contains("command line") && audit.body.contains("added account beheer (admin)"),
+        "{}",
+        audit.body
+    );
+
+    let hub_pid = serve.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &hub_pid])
+        .status()
+        .unwrap();
+    let _ = tokio::time::timeout(tests::mqtt_client::PATIENCE, serve.wait()).await;
 }

@@ -237,6 +237,8 @@ impl HubProcess {
                 &tls.to_string(),
                 "--local-port",
                 &local.to_string(),
+                "--web-port",
+                "0",
             ])
             .stderr(std::process::Stdio::null())
             .spawn()

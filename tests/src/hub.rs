@@ -44,6 +44,7 @@ impl TestHub {
             ..HubConfig::default()
         };
         config.broker.tls_port = free_port();
+        config.web.port = 0;
         config.broker.local_port = free_port();
         config.broker.listen = std::net::IpAddr::from([127, 0, 0, 1]);
         let running = nabij_hub::start(config.clone())

@@ -1,6 +1,7 @@
 //! Helpers for the end-to-end tests: a real hub on free ports, simulated kiosks, a
 //! captured log, the built binaries and the documented protocol examples.
 
+pub mod https;
 pub mod hub;
 pub mod logs;
 pub mod mqtt_client;

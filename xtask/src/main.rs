@@ -243,6 +243,7 @@ fn demo() -> Result<()> {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     seed_demo_data(&hub_cli)?;
+    add_demo_accounts(&hub, &data_arg, &hub_cli)?;
 
     let settings = root.join("demo-data/kiosk-settings.toml");
     let out = hub_cli(&["kiosk-settings", "--host", "localhost"])?;
@@ -252,6 +253,9 @@ fn demo() -> Result<()> {
     println!(
         "\nThe hub is running, with its own Mosquitto broker (TLS on port 8883) and demo data:\n{}\n\
          Kiosk settings for this hub: {}\n\
+         The dashboard: https://localhost:8443/ — log in as beheer (admin), marie (coach) or staff,\n  \
+         password {DEMO_PASSWORD:?} (demo only). The browser warns about the certificate: it is\n  \
+         signed by this hub's own CA, {data_arg}/pki/ca.pem; accept it, or import that CA.\n\
          Coach commands, in another terminal:\n  \
          target/debug/nabij-hub --data-dir {data_arg} device list\n  \
          target/debug/nabij-hub --data-dir {data_arg} calls list\n",
@@ -313,6 +317,56 @@ fn demo() -> Result<()> {
     let status = serve.wait().context("waiting for nabij-hub serve")?;
     if !status.success() && status.code().is_some() {
         bail!("nabij-hub serve stopped ({status})");
+    }
+    Ok(())
+}
+
+/// The demo's dashboard password (every demo account has it).
+const DEMO_PASSWORD: &str = "nabij demo 2026";
+
+/// An admin, a coach (Marie Dewulf) and a staff account for the dashboard, added once.
+fn add_demo_accounts(
+    hub: &std::path::Path,
+    data_arg: &str,
+    hub_cli: &dyn Fn(&[&str]) -> Result<std::process::Output>,
+) -> Result<()> {
+    let users = hub_cli(&["user", "list"])?;
+    if !String::from_utf8_lossy(&users.stdout).contains("No dashboard accounts yet") {
+        return Ok(());
+    }
+    for args in [
+        &["--name", "beheer", "--role", "admin"][..],
+        &[
+            "--name",
+            "marie",
+            "--role",
+            "coach",
+            "--coach",
+            "Marie Dewulf",
+        ],
+        &["--name", "staff", "--role", "staff"],
+    ] {
+        let mut child = Command::new(hub)
+            .arg("--data-dir")
+            .arg(data_arg)
+            .args(["user", "add", "--password-stdin"])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .context("cannot run nabij-hub")?;
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write;
+            writeln!(stdin, "{DEMO_PASSWORD}").context("cannot give nabij-hub the password")?;
+        }
+        let out = child.wait_with_output().context("cannot run nabij-hub")?;
+        if !out.status.success() {
+            bail!(
+                "adding the demo's dashboard accounts failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 //! write lock orders transactions; the receive path takes it once per *batch* of
 //! messages, so one commit (one fsync) covers them all.
 
+mod accounts;
 mod attendance;
 mod delivery;
 mod devices;
@@ -25,6 +26,7 @@ pub(crate) mod tables;
 pub(crate) mod testing;
 mod views;
 
+pub use accounts::{Account, AccountView, AuditEntry};
 pub use attendance::{RateRow, Rates, Sheet, SheetRow};
 pub use diary::{PromptAnswers, SharedAnswer};
 pub use followup::{DealtWith, FollowUpRow};
@@ -174,6 +176,18 @@ pub enum AppError {
     /// Every number of the series has a planned meeting.
     #[error("all {} {} meetings are planned", crate::domain::schedule::PER_SERIES, match .0 { nabij_protocol::SessionSeries::Weekly => "weekly", nabij_protocol::SessionSeries::Monthly => "monthly" })]
     SeriesFull(nabij_protocol::SessionSeries),
+    /// A dashboard account that cannot be made as asked.
+    #[error("{0}")]
+    Account(String),
+    /// The account name is taken.
+    #[error("there is an account {0:?} already")]
+    AccountExists(String),
+    /// A log-in with a wrong name or password (which one is not said).
+    #[error("the name or the password is wrong")]
+    WrongLogIn,
+    /// Too many wrong passwords in a row.
+    #[error("this account is locked for a quarter of an hour after five wrong passwords")]
+    Locked,
 }
 
 /// What a committed transaction makes true for the outside world, carried out after the

@@ -79,6 +79,10 @@ pub const USAGE: Table<Usage> = Table::new("usage");
 pub const SETTINGS: Table<nabij_protocol::ReminderTimes> = Table::new("settings");
 /// The key of the reminder times hub.toml gave on the last run.
 pub const REMINDER_DEFAULTS: &str = "reminder_defaults";
+/// Dashboard accounts, by account name.
+pub const ACCOUNTS: Table<super::accounts::Account> = Table::new("accounts");
+/// The audit log, by sequence number (big-endian, so in the order written).
+pub const AUDIT: Table<super::accounts::AuditEntry> = Table::new("audit");
 /// The layout version of the tables, under `schema`.
 pub const META: Table<u32> = Table::new("meta");
 

@@ -174,6 +174,33 @@ pub fn up(device: &DeviceId, body: Body) -> (Inbound, MessageId) {
     (inbound, envelope.id)
 }
 
+/// A fresh tablet says hello on its pairing topic; returns the code the hub gave it
+/// to show.
+pub async fn pairing_code(hub: &Hub, out: &Recorder, enrolment: &str) -> String {
+    let id = nabij_protocol::EnrolmentId::parse(enrolment).expect("an enrolment id");
+    let envelope = Envelope::new(
+        message_id(),
+        Party::Enrolling(id.clone()),
+        Body::EnrolHello(nabij_protocol::EnrolHello {
+            profile: "pinetab2".into(),
+            app_version: "0.1.0".into(),
+            hardware_id: None,
+        }),
+    );
+    hub.handle_batch(vec![Inbound {
+        topic: Topic::EnrolUp(id.clone()).to_string(),
+        payload: envelope.to_bytes(),
+    }])
+    .await;
+    out.take(&Topic::EnrolDown(id))
+        .into_iter()
+        .find_map(|e| match e.body {
+            Body::PairingCode(code) => Some(code.code),
+            _ => None,
+        })
+        .expect("a pairing code")
+}
+
 /// A tablet's retained status.
 pub fn status(device: &DeviceId, online: bool) -> Inbound {
     let body = Body::Status(DeviceStatus {

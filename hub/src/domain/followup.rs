@@ -46,6 +46,17 @@ impl Reason {
         }
     }
 
+    /// What it means, in a few words for a coach.
+    pub fn words(self) -> &'static str {
+        match self {
+            Reason::AskedForCall => "asked to be called",
+            Reason::SadCheckIns => "not good at the check-in, days running",
+            Reason::MissedMeetings => "missed two meetings without a word",
+            Reason::TabletSilent => "tablet silent",
+            Reason::NothingSent => "sent nothing for weeks",
+        }
+    }
+
     /// Reads a name.
     pub fn parse(text: &str) -> Option<Reason> {
         Reason::ALL.into_iter().find(|r| r.name() == text.trim())
@@ -290,7 +301,8 @@ mod tests {
             r
         };
         assert_eq!(sorted(&facts), left);
-        let mends: [(Reason, &dyn Fn(&mut Facts)); 5] = [
+        type Mend<'a> = &'a dyn Fn(&mut Facts);
+        let mends: [(Reason, Mend); 5] = [
             (Reason::AskedForCall, &|f| f.open_call = None),
             (Reason::SadCheckIns, &|f| {
                 f.check_ins.insert(0, (ago(1), Mood::Good))

@@ -2,6 +2,7 @@
 //! over them. Nothing here reads a clock, a disk or a socket: callers pass the records and
 //! the time in, and store and send what comes out (the `app` layer).
 
+pub mod accounts;
 pub mod attendance;
 pub mod budget;
 pub mod calendar;

@@ -1,0 +1,345 @@
+//! Dashboard accounts and the audit log: adding accounts, logging in (with the lock after
+//! repeated wrong passwords), and who changed what, when. Passwords are kept only as
+//! Argon2id hashes; hashing runs off the async threads.
+
+use super::{AppError, Hub, tables};
+use crate::clock;
+use crate::domain::accounts::{Lockout, Role, UserName, check_password};
+use crate::domain::people::Role as PersonRole;
+use crate::secrets;
+use nabij_protocol::{PersonId, UnixMillis};
+use serde::{Deserialize, Serialize};
+
+/// A dashboard account as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The name to log in with.
+    pub name: UserName,
+    /// What the account may do.
+    pub role: Role,
+    /// For a coach's account: the coach they are (whose groups, whose name on "dealt
+    /// with").
+    pub coach: Option<PersonId>,
+    /// The password's Argon2id hash.
+    pub hash: String,
+    /// When it was made.
+    pub created_at: UnixMillis,
+    /// Wrong passwords in a row, and a lock.
+    pub lockout: Lockout,
+}
+
+/// An account as the edges see it: no hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    /// The name to log in with.
+    pub name: UserName,
+    /// What the account may do.
+    pub role: Role,
+    /// For a coach: the coach they are.
+    pub coach: Option<PersonId>,
+    /// When it was made.
+    pub created_at: UnixMillis,
+    /// Locked until then, after wrong passwords.
+    pub locked_until: Option<UnixMillis>,
+}
+
+impl From<&Account> for AccountView {
+    fn from(a: &Account) -> Self {
+        AccountView {
+            name: a.name.clone(),
+            role: a.role,
+            coach: a.coach.clone(),
+            created_at: a.created_at,
+            locked_until: a
+                .lockout
+                .is_locked(clock::now())
+                .then_some(a.lockout.locked_until)
+                .flatten(),
+        }
+    }
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When.
+    pub at: UnixMillis,
+    /// Who: an account's name, or `command line` for the hub's own commands.
+    pub who: String,
+    /// What, in a few words with the ids it touched.
+    pub what: String,
+}
+
+/// Longest audit line kept.
+const MAX_AUDIT_CHARS: usize = 500;
+
+/// A hash of a password no one has, checked when the name is unknown, so that a wrong
+/// name takes as long as a wrong password and does not tell that the name is free.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        secrets::password_hash("no account has this password, ever").unwrap_or_default()
+    })
+}
+
+async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Account(format!("the password check failed: {e}")))
+}
+
+impl Hub {
+    /// Adds a dashboard account. A coach's account names the coach they are.
+    pub async fn add_account(
+        &self,
+        name: &str,
+        role: Role,
+        coach: Option<&PersonId>,
+        password: &str,
+    ) -> Result<AccountView, AppError> {
+        let name = UserName::parse(name).map_err(AppError::Account)?;
+        check_password(password, &name).map_err(AppError::Account)?;
+        let coach = match (role, coach) {
+            (Role::Coach, None) => {
+                return Err(AppError::Account(
+                    "a coach's account names the coach (--coach NAME)".into(),
+                ));
+            }
+            (Role::Coach, Some(id)) => {
+                let person = self.find_person(id.as_str())?;
+                if person.role != PersonRole::Coach {
+                    return Err(AppError::NotACoach(person.name));
+                }
+                Some(person.id)
+            }
+            (_, Some(_)) => {
+                return Err(AppError::Account(
+                    "only a coach's account names a coach".into(),
+                ));
+            }
+            (_, None) => None,
+        };
+        let password = password.to_owned();
+        let hash = off_thread(move || secrets::password_hash(&password)).await??;
+        let account = Account {
+            name,
+            role,
+            coach,
+            hash,
+            created_at: clock::now(),
+            lockout: Lockout::default(),
+        };
+        let _write = self.inner.write.lock().await;
+        let mut tx = self.tx();
+        if tx.contains(tables::ACCOUNTS, account.name.as_str())? {
+            return Err(AppError::AccountExists(account.name.to_string()));
+        }
+        tx.put(tables::ACCOUNTS, account.name.as_str(), &account)?;
+        tx.commit().await?;
+        Ok(AccountView::from(&account))
+    }
+
+    /// Every account, by name.
+    pub fn accounts(&self) -> Result<Vec<AccountView>, AppError> {
+        Ok(self
+            .tx()
+            .all(tables::ACCOUNTS)?
+            .iter()
+            .map(AccountView::from)
+            .collect())
+    }
+
+    /// Checks a log-in. A wrong name and a wrong password get the same answer; the
+    /// fifth wrong password in a row locks the account for a quarter of an hour, and a
+    /// locked account is refused whatever the password.
+    pub async fn log_in(&self, name: &str, password: &str) -> Result<AccountView, AppError> {
+        let Ok(name) = UserName::parse(name) else {
+            return Err(AppError::WrongLogIn);
+        };
+        if password.chars().count() > crate::domain::accounts::MAX_PASSWORD_CHARS {
+            return Err(AppError::WrongLogIn);
+        }
+        let found = self.tx().get(tables::ACCOUNTS, name.as_str())?;
+        let now = clock::now();
+        if let Some(account) = &found
+            && account.lockout.is_locked(now)
+        {
+            return Err(AppError::Locked);
+        }
+        let hash = found
+            .as_ref()
+            .map_or_else(|| decoy_hash().to_owned(), |a| a.hash.clone());
+        let given = password.to_owned();
+        let right = off_thread(move || secrets::password_matches(&given, &hash)).await?;
+        let Some(account) = found else {
+            return Err(AppError::WrongLogIn);
+        };
+        // Count the outcome on the account as it is now (another log-in may have counted).
+        let _write = self.inner.write.lock().await;
+        let mut tx = self.tx();
+        let Some(mut current) = tx.get(tables::ACCOUNTS, account.name.as_str())? else {
+            return Err(AppError::WrongLogIn);
+        };
+        let before = current.lockout;
+        current.lockout = if right {
+            before.succeeded()
+        } else {
+            before.failed(now)
+        };
+        if current.lockout != before {
+            tx.put(tables::ACCOUNTS, current.name.as_str(), &current)?;
+            tx.commit().await?;
+        }
+        match (right, current.lockout.is_locked(now)) {
+            (true, _) => Ok(AccountView::from(&current)),
+            (false, true) => Err(AppError::Locked),
+            (false, false) => Err(AppError::WrongLogIn),
+        }
+    }
+
+    /// The account named `name`, if there is one (a session checks it is still there).
+    pub fn account(&self, name: &UserName) -> Result<Option<AccountView>, AppError> {
+        Ok(self
+            .tx()
+            .get(tables::ACCOUNTS, name.as_str())?
+            .as_ref()
+            .map(AccountView::from))
+    }
+
+    /// Writes a line to the audit log.
+    pub async fn audit(&self, who: &str, what: &str) -> Result<(), AppError> {
+        let what: String = what.chars().take(MAX_AUDIT_CHARS).collect();
+        let _write = self.inner.write.lock().await;
+        let mut tx = self.tx();
+        let seq = tx.next_id()?;
+        tx.put(
+            tables::AUDIT,
+            seq.to_be_bytes(),
+            &AuditEntry {
+                at: clock::now(),
+                who: who.to_owned(),
+                what,
+            },
+        )?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The newest `limit` lines of the audit log, newest first.
+    pub fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, AppError> {
+        let mut all = self.tx().all(tables::AUDIT)?;
+        all.reverse();
+        all.truncate(limit);
+        Ok(all)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::testing::hub;
+
+    const PASSWORD: &str = "de zee is grijs vandaag";
+
+    #[tokio::test]
+    async fn an_account_logs_in_with_its_password_only() {
+        let (hub, _) = hub();
+        let admin = hub
+            .add_account("Beheer", Role::Admin, None, PASSWORD)
+            .await
+            .unwrap();
+        assert_eq!(admin.name.as_str(), "beheer");
+        assert_eq!(
+            hub.log_in("BEHEER", PASSWORD).await.unwrap().role,
+            Role::Admin
+        );
+        assert!(matches!(
+            hub.log_in("beheer", "de zee is blauw").await,
+            Err(AppError::WrongLogIn)
+        ));
+        assert!(matches!(
+            hub.log_in("niemand", PASSWORD).await,
+            Err(AppError::WrongLogIn)
+        ));
+        assert!(matches!(
+            hub.add_account("beheer", Role::Staff, None, PASSWORD).await,
+            Err(AppError::AccountExists(_))
+        ));
+        let stored = hub.tx().get(tables::ACCOUNTS, "beheer").unwrap().unwrap();
+        assert!(!stored.hash.contains(PASSWORD) && stored.hash.starts_with("$argon2id$"));
+    }
+
+    #[tokio::test]
+    async fn a_coach_account_is_a_coach_and_weak_passwords_are_refused() {
+        let (hub, _) = hub();
+        assert!(matches!(
+            hub.add_account("marie", Role::Coach, None, PASSWORD).await,
+            Err(AppError::Account(_))
+        ));
+        let jan = hub
+            .add_participant("Jan Claes", None, None)
+            .await
+            .unwrap()
+            .id;
+        assert!(matches!(
+            hub.add_account("jan", Role::Coach, Some(&jan), PASSWORD)
+                .await,
+            Err(AppError::NotACoach(_))
+        ));
+        let marie = hub
+            .add_coach("Marie Dewulf", "059 12 34 56", None)
+            .await
+            .unwrap()
+            .id;
+        let account = hub
+            .add_account("marie", Role::Coach, Some(&marie), PASSWORD)
+            .await
+            .unwrap();
+        assert_eq!(account.coach, Some(marie));
+        let err = hub
+            .add_account("piet", Role::Staff, None, "kort")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("at least 10"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn five_wrong_passwords_lock_even_the_right_one_out() {
+        let (hub, _) = hub();
+        hub.add_account("staff", Role::Staff, None, PASSWORD)
+            .await
+            .unwrap();
+        for _ in 0..4 {
+            assert!(matches!(
+                hub.log_in("staff", "fout wachtwoord").await,
+                Err(AppError::WrongLogIn)
+            ));
+        }
+        assert!(matches!(
+            hub.log_in("staff", "fout wachtwoord").await,
+            Err(AppError::Locked)
+        ));
+        assert!(matches!(
+            hub.log_in("staff", PASSWORD).await,
+            Err(AppError::Locked)
+        ));
+        assert!(hub.accounts().unwrap()[0].locked_until.is_some());
+    }
+
+    #[tokio::test]
+    async fn the_audit_log_reads_newest_first() {
+        let (hub, _) = hub();
+        hub.audit("marie", "enrolled d-1 for Jan Claes")
+            .await
+            .unwrap();
+        hub.audit("marie", "revoked d-1").await.unwrap();
+        let log = hub.audit_log(10).unwrap();
+        assert_eq!(
+            log.iter().map(|e| e.what.as_str()).collect::<Vec<_>>(),
+            ["revoked d-1", "enrolled d-1 for Jan Claes"]
+        );
+        assert_eq!(hub.audit_log(1).unwrap().len(), 1);
+    }
+}

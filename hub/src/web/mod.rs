@@ -1,0 +1,181 @@
+//! The web dashboard for coaches, staff and admins: an edge like `cli.rs` and `admin.rs`,
+//! server-rendered HTML (no front-end build; works on a phone) over HTTPS with the hub's
+//! certificate. Every page calls the same `Hub` operations as the command line; this
+//! module only reads forms into typed values, checks who may do what, and writes HTML.
+//!
+//! Security: Argon2id passwords and a lock after five wrong ones (`app::accounts`);
+//! sessions in `__Host-` cookies (Secure, HttpOnly, SameSite=Lax); a per-session token on
+//! every form; a strict Content-Security-Policy; every change written to the audit log.
+
+mod html;
+mod login;
+mod pages;
+mod server;
+mod sessions;
+
+pub use server::{WebError, serve, tls_config};
+
+use crate::app::{AccountView, Hub};
+use crate::domain::accounts::Area;
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+/// The session cookie (`__Host-`: only over HTTPS, only this host, path `/`).
+const SESSION_COOKIE: &str = "__Host-nabij";
+
+/// Largest form accepted, in bytes (no page takes files yet).
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// What every handler gets: the hub and the sessions.
+#[derive(Clone)]
+pub struct Web {
+    hub: Hub,
+    sessions: Arc<sessions::Sessions>,
+}
+
+/// The dashboard's routes over `hub`, without TLS (for [`serve`] and for tests).
+pub fn router(hub: Hub) -> Router {
+    let web = Web {
+        hub,
+        sessions: Arc::new(sessions::Sessions::default()),
+    };
+    pages::routes()
+        .merge(login::routes())
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(axum::middleware::map_response(protect))
+        .with_state(web)
+}
+
+/// Headers every answer carries: no scripts at all, no framing, no caching of
+/// personal pages, no referrer leaving the hub.
+async fn protect(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    let set = |h: &mut HeaderMap, name: header::HeaderName, value: &'static str| {
+        h.entry(name).or_insert(HeaderValue::from_static(value));
+    };
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::CACHE_CONTROL, "no-store");
+    response
+}
+
+/// The answer instead of the page: the log-in page, or a refusal (boxed: it is large).
+type Refused = Box<Response>;
+
+/// A logged-in account on this request.
+pub(crate) struct Me {
+    account: AccountView,
+    csrf: String,
+    token: String,
+}
+
+impl Me {
+    fn viewer(&self) -> html::Viewer<'_> {
+        html::Viewer {
+            name: self.account.name.as_str(),
+            role: self.account.role,
+            csrf: &self.csrf,
+        }
+    }
+}
+
+/// The value of cookie `name` in the request.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+impl Web {
+    /// Who is logged in, if anyone (and their account still exists).
+    fn me(&self, headers: &HeaderMap) -> Option<Me> {
+        let token = cookie(headers, SESSION_COOKIE)?;
+        let session = self.sessions.get(&token)?;
+        let account = self.hub.account(&session.account).ok()??;
+        Some(Me {
+            account,
+            csrf: session.csrf,
+            token,
+        })
+    }
+
+    /// The logged-in account, if it may open `area`; else the answer to give: the
+    /// log-in page, or "not for your role".
+    fn require(&self, headers: &HeaderMap, area: Area) -> Result<Me, Refused> {
+        let Some(me) = self.me(headers) else {
+            return Err(Box::new(see_other("/login")));
+        };
+        if !me.account.role.may(area) {
+            let body = html::page(
+                "Not for your account",
+                Some(&me.viewer()),
+                Some(&html::Notice::Problem(format!(
+                    "A {} account cannot open this page. Ask an admin if you need it.",
+                    me.account.role.name()
+                ))),
+                "",
+            );
+            return Err(Box::new(page_response(StatusCode::FORBIDDEN, body)));
+        }
+        Ok(me)
+    }
+
+    /// As [`Web::require`], for a form: its token must be this session's.
+    fn require_form(&self, headers: &HeaderMap, area: Area, csrf: &str) -> Result<Me, Refused> {
+        let me = self.require(headers, area)?;
+        if !sessions::same_secret(&me.csrf, csrf) {
+            let body = html::page(
+                "Form out of date",
+                Some(&me.viewer()),
+                Some(&html::Notice::Problem(
+                    "This form is out of date or came from another site: open the page again and send it once more."
+                        .into(),
+                )),
+                "",
+            );
+            return Err(Box::new(page_response(StatusCode::FORBIDDEN, body)));
+        }
+        Ok(me)
+    }
+
+    /// Writes a change to the audit log; a failure is logged, the change stands.
+    async fn audit(&self, me: &Me, what: &str) {
+        if let Err(e) = self.hub.audit(me.account.name.as_str(), what).await {
+            tracing::error!(error = %e, what, "could not write the audit log");
+        }
+    }
+}
+
+/// An HTML page with its status.
+fn page_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// "See the page at `to`" after a form (so that reloading does not send it again).
+fn see_other(to: &str) -> Response {
+    match HeaderValue::try_from(to) {
+        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

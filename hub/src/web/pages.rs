@@ -1,0 +1,598 @@
+//! The dashboard's pages: home, follow-up list, tablets (with enrolment), reports, and
+//! the admin's accounts and audit log. Each reads its form into typed values, calls one
+//! `Hub` operation (the same as the command line), writes the audit log for a change,
+//! and answers with a page.
+
+use super::html::{self, Notice, csrf_field, esc, table};
+use super::{Me, Web, page_response, see_other};
+use crate::app::AppError;
+use crate::clock;
+use crate::domain::accounts::{Area, Role};
+use crate::domain::followup::Reason;
+use crate::domain::people::Role as PersonRole;
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use nabij_protocol::{PersonId, UnixMillis};
+use serde::Deserialize;
+use std::fmt::Write;
+
+pub fn routes() -> Router<Web> {
+    Router::new()
+        .route("/", get(home))
+        .route("/style.css", get(style))
+        .route("/followup", get(follow_up))
+        .route("/followup/handled", post(mark_handled))
+        .route("/devices", get(devices))
+        .route("/devices/enrol", post(enrol))
+        .route("/reports", get(reports))
+        .route("/admin/accounts", get(accounts).post(add_account))
+        .route("/admin/audit", get(audit_log))
+}
+
+/// Why a page could not be shown: the store failed. Said plainly, logged in full.
+fn failed(me: &Me, e: &AppError) -> Response {
+    tracing::error!(error = %e, "a dashboard page failed");
+    page_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        html::page(
+            "Something went wrong",
+            Some(&me.viewer()),
+            Some(&Notice::Problem(format!(
+                "The hub could not read its data ({e}). Try again in a minute; if it stays, look at the hub's log."
+            ))),
+            "",
+        ),
+    )
+}
+
+/// A date and time in Belgium, `2026-12-01 14:05`.
+fn when(t: UnixMillis) -> String {
+    let c = nabij_protocol::time::brussels(t);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        c.year, c.month, c.day, c.hour, c.minute
+    )
+}
+
+/// `?done=…` after a form: a fixed message per code, never text from the address.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Done {
+    done: String,
+}
+
+fn done_notice(done: &Done, known: &[(&str, &str)]) -> Option<Notice> {
+    known
+        .iter()
+        .find(|(code, _)| *code == done.done)
+        .map(|(_, text)| Notice::Done((*text).to_owned()))
+}
+
+async fn style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        html::STYLE,
+    )
+        .into_response()
+}
+
+async fn home(State(web): State<Web>, headers: HeaderMap) -> Response {
+    let me = match web.require(&headers, Area::Home) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    let mut body = String::new();
+    if me.account.role.may(Area::FollowUp) {
+        match web.hub.follow_up(false) {
+            Ok(rows) => {
+                let _ = write!(
+                    body,
+                    "<p class=\"figure\"><a href=\"/followup\">{} to call</a></p>",
+                    match rows.len() {
+                        0 => "No one".to_owned(),
+                        1 => "1 person".to_owned(),
+                        n => format!("{n} people"),
+                    }
+                );
+            }
+            Err(e) => return failed(&me, &e),
+        }
+        body.push_str("<p><a href=\"/devices\">Tablets: enrol, status</a></p>");
+    }
+    body.push_str("<p><a href=\"/reports\">Reports: attendance per group</a></p>");
+    if me.account.role.may(Area::Accounts) {
+        body.push_str("<p><a href=\"/admin/accounts\">Accounts</a> · <a href=\"/admin/audit\">Audit log</a></p>");
+    }
+    page_response(
+        StatusCode::OK,
+        html::page(
+            &format!("Hello, {}", me.account.name),
+            Some(&me.viewer()),
+            None,
+            &body,
+        ),
+    )
+}
+
+// ----- follow-up -----
+
+const FOLLOW_UP_DONE: [(&str, &str); 1] = [(
+    "handled",
+    "Marked as dealt with. It comes back if it holds anew.",
+)];
+
+async fn follow_up(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(done): Query<Done>,
+) -> Response {
+    let me = match web.require(&headers, Area::FollowUp) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    follow_up_page(
+        &web,
+        &me,
+        StatusCode::OK,
+        done_notice(&done, &FOLLOW_UP_DONE),
+    )
+}
+
+fn follow_up_page(web: &Web, me: &Me, status: StatusCode, notice: Option<Notice>) -> Response {
+    let rows = match web.hub.follow_up(false) {
+        Ok(rows) => rows,
+        Err(e) => return failed(me, &e),
+    };
+    let now = clock::now();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            vec![
+                esc(&row.name),
+                esc(row.group.as_deref().unwrap_or("-")),
+                esc(row.concern.reason.words()),
+                esc(&clock::ago(now, row.concern.since)),
+                format!(
+                    "<form class=\"inline\" method=\"post\" action=\"/followup/handled\">{}\
+                     <input type=\"hidden\" name=\"person\" value=\"{}\">\
+                     <input type=\"hidden\" name=\"reason\" value=\"{}\">\
+                     <button>Dealt with</button></form>",
+                    csrf_field(&me.csrf),
+                    esc(row.person.as_str()),
+                    row.concern.reason.name()
+                ),
+            ]
+        })
+        .collect();
+    let body = format!(
+        "<p>Who to call, and why. \"Dealt with\" takes a line off until it holds anew.</p>{}",
+        table(
+            &["Participant", "Group", "Why", "Since", ""],
+            &cells,
+            "No one needs a call now.",
+        )
+    );
+    page_response(
+        status,
+        html::page("Follow-up", Some(&me.viewer()), notice.as_ref(), &body),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Handled {
+    csrf: String,
+    person: String,
+    reason: String,
+}
+
+async fn mark_handled(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Form(form): Form<Handled>,
+) -> Response {
+    let me = match web.require_form(&headers, Area::FollowUp, &form.csrf) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    let problem = |text: String| {
+        follow_up_page(
+            &web,
+            &me,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Notice::Problem(text)),
+        )
+    };
+    let (Ok(person), Some(reason)) = (PersonId::parse(&form.person), Reason::parse(&form.reason))
+    else {
+        return problem("That line is not on the list any more: look at the list again.".into());
+    };
+    let Some(coach) = me.account.coach.clone() else {
+        return problem("This account is not linked to a coach; ask an admin.".into());
+    };
+    match web.hub.mark_handled(&person, reason, &coach).await {
+        Ok(()) => {
+            web.audit(
+                &me,
+                &format!("follow-up: {} {} dealt with", person, reason.name()),
+            )
+            .await;
+            see_other("/followup?done=handled")
+        }
+        Err(e) => problem(format!("Not marked: {e}.")),
+    }
+}
+
+// ----- tablets -----
+
+const DEVICES_DONE: [(&str, &str); 1] = [(
+    "enrolled",
+    "The tablet is paired. It shows the participant's home screen within a minute.",
+)];
+
+async fn devices(State(web): State<Web>, headers: HeaderMap, Query(done): Query<Done>) -> Response {
+    let me = match web.require(&headers, Area::Devices) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    devices_page(
+        &web,
+        &me,
+        StatusCode::OK,
+        done_notice(&done, &DEVICES_DONE),
+        "",
+    )
+}
+
+fn devices_page(
+    web: &Web,
+    me: &Me,
+    status: StatusCode,
+    notice: Option<Notice>,
+    code: &str,
+) -> Response {
+    let (rows, people) = match (web.hub.devices(false), web.hub.people()) {
+        (Ok(rows), Ok(people)) => (rows, people),
+        (Err(e), _) | (_, Err(e)) => return failed(me, &e),
+    };
+    let now = clock::now();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            let d = &row.device;
+            let seen = if d.online {
+                "online".to_owned()
+            } else {
+                d.last_seen.map_or_else(
+                    || "never".to_owned(),
+                    |t| format!("last seen {}", clock::ago(now, t)),
+                )
+            };
+            vec![
+                esc(&row.participant_name),
+                format!("<code>{}</code>", esc(d.id.as_str())),
+                esc(d.state.word()),
+                format!(
+                    "{}{}",
+                    esc(&seen),
+                    if row.silent {
+                        " — silent too long"
+                    } else {
+                        ""
+                    }
+                ),
+                d.battery_pct.map_or_else(
+                    || "-".to_owned(),
+                    |b| {
+                        format!(
+                            "{b}%{}",
+                            if d.charging == Some(true) {
+                                ", charging"
+                            } else {
+                                ""
+                            }
+                        )
+                    },
+                ),
+                esc(&format!("{} {}", d.profile, d.app_version)),
+            ]
+        })
+        .collect();
+    let mut options = String::new();
+    for p in people.iter().filter(|p| p.role == PersonRole::Participant) {
+        let _ = write!(
+            options,
+            "<option value=\"{}\">{}</option>",
+            esc(p.id.as_str()),
+            esc(&p.name)
+        );
+    }
+    let body = format!(
+        "<h2>Pair a tablet</h2>\
+         <form method=\"post\" action=\"/devices/enrol\">{}\
+         <label for=\"code\">The code on the tablet's screen</label>\
+         <input id=\"code\" name=\"code\" required maxlength=\"16\" autocomplete=\"off\" autocapitalize=\"characters\" value=\"{}\">\
+         <label for=\"participant\">For</label>\
+         <select id=\"participant\" name=\"participant\" required>{options}</select>\
+         <p><button>Pair</button></p></form>\
+         <h2>Tablets</h2>{}",
+        csrf_field(&me.csrf),
+        esc(code),
+        table(
+            &[
+                "Participant",
+                "Tablet",
+                "State",
+                "Seen",
+                "Battery",
+                "Model and version"
+            ],
+            &cells,
+            "No tablet is paired yet.",
+        )
+    );
+    page_response(
+        status,
+        html::page("Tablets", Some(&me.viewer()), notice.as_ref(), &body),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Enrol {
+    csrf: String,
+    code: String,
+    participant: String,
+}
+
+async fn enrol(State(web): State<Web>, headers: HeaderMap, Form(form): Form<Enrol>) -> Response {
+    let me = match web.require_form(&headers, Area::Devices, &form.csrf) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    let code: String = form.code.chars().take(16).collect();
+    let problem = |text: String| {
+        devices_page(
+            &web,
+            &me,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Notice::Problem(text)),
+            &code,
+        )
+    };
+    let Ok(participant) = PersonId::parse(form.participant.trim()) else {
+        return problem("Choose the participant the tablet is for.".into());
+    };
+    match web.hub.enrol(&code, &participant, None).await {
+        Ok(summary) => {
+            web.audit(
+                &me,
+                &format!(
+                    "enrolled tablet {} for {}",
+                    summary.device, summary.participant.id
+                ),
+            )
+            .await;
+            see_other("/devices?done=enrolled")
+        }
+        Err(e) => problem(format!(
+            "Not paired: {e}. Check the code on the tablet's screen and try again."
+        )),
+    }
+}
+
+// ----- reports -----
+
+async fn reports(State(web): State<Web>, headers: HeaderMap) -> Response {
+    let me = match web.require(&headers, Area::Reports) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    let groups = match web.hub.groups() {
+        Ok(groups) => groups,
+        Err(e) => return failed(&me, &e),
+    };
+    let mut cells = Vec::new();
+    for group in &groups {
+        let rates = match web.hub.attendance_rates(&group.id) {
+            Ok(rates) => rates,
+            Err(e) => return failed(&me, &e),
+        };
+        let t = rates.total;
+        cells.push(vec![
+            esc(&group.name),
+            esc(group.neighbourhood.as_deref().unwrap_or("-")),
+            rates.meetings.to_string(),
+            rates.rows.len().to_string(),
+            t.rate_pct()
+                .map_or_else(|| "-".to_owned(), |p| format!("{p}%")),
+            format!("{} / {} / {}", t.present, t.excused, t.absent),
+        ]);
+    }
+    let body = format!(
+        "<h2>Attendance per group</h2>{}",
+        table(
+            &[
+                "Group",
+                "Neighbourhood",
+                "Meetings taken",
+                "Members",
+                "Attendance",
+                "Present / excused / absent"
+            ],
+            &cells,
+            "There are no groups yet.",
+        )
+    );
+    page_response(
+        StatusCode::OK,
+        html::page("Reports", Some(&me.viewer()), None, &body),
+    )
+}
+
+// ----- admin -----
+
+const ACCOUNTS_DONE: [(&str, &str); 1] = [(
+    "added",
+    "The account is made. Give its name and password to its owner in person.",
+)];
+
+async fn accounts(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(done): Query<Done>,
+) -> Response {
+    let me = match web.require(&headers, Area::Accounts) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    accounts_page(
+        &web,
+        &me,
+        StatusCode::OK,
+        done_notice(&done, &ACCOUNTS_DONE),
+    )
+}
+
+fn accounts_page(web: &Web, me: &Me, status: StatusCode, notice: Option<Notice>) -> Response {
+    let (list, people) = match (web.hub.accounts(), web.hub.people()) {
+        (Ok(list), Ok(people)) => (list, people),
+        (Err(e), _) | (_, Err(e)) => return failed(me, &e),
+    };
+    let name_of = |id: &PersonId| {
+        people
+            .iter()
+            .find(|p| &p.id == id)
+            .map_or_else(|| id.to_string(), |p| p.name.clone())
+    };
+    let cells: Vec<Vec<String>> = list
+        .iter()
+        .map(|a| {
+            vec![
+                esc(a.name.as_str()),
+                a.role.name().to_owned(),
+                esc(&a.coach.as_ref().map_or_else(|| "-".to_owned(), name_of)),
+                when(a.created_at),
+                a.locked_until
+                    .map_or_else(|| "-".to_owned(), |t| format!("locked until {}", when(t))),
+            ]
+        })
+        .collect();
+    let mut roles = String::new();
+    for role in Role::ALL {
+        let _ = write!(roles, "<option value=\"{0}\">{0}</option>", role.name());
+    }
+    let mut coaches = String::from("<option value=\"\">(not a coach)</option>");
+    for p in people.iter().filter(|p| p.role == PersonRole::Coach) {
+        let _ = write!(
+            coaches,
+            "<option value=\"{}\">{}</option>",
+            esc(p.id.as_str()),
+            esc(&p.name)
+        );
+    }
+    let body = format!(
+        "{}<h2>Add an account</h2>\
+         <form method=\"post\" action=\"/admin/accounts\">{}\
+         <label for=\"name\">Account name</label>\
+         <input id=\"name\" name=\"name\" required maxlength=\"64\" autocomplete=\"off\">\
+         <label for=\"role\">Role</label><select id=\"role\" name=\"role\">{roles}</select>\
+         <label for=\"coach\">For a coach's account: the coach</label><select id=\"coach\" name=\"coach\">{coaches}</select>\
+         <label for=\"password\">Password (at least 10 characters)</label>\
+         <input id=\"password\" name=\"password\" type=\"password\" required minlength=\"10\" maxlength=\"200\" autocomplete=\"new-password\">\
+         <p><button>Add the account</button></p></form>",
+        table(
+            &["Name", "Role", "Coach", "Made", "Lock"],
+            &cells,
+            "No accounts yet."
+        ),
+        csrf_field(&me.csrf),
+    );
+    page_response(
+        status,
+        html::page("Accounts", Some(&me.viewer()), notice.as_ref(), &body),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NewAccount {
+    csrf: String,
+    name: String,
+    role: String,
+    coach: String,
+    password: String,
+}
+
+async fn add_account(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Form(form): Form<NewAccount>,
+) -> Response {
+    let me = match web.require_form(&headers, Area::Accounts, &form.csrf) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    let problem = |text: String| {
+        accounts_page(
+            &web,
+            &me,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Notice::Problem(text)),
+        )
+    };
+    let Some(role) = Role::parse(form.role.trim()) else {
+        return problem("Choose a role: admin, coach or staff.".into());
+    };
+    let coach = match form.coach.trim() {
+        "" => None,
+        id => match PersonId::parse(id) {
+            Ok(id) => Some(id),
+            Err(_) => return problem("Choose the coach from the list.".into()),
+        },
+    };
+    match web
+        .hub
+        .add_account(&form.name, role, coach.as_ref(), &form.password)
+        .await
+    {
+        Ok(account) => {
+            web.audit(
+                &me,
+                &format!("added account {} ({})", account.name, role.name()),
+            )
+            .await;
+            see_other("/admin/accounts?done=added")
+        }
+        Err(e) => problem(format!("Not added: {e}.")),
+    }
+}
+
+async fn audit_log(State(web): State<Web>, headers: HeaderMap) -> Response {
+    let me = match web.require(&headers, Area::Audit) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    let log = match web.hub.audit_log(500) {
+        Ok(log) => log,
+        Err(e) => return failed(&me, &e),
+    };
+    let cells: Vec<Vec<String>> = log
+        .iter()
+        .map(|e| vec![when(e.at), esc(&e.who), esc(&e.what)])
+        .collect();
+    let body = format!(
+        "<p>The newest 500 changes, newest first.</p>{}",
+        table(&["When", "Who", "What"], &cells, "Nothing changed yet.")
+    );
+    page_response(
+        StatusCode::OK,
+        html::page("Audit log", Some(&me.viewer()), None, &body),
+    )
+}

@@ -1,0 +1,505 @@
+//! The dashboard's pages through its router, as a browser uses them: cookies kept,
+//! forms sent with their tokens. No socket; the TLS server has its own test below.
+
+use super::router;
+use crate::app::Hub;
+use crate::app::testing::{Recorder, hub, pairing_code, status, up};
+use crate::domain::accounts::Role;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "de zee is grijs vandaag";
+
+/// A browser: its cookies, and the last page's form token.
+struct Browser {
+    router: Router,
+    cookies: BTreeMap<String, String>,
+}
+
+struct Answer {
+    status: StatusCode,
+    location: Option<String>,
+    body: String,
+    headers: axum::http::HeaderMap,
+}
+
+impl Answer {
+    /// The value of the hidden field `name` in the page's first form that has one.
+    fn field(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker).expect("the field") + marker.len();
+        let end = self.body[start..].find('"').expect("its end");
+        self.body[start..start + end].to_owned()
+    }
+}
+
+impl Browser {
+    fn new(router: Router) -> Browser {
+        Browser {
+            router,
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    async fn send(&mut self, request: Request<Body>) -> Answer {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("an answer");
+        for value in response.headers().get_all(header::SET_COOKIE) {
+            let text = value.to_str().unwrap();
+            assert!(
+                text.contains("Secure") && text.contains("HttpOnly") && text.contains("SameSite"),
+                "{text}"
+            );
+            let (pair, _) = text.split_once(';').unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || text.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.into(), value.into());
+            }
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let location = headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        Answer {
+            status,
+            location,
+            body: String::from_utf8(bytes.to_vec()).unwrap(),
+            headers,
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn get(&mut self, path: &str) -> Answer {
+        let request = Request::get(path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let request = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    async fn log_in(&mut self, name: &str, password: &str) -> Answer {
+        let form = self.get("/login").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let token = form.field("token");
+        self.post(
+            "/login",
+            &[("name", name), ("password", password), ("token", &token)],
+        )
+        .await
+    }
+
+    /// The form token of the page at `path`.
+    async fn csrf(&mut self, path: &str) -> String {
+        self.get(path).await.field("csrf")
+    }
+}
+
+fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(char::from(b)),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A hub with an admin, a coach (Marie, coach of Oostende Oost with Jan Claes in it) and
+/// a staff account.
+async fn setup() -> (Hub, Arc<Recorder>, Router) {
+    let (hub, out) = hub();
+    let group = hub.add_group("Oostende Oost", None).await.unwrap().id;
+    let marie = hub
+        .add_coach("Marie Dewulf", "059 12 34 56", Some(&group))
+        .await
+        .unwrap()
+        .id;
+    hub.add_participant("Jan Claes", Some(&group), None)
+        .await
+        .unwrap();
+    hub.add_account("beheer", Role::Admin, None, PASSWORD)
+        .await
+        .unwrap();
+    hub.add_account("marie", Role::Coach, Some(&marie), PASSWORD)
+        .await
+        .unwrap();
+    hub.add_account("piet", Role::Staff, None, PASSWORD)
+        .await
+        .unwrap();
+    let router = router(hub.clone());
+    (hub, out, router)
+}
+
+#[tokio::test]
+async fn every_page_but_the_log_in_needs_a_log_in() {
+    let (_, _, router) = setup().await;
+    let mut stranger = Browser::new(router);
+    for path in [
+        "/",
+        "/followup",
+        "/devices",
+        "/reports",
+        "/admin/accounts",
+        "/admin/audit",
+    ] {
+        let answer = stranger.get(path).await;
+        assert_eq!(
+            (answer.status, answer.location.as_deref()),
+            (StatusCode::SEE_OTHER, Some("/login")),
+            "{path}"
+        );
+    }
+    let login = stranger.get("/login").await;
+    assert_eq!(login.status, StatusCode::OK);
+    let csp = login.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(login.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    let refused = stranger
+        .post(
+            "/devices/enrol",
+            &[
+                ("csrf", "x"),
+                ("code", "ABCDEF"),
+                ("participant", "p-jan-claes"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.location.as_deref(), Some("/login"));
+}
+
+#[tokio::test]
+async fn each_role_opens_its_own_pages_only() {
+    let (_, _, router) = setup().await;
+    let pages = [
+        "/",
+        "/followup",
+        "/devices",
+        "/reports",
+        "/admin/accounts",
+        "/admin/audit",
+    ];
+    for (name, may) in [
+        ("beheer", [true, false, false, true, true, true]),
+        ("marie", [true, true, true, true, false, false]),
+        ("piet", [true, false, false, true, false, false]),
+    ] {
+        let mut browser = Browser::new(router.clone());
+        let logged = browser.log_in(name, PASSWORD).await;
+        assert_eq!(
+            logged.location.as_deref(),
+            Some("/"),
+            "{name}: {}",
+            logged.body
+        );
+        for (path, allowed) in pages.iter().zip(may) {
+            let answer = browser.get(path).await;
+            let expected = if allowed {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(answer.status, expected, "{name} on {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_and_the_fifth_locks_the_account() {
+    let (hub, _, router) = setup().await;
+    let mut browser = Browser::new(router);
+    for _ in 0..4 {
+        let answer = browser.log_in("marie", "niet het wachtwoord").await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+        assert!(answer.body.contains("the name or the password is wrong"));
+    }
+    let locked = browser.log_in("marie", "niet het wachtwoord").await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.body.contains("locked"));
+    assert_eq!(
+        browser.log_in("marie", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert!(!browser.cookies.contains_key("__Host-nabij"), "no session");
+    // The same answer for a name that does not exist: names cannot be guessed.
+    assert_eq!(
+        Browser::new(router_of(&hub))
+            .log_in("niemand", PASSWORD)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+fn router_of(hub: &Hub) -> Router {
+    router(hub.clone())
+}
+
+#[tokio::test]
+async fn a_log_in_from_another_site_is_refused() {
+    let (_, _, router) = setup().await;
+    let mut browser = Browser::new(router);
+    // No log-in page fetched first: no token cookie, as when another site posts the form.
+    let answer = browser
+        .post(
+            "/login",
+            &[("name", "marie"), ("password", PASSWORD), ("token", "abc")],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert!(!browser.cookies.contains_key("__Host-nabij"));
+}
+
+#[tokio::test]
+async fn a_form_without_this_sessions_token_changes_nothing() {
+    let (hub, out, router) = setup().await;
+    let code = pairing_code(&hub, &out, &format!("e-{}", "ab".repeat(16))).await;
+    let mut marie = Browser::new(router);
+    marie.log_in("marie", PASSWORD).await;
+    let jan = hub.find_participant("Jan Claes").unwrap().id;
+    let answer = marie
+        .post(
+            "/devices/enrol",
+            &[
+                ("csrf", "forged"),
+                ("code", &code),
+                ("participant", jan.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert!(answer.body.contains("out of date"));
+    assert!(hub.devices(false).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_coach_pairs_a_tablet_with_the_code_it_shows_and_the_audit_log_says_so() {
+    let (hub, out, router) = setup().await;
+    let code = pairing_code(&hub, &out, &format!("e-{}", "cd".repeat(16))).await;
+    let mut marie = Browser::new(router.clone());
+    marie.log_in("marie", PASSWORD).await;
+    let jan = hub.find_participant("Jan Claes").unwrap().id;
+    let page = marie.get("/devices").await;
+    assert!(page.body.contains("Jan Claes") && page.body.contains("No tablet is paired yet"));
+
+    let csrf = page.field("csrf");
+    let wrong = marie
+        .post(
+            "/devices/enrol",
+            &[
+                ("csrf", &csrf),
+                ("code", "ZZZZZZ"),
+                ("participant", jan.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("Not paired"), "{}", wrong.body);
+
+    let done = marie
+        .post(
+            "/devices/enrol",
+            &[
+                ("csrf", &csrf),
+                ("code", &code.to_lowercase()),
+                ("participant", jan.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/devices?done=enrolled"),
+        "{}",
+        done.body
+    );
+    let listed = marie.get("/devices?done=enrolled").await;
+    assert!(listed.body.contains("The tablet is paired"));
+    let devices = hub.devices(false).unwrap();
+    assert_eq!(devices.len(), 1);
+    assert!(listed.body.contains(devices[0].device.id.as_str()));
+
+    let mut admin = Browser::new(router);
+    admin.log_in("beheer", PASSWORD).await;
+    let log = admin.get("/admin/audit").await;
+    assert!(
+        log.body.contains(&format!(
+            "enrolled tablet {} for {jan}",
+            devices[0].device.id
+        )),
+        "{}",
+        log.body
+    );
+    assert!(log.body.contains("marie") && log.body.contains("logged in"));
+}
+
+#[tokio::test]
+async fn a_call_for_help_is_on_the_follow_up_page_until_a_coach_deals_with_it() {
+    let (hub, _, router) = setup().await;
+    let (_, device) = crate::app::testing::tablet(&hub, "Mia").await;
+    hub.handle_batch(vec![status(&device, true)]).await;
+    let (help, _) = up(
+        &device,
+        nabij_protocol::Body::HelpRequest(nabij_protocol::HelpRequest { note: None }),
+    );
+    hub.handle_batch(vec![help]).await;
+    let mut marie = Browser::new(router);
+    marie.log_in("marie", PASSWORD).await;
+    let page = marie.get("/followup").await;
+    assert!(
+        page.body.contains("Mia") && page.body.contains("asked to be called"),
+        "{}",
+        page.body
+    );
+    let person = page.field("person");
+    let csrf = page.field("csrf");
+    let done = marie
+        .post(
+            "/followup/handled",
+            &[
+                ("csrf", &csrf),
+                ("person", &person),
+                ("reason", "asked-for-call"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/followup?done=handled"),
+        "{}",
+        done.body
+    );
+    let after = marie.get("/followup").await;
+    assert!(
+        after.body.contains("No one needs a call now"),
+        "{}",
+        after.body
+    );
+    assert!(hub.follow_up(false).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn names_from_people_and_tablets_are_shown_as_text_never_as_markup() {
+    let (hub, out, router) = setup().await;
+    let evil = hub
+        .add_participant("<script>alert(1)</script>", None, None)
+        .await
+        .unwrap()
+        .id;
+    let code = pairing_code(&hub, &out, &format!("e-{}", "ef".repeat(16))).await;
+    hub.enrol(&code, &evil, None).await.unwrap();
+    let mut marie = Browser::new(router);
+    marie.log_in("marie", PASSWORD).await;
+    let page = marie.get("/devices").await;
+    assert!(!page.body.contains("<script>"), "{}", page.body);
+    assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
+
+#[tokio::test]
+async fn an_admin_adds_accounts_and_staff_see_figures_without_names() {
+    let (hub, _, router) = setup().await;
+    let mut admin = Browser::new(router.clone());
+    admin.log_in("beheer", PASSWORD).await;
+    let csrf = admin.csrf("/admin/accounts").await;
+    let weak = admin
+        .post(
+            "/admin/accounts",
+            &[
+                ("csrf", &csrf),
+                ("name", "els"),
+                ("role", "staff"),
+                ("coach", ""),
+                ("password", "kort"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.body.contains("at least 10"));
+    let added = admin
+        .post(
+            "/admin/accounts",
+            &[
+                ("csrf", &csrf),
+                ("name", "Els"),
+                ("role", "staff"),
+                ("coach", ""),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        added.location.as_deref(),
+        Some("/admin/accounts?done=added")
+    );
+    assert!(
+        hub.accounts()
+            .unwrap()
+            .iter()
+            .any(|a| a.name.as_str() == "els")
+    );
+
+    let mut els = Browser::new(router);
+    assert_eq!(
+        els.log_in("els", PASSWORD).await.location.as_deref(),
+        Some("/")
+    );
+    let reports = els.get("/reports").await;
+    assert_eq!(reports.status, StatusCode::OK);
+    assert!(reports.body.contains("Oostende Oost"));
+    assert!(
+        !reports.body.contains("Jan Claes"),
+        "staff see groups, not people"
+    );
+}
+
+#[tokio::test]
+async fn logging_out_ends_the_session() {
+    let (_, _, router) = setup().await;
+    let mut marie = Browser::new(router);
+    marie.log_in("marie", PASSWORD).await;
+    let old_cookie = marie.cookies["__Host-nabij"].clone();
+    let csrf = marie.csrf("/").await;
+    let out = marie.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.location.as_deref(), Some("/login"));
+    assert!(!marie.cookies.contains_key("__Host-nabij"));
+    // The old cookie, kept by someone, no longer opens anything.
+    marie.cookies.insert("__Host-nabij".into(), old_cookie);
+    assert_eq!(marie.get("/").await.location.as_deref(), Some("/login"));
+}
