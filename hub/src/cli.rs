@@ -6,7 +6,7 @@ use crate::app::{SurveyReport, SurveySent, SurveySummary};
 use crate::clock;
 use crate::config::HubConfig;
 use crate::domain::accounts::Role as AccountRole;
-use crate::domain::calendar::{Date, WEEKDAYS};
+use crate::domain::calendar::Date;
 use crate::domain::devices::DeviceState;
 use crate::domain::followup::Reason;
 use crate::domain::loans::Condition;
@@ -1609,37 +1609,21 @@ fn survey_report_words(report: &SurveyReport) -> String {
 
 /// One meeting on one line, in Belgian time.
 fn session_line(s: &Session) -> String {
-    let (start, end) = (
-        nabij_protocol::time::brussels(s.starts_at),
-        nabij_protocol::time::brussels(s.ends_at),
-    );
-    let day = WEEKDAYS[usize::from(start.weekday % 7)];
-    let when = format!(
-        "{}{} {:04}-{:02}-{:02} {:02}:{:02}–{:02}:{:02}",
-        day[..1].to_uppercase(),
-        &day[1..3],
-        start.year,
-        start.month,
-        start.day,
-        start.hour,
-        start.minute,
-        end.hour,
-        end.minute
-    );
     let what = format!(
-        "{} {}{}",
-        match s.series {
-            SessionSeries::Weekly => "weekly",
-            SessionSeries::Monthly => "monthly",
-        },
-        s.number,
+        "{}{}",
+        s.what_words(),
         if s.state == SessionState::Cancelled {
             "  CANCELLED"
         } else {
             ""
         }
     );
-    format!("{:<28} {:<30} {:<28} {what}\n", s.id, when, s.place)
+    format!(
+        "{:<28} {:<30} {:<28} {what}\n",
+        s.id,
+        s.when_words(),
+        s.place
+    )
 }
 
 fn check_message(topic: &str, file: &Path) -> anyhow::Result<ExitCode> {

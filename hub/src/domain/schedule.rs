@@ -230,6 +230,36 @@ pub fn plan_sessions(group: &GroupId, plan: &Plan) -> Vec<Session> {
 }
 
 impl Session {
+    /// When it is, in Belgian time, for coaches: `Tue 2027-01-12 14:00–17:00`.
+    pub fn when_words(&self) -> String {
+        let (start, end) = (
+            nabij_protocol::time::brussels(self.starts_at),
+            nabij_protocol::time::brussels(self.ends_at),
+        );
+        let day = crate::domain::calendar::WEEKDAYS[usize::from(start.weekday % 7)];
+        format!(
+            "{}{} {:04}-{:02}-{:02} {:02}:{:02}–{:02}:{:02}",
+            day[..1].to_uppercase(),
+            &day[1..3],
+            start.year,
+            start.month,
+            start.day,
+            start.hour,
+            start.minute,
+            end.hour,
+            end.minute
+        )
+    }
+
+    /// Which meeting of the programme it is: `weekly 3`, `monthly 10`.
+    pub fn what_words(&self) -> String {
+        let series = match self.series {
+            SessionSeries::Weekly => "weekly",
+            SessionSeries::Monthly => "monthly",
+        };
+        format!("{series} {}", self.number)
+    }
+
     /// Moves it to start at `starts_at` (keeping its length), perhaps somewhere else.
     pub fn move_to(&mut self, starts_at: UnixMillis, place: Option<(String, Option<String>)>) {
         let length = self.ends_at.0 - self.starts_at.0;

@@ -38,8 +38,9 @@ pub enum Notice {
     Problem(String),
 }
 
-const MENU: [(&str, &str, Area); 5] = [
+const MENU: [(&str, &str, Area); 6] = [
     ("/followup", "Follow-up", Area::FollowUp),
+    ("/groups", "Groups", Area::Programme),
     ("/devices", "Tablets", Area::Devices),
     ("/reports", "Reports", Area::Reports),
     ("/admin/accounts", "Accounts", Area::Accounts),
@@ -148,6 +149,12 @@ header button{background:#fff;color:#0d3b66;margin:0}
 .problem{background:#fde8e8;border-left:6px solid #a51d1d;padding:.75rem}
 .empty{color:#444;font-style:italic}
 .figure{font-size:1.4rem;font-weight:700}
+fieldset.marks{border:1px solid #bbb;border-radius:6px;margin:0 0 .75rem;padding:.5rem}
+legend{font-weight:700;padding:0 .25rem}
+label.mark{display:inline-flex;align-items:center;gap:.4rem;margin:.25rem .75rem .25rem 0;padding:.5rem .75rem;border:2px solid #555;border-radius:6px;min-height:48px;font-weight:400}
+input[type=checkbox],input[type=radio]{width:1.4rem;height:1.4rem;min-height:0}
+details{margin:.25rem 0}
+summary{cursor:pointer;color:#0d3b66;text-decoration:underline}
 @media (max-width:40rem){
  thead{display:none}
  tr{display:block;border:1px solid #bbb;border-radius:6px;margin:0 0 .75rem;padding:.25rem .5rem}

@@ -10,16 +10,20 @@
 mod html;
 mod login;
 mod pages;
+mod programme;
 mod server;
 mod sessions;
 
 pub use server::{WebError, serve, tls_config};
 
-use crate::app::{AccountView, Hub};
+use crate::app::{AccountView, AppError, Hub};
 use crate::domain::accounts::Area;
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use html::Notice;
+use nabij_protocol::UnixMillis;
+use serde::Deserialize;
 use std::sync::Arc;
 
 /// The session cookie (`__Host-`: only over HTTPS, only this host, path `/`).
@@ -42,6 +46,7 @@ pub fn router(hub: Hub) -> Router {
         sessions: Arc::new(sessions::Sessions::default()),
     };
     pages::routes()
+        .merge(programme::routes())
         .merge(login::routes())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::map_response(protect))
@@ -175,6 +180,46 @@ fn see_other(to: &str) -> Response {
         Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+/// Why a page could not be shown: the store failed. Said plainly, logged in full.
+pub(crate) fn failed(me: &Me, e: &AppError) -> Response {
+    tracing::error!(error = %e, "a dashboard page failed");
+    page_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        html::page(
+            "Something went wrong",
+            Some(&me.viewer()),
+            Some(&Notice::Problem(format!(
+                "The hub could not read its data ({e}). Try again in a minute; if it stays, look at the hub's log."
+            ))),
+            "",
+        ),
+    )
+}
+
+/// A date and time in Belgium, `2026-12-01 14:05`.
+pub(crate) fn when(t: UnixMillis) -> String {
+    let c = nabij_protocol::time::brussels(t);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        c.year, c.month, c.day, c.hour, c.minute
+    )
+}
+
+/// `?done=…` after a form: a fixed message per code, never text from the address.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct Done {
+    /// The code.
+    pub(crate) done: String,
+}
+
+pub(crate) fn done_notice(done: &Done, known: &[(&str, &str)]) -> Option<Notice> {
+    known
+        .iter()
+        .find(|(code, _)| *code == done.done)
+        .map(|(_, text)| Notice::Done((*text).to_owned()))
 }
 
 #[cfg(test)]

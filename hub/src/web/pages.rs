@@ -4,8 +4,7 @@
 //! and answers with a page.
 
 use super::html::{self, Notice, csrf_field, esc, table};
-use super::{Me, Web, page_response, see_other};
-use crate::app::AppError;
+use super::{Done, Me, Web, done_notice, failed, page_response, see_other, when};
 use crate::clock;
 use crate::domain::accounts::{Area, Role};
 use crate::domain::followup::Reason;
@@ -15,7 +14,7 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use nabij_protocol::{PersonId, UnixMillis};
+use nabij_protocol::PersonId;
 use serde::Deserialize;
 use std::fmt::Write;
 
@@ -30,45 +29,6 @@ pub fn routes() -> Router<Web> {
         .route("/reports", get(reports))
         .route("/admin/accounts", get(accounts).post(add_account))
         .route("/admin/audit", get(audit_log))
-}
-
-/// Why a page could not be shown: the store failed. Said plainly, logged in full.
-fn failed(me: &Me, e: &AppError) -> Response {
-    tracing::error!(error = %e, "a dashboard page failed");
-    page_response(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        html::page(
-            "Something went wrong",
-            Some(&me.viewer()),
-            Some(&Notice::Problem(format!(
-                "The hub could not read its data ({e}). Try again in a minute; if it stays, look at the hub's log."
-            ))),
-            "",
-        ),
-    )
-}
-
-/// A date and time in Belgium, `2026-12-01 14:05`.
-fn when(t: UnixMillis) -> String {
-    let c = nabij_protocol::time::brussels(t);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        c.year, c.month, c.day, c.hour, c.minute
-    )
-}
-
-/// `?done=…` after a form: a fixed message per code, never text from the address.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Done {
-    done: String,
-}
-
-fn done_notice(done: &Done, known: &[(&str, &str)]) -> Option<Notice> {
-    known
-        .iter()
-        .find(|(code, _)| *code == done.done)
-        .map(|(_, text)| Notice::Done((*text).to_owned()))
 }
 
 async fn style() -> Response {

@@ -5,6 +5,7 @@ use super::router;
 use crate::app::Hub;
 use crate::app::testing::{Recorder, hub, pairing_code, status, up};
 use crate::domain::accounts::Role;
+use crate::domain::attendance::Mark;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -213,14 +214,22 @@ async fn each_role_opens_its_own_pages_only() {
         "/",
         "/followup",
         "/devices",
+        "/groups",
+        "/groups/g-oostende-oost",
         "/reports",
         "/admin/accounts",
         "/admin/audit",
     ];
     for (name, may) in [
-        ("beheer", [true, false, false, true, true, true]),
-        ("marie", [true, true, true, true, false, false]),
-        ("piet", [true, false, false, true, false, false]),
+        (
+            "beheer",
+            [true, false, false, false, false, true, true, true],
+        ),
+        ("marie", [true, true, true, true, true, true, false, false]),
+        (
+            "piet",
+            [true, false, false, false, false, true, false, false],
+        ),
     ] {
         let mut browser = Browser::new(router.clone());
         let logged = browser.log_in(name, PASSWORD).await;
@@ -502,4 +511,204 @@ async fn logging_out_ends_the_session() {
     // The old cookie, kept by someone, no longer opens anything.
     marie.cookies.insert("__Host-nabij".into(), old_cookie);
     assert_eq!(marie.get("/").await.location.as_deref(), Some("/login"));
+}
+
+/// The date `days` days from today, as a form gives it.
+fn day_from_today(days: i64) -> String {
+    let today = nabij_protocol::UnixMillis::now().0 / 86_400_000;
+    crate::domain::calendar::Date::new(1970, 1, 1)
+        .unwrap()
+        .plus_days(today as i64 + days)
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_coach_plans_moves_and_cancels_meetings_and_downloads_the_calendar() {
+    let (hub, _, router) = setup().await;
+    let group = hub.find_group("Oostende Oost").unwrap().id;
+    let mut marie = Browser::new(router);
+    marie.log_in("marie", PASSWORD).await;
+    let page = marie.get("/groups").await;
+    assert!(
+        page.body.contains("/groups/g-oostende-oost"),
+        "{}",
+        page.body
+    );
+    let csrf = marie.csrf("/groups/g-oostende-oost").await;
+    let bad = marie
+        .post(
+            "/groups/g-oostende-oost/plan",
+            &[
+                ("csrf", &csrf),
+                ("first", "12/01/2027"),
+                ("time", "14:00"),
+                ("minutes", "180"),
+                ("place", "Buurthuis"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("first encounter"));
+    let planned = marie
+        .post(
+            "/groups/g-oostende-oost/plan",
+            &[
+                ("csrf", &csrf),
+                ("first", "2099-03-17"),
+                ("time", "14:00"),
+                ("minutes", "180"),
+                ("place", "Buurthuis De Schelp"),
+                ("address", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        planned.location.as_deref(),
+        Some("/groups/g-oostende-oost?done=planned"),
+        "{}",
+        planned.body
+    );
+    let sessions = hub.schedule(&group).unwrap();
+    assert_eq!(sessions.len(), 20);
+    let page = marie.get("/groups/g-oostende-oost?done=planned").await;
+    assert!(
+        page.body.contains("weekly 1") && page.body.contains("Tue 2099-03-17 14:00–17:00"),
+        "{}",
+        page.body
+    );
+
+    let first = sessions[0].id.to_string();
+    let moved = marie
+        .post(
+            &format!("/sessions/{first}/move"),
+            &[
+                ("csrf", &csrf),
+                ("date", "2099-03-19"),
+                ("time", "10:00"),
+                ("place", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        moved.location.as_deref(),
+        Some("/groups/g-oostende-oost?done=moved")
+    );
+    let now_first = &hub.schedule(&group).unwrap()[0];
+    assert_eq!(now_first.when_words(), "Thu 2099-03-19 10:00–13:00");
+    assert_eq!(now_first.place, "Buurthuis De Schelp", "the same place");
+
+    let second = sessions[1].id.to_string();
+    let unsure = marie
+        .post(&format!("/sessions/{second}/cancel"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(unsure.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let cancelled = marie
+        .post(
+            &format!("/sessions/{second}/cancel"),
+            &[("csrf", &csrf), ("sure", "yes")],
+        )
+        .await;
+    assert_eq!(
+        cancelled.location.as_deref(),
+        Some("/groups/g-oostende-oost?done=cancelled")
+    );
+    assert!(
+        hub.schedule(&group)
+            .unwrap()
+            .iter()
+            .any(|s| s.id.as_str() == second
+                && s.state == crate::domain::schedule::SessionState::Cancelled)
+    );
+
+    let ics = marie.get("/groups/g-oostende-oost/schedule.ics").await;
+    assert_eq!(
+        ics.headers[header::CONTENT_TYPE],
+        "text/calendar; charset=utf-8"
+    );
+    assert!(ics.body.starts_with("BEGIN:VCALENDAR") && ics.body.contains("STATUS:CANCELLED"));
+    let mut audit = Browser::new(router_of(&hub));
+    audit.log_in("beheer", PASSWORD).await;
+    let log = audit.get("/admin/audit").await;
+    assert!(
+        log.body.contains("planned 20 meetings for g-oostende-oost")
+            && log.body.contains(&format!("cancelled {second}"))
+    );
+}
+
+#[tokio::test]
+async fn attendance_is_taken_with_one_tap_per_person_starting_from_the_answers() {
+    let (hub, _, router) = setup().await;
+    let group = hub.find_group("Oostende Oost").unwrap().id;
+    hub.add_participant("Mia Maes", Some(&group), None)
+        .await
+        .unwrap();
+    let plan = crate::domain::schedule::Plan {
+        first: crate::domain::calendar::Date::parse(&day_from_today(-14)).unwrap(),
+        time: crate::domain::schedule::TimeOfDay { hour: 9, minute: 0 },
+        minutes: 180,
+        place: "Buurthuis".into(),
+        address: None,
+    };
+    let sessions = hub.plan_schedule(&group, plan).await.unwrap();
+    let first = sessions[0].id.to_string();
+    let mut marie = Browser::new(router);
+    marie.log_in("marie", PASSWORD).await;
+    let page = marie.get(&format!("/sessions/{first}/attendance")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Jan Claes") && page.body.contains("Mia Maes"));
+    assert!(page.body.contains("no answer"));
+    let jan = hub.find_participant("Jan Claes").unwrap().id;
+    let mia = hub.find_participant("Mia Maes").unwrap().id;
+    let csrf = page.field("csrf");
+    let saved = marie
+        .post(
+            &format!("/sessions/{first}/attendance"),
+            &[
+                ("csrf", &csrf),
+                (&format!("mark-{jan}"), "present"),
+                (&format!("mark-{mia}"), "absent"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.location,
+        Some(format!("/sessions/{first}/attendance?done=taken")),
+        "{}",
+        saved.body
+    );
+    let sheet = hub.attendance_sheet(&sessions[0].id).unwrap();
+    let marks: Vec<_> = sheet
+        .rows
+        .iter()
+        .map(|r| (r.name.as_str(), r.mark))
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            ("Jan Claes", Some(Mark::Present)),
+            ("Mia Maes", Some(Mark::Absent))
+        ]
+    );
+    let again = marie
+        .get(&format!("/sessions/{first}/attendance?done=taken"))
+        .await;
+    assert!(again.body.contains("Attendance is saved"));
+    assert!(
+        again
+            .body
+            .contains(&format!("name=\"mark-{mia}\" value=\"absent\" checked")),
+        "{}",
+        again.body
+    );
+
+    // A meeting still to come cannot be taken yet; the page says so.
+    let later = sessions[10].id.to_string();
+    let early = marie
+        .post(
+            &format!("/sessions/{later}/attendance"),
+            &[("csrf", &csrf), (&format!("mark-{jan}"), "present")],
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early.body.contains("has not begun yet"), "{}", early.body);
 }
