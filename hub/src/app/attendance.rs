@@ -60,6 +60,9 @@ pub struct Rates {
     pub rows: Vec<RateRow>,
     /// All marks together.
     pub total: Tally,
+    /// Per meeting with attendance taken, in order: everyone marked then (members who
+    /// left the group since too).
+    pub per_session: Vec<(Session, Tally)>,
 }
 
 fn mark_key(session: &SessionId, person: &PersonId) -> Vec<u8> {
@@ -184,11 +187,27 @@ impl Hub {
             });
         }
         rows.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut per_session = Vec::new();
+        for s in sessions {
+            let marks: Vec<Attendance> = tx.with_prefix(
+                tables::ATTENDANCE,
+                &crate::store::prefix(&[s.id.as_str().as_bytes()]),
+            )?;
+            if marks.is_empty() {
+                continue;
+            }
+            let mut tally = Tally::default();
+            for a in marks {
+                tally.add(a.mark);
+            }
+            per_session.push((s, tally));
+        }
         Ok(Rates {
             group: group.name,
             meetings: held.len(),
             rows,
             total,
+            per_session,
         })
     }
 }
@@ -274,6 +293,16 @@ mod tests {
         assert_eq!(
             (rates.meetings, rates.total.marked(), rates.total.rate_pct()),
             (1, 3, Some(33))
+        );
+        assert_eq!(rates.per_session.len(), 1, "only the meeting taken");
+        assert_eq!(rates.per_session[0].0.id, past);
+        assert_eq!(
+            (
+                rates.per_session[0].1.present,
+                rates.per_session[0].1.excused,
+                rates.per_session[0].1.absent
+            ),
+            (1, 1, 1)
         );
         assert!(matches!(
             hub.take_attendance(&later, vec![]).await,

@@ -7,10 +7,12 @@
 //! sessions in `__Host-` cookies (Secure, HttpOnly, SameSite=Lax); a per-session token on
 //! every form; a strict Content-Security-Policy; every change written to the audit log.
 
+mod csv;
 mod html;
 mod login;
 mod pages;
 mod programme;
+mod reports;
 mod server;
 mod sessions;
 
@@ -47,6 +49,7 @@ pub fn router(hub: Hub) -> Router {
     };
     pages::routes()
         .merge(programme::routes())
+        .merge(reports::routes())
         .merge(login::routes())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::map_response(protect))

@@ -26,7 +26,6 @@ pub fn routes() -> Router<Web> {
         .route("/followup/handled", post(mark_handled))
         .route("/devices", get(devices))
         .route("/devices/enrol", post(enrol))
-        .route("/reports", get(reports))
         .route("/admin/accounts", get(accounts).post(add_account))
         .route("/admin/audit", get(audit_log))
 }
@@ -345,55 +344,6 @@ async fn enrol(State(web): State<Web>, headers: HeaderMap, Form(form): Form<Enro
             "Not paired: {e}. Check the code on the tablet's screen and try again."
         )),
     }
-}
-
-// ----- reports -----
-
-async fn reports(State(web): State<Web>, headers: HeaderMap) -> Response {
-    let me = match web.require(&headers, Area::Reports) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
-    let groups = match web.hub.groups() {
-        Ok(groups) => groups,
-        Err(e) => return failed(&me, &e),
-    };
-    let mut cells = Vec::new();
-    for group in &groups {
-        let rates = match web.hub.attendance_rates(&group.id) {
-            Ok(rates) => rates,
-            Err(e) => return failed(&me, &e),
-        };
-        let t = rates.total;
-        cells.push(vec![
-            esc(&group.name),
-            esc(group.neighbourhood.as_deref().unwrap_or("-")),
-            rates.meetings.to_string(),
-            rates.rows.len().to_string(),
-            t.rate_pct()
-                .map_or_else(|| "-".to_owned(), |p| format!("{p}%")),
-            format!("{} / {} / {}", t.present, t.excused, t.absent),
-        ]);
-    }
-    let body = format!(
-        "<h2>Attendance per group</h2>{}",
-        table(
-            &[
-                "Group",
-                "Neighbourhood",
-                "Meetings taken",
-                "Members",
-                "Attendance",
-                "Present / excused / absent"
-            ],
-            &cells,
-            "There are no groups yet.",
-        )
-    );
-    page_response(
-        StatusCode::OK,
-        html::page("Reports", Some(&me.viewer()), None, &body),
-    )
 }
 
 // ----- admin -----

@@ -701,6 +701,29 @@ async fn attendance_is_taken_with_one_tap_per_person_starting_from_the_answers()
         again.body
     );
 
+    // Staff read the figures, and take them to Excel.
+    let mut piet = Browser::new(router_of(&hub));
+    piet.log_in("piet", PASSWORD).await;
+    let reports = piet.get("/reports").await;
+    assert!(
+        reports.body.contains("weekly 1") && reports.body.contains("50%"),
+        "{}",
+        reports.body
+    );
+    assert!(!reports.body.contains("Mia Maes"), "no names for staff");
+    let csv = piet.get("/reports/attendance.csv").await;
+    assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    // (The first meeting's date: a week later than planned when that day is a holiday.)
+    let start = nabij_protocol::time::brussels(sessions[0].starts_at);
+    let date = format!("{:04}-{:02}-{:02}", start.year, start.month, start.day);
+    assert_eq!(
+        csv.body,
+        format!(
+            "\u{feff}group;neighbourhood;meeting;date;present;excused;absent;attendance_pct\r\n\
+             Oostende Oost;;weekly 1;{date};1;0;1;50\r\n"
+        )
+    );
+
     // A meeting still to come cannot be taken yet; the page says so.
     let later = sessions[10].id.to_string();
     let early = marie
