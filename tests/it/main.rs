@@ -3,6 +3,7 @@
 // Test helpers outside `#[test]` functions may unwrap: a failure there is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod dashboard_browser;
 mod hub_broker_modes;
 mod hub_cli;
 mod hub_devices;

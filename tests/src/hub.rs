@@ -62,6 +62,14 @@ impl TestHub {
         self.running.as_ref().expect("hub is running").hub()
     }
 
+    /// The dashboard's address (HTTPS).
+    pub fn web_addr(&self) -> std::net::SocketAddr {
+        self.running
+            .as_ref()
+            .and_then(|r| r.web_addr())
+            .expect("the dashboard is on")
+    }
+
     /// Settings for a kiosk.
     pub fn kiosk_settings(&self) -> KioskSettings {
         let secrets = self.secrets();

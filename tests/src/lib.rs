@@ -6,6 +6,7 @@ pub mod hub;
 pub mod logs;
 pub mod mqtt_client;
 pub mod sim_kiosk;
+pub mod webdriver;
 
 use std::path::{Path, PathBuf};
 

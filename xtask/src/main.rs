@@ -125,6 +125,7 @@ fn cargo() -> String {
 /// Every check CI makes: formatting, lints, then all tests of all crates.
 fn test() -> Result<()> {
     system::ensure_packages(system::PACKAGES)?;
+    system::ensure_packages(system::TEST_PACKAGES)?;
     system::ensure_rust_components(&["rustfmt", "clippy"])?;
     let cargo = cargo();
     run(&cargo, &["fmt", "--all", "--check"])

@@ -23,6 +23,18 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ),
 ];
 
+/// What only the tests need: a real browser for the dashboard's end-to-end test.
+pub const TEST_PACKAGES: &[(&str, &str)] = &[
+    (
+        "chromium",
+        "the browser the dashboard's end-to-end test drives",
+    ),
+    (
+        "chromium-driver",
+        "WebDriver for that browser (chromedriver), which the test talks to",
+    ),
+];
+
 /// What a kiosk *window* needs at run time on a desktop (winit loads them itself).
 pub const WINDOW_PACKAGES: &[(&str, &str)] = &[
     (

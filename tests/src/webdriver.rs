@@ -1,0 +1,266 @@
+//! A small W3C WebDriver client for the dashboard's browser test: Debian's chromium
+//! driven through chromedriver, headless, over plain HTTP on the loopback. Just what the
+//! test needs: open a page, type, click, read the page, take a screenshot.
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A headless Chromium with its own empty profile and download folder.
+pub struct Chromium {
+    driver: tokio::process::Child,
+    port: u16,
+    session: String,
+    /// Where downloads land.
+    pub downloads: PathBuf,
+    _profile: tempfile::TempDir,
+}
+
+impl Chromium {
+    /// Starts chromedriver and a browser session. Panics, saying what to install, when
+    /// chromium or chromedriver is missing.
+    pub async fn start() -> Chromium {
+        for program in [CHROMIUM, CHROMEDRIVER] {
+            assert!(
+                Path::new(program).exists(),
+                "{program} is missing: `cargo xtask test` installs it (apt-get install chromium chromium-driver)"
+            );
+        }
+        let port = crate::hub::free_port();
+        let driver = tokio::process::Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().expect("a profile folder");
+        let downloads = profile.path().join("downloads");
+        std::fs::create_dir_all(&downloads).expect("a download folder");
+        let mut chromium = Chromium {
+            driver,
+            port,
+            session: String::new(),
+            downloads: downloads.clone(),
+            _profile: profile,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            if let Ok(status) = chromium.http("GET", "/status", None).await
+                && status["value"]["ready"] == json!(true)
+            {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "chromedriver never became ready"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let user_data = chromium._profile.path().join("chromium");
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            // The hub's certificate comes from its own CA, which this fresh profile does
+            // not know; the test checks the hub's TLS elsewhere, with that CA.
+            "acceptInsecureCerts": true,
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--window-size=1200,900",
+                    format!("--user-data-dir={}", user_data.display()),
+                ],
+                "prefs": {
+                    "download.default_directory": downloads.display().to_string(),
+                    "download.prompt_for_download": false,
+                },
+            },
+        }}});
+        let answer = chromium
+            .http("POST", "/session", Some(capabilities))
+            .await
+            .expect("a browser session");
+        chromium.session = answer["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no browser session: {answer}"))
+            .to_owned();
+        chromium
+    }
+
+    /// One WebDriver command; its `value`. Panics with the driver's message on an error.
+    async fn command(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let path = format!("/session/{}{path}", self.session);
+        let answer = self
+            .http(method, &path, body)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        if let Some(error) = answer["value"]["error"].as_str() {
+            panic!("{method} {path}: {error}: {}", answer["value"]["message"]);
+        }
+        answer["value"].clone()
+    }
+
+    async fn http(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .map_err(|e| e.to_string())?;
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .map_err(|e| e.to_string())?;
+        // chromedriver says "Connection: close" but keeps the socket open: read the
+        // head, then exactly the body it announces.
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 16 * 1024];
+        let head_end = loop {
+            if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err("the driver closed the connection".into());
+            }
+            raw.extend_from_slice(&buf[..n]);
+        };
+        let head = String::from_utf8_lossy(&raw[..head_end]).to_lowercase();
+        let length = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse::<usize>().ok());
+        let chunked = head.contains("transfer-encoding: chunked");
+        loop {
+            let body = &raw[head_end..];
+            let complete = match length {
+                Some(n) => body.len() >= n,
+                None if chunked => body.ends_with(b"0\r\n\r\n"),
+                None => false,
+            };
+            if complete {
+                break;
+            }
+            let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
+            if n == 0 {
+                break;
+            }
+            raw.extend_from_slice(&buf[..n]);
+        }
+        let rest = String::from_utf8_lossy(&raw[head_end..]).into_owned();
+        let body = if chunked { dechunk(&rest) } else { rest };
+        serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))
+    }
+
+    /// Opens `url`.
+    pub async fn goto(&self, url: &str) {
+        self.command("POST", "/url", Some(json!({ "url": url })))
+            .await;
+    }
+
+    /// The address of the page shown.
+    pub async fn url(&self) -> String {
+        self.command("GET", "/url", None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    /// The page's HTML as the browser has it.
+    pub async fn source(&self) -> String {
+        self.command("GET", "/source", None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    async fn element(&self, css: &str) -> String {
+        let found = self
+            .command(
+                "POST",
+                "/element",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .await;
+        found[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_owned()
+    }
+
+    /// Types `text` into the field `css`.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css).await;
+        self.command(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
+    /// Clicks (taps) `css`.
+    pub async fn click(&self, css: &str) {
+        let id = self.element(css).await;
+        self.command("POST", &format!("/element/{id}/click"), Some(json!({})))
+            .await;
+    }
+
+    /// A PNG of the viewport.
+    pub async fn screenshot(&self) -> Vec<u8> {
+        let b64 = self.command("GET", "/screenshot", None).await;
+        nabij_protocol::base64::decode(b64.as_str().unwrap_or("")).expect("a base64 PNG")
+    }
+
+    /// Ends the session (the browser closes) and the driver.
+    pub async fn quit(self) {
+        // Drop does it: the same whether the test ends well or panics halfway.
+    }
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        // Without this a failed test would leave its browser running: killing the driver
+        // does not close the browser. Blocking, with a short timeout, as Drop cannot wait.
+        use std::io::{Read, Write};
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let request = format!(
+                "DELETE /session/{} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n",
+                self.session
+            );
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let mut answer = [0u8; 512];
+                let _ = stream.read(&mut answer);
+            }
+        }
+        let _ = self.driver.start_kill();
+    }
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || after.len() < n {
+            break;
+        }
+        out.push_str(&after[..n]);
+        rest = after[n..].trim_start_matches("\r\n");
+    }
+    out
+}
