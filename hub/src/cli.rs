@@ -8,6 +8,7 @@ use crate::config::HubConfig;
 use crate::domain::accounts::Role as AccountRole;
 use crate::domain::calendar::Date;
 use crate::domain::devices::DeviceState;
+use crate::domain::diary::answer_words;
 use crate::domain::followup::Reason;
 use crate::domain::loans::Condition;
 use crate::domain::reminders::{self, Setting};
@@ -1016,15 +1017,12 @@ fn parse_series(text: &str) -> Result<SessionSeries, String> {
 
 /// `good`, `damaged`, `broken` or `lost`.
 fn parse_condition(text: &str) -> Result<Condition, String> {
-    match text.trim().to_lowercase().as_str() {
-        "good" => Ok(Condition::Good),
-        "damaged" => Ok(Condition::Damaged),
-        "broken" => Ok(Condition::Broken),
-        "lost" => Ok(Condition::Lost),
-        other => Err(format!(
-            "{other:?} is not a condition: use good, damaged, broken or lost"
-        )),
-    }
+    Condition::parse(text).ok_or_else(|| {
+        format!(
+            "{:?} is not a condition: use good, damaged, broken or lost",
+            text.trim()
+        )
+    })
 }
 
 /// `nl`, `fr` or `en`.
@@ -1379,33 +1377,7 @@ pub fn render(response: &Response) -> Result<String, String> {
                     a.prompt.prompt_id, a.week, a.prompt.question.nl
                 );
                 for s in &a.shared {
-                    let chosen: Vec<&str> = s
-                        .answer
-                        .choices
-                        .iter()
-                        .filter_map(|id| a.prompt.choices.iter().find(|c| &c.id == id))
-                        .map(|c| c.label.nl.as_str())
-                        .collect();
-                    let mut said = chosen.join(", ");
-                    if !s.named.is_empty() {
-                        if !said.is_empty() {
-                            said += " — ";
-                        }
-                        said += &s.named.join(", ");
-                    }
-                    if let Some(text) = &s.answer.text {
-                        if !said.is_empty() {
-                            said += " — ";
-                        }
-                        said += &format!("\"{text}\"");
-                    }
-                    if let Some(voice) = &s.answer.voice {
-                        if !said.is_empty() {
-                            said += " — ";
-                        }
-                        said +=
-                            &format!("a voice answer of {} s", voice.duration_ms.div_ceil(1000));
-                    }
+                    let said = answer_words(&a.prompt, &s.answer, &s.named);
                     out += &format!("  {:<24} {said}\n", s.name);
                 }
                 if a.shared.is_empty() {

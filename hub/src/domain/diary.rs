@@ -151,6 +151,38 @@ impl DiaryWeek {
     }
 }
 
+/// A shared answer in words for a coach: the choices (in Dutch, as the senior saw them),
+/// the people named, the words in quotes, and how long a voice answer is.
+pub fn answer_words(
+    prompt: &DiaryPrompt,
+    answer: &nabij_protocol::DiaryAnswer,
+    named: &[String],
+) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let chosen: Vec<&str> = answer
+        .choices
+        .iter()
+        .filter_map(|id| prompt.choices.iter().find(|c| &c.id == id))
+        .map(|c| c.label.nl.as_str())
+        .collect();
+    if !chosen.is_empty() {
+        parts.push(chosen.join(", "));
+    }
+    if !named.is_empty() {
+        parts.push(named.join(", "));
+    }
+    if let Some(text) = &answer.text {
+        parts.push(format!("\"{text}\""));
+    }
+    if let Some(voice) = &answer.voice {
+        parts.push(format!(
+            "a voice answer of {} s",
+            voice.duration_ms.div_ceil(1000)
+        ));
+    }
+    parts.join(" — ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,30 @@ pub enum Condition {
 }
 
 impl Condition {
+    /// Every condition.
+    pub const ALL: [Condition; 4] = [
+        Condition::Good,
+        Condition::Damaged,
+        Condition::Broken,
+        Condition::Lost,
+    ];
+
+    /// Its name on the command line and in forms.
+    pub fn name(self) -> &'static str {
+        match self {
+            Condition::Good => "good",
+            Condition::Damaged => "damaged",
+            Condition::Broken => "broken",
+            Condition::Lost => "lost",
+        }
+    }
+
+    /// The condition called `text` (any case).
+    pub fn parse(text: &str) -> Option<Condition> {
+        let text = text.trim().to_lowercase();
+        Condition::ALL.into_iter().find(|c| c.name() == text)
+    }
+
     /// Whether a tablet in this state can still take a wipe (it works and connects); a
     /// broken or lost one is switched off instead.
     pub fn can_wipe(self) -> bool {

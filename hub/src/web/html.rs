@@ -38,9 +38,10 @@ pub enum Notice {
     Problem(String),
 }
 
-const MENU: [(&str, &str, Area); 6] = [
+const MENU: [(&str, &str, Area); 7] = [
     ("/followup", "Follow-up", Area::FollowUp),
     ("/groups", "Groups", Area::Programme),
+    ("/messages", "Write", Area::People),
     ("/devices", "Tablets", Area::Devices),
     ("/reports", "Reports", Area::Reports),
     ("/admin/accounts", "Accounts", Area::Accounts),
@@ -141,8 +142,8 @@ th,td{text-align:left;padding:.5rem;border-bottom:1px solid #bbb;vertical-align:
 .scroll{overflow-x:auto}
 form.inline{display:inline}
 label{display:block;margin:.75rem 0 .25rem;font-weight:600}
-input,select,button{font:inherit;padding:.5rem .75rem;min-height:44px}
-input,select{width:100%;max-width:28rem;border:2px solid #555;border-radius:4px}
+input,select,textarea,button{font:inherit;padding:.5rem .75rem;min-height:44px}
+input,select,textarea{width:100%;max-width:28rem;border:2px solid #555;border-radius:4px}
 button{background:#0d3b66;color:#fff;border:0;border-radius:4px;cursor:pointer;margin-top:.5rem}
 header button{background:#fff;color:#0d3b66;margin:0}
 .done{background:#e3f4e1;border-left:6px solid #1e6b1e;padding:.75rem}

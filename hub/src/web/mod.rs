@@ -8,13 +8,16 @@
 //! every form; a strict Content-Security-Policy; every change written to the audit log.
 
 mod csv;
+mod diary;
 mod html;
 mod login;
+mod messages;
 mod pages;
 mod programme;
 mod reports;
 mod server;
 mod sessions;
+mod tablets;
 
 pub use server::{WebError, serve, tls_config};
 
@@ -50,6 +53,9 @@ pub fn router(hub: Hub) -> Router {
     pages::routes()
         .merge(programme::routes())
         .merge(reports::routes())
+        .merge(tablets::routes())
+        .merge(diary::routes())
+        .merge(messages::routes())
         .merge(login::routes())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::map_response(protect))

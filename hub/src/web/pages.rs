@@ -1,5 +1,5 @@
-//! The dashboard's pages: home, follow-up list, tablets (with enrolment), reports, and
-//! the admin's accounts and audit log. Each reads its form into typed values, calls one
+//! The dashboard's pages: home, the follow-up list, and the admin's accounts and audit
+//! log. Each reads its form into typed values, calls one
 //! `Hub` operation (the same as the command line), writes the audit log for a change,
 //! and answers with a page.
 
@@ -24,8 +24,6 @@ pub fn routes() -> Router<Web> {
         .route("/style.css", get(style))
         .route("/followup", get(follow_up))
         .route("/followup/handled", post(mark_handled))
-        .route("/devices", get(devices))
-        .route("/devices/enrol", post(enrol))
         .route("/admin/accounts", get(accounts).post(add_account))
         .route("/admin/audit", get(audit_log))
 }
@@ -185,164 +183,6 @@ async fn mark_handled(
             see_other("/followup?done=handled")
         }
         Err(e) => problem(format!("Not marked: {e}.")),
-    }
-}
-
-// ----- tablets -----
-
-const DEVICES_DONE: [(&str, &str); 1] = [(
-    "enrolled",
-    "The tablet is paired. It shows the participant's home screen within a minute.",
-)];
-
-async fn devices(State(web): State<Web>, headers: HeaderMap, Query(done): Query<Done>) -> Response {
-    let me = match web.require(&headers, Area::Devices) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
-    devices_page(
-        &web,
-        &me,
-        StatusCode::OK,
-        done_notice(&done, &DEVICES_DONE),
-        "",
-    )
-}
-
-fn devices_page(
-    web: &Web,
-    me: &Me,
-    status: StatusCode,
-    notice: Option<Notice>,
-    code: &str,
-) -> Response {
-    let (rows, people) = match (web.hub.devices(false), web.hub.people()) {
-        (Ok(rows), Ok(people)) => (rows, people),
-        (Err(e), _) | (_, Err(e)) => return failed(me, &e),
-    };
-    let now = clock::now();
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| {
-            let d = &row.device;
-            let seen = if d.online {
-                "online".to_owned()
-            } else {
-                d.last_seen.map_or_else(
-                    || "never".to_owned(),
-                    |t| format!("last seen {}", clock::ago(now, t)),
-                )
-            };
-            vec![
-                esc(&row.participant_name),
-                format!("<code>{}</code>", esc(d.id.as_str())),
-                esc(d.state.word()),
-                format!(
-                    "{}{}",
-                    esc(&seen),
-                    if row.silent {
-                        " — silent too long"
-                    } else {
-                        ""
-                    }
-                ),
-                d.battery_pct.map_or_else(
-                    || "-".to_owned(),
-                    |b| {
-                        format!(
-                            "{b}%{}",
-                            if d.charging == Some(true) {
-                                ", charging"
-                            } else {
-                                ""
-                            }
-                        )
-                    },
-                ),
-                esc(&format!("{} {}", d.profile, d.app_version)),
-            ]
-        })
-        .collect();
-    let mut options = String::new();
-    for p in people.iter().filter(|p| p.role == PersonRole::Participant) {
-        let _ = write!(
-            options,
-            "<option value=\"{}\">{}</option>",
-            esc(p.id.as_str()),
-            esc(&p.name)
-        );
-    }
-    let body = format!(
-        "<h2>Pair a tablet</h2>\
-         <form method=\"post\" action=\"/devices/enrol\">{}\
-         <label for=\"code\">The code on the tablet's screen</label>\
-         <input id=\"code\" name=\"code\" required maxlength=\"16\" autocomplete=\"off\" autocapitalize=\"characters\" value=\"{}\">\
-         <label for=\"participant\">For</label>\
-         <select id=\"participant\" name=\"participant\" required>{options}</select>\
-         <p><button>Pair</button></p></form>\
-         <h2>Tablets</h2>{}",
-        csrf_field(&me.csrf),
-        esc(code),
-        table(
-            &[
-                "Participant",
-                "Tablet",
-                "State",
-                "Seen",
-                "Battery",
-                "Model and version"
-            ],
-            &cells,
-            "No tablet is paired yet.",
-        )
-    );
-    page_response(
-        status,
-        html::page("Tablets", Some(&me.viewer()), notice.as_ref(), &body),
-    )
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Enrol {
-    csrf: String,
-    code: String,
-    participant: String,
-}
-
-async fn enrol(State(web): State<Web>, headers: HeaderMap, Form(form): Form<Enrol>) -> Response {
-    let me = match web.require_form(&headers, Area::Devices, &form.csrf) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
-    let code: String = form.code.chars().take(16).collect();
-    let problem = |text: String| {
-        devices_page(
-            &web,
-            &me,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(text)),
-            &code,
-        )
-    };
-    let Ok(participant) = PersonId::parse(form.participant.trim()) else {
-        return problem("Choose the participant the tablet is for.".into());
-    };
-    match web.hub.enrol(&code, &participant, None).await {
-        Ok(summary) => {
-            web.audit(
-                &me,
-                &format!(
-                    "enrolled tablet {} for {}",
-                    summary.device, summary.participant.id
-                ),
-            )
-            .await;
-            see_other("/devices?done=enrolled")
-        }
-        Err(e) => problem(format!(
-            "Not paired: {e}. Check the code on the tablet's screen and try again."
-        )),
     }
 }
 

@@ -182,7 +182,8 @@ fn group_page(
     } else {
         let _ = write!(
             body,
-            "<p><a href=\"/groups/{}/schedule.ics\">Download for a calendar (.ics)</a></p>",
+            "<p><a href=\"/groups/{0}/diary\">Diary: prompts and what members shared</a> · \
+             <a href=\"/groups/{0}/schedule.ics\">Download for a calendar (.ics)</a></p>",
             esc(group.id.as_str())
         );
         let cells: Vec<Vec<String>> = sessions

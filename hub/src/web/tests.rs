@@ -6,6 +6,7 @@ use crate::app::Hub;
 use crate::app::testing::{Recorder, hub, pairing_code, status, up};
 use crate::domain::accounts::Role;
 use crate::domain::attendance::Mark;
+use crate::domain::devices::DeviceState;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -216,19 +217,28 @@ async fn each_role_opens_its_own_pages_only() {
         "/devices",
         "/groups",
         "/groups/g-oostende-oost",
+        "/groups/g-oostende-oost/diary",
         "/reports",
         "/admin/accounts",
         "/admin/audit",
+        "/messages",
     ];
     for (name, may) in [
         (
             "beheer",
-            [true, false, false, false, false, true, true, true],
+            [
+                true, false, false, false, false, false, true, true, true, false,
+            ],
         ),
-        ("marie", [true, true, true, true, true, true, false, false]),
+        (
+            "marie",
+            [true, true, true, true, true, true, true, false, false, true],
+        ),
         (
             "piet",
-            [true, false, false, false, false, true, false, false],
+            [
+                true, false, false, false, false, false, true, false, false, false,
+            ],
         ),
     ] {
         let mut browser = Browser::new(router.clone());
@@ -239,6 +249,7 @@ async fn each_role_opens_its_own_pages_only() {
             "{name}: {}",
             logged.body
         );
+        assert_eq!(may.len(), pages.len(), "one answer per page");
         for (path, allowed) in pages.iter().zip(may) {
             let answer = browser.get(path).await;
             let expected = if allowed {
@@ -734,4 +745,221 @@ async fn attendance_is_taken_with_one_tap_per_person_starting_from_the_answers()
         .await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(early.body.contains("has not begun yet"), "{}", early.body);
+}
+
+#[tokio::test]
+async fn a_coach_wipes_takes_back_and_switches_off_tablets_and_the_loans_say_so() {
+    let (hub, out, router) = setup().await;
+    let jan = hub.find_participant("Jan Claes").unwrap().id;
+    let mia = hub
+        .add_participant("Mia Maes", None, None)
+        .await
+        .unwrap()
+        .id;
+    let code = pairing_code(&hub, &out, &format!("e-{}", "aa".repeat(16))).await;
+    let jans = hub.enrol(&code, &jan, None).await.unwrap().device;
+    let code = pairing_code(&hub, &out, &format!("e-{}", "bb".repeat(16))).await;
+    let mias = hub.enrol(&code, &mia, None).await.unwrap().device;
+    let mut marie = Browser::new(router);
+    marie.log_in("marie", PASSWORD).await;
+    let page = marie.get("/devices").await;
+    assert!(
+        page.body.contains(&format!("/devices/{jans}/wipe")),
+        "{}",
+        page.body
+    );
+    let csrf = page.field("csrf");
+
+    let unsure = marie
+        .post(&format!("/devices/{jans}/wipe"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(unsure.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(hub.device(&jans).unwrap().state, DeviceState::Active);
+    let wiped = marie
+        .post(
+            &format!("/devices/{jans}/wipe"),
+            &[("csrf", &csrf), ("sure", "yes")],
+        )
+        .await;
+    assert_eq!(wiped.location.as_deref(), Some("/devices?done=wiped"));
+    assert_eq!(hub.device(&jans).unwrap().state, DeviceState::WipePending);
+
+    let back = marie
+        .post(
+            &format!("/devices/{mias}/return"),
+            &[
+                ("csrf", &csrf),
+                ("condition", "broken"),
+                ("note", "screen cracked"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        back.location.as_deref(),
+        Some("/devices?done=returned"),
+        "{}",
+        back.body
+    );
+    let loans = hub.loans().unwrap();
+    let mias_loan = loans.iter().find(|l| l.device == mias).unwrap();
+    assert_eq!(
+        mias_loan.condition,
+        Some(crate::domain::loans::Condition::Broken)
+    );
+    assert!(!mias_loan.is_open());
+    let page = marie.get("/devices?done=returned").await;
+    assert!(
+        page.body.contains("broken — screen cracked"),
+        "{}",
+        page.body
+    );
+
+    let code = pairing_code(&hub, &out, &format!("e-{}", "cc".repeat(16))).await;
+    let again = hub.enrol(&code, &mia, None).await.unwrap().device;
+    let off = marie
+        .post(
+            &format!("/devices/{again}/revoke"),
+            &[("csrf", &csrf), ("sure", "yes")],
+        )
+        .await;
+    assert_eq!(off.location.as_deref(), Some("/devices?done=revoked"));
+    assert_eq!(hub.device(&again).unwrap().state, DeviceState::Revoked);
+    let nowhere = marie
+        .post(
+            "/devices/d-0000000000000000/revoke",
+            &[("csrf", &csrf), ("sure", "yes")],
+        )
+        .await;
+    assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_coach_plans_the_diary_and_reads_only_what_members_shared() {
+    let (hub, _, router) = setup().await;
+    let group = hub.find_group("Oostende Oost").unwrap().id;
+    let (mia, mia_tablet) = crate::app::testing::tablet(&hub, "Mia").await;
+    let (rik, rik_tablet) = crate::app::testing::tablet(&hub, "Rik").await;
+    for who in [&mia, &rik] {
+        hub.move_participant(who, Some(&group)).await.unwrap();
+    }
+    let mut marie = Browser::new(router);
+    marie.log_in("marie", PASSWORD).await;
+    let page = marie.get("/groups/g-oostende-oost/diary").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Met wie hebt u deze week gepraat?"));
+    let csrf = page.field("csrf");
+    let planned = marie
+        .post(
+            "/groups/g-oostende-oost/diary",
+            &[
+                ("csrf", &csrf),
+                ("prompt", "q-talked-to"),
+                ("week", &day_from_today(-1)),
+            ],
+        )
+        .await;
+    assert_eq!(
+        planned.location.as_deref(),
+        Some("/groups/g-oostende-oost/diary?done=planned"),
+        "{}",
+        planned.body
+    );
+    let taken = marie
+        .post(
+            "/groups/g-oostende-oost/diary",
+            &[
+                ("csrf", &csrf),
+                ("prompt", "q-visitors"),
+                ("week", &day_from_today(-1)),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(taken.body.contains("already"), "{}", taken.body);
+
+    let answer = |share, text: &str| {
+        nabij_protocol::Body::DiaryAnswer(nabij_protocol::DiaryAnswer {
+            prompt_id: nabij_protocol::PromptId::parse("q-talked-to").unwrap(),
+            choices: vec![nabij_protocol::ChoiceId::parse("neighbours").unwrap()],
+            people: Vec::new(),
+            text: Some(text.into()),
+            voice: None,
+            share,
+        })
+    };
+    hub.handle_batch(vec![
+        up(
+            &mia_tablet,
+            answer(nabij_protocol::Share::MyGroup, "Met de buurvrouw"),
+        )
+        .0,
+        up(&rik_tablet, answer(nabij_protocol::Share::OnlyMe, "Geheim")).0,
+    ])
+    .await;
+    let page = marie.get("/groups/g-oostende-oost/diary").await;
+    assert!(
+        page.body.contains("Mia") && page.body.contains("Buren — &quot;Met de buurvrouw&quot;"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("Geheim"),
+        "a private answer never shows"
+    );
+    assert!(page.body.contains("and 1 answer kept for themselves"));
+    let _ = rik;
+}
+
+#[tokio::test]
+async fn a_coach_writes_to_a_group_whose_members_are_her_contacts() {
+    let (hub, out, router) = setup().await;
+    let group = hub.find_group("Oostende Oost").unwrap().id;
+    let (mia, mia_tablet) = crate::app::testing::tablet(&hub, "Mia").await;
+    hub.move_participant(&mia, Some(&group)).await.unwrap();
+    hub.handle_batch(vec![status(&mia_tablet, true)]).await;
+    let mut marie = Browser::new(router);
+    marie.log_in("marie", PASSWORD).await;
+    let page = marie.get("/messages").await;
+    assert!(page.body.contains("value=\"group:g-oostende-oost\""));
+    let csrf = page.field("csrf");
+    let empty = marie
+        .post(
+            "/messages",
+            &[
+                ("csrf", &csrf),
+                ("to", "group:g-oostende-oost"),
+                ("text", "  "),
+            ],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let sent = marie
+        .post(
+            "/messages",
+            &[
+                ("csrf", &csrf),
+                ("to", "group:g-oostende-oost"),
+                ("text", "De bus vertrekt om 13:30"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        sent.location.as_deref(),
+        Some("/messages?done=sent"),
+        "{}",
+        sent.body
+    );
+    let to_mia = out.take(&nabij_protocol::Topic::DeviceDown(mia_tablet));
+    assert!(
+        to_mia.iter().any(|e| matches!(&e.body, nabij_protocol::Body::Text(t) if t.text == "De bus vertrekt om 13:30")),
+        "{to_mia:?}"
+    );
+    let mut admin = Browser::new(router_of(&hub));
+    admin.log_in("beheer", PASSWORD).await;
+    let log = admin.get("/admin/audit").await;
+    assert!(log.body.contains("sent a message to g-oostende-oost"));
+    assert!(
+        !log.body.contains("De bus"),
+        "no message content in the audit log"
+    );
 }

@@ -1,0 +1,397 @@
+//! Tablets for coaches: pairing by the code a tablet shows, each tablet's state and
+//! health, switching one off, wiping it, taking it back (the loan closes), and the loan
+//! register.
+
+use super::html::{self, Notice, csrf_field, esc, table};
+use super::{Done, Me, Web, done_notice, failed, page_response, see_other, when};
+use crate::clock;
+use crate::domain::accounts::Area;
+use crate::domain::devices::DeviceState;
+use crate::domain::loans::Condition;
+use crate::domain::people::Role as PersonRole;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use nabij_protocol::{DeviceId, PersonId};
+use serde::Deserialize;
+use std::fmt::Write;
+
+pub fn routes() -> Router<Web> {
+    Router::new()
+        .route("/devices", get(devices))
+        .route("/devices/enrol", post(enrol))
+        .route("/devices/{device}/revoke", post(revoke))
+        .route("/devices/{device}/wipe", post(wipe))
+        .route("/devices/{device}/return", post(take_back))
+}
+
+const DEVICES_DONE: [(&str, &str); 4] = [
+    (
+        "enrolled",
+        "The tablet is paired. It shows the participant's home screen within a minute.",
+    ),
+    (
+        "revoked",
+        "The tablet is switched off: it can no longer connect.",
+    ),
+    (
+        "wiped",
+        "The tablet erases everything as soon as it is online, then shows a new pairing code.",
+    ),
+    ("returned", "The tablet is taken back and its loan closed."),
+];
+
+async fn devices(State(web): State<Web>, headers: HeaderMap, Query(done): Query<Done>) -> Response {
+    let me = match web.require(&headers, Area::Devices) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    devices_page(
+        &web,
+        &me,
+        StatusCode::OK,
+        done_notice(&done, &DEVICES_DONE),
+        "",
+    )
+}
+
+/// The actions for one tablet, each a small form; the ones that end something ask for
+/// a tick first.
+fn actions(me: &Me, id: &str, state: DeviceState) -> String {
+    if !matches!(state, DeviceState::Active | DeviceState::WipePending) {
+        return String::new();
+    }
+    let csrf = csrf_field(&me.csrf);
+    let mut conditions = String::new();
+    for c in Condition::ALL {
+        let _ = write!(conditions, "<option value=\"{0}\">{0}</option>", c.name());
+    }
+    let mut out = format!(
+        "<details><summary>Take back</summary>\
+         <form method=\"post\" action=\"/devices/{id}/return\">{csrf}\
+         <label for=\"c-{id}\">Condition</label><select id=\"c-{id}\" name=\"condition\">{conditions}</select>\
+         <label for=\"n-{id}\">Note (optional)</label><input id=\"n-{id}\" name=\"note\" maxlength=\"200\">\
+         <button>Take back and close the loan</button></form></details>"
+    );
+    if state == DeviceState::Active {
+        let _ = write!(
+            out,
+            "<details><summary>Wipe</summary>\
+             <form method=\"post\" action=\"/devices/{id}/wipe\">{csrf}\
+             <label><input type=\"checkbox\" name=\"sure\" value=\"yes\" required> Yes, erase everything on this tablet</label>\
+             <button>Wipe the tablet</button></form></details>"
+        );
+    }
+    let _ = write!(
+        out,
+        "<details><summary>Switch off</summary>\
+         <form method=\"post\" action=\"/devices/{id}/revoke\">{csrf}\
+         <label><input type=\"checkbox\" name=\"sure\" value=\"yes\" required> Yes, this tablet may no longer connect (lost or stolen)</label>\
+         <button>Switch off</button></form></details>"
+    );
+    out
+}
+
+fn devices_page(
+    web: &Web,
+    me: &Me,
+    status: StatusCode,
+    notice: Option<Notice>,
+    code: &str,
+) -> Response {
+    let (rows, people, loans) = match (web.hub.devices(false), web.hub.people(), web.hub.loans()) {
+        (Ok(rows), Ok(people), Ok(loans)) => (rows, people, loans),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return failed(me, &e),
+    };
+    let now = clock::now();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            let d = &row.device;
+            let seen = if d.online {
+                "online".to_owned()
+            } else {
+                d.last_seen.map_or_else(
+                    || "never".to_owned(),
+                    |t| format!("last seen {}", clock::ago(now, t)),
+                )
+            };
+            let silent = if row.silent {
+                " — silent too long"
+            } else {
+                ""
+            };
+            let charging = if d.charging == Some(true) {
+                ", charging"
+            } else {
+                ""
+            };
+            vec![
+                esc(&row.participant_name),
+                format!("<code>{}</code>", esc(d.id.as_str())),
+                esc(d.state.word()),
+                format!("{}{silent}", esc(&seen)),
+                d.battery_pct
+                    .map_or_else(|| "-".to_owned(), |b| format!("{b}%{charging}")),
+                esc(&format!("{} {}", d.profile, d.app_version)),
+                actions(me, &esc(d.id.as_str()), d.state),
+            ]
+        })
+        .collect();
+    let name_of = |id: &PersonId| {
+        people
+            .iter()
+            .find(|p| &p.id == id)
+            .map_or_else(|| id.to_string(), |p| p.name.clone())
+    };
+    let loan_cells: Vec<Vec<String>> = loans
+        .iter()
+        .rev()
+        .map(|l| {
+            vec![
+                l.number.to_string(),
+                esc(&name_of(&l.participant)),
+                format!("<code>{}</code>", esc(&l.tablet)),
+                when(l.lent_at),
+                l.returned_at.map_or_else(|| "out".to_owned(), when),
+                esc(&format!(
+                    "{}{}",
+                    l.condition.map_or("", |c| c.name()),
+                    l.note
+                        .as_deref()
+                        .map(|n| format!(" — {n}"))
+                        .unwrap_or_default()
+                )),
+            ]
+        })
+        .collect();
+    let mut options = String::new();
+    for p in people.iter().filter(|p| p.role == PersonRole::Participant) {
+        let _ = write!(
+            options,
+            "<option value=\"{}\">{}</option>",
+            esc(p.id.as_str()),
+            esc(&p.name)
+        );
+    }
+    let body = format!(
+        "<h2>Pair a tablet</h2>\
+         <form method=\"post\" action=\"/devices/enrol\">{}\
+         <label for=\"code\">The code on the tablet's screen</label>\
+         <input id=\"code\" name=\"code\" required maxlength=\"16\" autocomplete=\"off\" autocapitalize=\"characters\" value=\"{}\">\
+         <label for=\"participant\">For</label>\
+         <select id=\"participant\" name=\"participant\" required>{options}</select>\
+         <p><button>Pair</button></p></form>\
+         <h2>Tablets</h2>{}<h2>Loans</h2>{}",
+        csrf_field(&me.csrf),
+        esc(code),
+        table(
+            &[
+                "Participant",
+                "Tablet",
+                "State",
+                "Seen",
+                "Battery",
+                "Model and version",
+                ""
+            ],
+            &cells,
+            "No tablet is paired yet.",
+        ),
+        table(
+            &["Loan", "Participant", "Tablet", "Lent", "Back", "Condition"],
+            &loan_cells,
+            "No tablet has been lent yet.",
+        ),
+    );
+    page_response(
+        status,
+        html::page("Tablets", Some(&me.viewer()), notice.as_ref(), &body),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Enrol {
+    csrf: String,
+    code: String,
+    participant: String,
+}
+
+async fn enrol(State(web): State<Web>, headers: HeaderMap, Form(form): Form<Enrol>) -> Response {
+    let me = match web.require_form(&headers, Area::Devices, &form.csrf) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    let code: String = form.code.chars().take(16).collect();
+    let problem = |text: String| {
+        devices_page(
+            &web,
+            &me,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Notice::Problem(text)),
+            &code,
+        )
+    };
+    let Ok(participant) = PersonId::parse(form.participant.trim()) else {
+        return problem("Choose the participant the tablet is for.".into());
+    };
+    match web.hub.enrol(&code, &participant, None).await {
+        Ok(summary) => {
+            web.audit(
+                &me,
+                &format!(
+                    "enrolled tablet {} for {}",
+                    summary.device, summary.participant.id
+                ),
+            )
+            .await;
+            see_other("/devices?done=enrolled")
+        }
+        Err(e) => problem(format!(
+            "Not paired: {e}. Check the code on the tablet's screen and try again."
+        )),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Sure {
+    csrf: String,
+    sure: String,
+}
+
+/// The tablet in the address and the signed-in coach, or the answer to give.
+fn device_form(
+    web: &Web,
+    headers: &HeaderMap,
+    device: &str,
+    csrf: &str,
+) -> Result<(Me, DeviceId), Box<Response>> {
+    let me = web.require_form(headers, Area::Devices, csrf)?;
+    match DeviceId::parse(device) {
+        Ok(id) if web.hub.device(&id).is_ok() => Ok((me, id)),
+        _ => {
+            let page = devices_page(
+                web,
+                &me,
+                StatusCode::NOT_FOUND,
+                Some(Notice::Problem(format!(
+                    "There is no tablet {device:?}: look at the list again."
+                ))),
+                "",
+            );
+            Err(Box::new(page))
+        }
+    }
+}
+
+async fn revoke(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(device): Path<String>,
+    Form(form): Form<Sure>,
+) -> Response {
+    let (me, id) = match device_form(&web, &headers, &device, &form.csrf) {
+        Ok(found) => found,
+        Err(answer) => return *answer,
+    };
+    let problem = |text: String| {
+        devices_page(
+            &web,
+            &me,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Notice::Problem(text)),
+            "",
+        )
+    };
+    if form.sure != "yes" {
+        return problem("Tick the box to switch the tablet off.".into());
+    }
+    match web.hub.revoke(&id).await {
+        Ok(_) => {
+            web.audit(&me, &format!("switched off tablet {id}")).await;
+            see_other("/devices?done=revoked")
+        }
+        Err(e) => problem(format!("Not switched off: {e}.")),
+    }
+}
+
+async fn wipe(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(device): Path<String>,
+    Form(form): Form<Sure>,
+) -> Response {
+    let (me, id) = match device_form(&web, &headers, &device, &form.csrf) {
+        Ok(found) => found,
+        Err(answer) => return *answer,
+    };
+    let problem = |text: String| {
+        devices_page(
+            &web,
+            &me,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Notice::Problem(text)),
+            "",
+        )
+    };
+    if form.sure != "yes" {
+        return problem("Tick the box to wipe the tablet.".into());
+    }
+    match web.hub.wipe(&id).await {
+        Ok(_) => {
+            web.audit(&me, &format!("wiped tablet {id}")).await;
+            see_other("/devices?done=wiped")
+        }
+        Err(e) => problem(format!("Not wiped: {e}.")),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TakeBack {
+    csrf: String,
+    condition: String,
+    note: String,
+}
+
+async fn take_back(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(device): Path<String>,
+    Form(form): Form<TakeBack>,
+) -> Response {
+    let (me, id) = match device_form(&web, &headers, &device, &form.csrf) {
+        Ok(found) => found,
+        Err(answer) => return *answer,
+    };
+    let problem = |text: String| {
+        devices_page(
+            &web,
+            &me,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Notice::Problem(text)),
+            "",
+        )
+    };
+    let Some(condition) = Condition::parse(&form.condition) else {
+        return problem("Choose the tablet's condition: good, damaged, broken or lost.".into());
+    };
+    let note = Some(form.note.trim())
+        .filter(|n| !n.is_empty())
+        .map(|n| n.chars().take(200).collect::<String>());
+    match web.hub.return_device(&id, condition, note).await {
+        Ok(_) => {
+            web.audit(
+                &me,
+                &format!("took back tablet {id} ({})", condition.name()),
+            )
+            .await;
+            see_other("/devices?done=returned")
+        }
+        Err(e) => problem(format!("Not taken back: {e}.")),
+    }
+}
