@@ -81,6 +81,20 @@ async fn a_coach_pairs_a_tablet_and_takes_attendance_and_staff_download_the_figu
         address: None,
     };
     let sessions = hub.hub().plan_schedule(&group, plan).await.unwrap();
+    // Anna's tablet is paired already; she and Jan are contacts, and she writes to him.
+    hub.hub()
+        .approve_contacts(&hub.person("Jan Claes"), &hub.person("Anna Peeters"))
+        .await
+        .unwrap();
+    let anna_tablet = tests::sim_kiosk::enrolled(&hub, "Anna Peeters").await;
+    let sent = anna_tablet
+        .send(nabij_protocol::Body::Text(nabij_protocol::TextMessage {
+            to: nabij_protocol::Recipient::parse("p-jan-claes").unwrap(),
+            text: "Tot dinsdag!".into(),
+            author: None,
+        }))
+        .await;
+    let _ = sent;
     // A fresh tablet shows its pairing code.
     let mut tablet = Pairing::connect(&hub.kiosk_settings()).await;
     let code = tablet.code(None).await;
@@ -152,6 +166,14 @@ async fn a_coach_pairs_a_tablet_and_takes_attendance_and_staff_download_the_figu
     browser.goto(&format!("{base}/reports")).await;
     page_says(&browser, "Attendance per meeting").await;
     screenshot(&browser, "reports").await;
+    browser
+        .goto(&format!("{base}/reports#network-{group}"))
+        .await;
+    page_says(&browser, "Network of Oostende Oost").await;
+    page_says(&browser, ">0.5<").await;
+    screenshot(&browser, "network").await;
+    browser.goto(&format!("{base}/reports")).await;
+    page_says(&browser, "Attendance per meeting").await;
     browser.click("a[href='/reports/attendance.csv']").await;
     let csv_file = browser.downloads.join("nabij-attendance.csv");
     let deadline = std::time::Instant::now() + PATIENCE;

@@ -83,12 +83,15 @@ pub const REMINDER_DEFAULTS: &str = "reminder_defaults";
 pub const ACCOUNTS: Table<super::accounts::Account> = Table::new("accounts");
 /// The audit log, by sequence number (big-endian, so in the order written).
 pub const AUDIT: Table<super::accounts::AuditEntry> = Table::new("audit");
+/// Index: who wrote to whom in which month, by `from|YYYY-MM|to` (Belgian months); kept
+/// when the messages' content is forgotten, for the network figures.
+pub const WROTE_TO: Table<()> = Table::new("wrote_to");
 /// The layout version of the tables, under `schema`.
 pub const META: Table<u32> = Table::new("meta");
 
 /// The layout this build writes. 1: tables without indexes; 2: the indexes above;
-/// 3: the follow-up list's facts.
-pub const SCHEMA: u32 = 3;
+/// 3: the follow-up list's facts; 4: who wrote to whom per month.
+pub const SCHEMA: u32 = 4;
 
 /// Where a queued message sits in its tablet's queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -322,7 +325,31 @@ pub fn put_new_message(
 ) -> Result<(), StoreError> {
     tx.put(MESSAGES, &message.uid, message)?;
     tx.put_raw(MESSAGE_BODIES, message.uid.as_bytes().to_vec(), content);
+    tx.put(WROTE_TO, wrote_to_key(message), &())?;
     tx.put(MESSAGE_TIMES, message_time_key(message), &())
+}
+
+/// `from|month|to`: who wrote to whom in which month (for the network figures).
+fn wrote_to_key(message: &StoredMessage) -> Vec<u8> {
+    let month = crate::domain::network::month_of(message.received_at);
+    key(&[
+        message.from_person.as_str().as_bytes(),
+        month.as_bytes(),
+        message.to.as_str().as_bytes(),
+    ])
+}
+
+/// The people `from` wrote to in `month` (`2026-11`).
+pub fn wrote_to_in(tx: &Tx, from: &PersonId, month: &str) -> Result<Vec<PersonId>, StoreError> {
+    let p = prefix(&[from.as_str().as_bytes(), month.as_bytes()]);
+    Ok(tx
+        .scan(WROTE_TO, &p, None, usize::MAX)?
+        .into_iter()
+        .filter_map(|(k, ())| {
+            let to = std::str::from_utf8(k.get(p.len()..)?).ok()?;
+            PersonId::parse(to).ok()
+        })
+        .collect())
 }
 
 /// Forgets a message's content; true if it was still there.
@@ -409,6 +436,11 @@ pub fn migrate(tx: &mut Tx) -> Result<u32, StoreError> {
     }
     if found < 3 {
         follow_up_facts(tx)?;
+    }
+    if found < 4 {
+        for message in tx.all(MESSAGES)? {
+            tx.put(WROTE_TO, wrote_to_key(&message), &())?;
+        }
     }
     tx.put(META, "schema", &SCHEMA)?;
     Ok(found)
@@ -641,7 +673,7 @@ mod tests {
         tx.commit_blocking().unwrap();
         let mut tx = Tx::new(storage);
         assert_eq!(tablets_of(&tx, &jan).unwrap().len(), 1);
-        assert_eq!(contact_ids(&tx, &anna).unwrap(), [jan]);
+        assert_eq!(contact_ids(&tx, &anna).unwrap(), std::slice::from_ref(&jan));
         let acked = ack_outbox(
             &mut tx,
             &device.id,
@@ -666,6 +698,11 @@ mod tests {
         assert_eq!(tx.get(LAST_SENT, "p-jan").unwrap(), Some(UnixMillis(9)));
         let moods = tx.scan(CHECK_INS, &prefix(&[b"p-jan"]), None, 10).unwrap();
         assert_eq!(moods.len(), 1);
+        assert_eq!(
+            wrote_to_in(&tx, &jan, "1970-01").unwrap(),
+            std::slice::from_ref(&anna),
+            "schema 4: who wrote to whom, from the messages kept"
+        );
         assert_eq!(migrate(&mut tx).unwrap(), SCHEMA, "once is enough");
         let mut new = Tx::new(Arc::new(MemoryStorage::default()));
         assert_eq!(

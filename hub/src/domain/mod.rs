@@ -13,6 +13,7 @@ pub mod enrolment;
 pub mod followup;
 pub mod loans;
 pub mod messaging;
+pub mod network;
 pub mod people;
 pub mod reminders;
 pub mod schedule;

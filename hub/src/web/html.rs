@@ -155,6 +155,10 @@ legend{font-weight:700;padding:0 .25rem}
 label.mark{display:inline-flex;align-items:center;gap:.4rem;margin:.25rem .75rem .25rem 0;padding:.5rem .75rem;border:2px solid #555;border-radius:6px;min-height:48px;font-weight:400}
 input[type=checkbox],input[type=radio]{width:1.4rem;height:1.4rem;min-height:0}
 details{margin:.25rem 0}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(24rem,1fr));gap:1rem;margin:.5rem 0 1rem}
+svg.graph{max-width:26rem}
+figure{margin:0}
+figcaption{font-weight:600;margin-top:.25rem}
 summary{cursor:pointer;color:#0d3b66;text-decoration:underline}
 @media (max-width:40rem){
  thead{display:none}

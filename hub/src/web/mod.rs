@@ -7,6 +7,7 @@
 //! sessions in `__Host-` cookies (Secure, HttpOnly, SameSite=Lax); a per-session token on
 //! every form; a strict Content-Security-Policy; every change written to the audit log.
 
+mod charts;
 mod csv;
 mod diary;
 mod html;

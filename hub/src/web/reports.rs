@@ -1,11 +1,13 @@
-//! Figures for staff and coaches: attendance per group and per meeting, on a page and as
-//! CSV for Excel. Aggregates only: no participant's name appears here.
+//! Figures for staff and coaches: attendance per group and per meeting, and each group's
+//! network over the last months (different people written to, ties formed, the graph),
+//! on a page and as CSV for Excel. Staff never see a name: members are numbered.
 
+use super::charts;
 use super::csv::Csv;
 use super::html::{self, esc, table};
 use super::{Me, Web, failed, page_response};
 use crate::app::Rates;
-use crate::domain::accounts::Area;
+use crate::domain::accounts::{Area, Role};
 use crate::domain::people::Group;
 use axum::Router;
 use axum::extract::State;
@@ -17,6 +19,7 @@ pub fn routes() -> Router<Web> {
     Router::new()
         .route("/reports", get(reports))
         .route("/reports/attendance.csv", get(attendance_csv))
+        .route("/reports/network.csv", get(network_csv))
 }
 
 /// Every group with its attendance, or the page to show instead.
@@ -73,9 +76,17 @@ async fn reports(State(web): State<Web>, headers: HeaderMap) -> Response {
             ]);
         }
     }
+    let mut network = String::new();
+    for (group, _) in &all {
+        match web.hub.network_growth(&group.id, NETWORK_MONTHS) {
+            Ok(report) => network += &network_section(&me, &report),
+            Err(e) => return failed(&me, &e),
+        }
+    }
     let body = format!(
-        "<p><a href=\"/reports/attendance.csv\">Download attendance per meeting (CSV, for Excel)</a></p>\
-         <h2>Attendance per group</h2>{}<h2>Attendance per meeting</h2>{}",
+        "<p><a href=\"/reports/attendance.csv\">Download attendance per meeting (CSV, for Excel)</a> · \
+         <a href=\"/reports/network.csv\">Download the network per member and month (CSV, numbered)</a></p>\
+         <h2>Attendance per group</h2>{}<h2>Attendance per meeting</h2>{}{network}",
         table(
             &[
                 "Group",
@@ -104,6 +115,113 @@ async fn reports(State(web): State<Web>, headers: HeaderMap) -> Response {
         StatusCode::OK,
         html::page("Reports", Some(&me.viewer()), None, &body),
     )
+}
+
+/// Months of network figures shown and exported.
+const NETWORK_MONTHS: usize = 6;
+
+/// What a member is called on the reports: their name for a coach, a number for staff.
+fn member_label(me: &Me, index: usize, name: &str) -> String {
+    if me.account.role == Role::Coach {
+        name.to_owned()
+    } else {
+        format!("{}", index + 1)
+    }
+}
+
+fn network_section(me: &Me, report: &crate::app::NetworkReport) -> String {
+    let g = &report.growth;
+    let labels: Vec<String> = report
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, (_, name))| member_label(me, i, name))
+        .collect();
+    let mut head: Vec<String> = vec!["Member".into()];
+    head.extend(g.months.iter().cloned());
+    let head_refs: Vec<&str> = head.iter().map(String::as_str).collect();
+    let rows: Vec<Vec<String>> = labels
+        .iter()
+        .zip(&g.contacts)
+        .map(|(label, counts)| {
+            let mut row = vec![esc(label)];
+            row.extend(counts.iter().map(u32::to_string));
+            row
+        })
+        .collect();
+    format!(
+        "<h2 id=\"network-{id}\">Network of {name}</h2>\
+         <p>Different people each member wrote to per month (the group's mean), ties formed \
+         between members, and the ties now: a solid line where the two wrote to each other, \
+         dashed where they could but did not yet.</p>\
+         <div class=\"charts\"><figure>{}<figcaption>Different people written to, per member (mean)</figcaption></figure>\
+         <figure>{}<figcaption>New ties between members</figcaption></figure>\
+         <figure>{}<figcaption>Ties between members now</figcaption></figure></div>{}",
+        charts::line(
+            &format!(
+                "{}: different people written to per member, per month",
+                report.group
+            ),
+            &g.months,
+            &g.mean
+        ),
+        charts::bars(
+            &format!("{}: new ties between members, per month", report.group),
+            &g.months,
+            &g.new_ties
+        ),
+        charts::network(
+            &format!("{}: ties between members", report.group),
+            &labels,
+            &report.ties
+        ),
+        table(&head_refs, &rows, "The group has no members."),
+        name = esc(&report.group),
+        id = esc(report.group_id.as_str()),
+    )
+}
+
+async fn network_csv(State(web): State<Web>, headers: HeaderMap) -> Response {
+    let me = match web.require(&headers, Area::Reports) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    let groups = match web.hub.groups() {
+        Ok(groups) => groups,
+        Err(e) => return failed(&me, &e),
+    };
+    let mut csv = Csv::new(&["group", "member", "month", "different_people_written_to"]);
+    for group in &groups {
+        let report = match web.hub.network_growth(&group.id, NETWORK_MONTHS) {
+            Ok(report) => report,
+            Err(e) => return failed(&me, &e),
+        };
+        for (i, counts) in report.growth.contacts.iter().enumerate() {
+            for (month, count) in report.growth.months.iter().zip(counts) {
+                // Numbered for everyone: the file leaves the hub.
+                csv.row(&[
+                    group.name.clone(),
+                    (i + 1).to_string(),
+                    month.clone(),
+                    count.to_string(),
+                ]);
+            }
+        }
+    }
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"nabij-network.csv\""),
+            ),
+        ],
+        csv.finish(),
+    )
+        .into_response()
 }
 
 async fn attendance_csv(State(web): State<Web>, headers: HeaderMap) -> Response {

@@ -963,3 +963,55 @@ async fn a_coach_writes_to_a_group_whose_members_are_her_contacts() {
         "no message content in the audit log"
     );
 }
+
+#[tokio::test]
+async fn the_network_figures_show_names_to_coaches_and_numbers_to_staff() {
+    let (hub, _, router) = setup().await;
+    let group = hub.find_group("Oostende Oost").unwrap().id;
+    let (mia, mia_tablet) = crate::app::testing::tablet(&hub, "Mia").await;
+    let (rik, _) = crate::app::testing::tablet(&hub, "Rik").await;
+    for who in [&mia, &rik] {
+        hub.move_participant(who, Some(&group)).await.unwrap();
+    }
+    hub.approve_contacts(&mia, &rik).await.unwrap();
+    hub.handle_batch(vec![status(&mia_tablet, true)]).await;
+    hub.handle_batch(vec![
+        up(&mia_tablet, crate::app::testing::text(&rik, "Dag Rik")).0,
+    ])
+    .await;
+
+    let mut marie = Browser::new(router.clone());
+    marie.log_in("marie", PASSWORD).await;
+    let coach_view = marie.get("/reports").await;
+    assert!(coach_view.body.contains("Network of Oostende Oost"));
+    assert!(
+        coach_view.body.contains("<svg") && coach_view.body.contains(">Mia<"),
+        "{}",
+        coach_view.body
+    );
+
+    let mut piet = Browser::new(router);
+    piet.log_in("piet", PASSWORD).await;
+    let staff_view = piet.get("/reports").await;
+    assert!(staff_view.body.contains("Network of Oostende Oost"));
+    for name in ["Mia", "Rik", "Jan Claes"] {
+        assert!(
+            !staff_view.body.contains(name),
+            "staff see no names: {name}"
+        );
+    }
+    let csv = piet.get("/reports/network.csv").await;
+    assert!(
+        csv.body
+            .starts_with("\u{feff}group;member;month;different_people_written_to\r\n")
+    );
+    let this_month = crate::domain::network::month_of(nabij_protocol::UnixMillis::now());
+    // Members by name: Jan Claes (1), Mia (2), Rik (3); Mia wrote to one person.
+    assert!(
+        csv.body
+            .contains(&format!("Oostende Oost;2;{this_month};1\r\n")),
+        "{}",
+        csv.body
+    );
+    assert!(!csv.body.contains("Mia"));
+}

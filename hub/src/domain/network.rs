@@ -1,0 +1,104 @@
+//! The network figures the project reports to funders: how many different people each
+//! participant wrote to per month, and the ties formed between participants, over time.
+//! Pure: the app layer reads the facts, these rules count them.
+
+use nabij_protocol::UnixMillis;
+
+/// The Belgian calendar month of an instant: `2026-11`.
+pub fn month_of(t: UnixMillis) -> String {
+    let c = nabij_protocol::time::brussels(t);
+    format!("{:04}-{:02}", c.year, c.month)
+}
+
+/// The `count` months up to and including the month of `now`, oldest first.
+pub fn last_months(now: UnixMillis, count: usize) -> Vec<String> {
+    let c = nabij_protocol::time::brussels(now);
+    let (mut year, mut month) = (c.year, i32::from(c.month));
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        out.push(format!("{year:04}-{month:02}"));
+        month -= 1;
+        if month == 0 {
+            month = 12;
+            year -= 1;
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// A group's network over months.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Growth {
+    /// The months, oldest first.
+    pub months: Vec<String>,
+    /// Per member, per month: how many different people they wrote to.
+    pub contacts: Vec<Vec<u32>>,
+    /// Per month: the members' mean of that.
+    pub mean: Vec<f64>,
+    /// Per month: ties formed between two members (their contact approved).
+    pub new_ties: Vec<u32>,
+}
+
+/// Counts a group's growth: `contacts[m][i]` is member `m`'s count in `months[i]`, and
+/// `tie_months` the month each tie between two members was formed.
+pub fn growth(months: Vec<String>, contacts: Vec<Vec<u32>>, tie_months: &[String]) -> Growth {
+    let mean = (0..months.len())
+        .map(|i| {
+            if contacts.is_empty() {
+                0.0
+            } else {
+                let sum: u32 = contacts
+                    .iter()
+                    .map(|row| row.get(i).copied().unwrap_or(0))
+                    .sum();
+                f64::from(sum) / contacts.len() as f64
+            }
+        })
+        .collect();
+    let new_ties = months
+        .iter()
+        .map(|m| tie_months.iter().filter(|t| *t == m).count() as u32)
+        .collect();
+    Growth {
+        months,
+        contacts,
+        mean,
+        new_ties,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nabij_protocol::time::from_brussels;
+
+    #[test]
+    fn months_are_belgian_and_run_back_across_the_new_year() {
+        // 31 December 23:30 in Brussels is already 2027 nowhere, still December here.
+        assert_eq!(month_of(from_brussels(2026, 12, 31, 23, 30)), "2026-12");
+        assert_eq!(month_of(from_brussels(2027, 1, 1, 0, 30)), "2027-01");
+        assert_eq!(
+            last_months(from_brussels(2027, 2, 10, 12, 0), 4),
+            ["2026-11", "2026-12", "2027-01", "2027-02"]
+        );
+    }
+
+    #[test]
+    fn the_mean_and_the_new_ties_per_month() {
+        let months: Vec<String> = ["2026-10", "2026-11", "2026-12"].map(String::from).to_vec();
+        let g = growth(
+            months,
+            vec![vec![0, 2, 4], vec![1, 1, 3]],
+            &[
+                "2026-11".to_owned(),
+                "2026-11".to_owned(),
+                "2026-12".to_owned(),
+            ],
+        );
+        assert_eq!(g.mean, [0.5, 1.5, 3.5]);
+        assert_eq!(g.new_ties, [0, 2, 1]);
+        let empty = growth(g.months.clone(), Vec::new(), &[]);
+        assert_eq!(empty.mean, [0.0, 0.0, 0.0]);
+    }
+}
