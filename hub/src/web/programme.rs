@@ -23,6 +23,7 @@ pub fn routes() -> Router<Web> {
         .route("/groups", get(groups))
         .route("/groups/{group}", get(group))
         .route("/groups/{group}/plan", post(plan))
+        .route("/groups/{group}/add", post(add_meeting))
         .route("/groups/{group}/schedule.ics", get(ics))
         .route("/sessions/{session}/move", post(move_session))
         .route("/sessions/{session}/cancel", post(cancel_session))
@@ -102,7 +103,11 @@ async fn groups(State(web): State<Web>, headers: HeaderMap) -> Response {
     )
 }
 
-const GROUP_DONE: [(&str, &str); 3] = [
+const GROUP_DONE: [(&str, &str); 4] = [
+    (
+        "added",
+        "The meeting is added; the group's tablets show it in their agenda.",
+    ),
     (
         "planned",
         "The 10 + 10 meetings are planned; the group's tablets show them.",
@@ -218,6 +223,20 @@ fn group_page(
             })
             .collect();
         body += &table(&["Meeting", "When", "Where", ""], &cells, "");
+        let _ = write!(
+            body,
+            "<details><summary>Add a meeting (when one was cancelled and is made up)</summary>\
+             <form method=\"post\" action=\"/groups/{}/add\">{}\
+             <label for=\"series\">Which</label><select id=\"series\" name=\"series\">\
+             <option value=\"weekly\">a weekly encounter</option><option value=\"monthly\">a monthly support meeting</option></select>\
+             <label for=\"a-date\">Date</label><input id=\"a-date\" name=\"date\" type=\"date\" required>\
+             <label for=\"a-time\">Starts at</label><input id=\"a-time\" name=\"time\" type=\"time\" value=\"14:00\" required>\
+             <label for=\"a-minutes\">Minutes</label><input id=\"a-minutes\" name=\"minutes\" type=\"number\" min=\"30\" max=\"480\" value=\"180\" required>\
+             <label for=\"a-place\">Place</label><input id=\"a-place\" name=\"place\" required maxlength=\"120\">\
+             <p><button>Add the meeting</button></p></form></details>",
+            esc(group.id.as_str()),
+            csrf_field(&me.csrf)
+        );
     }
     page_response(
         status,
@@ -291,6 +310,74 @@ async fn plan(
             see_other(&format!("/groups/{id}?done=planned"))
         }
         Err(e) => problem(&format!("Not planned: {e}.")),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AddForm {
+    csrf: String,
+    series: String,
+    date: String,
+    time: String,
+    minutes: String,
+    place: String,
+}
+
+async fn add_meeting(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(group): Path<String>,
+    Form(form): Form<AddForm>,
+) -> Response {
+    let me = signed_in!(web, headers, &form.csrf);
+    let Ok(id) = GroupId::parse(&group) else {
+        return not_found(&me, "such group");
+    };
+    let problem = |text: &str| {
+        group_page(
+            &web,
+            &me,
+            &id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Notice::Problem(text.to_owned())),
+        )
+    };
+    let series = match form.series.as_str() {
+        "weekly" => nabij_protocol::SessionSeries::Weekly,
+        "monthly" => nabij_protocol::SessionSeries::Monthly,
+        _ => return problem("Choose a weekly encounter or a monthly support meeting."),
+    };
+    let (Some(date), Some(time)) = (
+        Date::parse(form.date.trim()),
+        TimeOfDay::parse(form.time.trim()),
+    ) else {
+        return problem("Give the date and the time it starts.");
+    };
+    let minutes = match form.minutes.trim().parse::<u32>() {
+        Ok(m) if (30..=480).contains(&m) => m,
+        _ => return problem("A meeting lasts between 30 and 480 minutes."),
+    };
+    let place = form.place.trim();
+    if place.is_empty() || place.chars().count() > 120 {
+        return problem("Give the place (at most 120 characters).");
+    }
+    let extra = crate::app::Extra {
+        series,
+        starts_at: at(date, time),
+        minutes,
+        place: (place.to_owned(), None),
+    };
+    match web.hub.add_session(&id, extra).await {
+        Ok(added) => {
+            web.audit(
+                &me,
+                &format!("added meeting {} ({})", added.id, added.when_words()),
+            )
+            .await;
+            see_other(&format!("/groups/{id}?done=added"))
+        }
+        Err(e) => problem(&format!("Not added: {e}.")),
     }
 }
 

@@ -82,6 +82,10 @@ async fn reports(State(web): State<Web>, headers: HeaderMap) -> Response {
             Ok(report) => network += &network_section(&me, &report),
             Err(e) => return failed(&me, &e),
         }
+        match web.hub.survey_report(&group.id) {
+            Ok(report) => network += &outcome_section(&report),
+            Err(e) => return failed(&me, &e),
+        }
     }
     let body = format!(
         "<p><a href=\"/reports/attendance.csv\">Download attendance per meeting (CSV, for Excel)</a> · \
@@ -179,6 +183,70 @@ fn network_section(me: &Me, report: &crate::app::NetworkReport) -> String {
         name = esc(&report.group),
         id = esc(report.group_id.as_str()),
     )
+}
+
+/// The questionnaires' outcomes of a group, per instrument over the rounds: the mean, how
+/// many answered, how many at risk, the change since the start. Aggregates only.
+fn outcome_section(report: &crate::app::SurveyReport) -> String {
+    use crate::domain::surveys::{Instrument, Round};
+    let mut out = String::new();
+    for instrument in Instrument::ALL {
+        let rounds: Vec<&crate::app::SurveySummary> = Round::ALL
+            .iter()
+            .filter_map(|r| {
+                report
+                    .summaries
+                    .iter()
+                    .find(|s| s.instrument == instrument && s.round == *r)
+            })
+            .collect();
+        if rounds.is_empty() {
+            continue;
+        }
+        let labels: Vec<String> = rounds.iter().map(|s| s.round.name().to_owned()).collect();
+        let means: Vec<f64> = rounds.iter().map(|s| s.mean.unwrap_or(0.0)).collect();
+        let rows: Vec<Vec<String>> = rounds
+            .iter()
+            .map(|s| {
+                vec![
+                    s.round.name().to_owned(),
+                    format!("{} of {}", s.answered, s.asked),
+                    s.mean
+                        .map_or_else(|| "-".to_owned(), |m| format!("{m:.1} of {}", s.max)),
+                    s.at_risk.map_or_else(|| "-".to_owned(), |n| n.to_string()),
+                    s.change_since_start.map_or_else(
+                        || "-".to_owned(),
+                        |(d, n)| format!("{d:+.1} ({n} answered both)"),
+                    ),
+                ]
+            })
+            .collect();
+        out += &format!(
+            "<h3>{}: {}</h3><div class=\"charts\"><figure>{}<figcaption>Mean score per round</figcaption></figure></div>{}",
+            esc(&report.group),
+            esc(instrument.about()),
+            charts::line(
+                &format!("{}: {} mean per round", report.group, instrument.name()),
+                &labels,
+                &means
+            ),
+            table(
+                &[
+                    "Round",
+                    "Answered",
+                    "Mean",
+                    "At risk",
+                    "Change since the start"
+                ],
+                &rows,
+                "",
+            ),
+        );
+    }
+    if out.is_empty() {
+        return String::new();
+    }
+    format!("<h2>Outcomes of {}</h2>{out}", esc(&report.group))
 }
 
 async fn network_csv(State(web): State<Web>, headers: HeaderMap) -> Response {

@@ -631,6 +631,41 @@ async fn a_coach_plans_moves_and_cancels_meetings_and_downloads_the_calendar() {
                 && s.state == crate::domain::schedule::SessionState::Cancelled)
     );
 
+    let add = |date: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("series", "weekly".to_owned()),
+            ("date", date.to_owned()),
+            ("time", "14:00".to_owned()),
+            ("minutes", "180".to_owned()),
+            ("place", "Buurthuis De Schelp".to_owned()),
+        ]
+    };
+    let fields = add("2099-06-02");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let added = marie.post("/groups/g-oostende-oost/add", &fields).await;
+    assert_eq!(
+        added.location.as_deref(),
+        Some("/groups/g-oostende-oost?done=added"),
+        "{}",
+        added.body
+    );
+    assert!(
+        hub.schedule(&group)
+            .unwrap()
+            .iter()
+            .any(|s| s.when_words() == "Tue 2099-06-02 14:00–17:00")
+    );
+    let fields = add("2099-06-09");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let full = marie.post("/groups/g-oostende-oost/add", &fields).await;
+    assert_eq!(full.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        full.body.contains("all 10 weekly meetings are planned"),
+        "{}",
+        full.body
+    );
+
     let ics = marie.get("/groups/g-oostende-oost/schedule.ics").await;
     assert_eq!(
         ics.headers[header::CONTENT_TYPE],
@@ -1014,4 +1049,57 @@ async fn the_network_figures_show_names_to_coaches_and_numbers_to_staff() {
         csv.body
     );
     assert!(!csv.body.contains("Mia"));
+}
+
+#[tokio::test]
+async fn staff_see_the_questionnaires_outcome_per_group_without_names() {
+    use crate::domain::surveys::{Instrument, Round};
+    let (hub, _, router) = setup().await;
+    let group = hub.find_group("Oostende Oost").unwrap().id;
+    let (mia, mia_tablet) = crate::app::testing::tablet(&hub, "Mia").await;
+    hub.move_participant(&mia, Some(&group)).await.unwrap();
+    hub.update_participant(
+        &mia,
+        crate::app::DetailChanges {
+            consent_research: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    hub.handle_batch(vec![status(&mia_tablet, true)]).await;
+    hub.send_survey(&group, Instrument::Dejong6, Round::Start)
+        .await
+        .unwrap();
+    let items = Instrument::Dejong6.questionnaire(Round::Start).items;
+    let answers = items
+        .into_iter()
+        .map(|item| nabij_protocol::ItemAnswer {
+            item: item.id,
+            choice: nabij_protocol::ChoiceId::parse("no").unwrap(),
+        })
+        .collect();
+    hub.handle_batch(vec![
+        up(
+            &mia_tablet,
+            nabij_protocol::Body::QuestionnaireAnswer(nabij_protocol::QuestionnaireAnswer {
+                survey_id: Instrument::Dejong6.survey_id(Round::Start),
+                answers,
+            }),
+        )
+        .0,
+    ])
+    .await;
+    let mut piet = Browser::new(router);
+    piet.log_in("piet", PASSWORD).await;
+    let page = piet.get("/reports").await;
+    assert!(
+        page.body.contains("Outcomes of Oostende Oost"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("De Jong Gierveld") && page.body.contains("1 of 1"));
+    // Six times "no": the three social items count, the three emotional do not.
+    assert!(page.body.contains("3.0 of 6"), "{}", page.body);
+    assert!(!page.body.contains("Mia"));
 }
