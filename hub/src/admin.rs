@@ -206,6 +206,13 @@ pub enum Request {
         /// The other (id or name).
         b: String,
     },
+    /// Take two people's approval back.
+    RemoveContact {
+        /// One person (id or name).
+        a: String,
+        /// The other (id or name).
+        b: String,
+    },
     /// List people.
     People,
     /// List groups.
@@ -806,6 +813,21 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
             let (a, b) = hub.approve_contacts(&a, &b).await?;
             Response::Device {
                 message: format!("{} and {} may now write to each other.", a.name, b.name),
+            }
+        }
+        Request::RemoveContact { a, b } => {
+            let (a, b) = (hub.find_person(&a)?.id, hub.find_person(&b)?.id);
+            let (a, b) = hub.remove_contact(&a, &b).await?;
+            hub.audit(
+                COMMAND_LINE,
+                &format!("removed the contact between {} and {}", a.id, b.id),
+            )
+            .await?;
+            Response::Device {
+                message: format!(
+                    "{} and {} can no longer write to each other.",
+                    a.name, b.name
+                ),
             }
         }
         Request::People => Response::People {

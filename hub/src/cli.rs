@@ -381,6 +381,13 @@ pub enum ContactCommand {
         /// The other person.
         b: String,
     },
+    /// Take an approval back: the two can no longer write to each other.
+    Remove {
+        /// One person.
+        a: String,
+        /// The other person.
+        b: String,
+    },
 }
 
 /// `schedule …`
@@ -800,6 +807,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Loan(LoanCommand::List) => Request::Loans,
         Command::Contact(ContactCommand::Approve { a, b }) => Request::ApproveContacts { a, b },
+        Command::Contact(ContactCommand::Remove { a, b }) => Request::RemoveContact { a, b },
         Command::KioskSettings { host } => Request::KioskSettings { host },
         Command::Schedule(ScheduleCommand::Plan {
             group,

@@ -149,6 +149,44 @@ impl Hub {
         Ok(pair)
     }
 
+    /// Takes back two people's approval: neither can write to the other any more, and
+    /// both get their new lists (the tablets drop the conversation's button).
+    pub async fn remove_contact(
+        &self,
+        a: &PersonId,
+        b: &PersonId,
+    ) -> Result<(Person, Person), AppError> {
+        let mut fx = Effects::default();
+        let pair = {
+            let _write = self.inner.write.lock().await;
+            let mut tx = self.tx();
+            let (pa, pb) = (person(&tx, a)?, person(&tx, b)?);
+            if !tables::are_contacts(&tx, a, b)? {
+                return Err(AppError::NotContacts(pa.name, pb.name));
+            }
+            tables::unapprove(&mut tx, a, b);
+            self.push_contacts(&mut tx, &mut fx, a)?;
+            self.push_contacts(&mut tx, &mut fx, b)?;
+            tx.commit().await?;
+            (pa, pb)
+        };
+        self.finish(fx).await;
+        Ok(pair)
+    }
+
+    /// The people `who` may write to, by name.
+    pub fn contacts_of(&self, who: &PersonId) -> Result<Vec<Person>, AppError> {
+        let tx = self.tx();
+        let mut out = Vec::new();
+        for id in tables::contact_ids(&tx, who)? {
+            if let Some(p) = tx.get(tables::PEOPLE, id.as_str())? {
+                out.push(p);
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
     /// A coach's message to one person or a whole group: a copy for every tablet of
     /// every recipient, queued until each tablet acknowledges it. A senior can open a
     /// conversation only with a contact, so every recipient must be one of the coach's.

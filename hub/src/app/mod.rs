@@ -184,6 +184,9 @@ pub enum AppError {
     /// The account name is taken.
     #[error("there is an account {0:?} already")]
     AccountExists(String),
+    /// Two people who are not contacts.
+    #[error("{0} and {1} are not contacts")]
+    NotContacts(String, String),
     /// A log-in with a wrong name or password (which one is not said).
     #[error("the name or the password is wrong")]
     WrongLogIn,

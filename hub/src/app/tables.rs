@@ -296,6 +296,19 @@ pub fn approve(tx: &mut Tx, a: &PersonId, b: &PersonId, now: UnixMillis) -> Resu
     )
 }
 
+/// Takes back an approval (both ways); the messages they wrote stay.
+pub fn unapprove(tx: &mut Tx, a: &PersonId, b: &PersonId) {
+    tx.remove(CONTACTS, contact_key(a, b));
+    tx.remove(
+        CONTACTS_OF,
+        key(&[a.as_str().as_bytes(), b.as_str().as_bytes()]),
+    );
+    tx.remove(
+        CONTACTS_OF,
+        key(&[b.as_str().as_bytes(), a.as_str().as_bytes()]),
+    );
+}
+
 /// Whether a coach approved these two.
 pub fn are_contacts(tx: &Tx, a: &PersonId, b: &PersonId) -> Result<bool, StoreError> {
     tx.contains(CONTACTS, contact_key(a, b))

@@ -38,9 +38,10 @@ pub enum Notice {
     Problem(String),
 }
 
-const MENU: [(&str, &str, Area); 7] = [
+const MENU: [(&str, &str, Area); 8] = [
     ("/followup", "Follow-up", Area::FollowUp),
     ("/groups", "Groups", Area::Programme),
+    ("/people", "People", Area::People),
     ("/messages", "Write", Area::People),
     ("/devices", "Tablets", Area::Devices),
     ("/reports", "Reports", Area::Reports),

@@ -14,6 +14,7 @@ mod html;
 mod login;
 mod messages;
 mod pages;
+mod people;
 mod programme;
 mod reports;
 mod server;
@@ -57,6 +58,7 @@ pub fn router(hub: Hub) -> Router {
         .merge(tablets::routes())
         .merge(diary::routes())
         .merge(messages::routes())
+        .merge(people::routes())
         .merge(login::routes())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::map_response(protect))

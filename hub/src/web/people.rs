@@ -1,0 +1,345 @@
+//! People for coaches: the participants with their details and consent, and each one's
+//! contacts — approved by a coach, because only approved contacts can reach a senior.
+
+use super::html::{self, Notice, csrf_field, esc, table};
+use super::{Done, Me, Web, done_notice, failed, page_response, see_other};
+use crate::app::DetailChanges;
+use crate::domain::accounts::Area;
+use crate::domain::people::Role as PersonRole;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use nabij_protocol::PersonId;
+use serde::Deserialize;
+use std::fmt::Write;
+
+pub fn routes() -> Router<Web> {
+    Router::new()
+        .route("/people", get(people))
+        .route("/people/{person}", get(person))
+        .route("/people/{person}/details", post(details))
+        .route("/people/{person}/contacts/approve", post(approve))
+        .route("/people/{person}/contacts/remove", post(remove))
+}
+
+fn yes(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+async fn people(State(web): State<Web>, headers: HeaderMap) -> Response {
+    let me = match web.require(&headers, Area::People) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    let (people, groups) = match (web.hub.people(), web.hub.groups()) {
+        (Ok(p), Ok(g)) => (p, g),
+        (Err(e), _) | (_, Err(e)) => return failed(&me, &e),
+    };
+    let cells: Vec<Vec<String>> = people
+        .iter()
+        .filter(|p| p.role == PersonRole::Participant)
+        .map(|p| {
+            let group = p
+                .group
+                .as_ref()
+                .and_then(|g| groups.iter().find(|x| &x.id == g))
+                .map_or("-", |g| g.name.as_str());
+            vec![
+                format!(
+                    "<a href=\"/people/{}\">{}</a>",
+                    esc(p.id.as_str()),
+                    esc(&p.name)
+                ),
+                esc(group),
+                esc(p.phone.as_deref().unwrap_or("-")),
+                yes(p.transport).to_owned(),
+                yes(p.consent.photos).to_owned(),
+                yes(p.consent.research).to_owned(),
+            ]
+        })
+        .collect();
+    let body = table(
+        &[
+            "Participant",
+            "Group",
+            "Phone",
+            "Transport",
+            "Photos may be shared",
+            "Counts in the evaluation",
+        ],
+        &cells,
+        "No participants yet (`nabij-hub participant add`).",
+    );
+    page_response(
+        StatusCode::OK,
+        html::page("People", Some(&me.viewer()), None, &body),
+    )
+}
+
+const PERSON_DONE: [(&str, &str); 3] = [
+    ("saved", "Saved."),
+    (
+        "approved",
+        "They are contacts now; both tablets show it within a minute.",
+    ),
+    (
+        "removed",
+        "They are no longer contacts; both tablets show it within a minute.",
+    ),
+];
+
+async fn person(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(person): Path<String>,
+    Query(done): Query<Done>,
+) -> Response {
+    let me = match web.require(&headers, Area::People) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    person_page(
+        &web,
+        &me,
+        &person,
+        StatusCode::OK,
+        done_notice(&done, &PERSON_DONE),
+    )
+}
+
+fn checkbox(name: &str, label: &str, on: bool) -> String {
+    format!(
+        "<label><input type=\"checkbox\" name=\"{name}\" value=\"yes\"{}> {label}</label>",
+        if on { " checked" } else { "" }
+    )
+}
+
+fn person_page(
+    web: &Web,
+    me: &Me,
+    id: &str,
+    status: StatusCode,
+    notice: Option<Notice>,
+) -> Response {
+    let Some(p) = PersonId::parse(id)
+        .ok()
+        .and_then(|id| web.hub.person(&id).ok())
+    else {
+        return page_response(
+            StatusCode::NOT_FOUND,
+            html::page(
+                "Not found",
+                Some(&me.viewer()),
+                Some(&Notice::Problem("There is no such person.".into())),
+                "<p><a href=\"/people\">People</a></p>",
+            ),
+        );
+    };
+    let (contacts, everyone) = match (web.hub.contacts_of(&p.id), web.hub.people()) {
+        (Ok(c), Ok(e)) => (c, e),
+        (Err(e), _) | (_, Err(e)) => return failed(me, &e),
+    };
+    let pid = esc(p.id.as_str());
+    let csrf = csrf_field(&me.csrf);
+    let rows: Vec<Vec<String>> = contacts
+        .iter()
+        .map(|c| {
+            vec![
+                esc(&c.name),
+                esc(match c.role {
+                    PersonRole::Coach => "coach",
+                    PersonRole::Participant => "participant",
+                    _ => "family or friend",
+                }),
+                format!(
+                    "<details><summary>Remove</summary><form method=\"post\" action=\"/people/{pid}/contacts/remove\">{csrf}\
+                     <input type=\"hidden\" name=\"other\" value=\"{}\">\
+                     <label><input type=\"checkbox\" name=\"sure\" value=\"yes\" required> Yes, they may no longer write to each other</label>\
+                     <button>Remove the contact</button></form></details>",
+                    esc(c.id.as_str())
+                ),
+            ]
+        })
+        .collect();
+    let mut options = String::new();
+    for other in everyone
+        .iter()
+        .filter(|o| o.id != p.id && !contacts.iter().any(|c| c.id == o.id))
+    {
+        let _ = write!(
+            options,
+            "<option value=\"{}\">{}</option>",
+            esc(other.id.as_str()),
+            esc(&other.name)
+        );
+    }
+    let body = format!(
+        "<h2>Details</h2>\
+         <form method=\"post\" action=\"/people/{pid}/details\">{csrf}\
+         <label for=\"phone\">Phone</label><input id=\"phone\" name=\"phone\" maxlength=\"40\" value=\"{}\">\
+         <label for=\"address\">Address</label><input id=\"address\" name=\"address\" maxlength=\"200\" value=\"{}\">\
+         {}{}{}\
+         <p><button>Save</button></p></form>\
+         <h2>Contacts</h2><p>Only these people can write to {} and be written to.</p>{}\
+         <form method=\"post\" action=\"/people/{pid}/contacts/approve\">{csrf}\
+         <label for=\"other\">Approve a new contact</label><select id=\"other\" name=\"other\">{options}</select>\
+         <p><button>Approve</button></p></form>\
+         <p><a href=\"/people\">Back to people</a></p>",
+        esc(p.phone.as_deref().unwrap_or("")),
+        esc(p.address.as_deref().unwrap_or("")),
+        checkbox("transport", "Needs transport to the meetings", p.transport),
+        checkbox(
+            "consent_photos",
+            "Agreed that photos of them may be shared in the group",
+            p.consent.photos
+        ),
+        checkbox(
+            "consent_research",
+            "Agreed to count in the evaluation (questionnaires, figures)",
+            p.consent.research
+        ),
+        esc(&p.name),
+        table(&["Name", "Who", ""], &rows, "No contacts yet."),
+    );
+    page_response(
+        status,
+        html::page(&p.name, Some(&me.viewer()), notice.as_ref(), &body),
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DetailsForm {
+    csrf: String,
+    phone: String,
+    address: String,
+    transport: String,
+    consent_photos: String,
+    consent_research: String,
+}
+
+async fn details(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(person): Path<String>,
+    Form(form): Form<DetailsForm>,
+) -> Response {
+    let me = match web.require_form(&headers, Area::People, &form.csrf) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    let problem = |text: String| {
+        person_page(
+            &web,
+            &me,
+            &person,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Notice::Problem(text)),
+        )
+    };
+    let Ok(id) = PersonId::parse(&person) else {
+        return problem("There is no such person.".into());
+    };
+    let text = |s: &str, max: usize| {
+        let s = s.trim();
+        (!s.is_empty()).then(|| s.chars().take(max).collect::<String>())
+    };
+    let changes = DetailChanges {
+        phone: Some(text(&form.phone, 40)),
+        address: Some(text(&form.address, 200)),
+        // An unticked box is not sent at all: no means no.
+        transport: Some(form.transport == "yes"),
+        consent_photos: Some(form.consent_photos == "yes"),
+        consent_research: Some(form.consent_research == "yes"),
+    };
+    match web.hub.update_participant(&id, changes).await {
+        Ok(p) => {
+            web.audit(
+                &me,
+                &format!(
+                    "changed the details of {} (transport {}, photos {}, evaluation {})",
+                    p.id,
+                    yes(p.transport),
+                    yes(p.consent.photos),
+                    yes(p.consent.research)
+                ),
+            )
+            .await;
+            see_other(&format!("/people/{id}?done=saved"))
+        }
+        Err(e) => problem(format!("Not saved: {e}.")),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ContactForm {
+    csrf: String,
+    other: String,
+    sure: String,
+}
+
+async fn approve(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(person): Path<String>,
+    Form(form): Form<ContactForm>,
+) -> Response {
+    contact_change(web, headers, person, form, true).await
+}
+
+async fn remove(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(person): Path<String>,
+    Form(form): Form<ContactForm>,
+) -> Response {
+    contact_change(web, headers, person, form, false).await
+}
+
+async fn contact_change(
+    web: Web,
+    headers: HeaderMap,
+    person: String,
+    form: ContactForm,
+    approve: bool,
+) -> Response {
+    let me = match web.require_form(&headers, Area::People, &form.csrf) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    let problem = |text: String| {
+        person_page(
+            &web,
+            &me,
+            &person,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Notice::Problem(text)),
+        )
+    };
+    let (Ok(a), Ok(b)) = (PersonId::parse(&person), PersonId::parse(form.other.trim())) else {
+        return problem("Choose the person from the list.".into());
+    };
+    if !approve && form.sure != "yes" {
+        return problem("Tick the box to remove the contact.".into());
+    }
+    let done = if approve {
+        web.hub.approve_contacts(&a, &b).await
+    } else {
+        web.hub.remove_contact(&a, &b).await
+    };
+    match done {
+        Ok((pa, pb)) => {
+            let verb = if approve { "approved" } else { "removed" };
+            web.audit(
+                &me,
+                &format!("{verb} the contact between {} and {}", pa.id, pb.id),
+            )
+            .await;
+            see_other(&format!("/people/{a}?done={verb}"))
+        }
+        Err(e) => problem(format!("Not changed: {e}.")),
+    }
+}
