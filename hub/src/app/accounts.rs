@@ -82,9 +82,19 @@ fn decoy_hash() -> &'static str {
     })
 }
 
+/// Password hashes computed at once, at most: each takes 19 MiB and tens of
+/// milliseconds, so a stranger posting log-ins in a loop queues here instead of taking
+/// the hub's memory and every blocking thread.
+const HASHING_AT_ONCE: usize = 2;
+
 async fn off_thread<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
+    static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(HASHING_AT_ONCE);
+    let _slot = SLOTS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Account(format!("the password check failed: {e}")))?;
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| AppError::Account(format!("the password check failed: {e}")))

@@ -43,17 +43,38 @@ const DEVICES_DONE: [(&str, &str); 4] = [
     ("returned", "The tablet is taken back and its loan closed."),
 ];
 
-async fn devices(State(web): State<Web>, headers: HeaderMap, Query(done): Query<Done>) -> Response {
+/// `/devices?code=K7PX4C`: a link (or, later, a QR code on the tablet) that opens the
+/// page with the code filled in, so the coach only chooses the participant.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DevicesQuery {
+    done: String,
+    code: String,
+}
+
+async fn devices(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Query(query): Query<DevicesQuery>,
+) -> Response {
     let me = match web.require(&headers, Area::Devices) {
         Ok(me) => me,
         Err(answer) => return *answer,
     };
+    let done = Done { done: query.done };
+    // Only the characters a code can have, and no more than a code's length.
+    let code: String = query
+        .code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(nabij_protocol::PAIRING_CODE_LEN)
+        .collect();
     devices_page(
         &web,
         &me,
         StatusCode::OK,
         done_notice(&done, &DEVICES_DONE),
-        "",
+        &code.to_uppercase(),
     )
 }
 

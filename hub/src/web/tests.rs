@@ -325,6 +325,14 @@ async fn a_coach_pairs_a_tablet_with_the_code_it_shows_and_the_audit_log_says_so
     let jan = hub.find_participant("Jan Claes").unwrap().id;
     let page = marie.get("/devices").await;
     assert!(page.body.contains("Jan Claes") && page.body.contains("No tablet is paired yet"));
+    // A link with the code fills it in, cleaned of anything a code cannot hold.
+    let linked = marie.get("/devices?code=k7p-x4c%22%3E%3Cscript%3E").await;
+    assert!(
+        linked.body.contains("name=\"code\" required maxlength=\"16\" autocomplete=\"off\" autocapitalize=\"characters\" value=\"K7PX4C\""),
+        "{}",
+        linked.body
+    );
+    assert!(!linked.body.contains("<script>"));
 
     let csrf = page.field("csrf");
     let wrong = marie
