@@ -60,9 +60,25 @@ pub fn router(hub: Hub) -> Router {
         .merge(messages::routes())
         .merge(people::routes())
         .merge(login::routes())
+        .fallback(no_such_page)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::map_response(protect))
         .with_state(web)
+}
+
+/// An address the dashboard does not have: a page that says so, with the way home.
+async fn no_such_page() -> Response {
+    page_response(
+        StatusCode::NOT_FOUND,
+        html::page(
+            "No such page",
+            None,
+            Some(&Notice::Problem(
+                "The dashboard has no page at this address. Start again from the home page.".into(),
+            )),
+            "<p><a href=\"/\">Home</a></p>",
+        ),
+    )
 }
 
 /// Headers every answer carries: no scripts at all, no framing, no caching of

@@ -188,6 +188,9 @@ async fn every_page_but_the_log_in_needs_a_log_in() {
             "{path}"
         );
     }
+    let lost = stranger.get("/no/such/page").await;
+    assert_eq!(lost.status, StatusCode::NOT_FOUND);
+    assert!(lost.body.contains("no page at this address") && lost.body.contains("href=\"/\""));
     let login = stranger.get("/login").await;
     assert_eq!(login.status, StatusCode::OK);
     let csp = login.headers[header::CONTENT_SECURITY_POLICY]
