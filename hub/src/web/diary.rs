@@ -55,15 +55,7 @@ fn diary_page(
         .ok()
         .and_then(|id| web.hub.find_group(id.as_str()).ok())
     else {
-        return page_response(
-            StatusCode::NOT_FOUND,
-            html::page(
-                "Not found",
-                Some(&me.viewer()),
-                Some(&Notice::Problem("There is no such group.".into())),
-                "<p><a href=\"/groups\">Groups</a></p>",
-            ),
-        );
+        return super::not_found(me, "such group", ("/groups", "Groups"));
     };
     let (weeks, answers) = match (
         web.hub.diary_weeks(&group.id),

@@ -66,6 +66,22 @@ pub fn router(hub: Hub) -> Router {
         .with_state(web)
 }
 
+/// "There is no such …": a thing named in the address is not (or no longer) there; the
+/// page offers the way back to its list.
+pub(crate) fn not_found(me: &Me, what: &str, back: (&str, &str)) -> Response {
+    page_response(
+        StatusCode::NOT_FOUND,
+        html::page(
+            "Not found",
+            Some(&me.viewer()),
+            Some(&Notice::Problem(format!(
+                "There is no {what} here (any more). Go back to the list."
+            ))),
+            &format!("<p><a href=\"{}\">{}</a></p>", back.0, html::esc(back.1)),
+        ),
+    )
+}
+
 /// An address the dashboard does not have: a page that says so, with the way home.
 async fn no_such_page() -> Response {
     page_response(

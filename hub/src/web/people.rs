@@ -127,15 +127,7 @@ fn person_page(
         .ok()
         .and_then(|id| web.hub.person(&id).ok())
     else {
-        return page_response(
-            StatusCode::NOT_FOUND,
-            html::page(
-                "Not found",
-                Some(&me.viewer()),
-                Some(&Notice::Problem("There is no such person.".into())),
-                "<p><a href=\"/people\">People</a></p>",
-            ),
-        );
+        return super::not_found(me, "such person", ("/people", "People"));
     };
     let (contacts, everyone) = match (web.hub.contacts_of(&p.id), web.hub.people()) {
         (Ok(c), Ok(e)) => (c, e),
@@ -151,7 +143,7 @@ fn person_page(
                 esc(match c.role {
                     PersonRole::Coach => "coach",
                     PersonRole::Participant => "participant",
-                    _ => "family or friend",
+                    PersonRole::Family => "family or friend",
                 }),
                 format!(
                     "<details><summary>Remove</summary><form method=\"post\" action=\"/people/{pid}/contacts/remove\">{csrf}\

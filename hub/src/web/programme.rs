@@ -34,17 +34,7 @@ pub fn routes() -> Router<Web> {
 }
 
 fn not_found(me: &Me, what: &str) -> Response {
-    page_response(
-        StatusCode::NOT_FOUND,
-        html::page(
-            "Not found",
-            Some(&me.viewer()),
-            Some(&Notice::Problem(format!(
-                "There is no {what} here (any more). Go back to the groups."
-            ))),
-            "<p><a href=\"/groups\">Groups</a></p>",
-        ),
-    )
+    super::not_found(me, what, ("/groups", "Groups"))
 }
 
 macro_rules! signed_in {

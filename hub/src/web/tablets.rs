@@ -309,35 +309,22 @@ fn device_form(
     }
 }
 
+/// The two ways to end a tablet's use from the dashboard, each asked for with a tick.
+#[derive(Clone, Copy)]
+enum Ending {
+    /// Switched off: it may no longer connect (lost or stolen).
+    Revoke,
+    /// Wiped: it erases everything and pairs again.
+    Wipe,
+}
+
 async fn revoke(
     State(web): State<Web>,
     headers: HeaderMap,
     Path(device): Path<String>,
     Form(form): Form<Sure>,
 ) -> Response {
-    let (me, id) = match device_form(&web, &headers, &device, &form.csrf) {
-        Ok(found) => found,
-        Err(answer) => return *answer,
-    };
-    let problem = |text: String| {
-        devices_page(
-            &web,
-            &me,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(text)),
-            "",
-        )
-    };
-    if form.sure != "yes" {
-        return problem("Tick the box to switch the tablet off.".into());
-    }
-    match web.hub.revoke(&id).await {
-        Ok(_) => {
-            web.audit(&me, &format!("switched off tablet {id}")).await;
-            see_other("/devices?done=revoked")
-        }
-        Err(e) => problem(format!("Not switched off: {e}.")),
-    }
+    end_tablet(web, headers, device, form, Ending::Revoke).await
 }
 
 async fn wipe(
@@ -346,9 +333,23 @@ async fn wipe(
     Path(device): Path<String>,
     Form(form): Form<Sure>,
 ) -> Response {
+    end_tablet(web, headers, device, form, Ending::Wipe).await
+}
+
+async fn end_tablet(
+    web: Web,
+    headers: HeaderMap,
+    device: String,
+    form: Sure,
+    how: Ending,
+) -> Response {
     let (me, id) = match device_form(&web, &headers, &device, &form.csrf) {
         Ok(found) => found,
         Err(answer) => return *answer,
+    };
+    let (verb, code) = match how {
+        Ending::Revoke => ("switch the tablet off", "revoked"),
+        Ending::Wipe => ("wipe the tablet", "wiped"),
     };
     let problem = |text: String| {
         devices_page(
@@ -360,14 +361,22 @@ async fn wipe(
         )
     };
     if form.sure != "yes" {
-        return problem("Tick the box to wipe the tablet.".into());
+        return problem(format!("Tick the box to {verb}."));
     }
-    match web.hub.wipe(&id).await {
+    let done = match how {
+        Ending::Revoke => web.hub.revoke(&id).await,
+        Ending::Wipe => web.hub.wipe(&id).await,
+    };
+    match done {
         Ok(_) => {
-            web.audit(&me, &format!("wiped tablet {id}")).await;
-            see_other("/devices?done=wiped")
+            let what = match how {
+                Ending::Revoke => "switched off",
+                Ending::Wipe => "wiped",
+            };
+            web.audit(&me, &format!("{what} tablet {id}")).await;
+            see_other(&format!("/devices?done={code}"))
         }
-        Err(e) => problem(format!("Not wiped: {e}.")),
+        Err(e) => problem(format!("Could not {verb}: {e}.")),
     }
 }
 
