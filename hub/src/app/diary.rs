@@ -62,6 +62,36 @@ pub(crate) fn note_answer(
     Ok(())
 }
 
+/// How many people `person` named in each of their answers to the group's prompts, with
+/// when they answered (for the network figures; no answer's content leaves here).
+pub(crate) fn people_named(
+    tx: &Tx,
+    group: &GroupId,
+    person: &PersonId,
+) -> Result<Vec<(UnixMillis, usize)>, AppError> {
+    let mut out = Vec::new();
+    let mut prompts: Vec<PromptId> = weeks_of(tx, group)?.into_iter().map(|w| w.prompt).collect();
+    prompts.sort();
+    prompts.dedup();
+    for prompt in prompts {
+        let p = prefix(&[prompt.as_str().as_bytes(), person.as_str().as_bytes()]);
+        for (_, report_key) in tx.scan(tables::DIARY_ANSWERS, &p, None, usize::MAX)? {
+            let Some(report) = tx.get(tables::REPORTS, &report_key)? else {
+                continue;
+            };
+            let named = report
+                .envelope
+                .get("body")
+                .and_then(|b| serde_json::from_value::<DiaryAnswer>(b.clone()).ok())
+                .map(|a| a.people.len());
+            if let Some(named) = named {
+                out.push((report.received_at, named));
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn weeks_of(tx: &Tx, group: &GroupId) -> Result<Vec<DiaryWeek>, AppError> {
     Ok(tx.with_prefix(tables::DIARY_WEEKS, &prefix(&[group.as_str().as_bytes()]))?)
 }

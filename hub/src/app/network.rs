@@ -5,7 +5,7 @@
 use super::people::{find_group_in, members_of};
 use super::{AppError, Hub, tables};
 use crate::clock;
-use crate::domain::network::{Growth, growth, last_months, month_of};
+use crate::domain::network::{Growth, diary_named, growth, last_months, month_of};
 use nabij_protocol::{GroupId, PersonId};
 use serde::{Deserialize, Serialize};
 
@@ -74,11 +74,24 @@ impl Hub {
                 ties.push((i, j, talked));
             }
         }
+        // The diary's figure counts only members who agreed to count in the evaluation.
+        let mut answers = Vec::new();
+        for (member, _) in &members {
+            let agreed = tx
+                .get(tables::PEOPLE, member.as_str())?
+                .is_some_and(|p| p.consent.research);
+            if agreed {
+                let named = super::diary::people_named(&tx, &group.id, member)?;
+                answers.push(named.into_iter().map(|(at, n)| (month_of(at), n)).collect());
+            }
+        }
+        let mut growth = growth(months, contacts, &tie_months);
+        growth.diary_named = diary_named(&growth.months, &answers);
         Ok(NetworkReport {
             group_id: group.id,
             group: group.name,
             members,
-            growth: growth(months, contacts, &tie_months),
+            growth,
             ties,
         })
     }
@@ -124,5 +137,43 @@ mod tests {
         assert!((report.growth.mean[2] - 2.0 / 3.0).abs() < 1e-9);
         assert_eq!(report.growth.new_ties, [0, 0, 2]);
         assert_eq!(report.ties, [(0, 1, true), (1, 2, true)]);
+        assert_eq!(report.growth.diary_named, [0.0, 0.0, 0.0]);
+
+        // The diary: Jan (who agreed to count) names Anna and Mia; Anna, who did not
+        // agree, names Jan: only Jan's answer counts.
+        hub.update_participant(
+            &jan,
+            crate::app::DetailChanges {
+                consent_research: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let today = nabij_protocol::UnixMillis::now().0 / 86_400_000;
+        let yesterday = crate::domain::calendar::Date::new(1970, 1, 1)
+            .unwrap()
+            .plus_days(today as i64 - 1);
+        let prompt = nabij_protocol::PromptId::parse("q-talked-to").unwrap();
+        hub.plan_diary(&group, &prompt, yesterday).await.unwrap();
+        let answer = |people: Vec<nabij_protocol::PersonId>| {
+            nabij_protocol::Body::DiaryAnswer(nabij_protocol::DiaryAnswer {
+                prompt_id: prompt.clone(),
+                choices: Vec::new(),
+                people,
+                text: None,
+                voice: None,
+                share: nabij_protocol::Share::OnlyMe,
+            })
+        };
+        let anna_tablet = nabij_protocol::DeviceId::parse("d-anna").unwrap();
+        hub.handle_batch(vec![
+            status(&anna_tablet, true),
+            up(&jan_tablet, answer(vec![anna.clone(), mia.clone()])).0,
+            up(&anna_tablet, answer(vec![jan.clone()])).0,
+        ])
+        .await;
+        let report = hub.network_growth(&group, 3).unwrap();
+        assert_eq!(report.growth.diary_named, [0.0, 0.0, 2.0]);
     }
 }

@@ -38,6 +38,34 @@ pub struct Growth {
     pub mean: Vec<f64>,
     /// Per month: ties formed between two members (their contact approved).
     pub new_ties: Vec<u32>,
+    /// Per month: the network size members reported in the diary — people named in an
+    /// answer, the most that month per member, averaged over those who answered (members
+    /// who agreed to count only); 0 when no one answered.
+    pub diary_named: Vec<f64>,
+}
+
+/// The diary's figure: `answers[m]` are member `m`'s answers as (month, people named).
+pub fn diary_named(months: &[String], answers: &[Vec<(String, usize)>]) -> Vec<f64> {
+    months
+        .iter()
+        .map(|month| {
+            let most: Vec<usize> = answers
+                .iter()
+                .filter_map(|member| {
+                    member
+                        .iter()
+                        .filter(|(m, _)| m == month)
+                        .map(|(_, n)| *n)
+                        .max()
+                })
+                .collect();
+            if most.is_empty() {
+                0.0
+            } else {
+                most.iter().sum::<usize>() as f64 / most.len() as f64
+            }
+        })
+        .collect()
 }
 
 /// Counts a group's growth: `contacts[m][i]` is member `m`'s count in `months[i]`, and
@@ -65,6 +93,7 @@ pub fn growth(months: Vec<String>, contacts: Vec<Vec<u32>>, tie_months: &[String
         contacts,
         mean,
         new_ties,
+        diary_named: Vec::new(),
     }
 }
 
@@ -98,6 +127,19 @@ mod tests {
         );
         assert_eq!(g.mean, [0.5, 1.5, 3.5]);
         assert_eq!(g.new_ties, [0, 2, 1]);
+        let named = diary_named(
+            &g.months,
+            &[
+                vec![("2026-11".into(), 2), ("2026-11".into(), 4)],
+                vec![("2026-11".into(), 1), ("2026-12".into(), 3)],
+                vec![],
+            ],
+        );
+        assert_eq!(
+            named,
+            [0.0, 2.5, 3.0],
+            "the most per member, over those who answered"
+        );
         let empty = growth(g.months.clone(), Vec::new(), &[]);
         assert_eq!(empty.mean, [0.0, 0.0, 0.0]);
     }

@@ -160,7 +160,8 @@ fn network_section(me: &Me, report: &crate::app::NetworkReport) -> String {
          dashed where they could but did not yet.</p>\
          <div class=\"charts\"><figure>{}<figcaption>Different people written to, per member (mean)</figcaption></figure>\
          <figure>{}<figcaption>New ties between members</figcaption></figure>\
-         <figure>{}<figcaption>Ties between members now</figcaption></figure></div>{}",
+         <figure>{}<figcaption>Ties between members now</figcaption></figure>\
+         <figure>{}<figcaption>People named in the diary (mean, members who agreed to count)</figcaption></figure></div>{}",
         charts::line(
             &format!(
                 "{}: different people written to per member, per month",
@@ -178,6 +179,11 @@ fn network_section(me: &Me, report: &crate::app::NetworkReport) -> String {
             &format!("{}: ties between members", report.group),
             &labels,
             &report.ties
+        ),
+        charts::line(
+            &format!("{}: people named in the diary, per month", report.group),
+            &g.months,
+            &g.diary_named
         ),
         table(&head_refs, &rows, "The group has no members."),
         name = esc(&report.group),
