@@ -24,6 +24,15 @@ pub fn routes() -> Router<Web> {
         .route("/people/{person}/contacts/remove", post(remove))
 }
 
+/// Who someone is, in a word or two.
+fn role_words(role: PersonRole) -> &'static str {
+    match role {
+        PersonRole::Coach => "coach",
+        PersonRole::Participant => "participant",
+        PersonRole::Family => "family or friend",
+    }
+}
+
 fn yes(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
@@ -60,17 +69,40 @@ async fn people(State(web): State<Web>, headers: HeaderMap) -> Response {
             ]
         })
         .collect();
-    let body = table(
-        &[
-            "Participant",
-            "Group",
-            "Phone",
-            "Transport",
-            "Photos may be shared",
-            "Counts in the evaluation",
-        ],
-        &cells,
-        "No participants yet (`nabij-hub participant add`).",
+    let others: Vec<Vec<String>> = people
+        .iter()
+        .filter(|p| p.role != PersonRole::Participant)
+        .map(|p| {
+            vec![
+                format!(
+                    "<a href=\"/people/{}\">{}</a>",
+                    esc(p.id.as_str()),
+                    esc(&p.name)
+                ),
+                role_words(p.role).to_owned(),
+                esc(p.phone.as_deref().unwrap_or("-")),
+            ]
+        })
+        .collect();
+    let body = format!(
+        "<h2>Participants</h2>{}<h2>Coaches, family and friends</h2>{}",
+        table(
+            &[
+                "Participant",
+                "Group",
+                "Phone",
+                "Transport",
+                "Photos may be shared",
+                "Counts in the evaluation"
+            ],
+            &cells,
+            "No participants yet (`nabij-hub participant add`).",
+        ),
+        table(
+            &["Name", "Who", "Phone"],
+            &others,
+            "No one yet (`nabij-hub coach add`)."
+        ),
     );
     page_response(
         StatusCode::OK,
@@ -140,11 +172,7 @@ fn person_page(
         .map(|c| {
             vec![
                 esc(&c.name),
-                esc(match c.role {
-                    PersonRole::Coach => "coach",
-                    PersonRole::Participant => "participant",
-                    PersonRole::Family => "family or friend",
-                }),
+                role_words(c.role).to_owned(),
                 format!(
                     "<details><summary>Remove</summary><form method=\"post\" action=\"/people/{pid}/contacts/remove\">{csrf}\
                      <input type=\"hidden\" name=\"other\" value=\"{}\">\
@@ -167,31 +195,38 @@ fn person_page(
             esc(&other.name)
         );
     }
+    // Details and consent are a participant's; a coach's are kept on the command line.
+    let details = if p.role == PersonRole::Participant {
+        format!(
+            "<h2>Details</h2>\
+             <form method=\"post\" action=\"/people/{pid}/details\">{csrf}\
+             <label for=\"phone\">Phone</label><input id=\"phone\" name=\"phone\" maxlength=\"40\" value=\"{}\">\
+             <label for=\"address\">Address</label><input id=\"address\" name=\"address\" maxlength=\"200\" value=\"{}\">\
+             {}{}{}\
+             <p><button>Save</button></p></form>",
+            esc(p.phone.as_deref().unwrap_or("")),
+            esc(p.address.as_deref().unwrap_or("")),
+            checkbox("transport", "Needs transport to the meetings", p.transport),
+            checkbox(
+                "consent_photos",
+                "Agreed that photos of them may be shared in the group",
+                p.consent.photos
+            ),
+            checkbox(
+                "consent_research",
+                "Agreed to count in the evaluation (questionnaires, figures)",
+                p.consent.research
+            ),
+        )
+    } else {
+        format!("<p>{}</p>", role_words(p.role))
+    };
     let body = format!(
-        "<h2>Details</h2>\
-         <form method=\"post\" action=\"/people/{pid}/details\">{csrf}\
-         <label for=\"phone\">Phone</label><input id=\"phone\" name=\"phone\" maxlength=\"40\" value=\"{}\">\
-         <label for=\"address\">Address</label><input id=\"address\" name=\"address\" maxlength=\"200\" value=\"{}\">\
-         {}{}{}\
-         <p><button>Save</button></p></form>\
-         <h2>Contacts</h2><p>Only these people can write to {} and be written to.</p>{}\
+        "{details}<h2>Contacts</h2><p>Only these people can write to {} and be written to.</p>{}\
          <form method=\"post\" action=\"/people/{pid}/contacts/approve\">{csrf}\
          <label for=\"other\">Approve a new contact</label><select id=\"other\" name=\"other\">{options}</select>\
          <p><button>Approve</button></p></form>\
          <p><a href=\"/people\">Back to people</a></p>",
-        esc(p.phone.as_deref().unwrap_or("")),
-        esc(p.address.as_deref().unwrap_or("")),
-        checkbox("transport", "Needs transport to the meetings", p.transport),
-        checkbox(
-            "consent_photos",
-            "Agreed that photos of them may be shared in the group",
-            p.consent.photos
-        ),
-        checkbox(
-            "consent_research",
-            "Agreed to count in the evaluation (questionnaires, figures)",
-            p.consent.research
-        ),
         esc(&p.name),
         table(&["Name", "Who", ""], &rows, "No contacts yet."),
     );

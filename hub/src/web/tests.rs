@@ -1116,6 +1116,22 @@ async fn a_coach_edits_consent_and_approves_and_removes_contacts() {
         "{}",
         list.body
     );
+    assert!(
+        list.body.contains("Coaches, family and friends") && list.body.contains("Marie Dewulf")
+    );
+    let coach = hub.find_person("Marie Dewulf").unwrap().id;
+    let coach_page = marie.get(&format!("/people/{coach}")).await;
+    assert_eq!(coach_page.status, StatusCode::OK);
+    assert!(
+        !coach_page
+            .body
+            .contains(&format!("action=\"/people/{coach}/details\"")),
+        "a coach has no participant details"
+    );
+    assert!(
+        coach_page.body.contains("Jan Claes"),
+        "the coach's contacts: her group"
+    );
     let page = marie.get(&format!("/people/{mia}")).await;
     assert!(page.body.contains("No contacts yet"));
     let csrf = page.field("csrf");
