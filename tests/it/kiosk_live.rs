@@ -166,6 +166,26 @@ async fn pair_jan(hub: &TestHub, kiosk: &mut LiveKiosk) {
         .await;
 }
 
+/// Oostende Oost's 10 + 10 meetings, from Monday 16 March 2099 at 14:00.
+async fn plan_programme(hub: &TestHub) -> Vec<nabij_hub::domain::schedule::Session> {
+    use nabij_hub::domain::calendar::Date;
+    use nabij_hub::domain::schedule::{Plan, TimeOfDay};
+    let plan = Plan {
+        first: Date::parse("2099-03-16").unwrap(),
+        time: TimeOfDay {
+            hour: 14,
+            minute: 0,
+        },
+        minutes: 180,
+        place: "Buurthuis De Schelp".into(),
+        address: None,
+    };
+    hub.hub()
+        .plan_schedule(&hub.group("Oostende Oost"), plan)
+        .await
+        .unwrap()
+}
+
 fn data_dir(root: &tempfile::TempDir) -> PathBuf {
     root.path().join("kiosk")
 }
@@ -452,25 +472,14 @@ async fn a_kiosk_that_cannot_reach_its_hub_says_where_it_tries() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_programme_reaches_the_kiosk_agenda_and_a_moved_meeting_is_said_in_words() {
     use nabij_hub::domain::calendar::Date;
-    use nabij_hub::domain::schedule::{Plan, TimeOfDay};
+    use nabij_hub::domain::schedule::TimeOfDay;
     let hub = TestHub::start().await;
     people(&hub).await;
     let root = tempfile::tempdir().unwrap();
     let mut jan = LiveKiosk::start(&hub, &data_dir(&root));
     pair_jan(&hub, &mut jan).await;
 
-    let group = hub.group("Oostende Oost");
-    let plan = Plan {
-        first: Date::parse("2099-03-16").unwrap(),
-        time: TimeOfDay {
-            hour: 14,
-            minute: 0,
-        },
-        minutes: 180,
-        place: "Buurthuis De Schelp".into(),
-        address: None,
-    };
-    let sessions = hub.hub().plan_schedule(&group, plan).await.unwrap();
+    let sessions = plan_programme(&hub).await;
     jan.until("twenty meetings in the agenda", |s| s.meetings.len() == 20)
         .await;
     let first = &sessions[0];
@@ -567,7 +576,6 @@ async fn a_questionnaire_is_answered_on_the_kiosk_scored_by_the_hub_and_not_aske
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_rsvp_and_a_diary_answer_naming_people_made_offline_reach_the_hub_once_it_is_back() {
     use nabij_hub::domain::calendar::Date;
-    use nabij_hub::domain::schedule::{Plan, TimeOfDay};
     use nabij_protocol::{PromptId, RsvpAnswer};
     let hub = TestHub::start().await;
     people(&hub).await;
@@ -576,17 +584,7 @@ async fn an_rsvp_and_a_diary_answer_naming_people_made_offline_reach_the_hub_onc
     pair_jan(&hub, &mut jan).await;
 
     let group = hub.group("Oostende Oost");
-    let plan = Plan {
-        first: Date::parse("2099-03-16").unwrap(),
-        time: TimeOfDay {
-            hour: 14,
-            minute: 0,
-        },
-        minutes: 180,
-        place: "Buurthuis De Schelp".into(),
-        address: None,
-    };
-    let sessions = hub.hub().plan_schedule(&group, plan).await.unwrap();
+    let sessions = plan_programme(&hub).await;
     // This week's prompt (its week began yesterday), which lets the senior name people.
     let yesterday = Date::new(1970, 1, 1)
         .unwrap()

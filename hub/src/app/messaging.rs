@@ -134,19 +134,7 @@ impl Hub {
         a: &PersonId,
         b: &PersonId,
     ) -> Result<(Person, Person), AppError> {
-        let mut fx = Effects::default();
-        let pair = {
-            let _write = self.inner.write.lock().await;
-            let mut tx = self.tx();
-            let (pa, pb) = (person(&tx, a)?, person(&tx, b)?);
-            tables::approve(&mut tx, a, b, clock::now())?;
-            self.push_contacts(&mut tx, &mut fx, a)?;
-            self.push_contacts(&mut tx, &mut fx, b)?;
-            tx.commit().await?;
-            (pa, pb)
-        };
-        self.finish(fx).await;
-        Ok(pair)
+        self.change_contact(a, b, true).await
     }
 
     /// Takes back two people's approval: neither can write to the other any more, and
@@ -156,15 +144,28 @@ impl Hub {
         a: &PersonId,
         b: &PersonId,
     ) -> Result<(Person, Person), AppError> {
+        self.change_contact(a, b, false).await
+    }
+
+    /// Approves (or takes back) two people's contact, and sends both their new lists.
+    async fn change_contact(
+        &self,
+        a: &PersonId,
+        b: &PersonId,
+        approve: bool,
+    ) -> Result<(Person, Person), AppError> {
         let mut fx = Effects::default();
         let pair = {
             let _write = self.inner.write.lock().await;
             let mut tx = self.tx();
             let (pa, pb) = (person(&tx, a)?, person(&tx, b)?);
-            if !tables::are_contacts(&tx, a, b)? {
+            if approve {
+                tables::approve(&mut tx, a, b, clock::now())?;
+            } else if tables::are_contacts(&tx, a, b)? {
+                tables::unapprove(&mut tx, a, b);
+            } else {
                 return Err(AppError::NotContacts(pa.name, pb.name));
             }
-            tables::unapprove(&mut tx, a, b);
             self.push_contacts(&mut tx, &mut fx, a)?;
             self.push_contacts(&mut tx, &mut fx, b)?;
             tx.commit().await?;
