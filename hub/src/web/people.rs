@@ -11,13 +11,13 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
-use nabij_protocol::PersonId;
+use nabij_protocol::{GroupId, Language, PersonId};
 use serde::Deserialize;
 use std::fmt::Write;
 
 pub fn routes() -> Router<Web> {
     Router::new()
-        .route("/people", get(people))
+        .route("/people", get(people).post(add_person))
         .route("/people/{person}", get(person))
         .route("/people/{person}/details", post(details))
         .route("/people/{person}/contacts/approve", post(approve))
@@ -42,9 +42,38 @@ async fn people(State(web): State<Web>, headers: HeaderMap) -> Response {
         Ok(me) => me,
         Err(answer) => return *answer,
     };
+    people_page(&web, &me, StatusCode::OK, None, &AddForm::default())
+}
+
+/// The `<option>`s of a group list, `chosen` selected, after a first "no group" option.
+fn group_options(groups: &[crate::domain::people::Group], chosen: &str) -> String {
+    let mut options = String::from("<option value=\"\">No group yet</option>");
+    for g in groups {
+        let _ = write!(
+            options,
+            "<option value=\"{}\"{}>{}</option>",
+            esc(g.id.as_str()),
+            if g.id.as_str() == chosen {
+                " selected"
+            } else {
+                ""
+            },
+            esc(&g.name)
+        );
+    }
+    options
+}
+
+fn people_page(
+    web: &Web,
+    me: &Me,
+    status: StatusCode,
+    notice: Option<Notice>,
+    typed: &AddForm,
+) -> Response {
     let (people, groups) = match (web.hub.people(), web.hub.groups()) {
         (Ok(p), Ok(g)) => (p, g),
-        (Err(e), _) | (_, Err(e)) => return failed(&me, &e),
+        (Err(e), _) | (_, Err(e)) => return failed(me, &e),
     };
     let cells: Vec<Vec<String>> = people
         .iter()
@@ -84,8 +113,40 @@ async fn people(State(web): State<Web>, headers: HeaderMap) -> Response {
             ]
         })
         .collect();
+    let csrf = csrf_field(&me.csrf);
+    // What was typed comes back only into the form it was typed in.
+    let (participant, coach) = if typed.role == "coach" {
+        (&AddForm::default(), typed)
+    } else {
+        (typed, &AddForm::default())
+    };
+    let languages: String = [("nl", "Dutch"), ("fr", "French"), ("en", "English")]
+        .iter()
+        .map(|(code, words)| {
+            format!(
+                "<option value=\"{code}\"{}>{words}</option>",
+                if participant.language == *code {
+                    " selected"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
     let body = format!(
-        "<h2>Participants</h2>{}<h2>Coaches, family and friends</h2>{}",
+        "<h2>Participants</h2>{}<h2>Coaches, family and friends</h2>{}\
+         <h2>Add a participant</h2>\
+         <form method=\"post\" action=\"/people\">{csrf}<input type=\"hidden\" name=\"role\" value=\"participant\">\
+         <label for=\"p-name\">Name</label><input id=\"p-name\" name=\"name\" required maxlength=\"80\" value=\"{}\">\
+         <label for=\"p-group\">Group</label><select id=\"p-group\" name=\"group\">{}</select>\
+         <label for=\"p-language\">Language of the tablet</label><select id=\"p-language\" name=\"language\">{languages}</select>\
+         <p><button>Add the participant</button></p></form>\
+         <h2>Add a coach</h2>\
+         <form method=\"post\" action=\"/people\">{csrf}<input type=\"hidden\" name=\"role\" value=\"coach\">\
+         <label for=\"c-name\">Name</label><input id=\"c-name\" name=\"name\" required maxlength=\"80\" value=\"{}\">\
+         <label for=\"c-phone\">Phone number the seniors call</label><input id=\"c-phone\" name=\"phone\" type=\"tel\" required maxlength=\"40\" value=\"{}\">\
+         <label for=\"c-group\">Coach of the group</label><select id=\"c-group\" name=\"group\">{}</select>\
+         <p><button>Add the coach</button></p></form>",
         table(
             &[
                 "Participant",
@@ -96,21 +157,100 @@ async fn people(State(web): State<Web>, headers: HeaderMap) -> Response {
                 "Counts in the evaluation"
             ],
             &cells,
-            "No participants yet (`nabij-hub participant add`).",
+            "No participants yet.",
         ),
-        table(
-            &["Name", "Who", "Phone"],
-            &others,
-            "No one yet (`nabij-hub coach add`)."
-        ),
+        table(&["Name", "Who", "Phone"], &others, "No one yet."),
+        esc(&participant.name),
+        group_options(&groups, &participant.group),
+        esc(&coach.name),
+        esc(&coach.phone),
+        group_options(&groups, &coach.group),
     );
     page_response(
-        StatusCode::OK,
-        html::page("People", Some(&me.viewer()), None, &body),
+        status,
+        html::page("People", Some(&me.viewer()), notice.as_ref(), &body),
     )
 }
 
-const PERSON_DONE: [(&str, &str); 3] = [
+/// Adding a participant or a coach (`role`); fields the other role has no use for are
+/// ignored.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AddForm {
+    csrf: String,
+    role: String,
+    name: String,
+    group: String,
+    language: String,
+    phone: String,
+}
+
+async fn add_person(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Form(form): Form<AddForm>,
+) -> Response {
+    let me = match web.require_form(&headers, Area::People, &form.csrf) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    let problem = |text: String| {
+        people_page(
+            &web,
+            &me,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Notice::Problem(text)),
+            &form,
+        )
+    };
+    let group = match form.group.trim() {
+        "" => None,
+        id => match GroupId::parse(id) {
+            Ok(id) => Some(id),
+            Err(_) => return problem("Choose the group from the list.".into()),
+        },
+    };
+    let added = match form.role.as_str() {
+        "participant" => {
+            let language = match form.language.as_str() {
+                "nl" | "" => Language::Nl,
+                "fr" => Language::Fr,
+                "en" => Language::En,
+                _ => return problem("Choose the language from the list.".into()),
+            };
+            web.hub
+                .add_participant(&form.name, group.as_ref(), Some(language))
+                .await
+        }
+        "coach" => {
+            web.hub
+                .add_coach(&form.name, &form.phone, group.as_ref())
+                .await
+        }
+        _ => return problem("Use one of the two forms below.".into()),
+    };
+    match added {
+        Ok(p) => {
+            let group = p
+                .group
+                .as_ref()
+                .map_or(String::new(), |g| format!(" in {g}"));
+            web.audit(
+                &me,
+                &format!("added {} {}{group}", role_words(p.role), p.id),
+            )
+            .await;
+            see_other(&format!("/people/{}?done=added", p.id))
+        }
+        Err(e) => problem(format!("Not added: {e}.")),
+    }
+}
+
+const PERSON_DONE: [(&str, &str); 4] = [
+    (
+        "added",
+        "Added. Approve their contacts below; pair a tablet for them under Tablets.",
+    ),
     ("saved", "Saved."),
     (
         "approved",

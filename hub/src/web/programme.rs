@@ -20,7 +20,7 @@ use std::fmt::Write;
 
 pub fn routes() -> Router<Web> {
     Router::new()
-        .route("/groups", get(groups))
+        .route("/groups", get(groups).post(add_group))
         .route("/groups/{group}", get(group))
         .route("/groups/{group}/plan", post(plan))
         .route("/groups/{group}/add", post(add_meeting))
@@ -54,9 +54,19 @@ macro_rules! signed_in {
 
 async fn groups(State(web): State<Web>, headers: HeaderMap) -> Response {
     let me = signed_in!(web, headers);
+    groups_page(&web, &me, StatusCode::OK, None, &GroupForm::default())
+}
+
+fn groups_page(
+    web: &Web,
+    me: &Me,
+    status: StatusCode,
+    notice: Option<Notice>,
+    typed: &GroupForm,
+) -> Response {
     let (groups, people) = match (web.hub.groups(), web.hub.people()) {
         (Ok(g), Ok(p)) => (g, p),
-        (Err(e), _) | (_, Err(e)) => return failed(&me, &e),
+        (Err(e), _) | (_, Err(e)) => return failed(me, &e),
     };
     let cells: Vec<Vec<String>> = groups
         .iter()
@@ -82,18 +92,64 @@ async fn groups(State(web): State<Web>, headers: HeaderMap) -> Response {
             ]
         })
         .collect();
-    let body = table(
-        &["Group", "Neighbourhood", "Members", "Coach"],
-        &cells,
-        "There are no groups yet (`nabij-hub group add`).",
+    let body = format!(
+        "{}<h2>Add a group</h2>\
+         <p>Then plan its 10 + 10 meetings, add its participants under People, and add or \
+         choose its coach.</p>\
+         <form method=\"post\" action=\"/groups\">{}\
+         <label for=\"name\">Name</label><input id=\"name\" name=\"name\" required maxlength=\"80\" value=\"{}\">\
+         <label for=\"neighbourhood\">Neighbourhood</label><input id=\"neighbourhood\" name=\"neighbourhood\" maxlength=\"80\" value=\"{}\">\
+         <p><button>Add the group</button></p></form>",
+        table(
+            &["Group", "Neighbourhood", "Members", "Coach"],
+            &cells,
+            "There are no groups yet.",
+        ),
+        csrf_field(&me.csrf),
+        esc(&typed.name),
+        esc(&typed.neighbourhood),
     );
     page_response(
-        StatusCode::OK,
-        html::page("Groups", Some(&me.viewer()), None, &body),
+        status,
+        html::page("Groups", Some(&me.viewer()), notice.as_ref(), &body),
     )
 }
 
-const GROUP_DONE: [(&str, &str); 4] = [
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct GroupForm {
+    csrf: String,
+    name: String,
+    neighbourhood: String,
+}
+
+async fn add_group(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Form(form): Form<GroupForm>,
+) -> Response {
+    let me = signed_in!(web, headers, &form.csrf);
+    let neighbourhood = Some(form.neighbourhood.trim()).filter(|n| !n.is_empty());
+    match web.hub.add_group(&form.name, neighbourhood).await {
+        Ok(g) => {
+            web.audit(&me, &format!("added group {}", g.id)).await;
+            see_other(&format!("/groups/{}?done=created", g.id))
+        }
+        Err(e) => groups_page(
+            &web,
+            &me,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Notice::Problem(format!("Not added: {e}."))),
+            &form,
+        ),
+    }
+}
+
+const GROUP_DONE: [(&str, &str); 5] = [
+    (
+        "created",
+        "The group is added. Plan its meetings below; add participants under People.",
+    ),
     (
         "added",
         "The meeting is added; the group's tablets show it in their agenda.",

@@ -1206,3 +1206,149 @@ async fn a_coach_edits_consent_and_approves_and_removes_contacts() {
         .await;
     assert!(again.body.contains("are not contacts"), "{}", again.body);
 }
+
+#[tokio::test]
+async fn a_coach_adds_a_group_a_participant_and_a_coach_and_bad_input_is_kept_for_mending() {
+    let (hub, _, router) = setup().await;
+    let mut marie = Browser::new(router.clone());
+    marie.log_in("marie", PASSWORD).await;
+    let csrf = marie.csrf("/groups").await;
+    let nameless = marie
+        .post(
+            "/groups",
+            &[
+                ("csrf", &csrf),
+                ("name", " "),
+                ("neighbourhood", "Hazegras"),
+            ],
+        )
+        .await;
+    assert_eq!(nameless.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        nameless.body.contains("Not added") && nameless.body.contains("value=\"Hazegras\""),
+        "{}",
+        nameless.body
+    );
+    let added = marie
+        .post(
+            "/groups",
+            &[
+                ("csrf", &csrf),
+                ("name", "Knokke Zee"),
+                ("neighbourhood", "Hazegras"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        added.location.as_deref(),
+        Some("/groups/g-knokke-zee?done=created")
+    );
+    let group = hub.find_group("Knokke Zee").unwrap();
+    assert_eq!(group.neighbourhood.as_deref(), Some("Hazegras"));
+
+    let csrf = marie.csrf("/people").await;
+    let person = marie
+        .post(
+            "/people",
+            &[
+                ("csrf", &csrf),
+                ("role", "participant"),
+                ("name", "Rosa Vermeulen"),
+                ("group", "g-knokke-zee"),
+                ("language", "fr"),
+            ],
+        )
+        .await;
+    let rosa = hub.find_participant("Rosa Vermeulen").unwrap();
+    assert_eq!(
+        person.location,
+        Some(format!("/people/{}?done=added", rosa.id))
+    );
+    assert_eq!(rosa.group, Some(group.id.clone()));
+    assert_eq!(rosa.language, Some(nabij_protocol::Language::Fr));
+    let no_phone = marie
+        .post(
+            "/people",
+            &[
+                ("csrf", &csrf),
+                ("role", "coach"),
+                ("name", "Els Maes"),
+                ("phone", "geen"),
+                ("group", "g-knokke-zee"),
+            ],
+        )
+        .await;
+    assert_eq!(no_phone.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The name typed stays in the coach form, not in the participant form.
+    assert!(
+        no_phone
+            .body
+            .contains("id=\"c-name\" name=\"name\" required maxlength=\"80\" value=\"Els Maes\"")
+    );
+    assert!(
+        no_phone
+            .body
+            .contains("id=\"p-name\" name=\"name\" required maxlength=\"80\" value=\"\"")
+    );
+    let coach = marie
+        .post(
+            "/people",
+            &[
+                ("csrf", &csrf),
+                ("role", "coach"),
+                ("name", "Els Maes"),
+                ("phone", "050 11 22 33"),
+                ("group", "g-knokke-zee"),
+            ],
+        )
+        .await;
+    let els = hub.find_person("Els Maes").unwrap();
+    assert_eq!(
+        coach.location,
+        Some(format!("/people/{}?done=added", els.id))
+    );
+    assert_eq!(
+        hub.find_group("Knokke Zee").unwrap().coach,
+        Some(els.id.clone())
+    );
+    // The new coach of the group is on the new member's contact list.
+    assert!(
+        hub.contacts_of(&rosa.id)
+            .unwrap()
+            .iter()
+            .any(|c| c.id == els.id)
+    );
+    let unknown_group = marie
+        .post(
+            "/people",
+            &[
+                ("csrf", &csrf),
+                ("role", "participant"),
+                ("name", "Noor"),
+                ("group", "g-bestaat-niet"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown_group.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(hub.find_participant("Noor").is_err());
+    let mut staff = Browser::new(router.clone());
+    staff.log_in("piet", PASSWORD).await;
+    let refused = staff
+        .post("/groups", &[("csrf", "x"), ("name", "Stiekem")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let mut admin = Browser::new(router);
+    admin.log_in("beheer", PASSWORD).await;
+    let log = admin.get("/admin/audit").await;
+    assert!(
+        log.body.contains("added group g-knokke-zee")
+            && log
+                .body
+                .contains(&format!("added participant {} in g-knokke-zee", rosa.id))
+            && log
+                .body
+                .contains(&format!("added coach {} in g-knokke-zee", els.id)),
+        "{}",
+        log.body
+    );
+}
