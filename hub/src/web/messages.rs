@@ -1,5 +1,7 @@
-//! A coach writes to one participant or a whole group: the same operation as
-//! `nabij-hub message send`, with the coach the account belongs to as the sender.
+//! A coach writes to one participant or a whole group, words or a photo with a line
+//! under it: the same operation as `nabij-hub message send`, with the coach the account
+//! belongs to as the sender. The form is `multipart/form-data` (the only way a browser
+//! sends a file without scripts); its size is capped just above the largest photo.
 
 use super::html::{self, Notice, csrf_field, esc};
 use super::{Done, Me, Web, done_notice, failed, page_response, see_other};
@@ -7,16 +9,25 @@ use crate::app::{Audience, CoachMessage};
 use crate::domain::accounts::Area;
 use crate::domain::people::Role as PersonRole;
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use nabij_protocol::{GroupId, PersonId};
-use serde::Deserialize;
 use std::fmt::Write;
 
+/// The largest message form: a photo at the protocol's limit, plus room for the fields
+/// and the multipart framing.
+const MAX_MESSAGE_FORM_BYTES: usize = nabij_protocol::limits::MAX_PHOTO_BYTES + 64 * 1024;
+
 pub fn routes() -> Router<Web> {
-    Router::new().route("/messages", get(messages).post(send))
+    Router::new().route(
+        "/messages",
+        get(messages)
+            .post(send)
+            .layer(DefaultBodyLimit::max(MAX_MESSAGE_FORM_BYTES)),
+    )
 }
 
 const MESSAGES_DONE: [(&str, &str); 1] = [(
@@ -75,10 +86,12 @@ fn messages_page(
     let max = nabij_protocol::limits::MAX_TEXT_CHARS;
     let body = format!(
         "<p>Short and plain: the seniors read it in large letters.</p>\
-         <form method=\"post\" action=\"/messages\">{}\
+         <form method=\"post\" action=\"/messages\" enctype=\"multipart/form-data\">{}\
          <label for=\"to\">To</label><select id=\"to\" name=\"to\">{options}</select>\
-         <label for=\"text\">Message</label>\
-         <textarea id=\"text\" name=\"text\" rows=\"4\" required maxlength=\"{max}\">{}</textarea>\
+         <label for=\"text\">Message (with a photo: the line under it)</label>\
+         <textarea id=\"text\" name=\"text\" rows=\"4\" maxlength=\"{max}\">{}</textarea>\
+         <label for=\"photo\">Photo (JPEG or PNG, at most 1 MB; optional)</label>\
+         <input id=\"photo\" name=\"photo\" type=\"file\" accept=\"image/jpeg,image/png\">\
          <p><button>Send</button></p></form>",
         csrf_field(&me.csrf),
         esc(text),
@@ -94,15 +107,73 @@ fn messages_page(
     )
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+/// The message form's fields.
+#[derive(Default)]
 struct SendForm {
     csrf: String,
     to: String,
     text: String,
+    /// The photo file's bytes; empty when none was chosen.
+    photo: Vec<u8>,
 }
 
-async fn send(State(web): State<Web>, headers: HeaderMap, Form(form): Form<SendForm>) -> Response {
+/// Reads the multipart form; unknown fields are skipped, a broken form is an error a
+/// coach can act on.
+async fn read_send_form(mut multipart: Multipart) -> Result<SendForm, String> {
+    let broken = |e: axum::extract::multipart::MultipartError| {
+        format!(
+            "The form did not arrive whole ({}). A photo may be at most 1 MB; try again.",
+            e.body_text()
+        )
+    };
+    let mut form = SendForm::default();
+    while let Some(field) = multipart.next_field().await.map_err(broken)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "photo" => form.photo = field.bytes().await.map_err(broken)?.to_vec(),
+            "csrf" | "to" | "text" => {
+                let value = field.text().await.map_err(broken)?;
+                match name.as_str() {
+                    "csrf" => form.csrf = value,
+                    "to" => form.to = value,
+                    _ => form.text = value,
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
+async fn send(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    // Who may send is checked before the body is read; the token after.
+    let me = match web.require(&headers, Area::People) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    let form = match multipart {
+        Ok(multipart) => read_send_form(multipart).await,
+        Err(e) => Err(format!(
+            "The form could not be read ({}); open the page again.",
+            e.body_text()
+        )),
+    };
+    let form = match form {
+        Ok(form) => form,
+        Err(words) => {
+            return messages_page(
+                &web,
+                &me,
+                StatusCode::BAD_REQUEST,
+                Some(Notice::Problem(words)),
+                "",
+            );
+        }
+    };
     let me = match web.require_form(&headers, Area::People, &form.csrf) {
         Ok(me) => me,
         Err(answer) => return *answer,
@@ -128,24 +199,26 @@ async fn send(State(web): State<Web>, headers: HeaderMap, Form(form): Form<SendF
     let Some(to) = to else {
         return problem("Choose who the message is for.".into());
     };
-    if text.is_empty() {
-        return problem("Write the message first.".into());
-    }
+    let (message, what) = if !form.photo.is_empty() {
+        let caption = (!text.is_empty()).then(|| text.clone());
+        let image = nabij_protocol::base64::Base64Bytes(form.photo);
+        (CoachMessage::Photo { image, caption }, "a photo")
+    } else if text.is_empty() {
+        return problem("Write the message or choose a photo first.".into());
+    } else {
+        (CoachMessage::Text { text: text.clone() }, "a message")
+    };
     let target = match &to {
         Audience::Group(g) => g.to_string(),
         Audience::Person(p) => p.to_string(),
     };
-    match web
-        .hub
-        .send_from_coach(&from, &to, CoachMessage::Text { text: text.clone() })
-        .await
-    {
+    match web.hub.send_from_coach(&from, &to, message).await {
         Ok(sent) => {
             // Who and how many, not what: the audit log keeps no message content.
             web.audit(
                 &me,
                 &format!(
-                    "sent a message to {target} ({} people, {} tablets)",
+                    "sent {what} to {target} ({} people, {} tablets)",
                     sent.people, sent.tablets
                 ),
             )

@@ -36,7 +36,7 @@ use std::sync::Arc;
 /// The session cookie (`__Host-`: only over HTTPS, only this host, path `/`).
 const SESSION_COOKIE: &str = "__Host-nabij";
 
-/// Largest form accepted, in bytes (no page takes files yet).
+/// Largest form accepted, in bytes (the message form, which takes a photo, has its own).
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// What every handler gets: the hub and the sessions.

@@ -114,6 +114,45 @@ impl Browser {
         self.send(request).await
     }
 
+    /// Sends a `multipart/form-data` form; `file` is a field with a file name.
+    async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> Answer {
+        const BOUNDARY: &str = "nabij-test-boundary-7d1c";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((name, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"foto.png\"\r\nContent-Type: image/png\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let request = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
     async fn log_in(&mut self, name: &str, password: &str) -> Answer {
         let form = self.get("/login").await;
         assert_eq!(form.status, StatusCode::OK);
@@ -955,24 +994,26 @@ async fn a_coach_writes_to_a_group_whose_members_are_her_contacts() {
     assert!(page.body.contains("value=\"group:g-oostende-oost\""));
     let csrf = page.field("csrf");
     let empty = marie
-        .post(
+        .post_multipart(
             "/messages",
             &[
                 ("csrf", &csrf),
                 ("to", "group:g-oostende-oost"),
                 ("text", "  "),
             ],
+            None,
         )
         .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     let sent = marie
-        .post(
+        .post_multipart(
             "/messages",
             &[
                 ("csrf", &csrf),
                 ("to", "group:g-oostende-oost"),
                 ("text", "De bus vertrekt om 13:30"),
             ],
+            None,
         )
         .await;
     assert_eq!(
@@ -1351,4 +1392,125 @@ async fn a_coach_adds_a_group_a_participant_and_a_coach_and_bad_input_is_kept_fo
         "{}",
         log.body
     );
+}
+
+/// A small PNG photo, `side` pixels square, with noise so it does not compress away.
+fn png_photo(side: u32) -> Vec<u8> {
+    let mut seed = 7u32;
+    let img = image::RgbImage::from_fn(side, side, |_, _| {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let [a, b, c, _] = seed.to_le_bytes();
+        image::Rgb([a, b, c])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn a_coach_sends_a_photo_and_a_broken_or_too_large_file_is_refused_with_a_reason() {
+    let (hub, out, router) = setup().await;
+    let group = hub.find_group("Oostende Oost").unwrap().id;
+    let (jan, tablet) = crate::app::testing::tablet(&hub, "Jan").await;
+    hub.move_participant(&jan, Some(&group)).await.unwrap();
+    hub.handle_batch(vec![status(&tablet, true)]).await;
+    out.take(&nabij_protocol::Topic::DeviceDown(tablet.clone()));
+    let mut marie = Browser::new(router.clone());
+    marie.log_in("marie", PASSWORD).await;
+    let page = marie.get("/messages").await;
+    assert!(
+        page.body.contains("enctype=\"multipart/form-data\"")
+            && page.body.contains("type=\"file\"")
+    );
+    let csrf = page.field("csrf");
+    let to = format!("person:{jan}");
+    let photo = png_photo(48);
+    let sent = marie
+        .post_multipart(
+            "/messages",
+            &[
+                ("csrf", &csrf),
+                ("to", &to),
+                ("text", "Het nieuwe buurthuis"),
+            ],
+            Some(("photo", &photo)),
+        )
+        .await;
+    assert_eq!(
+        sent.location.as_deref(),
+        Some("/messages?done=sent"),
+        "{}",
+        sent.body
+    );
+    let to_jan = out.take(&nabij_protocol::Topic::DeviceDown(tablet.clone()));
+    let delivered = to_jan
+        .iter()
+        .find_map(|e| match &e.body {
+            nabij_protocol::Body::Photo(p) => Some(p.clone()),
+            _ => None,
+        })
+        .expect("the photo reaches Jan's tablet");
+    assert_eq!(delivered.data.0, photo);
+    assert_eq!((delivered.width, delivered.height), (48, 48));
+    assert_eq!(delivered.caption.as_deref(), Some("Het nieuwe buurthuis"));
+
+    let not_a_photo = marie
+        .post_multipart(
+            "/messages",
+            &[("csrf", &csrf), ("to", &to), ("text", "kijk")],
+            Some(("photo", b"%PDF-1.4 this is a letter")),
+        )
+        .await;
+    assert_eq!(not_a_photo.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        not_a_photo.body.contains("not a JPEG or PNG photo"),
+        "{}",
+        not_a_photo.body
+    );
+    // The caption stays typed in for the next try.
+    assert!(not_a_photo.body.contains(">kijk</textarea>"));
+    let too_large = vec![0u8; nabij_protocol::limits::MAX_PHOTO_BYTES + 100 * 1024];
+    let refused = marie
+        .post_multipart(
+            "/messages",
+            &[("csrf", &csrf), ("to", &to)],
+            Some(("photo", &too_large)),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("at most 1 MB"), "{}", refused.body);
+    let forged = marie
+        .post_multipart(
+            "/messages",
+            &[("csrf", "forged"), ("to", &to)],
+            Some(("photo", &photo)),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let url_encoded = marie
+        .post(
+            "/messages",
+            &[("csrf", &csrf), ("to", &to), ("text", "hoi")],
+        )
+        .await;
+    assert_eq!(url_encoded.status, StatusCode::BAD_REQUEST);
+    assert!(
+        out.take(&nabij_protocol::Topic::DeviceDown(tablet))
+            .iter()
+            .all(|e| !matches!(
+                e.body,
+                nabij_protocol::Body::Photo(_) | nabij_protocol::Body::Text(_)
+            )),
+        "nothing more was sent"
+    );
+    let mut admin = Browser::new(router);
+    admin.log_in("beheer", PASSWORD).await;
+    let log = admin.get("/admin/audit").await;
+    assert!(
+        log.body
+            .contains(&format!("sent a photo to {jan} (1 people, 1 tablets)")),
+        "{}",
+        log.body
+    );
+    assert!(!log.body.contains("buurthuis"));
 }
