@@ -22,6 +22,7 @@ pub mod pki;
 pub mod secrets;
 pub mod store;
 pub mod web;
+pub mod zip;
 
 use app::{Hub, Parts};
 use config::HubConfig;

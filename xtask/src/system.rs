@@ -33,6 +33,10 @@ pub const TEST_PACKAGES: &[(&str, &str)] = &[
         "chromium-driver",
         "WebDriver for that browser (chromedriver), which the test talks to",
     ),
+    (
+        "unzip",
+        "checks the participant export's zip files as people will open them",
+    ),
 ];
 
 /// What a kiosk *window* needs at run time on a desktop (winit loads them itself).
