@@ -187,10 +187,11 @@ impl Hub {
             if silent_only && !silent {
                 continue;
             }
-            let participant_name = tx
-                .get(tables::PEOPLE, device.participant.as_str())?
-                .map(|p| p.name)
-                .unwrap_or_else(|| device.participant.to_string());
+            let participant_name = crate::domain::people::shown_name(
+                &device.participant,
+                tx.get(tables::PEOPLE, device.participant.as_str())?
+                    .as_ref(),
+            );
             rows.push(DeviceRow {
                 device,
                 participant_name,

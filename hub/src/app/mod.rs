@@ -20,6 +20,7 @@ mod inbound;
 mod messaging;
 mod network;
 mod people;
+mod privacy;
 mod schedule;
 mod surveys;
 pub(crate) mod tables;
@@ -35,6 +36,7 @@ pub use inbound::{Handled, Inbound};
 pub use messaging::{Audience, CoachMessage};
 pub use network::NetworkReport;
 pub use people::DetailChanges;
+pub use privacy::{Erased, ParticipantData, ParticipantExport};
 pub use schedule::{Extra, Move};
 pub use surveys::{Answered, Asked, SurveyReport, SurveyRow, SurveySent, SurveySummary};
 pub use views::{Counts, DeviceRow, EnrolSummary, HelpRow, KioskSettings, SentSummary};
@@ -193,6 +195,9 @@ pub enum AppError {
     /// Too many wrong passwords in a row.
     #[error("this account is locked for a quarter of an hour after five wrong passwords")]
     Locked,
+    /// A participant who still has a tablet that may connect.
+    #[error("{0} still has a tablet: take it back or wipe it first (Tablets page)")]
+    StillLent(String),
 }
 
 /// What a committed transaction makes true for the outside world, carried out after the

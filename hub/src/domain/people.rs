@@ -90,6 +90,28 @@ pub struct Membership {
     pub until: Option<nabij_protocol::UnixMillis>,
 }
 
+/// The id an erased participant's traces carry: messages they sent to others, the loan
+/// register, past tablets. Names never start with a dash, so no name's id is this one.
+pub const FORMER_PARTICIPANT: &str = "p--former-participant";
+
+/// How a former participant is shown wherever a name would be.
+pub const FORMER_PARTICIPANT_WORDS: &str = "a former participant";
+
+/// The id of erased participants.
+pub fn former_participant() -> PersonId {
+    PersonId::parse(FORMER_PARTICIPANT).expect("a valid person id")
+}
+
+/// The name to show for `id`: the person's when they are known, "a former participant"
+/// for an erased one, else the id itself.
+pub fn shown_name(id: &PersonId, known: Option<&Person>) -> String {
+    match known {
+        Some(person) => person.name.clone(),
+        None if id.as_str() == FORMER_PARTICIPANT => FORMER_PARTICIPANT_WORDS.to_owned(),
+        None => id.to_string(),
+    }
+}
+
 /// An address as written, checked: 1 to 160 characters, one line.
 pub fn check_address(address: &str) -> Result<String, NameError> {
     let address = address.trim();

@@ -161,12 +161,8 @@ fn devices_page(
             ]
         })
         .collect();
-    let name_of = |id: &PersonId| {
-        people
-            .iter()
-            .find(|p| &p.id == id)
-            .map_or_else(|| id.to_string(), |p| p.name.clone())
-    };
+    let name_of =
+        |id: &PersonId| crate::domain::people::shown_name(id, people.iter().find(|p| &p.id == id));
     let loan_cells: Vec<Vec<String>> = loans
         .iter()
         .rev()
