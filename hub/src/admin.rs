@@ -213,6 +213,18 @@ pub enum Request {
         /// The other (id or name).
         b: String,
     },
+    /// Everything the hub keeps about a participant, as a zip.
+    ExportParticipant {
+        /// The participant (id or name).
+        person: String,
+    },
+    /// Erase a participant (their tablets taken back or wiped first).
+    EraseParticipant {
+        /// The participant (id or name).
+        person: String,
+        /// Their full name, typed again: erasure cannot be undone.
+        confirm: String,
+    },
     /// List people.
     People,
     /// List groups.
@@ -433,6 +445,13 @@ pub enum Response {
     Text {
         /// The text.
         text: String,
+    },
+    /// A file to write where the coach asked.
+    File {
+        /// The name the hub suggests.
+        name: String,
+        /// Its contents.
+        bytes: nabij_protocol::base64::Base64Bytes,
     },
     /// A group's meetings, by start.
     Sessions {
@@ -820,6 +839,33 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
                 ),
             }
         }
+        Request::ExportParticipant { person } => {
+            let id = hub.find_participant(&person)?.id;
+            let export = hub.export_participant(&id)?;
+            let bytes = export
+                .to_zip()
+                .map_err(|e| AppError::BadMessage(e.to_string()))?;
+            Response::File {
+                name: export.file_name(),
+                bytes: nabij_protocol::base64::Base64Bytes(bytes),
+            }
+        }
+        Request::EraseParticipant { person, confirm } => {
+            let found = hub.find_participant(&person)?;
+            if !crate::domain::people::confirms_name(&found, &confirm) {
+                return Err(AppError::BadMessage(format!(
+                    "to erase {} for good, type their full name after --confirm",
+                    found.name
+                )));
+            }
+            let erased = hub.erase_participant(&found.id).await?;
+            Response::Device {
+                message: format!(
+                    "{} is erased. {} messages they sent stay with the people they wrote to, from \"a former participant\"; {} messages to them are forgotten.",
+                    erased.name, erased.messages_kept, erased.messages_forgotten
+                ),
+            }
+        }
         Request::People => Response::People {
             people: hub.people()?,
         },
@@ -1053,6 +1099,8 @@ impl Request {
             | SetPickup { .. }
             | ApproveContacts { .. }
             | RemoveContact { .. }
+            | ExportParticipant { .. }
+            | EraseParticipant { .. }
             | SchedulePlan { .. }
             | ScheduleMove { .. }
             | ScheduleCancel { .. }
@@ -1081,6 +1129,10 @@ impl Request {
         };
         if !changes {
             return None;
+        }
+        // Who was erased is exactly what must not stay behind.
+        if let EraseParticipant { .. } = self {
+            return Some("erase participant (who is not kept)".into());
         }
         const SECRET: [&str; 6] = ["password", "photo", "image", "text", "caption", "message"];
         let value = serde_json::to_value(self).ok()?;

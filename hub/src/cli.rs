@@ -228,6 +228,25 @@ pub enum ParticipantCommand {
         #[arg(long, conflicts_with_all = ["day_before", "before"])]
         hub_default: bool,
     },
+    /// Write everything the hub keeps about a participant to a zip file (JSON and media),
+    /// for them to take with them.
+    Export {
+        /// The participant (id or full name).
+        person: String,
+        /// The zip file to write (not overwritten if it exists).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Erase a participant for good: their details, answers and messages to them go;
+    /// messages they sent stay with the people they wrote to, from "a former
+    /// participant". Take back or wipe their tablet first.
+    Erase {
+        /// The participant (id or full name).
+        person: String,
+        /// Their full name again, to confirm.
+        #[arg(long)]
+        confirm: String,
+    },
     /// Move a participant to another group; the move is kept in their history.
     Move {
         /// The participant (id or full name).
@@ -907,6 +926,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 coach: by,
             }
         }
+        Command::Participant(ParticipantCommand::Erase { person, confirm }) => {
+            Request::EraseParticipant { person, confirm }
+        }
+        Command::Participant(ParticipantCommand::Export { person, out }) => {
+            let response = admin::call(
+                &admin::socket_path(&config.data_dir),
+                &Request::ExportParticipant { person },
+            )
+            .await?;
+            let Response::File { bytes, .. } = response else {
+                eprintln!("nabij-hub: {}", render(&response).err().unwrap_or_default());
+                return Ok(ExitCode::from(2));
+            };
+            write_new_file(&out, &bytes.0)?;
+            println!(
+                "Written to {} ({} bytes). It holds personal data: hand it over, then delete it.",
+                out.display(),
+                bytes.0.len()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Schedule(ScheduleCommand::Ics { group, out }) => {
             let response = admin::call(
                 &admin::socket_path(&config.data_dir),
@@ -1043,6 +1083,24 @@ fn parse_language(text: &str) -> Result<nabij_protocol::Language, String> {
             "{other:?} is not a tablet language: use nl, fr or en"
         )),
     }
+}
+
+/// Writes a file that must not replace another (an export of personal data).
+fn write_new_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "cannot create {} (if it exists, choose another name)",
+                path.display()
+            )
+        })?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Reads a photo file, refusing one too large to send before it is read whole.
@@ -1269,6 +1327,12 @@ pub fn render(response: &Response) -> Result<String, String> {
             }
         }
         Response::Text { text } => out += text,
+        Response::File { name, bytes } => {
+            out += &format!(
+                "A file, {name} ({} bytes): write it with --out.\n",
+                bytes.0.len()
+            );
+        }
         Response::Sessions { group, sessions } => {
             if sessions.is_empty() {
                 return Ok(format!(

@@ -1357,3 +1357,123 @@ async fn the_dashboard_is_served_over_https_and_the_first_admin_made_on_the_comm
         .unwrap();
     let _ = tokio::time::timeout(tests::mqtt_client::PATIENCE, serve.wait()).await;
 }
+
+#[tokio::test]
+async fn a_participants_data_is_exported_to_a_zip_and_erased_while_what_they_sent_stays() {
+    use nabij_protocol::{Body, Recipient, TextMessage};
+    let hub = TestHub::start().await;
+    let dir = hub.config.data_dir.clone();
+    let core = hub.hub();
+    for name in ["Jan Claes", "Anna Peeters"] {
+        core.add_participant(name, None, None).await.unwrap();
+    }
+    let (jan, anna) = (hub.person("Jan Claes"), hub.person("Anna Peeters"));
+    core.approve_contacts(&jan, &anna).await.unwrap();
+    let mut jan_tablet = tests::sim_kiosk::enrolled(&hub, "Jan Claes").await;
+    let mut anna_tablet = tests::sim_kiosk::enrolled(&hub, "Anna Peeters").await;
+    jan_tablet
+        .send(Body::Text(TextMessage {
+            to: Recipient::Person(anna.clone()),
+            author: None,
+            text: "Tot donderdag!".into(),
+        }))
+        .await;
+    anna_tablet
+        .receive_until(|e| matches!(&e.body, Body::Text(t) if t.text == "Tot donderdag!"))
+        .await;
+
+    let zip = dir.join("jan.zip");
+    let zip_arg = zip.to_str().unwrap();
+    let out = hub_cli(
+        &dir,
+        &["participant", "export", "Jan Claes", "--out", zip_arg],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.contains("personal data"), "{}", out.stdout);
+    let listed = std::process::Command::new("unzip")
+        .args(["-p", zip_arg, "data.json"])
+        .output()
+        .expect("unzip runs");
+    let data: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("data.json");
+    assert_eq!(data["person"]["name"], "Jan Claes");
+    assert_eq!(
+        data["messages_sent"][0]["content"]["text"],
+        "Tot donderdag!"
+    );
+    let again = hub_cli(
+        &dir,
+        &["participant", "export", "Jan Claes", "--out", zip_arg],
+    )
+    .await;
+    assert_eq!(again.code, Some(1), "an export is never written over");
+    assert!(
+        again.stderr.contains("choose another name"),
+        "{}",
+        again.stderr
+    );
+
+    let still_lent = hub_cli(
+        &dir,
+        &[
+            "participant",
+            "erase",
+            "Jan Claes",
+            "--confirm",
+            "Jan Claes",
+        ],
+    )
+    .await;
+    assert_ne!(still_lent.code, Some(0));
+    assert!(
+        still_lent.stderr.contains("still has a tablet"),
+        "{}",
+        still_lent.stderr
+    );
+    let out = hub_cli(
+        &dir,
+        &[
+            "device",
+            "revoke",
+            jan_tablet.credentials.device_id.as_str(),
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let unconfirmed = hub_cli(
+        &dir,
+        &["participant", "erase", "Jan Claes", "--confirm", "Jan"],
+    )
+    .await;
+    assert!(
+        unconfirmed.stderr.contains("type their full name"),
+        "{}",
+        unconfirmed.stderr
+    );
+    let out = hub_cli(
+        &dir,
+        &[
+            "participant",
+            "erase",
+            "Jan Claes",
+            "--confirm",
+            "jan claes",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("Jan Claes is erased. 1 messages they sent stay"),
+        "{}",
+        out.stdout
+    );
+    // Anna's tablet gets her shorter contact list; the hub still has Jan's words for her.
+    anna_tablet
+        .receive_until(|e| matches!(&e.body, Body::Contacts(c) if c.contacts.is_empty()))
+        .await;
+    let hers = core.export_participant(&anna).unwrap().data;
+    assert_eq!(hers.messages_received[0].from, "a former participant");
+    let listing = hub_cli(&dir, &["participant", "list"]).await;
+    assert!(!listing.stdout.contains("Jan Claes"), "{}", listing.stdout);
+}

@@ -127,6 +127,12 @@ pub struct ParticipantExport {
 }
 
 impl ParticipantExport {
+    /// `nabij-export-p-jan-claes-2026-11-30.zip`.
+    pub fn file_name(&self) -> String {
+        let (y, m, d) = clock::civil_date(self.data.exported_at);
+        format!("nabij-export-{}-{y}-{m:02}-{d:02}.zip", self.person)
+    }
+
     /// The zip file: `data.json`, a `README.txt` that says what is in it, and `media/`.
     pub fn to_zip(&self) -> Result<Vec<u8>, ZipError> {
         let json = serde_json::to_vec_pretty(&self.data).unwrap_or_default();

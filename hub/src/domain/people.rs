@@ -112,6 +112,18 @@ pub fn shown_name(id: &PersonId, known: Option<&Person>) -> String {
     }
 }
 
+/// Whether `typed` is `person`'s full name (case and spacing aside): the confirmation
+/// an erasure asks for.
+pub fn confirms_name(person: &Person, typed: &str) -> bool {
+    let words = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    !typed.trim().is_empty() && words(typed) == words(&person.name)
+}
+
 /// An address as written, checked: 1 to 160 characters, one line.
 pub fn check_address(address: &str) -> Result<String, NameError> {
     let address = address.trim();

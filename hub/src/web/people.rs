@@ -8,8 +8,8 @@ use crate::domain::accounts::Area;
 use crate::domain::people::Role as PersonRole;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use nabij_protocol::{GroupId, Language, PersonId};
 use serde::Deserialize;
@@ -20,6 +20,8 @@ pub fn routes() -> Router<Web> {
         .route("/people", get(people).post(add_person))
         .route("/people/{person}", get(person))
         .route("/people/{person}/details", post(details))
+        .route("/people/{person}/export", get(export))
+        .route("/people/{person}/erase", post(erase))
         .route("/people/{person}/contacts/approve", post(approve))
         .route("/people/{person}/contacts/remove", post(remove))
 }
@@ -37,12 +39,23 @@ fn yes(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
-async fn people(State(web): State<Web>, headers: HeaderMap) -> Response {
+const PEOPLE_DONE: [(&str, &str); 1] = [(
+    "erased",
+    "Erased. Messages they sent stay with the people they wrote to, from \"a former participant\".",
+)];
+
+async fn people(State(web): State<Web>, headers: HeaderMap, Query(done): Query<Done>) -> Response {
     let me = match web.require(&headers, Area::People) {
         Ok(me) => me,
         Err(answer) => return *answer,
     };
-    people_page(&web, &me, StatusCode::OK, None, &AddForm::default())
+    people_page(
+        &web,
+        &me,
+        StatusCode::OK,
+        done_notice(&done, &PEOPLE_DONE),
+        &AddForm::default(),
+    )
 }
 
 /// The `<option>`s of a group list, `chosen` selected, after a first "no group" option.
@@ -361,12 +374,30 @@ fn person_page(
     } else {
         format!("<p>{}</p>", role_words(p.role))
     };
+    let their_data = if p.role == PersonRole::Participant {
+        format!(
+            "<h2>Their data</h2>\
+             <p><a href=\"/people/{pid}/export\">Download everything the hub keeps about {name} (zip)</a>. \
+             It holds personal data: hand it over, then delete it.</p>\
+             <details><summary>Erase {name}</summary>\
+             <p>Their details, answers, meetings and the messages sent to them are erased for good. \
+             Messages they sent stay with the people they wrote to, from \"a former participant\". \
+             Take back or wipe their tablet first.</p>\
+             <form method=\"post\" action=\"/people/{pid}/erase\">{csrf}\
+             <label for=\"confirm\">Type their full name to confirm</label>\
+             <input id=\"confirm\" name=\"confirm\" required autocomplete=\"off\">\
+             <p><button>Erase for good</button></p></form></details>",
+            name = esc(&p.name),
+        )
+    } else {
+        String::new()
+    };
     let body = format!(
         "{details}<h2>Contacts</h2><p>Only these people can write to {} and be written to.</p>{}\
          <form method=\"post\" action=\"/people/{pid}/contacts/approve\">{csrf}\
          <label for=\"other\">Approve a new contact</label><select id=\"other\" name=\"other\">{options}</select>\
          <p><button>Approve</button></p></form>\
-         <p><a href=\"/people\">Back to people</a></p>",
+         {their_data}<p><a href=\"/people\">Back to people</a></p>",
         esc(&p.name),
         table(&["Name", "Who", ""], &rows, "No contacts yet."),
     );
@@ -508,5 +539,105 @@ async fn contact_change(
             see_other(&format!("/people/{a}?done={verb}"))
         }
         Err(e) => problem(format!("Not changed: {e}.")),
+    }
+}
+
+async fn export(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(person): Path<String>,
+) -> Response {
+    let me = match web.require(&headers, Area::People) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    let Some(id) = PersonId::parse(&person).ok() else {
+        return super::not_found(&me, "such person", ("/people", "People"));
+    };
+    let zip = web
+        .hub
+        .export_participant(&id)
+        .map_err(|e| e.to_string())
+        .and_then(|export| {
+            let bytes = export.to_zip().map_err(|e| e.to_string())?;
+            Ok((export.file_name(), bytes))
+        });
+    match zip {
+        Ok((name, bytes)) => {
+            web.audit(&me, &format!("exported the data of {id}")).await;
+            (
+                [
+                    (header::CONTENT_TYPE, "application/zip".to_owned()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(e) => person_page(
+            &web,
+            &me,
+            &person,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Notice::Problem(format!("No export: {e}."))),
+        ),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EraseForm {
+    csrf: String,
+    confirm: String,
+}
+
+async fn erase(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    Path(person): Path<String>,
+    Form(form): Form<EraseForm>,
+) -> Response {
+    let me = match web.require_form(&headers, Area::People, &form.csrf) {
+        Ok(me) => me,
+        Err(answer) => return *answer,
+    };
+    let problem = |text: String| {
+        person_page(
+            &web,
+            &me,
+            &person,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(Notice::Problem(text)),
+        )
+    };
+    let Some(found) = PersonId::parse(&person)
+        .ok()
+        .and_then(|id| web.hub.person(&id).ok())
+    else {
+        return super::not_found(&me, "such person", ("/people", "People"));
+    };
+    if !crate::domain::people::confirms_name(&found, &form.confirm) {
+        return problem(format!(
+            "Nothing was erased: type {} exactly as written to confirm.",
+            found.name
+        ));
+    }
+    match web.hub.erase_participant(&found.id).await {
+        Ok(erased) => {
+            // What was done, not to whom: their id would be a trace of them.
+            web.audit(
+                &me,
+                &format!(
+                    "erased a participant ({} messages kept for others, {} forgotten)",
+                    erased.messages_kept, erased.messages_forgotten
+                ),
+            )
+            .await;
+            see_other("/people?done=erased")
+        }
+        Err(e) => problem(format!("Nothing was erased: {e}.")),
     }
 }

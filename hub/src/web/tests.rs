@@ -26,6 +26,7 @@ struct Answer {
     status: StatusCode,
     location: Option<String>,
     body: String,
+    bytes: Vec<u8>,
     headers: axum::http::HeaderMap,
 }
 
@@ -79,7 +80,8 @@ impl Browser {
         Answer {
             status,
             location,
-            body: String::from_utf8(bytes.to_vec()).unwrap(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
             headers,
         }
     }
@@ -266,6 +268,8 @@ async fn each_role_opens_its_own_pages_only() {
         ("/admin/audit", [true, false, false]),
         ("/messages", [false, true, false]),
         ("/people", [false, true, false]),
+        ("/people/p-jan-claes", [false, true, false]),
+        ("/people/p-jan-claes/export", [false, true, false]),
     ];
     for (who, name) in ["beheer", "marie", "piet"].into_iter().enumerate() {
         let may: Vec<bool> = pages.iter().map(|(_, m)| m[who]).collect();
@@ -1513,4 +1517,64 @@ async fn a_coach_sends_a_photo_and_a_broken_or_too_large_file_is_refused_with_a_
         log.body
     );
     assert!(!log.body.contains("buurthuis"));
+}
+
+#[tokio::test]
+async fn a_coach_downloads_a_participants_data_and_erases_them_after_typing_their_name() {
+    let (hub, _, router) = setup().await;
+    let jan = hub.find_participant("Jan Claes").unwrap().id;
+    let mut marie = Browser::new(router.clone());
+    marie.log_in("marie", PASSWORD).await;
+    let page = marie.get("/people/p-jan-claes").await;
+    assert!(page.body.contains("href=\"/people/p-jan-claes/export\""));
+    let zip = marie.get("/people/p-jan-claes/export").await;
+    assert_eq!(zip.status, StatusCode::OK);
+    assert_eq!(zip.headers[header::CONTENT_TYPE], "application/zip");
+    let disposition = zip.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+    assert!(disposition.starts_with("attachment; filename=\"nabij-export-p-jan-claes-"));
+    assert!(zip.bytes.starts_with(b"PK\x03\x04"));
+    assert!(
+        zip.body.contains("\"name\": \"Jan Claes\""),
+        "data.json is in it"
+    );
+
+    let csrf = page.field("csrf");
+    let wrong = marie
+        .post(
+            "/people/p-jan-claes/erase",
+            &[("csrf", &csrf), ("confirm", "Jan")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .body
+            .contains("Nothing was erased: type Jan Claes exactly")
+    );
+    assert!(hub.person(&jan).is_ok());
+    let erased = marie
+        .post(
+            "/people/p-jan-claes/erase",
+            &[("csrf", &csrf), ("confirm", "  jan   claes ")],
+        )
+        .await;
+    assert_eq!(erased.location.as_deref(), Some("/people?done=erased"));
+    assert!(hub.person(&jan).is_err());
+    let list = marie.get("/people?done=erased").await;
+    assert!(list.body.contains("Erased.") && !list.body.contains("Jan Claes"));
+    let gone = marie.get("/people/p-jan-claes/export").await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+
+    let mut admin = Browser::new(router);
+    admin.log_in("beheer", PASSWORD).await;
+    let log = admin.get("/admin/audit").await;
+    assert!(
+        log.body
+            .contains("erased a participant (0 messages kept for others, 0 forgotten)")
+    );
+    assert!(
+        log.body
+            .contains("exported the data of p--former-participant")
+    );
+    assert!(!log.body.contains("p-jan-claes"), "{}", log.body);
 }
