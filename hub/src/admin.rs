@@ -581,11 +581,17 @@ fn group_id(hub: &Hub, group: Option<&str>) -> Result<Option<GroupId>, AppError>
 
 /// The kiosk settings file, as `nabij-kiosk run --hub-settings` reads it.
 pub fn kiosk_settings_file(settings: &KioskSettings) -> String {
+    let dashboard = settings.dashboard_port.map_or(String::new(), |port| {
+        format!(
+            "# The dashboard's port: the pairing screen shows a QR code of its pairing page.\n\
+             dashboard_port = {port}\n"
+        )
+    });
     format!(
         "# Kiosk settings for this hub. Keep them private: they let a tablet ask to be paired.\n\
          [hub]\nhost = \"{host}\"\nport = {port}\nenrolment_password = \"{password}\"\n\
          # The PIN that opens the coach settings on every tablet of this hub.\n\
-         coach_pin = \"{pin}\"\nca = \"\"\"\n{ca}\"\"\"\n",
+         coach_pin = \"{pin}\"\n{dashboard}ca = \"\"\"\n{ca}\"\"\"\n",
         host = settings.host,
         port = settings.port,
         password = settings.enrolment_password,

@@ -82,6 +82,9 @@ fn delivery(d: Option<Delivery>) -> ui::Delivery {
 }
 
 /// A face as Slint shows it.
+/// The pairing QR code's size in pixels (shown at about 3 cm, sharp at any scale).
+const QR_PIXELS: u32 = 320;
+
 fn face_image(face: &Content) -> Image {
     match face {
         Content::Photo {
@@ -155,6 +158,19 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
         _ => code,
     };
     api.set_pairing_code(shown.into());
+    let qr = state
+        .pairing_link
+        .as_deref()
+        .filter(|_| state.screen == Some(Screen::Pairing))
+        .and_then(|link| crate::qr::encode(link, QR_PIXELS));
+    api.set_pairing_qr_shown(qr.is_some());
+    api.set_pairing_qr(qr.map_or_else(Image::default, |qr| {
+        let mut buffer = SharedPixelBuffer::<Rgba8Pixel>::new(qr.side, qr.side);
+        for (pixel, grey) in buffer.make_mut_slice().iter_mut().zip(&qr.pixels) {
+            *pixel = Rgba8Pixel::new(*grey, *grey, *grey, 255);
+        }
+        Image::from_rgba8(buffer)
+    }));
     // Until the hub names a coach, Help asks the centre itself to call.
     let coach = state.config.as_ref().and_then(|c| c.coach.as_ref());
     let coach_name = coach.map_or_else(|| words::the_centre(lang).to_owned(), |c| c.name.clone());

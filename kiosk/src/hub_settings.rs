@@ -52,6 +52,10 @@ pub struct HubSettings {
     /// The four digits that open the coach settings on this hub's tablets.
     #[serde(default)]
     pub coach_pin: Option<String>,
+    /// The hub dashboard's HTTPS port: the pairing screen shows a QR code of the page
+    /// that pairs this tablet, for a coach's phone.
+    #[serde(default)]
+    pub dashboard_port: Option<u16>,
 }
 
 #[derive(Deserialize)]
@@ -99,10 +103,30 @@ impl HubSettings {
         {
             return Err(invalid("coach_pin", "must be four digits"));
         }
+        if settings.dashboard_port == Some(0) {
+            return Err(invalid("dashboard_port", "must be 1 to 65535"));
+        }
         if !settings.ca.contains("-----BEGIN CERTIFICATE-----") {
             return Err(invalid("ca", "holds no PEM certificate"));
         }
         Ok(settings)
+    }
+}
+
+impl HubSettings {
+    /// The dashboard page that pairs a tablet showing `code`, when the dashboard's port
+    /// is known: what the pairing screen's QR code holds.
+    pub fn pairing_link(&self, code: &str) -> Option<String> {
+        let port = self.dashboard_port?;
+        let host = self.host.trim();
+        // An IPv6 address is written in brackets in a URL.
+        let host = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]")
+        } else {
+            host.to_owned()
+        };
+        let code: String = code.chars().filter(char::is_ascii_alphanumeric).collect();
+        Some(format!("https://{host}:{port}/devices?code={code}"))
     }
 }
 
@@ -134,5 +158,29 @@ mod tests {
         let extra = GOOD.replace("[hub]\n", "[hub]\ncolour = \"red\"\n");
         let e = HubSettings::parse(&extra, path).unwrap_err().to_string();
         assert!(e.contains("colour"), "{e}");
+        let port0 = GOOD.replace("[hub]\n", "[hub]\ndashboard_port = 0\n");
+        let e = HubSettings::parse(&port0, path).unwrap_err().to_string();
+        assert!(e.contains("dashboard_port"), "{e}");
+    }
+
+    #[test]
+    fn the_pairing_link_is_the_dashboards_pairing_page_with_the_code() {
+        let path = Path::new("kiosk-settings.toml");
+        let mut settings = HubSettings::parse(GOOD, path).unwrap();
+        assert_eq!(
+            settings.pairing_link("K7PX4C"),
+            None,
+            "no dashboard port, no link"
+        );
+        settings.dashboard_port = Some(8443);
+        assert_eq!(
+            settings.pairing_link("K7P-X4C").as_deref(),
+            Some("https://hub.local:8443/devices?code=K7PX4C")
+        );
+        settings.host = "fd00::7".into();
+        assert_eq!(
+            settings.pairing_link("K7PX4C").as_deref(),
+            Some("https://[fd00::7]:8443/devices?code=K7PX4C")
+        );
     }
 }

@@ -32,6 +32,7 @@ pub mod live;
 pub mod outgoing;
 pub mod photos;
 pub mod profile;
+pub mod qr;
 pub mod received;
 pub mod render;
 pub mod run;

@@ -31,8 +31,14 @@ pub const RETRY_WHEN_SWITCHED_OFF: Duration = Duration::from_secs(3_600);
 /// What the live link tells the app.
 #[derive(Debug, Clone)]
 pub enum LiveEvent {
-    /// Not paired yet: show this code.
-    PairingCode(String),
+    /// Not paired yet: show this code, and the dashboard page that pairs it (for a QR
+    /// code) when the settings name the dashboard's port.
+    PairingCode {
+        /// The code.
+        code: String,
+        /// The dashboard's pairing page with the code filled in.
+        link: Option<String>,
+    },
     /// The tablet's history read back at start, oldest first.
     Restored(Vec<Restored>),
     /// Something new from the hub, with a received photo's thumbnail.
@@ -208,8 +214,8 @@ impl Live {
 /// Applies what the live link said to the state; returns effects for the app.
 pub fn apply(state: &mut KioskState, event: LiveEvent) -> Vec<Effect> {
     match event {
-        LiveEvent::PairingCode(code) => {
-            state.show_pairing_code(&code);
+        LiveEvent::PairingCode { code, link } => {
+            state.show_pairing_code(&code, link);
             Vec::new()
         }
         LiveEvent::Restored(history) => {
@@ -346,7 +352,10 @@ async fn pair(config: &LiveConfig, emit: &(impl Fn(LiveEvent) + Send)) -> Result
     .map_err(|e| e.to_string())?;
     while let Some(event) = events.recv().await {
         match event {
-            PairingEvent::Code(code) => emit(LiveEvent::PairingCode(code)),
+            PairingEvent::Code(code) => emit(LiveEvent::PairingCode {
+                link: config.hub.pairing_link(&code),
+                code,
+            }),
             PairingEvent::Granted(granted) => {
                 let identity = Identity {
                     device_id: granted.device_id,

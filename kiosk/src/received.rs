@@ -395,8 +395,9 @@ impl KioskState {
     }
 
     /// A pairing code to show (a new one replaces an expired one).
-    pub fn show_pairing_code(&mut self, code: &str) {
+    pub fn show_pairing_code(&mut self, code: &str, link: Option<String>) {
         self.pairing_code = Some(code.to_owned());
+        self.pairing_link = link;
         self.screen = Some(Screen::Pairing);
     }
 }

@@ -348,6 +348,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         brightness_percent: 70,
         config: Some(config),
         pairing_code: Some("K7PX4C".into()),
+        pairing_link: Some("https://hub.local:8443/devices?code=K7PX4C".into()),
         contacts,
         contacts_page: 0,
         partner: Some(anna.clone()),

@@ -268,6 +268,8 @@ pub struct KioskState {
     pub config: Option<DeviceConfig>,
     /// The pairing code while pairing.
     pub pairing_code: Option<String>,
+    /// The dashboard page that pairs this tablet (shown as a QR code), while pairing.
+    pub pairing_link: Option<String>,
     /// Approved contacts.
     pub contacts: Vec<Contact>,
     /// Faces of contacts and of the coach, decoded once (width, height, RGBA).

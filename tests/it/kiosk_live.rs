@@ -80,8 +80,12 @@ impl LiveKiosk {
 
 /// The kiosk settings file the coach copies from this hub, as the kiosk reads it.
 fn settings_of(hub: &TestHub) -> HubSettings {
-    let text =
-        nabij_hub::admin::kiosk_settings_file(&hub.hub().kiosk_settings("127.0.0.1").unwrap());
+    let mut from_hub = hub.hub().kiosk_settings("127.0.0.1").unwrap();
+    // The test hub's dashboard listens on any free port, which its settings leave out;
+    // a real hub names its fixed one (8443).
+    assert_eq!(from_hub.dashboard_port, None);
+    from_hub.dashboard_port = Some(hub.web_addr().port());
+    let text = nabij_hub::admin::kiosk_settings_file(&from_hub);
     let settings = HubSettings::parse(&text, Path::new("kiosk-settings.toml")).unwrap();
     assert!(
         settings.coach_pin.is_some(),
@@ -150,6 +154,14 @@ async fn pair_jan(hub: &TestHub, kiosk: &mut LiveKiosk) {
         })
         .await;
     let code = kiosk.state.pairing_code.clone().unwrap();
+    // The QR code beside it holds the dashboard's page that pairs this very code.
+    assert_eq!(
+        kiosk.state.pairing_link,
+        Some(format!(
+            "https://127.0.0.1:{}/devices?code={code}",
+            hub.web_addr().port()
+        ))
+    );
     hub.hub()
         .enrol(&code, &hub.person("Jan Claes"), None)
         .await

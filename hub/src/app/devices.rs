@@ -331,6 +331,9 @@ impl Hub {
             enrolment_password: parts.enrol_password.clone(),
             coach_pin: secrets::coach_pin(&parts.enrol_password),
             ca_pem,
+            // Port 0 (any free port) is only for tests: no address to print.
+            dashboard_port: Some(parts.config.web.port)
+                .filter(|port| parts.config.web.enabled && *port != 0),
         })
     }
 }

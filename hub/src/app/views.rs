@@ -75,6 +75,9 @@ pub struct KioskSettings {
     pub coach_pin: String,
     /// The hub's CA certificate (PEM).
     pub ca_pem: String,
+    /// The dashboard's HTTPS port, when the hub serves it on a fixed one: the pairing
+    /// screen shows a QR code of its pairing page.
+    pub dashboard_port: Option<u16>,
 }
 
 impl std::fmt::Debug for KioskSettings {

@@ -5,5 +5,6 @@
 
 mod accessibility;
 mod navigation;
+mod pairing;
 mod sound;
 mod translations;
