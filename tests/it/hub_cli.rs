@@ -1369,7 +1369,7 @@ async fn a_participants_data_is_exported_to_a_zip_and_erased_while_what_they_sen
     }
     let (jan, anna) = (hub.person("Jan Claes"), hub.person("Anna Peeters"));
     core.approve_contacts(&jan, &anna).await.unwrap();
-    let mut jan_tablet = tests::sim_kiosk::enrolled(&hub, "Jan Claes").await;
+    let jan_tablet = tests::sim_kiosk::enrolled(&hub, "Jan Claes").await;
     let mut anna_tablet = tests::sim_kiosk::enrolled(&hub, "Anna Peeters").await;
     jan_tablet
         .send(Body::Text(TextMessage {
