@@ -5,6 +5,7 @@
 pub mod client;
 pub mod paths;
 pub mod report;
+pub mod reports;
 pub mod run;
 
 use anyhow::{Context, Result};

@@ -1,10 +1,11 @@
 //! `nabij-bench [--smoke | --profile] [--out FILE]`: measures the hub's relay against raw
 //! Mosquitto and prints the report (and writes it to FILE). `--smoke` checks the bench
-//! itself in seconds; `--profile` runs one long window-20 measurement to profile. `cargo xtask bench` runs it in release
-//! mode and writes `docs/benchmarks.md`.
+//! itself in seconds; `--profile` runs one long window-20 measurement to profile. Then (not
+//! with `--profile`) the staff's reports on a year of data. `cargo xtask bench` runs it in
+//! release mode and writes `docs/benchmarks.md`.
 
 use anyhow::{Context, Result, bail};
-use nabij_bench::{Plan, measure, report};
+use nabij_bench::{Plan, measure, report, reports};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -47,7 +48,26 @@ fn run() -> Result<bool> {
         (_, true) => "nabij-bench --profile",
         _ => "cargo xtask bench",
     };
-    let text = report::markdown(&measured, &plan, command);
+    let mut text = report::markdown(&measured, &plan, command);
+    let mut missed_reports = false;
+    if !profile {
+        let year = if smoke {
+            reports::Year::smoke()
+        } else {
+            reports::Year::full()
+        };
+        let figures = runtime.block_on(reports::measure(&year, &|step: &str| {
+            eprintln!("nabij-bench: {step}…");
+        }))?;
+        text += &reports::markdown(&figures);
+        missed_reports = figures.page.p50() > reports::PAGE_TARGET_MS;
+        if missed_reports {
+            eprintln!(
+                "nabij-bench: target missed: the reports page took {:.0} ms (p50)",
+                figures.page.p50()
+            );
+        }
+    }
     print!("{text}");
     if let Some(path) = out {
         std::fs::write(&path, &text).with_context(|| format!("cannot write {path}"))?;
@@ -63,5 +83,5 @@ fn run() -> Result<bool> {
             check.target, check.measured
         );
     }
-    Ok(missed.is_empty())
+    Ok(missed.is_empty() && !missed_reports)
 }
