@@ -3,13 +3,13 @@
 //! for the next encounter. Answers kept private are only counted, never shown.
 
 use super::html::{self, Notice, csrf_field, esc, table};
+use super::signed::{Diary, Signed, SignedForm};
 use super::{Done, Me, Web, done_notice, failed, page_response, see_other};
-use crate::domain::accounts::Area;
 use crate::domain::calendar::Date;
 use crate::domain::diary::answer_words;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use nabij_protocol::{GroupId, PromptId};
@@ -27,14 +27,10 @@ const DIARY_DONE: [(&str, &str); 1] = [(
 
 async fn diary(
     State(web): State<Web>,
-    headers: HeaderMap,
+    Signed(me, _): Signed<Diary>,
     Path(group): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
-    let me = match web.require(&headers, Area::Diary) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
     diary_page(
         &web,
         &me,
@@ -166,14 +162,9 @@ struct PlanForm {
 
 async fn plan(
     State(web): State<Web>,
-    headers: HeaderMap,
     Path(group): Path<String>,
-    Form(form): Form<PlanForm>,
+    SignedForm(me, form, _): SignedForm<Diary, PlanForm>,
 ) -> Response {
-    let me = match web.require_form(&headers, Area::Diary, &form.csrf) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
     let problem = |text: String| {
         diary_page(
             &web,
@@ -204,3 +195,5 @@ async fn plan(
         Err(e) => problem(format!("Not planned: {e}.")),
     }
 }
+
+super::signed::token_forms!(PlanForm);

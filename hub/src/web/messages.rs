@@ -4,6 +4,7 @@
 //! sends a file without scripts); its size is capped just above the largest photo.
 
 use super::html::{self, Notice, csrf_field, esc};
+use super::signed::{People, Signed};
 use super::{Done, Me, Web, done_notice, failed, page_response, see_other};
 use crate::app::{Audience, CoachMessage};
 use crate::domain::accounts::Area;
@@ -37,13 +38,9 @@ const MESSAGES_DONE: [(&str, &str); 1] = [(
 
 async fn messages(
     State(web): State<Web>,
-    headers: HeaderMap,
+    Signed(me, _): Signed<People>,
     Query(done): Query<Done>,
 ) -> Response {
-    let me = match web.require(&headers, Area::People) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
     messages_page(
         &web,
         &me,
@@ -148,13 +145,10 @@ async fn read_send_form(mut multipart: Multipart) -> Result<SendForm, String> {
 async fn send(
     State(web): State<Web>,
     headers: HeaderMap,
+    // Who may send is checked before the body is read; the token after.
+    Signed(me, _): Signed<People>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    // Who may send is checked before the body is read; the token after.
-    let me = match web.require(&headers, Area::People) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
     let form = match multipart {
         Ok(multipart) => read_send_form(multipart).await,
         Err(e) => Err(format!(

@@ -19,6 +19,7 @@ mod programme;
 mod reports;
 mod server;
 mod sessions;
+mod signed;
 mod tablets;
 
 pub use server::{WebError, serve, tls_config};

@@ -4,14 +4,15 @@
 //! and answers with a page.
 
 use super::html::{self, Notice, csrf_field, esc, table};
+use super::signed::{Accounts, Audit, FollowUp, HomePage, Signed, SignedForm};
 use super::{Done, Me, Web, done_notice, failed, page_response, see_other, when};
 use crate::clock;
 use crate::domain::accounts::{Area, Role};
 use crate::domain::followup::Reason;
 use crate::domain::people::Role as PersonRole;
 use axum::Router;
-use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use nabij_protocol::PersonId;
@@ -39,11 +40,7 @@ async fn style() -> Response {
         .into_response()
 }
 
-async fn home(State(web): State<Web>, headers: HeaderMap) -> Response {
-    let me = match web.require(&headers, Area::Home) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
+async fn home(State(web): State<Web>, Signed(me, _): Signed<HomePage>) -> Response {
     let mut body = String::new();
     if me.account.role.may(Area::FollowUp) {
         match web.hub.follow_up(false) {
@@ -86,13 +83,9 @@ const FOLLOW_UP_DONE: [(&str, &str); 1] = [(
 
 async fn follow_up(
     State(web): State<Web>,
-    headers: HeaderMap,
+    Signed(me, _): Signed<FollowUp>,
     Query(done): Query<Done>,
 ) -> Response {
-    let me = match web.require(&headers, Area::FollowUp) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
     follow_up_page(
         &web,
         &me,
@@ -151,13 +144,8 @@ struct Handled {
 
 async fn mark_handled(
     State(web): State<Web>,
-    headers: HeaderMap,
-    Form(form): Form<Handled>,
+    SignedForm(me, form, _): SignedForm<FollowUp, Handled>,
 ) -> Response {
-    let me = match web.require_form(&headers, Area::FollowUp, &form.csrf) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
     let problem = |text: String| {
         follow_up_page(
             &web,
@@ -195,13 +183,9 @@ const ACCOUNTS_DONE: [(&str, &str); 1] = [(
 
 async fn accounts(
     State(web): State<Web>,
-    headers: HeaderMap,
+    Signed(me, _): Signed<Accounts>,
     Query(done): Query<Done>,
 ) -> Response {
-    let me = match web.require(&headers, Area::Accounts) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
     accounts_page(
         &web,
         &me,
@@ -282,13 +266,8 @@ struct NewAccount {
 
 async fn add_account(
     State(web): State<Web>,
-    headers: HeaderMap,
-    Form(form): Form<NewAccount>,
+    SignedForm(me, form, _): SignedForm<Accounts, NewAccount>,
 ) -> Response {
-    let me = match web.require_form(&headers, Area::Accounts, &form.csrf) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
     let problem = |text: String| {
         accounts_page(
             &web,
@@ -324,11 +303,7 @@ async fn add_account(
     }
 }
 
-async fn audit_log(State(web): State<Web>, headers: HeaderMap) -> Response {
-    let me = match web.require(&headers, Area::Audit) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
+async fn audit_log(State(web): State<Web>, Signed(me, _): Signed<Audit>) -> Response {
     let log = match web.hub.audit_log(500) {
         Ok(log) => log,
         Err(e) => return failed(&me, &e),
@@ -346,3 +321,5 @@ async fn audit_log(State(web): State<Web>, headers: HeaderMap) -> Response {
         html::page("Audit log", Some(&me.viewer()), None, &body),
     )
 }
+
+super::signed::token_forms!(Handled, NewAccount);

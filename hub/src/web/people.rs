@@ -2,13 +2,13 @@
 //! contacts — approved by a coach, because only approved contacts can reach a senior.
 
 use super::html::{self, Notice, csrf_field, esc, table};
+use super::signed::{People, Signed, SignedForm};
 use super::{Done, Me, Web, done_notice, failed, page_response, see_other};
 use crate::app::DetailChanges;
-use crate::domain::accounts::Area;
 use crate::domain::people::Role as PersonRole;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use nabij_protocol::{GroupId, Language, PersonId};
@@ -44,11 +44,11 @@ const PEOPLE_DONE: [(&str, &str); 1] = [(
     "Erased. Messages they sent stay with the people they wrote to, from \"a former participant\".",
 )];
 
-async fn people(State(web): State<Web>, headers: HeaderMap, Query(done): Query<Done>) -> Response {
-    let me = match web.require(&headers, Area::People) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
+async fn people(
+    State(web): State<Web>,
+    Signed(me, _): Signed<People>,
+    Query(done): Query<Done>,
+) -> Response {
     people_page(
         &web,
         &me,
@@ -200,13 +200,8 @@ struct AddForm {
 
 async fn add_person(
     State(web): State<Web>,
-    headers: HeaderMap,
-    Form(form): Form<AddForm>,
+    SignedForm(me, form, _): SignedForm<People, AddForm>,
 ) -> Response {
-    let me = match web.require_form(&headers, Area::People, &form.csrf) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
     let problem = |text: String| {
         people_page(
             &web,
@@ -277,14 +272,10 @@ const PERSON_DONE: [(&str, &str); 4] = [
 
 async fn person(
     State(web): State<Web>,
-    headers: HeaderMap,
+    Signed(me, _): Signed<People>,
     Path(person): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
-    let me = match web.require(&headers, Area::People) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
     person_page(
         &web,
         &me,
@@ -420,14 +411,9 @@ struct DetailsForm {
 
 async fn details(
     State(web): State<Web>,
-    headers: HeaderMap,
     Path(person): Path<String>,
-    Form(form): Form<DetailsForm>,
+    SignedForm(me, form, _): SignedForm<People, DetailsForm>,
 ) -> Response {
-    let me = match web.require_form(&headers, Area::People, &form.csrf) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
     let problem = |text: String| {
         person_page(
             &web,
@@ -481,33 +467,27 @@ struct ContactForm {
 
 async fn approve(
     State(web): State<Web>,
-    headers: HeaderMap,
     Path(person): Path<String>,
-    Form(form): Form<ContactForm>,
+    SignedForm(me, form, _): SignedForm<People, ContactForm>,
 ) -> Response {
-    contact_change(web, headers, person, form, true).await
+    contact_change(web, me, person, form, true).await
 }
 
 async fn remove(
     State(web): State<Web>,
-    headers: HeaderMap,
     Path(person): Path<String>,
-    Form(form): Form<ContactForm>,
+    SignedForm(me, form, _): SignedForm<People, ContactForm>,
 ) -> Response {
-    contact_change(web, headers, person, form, false).await
+    contact_change(web, me, person, form, false).await
 }
 
 async fn contact_change(
     web: Web,
-    headers: HeaderMap,
+    me: Me,
     person: String,
     form: ContactForm,
     approve: bool,
 ) -> Response {
-    let me = match web.require_form(&headers, Area::People, &form.csrf) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
     let problem = |text: String| {
         person_page(
             &web,
@@ -544,13 +524,9 @@ async fn contact_change(
 
 async fn export(
     State(web): State<Web>,
-    headers: HeaderMap,
+    Signed(me, _): Signed<People>,
     Path(person): Path<String>,
 ) -> Response {
-    let me = match web.require(&headers, Area::People) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
     let Some(id) = PersonId::parse(&person).ok() else {
         return super::not_found(&me, "such person", ("/people", "People"));
     };
@@ -596,14 +572,9 @@ struct EraseForm {
 
 async fn erase(
     State(web): State<Web>,
-    headers: HeaderMap,
     Path(person): Path<String>,
-    Form(form): Form<EraseForm>,
+    SignedForm(me, form, _): SignedForm<People, EraseForm>,
 ) -> Response {
-    let me = match web.require_form(&headers, Area::People, &form.csrf) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
     let problem = |text: String| {
         person_page(
             &web,
@@ -641,3 +612,5 @@ async fn erase(
         Err(e) => problem(format!("Nothing was erased: {e}.")),
     }
 }
+
+super::signed::token_forms!(AddForm, DetailsForm, ContactForm, EraseForm);

@@ -2,16 +2,16 @@
 //! cancel, `.ics`), and taking attendance at a meeting with one tap per person.
 
 use super::html::{self, Notice, csrf_field, esc, table};
+use super::signed::{Programme, Signed, SignedForm, TokenForm};
 use super::{Done, Me, Web, done_notice, failed, page_response, see_other};
 use crate::app::Move;
-use crate::domain::accounts::Area;
 use crate::domain::attendance::Mark;
 use crate::domain::calendar::Date;
 use crate::domain::people::Role as PersonRole;
 use crate::domain::schedule::{Plan, SessionState, TimeOfDay, at};
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use nabij_protocol::{GroupId, PersonId, SessionId};
@@ -37,23 +37,7 @@ fn not_found(me: &Me, what: &str) -> Response {
     super::not_found(me, what, ("/groups", "Groups"))
 }
 
-macro_rules! signed_in {
-    ($web:expr, $headers:expr) => {
-        match $web.require(&$headers, Area::Programme) {
-            Ok(me) => me,
-            Err(answer) => return *answer,
-        }
-    };
-    ($web:expr, $headers:expr, $csrf:expr) => {
-        match $web.require_form(&$headers, Area::Programme, $csrf) {
-            Ok(me) => me,
-            Err(answer) => return *answer,
-        }
-    };
-}
-
-async fn groups(State(web): State<Web>, headers: HeaderMap) -> Response {
-    let me = signed_in!(web, headers);
+async fn groups(State(web): State<Web>, Signed(me, _): Signed<Programme>) -> Response {
     groups_page(&web, &me, StatusCode::OK, None, &GroupForm::default())
 }
 
@@ -125,10 +109,8 @@ struct GroupForm {
 
 async fn add_group(
     State(web): State<Web>,
-    headers: HeaderMap,
-    Form(form): Form<GroupForm>,
+    SignedForm(me, form, _): SignedForm<Programme, GroupForm>,
 ) -> Response {
-    let me = signed_in!(web, headers, &form.csrf);
     let neighbourhood = Some(form.neighbourhood.trim()).filter(|n| !n.is_empty());
     match web.hub.add_group(&form.name, neighbourhood).await {
         Ok(g) => {
@@ -170,11 +152,10 @@ const GROUP_DONE: [(&str, &str); 5] = [
 
 async fn group(
     State(web): State<Web>,
-    headers: HeaderMap,
+    Signed(me, _): Signed<Programme>,
     Path(group): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
-    let me = signed_in!(web, headers);
     let Ok(id) = GroupId::parse(&group) else {
         return not_found(&me, "such group");
     };
@@ -303,11 +284,9 @@ struct PlanForm {
 
 async fn plan(
     State(web): State<Web>,
-    headers: HeaderMap,
     Path(group): Path<String>,
-    Form(form): Form<PlanForm>,
+    SignedForm(me, form, _): SignedForm<Programme, PlanForm>,
 ) -> Response {
-    let me = signed_in!(web, headers, &form.csrf);
     let Ok(id) = GroupId::parse(&group) else {
         return not_found(&me, "such group");
     };
@@ -372,11 +351,9 @@ struct AddForm {
 
 async fn add_meeting(
     State(web): State<Web>,
-    headers: HeaderMap,
     Path(group): Path<String>,
-    Form(form): Form<AddForm>,
+    SignedForm(me, form, _): SignedForm<Programme, AddForm>,
 ) -> Response {
-    let me = signed_in!(web, headers, &form.csrf);
     let Ok(id) = GroupId::parse(&group) else {
         return not_found(&me, "such group");
     };
@@ -427,8 +404,11 @@ async fn add_meeting(
     }
 }
 
-async fn ics(State(web): State<Web>, headers: HeaderMap, Path(group): Path<String>) -> Response {
-    let me = signed_in!(web, headers);
+async fn ics(
+    State(web): State<Web>,
+    Signed(me, _): Signed<Programme>,
+    Path(group): Path<String>,
+) -> Response {
     let Ok(group) = web.hub.find_group(&group) else {
         return not_found(&me, "such group");
     };
@@ -475,11 +455,9 @@ struct MoveForm {
 
 async fn move_session(
     State(web): State<Web>,
-    headers: HeaderMap,
     Path(session): Path<String>,
-    Form(form): Form<MoveForm>,
+    SignedForm(me, form, _): SignedForm<Programme, MoveForm>,
 ) -> Response {
-    let me = signed_in!(web, headers, &form.csrf);
     let Some(session) = session_of(&web, &session) else {
         return not_found(&me, "such meeting");
     };
@@ -528,11 +506,9 @@ struct CancelForm {
 
 async fn cancel_session(
     State(web): State<Web>,
-    headers: HeaderMap,
     Path(session): Path<String>,
-    Form(form): Form<CancelForm>,
+    SignedForm(me, form, _): SignedForm<Programme, CancelForm>,
 ) -> Response {
-    let me = signed_in!(web, headers, &form.csrf);
     let Some(session) = session_of(&web, &session) else {
         return not_found(&me, "such meeting");
     };
@@ -561,11 +537,10 @@ const ATTENDANCE_DONE: [(&str, &str); 1] = [("taken", "Attendance is saved.")];
 
 async fn attendance(
     State(web): State<Web>,
-    headers: HeaderMap,
+    Signed(me, _): Signed<Programme>,
     Path(session): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
-    let me = signed_in!(web, headers);
     let Ok(id) = SessionId::parse(&session) else {
         return not_found(&me, "such meeting");
     };
@@ -636,17 +611,25 @@ fn attendance_page(
     )
 }
 
+/// The attendance form: a mark per person, under the person's id, and the token.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct AttendanceFields(Vec<(String, String)>);
+
+impl TokenForm for AttendanceFields {
+    fn token(&self) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
 async fn take_attendance(
     State(web): State<Web>,
-    headers: HeaderMap,
     Path(session): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    SignedForm(me, AttendanceFields(fields), _): SignedForm<Programme, AttendanceFields>,
 ) -> Response {
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map_or("", |(_, v)| v.as_str());
-    let me = signed_in!(web, headers, csrf);
     let Ok(id) = SessionId::parse(&session) else {
         return not_found(&me, "such meeting");
     };
@@ -695,3 +678,5 @@ fn parse_mark(text: &str) -> Option<Mark> {
         .into_iter()
         .find(|m| m.word() == text)
 }
+
+super::signed::token_forms!(GroupForm, PlanForm, AddForm, MoveForm, CancelForm);

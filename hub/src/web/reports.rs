@@ -5,13 +5,14 @@
 use super::charts;
 use super::csv::Csv;
 use super::html::{self, esc, table};
+use super::signed::{Reports, Signed};
 use super::{Me, Web, failed, page_response};
 use crate::app::Rates;
-use crate::domain::accounts::{Area, Role};
+use crate::domain::accounts::Role;
 use crate::domain::people::Group;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -41,11 +42,7 @@ fn pct(t: &crate::domain::attendance::Tally) -> String {
         .map_or_else(|| "-".to_owned(), |p| format!("{p}%"))
 }
 
-async fn reports(State(web): State<Web>, headers: HeaderMap) -> Response {
-    let me = match web.require(&headers, Area::Reports) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
+async fn reports(State(web): State<Web>, Signed(me, _): Signed<Reports>) -> Response {
     let all = match all_rates(&web, &me) {
         Ok(all) => all,
         Err(answer) => return *answer,
@@ -255,11 +252,7 @@ fn outcome_section(report: &crate::app::SurveyReport) -> String {
     format!("<h2>Outcomes of {}</h2>{out}", esc(&report.group))
 }
 
-async fn network_csv(State(web): State<Web>, headers: HeaderMap) -> Response {
-    let me = match web.require(&headers, Area::Reports) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
+async fn network_csv(State(web): State<Web>, Signed(me, _): Signed<Reports>) -> Response {
     let groups = match web.hub.groups() {
         Ok(groups) => groups,
         Err(e) => return failed(&me, &e),
@@ -298,11 +291,7 @@ async fn network_csv(State(web): State<Web>, headers: HeaderMap) -> Response {
         .into_response()
 }
 
-async fn attendance_csv(State(web): State<Web>, headers: HeaderMap) -> Response {
-    let me = match web.require(&headers, Area::Reports) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
+async fn attendance_csv(State(web): State<Web>, Signed(me, _): Signed<Reports>) -> Response {
     let all = match all_rates(&web, &me) {
         Ok(all) => all,
         Err(answer) => return *answer,

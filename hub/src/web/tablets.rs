@@ -3,15 +3,15 @@
 //! register.
 
 use super::html::{self, Notice, csrf_field, esc, table};
+use super::signed::{Devices, Signed, SignedForm};
 use super::{Done, Me, Web, done_notice, failed, page_response, see_other, when};
 use crate::clock;
-use crate::domain::accounts::Area;
 use crate::domain::devices::DeviceState;
 use crate::domain::loans::Condition;
 use crate::domain::people::Role as PersonRole;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use nabij_protocol::{DeviceId, PersonId};
@@ -54,13 +54,9 @@ struct DevicesQuery {
 
 async fn devices(
     State(web): State<Web>,
-    headers: HeaderMap,
+    Signed(me, _): Signed<Devices>,
     Query(query): Query<DevicesQuery>,
 ) -> Response {
-    let me = match web.require(&headers, Area::Devices) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
     let done = Done { done: query.done };
     // Only the characters a code can have, and no more than a code's length.
     let code: String = query
@@ -237,11 +233,10 @@ struct Enrol {
     participant: String,
 }
 
-async fn enrol(State(web): State<Web>, headers: HeaderMap, Form(form): Form<Enrol>) -> Response {
-    let me = match web.require_form(&headers, Area::Devices, &form.csrf) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
+async fn enrol(
+    State(web): State<Web>,
+    SignedForm(me, form, _): SignedForm<Devices, Enrol>,
+) -> Response {
     let code: String = form.code.chars().take(16).collect();
     let problem = |text: String| {
         devices_page(
@@ -280,20 +275,14 @@ struct Sure {
     sure: String,
 }
 
-/// The tablet in the address and the signed-in coach, or the answer to give.
-fn device_form(
-    web: &Web,
-    headers: &HeaderMap,
-    device: &str,
-    csrf: &str,
-) -> Result<(Me, DeviceId), Box<Response>> {
-    let me = web.require_form(headers, Area::Devices, csrf)?;
+/// The tablet in the address, or the page that says there is no such tablet.
+fn tablet_named(web: &Web, me: &Me, device: &str) -> Result<DeviceId, Box<Response>> {
     match DeviceId::parse(device) {
-        Ok(id) if web.hub.device(&id).is_ok() => Ok((me, id)),
+        Ok(id) if web.hub.device(&id).is_ok() => Ok(id),
         _ => {
             let page = devices_page(
                 web,
-                &me,
+                me,
                 StatusCode::NOT_FOUND,
                 Some(Notice::Problem(format!(
                     "There is no tablet {device:?}: look at the list again."
@@ -316,31 +305,23 @@ enum Ending {
 
 async fn revoke(
     State(web): State<Web>,
-    headers: HeaderMap,
     Path(device): Path<String>,
-    Form(form): Form<Sure>,
+    SignedForm(me, form, _): SignedForm<Devices, Sure>,
 ) -> Response {
-    end_tablet(web, headers, device, form, Ending::Revoke).await
+    end_tablet(web, me, device, form, Ending::Revoke).await
 }
 
 async fn wipe(
     State(web): State<Web>,
-    headers: HeaderMap,
     Path(device): Path<String>,
-    Form(form): Form<Sure>,
+    SignedForm(me, form, _): SignedForm<Devices, Sure>,
 ) -> Response {
-    end_tablet(web, headers, device, form, Ending::Wipe).await
+    end_tablet(web, me, device, form, Ending::Wipe).await
 }
 
-async fn end_tablet(
-    web: Web,
-    headers: HeaderMap,
-    device: String,
-    form: Sure,
-    how: Ending,
-) -> Response {
-    let (me, id) = match device_form(&web, &headers, &device, &form.csrf) {
-        Ok(found) => found,
+async fn end_tablet(web: Web, me: Me, device: String, form: Sure, how: Ending) -> Response {
+    let id = match tablet_named(&web, &me, &device) {
+        Ok(id) => id,
         Err(answer) => return *answer,
     };
     let (verb, code) = match how {
@@ -386,12 +367,11 @@ struct TakeBack {
 
 async fn take_back(
     State(web): State<Web>,
-    headers: HeaderMap,
     Path(device): Path<String>,
-    Form(form): Form<TakeBack>,
+    SignedForm(me, form, _): SignedForm<Devices, TakeBack>,
 ) -> Response {
-    let (me, id) = match device_form(&web, &headers, &device, &form.csrf) {
-        Ok(found) => found,
+    let id = match tablet_named(&web, &me, &device) {
+        Ok(id) => id,
         Err(answer) => return *answer,
     };
     let problem = |text: String| {
@@ -421,3 +401,5 @@ async fn take_back(
         Err(e) => problem(format!("Not taken back: {e}.")),
     }
 }
+
+super::signed::token_forms!(Enrol, Sure, TakeBack);
