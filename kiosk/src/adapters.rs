@@ -185,20 +185,29 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
     api.set_coach_phone(coach.map(|c| c.phone.clone()).unwrap_or_default().into());
 
     // Six places: all contacts when they fit, else five and "More people".
-    let more = state.contacts.len() > CONTACTS_PER_PAGE;
+    let partners = state.chat_partners();
+    // A former participant has no name on the tablet: the screen's words stand in.
+    let name_of = |c: &nabij_protocol::Contact| {
+        if c.person.as_str() == nabij_protocol::FORMER_PARTICIPANT {
+            words::former_participant(lang).to_owned()
+        } else {
+            c.name.clone()
+        }
+    };
+    let more = partners.len() > CONTACTS_PER_PAGE;
     let per_page = if more {
         CONTACTS_PER_PAGE - 1
     } else {
         CONTACTS_PER_PAGE
     };
-    let start = (state.contacts_page * per_page).min(state.contacts.len());
-    let contacts: Vec<ui::Contact> = state.contacts[start..]
+    let start = (state.contacts_page * per_page).min(partners.len());
+    let contacts: Vec<ui::Contact> = partners[start..]
         .iter()
         .take(per_page)
         .map(|c| ui::Contact {
             id: c.person.to_string().into(),
-            name: c.name.clone().into(),
-            initial: initial(&c.name),
+            name: name_of(c).into(),
+            initial: initial(&name_of(c)),
             role: format!("{:?}", c.role).to_lowercase().into(),
             unread: i32::try_from(state.unread_from(&c.person)).unwrap_or(0),
             photo: state.face(&c.person).map(face_image).unwrap_or_default(),
@@ -211,8 +220,9 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
     let partner = state
         .partner
         .as_ref()
-        .and_then(|p| state.contacts.iter().find(|c| &c.person == p));
-    let partner_name = partner.map(|c| c.name.clone()).unwrap_or_default();
+        .and_then(|p| partners.iter().find(|c| &c.person == p));
+    let partner_name = partner.map(name_of).unwrap_or_default();
+    api.set_can_reply(state.can_reply());
     api.set_partner(partner_name.clone().into());
     let me = state.config.as_ref().map(|c| c.participant.clone());
     let conversation = state.open_conversation();

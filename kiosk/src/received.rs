@@ -117,6 +117,7 @@ impl KioskState {
                 for contact in &list.contacts {
                     self.keep_face(&contact.person, contact.photo.as_ref());
                 }
+                self.file_under_former(&list.former);
             }
             Body::Text(_) | Body::Voice(_) | Body::Photo(_) => {
                 // A group message sits in the conversation with its author (the coach).
@@ -389,6 +390,38 @@ impl KioskState {
         };
     }
 
+    /// Files the conversations with people erased from the programme under "a former
+    /// participant" (one conversation for all of them, no reply), and forgets their faces.
+    fn file_under_former(&mut self, erased: &[PersonId]) {
+        let Ok(former) = PersonId::parse(nabij_protocol::FORMER_PARTICIPANT) else {
+            return;
+        };
+        let mut moved = Vec::new();
+        self.conversations.retain_mut(|(partner, messages)| {
+            if erased.contains(partner) {
+                moved.append(messages);
+                false
+            } else {
+                true
+            }
+        });
+        self.faces.retain(|(p, _)| !erased.contains(p));
+        if self.partner.as_ref().is_some_and(|p| erased.contains(p)) {
+            self.partner = Some(former.clone());
+        }
+        if moved.is_empty() {
+            return;
+        }
+        for message in &mut moved {
+            if erased.contains(&message.author) {
+                message.author = former.clone();
+            }
+        }
+        let conversation = self.conversation_mut(&former);
+        conversation.append(&mut moved);
+        conversation.sort_by_key(|m| m.at);
+    }
+
     /// The coach switched this tablet off (or its log-in is refused).
     pub fn switched_off(&mut self) {
         self.screen = Some(Screen::SwitchedOff);
@@ -417,6 +450,61 @@ mod tests {
 
     fn from_hub(id: &str, body: Body) -> Envelope {
         Envelope::new(MessageId::parse(id).unwrap(), Party::Hub, body)
+    }
+
+    #[test]
+    fn messages_from_someone_erased_stay_as_from_a_former_participant_with_no_reply() {
+        let mut s = sample::state(Screen::Contacts, Language::Nl);
+        let anna: PersonId = "p-anna-peeters".parse().unwrap();
+        let former: PersonId = nabij_protocol::FORMER_PARTICIPANT.parse().unwrap();
+        let kept = s
+            .conversations
+            .iter()
+            .find(|(p, _)| *p == anna)
+            .unwrap()
+            .1
+            .len();
+        assert!(kept > 0);
+        assert!(s.faces.iter().any(|(p, _)| *p == anna));
+        let others: Vec<nabij_protocol::Contact> = s
+            .contacts
+            .iter()
+            .filter(|c| c.person != anna)
+            .cloned()
+            .collect();
+        s.receive(
+            &from_hub(
+                "hub-msg-30",
+                Body::Contacts(nabij_protocol::Contacts {
+                    contacts: others.clone(),
+                    former: vec![anna.clone()],
+                }),
+            ),
+            None,
+            Arrival::Fresh,
+        );
+        assert!(s.conversations.iter().all(|(p, _)| *p != anna));
+        assert!(s.faces.iter().all(|(p, _)| *p != anna), "their face goes");
+        let filed = &s
+            .conversations
+            .iter()
+            .find(|(p, _)| *p == former)
+            .unwrap()
+            .1;
+        assert_eq!(filed.len(), kept);
+        assert!(filed.iter().all(|m| m.author != anna));
+        // On the Messages screen after the contacts; never among the people a diary
+        // answer can name.
+        let partners = s.chat_partners();
+        assert_eq!(partners.len(), others.len() + 1);
+        assert_eq!(partners.last().unwrap().person, former);
+        assert!(s.contacts.iter().all(|c| c.person != former));
+        s.open_contact(nabij_protocol::FORMER_PARTICIPANT);
+        assert_eq!(s.screen, Some(Screen::Conversation));
+        assert_eq!(s.open_conversation().len(), kept);
+        assert!(!s.can_reply());
+        s.open_contact(others[0].person.as_str());
+        assert!(s.can_reply());
     }
 
     #[test]

@@ -138,6 +138,26 @@ fn sample_face(hair: [u8; 3], background: [u8; 3]) -> Content {
     }
 }
 
+/// The sample after Anna was erased from the programme: her messages filed under "a
+/// former participant", on `screen` (the Messages screen or that conversation).
+pub fn with_former_participant(screen: Screen, language: Language) -> KioskState {
+    let mut state = state(screen, language);
+    let anna = state.contacts[0].person.clone();
+    // Fewer people, so that the former participant is on the first page.
+    let others = state.contacts[1..5].to_vec();
+    let notice = nabij_protocol::Envelope::new(
+        nabij_protocol::MessageId::parse("hub-msg-erased").expect("a valid id"),
+        nabij_protocol::Party::Hub,
+        nabij_protocol::Body::Contacts(nabij_protocol::Contacts {
+            contacts: others,
+            former: vec![anna],
+        }),
+    );
+    state.receive(&notice, None, crate::received::Arrival::Replayed);
+    state.screen = Some(screen);
+    state
+}
+
 /// The sample state, showing `screen`.
 pub fn state(screen: Screen, language: Language) -> KioskState {
     let jan = person("p-jan-claes");

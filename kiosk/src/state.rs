@@ -345,13 +345,44 @@ impl KioskState {
             .unwrap_or(&[])
     }
 
+    /// The people on the Messages screen: the contacts, then "a former participant" when
+    /// messages from people erased from the programme were kept (readable, no reply).
+    pub fn chat_partners(&self) -> Vec<Contact> {
+        let mut partners = self.contacts.clone();
+        if self.has_former_conversation() {
+            partners.push(Contact {
+                person: former_participant(),
+                // The screen names them in its own language.
+                name: String::new(),
+                role: nabij_protocol::ContactRole::GroupMember,
+                photo: None,
+            });
+        }
+        partners
+    }
+
+    fn has_former_conversation(&self) -> bool {
+        let former = former_participant();
+        self.conversations
+            .iter()
+            .any(|(p, messages)| *p == former && !messages.is_empty())
+    }
+
+    /// Whether the open conversation can be answered (not one with a former participant).
+    pub fn can_reply(&self) -> bool {
+        self.partner
+            .as_ref()
+            .is_none_or(|p| p.as_str() != nabij_protocol::FORMER_PARTICIPANT)
+    }
+
     /// Messages not yet seen, over the conversations the senior can open (those with
     /// someone on their list).
     pub fn unread(&self) -> usize {
         let me = self.config.as_ref().map(|c| &c.participant);
+        let partners = self.chat_partners();
         self.conversations
             .iter()
-            .filter(|(partner, _)| self.contacts.iter().any(|c| &c.person == partner))
+            .filter(|(partner, _)| partners.iter().any(|c| &c.person == partner))
             .flat_map(|(_, messages)| messages)
             .filter(|m| !m.seen && Some(&m.author) != me)
             .count()
@@ -507,10 +538,14 @@ impl KioskState {
 
     /// Opens the conversation with a contact and marks its messages seen.
     pub fn open_contact(&mut self, person: &str) -> Vec<Effect> {
-        let Some(contact) = self.contacts.iter().find(|c| c.person.as_str() == person) else {
+        let Some(contact) = self
+            .chat_partners()
+            .into_iter()
+            .find(|c| c.person.as_str() == person)
+        else {
             return Vec::new();
         };
-        let id = contact.person.clone();
+        let id = contact.person;
         let mut seen_now = Vec::new();
         if let Some((_, messages)) = self.conversations.iter_mut().find(|(p, _)| *p == id) {
             for m in messages.iter_mut().filter(|m| !m.seen) {
@@ -543,7 +578,7 @@ impl KioskState {
     /// Shows the next six contacts (round to the first after the last).
     pub fn next_contacts(&mut self) {
         let per_page = CONTACTS_PER_PAGE - 1;
-        let pages = self.contacts.len().div_ceil(per_page).max(1);
+        let pages = self.chat_partners().len().div_ceil(per_page).max(1);
         self.contacts_page = (self.contacts_page + 1) % pages;
     }
 
@@ -1436,4 +1471,9 @@ mod tests {
         s.diary_back();
         assert_eq!(s.screen, Some(Screen::Diary));
     }
+}
+
+/// The id erased participants' messages are filed under.
+fn former_participant() -> PersonId {
+    PersonId::parse(nabij_protocol::FORMER_PARTICIPANT).expect("a valid person id")
 }

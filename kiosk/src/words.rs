@@ -216,6 +216,15 @@ pub fn the_centre(lang: Language) -> &'static str {
     }
 }
 
+/// Who messages from people erased from the programme are from.
+pub fn former_participant(lang: Language) -> &'static str {
+    match lang {
+        Language::Nl => "Oud-deelnemer",
+        Language::Fr => "Ancien participant",
+        Language::En => "Former participant",
+    }
+}
+
 /// "Goedemorgen, Jan": the greeting for the time of day.
 pub fn greeting(now: UnixMillis, name: &str, lang: Language) -> String {
     let hour = local(now).hour;

@@ -913,7 +913,16 @@ impl Validate for QuestionnaireAnswer {
 pub struct Contacts {
     /// The approved contacts, at most 200.
     pub contacts: Vec<Contact>,
+    /// People who were erased from the programme, whose earlier messages this tablet may
+    /// hold: the kiosk shows those as from "a former participant" ([`FORMER_PARTICIPANT`])
+    /// and offers no reply. At most 200; usually absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub former: Vec<PersonId>,
 }
+
+/// The person id that stands for every erased participant: what a kiosk files their
+/// earlier messages under. No name makes this id (names never start with a dash).
+pub const FORMER_PARTICIPANT: &str = "p--former-participant";
 
 /// One approved contact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -944,6 +953,7 @@ pub enum ContactRole {
 impl Validate for Contacts {
     fn validate(&self) -> Result<(), Invalid> {
         check_count("contacts", self.contacts.len(), MAX_CONTACTS)?;
+        check_count("former", self.former.len(), MAX_CONTACTS)?;
         for (i, contact) in self.contacts.iter().enumerate() {
             check_text(
                 &format!("contacts[{i}].name"),

@@ -677,3 +677,53 @@ async fn an_rsvp_and_a_diary_answer_naming_people_made_offline_reach_the_hub_onc
         ["neighbours"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_participants_messages_stay_on_the_tablet_as_from_a_former_participant() {
+    let hub = TestHub::start().await;
+    people(&hub).await;
+    let anna = anna(&hub).await;
+    let root = tempfile::tempdir().unwrap();
+    let mut jan = LiveKiosk::start(&hub, &data_dir(&root));
+    pair_jan(&hub, &mut jan).await;
+    anna.send(Body::Text(TextMessage {
+        to: Recipient::Person(hub.person("Jan Claes")),
+        author: None,
+        text: "Tot donderdag!".into(),
+    }))
+    .await;
+    jan.until("Anna's message", |s| {
+        conversation(s, "p-anna-peeters").len() == 1
+    })
+    .await;
+
+    hub.hub().revoke(&anna.credentials.device_id).await.unwrap();
+    hub.hub()
+        .erase_participant(&hub.person("Anna Peeters"))
+        .await
+        .unwrap();
+    let former = nabij_protocol::FORMER_PARTICIPANT;
+    let filed = |s: &KioskState| {
+        conversation(s, "p-anna-peeters").is_empty()
+            && conversation(s, former).len() == 1
+            && s.contacts
+                .iter()
+                .all(|c| c.person.as_str() != "p-anna-peeters")
+            && s.chat_partners()
+                .iter()
+                .any(|c| c.person.as_str() == former)
+    };
+    jan.until("Anna's words filed under a former participant", filed)
+        .await;
+    jan.act(|s| s.open_contact(former));
+    assert!(!jan.state.can_reply(), "no answer can reach her");
+
+    // The tablet's own history, read back after a restart, files them the same way.
+    jan.stop();
+    let mut again = LiveKiosk::start(&hub, &data_dir(&root));
+    again
+        .until("the history read back, filed alike", |s| {
+            s.config.is_some() && filed(s)
+        })
+        .await;
+}

@@ -89,7 +89,10 @@ pub(crate) fn contacts_of(tx: &Tx, person: &PersonId) -> Result<Contacts, AppErr
         }
     }
     contacts.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Contacts { contacts })
+    Ok(Contacts {
+        contacts,
+        former: Vec::new(),
+    })
 }
 
 impl Hub {
@@ -100,7 +103,20 @@ impl Hub {
         fx: &mut Effects,
         person: &PersonId,
     ) -> Result<(), AppError> {
-        let contacts = contacts_of(tx, person)?;
+        self.push_contacts_after_erasure(tx, fx, person, &[])
+    }
+
+    /// As [`Hub::push_contacts`], telling the tablets that `erased` were erased: they
+    /// file those people's earlier messages under "a former participant".
+    pub(crate) fn push_contacts_after_erasure(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        person: &PersonId,
+        erased: &[PersonId],
+    ) -> Result<(), AppError> {
+        let mut contacts = contacts_of(tx, person)?;
+        contacts.former = erased.to_vec();
         for device in tables::tablets_of(tx, person)? {
             let envelope = hub_envelope(Body::Contacts(contacts.clone()))?;
             self.queue(tx, fx, &device.id, &envelope)?;

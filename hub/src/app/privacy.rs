@@ -444,7 +444,7 @@ impl Hub {
             for other in tables::contact_ids(&tx, who)? {
                 tables::unapprove(&mut tx, who, &other);
                 removed += 1;
-                self.push_contacts(&mut tx, &mut fx, &other)?;
+                self.push_contacts_after_erasure(&mut tx, &mut fx, &other, &[who.clone()])?;
             }
             let (mut kept, mut forgotten) = (0, 0);
             for mut message in tx.all(tables::MESSAGES)? {
@@ -761,6 +761,26 @@ mod tests {
             ),
             ("Jan", 1, 1)
         );
+        // Anna's tablet is told at once that Jan is no longer a contact.
+        let (contacts_id, contacts) = out
+            .take(&Topic::DeviceDown(anna_tablet.clone()))
+            .into_iter()
+            .find_map(|e| match e.body {
+                Body::Contacts(c) => Some((e.id, c)),
+                _ => None,
+            })
+            .expect("a new contact list");
+        assert!(contacts.contacts.is_empty());
+        // Once, so the tablet files what Jan wrote under "a former participant".
+        assert_eq!(contacts.former, [jan.clone()]);
+        // That message names Jan until Anna's tablet has it; then nothing does.
+        let (ack, _) = up(
+            &anna_tablet,
+            Body::Ack(Ack {
+                ids: vec![contacts_id],
+            }),
+        );
+        hub.handle_batch(vec![ack]).await;
         let tx = hub.tx();
         for table in TABLES {
             for (k, v) in tx.scan_raw(RawTable(table), b"", None, usize::MAX).unwrap() {
@@ -772,16 +792,6 @@ mod tests {
                 );
             }
         }
-        // Anna's tablet is told at once that Jan is no longer a contact.
-        let contacts = out
-            .take(&Topic::DeviceDown(anna_tablet))
-            .into_iter()
-            .find_map(|e| match e.body {
-                Body::Contacts(c) => Some(c),
-                _ => None,
-            })
-            .expect("a new contact list");
-        assert!(contacts.contacts.is_empty());
         // What Jan wrote to Anna stays hers, from a former participant; what Anna said to
         // Jan is gone.
         let anna_has = hub.export_participant(&anna).unwrap().data;

@@ -91,8 +91,8 @@ pub struct Membership {
 }
 
 /// The id an erased participant's traces carry: messages they sent to others, the loan
-/// register, past tablets. Names never start with a dash, so no name's id is this one.
-pub const FORMER_PARTICIPANT: &str = "p--former-participant";
+/// register, past tablets (the protocol's, so tablets file their messages alike).
+pub const FORMER_PARTICIPANT: &str = nabij_protocol::FORMER_PARTICIPANT;
 
 /// How a former participant is shown wherever a name would be.
 pub const FORMER_PARTICIPANT_WORDS: &str = "a former participant";

@@ -229,7 +229,10 @@ mod tests {
         let contacts = from_hub(
             "hub-con-01",
             1_000,
-            Body::Contacts(Contacts { contacts: vec![] }),
+            Body::Contacts(Contacts {
+                contacts: vec![],
+                former: vec![],
+            }),
         );
         for envelope in [
             contacts,

@@ -305,6 +305,32 @@ fn every_form_of_the_diary_question_meets_the_targets() {
 }
 
 #[test]
+fn a_former_participants_messages_meet_the_targets() {
+    let mut problems = Vec::new();
+    for profile in shipped().unwrap() {
+        let mut home = None;
+        for lang in Language::ALL {
+            for screen in [Screen::Contacts, Screen::Conversation] {
+                let state = sample::with_former_participant(screen, lang);
+                problems.extend(check_state(
+                    &profile,
+                    state,
+                    100,
+                    &mut home,
+                    " (former participant)",
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
 fn screens_stay_usable_at_the_largest_text_size() {
     let mut problems = Vec::new();
     for profile in shipped()
