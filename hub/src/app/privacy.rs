@@ -444,7 +444,12 @@ impl Hub {
             for other in tables::contact_ids(&tx, who)? {
                 tables::unapprove(&mut tx, who, &other);
                 removed += 1;
-                self.push_contacts_after_erasure(&mut tx, &mut fx, &other, &[who.clone()])?;
+                self.push_contacts_after_erasure(
+                    &mut tx,
+                    &mut fx,
+                    &other,
+                    std::slice::from_ref(who),
+                )?;
             }
             let (mut kept, mut forgotten) = (0, 0);
             for mut message in tx.all(tables::MESSAGES)? {
