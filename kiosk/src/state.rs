@@ -1097,6 +1097,11 @@ impl KioskState {
     }
 }
 
+/// The id erased participants' messages are filed under.
+fn former_participant() -> PersonId {
+    PersonId::parse(nabij_protocol::FORMER_PARTICIPANT).expect("a valid person id")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1471,9 +1476,4 @@ mod tests {
         s.diary_back();
         assert_eq!(s.screen, Some(Screen::Diary));
     }
-}
-
-/// The id erased participants' messages are filed under.
-fn former_participant() -> PersonId {
-    PersonId::parse(nabij_protocol::FORMER_PARTICIPANT).expect("a valid person id")
 }

@@ -777,7 +777,7 @@ mod tests {
             .expect("a new contact list");
         assert!(contacts.contacts.is_empty());
         // Once, so the tablet files what Jan wrote under "a former participant".
-        assert_eq!(contacts.former, [jan.clone()]);
+        assert_eq!(contacts.former, std::slice::from_ref(&jan));
         // That message names Jan until Anna's tablet has it; then nothing does.
         let (ack, _) = up(
             &anna_tablet,
