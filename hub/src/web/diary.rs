@@ -7,6 +7,7 @@ use super::signed::{Diary, Signed, SignedForm};
 use super::{Done, Me, Web, done_notice, failed, page_response, see_other};
 use crate::domain::calendar::Date;
 use crate::domain::diary::answer_words;
+use crate::domain::people::Group;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -40,6 +41,43 @@ async fn diary(
     )
 }
 
+/// The group in the address, if the account is its coach's: what members shared in the
+/// diary is for their group and its coach, not for every coach of the hub.
+fn coached_group(web: &Web, me: &Me, group: &str) -> Result<Group, Box<Response>> {
+    let Some(group) = GroupId::parse(group)
+        .ok()
+        .and_then(|id| web.hub.find_group(id.as_str()).ok())
+    else {
+        return Err(Box::new(super::not_found(
+            me,
+            "such group",
+            ("/groups", "Groups"),
+        )));
+    };
+    if group.coach.is_none() || group.coach != me.account.coach {
+        let words = match &group.coach {
+            Some(_) => format!(
+                "Only the coach of {} plans its diary and reads what its members shared.",
+                group.name
+            ),
+            None => format!(
+                "{} has no coach yet: add one under People, then their account opens its diary.",
+                group.name
+            ),
+        };
+        return Err(Box::new(page_response(
+            StatusCode::FORBIDDEN,
+            html::page(
+                "Not your group",
+                Some(&me.viewer()),
+                Some(&Notice::Problem(words)),
+                "<p><a href=\"/groups\">Groups</a></p>",
+            ),
+        )));
+    }
+    Ok(group)
+}
+
 fn diary_page(
     web: &Web,
     me: &Me,
@@ -47,11 +85,9 @@ fn diary_page(
     status: StatusCode,
     notice: Option<Notice>,
 ) -> Response {
-    let Some(group) = GroupId::parse(group)
-        .ok()
-        .and_then(|id| web.hub.find_group(id.as_str()).ok())
-    else {
-        return super::not_found(me, "such group", ("/groups", "Groups"));
+    let group = match coached_group(web, me, group) {
+        Ok(group) => group,
+        Err(answer) => return *answer,
     };
     let (weeks, answers) = match (
         web.hub.diary_weeks(&group.id),
@@ -174,8 +210,9 @@ async fn plan(
             Some(Notice::Problem(text)),
         )
     };
-    let Ok(id) = GroupId::parse(&group) else {
-        return problem("There is no such group.".into());
+    let id = match coached_group(&web, &me, &group) {
+        Ok(group) => group.id,
+        Err(answer) => return *answer,
     };
     let Ok(prompt) = PromptId::parse(form.prompt.trim()) else {
         return problem("Choose a prompt from the list.".into());

@@ -983,6 +983,39 @@ async fn a_coach_plans_the_diary_and_reads_only_what_members_shared() {
     );
     assert!(page.body.contains("and 1 answer kept for themselves"));
     let _ = rik;
+
+    // Another group's coach neither reads nor plans this group's diary.
+    let other = hub.add_group("Brugge Noord", None).await.unwrap().id;
+    let els = hub
+        .add_coach("Els Maes", "050 11 22 33", Some(&other))
+        .await
+        .unwrap()
+        .id;
+    hub.add_account("els", Role::Coach, Some(&els), PASSWORD)
+        .await
+        .unwrap();
+    let mut els = Browser::new(router_of(&hub));
+    els.log_in("els", PASSWORD).await;
+    let refused = els.get("/groups/g-oostende-oost/diary").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("Only the coach of Oostende Oost"));
+    assert!(!refused.body.contains("buurvrouw"));
+    let csrf = els.csrf("/groups").await;
+    let not_planned = els
+        .post(
+            "/groups/g-oostende-oost/diary",
+            &[
+                ("csrf", &csrf),
+                ("prompt", "q-visitors"),
+                ("week", &day_from_today(6)),
+            ],
+        )
+        .await;
+    assert_eq!(not_planned.status, StatusCode::FORBIDDEN);
+    assert_eq!(hub.diary_weeks(&group).unwrap().len(), 1);
+    // Her own group's diary opens.
+    let own = els.get(&format!("/groups/{other}/diary")).await;
+    assert_eq!(own.status, StatusCode::OK);
 }
 
 #[tokio::test]
