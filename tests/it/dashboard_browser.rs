@@ -1,5 +1,6 @@
 //! The dashboard in a real headless Chromium against a real hub, broker and simulated
-//! tablet: a coach logs in, pairs the tablet with the code it shows, takes attendance;
+//! tablet: a coach logs in, pairs the tablet with the code it shows, sends it a photo,
+//! takes attendance;
 //! staff open the reports and download the CSV. With `NABIJ_SCREENSHOTS=DIR` set, the
 //! main pages are saved there as PNG (how `docs/dashboard/` is made).
 
@@ -18,7 +19,10 @@ async fn screenshot(browser: &Chromium, name: &str) {
     let png = browser.screenshot().await;
     assert!(png.starts_with(b"\x89PNG"), "a PNG of {name}");
     if let Some(dir) = std::env::var_os("NABIJ_SCREENSHOTS") {
-        let dir = std::path::PathBuf::from(dir);
+        // A relative folder is taken from the workspace's root, not this crate's.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
@@ -126,6 +130,41 @@ async fn a_coach_pairs_a_tablet_and_takes_attendance_and_staff_download_the_figu
         .expect("the tablet hears it is paired");
     page_says(&browser, granted.device_id.as_str()).await;
     screenshot(&browser, "tablets").await;
+
+    // A photo for Jan, chosen in the browser's file field, reaches his tablet.
+    let mut jan_tablet = tests::sim_kiosk::Device::connect(&hub.kiosk_settings(), &granted)
+        .await
+        .expect("Jan's tablet connects");
+    let photo = tests::jpeg(400, 300);
+    let photo_file = hub.config.data_dir.join("uitstap.jpg");
+    std::fs::write(&photo_file, &photo).unwrap();
+    browser.goto(&format!("{base}/messages")).await;
+    browser
+        .click(&format!(
+            "#to option[value='person:{}']",
+            hub.person("Jan Claes")
+        ))
+        .await;
+    browser.type_into("#text", "Onze uitstap naar zee").await;
+    browser
+        .type_into("#photo", photo_file.to_str().unwrap())
+        .await;
+    screenshot(&browser, "write").await;
+    browser.click("form[action='/messages'] button").await;
+    page_says(&browser, "Sent. Each tablet shows it").await;
+    let got = jan_tablet
+        .receive_until(|e| matches!(&e.body, nabij_protocol::Body::Photo(_)))
+        .await;
+    let nabij_protocol::Body::Photo(got) = got.body else {
+        unreachable!()
+    };
+    assert_eq!(got.data.0, photo);
+    assert_eq!(got.caption.as_deref(), Some("Onze uitstap naar zee"));
+    browser
+        .goto(&format!("{base}/people/{}", hub.person("Jan Claes")))
+        .await;
+    page_says(&browser, "Download everything the hub keeps").await;
+    screenshot(&browser, "person").await;
 
     // Attendance: Anna did not come; one tap, then save.
     let session = &sessions[0].id;
