@@ -1611,3 +1611,91 @@ async fn a_coach_downloads_a_participants_data_and_erases_them_after_typing_thei
     );
     assert!(!log.body.contains("p-jan-claes"), "{}", log.body);
 }
+
+#[tokio::test]
+async fn every_form_refuses_an_account_whose_role_may_not_use_it() {
+    let (hub, _, router) = setup().await;
+    let session = hub
+        .plan_schedule(
+            &hub.find_group("Oostende Oost").unwrap().id,
+            crate::domain::schedule::Plan {
+                first: crate::domain::calendar::Date::parse("2099-03-16").unwrap(),
+                time: crate::domain::schedule::TimeOfDay {
+                    hour: 14,
+                    minute: 0,
+                },
+                minutes: 180,
+                place: "De Schelp".into(),
+                address: None,
+            },
+        )
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
+    // Each form, and whether admin (beheer), coach (marie) and staff (piet) may send it.
+    let forms = [
+        ("/followup/handled".to_owned(), [false, true, false]),
+        ("/admin/accounts".to_owned(), [true, false, false]),
+        ("/people".to_owned(), [false, true, false]),
+        (
+            "/people/p-jan-claes/details".to_owned(),
+            [false, true, false],
+        ),
+        ("/people/p-jan-claes/erase".to_owned(), [false, true, false]),
+        (
+            "/people/p-jan-claes/contacts/approve".to_owned(),
+            [false, true, false],
+        ),
+        (
+            "/people/p-jan-claes/contacts/remove".to_owned(),
+            [false, true, false],
+        ),
+        ("/messages".to_owned(), [false, true, false]),
+        ("/groups".to_owned(), [false, true, false]),
+        (
+            "/groups/g-oostende-oost/plan".to_owned(),
+            [false, true, false],
+        ),
+        (
+            "/groups/g-oostende-oost/add".to_owned(),
+            [false, true, false],
+        ),
+        (
+            "/groups/g-oostende-oost/diary".to_owned(),
+            [false, true, false],
+        ),
+        (format!("/sessions/{session}/move"), [false, true, false]),
+        (format!("/sessions/{session}/cancel"), [false, true, false]),
+        (
+            format!("/sessions/{session}/attendance"),
+            [false, true, false],
+        ),
+        ("/devices/enrol".to_owned(), [false, true, false]),
+        ("/devices/d-none/revoke".to_owned(), [false, true, false]),
+        ("/devices/d-none/wipe".to_owned(), [false, true, false]),
+        ("/devices/d-none/return".to_owned(), [false, true, false]),
+    ];
+    for (who, name) in ["beheer", "marie", "piet"].into_iter().enumerate() {
+        let mut browser = Browser::new(router.clone());
+        browser.log_in(name, PASSWORD).await;
+        let csrf = browser.csrf("/").await;
+        for (path, may) in &forms {
+            // A token that is right, and nothing else: allowed, the form is refused for
+            // what it lacks (or the page shown); not allowed, "not for your account".
+            let answer = browser.post(path, &[("csrf", &csrf)]).await;
+            if may[who] {
+                assert_ne!(answer.status, StatusCode::FORBIDDEN, "{name} on {path}");
+            } else {
+                assert_eq!(answer.status, StatusCode::FORBIDDEN, "{name} on {path}");
+                assert!(
+                    answer.body.contains("cannot open this page"),
+                    "{name} on {path}: {}",
+                    answer.body
+                );
+            }
+        }
+    }
+    // Nothing changed for any of it that was refused.
+    assert!(hub.find_participant("Jan Claes").is_ok());
+}
