@@ -292,6 +292,17 @@ fn checkbox(name: &str, label: &str, on: bool) -> String {
     )
 }
 
+/// The person's page again, with what was wrong with the form sent from it.
+fn person_problem(web: &Web, me: &Me, person: &str, text: String) -> Response {
+    person_page(
+        web,
+        me,
+        person,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(Notice::Problem(text)),
+    )
+}
+
 fn person_page(
     web: &Web,
     me: &Me,
@@ -414,15 +425,7 @@ async fn details(
     Path(person): Path<String>,
     SignedForm(me, form, _): SignedForm<People, DetailsForm>,
 ) -> Response {
-    let problem = |text: String| {
-        person_page(
-            &web,
-            &me,
-            &person,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(text)),
-        )
-    };
+    let problem = |text: String| person_problem(&web, &me, &person, text);
     let Ok(id) = PersonId::parse(&person) else {
         return problem("There is no such person.".into());
     };
@@ -488,15 +491,7 @@ async fn contact_change(
     form: ContactForm,
     approve: bool,
 ) -> Response {
-    let problem = |text: String| {
-        person_page(
-            &web,
-            &me,
-            &person,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(text)),
-        )
-    };
+    let problem = |text: String| person_problem(&web, &me, &person, text);
     let (Ok(a), Ok(b)) = (PersonId::parse(&person), PersonId::parse(form.other.trim())) else {
         return problem("Choose the person from the list.".into());
     };
@@ -553,13 +548,7 @@ async fn export(
             )
                 .into_response()
         }
-        Err(e) => person_page(
-            &web,
-            &me,
-            &person,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(format!("No export: {e}."))),
-        ),
+        Err(e) => person_problem(&web, &me, &person, format!("No export: {e}.")),
     }
 }
 
@@ -575,15 +564,7 @@ async fn erase(
     Path(person): Path<String>,
     SignedForm(me, form, _): SignedForm<People, EraseForm>,
 ) -> Response {
-    let problem = |text: String| {
-        person_page(
-            &web,
-            &me,
-            &person,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(text)),
-        )
-    };
+    let problem = |text: String| person_problem(&web, &me, &person, text);
     let Some(found) = PersonId::parse(&person)
         .ok()
         .and_then(|id| web.hub.person(&id).ok())

@@ -172,6 +172,13 @@ impl Browser {
     }
 }
 
+/// The audit log as the admin reads it.
+async fn audit_log(router: Router) -> Answer {
+    let mut admin = Browser::new(router);
+    admin.log_in("beheer", PASSWORD).await;
+    admin.get("/admin/audit").await
+}
+
 fn encode(text: &str) -> String {
     let mut out = String::new();
     for b in text.bytes() {
@@ -416,9 +423,7 @@ async fn a_coach_pairs_a_tablet_with_the_code_it_shows_and_the_audit_log_says_so
     assert_eq!(devices.len(), 1);
     assert!(listed.body.contains(devices[0].device.id.as_str()));
 
-    let mut admin = Browser::new(router);
-    admin.log_in("beheer", PASSWORD).await;
-    let log = admin.get("/admin/audit").await;
+    let log = audit_log(router).await;
     assert!(
         log.body.contains(&format!(
             "enrolled tablet {} for {jan}",
@@ -1064,9 +1069,7 @@ async fn a_coach_writes_to_a_group_whose_members_are_her_contacts() {
         to_mia.iter().any(|e| matches!(&e.body, nabij_protocol::Body::Text(t) if t.text == "De bus vertrekt om 13:30")),
         "{to_mia:?}"
     );
-    let mut admin = Browser::new(router_of(&hub));
-    admin.log_in("beheer", PASSWORD).await;
-    let log = admin.get("/admin/audit").await;
+    let log = audit_log(router_of(&hub)).await;
     assert!(log.body.contains("sent a message to g-oostende-oost"));
     assert!(
         !log.body.contains("De bus"),
@@ -1415,9 +1418,7 @@ async fn a_coach_adds_a_group_a_participant_and_a_coach_and_bad_input_is_kept_fo
         .post("/groups", &[("csrf", "x"), ("name", "Stiekem")])
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let mut admin = Browser::new(router);
-    admin.log_in("beheer", PASSWORD).await;
-    let log = admin.get("/admin/audit").await;
+    let log = audit_log(router).await;
     assert!(
         log.body.contains("added group g-knokke-zee")
             && log
@@ -1540,9 +1541,7 @@ async fn a_coach_sends_a_photo_and_a_broken_or_too_large_file_is_refused_with_a_
             )),
         "nothing more was sent"
     );
-    let mut admin = Browser::new(router);
-    admin.log_in("beheer", PASSWORD).await;
-    let log = admin.get("/admin/audit").await;
+    let log = audit_log(router).await;
     assert!(
         log.body
             .contains(&format!("sent a photo to {jan} (1 people, 1 tablets)")),
@@ -1598,9 +1597,7 @@ async fn a_coach_downloads_a_participants_data_and_erases_them_after_typing_thei
     let gone = marie.get("/people/p-jan-claes/export").await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
 
-    let mut admin = Browser::new(router);
-    admin.log_in("beheer", PASSWORD).await;
-    let log = admin.get("/admin/audit").await;
+    let log = audit_log(router).await;
     assert!(
         log.body
             .contains("erased a participant (0 messages kept for others, 0 forgotten)")
