@@ -270,6 +270,23 @@ fn replace_id(text: &str, id: &str, with: &str) -> Option<String> {
     found.then_some(out)
 }
 
+/// Replaces every JSON string that is exactly `id` by `with`; true if there was one.
+fn replace_id_in_json(value: &mut Value, id: &PersonId, with: &PersonId) -> bool {
+    match value {
+        Value::String(text) if text == id.as_str() => {
+            *text = with.to_string();
+            true
+        }
+        Value::Array(items) => items.iter_mut().fold(false, |found, item| {
+            replace_id_in_json(item, id, with) | found
+        }),
+        Value::Object(map) => map.values_mut().fold(false, |found, item| {
+            replace_id_in_json(item, id, with) | found
+        }),
+        _ => false,
+    }
+}
+
 /// Rewrites the author inside a kept message's content (the envelope's JSON).
 fn rewrite_author(tx: &mut Tx, uid: &str, author: &PersonId) -> Result<(), AppError> {
     let Some(bytes) = tx.get_raw(tables::MESSAGE_BODIES, uid.as_bytes())? else {
@@ -487,10 +504,13 @@ impl Hub {
                     tx.put(tables::WROTE_TO, key(&[&from, parts[1], &to]), &())?;
                 }
             }
-            for (k, report) in tx.entries(tables::REPORTS)? {
+            for (k, mut report) in tx.entries(tables::REPORTS)? {
                 if &report.participant == who {
                     tx.remove(tables::REPORTS, &k);
                     removed += 1;
+                } else if replace_id_in_json(&mut report.envelope, who, &former) {
+                    // Someone else's diary answer named them.
+                    tx.put(tables::REPORTS, &k, &report)?;
                 }
             }
             for k in keys_with_part(&tx, tables::DIARY_ANSWERS, 1, who.as_str())? {
@@ -754,6 +774,24 @@ mod tests {
             Err(AppError::StillLent(name)) if name == "Jan"
         ));
         hub.revoke(&jan_tablet).await.unwrap();
+        // Anna's diary answer named Jan among the people she spoke to.
+        let mut tx = hub.tx();
+        tx.put(
+            tables::REPORTS,
+            "d-anna|test-diary",
+            &Report {
+                device: anna_tablet.clone(),
+                participant: anna.clone(),
+                received_at: clock::now(),
+                envelope: serde_json::json!({
+                    "kind": "diary_answer",
+                    "body": {"prompt_id": "q-talked-to", "people": [jan.as_str(), "p-coach-marie"]}
+                }),
+                answered_at: None,
+            },
+        )
+        .unwrap();
+        tx.commit().await.unwrap();
         hub.audit("marie", &format!("changed the details of {jan}"))
             .await
             .unwrap();
@@ -816,6 +854,16 @@ mod tests {
                 .stored_bytes,
             0,
             "Anna's quota no longer counts a message the hub forgot"
+        );
+        // Anna's answer still counts two people named: one is a former participant.
+        let named = hub
+            .tx()
+            .get(tables::REPORTS, "d-anna|test-diary")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            named.envelope["body"]["people"],
+            serde_json::json!([nabij_protocol::FORMER_PARTICIPANT, "p-coach-marie"])
         );
         // The loan register and the tablet list keep the tablet, without Jan's name.
         let loans = hub.loans().unwrap();
