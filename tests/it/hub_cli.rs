@@ -2,6 +2,7 @@
 
 use tests::binary;
 use tests::hub::TestHub;
+use tests::serve::ServedHub;
 use tests::sim_kiosk::{Device, Pairing};
 
 struct Output {
@@ -219,42 +220,16 @@ async fn without_a_running_hub_or_with_a_bad_config_the_command_says_so() {
 #[tokio::test]
 async fn serve_runs_until_terminated_and_then_stops_its_broker() {
     let dir = tempfile::tempdir().unwrap();
-    let tls = tests::hub::free_port().to_string();
-    let local = tests::hub::free_port().to_string();
-    let mut serve = tokio::process::Command::new(binary("nabij-hub"))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["serve", "--tls-port", &tls, "--local-port", &local])
-        .args(["--web-port", "0"])
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    // Ready when the admin socket answers.
-    let deadline = std::time::Instant::now() + tests::mqtt_client::PATIENCE;
-    loop {
-        if hub_cli(dir.path(), &["group", "list"]).await.code == Some(0) {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "serve never became ready"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let (tls, local) = (tests::hub::free_port(), tests::hub::free_port());
+    let mut serve = ServedHub::start(dir.path(), tls, local, 0).await;
     let pid: i32 = std::fs::read_to_string(dir.path().join("broker/mosquitto.pid"))
         .unwrap()
         .trim()
         .parse()
         .unwrap();
-    let hub_pid = serve.id().unwrap().to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &hub_pid])
-        .status()
-        .unwrap();
+    serve.terminate();
     let status = tokio::time::timeout(tests::mqtt_client::PATIENCE, serve.wait())
         .await
-        .unwrap()
         .unwrap();
     assert!(status.success(), "{status}");
     assert!(
@@ -1260,27 +1235,11 @@ async fn a_coach_sets_a_seniors_own_reminder_times_and_the_tablet_gets_them() {
 async fn the_dashboard_is_served_over_https_and_the_first_admin_made_on_the_command_line_logs_in() {
     let dir = tempfile::tempdir().unwrap();
     let (tls, local, web) = (
-        tests::hub::free_port().to_string(),
-        tests::hub::free_port().to_string(),
+        tests::hub::free_port(),
+        tests::hub::free_port(),
         tests::hub::free_port(),
     );
-    let mut serve = tokio::process::Command::new(binary("nabij-hub"))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["serve", "--tls-port", &tls, "--local-port", &local])
-        .args(["--web-port", &web.to_string()])
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + tests::mqtt_client::PATIENCE;
-    while hub_cli(dir.path(), &["user", "list"]).await.code != Some(0) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "serve never became ready"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let mut serve = ServedHub::start(dir.path(), tls, local, web).await;
     let none = hub_cli(dir.path(), &["user", "list"]).await;
     assert!(
         none.stdout.contains("No dashboard accounts yet"),
@@ -1350,11 +1309,7 @@ async fn the_dashboard_is_served_over_https_and_the_first_admin_made_on_the_comm
         audit.body
     );
 
-    let hub_pid = serve.id().unwrap().to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &hub_pid])
-        .status()
-        .unwrap();
+    serve.terminate();
     let _ = tokio::time::timeout(tests::mqtt_client::PATIENCE, serve.wait()).await;
 }
 

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use tests::hub::{KioskSettings, TestHub};
 use tests::mqtt_client::PATIENCE;
+use tests::serve::ServedHub;
 use tests::sim_kiosk::{Credentials, Pairing};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -213,90 +214,12 @@ async fn a_kiosk_offline_with_hundreds_queued_and_killed_mid_drain_delivers_each
     let _ = &mut events;
 }
 
-/// `nabij-hub serve` as a real process, so that it can be killed with SIGKILL. Dropped,
-/// it is terminated cleanly, so that its managed broker does not outlive the test.
-struct HubProcess {
-    child: tokio::process::Child,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for HubProcess {
-    fn drop(&mut self) {
-        self.terminate();
-    }
-}
-
-impl HubProcess {
-    async fn start(dir: &Path, tls: u16, local: u16) -> HubProcess {
-        let child = tokio::process::Command::new(tests::binary("nabij-hub"))
-            .arg("--data-dir")
-            .arg(dir)
-            .args([
-                "serve",
-                "--tls-port",
-                &tls.to_string(),
-                "--local-port",
-                &local.to_string(),
-                "--web-port",
-                "0",
-            ])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let hub = HubProcess {
-            child,
-            dir: dir.to_owned(),
-        };
-        let deadline = std::time::Instant::now() + PATIENCE;
-        while !hub.cli(&["group", "list"]).await.0 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the hub did not start"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        hub
-    }
-
-    async fn cli(&self, args: &[&str]) -> (bool, String) {
-        let out = tokio::process::Command::new(tests::binary("nabij-hub"))
-            .arg("--data-dir")
-            .arg(&self.dir)
-            .args(args)
-            .output()
-            .await
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
-    }
-
-    /// Stops the hub as systemd would (SIGTERM): it stops its own broker on the way out.
-    fn terminate(&mut self) {
-        if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill")
-                .args(["-TERM", &pid.to_string()])
-                .status();
-        }
-    }
-
-    fn kill9(&mut self) {
-        let pid = self.child.id().unwrap().to_string();
-        std::process::Command::new("kill")
-            .args(["-9", &pid])
-            .status()
-            .unwrap();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hub_killed_with_sigkill_mid_stream_loses_nothing_and_doubles_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("hub");
     let (tls, local) = (tests::hub::free_port(), tests::hub::free_port());
-    let mut hub = HubProcess::start(&data, tls, local).await;
+    let mut hub = ServedHub::start(&data, tls, local, 0).await;
     for name in ["Jan Claes", "Anna Peeters"] {
         assert!(hub.cli(&["participant", "add", "--name", name]).await.0);
     }
@@ -352,8 +275,8 @@ async fn a_hub_killed_with_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
     })
     .await;
     hub.kill9(); // mid-stream: some stored and acked, some stored and not acked, some not yet read
-    let _ = hub.child.wait().await;
-    let mut restarted = HubProcess::start(&data, tls, local).await;
+    let _ = hub.wait().await;
+    let mut restarted = ServedHub::start(&data, tls, local, 0).await;
 
     let (distinct, total) = receive_texts(&mut anna_events, N).await;
     assert_eq!(
@@ -374,7 +297,7 @@ async fn a_hub_killed_with_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
     );
     let broker = std::fs::read_to_string(data.join("broker/mosquitto.pid")).unwrap();
     restarted.terminate();
-    let _ = restarted.child.wait().await;
+    let _ = restarted.wait().await;
     let comm = std::fs::read_to_string(format!("/proc/{}/comm", broker.trim())).unwrap_or_default();
     assert_ne!(
         comm.trim(),

@@ -5,6 +5,7 @@ pub mod https;
 pub mod hub;
 pub mod logs;
 pub mod mqtt_client;
+pub mod serve;
 pub mod sim_kiosk;
 pub mod webdriver;
 

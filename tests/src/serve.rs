@@ -1,0 +1,91 @@
+//! `nabij-hub serve` as a real process. Dropped — also when a test fails halfway — it is
+//! terminated as systemd would (SIGTERM), so it stops its managed broker on the way out
+//! and no Mosquitto outlives the test.
+
+use std::path::{Path, PathBuf};
+
+/// A running `nabij-hub serve`.
+pub struct ServedHub {
+    child: tokio::process::Child,
+    dir: PathBuf,
+}
+
+impl Drop for ServedHub {
+    fn drop(&mut self) {
+        self.terminate();
+    }
+}
+
+impl ServedHub {
+    /// Starts a hub over `dir` on these ports (`web` 0: any free port) and waits until
+    /// its command line answers.
+    pub async fn start(dir: &Path, tls: u16, local: u16, web: u16) -> ServedHub {
+        let child = tokio::process::Command::new(crate::binary("nabij-hub"))
+            .arg("--data-dir")
+            .arg(dir)
+            .args([
+                "serve",
+                "--tls-port",
+                &tls.to_string(),
+                "--local-port",
+                &local.to_string(),
+                "--web-port",
+                &web.to_string(),
+            ])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nabij-hub runs");
+        let hub = ServedHub {
+            child,
+            dir: dir.to_owned(),
+        };
+        let deadline = std::time::Instant::now() + crate::mqtt_client::PATIENCE;
+        while !hub.cli(&["group", "list"]).await.0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the hub did not start"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        hub
+    }
+
+    /// Runs `nabij-hub ARGS` against it: whether it succeeded, and what it printed.
+    pub async fn cli(&self, args: &[&str]) -> (bool, String) {
+        let out = tokio::process::Command::new(crate::binary("nabij-hub"))
+            .arg("--data-dir")
+            .arg(&self.dir)
+            .args(args)
+            .output()
+            .await
+            .expect("nabij-hub runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    }
+
+    /// Stops the hub as systemd would (SIGTERM): it stops its own broker on the way out.
+    pub fn terminate(&mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
+    }
+
+    /// Kills the hub with SIGKILL, as a power cut would its process.
+    pub fn kill9(&mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+        }
+    }
+
+    /// Waits until the process has ended; its exit status.
+    pub async fn wait(&mut self) -> std::process::ExitStatus {
+        self.child.wait().await.expect("the hub's exit status")
+    }
+}
