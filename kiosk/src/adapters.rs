@@ -81,10 +81,10 @@ fn delivery(d: Option<Delivery>) -> ui::Delivery {
     }
 }
 
-/// A face as Slint shows it.
 /// The pairing QR code's size in pixels (shown at about 3 cm, sharp at any scale).
 const QR_PIXELS: u32 = 320;
 
+/// A face as Slint shows it.
 fn face_image(face: &Content) -> Image {
     match face {
         Content::Photo {
