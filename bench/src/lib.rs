@@ -116,6 +116,52 @@ pub fn store_write_us(dir: &std::path::Path) -> Result<f64> {
     Ok(spent.as_secs_f64() * 1e6 / (rounds * per) as f64)
 }
 
+/// Milliseconds one small commit through the hub's store takes, as the receive path
+/// makes them (10 records of 200 bytes, then made durable), at p50 / p99 / p99.9 / max:
+/// the apply (sled) and the sync (sled's flush and the fsyncs) apart.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CommitTail {
+    /// The apply.
+    pub apply: [f64; 4],
+    /// The sync.
+    pub sync: [f64; 4],
+}
+
+/// Times `commits` small commits, one every 2 ms (the pace of 500 messages a second).
+pub async fn store_commit_tail(dir: &std::path::Path, commits: u64) -> Result<CommitTail> {
+    use nabij_hub::store::{DiskStorage, RawTable, Storage, Tx};
+    let storage: std::sync::Arc<dyn Storage> =
+        std::sync::Arc::new(DiskStorage::open(&dir.join("commit-probe"), 64 << 20)?);
+    let table = RawTable("probe");
+    let (mut apply, mut sync) = (Vec::new(), Vec::new());
+    for round in 0..commits {
+        let mut tx = Tx::new(storage.clone());
+        for n in 0..10u64 {
+            tx.put_raw(
+                table,
+                format!("{round:08}-{n:04}").into_bytes(),
+                vec![7; 200],
+            );
+        }
+        let started = std::time::Instant::now();
+        let applied = tx.apply()?;
+        apply.push(started.elapsed().as_secs_f64() * 1000.0);
+        let started = std::time::Instant::now();
+        applied.durable().await?;
+        sync.push(started.elapsed().as_secs_f64() * 1000.0);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let tail = |mut times: Vec<f64>| {
+        times.sort_by(f64::total_cmp);
+        let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+        [at(0.5), at(0.99), at(0.999), at(1.0)]
+    };
+    Ok(CommitTail {
+        apply: tail(apply),
+        sync: tail(sync),
+    })
+}
+
 /// What one run measured: each workload on both paths, and the disk.
 #[derive(Debug, Clone)]
 pub struct Measured {
@@ -125,6 +171,8 @@ pub struct Measured {
     pub disk_sync_ms: (f64, f64),
     /// Microseconds a record written through the hub's store costs.
     pub store_write_us: f64,
+    /// How long small commits take, tail included.
+    pub commit_tail: CommitTail,
 }
 
 /// One workload on both paths.
@@ -161,6 +209,8 @@ pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Measured> {
     progress("timing the disk");
     let disk = disk_sync_ms(dir.path(), if plan.messages >= 1_000 { 500 } else { 20 })?;
     let write_us = store_write_us(dir.path())?;
+    let commit_tail =
+        store_commit_tail(dir.path(), if plan.messages >= 1_000 { 3_000 } else { 50 }).await?;
     let mut config = HubConfig {
         data_dir: dir.path().join("hub"),
         ..HubConfig::default()
@@ -191,6 +241,7 @@ pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Measured> {
         rows: result?,
         disk_sync_ms: disk,
         store_write_us: write_us,
+        commit_tail,
     })
 }
 
@@ -298,7 +349,11 @@ mod tests {
                 assert_eq!(stats.latencies_us.len() as u64, stats.received);
             }
         }
+        let tail = measured.commit_tail;
+        assert!(tail.sync[0] > 0.0 && tail.sync[0] <= tail.sync[3], "{tail:?}");
+        assert!(tail.apply[0] > 0.0 && tail.apply[0] <= tail.apply[3], "{tail:?}");
         let report = report::markdown(&measured, &plan, "test");
         assert!(report.contains("| window 20 |"), "{report}");
+        assert!(report.contains("A small commit as the receive path makes them"));
     }
 }
