@@ -350,8 +350,14 @@ mod tests {
             }
         }
         let tail = measured.commit_tail;
-        assert!(tail.sync[0] > 0.0 && tail.sync[0] <= tail.sync[3], "{tail:?}");
-        assert!(tail.apply[0] > 0.0 && tail.apply[0] <= tail.apply[3], "{tail:?}");
+        assert!(
+            tail.sync[0] > 0.0 && tail.sync[0] <= tail.sync[3],
+            "{tail:?}"
+        );
+        assert!(
+            tail.apply[0] > 0.0 && tail.apply[0] <= tail.apply[3],
+            "{tail:?}"
+        );
         let report = report::markdown(&measured, &plan, "test");
         assert!(report.contains("| window 20 |"), "{report}");
         assert!(report.contains("A small commit as the receive path makes them"));
