@@ -490,7 +490,12 @@ impl Storage for DiskStorage {
             }
         }
         let frame = encode_frame(generation, writes);
-        wal.file.write_all(&frame)?;
+        if let Err(e) = wal.file.write_all(&frame) {
+            // A frame written in part (a full disk) would end the log at replay, and with
+            // it every later frame: cut it off, so the next apply writes where it began.
+            let _ = wal.file.set_len(wal.bytes);
+            return Err(e.into());
+        }
         wal.bytes += frame.len() as u64;
         wal.generation = generation;
         self.applied.store(generation, Ordering::SeqCst);
@@ -513,8 +518,10 @@ impl Storage for DiskStorage {
         self.synced_files.fetch_add(1, Ordering::Relaxed);
         *synced = target;
         let grown = self.wal.lock().map(|w| w.bytes).unwrap_or(0) >= CHECKPOINT_BYTES;
-        if grown {
-            self.checkpoint()?;
+        // The commits are durable already; a failed checkpoint keeps the old log files
+        // (a restart replays them) and is tried again after the next sync.
+        if grown && let Err(e) = self.checkpoint() {
+            tracing::error!(error = %e, "checkpoint failed; the write-ahead log is kept");
         }
         Ok(())
     }
