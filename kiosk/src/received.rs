@@ -393,9 +393,7 @@ impl KioskState {
     /// Files the conversations with people erased from the programme under "a former
     /// participant" (one conversation for all of them, no reply), and forgets their faces.
     fn file_under_former(&mut self, erased: &[PersonId]) {
-        let Ok(former) = PersonId::parse(nabij_protocol::FORMER_PARTICIPANT) else {
-            return;
-        };
+        let former = PersonId::former_participant();
         let mut moved = Vec::new();
         self.conversations.retain_mut(|(partner, messages)| {
             if erased.contains(partner) {

@@ -351,7 +351,7 @@ impl KioskState {
         let mut partners = self.contacts.clone();
         if self.has_former_conversation() {
             partners.push(Contact {
-                person: former_participant(),
+                person: PersonId::former_participant(),
                 // The screen names them in its own language.
                 name: String::new(),
                 role: nabij_protocol::ContactRole::GroupMember,
@@ -362,7 +362,7 @@ impl KioskState {
     }
 
     fn has_former_conversation(&self) -> bool {
-        let former = former_participant();
+        let former = PersonId::former_participant();
         self.conversations
             .iter()
             .any(|(p, messages)| *p == former && !messages.is_empty())
@@ -1095,11 +1095,6 @@ impl KioskState {
             self.screen = Some(Screen::Home);
         }
     }
-}
-
-/// The id erased participants' messages are filed under.
-fn former_participant() -> PersonId {
-    PersonId::parse(nabij_protocol::FORMER_PARTICIPANT).expect("a valid person id")
 }
 
 #[cfg(test)]

@@ -924,6 +924,13 @@ pub struct Contacts {
 /// earlier messages under. No name makes this id (names never start with a dash).
 pub const FORMER_PARTICIPANT: &str = "p--former-participant";
 
+impl PersonId {
+    /// [`FORMER_PARTICIPANT`] as an id.
+    pub fn former_participant() -> PersonId {
+        PersonId::parse(FORMER_PARTICIPANT).expect("FORMER_PARTICIPANT is a valid person id")
+    }
+}
+
 /// One approved contact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {

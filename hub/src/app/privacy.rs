@@ -455,7 +455,7 @@ impl Hub {
             if !tables::tablets_of(&tx, who)?.is_empty() {
                 return Err(AppError::StillLent(person.name));
             }
-            let former = people::former_participant();
+            let former = PersonId::former_participant();
             let mut removed = 0usize;
             let mine = prefix(&[who.as_str().as_bytes()]);
             for other in tables::contact_ids(&tx, who)? {

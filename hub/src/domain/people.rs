@@ -97,11 +97,6 @@ pub const FORMER_PARTICIPANT: &str = nabij_protocol::FORMER_PARTICIPANT;
 /// How a former participant is shown wherever a name would be.
 pub const FORMER_PARTICIPANT_WORDS: &str = "a former participant";
 
-/// The id of erased participants.
-pub fn former_participant() -> PersonId {
-    PersonId::parse(FORMER_PARTICIPANT).expect("a valid person id")
-}
-
 /// The name to show for `id`: the person's when they are known, "a former participant"
 /// for an erased one, else the id itself.
 pub fn shown_name(id: &PersonId, known: Option<&Person>) -> String {

@@ -7,12 +7,11 @@ use super::html::{self, Notice, csrf_field, esc};
 use super::signed::{People, Signed};
 use super::{Done, Me, Web, done_notice, failed, page_response, see_other};
 use crate::app::{Audience, CoachMessage};
-use crate::domain::accounts::Area;
 use crate::domain::people::Role as PersonRole;
 use axum::Router;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use nabij_protocol::{GroupId, PersonId};
@@ -144,7 +143,6 @@ async fn read_send_form(mut multipart: Multipart) -> Result<SendForm, String> {
 
 async fn send(
     State(web): State<Web>,
-    headers: HeaderMap,
     // Who may send is checked before the body is read; the token after.
     Signed(me, _): Signed<People>,
     multipart: Result<Multipart, MultipartRejection>,
@@ -168,10 +166,9 @@ async fn send(
             );
         }
     };
-    let me = match web.require_form(&headers, Area::People, &form.csrf) {
-        Ok(me) => me,
-        Err(answer) => return *answer,
-    };
+    if let Err(answer) = super::check_token(&me, &form.csrf) {
+        return *answer;
+    }
     let text = form.text.trim().to_owned();
     let problem = |words: String| {
         messages_page(

@@ -183,30 +183,29 @@ impl Web {
         Ok(me)
     }
 
-    /// As [`Web::require`], for a form: its token must be this session's.
-    fn require_form(&self, headers: &HeaderMap, area: Area, csrf: &str) -> Result<Me, Refused> {
-        let me = self.require(headers, area)?;
-        if !sessions::same_secret(&me.csrf, csrf) {
-            let body = html::page(
-                "Form out of date",
-                Some(&me.viewer()),
-                Some(&html::Notice::Problem(
-                    "This form is out of date or came from another site: open the page again and send it once more."
-                        .into(),
-                )),
-                "",
-            );
-            return Err(Box::new(page_response(StatusCode::FORBIDDEN, body)));
-        }
-        Ok(me)
-    }
-
     /// Writes a change to the audit log; a failure is logged, the change stands.
     async fn audit(&self, me: &Me, what: &str) {
         if let Err(e) = self.hub.audit(me.account.name.as_str(), what).await {
             tracing::error!(error = %e, what, "could not write the audit log");
         }
     }
+}
+
+/// Whether a form came with this session's token; if not, the "form out of date" page.
+fn check_token(me: &Me, csrf: &str) -> Result<(), Refused> {
+    if !sessions::same_secret(&me.csrf, csrf) {
+        let body = html::page(
+            "Form out of date",
+            Some(&me.viewer()),
+            Some(&html::Notice::Problem(
+                "This form is out of date or came from another site: open the page again and send it once more."
+                    .into(),
+            )),
+            "",
+        );
+        return Err(Box::new(page_response(StatusCode::FORBIDDEN, body)));
+    }
+    Ok(())
 }
 
 /// An HTML page with its status.

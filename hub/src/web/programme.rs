@@ -168,6 +168,17 @@ async fn group(
     )
 }
 
+/// The group's page again, with what was wrong with the form sent from it.
+fn group_problem(web: &Web, me: &Me, id: &GroupId, text: &str) -> Response {
+    group_page(
+        web,
+        me,
+        id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(Notice::Problem(text.to_owned())),
+    )
+}
+
 fn group_page(
     web: &Web,
     me: &Me,
@@ -290,15 +301,7 @@ async fn plan(
     let Ok(id) = GroupId::parse(&group) else {
         return not_found(&me, "such group");
     };
-    let problem = |text: &str| {
-        group_page(
-            &web,
-            &me,
-            &id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(text.to_owned())),
-        )
-    };
+    let problem = |text: &str| group_problem(&web, &me, &id, text);
     let Some(first) = Date::parse(form.first.trim()) else {
         return problem("Give the first encounter's date.");
     };
@@ -357,15 +360,7 @@ async fn add_meeting(
     let Ok(id) = GroupId::parse(&group) else {
         return not_found(&me, "such group");
     };
-    let problem = |text: &str| {
-        group_page(
-            &web,
-            &me,
-            &id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(text.to_owned())),
-        )
-    };
+    let problem = |text: &str| group_problem(&web, &me, &id, text);
     let series = match form.series.as_str() {
         "weekly" => nabij_protocol::SessionSeries::Weekly,
         "monthly" => nabij_protocol::SessionSeries::Monthly,
@@ -461,15 +456,7 @@ async fn move_session(
     let Some(session) = session_of(&web, &session) else {
         return not_found(&me, "such meeting");
     };
-    let problem = |text: &str| {
-        group_page(
-            &web,
-            &me,
-            &session.group,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(text.to_owned())),
-        )
-    };
+    let problem = |text: &str| group_problem(&web, &me, &session.group, text);
     let (Some(date), Some(time)) = (
         Date::parse(form.date.trim()),
         TimeOfDay::parse(form.time.trim()),
@@ -512,15 +499,7 @@ async fn cancel_session(
     let Some(session) = session_of(&web, &session) else {
         return not_found(&me, "such meeting");
     };
-    let problem = |text: &str| {
-        group_page(
-            &web,
-            &me,
-            &session.group,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(text.to_owned())),
-        )
-    };
+    let problem = |text: &str| group_problem(&web, &me, &session.group, text);
     if form.sure != "yes" {
         return problem("Tick \"Yes, cancel this meeting\" to cancel it.");
     }

@@ -88,14 +88,13 @@ impl<P: Place, F: DeserializeOwned + TokenForm + Send> FromRequest<Web> for Sign
     type Rejection = Response;
 
     async fn from_request(request: Request, web: &Web) -> Result<Self, Response> {
-        let headers = request.headers().clone();
-        web.require(&headers, P::AREA).map_err(|refused| *refused)?;
+        let me = web
+            .require(request.headers(), P::AREA)
+            .map_err(|refused| *refused)?;
         let Form(form) = Form::<F>::from_request(request, web)
             .await
             .map_err(IntoResponse::into_response)?;
-        let me = web
-            .require_form(&headers, P::AREA, form.token())
-            .map_err(|refused| *refused)?;
+        super::check_token(&me, form.token()).map_err(|refused| *refused)?;
         Ok(SignedForm(me, form, PhantomData))
     }
 }

@@ -111,6 +111,18 @@ fn actions(me: &Me, id: &str, state: DeviceState) -> String {
     out
 }
 
+/// The tablets page again, with what was wrong with the form sent from it (and the
+/// code typed, if any, still in its field).
+fn devices_problem(web: &Web, me: &Me, text: String, code: &str) -> Response {
+    devices_page(
+        web,
+        me,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(Notice::Problem(text)),
+        code,
+    )
+}
+
 fn devices_page(
     web: &Web,
     me: &Me,
@@ -238,15 +250,7 @@ async fn enrol(
     SignedForm(me, form, _): SignedForm<Devices, Enrol>,
 ) -> Response {
     let code: String = form.code.chars().take(16).collect();
-    let problem = |text: String| {
-        devices_page(
-            &web,
-            &me,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(text)),
-            &code,
-        )
-    };
+    let problem = |text: String| devices_problem(&web, &me, text, &code);
     let Ok(participant) = PersonId::parse(form.participant.trim()) else {
         return problem("Choose the participant the tablet is for.".into());
     };
@@ -328,15 +332,7 @@ async fn end_tablet(web: Web, me: Me, device: String, form: Sure, how: Ending) -
         Ending::Revoke => ("switch the tablet off", "revoked"),
         Ending::Wipe => ("wipe the tablet", "wiped"),
     };
-    let problem = |text: String| {
-        devices_page(
-            &web,
-            &me,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(text)),
-            "",
-        )
-    };
+    let problem = |text: String| devices_problem(&web, &me, text, "");
     if form.sure != "yes" {
         return problem(format!("Tick the box to {verb}."));
     }
@@ -374,15 +370,7 @@ async fn take_back(
         Ok(id) => id,
         Err(answer) => return *answer,
     };
-    let problem = |text: String| {
-        devices_page(
-            &web,
-            &me,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(text)),
-            "",
-        )
-    };
+    let problem = |text: String| devices_problem(&web, &me, text, "");
     let Some(condition) = Condition::parse(&form.condition) else {
         return problem("Choose the tablet's condition: good, damaged, broken or lost.".into());
     };
