@@ -3,30 +3,40 @@
 //!
 //! sled's own `flush` writes its log and then asks the kernel for `sync_file_range`,
 //! which survives a crashed process but not a power cut, it never syncs the separate
-//! files it keeps large values in (`blobs/`), and it is slow in its tail (milliseconds
-//! to tens of milliseconds, even on tmpfs: see docs/benchmarks.md). So:
-//! - an *apply* is one sled transaction over the tables it touches (atomic; readers see
-//!   it at once), which also records its generation in sled, and then the same writes
-//!   appended to the write-ahead log (`wal/`) as one checksummed frame;
+//! files it keeps large values in (`blobs/`), and both its writes (about 15 µs a record
+//! in a transaction) and its flush (milliseconds to tens of milliseconds in its tail,
+//! even on tmpfs: see docs/benchmarks.md) are slow. So sled is kept off the commit path:
+//! - an *apply* appends the writes to the write-ahead log (`wal/`) as one checksummed
+//!   frame and puts them in *pending*, a small map in memory that readers look at before
+//!   sled (so readers see the apply at once, all of it);
 //! - a *sync* is one `fdatasync` of the write-ahead log: every frame written before it
 //!   is durable, and callers that wait at the same time share it;
-//! - a *checkpoint*, once the log has grown past [`CHECKPOINT_BYTES`], starts a new log
-//!   file, makes sled itself durable (its flush, a real `fdatasync` of its log, an
-//!   `fsync` of every new blob file and their folder) and deletes the older log files;
-//! - at *open*, the frames newer than the generation sled has are applied to sled again,
-//!   in order, up to the first torn or damaged one (a frame cut short by a crash was
-//!   never acknowledged), and a checkpoint makes the result durable.
+//! - the *mover*, a thread of its own, takes frames once they are durable (and a little
+//!   older, so that what was written and removed again in the meantime never reaches
+//!   sled), writes the newest value of each key into sled, then their generation, and
+//!   only then drops them from pending; writers wait for it when pending holds more than
+//!   [`PENDING_BYTES`];
+//! - a *checkpoint*, run by the mover once the log has grown past [`CHECKPOINT_BYTES`],
+//!   starts a new log file, moves every frame of the old ones into sled, makes sled
+//!   durable (its flush, a real `fdatasync` of its log, an `fsync` of every new blob file
+//!   and their folder) and deletes the older log files;
+//! - at *open*, every frame of the log files left is applied to sled again, in order, up
+//!   to the first torn or damaged one (a frame cut short by a crash was never
+//!   acknowledged), and a checkpoint makes the result durable. Applying a frame twice
+//!   changes nothing, so sled may hold any part of them (sled writes one tree at a time,
+//!   and what it wrote since its last flush may survive a crash in part): only frames
+//!   that are durable in the log ever reach sled, and the log holds every frame since the
+//!   last checkpoint.
 
 use super::{Entry, Storage, StoreError, Writes};
 
-/// One table's writes of a commit: keys, and new values (`None`: removed).
-type TableWrites<'a> = Vec<(&'a [u8], Option<&'a [u8]>)>;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::File;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
+use std::time::Instant;
 
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> Self {
@@ -53,8 +63,66 @@ struct Wal {
     generation: u64,
 }
 
+/// Writes waiting in pending may take this much memory before writers wait for the
+/// mover (a full batch of photos is 16 MiB).
+pub const PENDING_BYTES: usize = 64 << 20;
+
+/// The mover waits until durable frames are this old, or pending holds this much, before
+/// it moves them: much of what the hub writes is short-lived (a message's place in a
+/// tablet's queue, gone at its ack a moment later), and a key written and removed
+/// again before a move never reaches sled at all (about 15 µs a write saved).
+const MOVE_AFTER: std::time::Duration = std::time::Duration::from_millis(200);
+const MOVE_BYTES: usize = 4 << 20;
+
+/// One table's keys in pending: the newest value (`None`: removed) and the generation
+/// that wrote it.
+type PendingValues = BTreeMap<Vec<u8>, (u64, Option<Vec<u8>>)>;
+
+/// Applied writes that sled does not have yet.
+#[derive(Default)]
+struct Pending {
+    /// Per table, the newest value of each key not yet in sled (`None`: removed), with
+    /// the generation of the apply that wrote it.
+    values: HashMap<&'static str, PendingValues>,
+    /// The frames not yet in sled, in generation order.
+    frames: VecDeque<Frame>,
+    /// Their bytes in all.
+    bytes: usize,
+    /// The newest generation durable in the log: frames up to it may go into sled.
+    durable: u64,
+    /// The store is being dropped: the mover moves what it may and ends.
+    stopping: bool,
+    /// Why moving frames into sled failed; no write is taken after that.
+    failed: Option<String>,
+}
+
+impl Pending {
+    /// When the oldest frame the mover may take was applied.
+    fn oldest_durable(&self) -> Option<Instant> {
+        self.frames
+            .front()
+            .filter(|frame| frame.generation <= self.durable)
+            .map(|frame| frame.applied_at)
+    }
+}
+
+/// Applied writes on their way into sled.
+struct Frame {
+    generation: u64,
+    /// Its size in the log.
+    bytes: usize,
+    applied_at: Instant,
+    writes: Writes,
+}
+
 /// The hub's database on disk.
 pub struct DiskStorage {
+    shared: Arc<Shared>,
+    mover: Option<std::thread::JoinHandle<()>>,
+}
+
+/// What the store's users and its mover share.
+struct Shared {
     db: sled::Db,
     trees: RwLock<HashMap<&'static str, sled::Tree>>,
     meta: sled::Tree,
@@ -75,6 +143,21 @@ pub struct DiskStorage {
     applied: AtomicU64,
     /// Held by the one thread syncing; holds the last generation known to be on disk.
     synced: Mutex<u64>,
+    pending: Mutex<Pending>,
+    /// Wakes the mover (frames became durable, the store stops) and writers waiting for
+    /// room in pending (frames went into sled).
+    pending_changed: Condvar,
+    /// Most bytes in pending before writers wait.
+    pending_limit: usize,
+    /// Held while frames go into sled, so they go in order.
+    moving: Mutex<()>,
+    /// Held by a checkpoint.
+    checkpointing: Mutex<()>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere leaves the data as it was between two whole steps.
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
@@ -134,10 +217,10 @@ fn encode_frame(generation: u64, writes: &Writes) -> Vec<u8> {
 }
 
 /// A decoded frame: its generation and writes (table name, key, value).
-type Frame = (u64, Vec<(Vec<u8>, Vec<u8>, Option<Vec<u8>>)>);
+type LoggedFrame = (u64, Vec<(Vec<u8>, Vec<u8>, Option<Vec<u8>>)>);
 
 /// Reads the frames of one log file, up to the first torn or damaged one.
-fn decode_frames(bytes: &[u8]) -> Vec<Frame> {
+fn decode_frames(bytes: &[u8]) -> Vec<LoggedFrame> {
     fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
         let (head, rest) = (bytes.get(..n)?, bytes.get(n..)?);
         *bytes = rest;
@@ -192,6 +275,14 @@ impl DiskStorage {
     /// Opens (or creates) the database in `dir`, keeping at most `cache_bytes` of it in
     /// memory, and applies what the write-ahead log holds beyond it.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<DiskStorage, StoreError> {
+        Self::open_with(dir, cache_bytes, PENDING_BYTES)
+    }
+
+    fn open_with(
+        dir: &Path,
+        cache_bytes: u64,
+        pending_limit: usize,
+    ) -> Result<DiskStorage, StoreError> {
         let config = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_bytes)
@@ -225,18 +316,16 @@ impl DiskStorage {
             .get(GENERATION_KEY)?
             .and_then(|g| <[u8; 8]>::try_from(g.as_ref()).ok())
             .map_or(0, u64::from_be_bytes);
-        // Replay: the frames sled does not have yet, in order.
+        // Replay: every frame left, in order (sled may hold any part of them already).
         let mut replayed = 0usize;
+        let mut previous: Option<u64> = None;
         'files: for (_, path) in &existing {
             let bytes = std::fs::read(path)?;
             for (frame_generation, writes) in decode_frames(&bytes) {
-                if frame_generation <= generation {
-                    continue;
-                }
-                if frame_generation != generation + 1 {
+                if previous.is_some_and(|p| frame_generation != p + 1) {
                     // A gap: what follows cannot be applied in order.
                     tracing::error!(
-                        expected = generation + 1,
+                        expected = previous.map(|p| p + 1),
                         found = frame_generation,
                         "the write-ahead log has a gap; the rest of it is not applied"
                     );
@@ -253,8 +342,9 @@ impl DiskStorage {
                 for (table, writes) in batch {
                     db.open_tree(table)?.apply_batch(writes)?;
                 }
-                meta.insert(GENERATION_KEY, &frame_generation.to_be_bytes())?;
-                generation = frame_generation;
+                generation = generation.max(frame_generation);
+                meta.insert(GENERATION_KEY, &generation.to_be_bytes())?;
+                previous = Some(frame_generation);
                 replayed += 1;
             }
         }
@@ -264,7 +354,7 @@ impl DiskStorage {
             .append(true)
             .open(wal_path(&wal_dir, number))?;
         let for_sync = file.try_clone()?;
-        let storage = DiskStorage {
+        let shared = Arc::new(Shared {
             db,
             trees: RwLock::new(HashMap::new()),
             meta,
@@ -282,7 +372,15 @@ impl DiskStorage {
             wal_for_sync: Mutex::new(for_sync),
             applied: AtomicU64::new(generation),
             synced: Mutex::new(generation),
-        };
+            pending: Mutex::new(Pending {
+                durable: generation,
+                ..Pending::default()
+            }),
+            pending_changed: Condvar::new(),
+            pending_limit,
+            moving: Mutex::new(()),
+            checkpointing: Mutex::new(()),
+        });
         if replayed > 0 {
             tracing::info!(
                 frames = replayed,
@@ -291,15 +389,78 @@ impl DiskStorage {
         }
         // Whatever an earlier run left (replayed or not) becomes durable in sled itself,
         // with the folder entries of its files; then the old log files can go.
-        storage.make_sled_durable()?;
+        shared.make_sled_durable()?;
         sync_dir(dir)?;
         for (_, path) in existing {
             std::fs::remove_file(path)?;
         }
-        sync_dir(&storage.wal_dir)?;
-        Ok(storage)
+        sync_dir(&shared.wal_dir)?;
+        let mover = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("nabij-store-mover".into())
+                .spawn(move || shared.run_mover())?
+        };
+        Ok(DiskStorage {
+            shared,
+            mover: Some(mover),
+        })
     }
 
+    /// How many files have been fsync'd (the write-ahead log counts once per sync).
+    pub fn synced_files(&self) -> u64 {
+        self.shared.synced_files.load(Ordering::Relaxed)
+    }
+
+    /// A checkpoint now, whatever the log's size (for tests).
+    #[cfg(test)]
+    fn checkpoint_now(&self) -> Result<(), StoreError> {
+        self.shared.checkpoint(true)
+    }
+
+    /// Waits until the mover has put every durable frame into sled (for tests).
+    #[cfg(test)]
+    fn settle(&self) {
+        let mut pending = lock(&self.shared.pending);
+        while pending.oldest_durable().is_some() && pending.failed.is_none() {
+            pending = self
+                .shared
+                .pending_changed
+                .wait(pending)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+        drop(pending);
+        // The mover takes frames from the queue before it writes them.
+        drop(lock(&self.shared.moving));
+    }
+
+    /// What sled itself holds under `key`, pending writes aside (for tests).
+    #[cfg(test)]
+    fn in_sled(&self, table: &'static str, key: &[u8]) -> Option<Vec<u8>> {
+        self.shared
+            .tree(table)
+            .unwrap()
+            .get(key)
+            .unwrap()
+            .map(|v| v.to_vec())
+    }
+}
+
+impl Drop for DiskStorage {
+    fn drop(&mut self) {
+        lock(&self.shared.pending).stopping = true;
+        self.shared.pending_changed.notify_all();
+        if let Some(mover) = self.mover.take()
+            && mover.join().is_err()
+        {
+            tracing::error!(
+                "the store's mover failed; the write-ahead log is applied at the next start"
+            );
+        }
+    }
+}
+
+impl Shared {
     fn tree(&self, name: &'static str) -> Result<sled::Tree, StoreError> {
         if let Some(tree) = self.trees.read().ok().and_then(|t| t.get(name).cloned()) {
             return Ok(tree);
@@ -311,9 +472,136 @@ impl DiskStorage {
         Ok(tree)
     }
 
-    /// How many files have been fsync'd (the write-ahead log counts once per sync).
-    pub fn synced_files(&self) -> u64 {
-        self.synced_files.load(Ordering::Relaxed)
+    /// The mover's loop: durable frames into sled, and a checkpoint when the log is big.
+    fn run_mover(&self) {
+        loop {
+            let up_to = {
+                let mut pending = lock(&self.pending);
+                loop {
+                    let oldest = pending.oldest_durable();
+                    if pending.stopping {
+                        if oldest.is_none() {
+                            return; // nothing left it may move
+                        }
+                        break;
+                    }
+                    let wait = match oldest {
+                        Some(_) if pending.bytes >= MOVE_BYTES.min(self.pending_limit) => break,
+                        Some(since) => match MOVE_AFTER.checked_sub(since.elapsed()) {
+                            Some(left) if !left.is_zero() => left,
+                            _ => break,
+                        },
+                        None => MOVE_AFTER,
+                    };
+                    pending = self
+                        .pending_changed
+                        .wait_timeout(pending, wait)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                }
+                pending.durable
+            };
+            if let Err(e) = self.move_into_sled(up_to) {
+                tracing::error!(error = %e, "could not write applied changes into the database; the hub takes no more until it restarts (the write-ahead log keeps them)");
+                lock(&self.pending).failed = Some(e.to_string());
+                self.pending_changed.notify_all();
+                return;
+            }
+            // The commits are durable already; a failed checkpoint keeps the old log
+            // files (a restart replays them) and is tried again after the next move.
+            if let Err(e) = self.checkpoint(false) {
+                tracing::error!(error = %e, "checkpoint failed; the write-ahead log is kept");
+            }
+        }
+    }
+
+    /// Writes the frames up to `generation` (all durable) into sled, in order, then
+    /// drops them from pending.
+    fn move_into_sled(&self, generation: u64) -> Result<(), StoreError> {
+        let _moving = lock(&self.moving);
+        let frames: Vec<Frame> = {
+            let mut pending = lock(&self.pending);
+            let mut frames = Vec::new();
+            while pending
+                .frames
+                .front()
+                .is_some_and(|frame| frame.generation <= generation)
+            {
+                frames.extend(pending.frames.pop_front());
+            }
+            frames
+        };
+        let Some(last) = frames.last().map(|frame| frame.generation) else {
+            return Ok(());
+        };
+        // The newest write of each key. Plain inserts, not sled's batches: a sled batch
+        // (or transaction) writes out its log buffer twice, two system calls each, and
+        // the write-ahead log already makes the frame whole after a crash.
+        let mut newest: BTreeMap<(&'static str, &[u8]), Option<&[u8]>> = BTreeMap::new();
+        for frame in &frames {
+            for ((table, key), value) in &frame.writes {
+                newest.insert((table, key.as_slice()), value.as_deref());
+            }
+        }
+        let mut tree: Option<(&'static str, sled::Tree)> = None;
+        for ((table, key), value) in newest {
+            let current = match &tree {
+                Some((name, current)) if *name == table => current,
+                _ => &tree.insert((table, self.tree(table)?)).1,
+            };
+            match value {
+                Some(value) => current.insert(key, value)?,
+                None => current.remove(key)?,
+            };
+        }
+        self.meta.insert(GENERATION_KEY, &last.to_be_bytes())?;
+        // sled has them: readers may find them there now.
+        let mut pending = lock(&self.pending);
+        for frame in &frames {
+            pending.bytes = pending.bytes.saturating_sub(frame.bytes);
+            for (table, key) in frame.writes.keys() {
+                let Some(values) = pending.values.get_mut(table) else {
+                    continue;
+                };
+                if values.get(key).is_some_and(|(g, _)| *g <= last) {
+                    values.remove(key);
+                }
+                if values.is_empty() {
+                    pending.values.remove(table);
+                }
+            }
+        }
+        drop(pending);
+        self.pending_changed.notify_all();
+        Ok(())
+    }
+
+    /// Waits until pending has room for another apply; the mover moves only durable
+    /// frames, so a writer that never syncs gets one here.
+    fn wait_for_room(&self) -> Result<(), StoreError> {
+        let mut synced_once = false;
+        let mut pending = lock(&self.pending);
+        loop {
+            if let Some(reason) = &pending.failed {
+                return Err(StoreError::Backend(format!(
+                    "the database stopped taking changes ({reason}); restart the hub"
+                )));
+            }
+            if pending.bytes <= self.pending_limit {
+                return Ok(());
+            }
+            if synced_once {
+                pending = self
+                    .pending_changed
+                    .wait(pending)
+                    .unwrap_or_else(|p| p.into_inner());
+            } else {
+                drop(pending);
+                self.sync_up_to(self.applied.load(Ordering::SeqCst))?;
+                synced_once = true;
+                pending = lock(&self.pending);
+            }
+        }
     }
 
     /// sled's flush, then a real fdatasync of its log and an fsync of its new blob files.
@@ -324,11 +612,18 @@ impl DiskStorage {
         self.sync_new_blobs()
     }
 
-    /// Starts a new log file, makes sled durable, and deletes the older log files. The
-    /// caller holds `synced`, so no sync looks at the log files meanwhile.
-    fn checkpoint(&self) -> Result<(), StoreError> {
-        let older = {
-            let mut wal = self.wal.lock().unwrap_or_else(|p| p.into_inner());
+    /// When the log has grown past [`CHECKPOINT_BYTES`] (or `always`): starts a new log
+    /// file, moves every frame of the old ones into sled, makes sled durable, and
+    /// deletes the older log files.
+    fn checkpoint(&self, always: bool) -> Result<(), StoreError> {
+        let _one = lock(&self.checkpointing);
+        let (older, last) = {
+            // No sync looks at the log files meanwhile.
+            let mut synced = lock(&self.synced);
+            let mut wal = lock(&self.wal);
+            if !always && wal.bytes < CHECKPOINT_BYTES {
+                return Ok(());
+            }
             // Everything in the old file is durable in it before it stops being synced.
             wal.file.sync_data()?;
             let number = wal.number + 1;
@@ -337,15 +632,19 @@ impl DiskStorage {
                 .append(true)
                 .open(wal_path(&self.wal_dir, number))?;
             sync_dir(&self.wal_dir)?;
-            *self.wal_for_sync.lock().unwrap_or_else(|p| p.into_inner()) = file.try_clone()?;
+            *lock(&self.wal_for_sync) = file.try_clone()?;
             let older = wal.number;
             wal.file = file;
             wal.number = number;
             wal.bytes = 0;
-            older
+            *synced = (*synced).max(wal.generation);
+            let mut pending = lock(&self.pending);
+            pending.durable = pending.durable.max(wal.generation);
+            (older, wal.generation)
         };
-        // sled has every apply written to the older files: make it durable, then they
-        // are no longer needed.
+        // Every frame of the older files into sled, sled durable: they are no longer
+        // needed.
+        self.move_into_sled(last)?;
         self.make_sled_durable()?;
         for (number, path) in wal_files(&self.wal_dir)? {
             if number <= older {
@@ -355,22 +654,13 @@ impl DiskStorage {
         Ok(())
     }
 
-    /// A checkpoint now, whatever the log's size (for tests).
-    #[cfg(test)]
-    fn checkpoint_now(&self) -> Result<(), StoreError> {
-        let _synced = self.synced.lock().unwrap_or_else(|p| p.into_inner());
-        self.checkpoint()
-    }
     fn sync_new_blobs(&self) -> Result<(), StoreError> {
         let entries = match std::fs::read_dir(&self.blobs) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e.into()),
         };
-        let mut newest = self
-            .newest_synced_blob
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut newest = lock(&self.newest_synced_blob);
         let mut synced_any = false;
         let mut highest = *newest;
         for entry in entries {
@@ -405,7 +695,16 @@ impl DiskStorage {
 
 impl Storage for DiskStorage {
     fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.tree(table)?.get(key)?.map(|v| v.to_vec()))
+        // Pending first, then sled: the mover writes sled before it drops from pending.
+        let pending = lock(&self.shared.pending)
+            .values
+            .get(table)
+            .and_then(|values| values.get(key))
+            .map(|(_, value)| value.clone());
+        match pending {
+            Some(value) => Ok(value),
+            None => Ok(self.shared.tree(table)?.get(key)?.map(|v| v.to_vec())),
+        }
     }
 
     fn scan(
@@ -415,7 +714,6 @@ impl Storage for DiskStorage {
         after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<Entry>, StoreError> {
-        let tree = self.tree(table)?;
         let start = match after {
             // The smallest key greater than `after`.
             Some(after) if after >= prefix => {
@@ -425,70 +723,56 @@ impl Storage for DiskStorage {
             }
             _ => prefix.to_vec(),
         };
-        let mut out = Vec::new();
-        for entry in tree.range(start..) {
-            if out.len() >= limit {
+        // Pending first, then sled (see `get`).
+        let mine: Vec<(Vec<u8>, Option<Vec<u8>>)> = lock(&self.shared.pending)
+            .values
+            .get(table)
+            .map(|values| {
+                values
+                    .range(start.clone()..)
+                    .take_while(|(k, _)| k.starts_with(prefix))
+                    .map(|(k, (_, v))| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Each pending removal can hide at most one entry of sled's: ask for that many
+        // more.
+        let removals = mine.iter().filter(|(_, v)| v.is_none()).count();
+        let wanted = limit.saturating_add(removals);
+        let mut merged: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        for entry in self.shared.tree(table)?.range(start..) {
+            if merged.len() >= wanted {
                 break;
             }
             let (k, v) = entry?;
             if !k.starts_with(prefix) {
                 break;
             }
-            out.push((k.to_vec(), v.to_vec()));
+            merged.insert(k.to_vec(), v.to_vec());
         }
-        Ok(out)
+        for (k, v) in mine {
+            match v {
+                Some(bytes) => {
+                    merged.insert(k, bytes);
+                }
+                None => {
+                    merged.remove(&k);
+                }
+            }
+        }
+        Ok(merged.into_iter().take(limit).collect())
     }
 
     fn apply(&self, writes: &Writes) -> Result<u64, StoreError> {
+        let shared = &self.shared;
         if writes.is_empty() {
-            return Ok(self.applied.load(Ordering::SeqCst));
+            return Ok(shared.applied.load(Ordering::SeqCst));
         }
-        // One sled tree per table; the writes are sorted by table, so group them.
-        let mut trees: Vec<sled::Tree> = Vec::new();
-        let mut groups: Vec<TableWrites<'_>> = Vec::new();
-        let mut last: Option<&'static str> = None;
-        for ((table, key), value) in writes {
-            if last != Some(*table) {
-                trees.push(self.tree(table)?);
-                groups.push(Vec::new());
-                last = Some(*table);
-            }
-            if let Some(group) = groups.last_mut() {
-                group.push((key.as_slice(), value.as_deref()));
-            }
-        }
-        trees.push(self.meta.clone());
-        // In generation order: the frame is written in the order sled applied them.
-        let mut wal = self.wal.lock().unwrap_or_else(|p| p.into_inner());
+        shared.wait_for_room()?;
+        // In generation order: frames are written, and go into sled, in the order of
+        // their generations.
+        let mut wal = lock(&shared.wal);
         let generation = wal.generation + 1;
-        let generation_bytes = generation.to_be_bytes();
-        use sled::Transactional;
-        let applied: sled::transaction::TransactionResult<(), ()> =
-            trees.as_slice().transaction(|views| {
-                for (view, group) in views.iter().zip(&groups) {
-                    for (key, value) in group {
-                        match value {
-                            Some(value) => {
-                                view.insert(*key, *value)?;
-                            }
-                            None => {
-                                view.remove(*key)?;
-                            }
-                        }
-                    }
-                }
-                if let Some(meta) = views.last() {
-                    meta.insert(GENERATION_KEY, &generation_bytes)?;
-                }
-                Ok(())
-            });
-        match applied {
-            Ok(()) => {}
-            Err(sled::transaction::TransactionError::Storage(e)) => return Err(e.into()),
-            Err(sled::transaction::TransactionError::Abort(())) => {
-                return Err(StoreError::Backend("a transaction was aborted".into()));
-            }
-        }
         let frame = encode_frame(generation, writes);
         if let Err(e) = wal.file.write_all(&frame) {
             // A frame written in part (a full disk) would end the log at replay, and with
@@ -498,12 +782,40 @@ impl Storage for DiskStorage {
         }
         wal.bytes += frame.len() as u64;
         wal.generation = generation;
-        self.applied.store(generation, Ordering::SeqCst);
+        {
+            // Visible to readers from here on, all at once.
+            let mut pending = lock(&shared.pending);
+            for ((table, key), value) in writes {
+                pending
+                    .values
+                    .entry(table)
+                    .or_default()
+                    .insert(key.clone(), (generation, value.clone()));
+            }
+            pending.bytes += frame.len();
+            pending.frames.push_back(Frame {
+                generation,
+                bytes: frame.len(),
+                applied_at: Instant::now(),
+                writes: writes.clone(),
+            });
+        }
+        shared.applied.store(generation, Ordering::SeqCst);
         Ok(generation)
     }
 
     fn sync_up_to(&self, generation: u64) -> Result<(), StoreError> {
-        let mut synced = self.synced.lock().unwrap_or_else(|p| p.into_inner());
+        self.shared.sync_up_to(generation)
+    }
+
+    fn next_id(&self) -> Result<u64, StoreError> {
+        Ok(self.shared.db.generate_id()?)
+    }
+}
+
+impl Shared {
+    fn sync_up_to(&self, generation: u64) -> Result<(), StoreError> {
+        let mut synced = lock(&self.synced);
         if *synced >= generation {
             // Someone synced while this caller waited for the lock: nothing left to do.
             return Ok(());
@@ -511,23 +823,15 @@ impl Storage for DiskStorage {
         // Read before the sync: every frame up to it is in the file being synced (a
         // checkpoint, the only thing that changes files, waits for `synced`).
         let target = self.applied.load(Ordering::SeqCst);
-        self.wal_for_sync
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .sync_data()?;
+        lock(&self.wal_for_sync).sync_data()?;
         self.synced_files.fetch_add(1, Ordering::Relaxed);
         *synced = target;
-        let grown = self.wal.lock().map(|w| w.bytes).unwrap_or(0) >= CHECKPOINT_BYTES;
-        // The commits are durable already; a failed checkpoint keeps the old log files
-        // (a restart replays them) and is tried again after the next sync.
-        if grown && let Err(e) = self.checkpoint() {
-            tracing::error!(error = %e, "checkpoint failed; the write-ahead log is kept");
-        }
+        // The mover may take them now.
+        let mut pending = lock(&self.pending);
+        pending.durable = pending.durable.max(target);
+        drop(pending);
+        self.pending_changed.notify_all();
         Ok(())
-    }
-
-    fn next_id(&self) -> Result<u64, StoreError> {
-        Ok(self.db.generate_id()?)
     }
 }
 
@@ -577,12 +881,13 @@ mod tests {
         tx.commit_blocking().unwrap();
         assert_eq!(disk.synced_files(), before + 1, "the write-ahead log, once");
 
-        // A photo-sized value goes to one of sled's blob files, which sled itself never
-        // fsyncs; until a checkpoint, the write-ahead log holds it.
+        // A photo-sized value goes (once the mover has it) to one of sled's blob files,
+        // which sled itself never fsyncs; until a checkpoint, the write-ahead log holds it.
         let mut tx = Tx::new(disk.clone());
         tx.put_raw(PAIRS, b"photo".to_vec(), vec![7; 1 << 20]);
         tx.commit_blocking().unwrap();
         assert_eq!(disk.synced_files(), before + 2, "still one file a commit");
+        disk.settle();
         assert!(
             std::fs::read_dir(dir.path().join("blobs")).unwrap().count() > 0,
             "the large value is in a blob file"
@@ -675,6 +980,132 @@ mod tests {
             before + 1,
             "the second's sync covered the first"
         );
+    }
+
+    fn write(key: &[u8], value: Option<&[u8]>) -> Writes {
+        let mut writes = Writes::new();
+        writes.insert(("pairs", key.to_vec()), value.map(<[u8]>::to_vec));
+        writes
+    }
+
+    #[test]
+    fn readers_see_applied_writes_at_once_and_sled_gets_them_only_once_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = Arc::new(DiskStorage::open(dir.path(), 8 << 20).unwrap());
+        let keyed = |n: u8| key(&[b"d-a", &[n]]);
+        let mut writes = Writes::new();
+        for n in 1..=5u8 {
+            writes.insert(("pairs", keyed(n)), Some(vec![n]));
+        }
+        disk.commit(&writes).unwrap();
+        disk.settle();
+        assert_eq!(disk.in_sled("pairs", &keyed(1)), Some(vec![1]));
+
+        // Applied, not synced: readers see it, sled does not have it.
+        let mut writes = Writes::new();
+        writes.insert(("pairs", keyed(1)), None);
+        writes.insert(("pairs", keyed(2)), None);
+        writes.insert(("pairs", keyed(3)), Some(vec![33]));
+        writes.insert(("pairs", keyed(6)), Some(vec![6]));
+        let generation = disk.apply(&writes).unwrap();
+        let values =
+            |rows: Vec<Entry>| -> Vec<u8> { rows.into_iter().map(|(_, v)| v[0]).collect() };
+        let p = crate::store::prefix(&[b"d-a"]);
+        let check = |disk: &DiskStorage| {
+            assert_eq!(disk.get("pairs", &keyed(1)).unwrap(), None);
+            assert_eq!(disk.get("pairs", &keyed(3)).unwrap(), Some(vec![33]));
+            assert_eq!(values(disk.scan("pairs", &p, None, 2).unwrap()), [33, 4]);
+            assert_eq!(
+                values(disk.scan("pairs", &p, None, usize::MAX).unwrap()),
+                [33, 4, 5, 6]
+            );
+            let after = keyed(4);
+            assert_eq!(
+                values(disk.scan("pairs", &p, Some(&after), 10).unwrap()),
+                [5, 6]
+            );
+        };
+        check(&disk);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(disk.in_sled("pairs", &keyed(6)), None, "not durable yet");
+        assert_eq!(disk.in_sled("pairs", &keyed(1)), Some(vec![1]));
+
+        disk.sync_up_to(generation).unwrap();
+        disk.settle();
+        assert_eq!(disk.in_sled("pairs", &keyed(6)), Some(vec![6]));
+        assert_eq!(disk.in_sled("pairs", &keyed(1)), None);
+        assert!(
+            lock(&disk.shared.pending).values.is_empty(),
+            "pending is empty"
+        );
+        check(&disk);
+    }
+
+    #[test]
+    fn a_writer_that_never_syncs_is_held_to_the_pending_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = DiskStorage::open_with(dir.path(), 8 << 20, 10_000).unwrap();
+        let before = disk.synced_files();
+        for n in 0..100u32 {
+            disk.apply(&write(&n.to_be_bytes(), Some(&[7; 1_000])))
+                .unwrap();
+            assert!(
+                lock(&disk.shared.pending).bytes <= 10_000 + 1_100,
+                "pending stays near its limit"
+            );
+        }
+        assert!(disk.synced_files() > before, "the writer was made to sync");
+        let all = disk.scan("pairs", b"", None, usize::MAX).unwrap();
+        assert_eq!(all.len(), 100);
+    }
+
+    #[test]
+    fn readers_under_the_write_lock_see_whole_states_while_the_mover_works() {
+        // The app orders writers with a lock and reads under it too; the mover runs on
+        // its own. Each apply puts key n and removes key n - 10: ten keys, always.
+        let dir = tempfile::tempdir().unwrap();
+        let disk = Arc::new(DiskStorage::open(dir.path(), 8 << 20).unwrap());
+        let write_lock = Arc::new(Mutex::new(0u32));
+        for n in 0..10u32 {
+            disk.commit(&write(&n.to_be_bytes(), Some(b"x"))).unwrap();
+        }
+        *lock(&write_lock) = 10;
+        let writer = {
+            let (disk, write_lock) = (disk.clone(), write_lock.clone());
+            std::thread::spawn(move || {
+                for n in 10..1_500u32 {
+                    let mut next = lock(&write_lock);
+                    let mut writes = write(&n.to_be_bytes(), Some(b"x"));
+                    writes.insert(("pairs", (n - 10).to_be_bytes().to_vec()), None);
+                    let generation = disk.apply(&writes).unwrap();
+                    *next = n + 1;
+                    drop(next);
+                    disk.sync_up_to(generation).unwrap();
+                }
+            })
+        };
+        let mut reads = 0;
+        while !writer.is_finished() || reads == 0 {
+            let next = lock(&write_lock);
+            let keys: Vec<u32> = disk
+                .scan("pairs", b"", None, usize::MAX)
+                .unwrap()
+                .into_iter()
+                .map(|(k, _)| u32::from_be_bytes(k.try_into().unwrap()))
+                .collect();
+            let expected: Vec<u32> = (*next - 10..*next).collect();
+            assert_eq!(keys, expected);
+            assert!(
+                disk.get("pairs", &(*next - 1).to_be_bytes())
+                    .unwrap()
+                    .is_some()
+            );
+            if let Some(gone) = next.checked_sub(11) {
+                assert!(disk.get("pairs", &gone.to_be_bytes()).unwrap().is_none());
+            }
+            reads += 1;
+        }
+        writer.join().unwrap();
     }
 
     /// Run as a child process by the test below: commits pairs of keys, one transaction
