@@ -3,6 +3,7 @@
 //! [`paths`] for what each path does and [`run`] for the workloads.
 
 pub mod client;
+pub mod cpu;
 pub mod paths;
 pub mod report;
 pub mod reports;
@@ -197,6 +198,16 @@ pub enum Workload {
     Pairs(usize),
 }
 
+/// Runs a workload and notes the CPU it took.
+async fn metered<T>(
+    run: impl std::future::Future<Output = Result<(T, run::Stats)>>,
+) -> Result<(T, run::Stats)> {
+    let meter = cpu::Meter::start();
+    let (pairs, mut stats) = run.await?;
+    stats.cpu = meter.stop();
+    Ok((pairs, stats))
+}
+
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -287,10 +298,18 @@ async fn measure_with(
     let mut rows = Vec::new();
     for &window in &plan.windows {
         progress(&format!("window {window}: raw"));
-        let (r, raw_stats) = run::windowed(raw, next_run(), plan.messages, window, clock).await?;
+        let (r, raw_stats) =
+            metered(run::windowed(raw, next_run(), plan.messages, window, clock)).await?;
         raw = r;
         progress(&format!("window {window}: hub"));
-        let (h, hub_stats) = run::windowed(relay, next_run(), plan.messages, window, clock).await?;
+        let (h, hub_stats) = metered(run::windowed(
+            relay,
+            next_run(),
+            plan.messages,
+            window,
+            clock,
+        ))
+        .await?;
         relay = h;
         rows.push(Row {
             workload: Workload::Window(window),
@@ -300,10 +319,11 @@ async fn measure_with(
     }
     for &rate in &plan.rates {
         progress(&format!("{rate} a second: raw"));
-        let (r, raw_stats) = run::paced(raw, next_run(), rate, plan.paced, clock).await?;
+        let (r, raw_stats) = metered(run::paced(raw, next_run(), rate, plan.paced, clock)).await?;
         raw = r;
         progress(&format!("{rate} a second: hub"));
-        let (h, hub_stats) = run::paced(relay, next_run(), rate, plan.paced, clock).await?;
+        let (h, hub_stats) =
+            metered(run::paced(relay, next_run(), rate, plan.paced, clock)).await?;
         relay = h;
         rows.push(Row {
             workload: Workload::Paced(rate),
@@ -317,9 +337,10 @@ async fn measure_with(
         relay.push(hub_pair(n).await?);
     }
     progress(&format!("{} pairs: raw", plan.pairs));
-    let (_, raw_stats) = run::windowed(raw, next_run(), plan.per_pair, 20, clock).await?;
+    let (_, raw_stats) = metered(run::windowed(raw, next_run(), plan.per_pair, 20, clock)).await?;
     progress(&format!("{} pairs: hub", plan.pairs));
-    let (_, hub_stats) = run::windowed(relay, next_run(), plan.per_pair, 20, clock).await?;
+    let (_, hub_stats) =
+        metered(run::windowed(relay, next_run(), plan.per_pair, 20, clock)).await?;
     rows.push(Row {
         workload: Workload::Pairs(plan.pairs),
         raw: raw_stats,

@@ -24,6 +24,8 @@ pub struct Stats {
     pub seconds: f64,
     /// Latencies in microseconds, sorted.
     pub latencies_us: Vec<u64>,
+    /// The CPU it took.
+    pub cpu: crate::cpu::Cpu,
 }
 
 impl Stats {
@@ -195,6 +197,7 @@ mod tests {
             received: 100,
             seconds: 2.0,
             latencies_us: (1..=100).map(|n| n * 1_000).collect(),
+            ..Stats::default()
         };
         assert_eq!(stats.rate(), 50.0);
         assert_eq!(stats.percentile_ms(0.5), 51.0);
