@@ -1,11 +1,13 @@
 //! Feeding each connected tablet its queue through its window (`domain::delivery`): what
-//! a commit queued goes out right after it, the rest as the tablet acknowledges, and a
-//! stalled window starts again from the oldest message.
+//! a commit queued goes out right after it (a chat copy as soon as its batch is applied,
+//! see `Effects::early`), the rest as the tablet acknowledges, and a stalled window starts
+//! again from the oldest message.
 
 use super::{AppError, Effects, Hub, lock, tables};
 use crate::clock;
 use crate::store::{StoreError, Tx};
 use nabij_protocol::{DeviceId, Envelope, Topic};
+use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 
 impl Hub {
@@ -21,11 +23,80 @@ impl Hub {
         let seq = tables::push_outbox(tx, device, envelope, clock::now())?;
         fx.queued.insert(device.clone());
         fx.queued_up_to = fx.queued_up_to.max(seq);
+        fx.late = true;
         Ok(())
+    }
+
+    /// Queues a receipt, which may go before its transaction is durable (see
+    /// `Effects::receipt_seqs`).
+    pub(crate) fn queue_receipt(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        device: &DeviceId,
+        envelope: &Envelope,
+    ) -> Result<(), StoreError> {
+        let seq = tables::push_outbox(tx, device, envelope, clock::now())?;
+        fx.queued.insert(device.clone());
+        fx.queued_up_to = fx.queued_up_to.max(seq);
+        fx.receipt_seqs
+            .entry(device.clone())
+            .or_default()
+            .insert(seq);
+        Ok(())
+    }
+
+    /// Queues a chat copy that may go out before its transaction is durable (see
+    /// `Effects::early`): its id must be one the same message always makes again.
+    pub(crate) fn queue_early(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        device: &DeviceId,
+        envelope: &Envelope,
+    ) -> Result<(), StoreError> {
+        let seq = tables::push_outbox(tx, device, envelope, clock::now())?;
+        fx.queued.insert(device.clone());
+        fx.queued_up_to = fx.queued_up_to.max(seq);
+        fx.early.entry(device.clone()).or_default().insert(seq);
+        Ok(())
+    }
+
+    /// What an applied (not yet durable) batch may do at once: the acknowledgements it
+    /// took free room in their tablets' windows (if the batch is lost, the queue entries
+    /// are still there and go again), and its early copies go out.
+    pub(crate) async fn send_early(&self, fx: &Effects) {
+        let mut devices: BTreeSet<&DeviceId> = fx.early.keys().collect();
+        {
+            let now = self.steady_ms();
+            let mut windows = lock(&self.inner.windows);
+            for (device, seqs) in &fx.acked {
+                if let Some(window) = windows.get_mut(device) {
+                    for seq in seqs {
+                        window.acked(*seq, now);
+                    }
+                    devices.insert(device);
+                }
+            }
+        }
+        for device in devices {
+            if let Err(e) = self.top_up_with(device, fx.early.get(device)).await {
+                tracing::warn!(%device, error = %e, "could not pass on a message at once; it goes once stored");
+            }
+        }
     }
 
     /// Sends a connected tablet as much of its queue as its window takes.
     pub(crate) async fn top_up(&self, device: &DeviceId) -> Result<(), AppError> {
+        self.top_up_with(device, None).await
+    }
+
+    /// [`Hub::top_up`], also sending the `early` entries before they are durable.
+    pub(crate) async fn top_up_with(
+        &self,
+        device: &DeviceId,
+        early: Option<&BTreeSet<u64>>,
+    ) -> Result<(), AppError> {
         let payloads = {
             let mut windows = lock(&self.inner.windows);
             let Some(window) = windows.get_mut(device) else {
@@ -35,10 +106,17 @@ impl Hub {
             if room == 0 {
                 return Ok(());
             }
-            // Entries a later commit applied but has not yet made durable wait for it.
+            // Entries a later commit applied but has not yet made durable wait for it
+            // (early ones aside), and so does everything queued after them: a tablet's
+            // queue goes in order.
             let durable = self.inner.durable_queue.load(Ordering::SeqCst);
-            let mut next = tables::outbox_after(&self.tx(), device, window.cursor(), room)?;
-            next.retain(|(seq, _)| *seq <= durable);
+            let sendable =
+                |seq: &u64| *seq <= durable || early.is_some_and(|early| early.contains(seq));
+            let next: Vec<(u64, Vec<u8>)> =
+                tables::outbox_after(&self.tx(), device, window.cursor(), room)?
+                    .into_iter()
+                    .take_while(|(seq, _)| sendable(seq))
+                    .collect();
             let sizes: Vec<(u64, usize)> = next.iter().map(|(s, p)| (*s, p.len())).collect();
             let n = window.admit(&sizes);
             next.into_iter()
@@ -76,6 +154,14 @@ impl Hub {
                 tracing::warn!(%device, error = %e, "could not send a tablet its queue");
                 return;
             }
+        }
+        // Batches of acknowledgements alone do not wait for the disk; whatever nothing
+        // else made durable since becomes durable here.
+        let storage = self.inner.parts.storage.clone();
+        match tokio::task::spawn_blocking(move || storage.sync_up_to(u64::MAX)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "could not make the latest changes durable"),
+            Err(e) => tracing::error!(error = %e, "the sync task failed"),
         }
         lock(&self.inner.budgets).retain(|_, budget| !budget.is_full(now));
     }

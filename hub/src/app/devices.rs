@@ -232,7 +232,7 @@ impl Hub {
             ..Effects::default()
         };
         fx.clear_status.push(id.clone());
-        self.finish_or_fail(fx).await?;
+        self.finish_or_fail(fx, true).await?;
         tracing::info!(device = %id, "tablet revoked");
         Ok(device)
     }

@@ -4,7 +4,7 @@
 //! only then are they acknowledged and passed on. A message that fails is left out of the
 //! commit (its tablet sends it again); it never takes its batch down with it.
 
-use super::{AppError, Effects, Hub, hub_envelope, tables};
+use super::{AppError, Effects, Hub, tables};
 use crate::clock;
 use crate::domain::devices::DeviceRecord;
 use crate::domain::enrolment::{self, HelloReply, MAX_PAIRINGS};
@@ -39,6 +39,10 @@ impl Handled {
     /// Waits until the batch is on disk, then acknowledges and passes on what it made
     /// true.
     pub async fn finish(self) {
+        if !self.fx.must_wait_for_disk() {
+            // Acknowledgements alone: their commit becomes durable with a later one.
+            return self.hub.finish_with(self.fx, false).await;
+        }
         match self.applied.durable().await {
             Ok(()) => self.hub.finish(self.fx).await,
             Err(e) => {
@@ -59,9 +63,16 @@ impl Hub {
     }
 
     /// The first half of [`Hub::handle_batch`]: handles the batch in one transaction and
-    /// applies it; its [`Handled::finish`] waits for the disk and answers. The receive
-    /// path handles the next batch meanwhile, so one fsync covers several batches.
+    /// applies it, and passes on its chat copies at once (`Effects::early`); its
+    /// [`Handled::finish`] waits for the disk and answers. The receive path handles the
+    /// next batch meanwhile, so one fsync covers several batches.
     pub async fn apply_batch(&self, batch: Vec<Inbound>) -> Option<Handled> {
+        let handled = self.apply_batch_only(batch).await?;
+        self.send_early(&handled.fx).await;
+        Some(handled)
+    }
+
+    async fn apply_batch_only(&self, batch: Vec<Inbound>) -> Option<Handled> {
         let write = self.inner.write.clone().lock_owned().await;
         // Handling is plain CPU and disk reads, a few milliseconds for a full batch: it
         // runs off the async threads, so the MQTT driver and everything else keep going.
@@ -536,14 +547,18 @@ impl Hub {
         let uid = format!("m-{}", secrets::message_id()?);
         let mut deliveries = Vec::new();
         for tablet in tables::tablets_of(tx, &to)? {
-            let copy = hub_envelope(body.clone())?;
+            let copy = Envelope::new(
+                messaging::copy_id(&sender.id, &envelope.id, &tablet.id),
+                Party::Hub,
+                body.clone(),
+            );
             tx.put(tables::DELIVERIES, copy.id.as_str(), &uid)?;
             deliveries.push(Delivery {
                 device: tablet.id.clone(),
                 hub_id: copy.id.clone(),
                 state: None,
             });
-            self.queue(tx, fx, &tablet.id, &copy)?;
+            self.queue_early(tx, fx, &tablet.id, &copy)?;
         }
         let message = StoredMessage {
             uid: uid.clone(),
@@ -635,12 +650,16 @@ fn named_contacts_only(
 #[cfg(test)]
 mod tests {
     use crate::app::testing::{
-        Recorder, acked_ids, hub, hub_over, hub_with, status, tablet, text, up,
+        Counting, Recorder, acked_ids, hub, hub_over, hub_with, message_id, status, tablet, text,
+        up,
     };
-    use crate::app::{Hub, tables};
+    use crate::app::{Hub, Inbound, tables};
     use crate::config::HubConfig;
     use crate::domain::delivery::WINDOW_MESSAGES;
-    use nabij_protocol::{Ack, Body, DeviceId, Envelope, PersonId, RejectReason, Topic};
+    use nabij_protocol::{
+        Ack, Body, DeviceId, Envelope, MessageId, Party, PersonId, RejectReason, Topic,
+    };
+    use std::sync::Arc;
 
     fn down(device: &DeviceId) -> Topic {
         Topic::DeviceDown(device.clone())
@@ -695,34 +714,88 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn nothing_goes_out_before_its_commit_is_on_disk() {
-        // A copy sent while its batch is only applied, then lost in a crash, would be
-        // made again under a new id when the sender resends, and arrive twice.
+    async fn a_copy_goes_out_once_applied_and_the_ack_only_once_stored() {
+        // The recipient may have the copy before the hub's commit is durable; the sender
+        // hears "stored" only after it. Jan's second message waits for Anna's window.
         let (hub, out) = hub();
         let ((_, jan), (anna_id, anna)) = pair(&hub, &out).await;
-        let (first, _) = up(&jan, text(&anna_id, "one"));
-        let (second, _) = up(&jan, text(&anna_id, "two"));
+        out.take(&down(&anna));
+        let (first, first_id) = up(&jan, text(&anna_id, "one"));
         let one = hub.apply_batch(vec![first]).await.expect("applied");
-        let two = hub.apply_batch(vec![second]).await.expect("applied");
-        // Anna's window is topped up meanwhile (as a tick or another commit would).
-        hub.delivery_tick().await;
-        assert!(
-            texts(&out.take(&down(&anna))).is_empty(),
-            "nothing before it is durable"
-        );
-        assert!(out.take(&down(&jan)).is_empty(), "no ack either");
-
+        let copies = out.take(&down(&anna));
+        assert_eq!(texts(&copies).len(), 1, "the copy went at once");
+        assert!(out.take(&down(&jan)).is_empty(), "no ack before the commit");
         one.finish().await;
-        let sent = out.take(&down(&anna));
-        let sent: Vec<_> = texts(&sent).iter().map(|e| e.body.clone()).collect();
-        assert_eq!(sent.len(), 1, "only the first batch's copy: {sent:?}");
-        hub.delivery_tick().await;
-        assert!(
-            texts(&out.take(&down(&anna))).is_empty(),
-            "the second still waits"
+        assert_eq!(acked_ids(&out.take(&down(&jan))), [first_id]);
+        assert!(texts(&out.take(&down(&anna))).is_empty(), "sent once");
+    }
+
+    #[tokio::test]
+    async fn acknowledgements_alone_do_not_wait_for_the_disk_and_receipts_keep_their_turn() {
+        // Anna's ack, lost in a crash, would bring her copy again (same id) and her ack
+        // again: it need not be durable before Jan hears "delivered". That receipt still
+        // goes in the finisher's turn, after the answers of earlier batches.
+        let storage = Arc::new(Counting::default());
+        let (hub, out) = hub_over(HubConfig::default(), storage.clone());
+        let ((_, jan), (anna_id, anna)) = pair(&hub, &out).await;
+        let before = storage.syncs();
+        hub.handle_batch(vec![up(&jan, text(&anna_id, "one")).0])
+            .await;
+        assert_eq!(
+            storage.syncs(),
+            before + 1,
+            "a message waits for its commit"
         );
-        two.finish().await;
-        assert_eq!(texts(&out.take(&down(&anna))).len(), 1);
+        out.take(&down(&jan));
+        let ids = texts(&out.take(&down(&anna)))
+            .iter()
+            .map(|e| e.id.clone())
+            .collect();
+        let acked = hub
+            .apply_batch(vec![up(&anna, Body::Ack(Ack { ids })).0])
+            .await
+            .expect("applied");
+        assert!(out.take(&down(&jan)).is_empty(), "not before its turn");
+        acked.finish().await;
+        assert_eq!(storage.syncs(), before + 1, "the ack did not wait for one");
+        let receipts = out.take(&down(&jan));
+        assert!(
+            receipts.iter().any(|e| matches!(e.body, Body::Receipt(_))),
+            "the receipt in its turn: {receipts:?}"
+        );
+        hub.delivery_tick().await;
+        assert_eq!(storage.syncs(), before + 2, "the tick makes it durable");
+    }
+
+    #[tokio::test]
+    async fn the_same_message_makes_the_same_copy_after_a_crash_lost_it() {
+        // A hub that passed a copy on and crashed before storing the message makes the
+        // copy again when the sender sends it again: under the same id, so the recipient's
+        // tablet keeps it once. Two hubs with the same people stand for before and after.
+        let copy_of = async |id: &MessageId| {
+            let (hub, out) = hub();
+            let ((_, jan), (anna_id, anna)) = pair(&hub, &out).await;
+            out.take(&down(&anna));
+            let envelope = Envelope::new(
+                id.clone(),
+                Party::Device(jan.clone()),
+                text(&anna_id, "tot straks"),
+            );
+            let inbound = Inbound {
+                topic: Topic::DeviceUp(jan).to_string(),
+                payload: envelope.to_bytes(),
+            };
+            hub.handle_batch(vec![inbound]).await;
+            texts(&out.take(&down(&anna)))[0].id.clone()
+        };
+        let id = message_id();
+        let before = copy_of(&id).await;
+        assert_eq!(copy_of(&id).await, before);
+        assert_ne!(
+            copy_of(&message_id()).await,
+            before,
+            "another message, another id"
+        );
     }
 
     #[tokio::test]

@@ -380,7 +380,7 @@ impl Hub {
                     state,
                     by: Some(by.clone()),
                 }))?;
-                self.queue(tx, fx, &device, &receipt)?;
+                self.queue_receipt(tx, fx, &device, &receipt)?;
             }
         }
         Ok(())

@@ -222,6 +222,17 @@ pub(crate) struct Effects {
     /// The highest queue sequence number the transaction wrote (0: none): once it is
     /// durable, so is every queue entry up to it (see `Inner::durable_queue`).
     queued_up_to: u64,
+    /// Queue entries that may go out as soon as the transaction is applied, before it is
+    /// durable, by tablet: chat copies, whose ids the same message always makes again
+    /// (`domain::messaging::copy_id`), so a copy sent and then lost in a crash arrives
+    /// only once when its sender sends it again.
+    early: BTreeMap<DeviceId, BTreeSet<u64>>,
+    /// Queue entries that may go before the transaction is durable, but in the order of
+    /// the answers (after what earlier batches answer): receipts. A receipt made again
+    /// after a crash tells its sender nothing new.
+    receipt_seqs: BTreeMap<DeviceId, BTreeSet<u64>>,
+    /// Something was queued that must wait until the transaction is durable.
+    late: bool,
     /// Receipts to queue before the commit, gathered so that a batch sends each sender
     /// one receipt per step and recipient instead of one per message: by (sender's
     /// tablet, seen rather than delivered, recipient), the sender's message ids.
@@ -260,6 +271,36 @@ impl Effects {
         for (key, ids) in other.receipts {
             self.receipts.entry(key).or_default().extend(ids);
         }
+        for (device, seqs) in other.early {
+            self.early.entry(device).or_default().extend(seqs);
+        }
+        for (device, seqs) in other.receipt_seqs {
+            self.receipt_seqs.entry(device).or_default().extend(seqs);
+        }
+        self.late |= other.late;
+    }
+
+    /// Whether anything here may be told only once the transaction is durable: an ack
+    /// (the protocol's promise), a reply, a change of the broker's list or of a tablet's
+    /// presence, or a queued message with an id of its own. A batch of nothing but
+    /// acknowledgements from tablets (and the receipts they cause) need not wait: lost in
+    /// a crash, the messages they acknowledged are sent again and acknowledged again.
+    fn must_wait_for_disk(&self) -> bool {
+        self.late
+            || !self.acks.is_empty()
+            || !self.replies.is_empty()
+            || self.credentials
+            || !self.clear_status.is_empty()
+            || !self.presence.is_empty()
+    }
+
+    /// The queue entries of `device` that may go before the transaction is durable.
+    fn sendable_early(&self, device: &DeviceId) -> BTreeSet<u64> {
+        let mut seqs = self.early.get(device).cloned().unwrap_or_default();
+        if let Some(receipts) = self.receipt_seqs.get(device) {
+            seqs.extend(receipts);
+        }
+        seqs
     }
 }
 
@@ -411,18 +452,32 @@ impl Hub {
     /// tablets' queues, then acknowledgements and answers. In that order, whatever one
     /// message of a batch queued goes out before the answer to a later one.
     async fn finish(&self, fx: Effects) {
-        if let Err(e) = self.finish_or_fail(fx).await {
+        self.finish_with(fx, true).await;
+    }
+
+    /// Tells what a transaction made true; `durable` says whether it is on disk yet (when
+    /// not, only what may go before that goes: see `Effects::must_wait_for_disk`).
+    async fn finish_with(&self, fx: Effects, durable: bool) {
+        if let Err(e) = self.finish_or_fail(fx, durable).await {
             tracing::warn!(error = %e, "could not pass on everything after a commit; tablets get it on the next resend");
         }
     }
 
-    async fn finish_or_fail(&self, fx: Effects) -> Result<(), AppError> {
-        self.inner
-            .durable_queue
-            .fetch_max(fx.queued_up_to, Ordering::SeqCst);
+    async fn finish_or_fail(&self, fx: Effects, durable: bool) -> Result<(), AppError> {
+        if durable {
+            self.inner
+                .durable_queue
+                .fetch_max(fx.queued_up_to, Ordering::SeqCst);
+        }
         if fx.credentials {
             self.sync_credentials().await?;
         }
+        let sendable_early: BTreeMap<DeviceId, BTreeSet<u64>> = fx
+            .queued
+            .iter()
+            .chain(fx.acked.keys())
+            .map(|device| (device.clone(), fx.sendable_early(device)))
+            .collect();
         let mut top_up: BTreeSet<DeviceId> = fx.queued;
         {
             let now = self.steady_ms();
@@ -445,7 +500,8 @@ impl Hub {
             }
         }
         for device in top_up {
-            self.top_up(&device).await?;
+            self.top_up_with(&device, sendable_early.get(&device))
+                .await?;
         }
         for (device, ids) in fx.acks {
             for chunk in ids.chunks(nabij_protocol::limits::MAX_IDS_PER_MESSAGE) {

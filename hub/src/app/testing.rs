@@ -66,17 +66,24 @@ pub fn hub_with(config: HubConfig) -> (Hub, Arc<Recorder>) {
     hub_over(config, Arc::new(MemoryStorage::default()))
 }
 
-/// Storage over memory that counts what is read: records looked up and rows scanned.
+/// Storage over memory that counts what is read (records looked up and rows scanned) and
+/// how often it was asked to sync.
 #[derive(Default)]
 pub struct Counting {
     inner: MemoryStorage,
     reads: AtomicU64,
+    syncs: AtomicU64,
 }
 
 impl Counting {
     /// Records looked up plus rows returned by scans, so far.
     pub fn reads(&self) -> u64 {
         self.reads.load(Ordering::Relaxed)
+    }
+
+    /// Calls of `sync_up_to` so far.
+    pub fn syncs(&self) -> u64 {
+        self.syncs.load(Ordering::Relaxed)
     }
 }
 
@@ -108,6 +115,7 @@ impl Storage for Counting {
     }
 
     fn sync_up_to(&self, generation: u64) -> Result<(), crate::store::StoreError> {
+        self.syncs.fetch_add(1, Ordering::Relaxed);
         self.inner.sync_up_to(generation)
     }
 

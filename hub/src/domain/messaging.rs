@@ -160,6 +160,41 @@ pub fn check_chat(
     Ok(Some(to.clone()))
 }
 
+/// The id of the copy of a chat message that goes to one of its recipient's tablets:
+/// made from the sender's tablet, its message id and the recipient's tablet, so that the
+/// copy the hub makes again when a message comes again (after a hub crash lost it before
+/// it was stored, having passed it on already) has the same id, and the recipient's
+/// tablet, which keeps each id once, does not show it twice. A UUID of version 8 (made by
+/// the hub's own rule) from a SHA-256 of the three.
+pub fn copy_id(sender: &DeviceId, sender_id: &MessageId, recipient: &DeviceId) -> MessageId {
+    let mut input = Vec::new();
+    for part in [
+        "nabij-copy".as_bytes(),
+        sender.as_str().as_bytes(),
+        sender_id.as_str().as_bytes(),
+        recipient.as_str().as_bytes(),
+    ] {
+        input.extend_from_slice(part);
+        input.push(0); // no id holds a zero byte: the parts cannot run into each other
+    }
+    let digest = ring::digest::digest(&ring::digest::SHA256, &input);
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&digest.as_ref()[..16]);
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|byte| format!("{byte:02x}")).collect();
+    let uuid = format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    );
+    // 36 characters of hex digits and dashes: always a valid message id.
+    MessageId::parse(&uuid).unwrap_or_else(|_| unreachable!("a UUID is a message id"))
+}
+
 /// The body as delivered: the same message with the author filled in.
 pub fn delivered_body(body: &Body, author: &PersonId, to: &PersonId) -> Option<Body> {
     let to = Recipient::Person(to.clone());
@@ -222,6 +257,25 @@ pub fn config_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copy_id_is_the_same_for_the_same_message_and_tablet_and_only_then() {
+        let d = |s: &str| DeviceId::parse(s).unwrap();
+        let m = |s: &str| MessageId::parse(s).unwrap();
+        let id = copy_id(&d("d-jan"), &m("msg-0001"), &d("d-anna"));
+        assert_eq!(id, copy_id(&d("d-jan"), &m("msg-0001"), &d("d-anna")));
+        assert_eq!(id.as_str().len(), 36);
+        assert_eq!(&id.as_str()[14..15], "8", "a UUID of version 8");
+        for other in [
+            copy_id(&d("d-jan"), &m("msg-0002"), &d("d-anna")),
+            copy_id(&d("d-jan"), &m("msg-0001"), &d("d-anna-2")),
+            copy_id(&d("d-piet"), &m("msg-0001"), &d("d-anna")),
+            // The parts cannot run into each other.
+            copy_id(&d("d-ja"), &m("nmsg-0001"), &d("d-anna")),
+        ] {
+            assert_ne!(other, id);
+        }
+    }
 
     fn text(to: &str) -> Body {
         Body::Text(TextMessage {

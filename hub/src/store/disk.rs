@@ -816,13 +816,14 @@ impl Storage for DiskStorage {
 impl Shared {
     fn sync_up_to(&self, generation: u64) -> Result<(), StoreError> {
         let mut synced = lock(&self.synced);
-        if *synced >= generation {
-            // Someone synced while this caller waited for the lock: nothing left to do.
-            return Ok(());
-        }
         // Read before the sync: every frame up to it is in the file being synced (a
         // checkpoint, the only thing that changes files, waits for `synced`).
         let target = self.applied.load(Ordering::SeqCst);
+        if *synced >= generation.min(target) {
+            // Someone synced while this caller waited for the lock, or nothing was
+            // applied since: nothing left to do.
+            return Ok(());
+        }
         lock(&self.wal_for_sync).sync_data()?;
         self.synced_files.fetch_add(1, Ordering::Relaxed);
         *synced = target;

@@ -127,8 +127,8 @@ pub trait Storage: Send + Sync + 'static {
     /// Applies every write or none; readers see them at once. Returns the apply's
     /// generation, for [`Storage::sync_up_to`].
     fn apply(&self, writes: &Writes) -> Result<u64, StoreError>;
-    /// Returns once everything applied up to `generation` is on disk. Concurrent callers
-    /// share one sync.
+    /// Returns once everything applied up to `generation` (`u64::MAX`: everything
+    /// applied so far) is on disk. Concurrent callers share one sync.
     fn sync_up_to(&self, generation: u64) -> Result<(), StoreError>;
     /// Applies and syncs.
     fn commit(&self, writes: &Writes) -> Result<(), StoreError> {
