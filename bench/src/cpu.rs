@@ -1,11 +1,9 @@
-//! CPU time spent during a run, read from `/proc`: this process (the clients, and on the
-//! hub path the hub too) and the Mosquitto the hub started. On two cores shared by all
-//! three, it tells whether a path was limited by work or by waiting.
+//! CPU time spent during a run: this process (the clients, and on the hub path the hub
+//! too), from `getrusage`, and the Mosquitto the hub started, from the scheduler's own
+//! count in `/proc/{pid}/task/*/schedstat`; both to the microsecond. On two cores shared
+//! by all three, it tells whether a path was limited by work or by waiting.
 
 use std::time::Instant;
-
-/// `/proc` counts CPU time in ticks of 1/100 s on every Linux (USER_HZ).
-const TICKS_PER_SECOND: f64 = 100.0;
 
 /// CPU seconds of one run.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -38,8 +36,8 @@ impl Cpu {
 /// Started before a run, read after it.
 pub struct Meter {
     started: Instant,
-    process: u64,
-    broker: u64,
+    process: f64,
+    broker: f64,
 }
 
 impl Meter {
@@ -47,43 +45,56 @@ impl Meter {
     pub fn start() -> Meter {
         Meter {
             started: Instant::now(),
-            process: ticks_of("self").unwrap_or(0),
-            broker: broker_ticks(),
+            process: process_seconds(),
+            broker: broker_seconds(),
         }
     }
 
     /// What was spent since [`Meter::start`].
     pub fn stop(self) -> Cpu {
-        let process = ticks_of("self").unwrap_or(0).saturating_sub(self.process);
-        let broker = broker_ticks().saturating_sub(self.broker);
         Cpu {
-            process_s: process as f64 / TICKS_PER_SECOND,
-            broker_s: broker as f64 / TICKS_PER_SECOND,
+            process_s: (process_seconds() - self.process).max(0.0),
+            broker_s: (broker_seconds() - self.broker).max(0.0),
             wall_s: self.started.elapsed().as_secs_f64(),
         }
     }
 }
 
-/// The fields of `/proc/{pid}/stat` after the command name (which may hold spaces).
-fn stat_fields(pid: &str) -> Option<Vec<String>> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_name = text.rsplit_once(')')?.1;
-    Some(after_name.split_whitespace().map(str::to_owned).collect())
+/// User and system time of this process so far.
+fn process_seconds() -> f64 {
+    use nix::sys::resource::{UsageWho, getrusage};
+    let Ok(usage) = getrusage(UsageWho::RUSAGE_SELF) else {
+        return 0.0;
+    };
+    let seconds = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
+    seconds(usage.user_time()) + seconds(usage.system_time())
 }
 
-/// User and system ticks of a process (fields 14 and 15 of `stat`).
-fn ticks_of(pid: &str) -> Option<u64> {
-    let fields = stat_fields(pid)?;
-    let user: u64 = fields.get(11)?.parse().ok()?;
-    let system: u64 = fields.get(12)?.parse().ok()?;
-    Some(user + system)
-}
-
-/// Ticks of every `mosquitto` whose parent is this process.
-fn broker_ticks() -> u64 {
+/// CPU time so far of every `mosquitto` whose parent is this process (the first field
+/// of each thread's `schedstat`: nanoseconds on a CPU).
+fn broker_seconds() -> f64 {
     let me = std::process::id().to_string();
+    let parent_of = |pid: &str| -> Option<String> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // After the command name (which may hold spaces): state, then the parent.
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)
+            .map(str::to_owned)
+    };
+    let on_cpu_ns = |pid: &str| -> u64 {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            return 0;
+        };
+        tasks
+            .flatten()
+            .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+            .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+            .sum()
+    };
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
+        return 0.0;
     };
     entries
         .flatten()
@@ -93,8 +104,8 @@ fn broker_ticks() -> u64 {
             std::fs::read_to_string(format!("/proc/{pid}/comm"))
                 .is_ok_and(|comm| comm.trim() == "mosquitto")
         })
-        .filter(|pid| stat_fields(pid).is_some_and(|f| f.get(1) == Some(&me)))
-        .filter_map(|pid| ticks_of(&pid))
+        .filter(|pid| parent_of(pid).as_deref() == Some(me.as_str()))
+        .map(|pid| on_cpu_ns(&pid) as f64 / 1e9)
         .sum()
 }
 
