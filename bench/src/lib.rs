@@ -91,24 +91,43 @@ pub fn disk_sync_ms(dir: &std::path::Path, samples: usize) -> Result<(f64, f64)>
     Ok((at(0.5), at(0.99)))
 }
 
-/// What one record written through the hub's store costs, in microseconds: the
-/// transaction's apply (sled), without the sync. Records of 200 bytes, 100 a transaction.
-pub fn store_write_us(dir: &std::path::Path) -> Result<f64> {
-    use nabij_hub::store::{DiskStorage, RawTable, Storage, Tx};
-    let storage: std::sync::Arc<dyn Storage> =
-        std::sync::Arc::new(DiskStorage::open(&dir.join("store-probe"), 64 << 20)?);
-    let table = RawTable("probe");
-    let (rounds, per) = (50u64, 100u64);
-    let mut spent = Duration::ZERO;
-    for round in 0..rounds {
-        let mut tx = Tx::new(storage.clone());
-        for n in 0..per {
+/// A store of the hub's own kind in `dir/name`, and a transaction of `records` records of
+/// 200 bytes for it (keys made from `round`), as the probes below write them.
+struct StoreProbe {
+    storage: std::sync::Arc<dyn nabij_hub::store::Storage>,
+}
+
+impl StoreProbe {
+    fn open(dir: &std::path::Path, name: &str) -> Result<StoreProbe> {
+        Ok(StoreProbe {
+            storage: std::sync::Arc::new(nabij_hub::store::DiskStorage::open(
+                &dir.join(name),
+                64 << 20,
+            )?),
+        })
+    }
+
+    fn transaction(&self, round: u64, records: u64) -> nabij_hub::store::Tx {
+        let mut tx = nabij_hub::store::Tx::new(self.storage.clone());
+        for n in 0..records {
             tx.put_raw(
-                table,
+                nabij_hub::store::RawTable("probe"),
                 format!("{round:08}-{n:04}").into_bytes(),
                 vec![7; 200],
             );
         }
+        tx
+    }
+}
+
+/// What one record applied through the hub's store costs, in microseconds, without the
+/// sync. Records of 200 bytes, 100 a transaction.
+pub fn store_write_us(dir: &std::path::Path) -> Result<f64> {
+    let probe = StoreProbe::open(dir, "store-probe")?;
+    let (rounds, per) = (50u64, 100u64);
+    let mut spent = Duration::ZERO;
+    for round in 0..rounds {
+        let tx = probe.transaction(round, per);
         let started = std::time::Instant::now();
         let applied = tx.apply()?;
         spent += started.elapsed();
@@ -119,7 +138,7 @@ pub fn store_write_us(dir: &std::path::Path) -> Result<f64> {
 
 /// Milliseconds one small commit through the hub's store takes, as the receive path
 /// makes them (10 records of 200 bytes, then made durable), at p50 / p99 / p99.9 / max:
-/// the apply (sled) and the sync (sled's flush and the fsyncs) apart.
+/// the apply and the sync (an fdatasync of the write-ahead log) apart.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CommitTail {
     /// The apply.
@@ -130,20 +149,10 @@ pub struct CommitTail {
 
 /// Times `commits` small commits, one every 2 ms (the pace of 500 messages a second).
 pub async fn store_commit_tail(dir: &std::path::Path, commits: u64) -> Result<CommitTail> {
-    use nabij_hub::store::{DiskStorage, RawTable, Storage, Tx};
-    let storage: std::sync::Arc<dyn Storage> =
-        std::sync::Arc::new(DiskStorage::open(&dir.join("commit-probe"), 64 << 20)?);
-    let table = RawTable("probe");
+    let probe = StoreProbe::open(dir, "commit-probe")?;
     let (mut apply, mut sync) = (Vec::new(), Vec::new());
     for round in 0..commits {
-        let mut tx = Tx::new(storage.clone());
-        for n in 0..10u64 {
-            tx.put_raw(
-                table,
-                format!("{round:08}-{n:04}").into_bytes(),
-                vec![7; 200],
-            );
-        }
+        let tx = probe.transaction(round, 10);
         let started = std::time::Instant::now();
         let applied = tx.apply()?;
         apply.push(started.elapsed().as_secs_f64() * 1000.0);
@@ -170,7 +179,7 @@ pub struct Measured {
     pub rows: Vec<Row>,
     /// The disk's `fdatasync` p50 and p99, in milliseconds.
     pub disk_sync_ms: (f64, f64),
-    /// Microseconds a record written through the hub's store costs.
+    /// Microseconds a record applied through the hub's store costs.
     pub store_write_us: f64,
     /// How long small commits take, tail included.
     pub commit_tail: CommitTail,
