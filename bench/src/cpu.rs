@@ -1,6 +1,7 @@
-//! CPU time spent during a run: this process (the clients, and on the hub path the hub
-//! too), from `getrusage`, and the Mosquitto the hub started, from the scheduler's own
-//! count in `/proc/{pid}/task/*/schedstat`; both to the microsecond. On two cores shared
+//! CPU time spent during a run: this process, from `getrusage`; of it, the hub's own
+//! threads (it runs on a runtime of its own here, as in its own process), and the
+//! Mosquitto the hub started, from the scheduler's count in `/proc/{pid}/task/*/schedstat`;
+//! all to the microsecond. On two cores shared
 //! by all three, it tells whether a path was limited by work or by waiting.
 
 use std::time::Instant;
@@ -12,6 +13,8 @@ pub struct Cpu {
     pub process_s: f64,
     /// The broker processes this process started.
     pub broker_s: f64,
+    /// Of `process_s`, the hub's own threads (its runtime, its store's mover, sled's).
+    pub hub_s: f64,
     /// Wall-clock seconds of the run.
     pub wall_s: f64,
 }
@@ -26,10 +29,16 @@ impl Cpu {
         }
     }
 
-    /// Microseconds of this process and of the broker per message.
-    pub fn per_message_us(&self, messages: u64) -> (f64, f64) {
+    /// Microseconds per message of the clients (this process but the hub), of the hub
+    /// and of the broker.
+    pub fn per_message_us(&self, messages: u64) -> (f64, f64, f64) {
         let n = messages.max(1) as f64;
-        (self.process_s * 1e6 / n, self.broker_s * 1e6 / n)
+        let clients = (self.process_s - self.hub_s).max(0.0);
+        (
+            clients * 1e6 / n,
+            self.hub_s * 1e6 / n,
+            self.broker_s * 1e6 / n,
+        )
     }
 }
 
@@ -38,6 +47,7 @@ pub struct Meter {
     started: Instant,
     process: f64,
     broker: f64,
+    hub: f64,
 }
 
 impl Meter {
@@ -47,6 +57,7 @@ impl Meter {
             started: Instant::now(),
             process: process_seconds(),
             broker: broker_seconds(),
+            hub: hub_seconds(),
         }
     }
 
@@ -55,6 +66,7 @@ impl Meter {
         Cpu {
             process_s: (process_seconds() - self.process).max(0.0),
             broker_s: (broker_seconds() - self.broker).max(0.0),
+            hub_s: (hub_seconds() - self.hub).max(0.0),
             wall_s: self.started.elapsed().as_secs_f64(),
         }
     }
@@ -70,6 +82,36 @@ fn process_seconds() -> f64 {
     seconds(usage.user_time()) + seconds(usage.system_time())
 }
 
+/// The name of the hub runtime's threads in the bench.
+pub const HUB_THREADS: &str = "nabij-hub-rt";
+
+/// Threads of this process that belong to the hub, by name: its runtime's, its store's
+/// mover (`nabij-store-mover`), sled's.
+fn is_hub_thread(name: &str) -> bool {
+    name.starts_with(HUB_THREADS) || name.starts_with("nabij-store") || name.starts_with("sled")
+}
+
+/// Nanoseconds on a CPU of the threads of process `pid` whose name passes `keep`.
+fn threads_on_cpu_ns(pid: &str, keep: impl Fn(&str) -> bool) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm")).is_ok_and(|n| keep(n.trim()))
+        })
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// CPU time so far of the hub's threads in this process (those alive now: the hub's
+/// threads live as long as the hub).
+fn hub_seconds() -> f64 {
+    threads_on_cpu_ns("self", is_hub_thread) as f64 / 1e9
+}
+
 /// CPU time so far of every `mosquitto` whose parent is this process (the first field
 /// of each thread's `schedstat`: nanoseconds on a CPU).
 fn broker_seconds() -> f64 {
@@ -83,16 +125,6 @@ fn broker_seconds() -> f64 {
             .nth(1)
             .map(str::to_owned)
     };
-    let on_cpu_ns = |pid: &str| -> u64 {
-        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-            return 0;
-        };
-        tasks
-            .flatten()
-            .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
-            .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-            .sum()
-    };
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0.0;
     };
@@ -105,7 +137,7 @@ fn broker_seconds() -> f64 {
                 .is_ok_and(|comm| comm.trim() == "mosquitto")
         })
         .filter(|pid| parent_of(pid).as_deref() == Some(me.as_str()))
-        .map(|pid| on_cpu_ns(&pid) as f64 / 1e9)
+        .map(|pid| threads_on_cpu_ns(&pid, |_| true) as f64 / 1e9)
         .sum()
 }
 
