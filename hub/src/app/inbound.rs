@@ -727,7 +727,7 @@ mod tests {
     #[tokio::test]
     async fn a_copy_goes_out_once_applied_and_the_ack_only_once_stored() {
         // The recipient may have the copy before the hub's commit is durable; the sender
-        // hears "stored" only after it. Jan's second message waits for Anna's window.
+        // hears "stored" only after it, and the copy does not go a second time.
         let (hub, out) = hub();
         let ((_, jan), (anna_id, anna)) = pair(&hub, &out).await;
         out.take(&down(&anna));

@@ -153,6 +153,9 @@ struct Shared {
     moving: Mutex<()>,
     /// Held by a checkpoint.
     checkpointing: Mutex<()>,
+    /// Makes the next write into sled fail (tests).
+    #[cfg(test)]
+    fail_next_write: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -380,6 +383,8 @@ impl DiskStorage {
             pending_limit,
             moving: Mutex::new(()),
             checkpointing: Mutex::new(()),
+            #[cfg(test)]
+            fail_next_write: std::sync::atomic::AtomicBool::new(false),
         });
         if replayed > 0 {
             tracing::info!(
@@ -503,8 +508,6 @@ impl Shared {
             };
             if let Err(e) = self.move_into_sled(up_to) {
                 tracing::error!(error = %e, "could not write applied changes into the database; the hub takes no more until it restarts (the write-ahead log keeps them)");
-                lock(&self.pending).failed = Some(e.to_string());
-                self.pending_changed.notify_all();
                 return;
             }
             // The commits are durable already; a failed checkpoint keeps the old log
@@ -534,27 +537,13 @@ impl Shared {
         let Some(last) = frames.last().map(|frame| frame.generation) else {
             return Ok(());
         };
-        // The newest write of each key. Plain inserts, not sled's batches: a sled batch
-        // (or transaction) writes out its log buffer twice, two system calls each, and
-        // the write-ahead log already makes the frame whole after a crash.
-        let mut newest: BTreeMap<(&'static str, &[u8]), Option<&[u8]>> = BTreeMap::new();
-        for frame in &frames {
-            for ((table, key), value) in &frame.writes {
-                newest.insert((table, key.as_slice()), value.as_deref());
-            }
+        if let Err(e) = self.write_into_sled(&frames, last) {
+            // These frames are out of the queue but not in sled: from now on nothing may
+            // checkpoint (it would delete the log that still holds them) or write.
+            lock(&self.pending).failed = Some(e.to_string());
+            self.pending_changed.notify_all();
+            return Err(e);
         }
-        let mut tree: Option<(&'static str, sled::Tree)> = None;
-        for ((table, key), value) in newest {
-            let current = match &tree {
-                Some((name, current)) if *name == table => current,
-                _ => &tree.insert((table, self.tree(table)?)).1,
-            };
-            match value {
-                Some(value) => current.insert(key, value)?,
-                None => current.remove(key)?,
-            };
-        }
-        self.meta.insert(GENERATION_KEY, &last.to_be_bytes())?;
         // sled has them: readers may find them there now.
         let mut pending = lock(&self.pending);
         for frame in &frames {
@@ -573,6 +562,37 @@ impl Shared {
         }
         drop(pending);
         self.pending_changed.notify_all();
+        Ok(())
+    }
+
+    /// The newest value of each key the frames wrote, into sled, then `last` as sled's
+    /// generation.
+    fn write_into_sled(&self, frames: &[Frame], last: u64) -> Result<(), StoreError> {
+        #[cfg(test)]
+        if self.fail_next_write.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Backend("a write failed (test)".into()));
+        }
+        // The newest write of each key. Plain inserts, not sled's batches: a sled batch
+        // (or transaction) writes out its log buffer twice, two system calls each, and
+        // the write-ahead log already makes the frame whole after a crash.
+        let mut newest: BTreeMap<(&'static str, &[u8]), Option<&[u8]>> = BTreeMap::new();
+        for frame in frames {
+            for ((table, key), value) in &frame.writes {
+                newest.insert((table, key.as_slice()), value.as_deref());
+            }
+        }
+        let mut tree: Option<(&'static str, sled::Tree)> = None;
+        for ((table, key), value) in newest {
+            let current = match &tree {
+                Some((name, current)) if *name == table => current,
+                _ => &tree.insert((table, self.tree(table)?)).1,
+            };
+            match value {
+                Some(value) => current.insert(key, value)?,
+                None => current.remove(key)?,
+            };
+        }
+        self.meta.insert(GENERATION_KEY, &last.to_be_bytes())?;
         Ok(())
     }
 
@@ -616,7 +636,16 @@ impl Shared {
     /// file, moves every frame of the old ones into sled, makes sled durable, and
     /// deletes the older log files.
     fn checkpoint(&self, always: bool) -> Result<(), StoreError> {
+        // Most calls find the log small: no need to hold up a sync to see that.
+        if !always && lock(&self.wal).bytes < CHECKPOINT_BYTES {
+            return Ok(());
+        }
         let _one = lock(&self.checkpointing);
+        if let Some(reason) = &lock(&self.pending).failed {
+            return Err(StoreError::Backend(format!(
+                "no checkpoint after a failed write into the database ({reason})"
+            )));
+        }
         let (older, last) = {
             // No sync looks at the log files meanwhile.
             let mut synced = lock(&self.synced);
@@ -1107,6 +1136,38 @@ mod tests {
             reads += 1;
         }
         writer.join().unwrap();
+    }
+
+    #[test]
+    fn after_a_failed_write_into_sled_nothing_is_taken_and_nothing_is_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let disk = DiskStorage::open(dir.path(), 8 << 20).unwrap();
+            disk.commit(&write(b"kept", Some(b"1"))).unwrap();
+            disk.settle();
+            disk.shared.fail_next_write.store(true, Ordering::SeqCst);
+            disk.commit(&write(b"stuck", Some(b"2"))).unwrap();
+            disk.settle();
+            assert_eq!(disk.in_sled("pairs", b"stuck"), None);
+            assert_eq!(
+                disk.get("pairs", b"stuck").unwrap(),
+                Some(b"2".to_vec()),
+                "still read from pending"
+            );
+            let refused = disk.apply(&write(b"more", Some(b"3"))).unwrap_err();
+            assert!(refused.to_string().contains("restart the hub"), "{refused}");
+            assert!(
+                disk.checkpoint_now().is_err(),
+                "the log that holds it stays"
+            );
+        }
+        let disk = DiskStorage::open(dir.path(), 8 << 20).unwrap();
+        assert_eq!(disk.get("pairs", b"kept").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(
+            disk.get("pairs", b"stuck").unwrap(),
+            Some(b"2".to_vec()),
+            "applied again from the log at open"
+        );
     }
 
     /// Run as a child process by the test below: commits pairs of keys, one transaction
