@@ -344,8 +344,10 @@ struct Inner {
     /// The steady clock's origin (tokio's, so tests can move time forward).
     started: tokio::time::Instant,
     /// Every queue entry up to this sequence number is on disk; later ones may only be
-    /// applied. Only these go to tablets: a message sent before its commit was durable
-    /// and then lost in a crash would be made again under a new id and arrive twice.
+    /// applied. Only these go to tablets (but for chat copies and receipts, see
+    /// `Effects::early` and `Effects::receipt_seqs`): a message with an id of its own,
+    /// sent before its commit was durable and then lost in a crash, would be made again
+    /// under a new id and arrive twice.
     /// Sound because writers take `write` in turn, so sequence numbers rise in the
     /// order transactions apply, and a sync makes everything applied before it durable.
     durable_queue: AtomicU64,
