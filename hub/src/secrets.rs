@@ -66,19 +66,10 @@ pub fn hub_client_id() -> Result<String, RandomError> {
 
 /// A fresh message id (a random UUID, version 4).
 pub fn message_id() -> Result<nabij_protocol::MessageId, RandomError> {
-    let mut b = random_bytes::<16>()?;
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex(&b);
-    let uuid = format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    );
-    nabij_protocol::MessageId::parse(&uuid).map_err(|_| RandomError)
+    Ok(nabij_protocol::MessageId::from_uuid_bytes(
+        random_bytes::<16>()?,
+        4,
+    ))
 }
 
 /// PBKDF2 rounds for broker passwords. The passwords are long random strings, so the

@@ -147,6 +147,24 @@ string_id!(
     ChoiceId, "choice id", |text| check_choice_id(text)
 );
 
+impl MessageId {
+    /// A UUID of `version` (4: random; 8: made by a rule of the sender's own) from 16
+    /// bytes, the version and variant bits set here; always a valid message id.
+    pub fn from_uuid_bytes(mut bytes: [u8; 16], version: u8) -> MessageId {
+        bytes[6] = (bytes[6] & 0x0f) | (version << 4);
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        MessageId(format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        ))
+    }
+}
+
 fn check_message_id(text: &str) -> Result<(), IdError> {
     let ok_len = (8..=64).contains(&text.len());
     let ok_chars = text
@@ -308,6 +326,9 @@ mod tests {
         assert!(MessageId::parse("01JDQ8Z6X3K9M2N4P5R7S8T9VW").is_ok());
         assert!(MessageId::parse("short").is_err());
         assert!(MessageId::parse("has space in it").is_err());
+        let uuid = MessageId::from_uuid_bytes([0xff; 16], 4);
+        assert_eq!(uuid.as_str(), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert!(MessageId::parse(uuid.as_str()).is_ok());
     }
 
     #[test]

@@ -5,9 +5,10 @@
 
 use super::{AppError, Effects, Hub, lock, tables};
 use crate::clock;
+use crate::domain::delivery::Window;
 use crate::store::{StoreError, Tx};
 use nabij_protocol::{DeviceId, Envelope, Topic};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
 
 impl Hub {
@@ -20,9 +21,7 @@ impl Hub {
         device: &DeviceId,
         envelope: &Envelope,
     ) -> Result<(), StoreError> {
-        let seq = tables::push_outbox(tx, device, envelope, clock::now())?;
-        fx.queued.insert(device.clone());
-        fx.queued_up_to = fx.queued_up_to.max(seq);
+        push(tx, fx, device, envelope)?;
         fx.late = true;
         Ok(())
     }
@@ -36,9 +35,7 @@ impl Hub {
         device: &DeviceId,
         envelope: &Envelope,
     ) -> Result<(), StoreError> {
-        let seq = tables::push_outbox(tx, device, envelope, clock::now())?;
-        fx.queued.insert(device.clone());
-        fx.queued_up_to = fx.queued_up_to.max(seq);
+        let seq = push(tx, fx, device, envelope)?;
         fx.receipt_seqs
             .entry(device.clone())
             .or_default()
@@ -55,9 +52,7 @@ impl Hub {
         device: &DeviceId,
         envelope: &Envelope,
     ) -> Result<(), StoreError> {
-        let seq = tables::push_outbox(tx, device, envelope, clock::now())?;
-        fx.queued.insert(device.clone());
-        fx.queued_up_to = fx.queued_up_to.max(seq);
+        let seq = push(tx, fx, device, envelope)?;
         fx.early.entry(device.clone()).or_default().insert(seq);
         Ok(())
     }
@@ -67,18 +62,8 @@ impl Hub {
     /// are still there and go again), and its early copies go out.
     pub(crate) async fn send_early(&self, fx: &Effects) {
         let mut devices: BTreeSet<&DeviceId> = fx.early.keys().collect();
-        {
-            let now = self.steady_ms();
-            let mut windows = lock(&self.inner.windows);
-            for (device, seqs) in &fx.acked {
-                if let Some(window) = windows.get_mut(device) {
-                    for seq in seqs {
-                        window.acked(*seq, now);
-                    }
-                    devices.insert(device);
-                }
-            }
-        }
+        let now = self.steady_ms();
+        devices.extend(free_room(&mut lock(&self.inner.windows), &fx.acked, now));
         for device in devices {
             if let Err(e) = self.top_up_with(device, fx.early.get(device)).await {
                 tracing::warn!(%device, error = %e, "could not pass on a message at once; it goes once stored");
@@ -170,4 +155,36 @@ impl Hub {
     pub fn queued_for(&self, device: &DeviceId) -> Result<usize, AppError> {
         Ok(tables::outbox_len(&self.tx(), device)?)
     }
+}
+
+/// Puts an envelope in a tablet's queue and notes it in `fx`; returns its place.
+fn push(
+    tx: &mut Tx,
+    fx: &mut Effects,
+    device: &DeviceId,
+    envelope: &Envelope,
+) -> Result<u64, StoreError> {
+    let seq = tables::push_outbox(tx, device, envelope, clock::now())?;
+    fx.queued.insert(device.clone());
+    fx.queued_up_to = fx.queued_up_to.max(seq);
+    Ok(seq)
+}
+
+/// What tablets acknowledged leaves their windows; returns those that have one (and so
+/// may take more now).
+pub(super) fn free_room<'a>(
+    windows: &mut HashMap<DeviceId, Window>,
+    acked: &'a BTreeMap<DeviceId, Vec<u64>>,
+    now: u64,
+) -> Vec<&'a DeviceId> {
+    let mut freed = Vec::new();
+    for (device, seqs) in acked {
+        if let Some(window) = windows.get_mut(device) {
+            for seq in seqs {
+                window.acked(*seq, now);
+            }
+            freed.push(device);
+        }
+    }
+    freed
 }

@@ -492,14 +492,11 @@ impl Hub {
                     windows.remove(&device);
                 }
             }
-            for (device, seqs) in fx.acked {
-                if let Some(window) = windows.get_mut(&device) {
-                    for seq in seqs {
-                        window.acked(seq, now);
-                    }
-                    top_up.insert(device);
-                }
-            }
+            top_up.extend(
+                delivery::free_room(&mut windows, &fx.acked, now)
+                    .into_iter()
+                    .cloned(),
+            );
         }
         for device in top_up {
             self.top_up_with(&device, sendable_early.get(&device))

@@ -178,21 +178,9 @@ pub fn copy_id(sender: &DeviceId, sender_id: &MessageId, recipient: &DeviceId) -
         input.push(0); // no id holds a zero byte: the parts cannot run into each other
     }
     let digest = ring::digest::digest(&ring::digest::SHA256, &input);
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&digest.as_ref()[..16]);
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|byte| format!("{byte:02x}")).collect();
-    let uuid = format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    );
-    // 36 characters of hex digits and dashes: always a valid message id.
-    MessageId::parse(&uuid).unwrap_or_else(|_| unreachable!("a UUID is a message id"))
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest.as_ref()[..16]);
+    MessageId::from_uuid_bytes(bytes, 8)
 }
 
 /// The body as delivered: the same message with the author filled in.
