@@ -8,8 +8,22 @@ use rumqttc::{
     AsyncClient, Event, MqttOptions, NetworkOptions, Packet, QoS, TlsConfiguration, Transport,
 };
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc;
+
+/// Publications the bench's clients sent and received, all connections together: the
+/// traffic a run put through the broker, counted where both paths share the code.
+static PUBLISHED: AtomicU64 = AtomicU64::new(0);
+static RECEIVED: AtomicU64 = AtomicU64::new(0);
+
+/// (sent, received) publications of every bench client so far.
+pub fn publications() -> (u64, u64) {
+    (
+        PUBLISHED.load(Ordering::Relaxed),
+        RECEIVED.load(Ordering::Relaxed),
+    )
+}
 
 /// Where and how to log in.
 #[derive(Clone)]
@@ -96,6 +110,7 @@ pub async fn connect(
         loop {
             match eventloop.poll().await {
                 Ok(Event::Incoming(Packet::Publish(p))) => {
+                    RECEIVED.fetch_add(1, Ordering::Relaxed);
                     if tx.send((p.topic, p.payload.to_vec())).is_err() {
                         return;
                     }
@@ -122,5 +137,7 @@ pub async fn publish(
     client
         .publish(topic, QoS::AtLeastOnce, retain, payload)
         .await
-        .context("the connection's queue is closed")
+        .context("the connection's queue is closed")?;
+    PUBLISHED.fetch_add(1, Ordering::Relaxed);
+    Ok(())
 }

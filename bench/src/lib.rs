@@ -212,8 +212,11 @@ async fn metered<T>(
     run: impl std::future::Future<Output = Result<(T, run::Stats)>>,
 ) -> Result<(T, run::Stats)> {
     let meter = cpu::Meter::start();
+    let (sent, received) = client::publications();
     let (pairs, mut stats) = run.await?;
     stats.cpu = meter.stop();
+    let (sent_after, received_after) = client::publications();
+    stats.client_publications = (sent_after - sent, received_after - received);
     Ok((pairs, stats))
 }
 
@@ -390,6 +393,13 @@ mod tests {
                 );
                 assert_eq!(stats.latencies_us.len() as u64, stats.received);
             }
+            // Raw: each message in and out once (and what the run before still had on its
+            // way: the counters are the whole bench's). The hub path: in and out twice,
+            // and the acknowledgements besides.
+            let raw = row.raw.publications_per_message(false);
+            assert!((2.0..2.5).contains(&raw), "{:?}: raw {raw}", row.workload);
+            let hub = row.hub.publications_per_message(true);
+            assert!(hub > 4.0, "{:?}: hub {hub}", row.workload);
         }
         let tail = measured.commit_tail;
         assert!(

@@ -1,7 +1,8 @@
-//! `nabij-bench [--smoke | --profile] [--out FILE]`: measures the hub's relay against raw
-//! Mosquitto and prints the report (and writes it to FILE). `--smoke` checks the bench
-//! itself in seconds; `--profile` runs one long window-20 measurement to profile. Then (not
-//! with `--profile`) the staff's reports on a year of data. `cargo xtask bench` runs it in
+//! `nabij-bench [--smoke | --profile | --reports] [--out FILE]`: measures the hub's relay
+//! against raw Mosquitto and prints the report (and writes it to FILE). `--smoke` checks
+//! the bench itself in seconds; `--profile` runs one long window-20 measurement to profile.
+//! Then (not with `--profile`) the staff's reports on a year of data; `--reports` runs only
+//! those. `cargo xtask bench` runs it in
 //! release mode and writes `docs/benchmarks.md`.
 
 use anyhow::{Context, Result, bail};
@@ -22,15 +23,17 @@ fn main() -> ExitCode {
 fn run() -> Result<bool> {
     let mut smoke = false;
     let mut profile = false;
+    let mut reports_only = false;
     let mut out = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--smoke" => smoke = true,
             "--profile" => profile = true,
+            "--reports" => reports_only = true,
             "--out" => out = Some(args.next().context("--out needs a file")?),
             other => bail!(
-                "unknown argument {other:?}; usage: nabij-bench [--smoke | --profile] [--out FILE]"
+                "unknown argument {other:?}; usage: nabij-bench [--smoke | --profile | --reports] [--out FILE]"
             ),
         }
     }
@@ -42,13 +45,22 @@ fn run() -> Result<bool> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let measured = runtime.block_on(measure(&plan, |step| eprintln!("nabij-bench: {step}…")))?;
-    let command = match (smoke, profile) {
-        (true, _) => "nabij-bench --smoke",
-        (_, true) => "nabij-bench --profile",
-        _ => "cargo xtask bench",
-    };
-    let mut text = report::markdown(&measured, &plan, command);
+    let mut text = String::new();
+    let mut missed: Vec<report::Check> = Vec::new();
+    if !reports_only {
+        let measured =
+            runtime.block_on(measure(&plan, |step| eprintln!("nabij-bench: {step}…")))?;
+        let command = match (smoke, profile) {
+            (true, _) => "nabij-bench --smoke",
+            (_, true) => "nabij-bench --profile",
+            _ => "cargo xtask bench",
+        };
+        text = report::markdown(&measured, &plan, command);
+        missed = report::checks(&measured.rows)
+            .into_iter()
+            .filter(|c| !c.met)
+            .collect();
+    }
     let mut missed_reports = false;
     if !profile {
         let year = if smoke {
@@ -73,10 +85,6 @@ fn run() -> Result<bool> {
         std::fs::write(&path, &text).with_context(|| format!("cannot write {path}"))?;
         eprintln!("nabij-bench: written to {path}");
     }
-    let missed: Vec<_> = report::checks(&measured.rows)
-        .into_iter()
-        .filter(|c| !c.met)
-        .collect();
     for check in &missed {
         eprintln!(
             "nabij-bench: target missed: {} ({})",

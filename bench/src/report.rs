@@ -80,11 +80,17 @@ fn cpu_bound(rows: &[Row]) -> String {
     format!(
         "At {}, raw Mosquitto and its clients took {raw:.0} µs of CPU a message and kept \
          {:.1} of the {cores:.0} cores busy; the hub path took {path:.0} µs (the broker \
-         {broker:.0}, the clients {clients:.0}, the hub {hub:.0}), so on this machine it could \
-         not go past {ceiling:.0} messages a second, {:.0}% of raw's rate, even if it never \
-         waited; the broker and the clients alone would stop at {without_hub:.0} ({:.0}%).",
+         {broker:.0}, the clients {clients:.0}, the hub {hub:.0}) for its {:.1} publications, \
+         so on this machine it could not go past {ceiling:.0} messages a second, {:.0}% of \
+         raw's rate, even if it never waited; the broker and the clients alone would stop at \
+         {without_hub:.0} ({:.0}%). A relay that did nothing else (no decoding, checks, \
+         storage, acknowledgements or receipts) would double raw's work: every message goes \
+         into the broker and out of it twice, and the relay's part is what raw's pair of \
+         clients does. On cores the three share, 50% of raw is that relay's ceiling; 40% \
+         leaves everything else the hub does a quarter of the CPU a message takes.",
         workload(row.workload).to_lowercase(),
         row.raw.cpu.cores_busy(),
+        row.hub.publications_per_message(true),
         100.0 * ceiling / row.raw.rate().max(1e-9),
         100.0 * without_hub / row.raw.rate().max(1e-9),
     )
@@ -133,8 +139,10 @@ pub fn markdown(measured: &Measured, plan: &Plan, command: &str) -> String {
          it (a batch of messages per fsync'd commit), acknowledges it and passes it on; the \
          recipient acknowledges the copy, the hub answers with a `delivered` receipt to the \
          sender, which acknowledges that too. Acknowledgements and receipts cover whatever \
-         arrived together (the protocol allows 256 ids in one), so for each message of raw's \
-         two (one in, one out) the hub path has two, plus its shares of four more.\n\n\
+         arrived together (the protocol allows 256 ids in one). Where raw's message crosses \
+         the broker twice (in, out), the hub path's crosses it four times (in and out to the \
+         hub, in and out as the copy), plus shares of the two acknowledgements and the receipt \
+         with its acknowledgement, which cross it twice each too.\n\n\
          *Window N*: a sender keeps N messages in flight (sent, not yet received) and goes as \
          fast as that allows, {} messages. *Paced*: one message every 1/rate seconds for {} s, \
          whatever arrives. Latency: from the send to the receiver. The hub's per-tablet budgets \
@@ -171,17 +179,20 @@ pub fn markdown(measured: &Measured, plan: &Plan, command: &str) -> String {
     }
     out += "\nThe CPU each path took, per message delivered, in µs: the clients, the hub (its own \
             runtime, store mover and sled threads in this process) and Mosquitto; and how many \
-            of the machine's cores they kept busy on average.\n\n\
-            | workload | raw: clients µs | raw: broker µs | raw: cores | hub path: clients µs | hub µs | broker µs | cores |\n\
-            |---|---:|---:|---:|---:|---:|---:|---:|\n";
+            of the machine's cores they kept busy on average; and the publications through the \
+            broker per message (in and out, acknowledgements and receipts included).\n\n\
+            | workload | raw: clients µs | raw: broker µs | raw: cores | raw: publications | hub path: clients µs | hub µs | broker µs | cores | publications |\n\
+            |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     for row in rows {
         let (raw_clients, _, raw_broker) = row.raw.cpu.per_message_us(row.raw.received);
         let (clients, hub, broker) = row.hub.cpu.per_message_us(row.hub.received);
         out += &format!(
-            "| {} | {raw_clients:.0} | {raw_broker:.0} | {:.2} | {clients:.0} | {hub:.0} | {broker:.0} | {:.2} |\n",
+            "| {} | {raw_clients:.0} | {raw_broker:.0} | {:.2} | {:.1} | {clients:.0} | {hub:.0} | {broker:.0} | {:.2} | {:.1} |\n",
             workload(row.workload),
             row.raw.cpu.cores_busy(),
+            row.raw.publications_per_message(false),
             row.hub.cpu.cores_busy(),
+            row.hub.publications_per_message(true),
         );
     }
     out += &format!(
@@ -218,9 +229,12 @@ pub fn markdown(measured: &Measured, plan: &Plan, command: &str) -> String {
          an `fdatasync` of the write-ahead log ({sync_p50:.2} ms p50, {sync_p99:.2} ms p99 \
          on this disk). At a fixed window, throughput is the window divided by the \
          latency.\n\
-         - **Work.** Each chat message is six MQTT messages on the hub path (three in, three \
-         out; acknowledgements and receipts shared by messages that arrive together) against \
-         raw's two, and about ten records applied in the store ({write_us:.1} µs each here, \
+         - **Work.** On the hub path a chat message crosses the broker four times (into it and \
+         out to the hub, then as the copy into it and out to the recipient) against raw's \
+         two, plus its shares of the acknowledgements and receipts (the sender's ack, the \
+         recipient's ack of its copy, the `delivered` receipt and the sender's ack of that, \
+         each covering whatever arrived together: the publications column above), and about \
+         ten records applied in the store ({write_us:.1} µs each here, \
          see above), of which the store's mover later writes the six or so still there into \
          sled (a message's place in its recipient's queue is gone again by then). {}\n\
          - **What the hub does meanwhile.** The MQTT reader never waits on the handler; a batch \

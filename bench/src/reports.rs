@@ -97,6 +97,10 @@ pub struct ReportsMeasured {
     pub network_csv: Timing,
     /// `/reports/attendance.csv`.
     pub attendance_csv: Timing,
+    /// Milliseconds to gather one participant's data for export.
+    pub export_ms: f64,
+    /// Milliseconds to erase one participant: the receive path waits this long.
+    pub erase_ms: f64,
 }
 
 /// The longest the reports page may take (p50) on a year of data: a staff member waits
@@ -155,7 +159,7 @@ pub async fn measure(year: &Year, progress: &impl Fn(&str)) -> Result<ReportsMea
     })?;
     let started = Instant::now();
     progress("reports: writing a year of history");
-    let (messages, meetings_taken) = seed(&hub, storage, year).await?;
+    let (messages, meetings_taken, members) = seed(&hub, storage, year).await?;
     let seeded_s = started.elapsed().as_secs_f64();
     hub.add_account("staff", Role::Staff, None, PASSWORD)
         .await
@@ -173,6 +177,23 @@ pub async fn measure(year: &Year, progress: &impl Fn(&str)) -> Result<ReportsMea
     }
     let [page, network_csv, attendance_csv] =
         <[Timing; 3]>::try_from(timings).map_err(|_| anyhow::anyhow!("three reports"))?;
+    let (exported, erased) = match members.first().map(Vec::as_slice) {
+        Some([first, second, ..]) => (first.clone(), second.clone()),
+        _ => bail!("the year needs a group of two or more"),
+    };
+    progress("reports: a participant's export and erasure");
+    let started = Instant::now();
+    let export = hub.export_participant(&exported)?;
+    let export_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if export.data.messages_sent.is_empty() {
+        bail!("the exported participant sent nothing");
+    }
+    let started = Instant::now();
+    let gone = hub.erase_participant(&erased).await?;
+    let erase_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if gone.messages_kept == 0 {
+        bail!("the erased participant sent nothing");
+    }
     Ok(ReportsMeasured {
         year: year.clone(),
         messages,
@@ -181,12 +202,19 @@ pub async fn measure(year: &Year, progress: &impl Fn(&str)) -> Result<ReportsMea
         page,
         network_csv,
         attendance_csv,
+        export_ms,
+        erase_ms,
     })
 }
 
 /// Groups with a coach, members who are each other's contacts, a planned programme with
 /// attendance taken for every meeting that has begun, and messages every day.
-async fn seed(hub: &Hub, storage: Arc<dyn Storage>, year: &Year) -> Result<(u64, usize)> {
+/// Returns the messages, the meetings taken and each group's members.
+async fn seed(
+    hub: &Hub,
+    storage: Arc<dyn Storage>,
+    year: &Year,
+) -> Result<(u64, usize, Vec<Vec<PersonId>>)> {
     let now = UnixMillis::now();
     let today = nabij_protocol::time::brussels(now);
     let today = Date::new(today.year, today.month, today.day).context("today")?;
@@ -278,7 +306,7 @@ async fn seed(hub: &Hub, storage: Arc<dyn Storage>, year: &Year) -> Result<(u64,
         }
     }
     tx.commit().await?;
-    Ok((count, taken))
+    Ok((count, taken, members))
 }
 
 /// Logs in as the staff account, as a browser does; returns the session cookie.
@@ -370,7 +398,10 @@ pub fn markdown(m: &ReportsMeasured) -> String {
          - [{}] the reports page on a year of data: p50 ≤ {PAGE_TARGET_MS:.0} ms: {:.0} ms\n\n\
          Every figure is computed when asked, from small indexes (who wrote to whom per \
          month, attendance per meeting), never from the messages themselves: the cost \
-         grows with groups × members × months, not with the messages sent.\n",
+         grows with groups × members × months, not with the messages sent.\n\n\
+         On the same year, a participant's data gathered for export took {:.0} ms, and \
+         erasing another took {:.0} ms (an erasure holds the hub's write lock: the receive \
+         path waits that long).\n",
         y.groups,
         y.members,
         y.messages_per_day,
@@ -383,6 +414,8 @@ pub fn markdown(m: &ReportsMeasured) -> String {
         row("`/reports/attendance.csv`", &m.attendance_csv),
         if met { "x" } else { " " },
         m.page.p50(),
+        m.export_ms,
+        m.erase_ms,
     )
 }
 
@@ -401,6 +434,7 @@ mod tests {
             assert_eq!(timing.ms.len(), year.views);
             assert!(timing.bytes > 0);
         }
+        assert!(m.export_ms > 0.0 && m.erase_ms > 0.0, "{m:?}");
         let text = markdown(&m);
         assert!(
             text.contains(&format!("({expected} messages in all)")),

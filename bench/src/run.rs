@@ -26,6 +26,9 @@ pub struct Stats {
     pub latencies_us: Vec<u64>,
     /// The CPU it took.
     pub cpu: crate::cpu::Cpu,
+    /// Publications the clients sent and received meanwhile (acknowledgements and
+    /// receipts included).
+    pub client_publications: (u64, u64),
 }
 
 impl Stats {
@@ -36,6 +39,15 @@ impl Stats {
         } else {
             0.0
         }
+    }
+
+    /// Publications through the broker per message received: into it and out of it. On
+    /// the raw path the clients are both ends; on the hub path every publication of a
+    /// client also crosses the broker once more, to or from the hub.
+    pub fn publications_per_message(&self, through_hub: bool) -> f64 {
+        let (sent, received) = self.client_publications;
+        let ends = if through_hub { 2.0 } else { 1.0 };
+        ends * (sent + received) as f64 / self.received.max(1) as f64
     }
 
     /// A latency percentile (0.5, 0.99, 1.0) in milliseconds.
