@@ -847,7 +847,7 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
         }
         Request::ExportParticipant { person } => {
             let id = hub.find_participant(&person)?.id;
-            let export = hub.export_participant(&id)?;
+            let export = hub.export_participant(&id).await?;
             let bytes = export
                 .to_zip()
                 .map_err(|e| AppError::BadMessage(e.to_string()))?;

@@ -1427,7 +1427,7 @@ async fn a_participants_data_is_exported_to_a_zip_and_erased_while_what_they_sen
     anna_tablet
         .receive_until(|e| matches!(&e.body, Body::Contacts(c) if c.contacts.is_empty()))
         .await;
-    let hers = core.export_participant(&anna).unwrap().data;
+    let hers = core.export_participant(&anna).await.unwrap().data;
     assert_eq!(hers.messages_received[0].from, "a former participant");
     let listing = hub_cli(&dir, &["participant", "list"]).await;
     assert!(!listing.stdout.contains("Jan Claes"), "{}", listing.stdout);

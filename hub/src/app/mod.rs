@@ -88,6 +88,12 @@ pub enum AppError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Long work moved off the async threads did not finish (it failed badly, or the hub
+    /// is stopping).
+    #[error(
+        "the hub could not finish this ({0}); try again, and see the hub's log if it fails again"
+    )]
+    Interrupted(String),
     /// No randomness for ids and secrets.
     #[error(transparent)]
     Random(#[from] RandomError),
@@ -361,6 +367,16 @@ pub struct Hub {
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Runs long reading work (a participant's whole history, say) on a blocking thread, so
+/// that the async threads, and the MQTT driver among them, keep going meanwhile.
+pub(crate) async fn off_async_threads<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Interrupted(e.to_string()))?
 }
 
 impl Hub {

@@ -287,6 +287,37 @@ fn replace_id_in_json(value: &mut Value, id: &PersonId, with: &PersonId) -> bool
     }
 }
 
+/// How far back an erasure looks again for messages that came in while it searched,
+/// beyond the moment it began: a clock set back by less than this misses nothing.
+const CLOCK_MARGIN_MS: u64 = 3_600_000;
+
+/// What an erasure found in the big tables before it took the write lock.
+struct ErasureSearch {
+    /// When the search began.
+    began: UnixMillis,
+    /// Messages they sent or were sent, by uid.
+    messages: Vec<String>,
+    /// Reports that are theirs or name them, by key.
+    reports: Vec<Vec<u8>>,
+    /// Every diary answer's report key then (only diary answers name people).
+    diary_reports: std::collections::HashSet<String>,
+    /// Audit lines that name them, by key.
+    audit: Vec<Vec<u8>>,
+    /// The last audit line read.
+    audit_read_to: Option<Vec<u8>>,
+}
+
+/// Whether a report's message names `who` anywhere (a diary answer's people), as
+/// [`replace_id_in_json`] finds them.
+fn names(value: &Value, who: &PersonId) -> bool {
+    match value {
+        Value::String(s) => s == who.as_str(),
+        Value::Array(items) => items.iter().any(|v| names(v, who)),
+        Value::Object(map) => map.values().any(|v| names(v, who)),
+        _ => false,
+    }
+}
+
 /// Rewrites the author inside a kept message's content (the envelope's JSON).
 fn rewrite_author(tx: &mut Tx, uid: &str, author: &PersonId) -> Result<(), AppError> {
     let Some(bytes) = tx.get_raw(tables::MESSAGE_BODIES, uid.as_bytes())? else {
@@ -304,8 +335,14 @@ fn rewrite_author(tx: &mut Tx, uid: &str, author: &PersonId) -> Result<(), AppEr
 }
 
 impl Hub {
-    /// Everything the hub keeps about a participant.
-    pub fn export_participant(&self, who: &PersonId) -> Result<ParticipantExport, AppError> {
+    /// Everything the hub keeps about a participant. Reading their whole history takes a
+    /// while (most of a second on a year of data), so it runs off the async threads.
+    pub async fn export_participant(&self, who: &PersonId) -> Result<ParticipantExport, AppError> {
+        let (hub, who) = (self.clone(), who.clone());
+        super::off_async_threads(move || hub.gather_export(&who)).await
+    }
+
+    fn gather_export(&self, who: &PersonId) -> Result<ParticipantExport, AppError> {
         let tx = self.tx();
         let mut person = super::people::participant(&tx, who)?;
         let mut media = Vec::new();
@@ -446,7 +483,64 @@ impl Hub {
     /// Erases a participant. Their tablets must be taken back or wiped first (a tablet
     /// still lent out would lose its senior mid-use). Their contacts' tablets get the
     /// shorter contact list at once.
+    ///
+    /// The big tables (a year of messages, reports, the audit log) are read before the
+    /// write lock is taken, so that the receive path does not wait for that; what arrived
+    /// meanwhile is found again under the lock ([`ErasureSearch`]).
     pub async fn erase_participant(&self, who: &PersonId) -> Result<Erased, AppError> {
+        let (hub, id) = (self.clone(), who.clone());
+        let search = super::off_async_threads(move || hub.search_for_erasure(&id)).await?;
+        self.erase_found(who, search).await
+    }
+
+    /// What an erasure must change in the big tables, read without the write lock.
+    fn search_for_erasure(&self, who: &PersonId) -> Result<ErasureSearch, AppError> {
+        let tx = self.tx();
+        let person = super::people::participant(&tx, who)?;
+        if !tables::tablets_of(&tx, who)?.is_empty() {
+            return Err(AppError::StillLent(person.name));
+        }
+        let began = clock::now();
+        // Before the reports: an answer that comes in between is then looked at twice,
+        // never missed.
+        let diary_reports = tx
+            .entries(tables::DIARY_ANSWERS)?
+            .into_iter()
+            .map(|(_, report)| report)
+            .collect();
+        let messages = tx
+            .all(tables::MESSAGES)?
+            .into_iter()
+            .filter(|m| &m.from_person == who || &m.to == who)
+            .map(|m| m.uid)
+            .collect();
+        let mut reports = Vec::new();
+        for (k, report) in tx.entries(tables::REPORTS)? {
+            if &report.participant == who || names(&report.envelope, who) {
+                reports.push(k);
+            }
+        }
+        let mut audit = Vec::new();
+        let mut audit_read_to = None;
+        for (k, entry) in tx.entries(tables::AUDIT)? {
+            if replace_id(&entry.what, who.as_str(), "").is_some() {
+                audit.push(k.clone());
+            }
+            audit_read_to = Some(k);
+        }
+        Ok(ErasureSearch {
+            began,
+            messages,
+            reports,
+            diary_reports,
+            audit,
+            audit_read_to,
+        })
+    }
+
+    /// The erasure itself, under the write lock: what `search` found, and what came in
+    /// after it began.
+    async fn erase_found(&self, who: &PersonId, search: ErasureSearch) -> Result<Erased, AppError> {
         let mut fx = Effects::default();
         let erased = {
             let _write = self.inner.write.lock().await;
@@ -469,7 +563,17 @@ impl Hub {
                 )?;
             }
             let (mut kept, mut forgotten) = (0, 0);
-            for mut message in tx.all(tables::MESSAGES)? {
+            // Messages the hub got since the search began (an hour's margin for a clock
+            // set back): the time index has every new one.
+            let since = UnixMillis(search.began.0.saturating_sub(CLOCK_MARGIN_MS));
+            let mut uids = search.messages;
+            uids.extend(tables::messages_since(&tx, since)?);
+            uids.sort_unstable();
+            uids.dedup();
+            for uid in uids {
+                let Some(mut message) = tx.get(tables::MESSAGES, &uid)? else {
+                    continue;
+                };
                 if &message.from_person == who {
                     message.from_person = former.clone();
                     rewrite_author(&mut tx, &message.uid, &former)?;
@@ -504,7 +608,19 @@ impl Hub {
                     tx.put(tables::WROTE_TO, key(&[&from, parts[1], &to]), &())?;
                 }
             }
-            for (k, mut report) in tx.entries(tables::REPORTS)? {
+            // Only diary answers name people: those indexed since the search are new.
+            let mut report_keys = search.reports;
+            for (_, report) in tx.entries(tables::DIARY_ANSWERS)? {
+                if !search.diary_reports.contains(&report) {
+                    report_keys.push(report.into_bytes());
+                }
+            }
+            report_keys.sort_unstable();
+            report_keys.dedup();
+            for k in report_keys {
+                let Some(mut report) = tx.get(tables::REPORTS, &k)? else {
+                    continue;
+                };
                 if &report.participant == who {
                     tx.remove(tables::REPORTS, &k);
                     removed += 1;
@@ -566,8 +682,21 @@ impl Hub {
                     tx.put(tables::LOANS, tables::loan_key(loan.number), &loan)?;
                 }
             }
-            // The audit log keeps what was done, not to whom.
-            for (k, mut entry) in tx.entries(tables::AUDIT)? {
+            // The audit log keeps what was done, not to whom: the lines found, and those
+            // written since.
+            let mut audit: Vec<(Vec<u8>, super::accounts::AuditEntry)> = Vec::new();
+            for k in search.audit {
+                if let Some(entry) = tx.get(tables::AUDIT, &k)? {
+                    audit.push((k, entry));
+                }
+            }
+            audit.extend(tx.scan(
+                tables::AUDIT,
+                b"",
+                search.audit_read_to.as_deref(),
+                usize::MAX,
+            )?);
+            for (k, mut entry) in audit {
                 if let Some(what) = replace_id(&entry.what, who.as_str(), former.as_str()) {
                     entry.what = what;
                     tx.put(tables::AUDIT, &k, &entry)?;
@@ -655,7 +784,7 @@ mod tests {
     #[tokio::test]
     async fn the_export_holds_their_messages_answers_and_media_as_files() {
         let (hub, _, [(jan, _), (anna, _)]) = jan_and_anna().await;
-        let export = hub.export_participant(&jan).unwrap();
+        let export = hub.export_participant(&jan).await.unwrap();
         let data = &export.data;
         assert_eq!(data.person.name, "Jan");
         assert_eq!(data.contacts.len(), 1);
@@ -696,7 +825,8 @@ mod tests {
             "data.json is in the zip as it is"
         );
         assert!(matches!(
-            hub.export_participant(&PersonId::parse("p-nobody").unwrap()),
+            hub.export_participant(&PersonId::parse("p-nobody").unwrap())
+                .await,
             Err(AppError::NoParticipant(_))
         ));
     }
@@ -740,6 +870,81 @@ mod tests {
         "meta",
     ];
 
+    /// No record of any table names Jan, in its key or its value.
+    fn assert_nothing_names_jan(hub: &Hub) {
+        let tx = hub.tx();
+        for table in TABLES {
+            for (k, v) in tx.scan_raw(RawTable(table), b"", None, usize::MAX).unwrap() {
+                let found = |bytes: &[u8]| bytes.windows(5).any(|w| w == b"p-jan");
+                assert!(
+                    !found(&k) && !found(&v),
+                    "{table} still names Jan: {}",
+                    String::from_utf8_lossy(&v)
+                );
+            }
+        }
+    }
+
+    /// Anna's tablet takes its new contact list (which names Jan as former, once).
+    async fn anna_takes_her_contacts(
+        hub: &Hub,
+        out: &crate::app::testing::Recorder,
+        anna: &DeviceId,
+    ) {
+        let ids: Vec<_> = out
+            .take(&Topic::DeviceDown(anna.clone()))
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        hub.handle_batch(vec![up(anna, Body::Ack(Ack { ids })).0])
+            .await;
+    }
+
+    #[tokio::test]
+    async fn what_comes_in_while_an_erasure_searches_is_erased_too() {
+        let (hub, out, [(jan, jan_tablet), (anna, anna_tablet)]) = jan_and_anna().await;
+        hub.revoke(&jan_tablet).await.unwrap();
+        // The search runs without the write lock; meanwhile Anna writes to Jan, a diary
+        // answer of hers names him, and a coach's change to him is logged.
+        let search = hub.search_for_erasure(&jan).unwrap();
+        assert_eq!(search.messages.len(), 2, "what they wrote each other");
+        hub.handle_batch(vec![up(&anna_tablet, text(&jan, "Gaat het, Jan?")).0])
+            .await;
+        let mut tx = hub.tx();
+        let report_key = "d-anna|late-diary";
+        tx.put(
+            tables::REPORTS,
+            report_key,
+            &Report {
+                device: anna_tablet.clone(),
+                participant: anna.clone(),
+                received_at: clock::now(),
+                envelope: serde_json::json!({
+                    "kind": "diary_answer",
+                    "body": {"prompt_id": "q-talked-to", "people": [jan.as_str()]}
+                }),
+                answered_at: None,
+            },
+        )
+        .unwrap();
+        let prompt = nabij_protocol::PromptId::parse("q-talked-to").unwrap();
+        super::super::diary::note_answer(&mut tx, &prompt, &anna, clock::now(), report_key)
+            .unwrap();
+        tx.commit().await.unwrap();
+        hub.audit("marie", &format!("moved {jan} to another group"))
+            .await
+            .unwrap();
+        let erased = hub.erase_found(&jan, search).await.unwrap();
+        assert_eq!((erased.messages_kept, erased.messages_forgotten), (1, 2));
+        anna_takes_her_contacts(&hub, &out, &anna_tablet).await;
+        assert_nothing_names_jan(&hub);
+        let answer = hub.tx().get(tables::REPORTS, report_key).unwrap().unwrap();
+        assert_eq!(
+            answer.envelope["body"]["people"],
+            serde_json::json!([nabij_protocol::FORMER_PARTICIPANT])
+        );
+    }
+
     #[tokio::test]
     async fn erasing_leaves_no_trace_of_them_and_others_keep_what_they_wrote() {
         let (hub, out, [(jan, jan_tablet), (anna, anna_tablet)]) = jan_and_anna().await;
@@ -765,7 +970,7 @@ mod tests {
         });
         hub.handle_batch(vec![up(&jan_tablet, rsvp).0]).await;
         hub.take_attendance(&past, vec![]).await.unwrap();
-        let before = hub.export_participant(&jan).unwrap().data;
+        let before = hub.export_participant(&jan).await.unwrap().data;
         assert_eq!(before.memberships.len(), 1);
         assert_eq!(before.meetings.len(), 1);
         assert!(before.meetings[0].answer.is_some() && before.meetings[0].attendance.is_some());
@@ -824,20 +1029,11 @@ mod tests {
             }),
         );
         hub.handle_batch(vec![ack]).await;
+        assert_nothing_names_jan(&hub);
         let tx = hub.tx();
-        for table in TABLES {
-            for (k, v) in tx.scan_raw(RawTable(table), b"", None, usize::MAX).unwrap() {
-                let found = |bytes: &[u8]| bytes.windows(5).any(|w| w == b"p-jan");
-                assert!(
-                    !found(&k) && !found(&v),
-                    "{table} still names Jan: {}",
-                    String::from_utf8_lossy(&v)
-                );
-            }
-        }
         // What Jan wrote to Anna stays hers, from a former participant; what Anna said to
         // Jan is gone.
-        let anna_has = hub.export_participant(&anna).unwrap().data;
+        let anna_has = hub.export_participant(&anna).await.unwrap().data;
         assert_eq!(anna_has.messages_received.len(), 1);
         assert_eq!(anna_has.messages_received[0].from, "a former participant");
         assert_eq!(

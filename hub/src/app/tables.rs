@@ -391,6 +391,17 @@ pub fn messages_before(
     Ok(out)
 }
 
+/// The uids of the chat messages received at or after `since`, oldest first.
+pub fn messages_since(tx: &Tx, since: UnixMillis) -> Result<Vec<String>, StoreError> {
+    // Keys are time, separator, uid: the bare time before `since` sorts before them all.
+    let after = since.0.saturating_sub(1).to_be_bytes();
+    Ok(tx
+        .scan(MESSAGE_TIMES, b"", Some(&after), usize::MAX)?
+        .into_iter()
+        .filter_map(|(k, ())| Some(String::from_utf8_lossy(k.get(9..)?).into_owned()))
+        .collect())
+}
+
 /// Removes a message from the time index (its content has expired).
 pub fn forget_message_time(tx: &mut Tx, message: &StoredMessage) {
     tx.remove(MESSAGE_TIMES, message_time_key(message));

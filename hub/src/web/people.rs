@@ -528,6 +528,7 @@ async fn export(
     let zip = web
         .hub
         .export_participant(&id)
+        .await
         .map_err(|e| e.to_string())
         .and_then(|export| {
             let bytes = export.to_zip().map_err(|e| e.to_string())?;
