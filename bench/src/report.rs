@@ -139,10 +139,10 @@ pub fn markdown(measured: &Measured, plan: &Plan, command: &str) -> String {
          it (a batch of messages per fsync'd commit), acknowledges it and passes it on; the \
          recipient acknowledges the copy, the hub answers with a `delivered` receipt to the \
          sender, which acknowledges that too. Acknowledgements and receipts cover whatever \
-         arrived together (the protocol allows 256 ids in one). Where raw's message crosses \
-         the broker twice (in, out), the hub path's crosses it four times (in and out to the \
-         hub, in and out as the copy), plus shares of the two acknowledgements and the receipt \
-         with its acknowledgement, which cross it twice each too.\n\n\
+         arrived together (the protocol allows 256 ids in one). Raw's message is two \
+         publications through the broker (in, out); the hub path's is four (in and out to \
+         the hub, in and out as the copy), plus shares of the two acknowledgements and the \
+         receipt with its acknowledgement, two publications each too.\n\n\
          *Window N*: a sender keeps N messages in flight (sent, not yet received) and goes as \
          fast as that allows, {} messages. *Paced*: one message every 1/rate seconds for {} s, \
          whatever arrives. Latency: from the send to the receiver. The hub's per-tablet budgets \
@@ -229,9 +229,9 @@ pub fn markdown(measured: &Measured, plan: &Plan, command: &str) -> String {
          an `fdatasync` of the write-ahead log ({sync_p50:.2} ms p50, {sync_p99:.2} ms p99 \
          on this disk). At a fixed window, throughput is the window divided by the \
          latency.\n\
-         - **Work.** On the hub path a chat message crosses the broker four times (into it and \
-         out to the hub, then as the copy into it and out to the recipient) against raw's \
-         two, plus its shares of the acknowledgements and receipts (the sender's ack, the \
+         - **Work.** On the hub path a chat message is four publications through the broker \
+         (into it and out to the hub, then as the copy into it and out to the recipient) \
+         against raw's two, plus its shares of the acknowledgements and receipts (the sender's ack, the \
          recipient's ack of its copy, the `delivered` receipt and the sender's ack of that, \
          each covering whatever arrived together: the publications column above), and about \
          ten records applied in the store ({write_us:.1} µs each here, \
