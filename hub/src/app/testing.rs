@@ -110,7 +110,7 @@ impl Storage for Counting {
         Ok(rows)
     }
 
-    fn apply(&self, writes: &crate::store::Writes) -> Result<u64, crate::store::StoreError> {
+    fn apply(&self, writes: crate::store::Writes) -> Result<u64, crate::store::StoreError> {
         self.inner.apply(writes)
     }
 

@@ -29,6 +29,7 @@
 //!   last checkpoint.
 
 use super::{Entry, Storage, StoreError, Writes};
+use bytes::Bytes;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::File;
@@ -76,7 +77,7 @@ const MOVE_BYTES: usize = 4 << 20;
 
 /// One table's keys in pending: the newest value (`None`: removed) and the generation
 /// that wrote it.
-type PendingValues = BTreeMap<Vec<u8>, (u64, Option<Vec<u8>>)>;
+type PendingValues = BTreeMap<Vec<u8>, (u64, Option<Bytes>)>;
 
 /// Applied writes that sled does not have yet.
 #[derive(Default)]
@@ -112,7 +113,8 @@ struct Frame {
     /// Its size in the log.
     bytes: usize,
     applied_at: Instant,
-    writes: Writes,
+    /// (table, key, value): each value shared with pending's map, so held once.
+    writes: Vec<(&'static str, Vec<u8>, Option<Bytes>)>,
 }
 
 /// The hub's database on disk.
@@ -548,7 +550,7 @@ impl Shared {
         let mut pending = lock(&self.pending);
         for frame in &frames {
             pending.bytes = pending.bytes.saturating_sub(frame.bytes);
-            for (table, key) in frame.writes.keys() {
+            for (table, key, _) in &frame.writes {
                 let Some(values) = pending.values.get_mut(table) else {
                     continue;
                 };
@@ -577,7 +579,7 @@ impl Shared {
         // the write-ahead log already makes the frame whole after a crash.
         let mut newest: BTreeMap<(&'static str, &[u8]), Option<&[u8]>> = BTreeMap::new();
         for frame in frames {
-            for ((table, key), value) in &frame.writes {
+            for (table, key, value) in &frame.writes {
                 newest.insert((table, key.as_slice()), value.as_deref());
             }
         }
@@ -729,7 +731,7 @@ impl Storage for DiskStorage {
             .values
             .get(table)
             .and_then(|values| values.get(key))
-            .map(|(_, value)| value.clone());
+            .map(|(_, value)| value.as_deref().map(<[u8]>::to_vec));
         match pending {
             Some(value) => Ok(value),
             None => Ok(self.shared.tree(table)?.get(key)?.map(|v| v.to_vec())),
@@ -760,7 +762,7 @@ impl Storage for DiskStorage {
                 values
                     .range(start.clone()..)
                     .take_while(|(k, _)| k.starts_with(prefix))
-                    .map(|(k, (_, v))| (k.clone(), v.clone()))
+                    .map(|(k, (_, v))| (k.clone(), v.as_deref().map(<[u8]>::to_vec)))
                     .collect()
             })
             .unwrap_or_default();
@@ -792,7 +794,7 @@ impl Storage for DiskStorage {
         Ok(merged.into_iter().take(limit).collect())
     }
 
-    fn apply(&self, writes: &Writes) -> Result<u64, StoreError> {
+    fn apply(&self, writes: Writes) -> Result<u64, StoreError> {
         let shared = &self.shared;
         if writes.is_empty() {
             return Ok(shared.applied.load(Ordering::SeqCst));
@@ -802,7 +804,7 @@ impl Storage for DiskStorage {
         // their generations.
         let mut wal = lock(&shared.wal);
         let generation = wal.generation + 1;
-        let frame = encode_frame(generation, writes);
+        let frame = encode_frame(generation, &writes);
         if let Err(e) = wal.file.write_all(&frame) {
             // A frame written in part (a full disk) would end the log at replay, and with
             // it every later frame: cut it off, so the next apply writes where it began.
@@ -813,8 +815,12 @@ impl Storage for DiskStorage {
         wal.generation = generation;
         {
             // Visible to readers from here on, all at once.
+            let writes: Vec<_> = writes
+                .into_iter()
+                .map(|((table, key), value)| (table, key, value.map(Bytes::from)))
+                .collect();
             let mut pending = lock(&shared.pending);
-            for ((table, key), value) in writes {
+            for (table, key, value) in &writes {
                 pending
                     .values
                     .entry(table)
@@ -826,7 +832,7 @@ impl Storage for DiskStorage {
                 generation,
                 bytes: frame.len(),
                 applied_at: Instant::now(),
-                writes: writes.clone(),
+                writes,
             });
         }
         shared.applied.store(generation, Ordering::SeqCst);
@@ -974,13 +980,13 @@ mod tests {
             let disk = DiskStorage::open(dir.path(), 1 << 20).unwrap();
             let mut writes = Writes::new();
             writes.insert(("pairs", b"a".to_vec()), Some(b"1".to_vec()));
-            disk.commit(&writes).unwrap();
-            disk.apply(&writes).unwrap()
+            disk.commit(writes.clone()).unwrap();
+            disk.apply(writes).unwrap()
         };
         let disk = DiskStorage::open(dir.path(), 1 << 20).unwrap();
         let mut writes = Writes::new();
         writes.insert(("pairs", b"b".to_vec()), Some(b"2".to_vec()));
-        assert_eq!(disk.apply(&writes).unwrap(), first + 1);
+        assert_eq!(disk.apply(writes).unwrap(), first + 1);
     }
 
     #[test]
@@ -1019,6 +1025,26 @@ mod tests {
     }
 
     #[test]
+    fn a_pending_value_is_held_once_by_the_queue_and_the_read_map() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = DiskStorage::open(dir.path(), 1 << 20).unwrap();
+        let photo = vec![9u8; 1 << 20];
+        disk.apply(write(b"photo", Some(&photo))).unwrap();
+        let pending = lock(&disk.shared.pending);
+        let (_, in_map) = &pending.values["pairs"][b"photo".as_slice()];
+        let (_, _, in_queue) = &pending.frames[0].writes[0];
+        let (in_map, in_queue) = (in_map.as_ref().unwrap(), in_queue.as_ref().unwrap());
+        assert_eq!(in_map.len(), photo.len());
+        assert_eq!(
+            in_map.as_ptr(),
+            in_queue.as_ptr(),
+            "one buffer, not two copies"
+        );
+        drop(pending);
+        assert_eq!(disk.get("pairs", b"photo").unwrap(), Some(photo));
+    }
+
+    #[test]
     fn readers_see_applied_writes_at_once_and_sled_gets_them_only_once_durable() {
         let dir = tempfile::tempdir().unwrap();
         let disk = Arc::new(DiskStorage::open(dir.path(), 8 << 20).unwrap());
@@ -1027,7 +1053,7 @@ mod tests {
         for n in 1..=5u8 {
             writes.insert(("pairs", keyed(n)), Some(vec![n]));
         }
-        disk.commit(&writes).unwrap();
+        disk.commit(writes).unwrap();
         disk.settle();
         assert_eq!(disk.in_sled("pairs", &keyed(1)), Some(vec![1]));
 
@@ -1037,7 +1063,7 @@ mod tests {
         writes.insert(("pairs", keyed(2)), None);
         writes.insert(("pairs", keyed(3)), Some(vec![33]));
         writes.insert(("pairs", keyed(6)), Some(vec![6]));
-        let generation = disk.apply(&writes).unwrap();
+        let generation = disk.apply(writes).unwrap();
         let values =
             |rows: Vec<Entry>| -> Vec<u8> { rows.into_iter().map(|(_, v)| v[0]).collect() };
         let p = crate::store::prefix(&[b"d-a"]);
@@ -1077,7 +1103,7 @@ mod tests {
         let disk = DiskStorage::open_with(dir.path(), 8 << 20, 10_000).unwrap();
         let before = disk.synced_files();
         for n in 0..100u32 {
-            disk.apply(&write(&n.to_be_bytes(), Some(&[7; 1_000])))
+            disk.apply(write(&n.to_be_bytes(), Some(&[7; 1_000])))
                 .unwrap();
             assert!(
                 lock(&disk.shared.pending).bytes <= 10_000 + 1_100,
@@ -1097,7 +1123,7 @@ mod tests {
         let disk = Arc::new(DiskStorage::open(dir.path(), 8 << 20).unwrap());
         let write_lock = Arc::new(Mutex::new(0u32));
         for n in 0..10u32 {
-            disk.commit(&write(&n.to_be_bytes(), Some(b"x"))).unwrap();
+            disk.commit(write(&n.to_be_bytes(), Some(b"x"))).unwrap();
         }
         *lock(&write_lock) = 10;
         let writer = {
@@ -1107,7 +1133,7 @@ mod tests {
                     let mut next = lock(&write_lock);
                     let mut writes = write(&n.to_be_bytes(), Some(b"x"));
                     writes.insert(("pairs", (n - 10).to_be_bytes().to_vec()), None);
-                    let generation = disk.apply(&writes).unwrap();
+                    let generation = disk.apply(writes).unwrap();
                     *next = n + 1;
                     drop(next);
                     disk.sync_up_to(generation).unwrap();
@@ -1143,10 +1169,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let disk = DiskStorage::open(dir.path(), 8 << 20).unwrap();
-            disk.commit(&write(b"kept", Some(b"1"))).unwrap();
+            disk.commit(write(b"kept", Some(b"1"))).unwrap();
             disk.settle();
             disk.shared.fail_next_write.store(true, Ordering::SeqCst);
-            disk.commit(&write(b"stuck", Some(b"2"))).unwrap();
+            disk.commit(write(b"stuck", Some(b"2"))).unwrap();
             disk.settle();
             assert_eq!(disk.in_sled("pairs", b"stuck"), None);
             assert_eq!(
@@ -1154,7 +1180,7 @@ mod tests {
                 Some(b"2".to_vec()),
                 "still read from pending"
             );
-            let refused = disk.apply(&write(b"more", Some(b"3"))).unwrap_err();
+            let refused = disk.apply(write(b"more", Some(b"3"))).unwrap_err();
             assert!(refused.to_string().contains("restart the hub"), "{refused}");
             assert!(
                 disk.checkpoint_now().is_err(),

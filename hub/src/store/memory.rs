@@ -43,15 +43,15 @@ impl Storage for MemoryStorage {
             .collect())
     }
 
-    fn apply(&self, writes: &Writes) -> Result<u64, StoreError> {
+    fn apply(&self, writes: Writes) -> Result<u64, StoreError> {
         let mut data = self.data();
         for ((table, key), value) in writes {
             match value {
                 Some(value) => {
-                    data.insert((table, key.clone()), value.clone());
+                    data.insert((table, key), value);
                 }
                 None => {
-                    data.remove(&(*table, key.clone()));
+                    data.remove(&(table, key));
                 }
             }
         }

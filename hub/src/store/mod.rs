@@ -126,12 +126,12 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<Vec<Entry>, StoreError>;
     /// Applies every write or none; readers see them at once. Returns the apply's
     /// generation, for [`Storage::sync_up_to`].
-    fn apply(&self, writes: &Writes) -> Result<u64, StoreError>;
+    fn apply(&self, writes: Writes) -> Result<u64, StoreError>;
     /// Returns once everything applied up to `generation` (`u64::MAX`: everything
     /// applied so far) is on disk. Concurrent callers share one sync.
     fn sync_up_to(&self, generation: u64) -> Result<(), StoreError>;
     /// Applies and syncs.
-    fn commit(&self, writes: &Writes) -> Result<(), StoreError> {
+    fn commit(&self, writes: Writes) -> Result<(), StoreError> {
         let generation = self.apply(writes)?;
         self.sync_up_to(generation)
     }
@@ -362,7 +362,7 @@ impl Tx {
         let generation = if self.kept.is_empty() {
             None
         } else {
-            Some(self.storage.apply(&self.kept)?)
+            Some(self.storage.apply(std::mem::take(&mut self.kept))?)
         };
         Ok(Applied {
             storage: self.storage,
@@ -376,7 +376,7 @@ impl Tx {
         if self.kept.is_empty() {
             return Ok(());
         }
-        self.storage.commit(&self.kept)
+        self.storage.commit(std::mem::take(&mut self.kept))
     }
 }
 
