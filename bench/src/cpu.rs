@@ -20,6 +20,14 @@ pub struct Cpu {
 }
 
 impl Cpu {
+    /// Adds another run's CPU (and wall-clock time) to this one.
+    pub fn add(&mut self, other: &Cpu) {
+        self.process_s += other.process_s;
+        self.broker_s += other.broker_s;
+        self.hub_s += other.hub_s;
+        self.wall_s += other.wall_s;
+    }
+
     /// Cores kept busy on average (of the machine's).
     pub fn cores_busy(&self) -> f64 {
         if self.wall_s > 0.0 {

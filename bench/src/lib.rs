@@ -30,6 +30,9 @@ pub struct Plan {
     pub pairs: usize,
     /// Messages per pair in the last run (window 20).
     pub per_pair: u64,
+    /// Each windowed and paced workload runs in this many rounds, raw and hub taking
+    /// turns, so that both see the same moments of a machine whose speed drifts.
+    pub rounds: u32,
 }
 
 impl Plan {
@@ -42,6 +45,7 @@ impl Plan {
             paced: Duration::from_secs(10),
             pairs: 50,
             per_pair: 200,
+            rounds: 5,
         }
     }
 
@@ -54,6 +58,7 @@ impl Plan {
             paced: Duration::from_secs(10),
             pairs: 2,
             per_pair: 10,
+            rounds: 2,
         }
     }
 
@@ -66,6 +71,7 @@ impl Plan {
             paced: Duration::from_millis(500),
             pairs: 3,
             per_pair: 20,
+            rounds: 2,
         }
     }
 }
@@ -320,21 +326,23 @@ async fn measure_with(
     (relay, _) = run::windowed(relay, next_run(), 200, 20, clock).await?;
 
     let mut rows = Vec::new();
+    let rounds = plan.rounds.max(1);
     for &window in &plan.windows {
-        progress(&format!("window {window}: raw"));
-        let (r, raw_stats) =
-            metered(run::windowed(raw, next_run(), plan.messages, window, clock)).await?;
-        raw = r;
-        progress(&format!("window {window}: hub"));
-        let (h, hub_stats) = metered(run::windowed(
-            relay,
-            next_run(),
-            plan.messages,
-            window,
-            clock,
-        ))
-        .await?;
-        relay = h;
+        progress(&format!(
+            "window {window}: raw and hub, {rounds} rounds each"
+        ));
+        let per_round = plan.messages / u64::from(rounds);
+        let (mut raw_stats, mut hub_stats) = (Stats::default(), Stats::default());
+        for _ in 0..rounds {
+            let (r, stats) =
+                metered(run::windowed(raw, next_run(), per_round, window, clock)).await?;
+            raw = r;
+            raw_stats.merge(stats);
+            let (h, stats) =
+                metered(run::windowed(relay, next_run(), per_round, window, clock)).await?;
+            relay = h;
+            hub_stats.merge(stats);
+        }
         rows.push(Row {
             workload: Workload::Window(window),
             raw: raw_stats,
@@ -342,13 +350,19 @@ async fn measure_with(
         });
     }
     for &rate in &plan.rates {
-        progress(&format!("{rate} a second: raw"));
-        let (r, raw_stats) = metered(run::paced(raw, next_run(), rate, plan.paced, clock)).await?;
-        raw = r;
-        progress(&format!("{rate} a second: hub"));
-        let (h, hub_stats) =
-            metered(run::paced(relay, next_run(), rate, plan.paced, clock)).await?;
-        relay = h;
+        progress(&format!(
+            "{rate} a second: raw and hub, {rounds} rounds each"
+        ));
+        let per_round = plan.paced / rounds;
+        let (mut raw_stats, mut hub_stats) = (Stats::default(), Stats::default());
+        for _ in 0..rounds {
+            let (r, stats) = metered(run::paced(raw, next_run(), rate, per_round, clock)).await?;
+            raw = r;
+            raw_stats.merge(stats);
+            let (h, stats) = metered(run::paced(relay, next_run(), rate, per_round, clock)).await?;
+            relay = h;
+            hub_stats.merge(stats);
+        }
         rows.push(Row {
             workload: Workload::Paced(rate),
             raw: raw_stats,

@@ -145,7 +145,9 @@ pub fn markdown(measured: &Measured, plan: &Plan, command: &str) -> String {
          receipt with its acknowledgement, two publications each too.\n\n\
          *Window N*: a sender keeps N messages in flight (sent, not yet received) and goes as \
          fast as that allows, {} messages. *Paced*: one message every 1/rate seconds for {} s, \
-         whatever arrives. Latency: from the send to the receiver. The hub's per-tablet budgets \
+         whatever arrives. Each runs in {} rounds, raw and hub taking turns, so that both meet \
+         the same moments of a machine whose speed drifts (a shared virtual machine's does); \
+         the figures are the rounds together. Latency: from the send to the receiver. The hub's per-tablet budgets \
          are lifted for the run (by default a tablet may send 120 messages a minute after a \
          burst of 500): here one tablet is the whole load.\n\n\
          | workload | raw msg/s | hub msg/s | hub / raw | raw p50 / p99 / max ms | hub p50 / p99 / max ms |\n\
@@ -157,6 +159,7 @@ pub fn markdown(measured: &Measured, plan: &Plan, command: &str) -> String {
         crate::paths::PAYLOAD_BYTES,
         plan.messages,
         plan.paced.as_secs_f64(),
+        plan.rounds.max(1),
     );
     for row in rows {
         let ms = |s: &crate::run::Stats| {

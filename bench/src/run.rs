@@ -32,6 +32,18 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Adds another run of the same workload to this one, as if one run.
+    pub fn merge(&mut self, other: Stats) {
+        self.sent += other.sent;
+        self.received += other.received;
+        self.seconds += other.seconds;
+        self.latencies_us.extend(other.latencies_us);
+        self.latencies_us.sort_unstable();
+        self.cpu.add(&other.cpu);
+        self.client_publications.0 += other.client_publications.0;
+        self.client_publications.1 += other.client_publications.1;
+    }
+
     /// Messages received per second.
     pub fn rate(&self) -> f64 {
         if self.seconds > 0.0 {
@@ -201,6 +213,39 @@ pub async fn paced(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounds_merge_into_one_run() {
+        let round = |latencies: Vec<u64>, seconds: f64| Stats {
+            sent: latencies.len() as u64,
+            received: latencies.len() as u64,
+            seconds,
+            latencies_us: latencies,
+            cpu: crate::cpu::Cpu {
+                process_s: 1.0,
+                broker_s: 0.5,
+                hub_s: 0.25,
+                wall_s: seconds,
+            },
+            client_publications: (10, 20),
+        };
+        let mut all = round(vec![1_000, 5_000], 1.0);
+        all.merge(round(vec![3_000, 2_000, 4_000], 2.0));
+        assert_eq!((all.sent, all.received), (5, 5));
+        assert_eq!(all.latencies_us, [1_000, 2_000, 3_000, 4_000, 5_000]);
+        assert_eq!(all.rate(), 5.0 / 3.0);
+        assert_eq!(all.percentile_ms(0.5), 3.0);
+        assert_eq!(all.client_publications, (20, 40));
+        assert_eq!(
+            (
+                all.cpu.process_s,
+                all.cpu.broker_s,
+                all.cpu.hub_s,
+                all.cpu.wall_s
+            ),
+            (2.0, 1.0, 0.5, 3.0)
+        );
+    }
 
     #[test]
     fn percentiles_come_from_the_sorted_latencies() {
