@@ -661,8 +661,8 @@ fn named_contacts_only(
 #[cfg(test)]
 mod tests {
     use crate::app::testing::{
-        Counting, Recorder, acked_ids, hub, hub_over, hub_with, message_id, status, tablet, text,
-        up,
+        Counting, Recorder, acked_ids, hub, hub_over, hub_with, message_id, status, tablet,
+        take_everything, text, up,
     };
     use crate::app::{Hub, Inbound, tables};
     use crate::config::HubConfig;
@@ -685,10 +685,8 @@ mod tests {
         hub.handle_batch(vec![status(&jan.1, true), status(&anna.1, true)])
             .await;
         for device in [&jan.1, &anna.1] {
-            let ids: Vec<_> = out.take(&down(device)).into_iter().map(|e| e.id).collect();
-            assert_eq!(ids.len(), 1, "the new contact list");
-            hub.handle_batch(vec![up(device, Body::Ack(Ack { ids })).0])
-                .await;
+            let taken = take_everything(hub, out, device).await;
+            assert_eq!(taken, 1, "the new contact list");
         }
         assert_eq!(hub.queued_for(&anna.1).unwrap(), 0);
         (jan, anna)

@@ -726,7 +726,7 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::testing::{hub, status, tablet, text, up};
+    use crate::app::testing::{hub, status, tablet, take_everything, text, up};
     use crate::store::RawTable;
     use nabij_protocol::{
         Ack, Audio, AudioCodec, Body, CheckIn, HelpRequest, Recipient, Topic, VoiceNote,
@@ -769,13 +769,7 @@ mod tests {
         .await;
         // Both tablets take everything that waits for them.
         for device in [&jan.1, &anna.1] {
-            let ids: Vec<_> = out
-                .take(&Topic::DeviceDown(device.clone()))
-                .into_iter()
-                .map(|e| e.id)
-                .collect();
-            hub.handle_batch(vec![up(device, Body::Ack(Ack { ids })).0])
-                .await;
+            take_everything(&hub, &out, device).await;
             assert_eq!(hub.queued_for(device).unwrap(), 0);
         }
         (hub, out, [jan, anna])
@@ -885,21 +879,6 @@ mod tests {
         }
     }
 
-    /// Anna's tablet takes its new contact list (which names Jan as former, once).
-    async fn anna_takes_her_contacts(
-        hub: &Hub,
-        out: &crate::app::testing::Recorder,
-        anna: &DeviceId,
-    ) {
-        let ids: Vec<_> = out
-            .take(&Topic::DeviceDown(anna.clone()))
-            .into_iter()
-            .map(|e| e.id)
-            .collect();
-        hub.handle_batch(vec![up(anna, Body::Ack(Ack { ids })).0])
-            .await;
-    }
-
     #[tokio::test]
     async fn what_comes_in_while_an_erasure_searches_is_erased_too() {
         let (hub, out, [(jan, jan_tablet), (anna, anna_tablet)]) = jan_and_anna().await;
@@ -936,7 +915,8 @@ mod tests {
             .unwrap();
         let erased = hub.erase_found(&jan, search).await.unwrap();
         assert_eq!((erased.messages_kept, erased.messages_forgotten), (1, 2));
-        anna_takes_her_contacts(&hub, &out, &anna_tablet).await;
+        // Anna's tablet takes its new contact list (which names Jan as former, once).
+        take_everything(&hub, &out, &anna_tablet).await;
         assert_nothing_names_jan(&hub);
         let answer = hub.tx().get(tables::REPORTS, report_key).unwrap().unwrap();
         assert_eq!(

@@ -250,3 +250,17 @@ pub fn acked_ids(envelopes: &[Envelope]) -> Vec<MessageId> {
         .flatten()
         .collect()
 }
+
+/// A tablet takes everything the hub published to it so far and acknowledges it in one
+/// ack, as a kiosk does; returns how many messages that was.
+pub async fn take_everything(hub: &Hub, out: &Recorder, device: &DeviceId) -> usize {
+    let ids: Vec<MessageId> = out
+        .take(&Topic::DeviceDown(device.clone()))
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    let taken = ids.len();
+    hub.handle_batch(vec![up(device, Body::Ack(nabij_protocol::Ack { ids })).0])
+        .await;
+    taken
+}
