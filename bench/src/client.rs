@@ -1,5 +1,6 @@
-//! One MQTT connection for the bench, the same for both paths: TLS to the hub's broker,
-//! verified against the hub's CA, TCP_NODELAY, QoS 1. Incoming publications go to a
+//! One MQTT connection for the bench, the same for every path: TLS to the hub's broker,
+//! verified against the hub's CA (or, for the bare relay, plain MQTT on the broker's
+//! loopback listener, as the hub's own link), TCP_NODELAY, QoS 1. Incoming publications go to a
 //! channel; the connection's own task only reads (publishing happens elsewhere), so a
 //! slow consumer never stops it.
 
@@ -13,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Publications the bench's clients sent and received, all connections together: the
-/// traffic a run put through the broker, counted where both paths share the code.
+/// traffic a run put through the broker, counted where every path shares the code.
 static PUBLISHED: AtomicU64 = AtomicU64::new(0);
 static RECEIVED: AtomicU64 = AtomicU64::new(0);
 
@@ -30,10 +31,10 @@ pub fn publications() -> (u64, u64) {
 pub struct Endpoint {
     /// The broker's host.
     pub host: String,
-    /// Its TLS port.
+    /// Its port.
     pub port: u16,
-    /// The hub's CA.
-    pub tls: Arc<rustls::ClientConfig>,
+    /// TLS trusting the hub's CA; `None`: plain MQTT (the broker's loopback listener).
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 /// A connected client and what it receives.
@@ -81,9 +82,11 @@ pub async fn connect(
     options.set_clean_session(clean_session);
     options.set_max_packet_size(2 << 20, 2 << 20);
     options.set_inflight(200);
-    options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
-        endpoint.tls.clone(),
-    )));
+    if let Some(tls) = &endpoint.tls {
+        options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(
+            tls.clone(),
+        )));
+    }
     let (client, mut eventloop) = AsyncClient::new(options, 4_096);
     let mut network = NetworkOptions::new();
     network.set_tcp_nodelay(true);

@@ -178,7 +178,7 @@ pub async fn store_commit_tail(dir: &std::path::Path, commits: u64) -> Result<Co
     })
 }
 
-/// What one run measured: each workload on both paths, and the disk.
+/// What one run measured: each workload on each path, and the disk.
 #[derive(Debug, Clone)]
 pub struct Measured {
     /// The workloads.
@@ -191,7 +191,7 @@ pub struct Measured {
     pub commit_tail: CommitTail,
 }
 
-/// One workload on both paths.
+/// One workload on each path.
 #[derive(Debug, Clone)]
 pub struct Row {
     /// What was run.
@@ -200,6 +200,8 @@ pub struct Row {
     pub raw: Stats,
     /// Through the hub.
     pub hub: Stats,
+    /// Through the bare relay (flat-out windows only).
+    pub relay: Option<Stats>,
 }
 
 /// A workload.
@@ -232,7 +234,7 @@ fn free_port() -> Result<u16> {
         .port())
 }
 
-/// Starts a hub (managed broker, TLS, free ports) and measures `plan` on both paths.
+/// Starts a hub (managed broker, TLS, free ports) and measures `plan` on every path.
 pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Measured> {
     let dir = tempfile::tempdir()?;
     progress("timing the disk");
@@ -265,7 +267,14 @@ pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Measured> {
         .spawn(nabij_hub::start(config.clone()))
         .await?
         .context("the hub did not start")?;
-    let result = measure_with(plan, &config, running.hub(), &progress).await;
+    let result = measure_with(
+        plan,
+        &config,
+        running.hub(),
+        hub_runtime.handle(),
+        &progress,
+    )
+    .await;
     let dropped = running.dropped();
     if dropped > 0 {
         // The bench's clients do not resend (a kiosk would, after a minute): say so.
@@ -286,10 +295,13 @@ pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Measured> {
     })
 }
 
+/// Measures `plan` on every path, with a running hub; the bare relay runs on
+/// `hub_runtime`, where the hub does.
 async fn measure_with(
     plan: &Plan,
     config: &HubConfig,
     hub: &nabij_hub::app::Hub,
+    hub_runtime: &tokio::runtime::Handle,
     progress: &impl Fn(&str),
 ) -> Result<Vec<Row>> {
     let secrets: serde_json::Value =
@@ -298,7 +310,13 @@ async fn measure_with(
     let endpoint = client::Endpoint {
         host: "127.0.0.1".into(),
         port: config.broker.tls_port,
-        tls: client::tls(&config.data_dir.join("pki/ca.pem"))?,
+        tls: Some(client::tls(&config.data_dir.join("pki/ca.pem"))?),
+    };
+    // The hub's own link: plain MQTT on the broker's loopback listener.
+    let local = client::Endpoint {
+        host: "127.0.0.1".into(),
+        port: config.broker.local_port,
+        tls: None,
     };
     let hub_user = nabij_hub::broker::HUB_USER;
     let (hub_password, enrol_password) = (secret("hub_password"), secret("enrol_password"));
@@ -320,19 +338,23 @@ async fn measure_with(
     };
     let mut raw: Vec<Pair> = vec![raw_pair(0).await?];
     let mut relay: Vec<Pair> = vec![hub_pair(0).await?];
+    let mut bare: Vec<Pair> =
+        vec![paths::relay_pair(&endpoint, &local, hub_runtime, hub_user, &hub_password, 0).await?];
 
     progress("warming up");
     (raw, _) = run::windowed(raw, next_run(), 200, 20, clock).await?;
     (relay, _) = run::windowed(relay, next_run(), 200, 20, clock).await?;
+    (bare, _) = run::windowed(bare, next_run(), 200, 20, clock).await?;
 
     let mut rows = Vec::new();
     let rounds = plan.rounds.max(1);
     for &window in &plan.windows {
         progress(&format!(
-            "window {window}: raw and hub, {rounds} rounds each"
+            "window {window}: raw, hub and bare relay, {rounds} rounds each"
         ));
         let per_round = plan.messages / u64::from(rounds);
-        let (mut raw_stats, mut hub_stats) = (Stats::default(), Stats::default());
+        let (mut raw_stats, mut hub_stats, mut bare_stats) =
+            (Stats::default(), Stats::default(), Stats::default());
         for _ in 0..rounds {
             let (r, stats) =
                 metered(run::windowed(raw, next_run(), per_round, window, clock)).await?;
@@ -342,11 +364,16 @@ async fn measure_with(
                 metered(run::windowed(relay, next_run(), per_round, window, clock)).await?;
             relay = h;
             hub_stats.merge(stats);
+            let (b, stats) =
+                metered(run::windowed(bare, next_run(), per_round, window, clock)).await?;
+            bare = b;
+            bare_stats.merge(stats);
         }
         rows.push(Row {
             workload: Workload::Window(window),
             raw: raw_stats,
             hub: hub_stats,
+            relay: Some(bare_stats),
         });
     }
     for &rate in &plan.rates {
@@ -367,6 +394,7 @@ async fn measure_with(
             workload: Workload::Paced(rate),
             raw: raw_stats,
             hub: hub_stats,
+            relay: None,
         });
     }
     progress(&format!("pairing {} more tablet pairs", plan.pairs - 1));
@@ -383,6 +411,7 @@ async fn measure_with(
         workload: Workload::Pairs(plan.pairs),
         raw: raw_stats,
         hub: hub_stats,
+        relay: None,
     });
     Ok(rows)
 }
@@ -392,7 +421,7 @@ mod tests {
     use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_small_run_measures_both_paths_and_every_message_arrives() {
+    async fn a_small_run_measures_every_path_and_every_message_arrives() {
         let plan = Plan::smoke();
         let measured = measure(&plan, |_| {}).await.expect("the bench runs");
         let rows = &measured.rows;
@@ -414,6 +443,21 @@ mod tests {
             assert!((2.0..2.5).contains(&raw), "{:?}: raw {raw}", row.workload);
             let hub = row.hub.publications_per_message(true);
             assert!(hub > 4.0, "{:?}: hub {hub}", row.workload);
+            // The bare relay: in and out to the relay, in and out again, nothing else.
+            match (row.workload, &row.relay) {
+                (Workload::Window(_), Some(relay)) => {
+                    assert_eq!(relay.received, relay.sent, "the relay lost messages");
+                    let per = relay.publications_per_message(false);
+                    assert!((4.0..4.5).contains(&per), "relay {per}");
+                    let (_, relay_cpu, _) = relay.cpu.per_message_us(relay.received);
+                    assert!(
+                        relay_cpu > 0.0,
+                        "the relay's CPU is not counted as the hub's"
+                    );
+                }
+                (Workload::Window(_), None) => panic!("a window without the bare relay"),
+                (_, relay) => assert!(relay.is_none()),
+            }
         }
         let tail = measured.commit_tail;
         assert!(

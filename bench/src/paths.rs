@@ -1,9 +1,11 @@
-//! The two paths a message can take, set up with the same client: **raw**, one client
-//! publishing to a topic another subscribes to (the ceiling: Mosquitto over TLS alone),
-//! and **hub**, a tablet's chat message to a contact, which the hub checks, stores
+//! The paths a message can take, set up with the same client: **raw**, one client
+//! publishing to a topic another subscribes to (the ceiling: Mosquitto over TLS alone);
+//! **hub**, a tablet's chat message to a contact, which the hub checks, stores
 //! (fsync'd), acknowledges and passes on, and which the recipient acknowledges, as a
 //! kiosk does (the acknowledgements answered with `delivered` receipts to the sender,
-//! which the sender acknowledges too).
+//! which the sender acknowledges too); and the **bare relay** between them, a client on
+//! the hub's own link that publishes again whatever it reads and does nothing else: the
+//! ceiling for anything that passes messages on through the broker, as the hub does.
 
 use crate::client::{self, Connection, Endpoint};
 use anyhow::{Context, Result, bail};
@@ -16,7 +18,7 @@ use rumqttc::AsyncClient;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// Every payload is this many bytes, on both paths.
+/// Every payload is this many bytes, on every path.
 pub const PAYLOAD_BYTES: usize = 256;
 
 /// A message that arrived: which run, which message, when it was sent (ns since the
@@ -123,18 +125,39 @@ impl Sender {
 /// lets write outside the tablet topics), on the tablets' TLS port.
 pub async fn raw_pair(endpoint: &Endpoint, user: &str, password: &str, n: usize) -> Result<Pair> {
     let topic = format!("{}/bench/raw-{n}", nabij_protocol::ROOT);
+    raw_pair_on(
+        endpoint,
+        user,
+        password,
+        &format!("raw-{n}"),
+        &topic,
+        &topic,
+    )
+    .await
+}
+
+/// Two clients named `bench-{name}-rx` and `-tx`: the receiver reads `receive`, the
+/// sender writes to `send`.
+async fn raw_pair_on(
+    endpoint: &Endpoint,
+    user: &str,
+    password: &str,
+    name: &str,
+    receive: &str,
+    send: &str,
+) -> Result<Pair> {
     let mut receiver = client::connect(
         endpoint,
-        &format!("bench-raw-{n}-rx"),
+        &format!("bench-{name}-rx"),
         user,
         password,
         true,
-        std::slice::from_ref(&topic),
+        &[receive.to_owned()],
     )
     .await?;
     let sender = client::connect(
         endpoint,
-        &format!("bench-raw-{n}-tx"),
+        &format!("bench-{name}-tx"),
         user,
         password,
         true,
@@ -155,12 +178,72 @@ pub async fn raw_pair(endpoint: &Endpoint, user: &str, password: &str, n: usize)
     Ok(Pair {
         sender: Sender {
             client: sender.client.clone(),
-            addressing: Addressing::Raw { topic },
+            addressing: Addressing::Raw {
+                topic: send.to_owned(),
+            },
         },
         arrivals,
         _keep: vec![sender, receiver],
         _tasks: vec![AbortOnDrop(reader)],
     })
+}
+
+/// A bare-relay pair: a sender and a receiver as on the raw path, and between them a
+/// client on `relay_endpoint` (the broker's loopback listener, as the hub's link) that
+/// publishes every message it reads again, to the receiver's topic, and does nothing
+/// else. The relay runs on `relay_runtime` (the hub's, so that its CPU is counted as the
+/// hub's).
+pub async fn relay_pair(
+    endpoint: &Endpoint,
+    relay_endpoint: &Endpoint,
+    relay_runtime: &tokio::runtime::Handle,
+    user: &str,
+    password: &str,
+    n: usize,
+) -> Result<Pair> {
+    let inbound = format!("{}/bench/relay-{n}/in", nabij_protocol::ROOT);
+    let outbound = format!("{}/bench/relay-{n}/out", nabij_protocol::ROOT);
+    let receive = outbound.clone();
+    let relay = {
+        let (endpoint, user, password) =
+            (relay_endpoint.clone(), user.to_owned(), password.to_owned());
+        let filters = [inbound.clone()];
+        relay_runtime
+            .spawn(async move {
+                client::connect(
+                    &endpoint,
+                    &format!("bench-relay-{n}"),
+                    &user,
+                    &password,
+                    true,
+                    &filters,
+                )
+                .await
+            })
+            .await??
+    };
+    let forward = relay_runtime.spawn(async move {
+        let mut relay = relay;
+        while let Some((_, payload)) = relay.inbox.recv().await {
+            if client::publish(&relay.client, &outbound, payload, false)
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    let mut pair = raw_pair_on(
+        endpoint,
+        user,
+        password,
+        &format!("relay-{n}"),
+        &receive,
+        &inbound,
+    )
+    .await?;
+    pair._tasks.push(AbortOnDrop(forward));
+    Ok(pair)
 }
 
 /// An enrolled tablet, connected as itself.

@@ -77,22 +77,46 @@ fn cpu_bound(rows: &[Row]) -> String {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
     let ceiling = cores * 1e6 / path.max(1e-9);
     let without_hub = cores * 1e6 / (clients + broker).max(1e-9);
+    let relay = row.relay.as_ref().map(|relay| {
+        let (r_clients, r_relay, r_broker) = relay.cpu.per_message_us(relay.received);
+        let r_total = r_clients + r_relay + r_broker;
+        // The CPU a message may take, all of it, for the hub to reach 40% of raw here.
+        let budget = cores * 1e6 / (0.4 * row.raw.rate()).max(1e-9);
+        let left = budget - r_total;
+        format!(
+            " The bare relay, which only reads each message on the hub's link and publishes \
+             it again, took {r_total:.0} µs a message (the clients {r_clients:.0}, the relay \
+             {r_relay:.0}, the broker {r_broker:.0}) for its {:.1} publications and passed on \
+             {:.0} messages a second, {:.0}% of raw: the ceiling of anything that passes \
+             messages on through the broker, on cores it shares with the broker and the \
+             clients. At 40% of raw, a message may take {budget:.0} µs of CPU in all; the bare \
+             relay leaves {} for everything else the hub does (decoding, checks, fsync'd \
+             storage, acknowledgements and receipts, and the publications these add), which \
+             here takes {:.0}.",
+            relay.publications_per_message(false),
+            relay.rate(),
+            100.0 * relay.rate() / row.raw.rate().max(1e-9),
+            if left > 0.0 {
+                format!("{left:.0} µs")
+            } else {
+                "nothing".to_owned()
+            },
+            path - r_total,
+        )
+    });
     format!(
         "At {}, raw Mosquitto and its clients took {raw:.0} µs of CPU a message and kept \
          {:.1} of the {cores:.0} cores busy; the hub path took {path:.0} µs (the broker \
          {broker:.0}, the clients {clients:.0}, the hub {hub:.0}) for its {:.1} publications, \
          so on this machine it could not go past {ceiling:.0} messages a second, {:.0}% of \
          raw's rate, even if it never waited; the broker and the clients alone would stop at \
-         {without_hub:.0} ({:.0}%). A relay that did nothing else (no decoding, checks, \
-         storage, acknowledgements or receipts) would double raw's work: every message goes \
-         into the broker and out of it twice, and the relay's part is what raw's pair of \
-         clients does. On cores the three share, 50% of raw is that relay's ceiling; 40% \
-         leaves everything else the hub does a quarter of the CPU a message takes.",
+         {without_hub:.0} ({:.0}%).{}",
         workload(row.workload).to_lowercase(),
         row.raw.cpu.cores_busy(),
         row.hub.publications_per_message(true),
         100.0 * ceiling / row.raw.rate().max(1e-9),
         100.0 * without_hub / row.raw.rate().max(1e-9),
+        relay.unwrap_or_default(),
     )
 }
 
@@ -131,10 +155,14 @@ pub fn markdown(measured: &Measured, plan: &Plan, command: &str) -> String {
         "# Benchmarks\n\n\
          Written by `{command}` on {:04}-{:02}-{:02}, on {}, release build. Run it again after \
          any change to the hub's receive path, storage or MQTT edge.\n\n\
-         Both paths use the same client (rumqttc over TLS to the hub's managed Mosquitto, \
+         Every path uses the same client (rumqttc over TLS to the hub's managed Mosquitto, \
          TCP_NODELAY, QoS 1) and {}-byte payloads, one process, one machine:\n\n\
          - **raw**: one client publishes to a topic another subscribes to: Mosquitto alone, \
          the ceiling.\n\
+         - **bare relay** (flat-out windows only): a client on the hub's own link (plain MQTT \
+         on the broker's loopback listener, as the hub's) reads each message and publishes it \
+         again to the receiver's topic, and does nothing else: the ceiling for any hub that \
+         passes messages on through the broker. Its CPU is counted as the hub's.\n\
          - **hub**: a tablet's chat message to a contact. The hub decodes and checks it, stores \
          it (a batch of messages per fsync'd commit), acknowledges it and passes it on; the \
          recipient acknowledges the copy, the hub answers with a `delivered` receipt to the \
@@ -150,8 +178,8 @@ pub fn markdown(measured: &Measured, plan: &Plan, command: &str) -> String {
          the figures are the rounds together. Latency: from the send to the receiver. The hub's per-tablet budgets \
          are lifted for the run (by default a tablet may send 120 messages a minute after a \
          burst of 500): here one tablet is the whole load.\n\n\
-         | workload | raw msg/s | hub msg/s | hub / raw | raw p50 / p99 / max ms | hub p50 / p99 / max ms |\n\
-         |---|---:|---:|---:|---:|---:|\n",
+         | workload | raw msg/s | hub msg/s | hub / raw | bare relay msg/s | relay / raw | raw p50 / p99 / max ms | hub p50 / p99 / max ms |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|\n",
         today.year,
         today.month,
         today.day,
@@ -170,8 +198,15 @@ pub fn markdown(measured: &Measured, plan: &Plan, command: &str) -> String {
                 s.percentile_ms(1.0)
             )
         };
+        let (relay_rate, relay_share) = match &row.relay {
+            Some(relay) => (
+                format!("{:.0}", relay.rate()),
+                format!("{:.0}%", 100.0 * relay.rate() / row.raw.rate().max(1e-9)),
+            ),
+            None => ("–".to_owned(), "–".to_owned()),
+        };
         out += &format!(
-            "| {} | {:.0} | {:.0} | {:.0}% | {} | {} |\n",
+            "| {} | {:.0} | {:.0} | {:.0}% | {relay_rate} | {relay_share} | {} | {} |\n",
             workload(row.workload),
             row.raw.rate(),
             row.hub.rate(),

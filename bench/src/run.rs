@@ -1,4 +1,4 @@
-//! The workloads, the same for both paths: a sender keeps a *window* of messages in
+//! The workloads, the same for every path: a sender keeps a *window* of messages in
 //! flight (sent, not yet received) and goes as fast as that allows; or it sends at a
 //! fixed *pace* whatever happens. Latency is from the send to the receiver's arrival.
 
