@@ -10,7 +10,11 @@
 //!   frame and puts them in *pending*, a small map in memory that readers look at before
 //!   sled (so readers see the apply at once, all of it);
 //! - a *sync* is one `fdatasync` of the write-ahead log: every frame written before it
-//!   is durable, and callers that wait at the same time share it;
+//!   is durable, and callers that wait at the same time share it. Each log file is
+//!   written full of zeros and fsync'd before it is used ([`WAL_PREALLOCATED`]), so that
+//!   a frame overwrites blocks the file already has: the sync then has only data to
+//!   write, not the file's new size (on ext4 that is a journal commit, which also holds
+//!   up every append made while it runs);
 //! - the *mover*, a thread of its own, takes frames once they are durable (and a little
 //!   older, so that what was written and removed again in the meantime never reaches
 //!   sled), writes the newest value of each key into sled, then their generation, and
@@ -34,6 +38,7 @@ use bytes::Bytes;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::File;
 use std::io::Write as _;
+use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
@@ -48,6 +53,11 @@ impl From<sled::Error> for StoreError {
 /// The write-ahead log grows to this before a checkpoint makes sled durable and starts
 /// a new one (a restart replays at most about this much).
 pub const CHECKPOINT_BYTES: u64 = 8 << 20;
+
+/// Each log file starts as this many zero bytes, made durable before its first frame:
+/// room for [`CHECKPOINT_BYTES`] and what is applied while a checkpoint gets going.
+/// Frames beyond it make the file grow, as any file does (slower syncs, nothing worse).
+pub const WAL_PREALLOCATED: u64 = CHECKPOINT_BYTES + (2 << 20);
 
 /// The sled tree holding the generation of the last apply sled has.
 const META_TREE: &str = "__store_meta";
@@ -173,6 +183,28 @@ fn wal_path(dir: &Path, number: u64) -> PathBuf {
     dir.join(format!("{number:020}.wal"))
 }
 
+/// Makes log file `number`: [`WAL_PREALLOCATED`] zero bytes, durable with its folder
+/// entry, so that frames written into it later change neither its size nor its blocks.
+/// A file left by a crash during this holds zeros, which end a log at replay.
+fn new_wal_file(dir: &Path, number: u64) -> std::io::Result<File> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(wal_path(dir, number))?;
+    let zeros = vec![0u8; 1 << 20];
+    let mut left = WAL_PREALLOCATED;
+    while left > 0 {
+        let n = left.min(zeros.len() as u64);
+        file.write_all(&zeros[..n as usize])?;
+        left -= n;
+    }
+    // Not fdatasync: the file's size and blocks are what must be durable here.
+    file.sync_all()?;
+    sync_dir(dir)?;
+    Ok(file)
+}
+
 /// The log files in `dir`, by number.
 fn wal_files(dir: &Path) -> std::io::Result<Vec<(u64, PathBuf)>> {
     let mut files = Vec::new();
@@ -237,6 +269,10 @@ fn decode_frames(bytes: &[u8]) -> Vec<LoggedFrame> {
     let mut frames = Vec::new();
     let mut rest = bytes;
     while let Some(len) = u32_of(&mut rest) {
+        if len == 0 {
+            // The zeros the file was made with: no frame was written here.
+            break;
+        }
         let Some(crc) = take(&mut rest, 4) else { break };
         let Some(mut body) = take(&mut rest, len) else {
             break;
@@ -354,10 +390,7 @@ impl DiskStorage {
             }
         }
         let number = existing.last().map_or(1, |(n, _)| n + 1);
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(wal_path(&wal_dir, number))?;
+        let file = new_wal_file(&wal_dir, number)?;
         let for_sync = file.try_clone()?;
         let shared = Arc::new(Shared {
             db,
@@ -648,21 +681,23 @@ impl Shared {
                 "no checkpoint after a failed write into the database ({reason})"
             )));
         }
+        // The next log file is written full of zeros before the log is held up: applies
+        // go on into the current one meanwhile (only a checkpoint changes the number).
+        let number = {
+            let wal = lock(&self.wal);
+            if !always && wal.bytes < CHECKPOINT_BYTES {
+                // Another checkpoint came first.
+                return Ok(());
+            }
+            wal.number + 1
+        };
+        let file = new_wal_file(&self.wal_dir, number)?;
         let (older, last) = {
             // No sync looks at the log files meanwhile.
             let mut synced = lock(&self.synced);
             let mut wal = lock(&self.wal);
-            if !always && wal.bytes < CHECKPOINT_BYTES {
-                return Ok(());
-            }
             // Everything in the old file is durable in it before it stops being synced.
             wal.file.sync_data()?;
-            let number = wal.number + 1;
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(wal_path(&self.wal_dir, number))?;
-            sync_dir(&self.wal_dir)?;
             *lock(&self.wal_for_sync) = file.try_clone()?;
             let older = wal.number;
             wal.file = file;
@@ -805,10 +840,9 @@ impl Storage for DiskStorage {
         let mut wal = lock(&shared.wal);
         let generation = wal.generation + 1;
         let frame = encode_frame(generation, &writes);
-        if let Err(e) = wal.file.write_all(&frame) {
-            // A frame written in part (a full disk) would end the log at replay, and with
-            // it every later frame: cut it off, so the next apply writes where it began.
-            let _ = wal.file.set_len(wal.bytes);
+        // At the end of the last whole frame. A frame written in part (a full disk, past
+        // the zeros) fails its checksum at replay; the next apply writes over it.
+        if let Err(e) = wal.file.write_all_at(&frame, wal.bytes) {
             return Err(e.into());
         }
         wal.bytes += frame.len() as u64;
@@ -936,7 +970,37 @@ mod tests {
         );
         let logs = wal_files(&dir.path().join("wal")).unwrap();
         assert_eq!(logs.len(), 1, "only the new log is left: {logs:?}");
-        assert_eq!(std::fs::metadata(&logs[0].1).unwrap().len(), 0);
+        let new = std::fs::read(&logs[0].1).unwrap();
+        assert_eq!(new.len() as u64, WAL_PREALLOCATED);
+        assert!(
+            decode_frames(&new).is_empty(),
+            "the new log holds no frame yet"
+        );
+    }
+
+    #[test]
+    fn frames_are_written_over_the_zeros_the_log_was_made_with() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = DiskStorage::open(dir.path(), 1 << 20).unwrap();
+        let (_, log) = wal_files(&dir.path().join("wal")).unwrap().pop().unwrap();
+        let size = || std::fs::metadata(&log).unwrap().len();
+        assert_eq!(
+            size(),
+            WAL_PREALLOCATED,
+            "made full size before its first frame"
+        );
+        for n in 0..3u8 {
+            let mut writes = Writes::new();
+            writes.insert(("pairs", vec![n]), Some(vec![n; 100]));
+            disk.commit(writes).unwrap();
+        }
+        assert_eq!(size(), WAL_PREALLOCATED, "written in place, not appended");
+        let frames = decode_frames(&std::fs::read(&log).unwrap());
+        assert_eq!(frames.len(), 3, "the frames, then the zeros end the log");
+        assert_eq!(
+            frames[2].1,
+            vec![(b"pairs".to_vec(), vec![2], Some(vec![2; 100]))]
+        );
     }
 
     #[test]
