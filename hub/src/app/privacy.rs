@@ -247,26 +247,34 @@ fn content_of(
     Ok(Some(body))
 }
 
-/// `text` with every whole occurrence of the id `id` replaced by `with` (`p-jan` is not
-/// found in `p-jan-2`); `None` when there is none.
-fn replace_id(text: &str, id: &str, with: &str) -> Option<String> {
+/// Where the id `id` stands whole in `text` (`p-jan` is not in `p-jan-2`), by byte
+/// offset.
+fn id_occurrences<'a>(text: &'a str, id: &'a str) -> impl Iterator<Item = usize> + 'a {
     let id_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+    text.match_indices(id).map(|(at, _)| at).filter(move |&at| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + id.len()..].chars().next();
+        before.is_none_or(|c| !id_char(c)) && after.is_none_or(|c| !id_char(c))
+    })
+}
+
+/// Whether `text` names the id `id` whole (what [`replace_id`] would replace).
+fn mentions_id(text: &str, id: &str) -> bool {
+    id_occurrences(text, id).next().is_some()
+}
+
+/// `text` with every whole occurrence of the id `id` replaced by `with`; `None` when
+/// there is none.
+fn replace_id(text: &str, id: &str, with: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut found = false;
-    while let Some(at) = rest.find(id) {
-        let before = rest[..at].chars().next_back();
-        let after = rest[at + id.len()..].chars().next();
-        out.push_str(&rest[..at]);
-        if before.is_none_or(|c| !id_char(c)) && after.is_none_or(|c| !id_char(c)) {
-            out.push_str(with);
-            found = true;
-        } else {
-            out.push_str(id);
-        }
-        rest = &rest[at + id.len()..];
+    let (mut copied_to, mut found) = (0, false);
+    for at in id_occurrences(text, id) {
+        out.push_str(&text[copied_to..at]);
+        out.push_str(with);
+        copied_to = at + id.len();
+        found = true;
     }
-    out.push_str(rest);
+    out.push_str(&text[copied_to..]);
     found.then_some(out)
 }
 
@@ -523,7 +531,7 @@ impl Hub {
         let mut audit = Vec::new();
         let mut audit_read_to = None;
         for (k, entry) in tx.entries(tables::AUDIT)? {
-            if replace_id(&entry.what, who.as_str(), "").is_some() {
+            if mentions_id(&entry.what, who.as_str()) {
                 audit.push(k.clone());
             }
             audit_read_to = Some(k);
@@ -1060,6 +1068,9 @@ mod tests {
             Some("moved p-x to g-a; p-jan-2 stays; (p-x)")
         );
         assert_eq!(replace_id("xp-jan p-jans", "p-jan", "p-x"), None);
+        assert_eq!(replace_id("p-jan", "p-jan", "p-x").as_deref(), Some("p-x"));
+        assert!(mentions_id("erased (p-jan)", "p-jan"));
+        assert!(!mentions_id("xp-jan p-jan-2 p-jans", "p-jan"));
     }
 
     fn anna_tablet_id(data: &ParticipantData) -> DeviceId {
