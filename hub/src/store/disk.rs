@@ -10,7 +10,9 @@
 //!   frame and puts them in *pending*, a small map in memory that readers look at before
 //!   sled (so readers see the apply at once, all of it);
 //! - a *sync* is one `fdatasync` of the write-ahead log: every frame written before it
-//!   is durable, and callers that wait at the same time share it. Each log file is
+//!   is durable, and callers that wait at the same time share it. A failed sync stops
+//!   the store (a second one could report success for pages the kernel dropped): it
+//!   takes nothing more until the hub restarts and replays the log. Each log file is
 //!   written full of zeros and fsync'd before it is used ([`WAL_PREALLOCATED`]), so that
 //!   a frame overwrites blocks the file already has: the sync then has only data to
 //!   write, not the file's new size (on ext4 that is a journal commit, which also holds
@@ -103,7 +105,8 @@ struct Pending {
     durable: u64,
     /// The store is being dropped: the mover moves what it may and ends.
     stopping: bool,
-    /// Why moving frames into sled failed; no write is taken after that.
+    /// Why the store stopped (moving frames into sled failed, or a sync of the log did);
+    /// no write is taken, and nothing more is made durable, after that.
     failed: Option<String>,
 }
 
@@ -168,6 +171,9 @@ struct Shared {
     /// Makes the next write into sled fail (tests).
     #[cfg(test)]
     fail_next_write: std::sync::atomic::AtomicBool,
+    /// Makes the next sync of the write-ahead log fail (tests).
+    #[cfg(test)]
+    fail_next_sync: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -420,6 +426,8 @@ impl DiskStorage {
             checkpointing: Mutex::new(()),
             #[cfg(test)]
             fail_next_write: std::sync::atomic::AtomicBool::new(false),
+            #[cfg(test)]
+            fail_next_sync: std::sync::atomic::AtomicBool::new(false),
         });
         if replayed > 0 {
             tracing::info!(
@@ -678,7 +686,7 @@ impl Shared {
         let _one = lock(&self.checkpointing);
         if let Some(reason) = &lock(&self.pending).failed {
             return Err(StoreError::Backend(format!(
-                "no checkpoint after a failed write into the database ({reason})"
+                "no checkpoint after the database stopped taking changes ({reason})"
             )));
         }
         // The next log file is written full of zeros before the log is held up: applies
@@ -697,7 +705,7 @@ impl Shared {
             let mut synced = lock(&self.synced);
             let mut wal = lock(&self.wal);
             // Everything in the old file is durable in it before it stops being synced.
-            wal.file.sync_data()?;
+            self.sync_log(&wal.file)?;
             *lock(&self.wal_for_sync) = file.try_clone()?;
             let older = wal.number;
             wal.file = file;
@@ -883,6 +891,33 @@ impl Storage for DiskStorage {
 }
 
 impl Shared {
+    /// One `fdatasync` of a log file. If it fails, the store takes nothing more: the
+    /// kernel may have dropped the pages it could not write, and a second sync would then
+    /// report success for frames that are not on disk. A restart applies what the log
+    /// really holds.
+    fn sync_log(&self, file: &File) -> Result<(), StoreError> {
+        if let Some(reason) = &lock(&self.pending).failed {
+            return Err(StoreError::Backend(format!(
+                "the database stopped taking changes ({reason}); restart the hub"
+            )));
+        }
+        #[cfg(test)]
+        let result = if self.fail_next_sync.swap(false, Ordering::SeqCst) {
+            Err(std::io::Error::other("a sync failed (test)"))
+        } else {
+            file.sync_data()
+        };
+        #[cfg(not(test))]
+        let result = file.sync_data();
+        if let Err(e) = result {
+            tracing::error!(error = %e, "syncing the write-ahead log failed; the hub stores nothing more until it restarts");
+            lock(&self.pending).failed = Some(format!("syncing the write-ahead log failed: {e}"));
+            self.pending_changed.notify_all();
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
     fn sync_up_to(&self, generation: u64) -> Result<(), StoreError> {
         let mut synced = lock(&self.synced);
         // Read before the sync: every frame up to it is in the file being synced (a
@@ -893,7 +928,7 @@ impl Shared {
             // applied since: nothing left to do.
             return Ok(());
         }
-        lock(&self.wal_for_sync).sync_data()?;
+        self.sync_log(&lock(&self.wal_for_sync))?;
         self.synced_files.fetch_add(1, Ordering::Relaxed);
         *synced = target;
         // The mover may take them now.
@@ -1258,6 +1293,27 @@ mod tests {
             Some(b"2".to_vec()),
             "applied again from the log at open"
         );
+    }
+
+    #[test]
+    fn after_a_failed_sync_nothing_more_is_called_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let disk = DiskStorage::open(dir.path(), 8 << 20).unwrap();
+            disk.commit(write(b"kept", Some(b"1"))).unwrap();
+            disk.shared.fail_next_sync.store(true, Ordering::SeqCst);
+            assert!(disk.commit(write(b"unsure", Some(b"2"))).is_err());
+            // Asked again, the same frame is not called durable by a sync that may have
+            // found its pages dropped.
+            let again = disk.sync_up_to(u64::MAX).unwrap_err();
+            assert!(again.to_string().contains("restart the hub"), "{again}");
+            let refused = disk.apply(write(b"more", Some(b"3"))).unwrap_err();
+            assert!(refused.to_string().contains("restart the hub"), "{refused}");
+        }
+        let disk = DiskStorage::open(dir.path(), 8 << 20).unwrap();
+        assert_eq!(disk.get("pairs", b"kept").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(disk.get("pairs", b"more").unwrap(), None);
+        disk.commit(write(b"after", Some(b"4"))).unwrap();
     }
 
     /// Run as a child process by the test below: commits pairs of keys, one transaction
