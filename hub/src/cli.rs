@@ -675,10 +675,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 tracing::info!("stopping");
             };
-            crate::run(config, shutdown)
-                .await
-                .context("the hub could not start")?;
-            return Ok(ExitCode::SUCCESS);
+            return match crate::run(config, shutdown).await {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                Err(e @ crate::StartError::StoreStopped(_)) => Err(e.into()),
+                Err(e) => Err(anyhow::Error::from(e).context("the hub could not start")),
+            };
         }
         Command::CheckMessage { topic, file } => return check_message(&topic, &file),
         Command::Device(DeviceCommand::Enrol {

@@ -60,7 +60,15 @@ pub enum StartError {
     /// The web dashboard could not start.
     #[error(transparent)]
     Web(#[from] web::WebError),
+    /// The database stopped taking changes while the hub ran.
+    #[error(
+        "the database stopped taking changes ({0}); the hub stopped so that it is started again (systemd does that) and applies its write-ahead log"
+    )]
+    StoreStopped(String),
 }
+
+/// How often `run` looks whether the store stopped taking changes.
+const STORE_CHECK: Duration = Duration::from_secs(1);
 
 /// How often delivery windows are checked (stalled ones resent, all topped up).
 const DELIVERY_TICK: Duration = Duration::from_secs(5);
@@ -338,10 +346,91 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
     })
 }
 
-/// Runs the hub until `shutdown` completes, then stops it cleanly.
+/// Runs the hub until `shutdown` completes, then stops it cleanly. If its store stops
+/// taking changes meanwhile, the hub stops too, with [`StartError::StoreStopped`]: a
+/// hub that can store nothing acknowledges nothing, and a restart (systemd's, after the
+/// error) applies the write-ahead log and brings it back.
 pub async fn run(config: HubConfig, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
     let running = start(config).await?;
-    shutdown.await;
+    let result = tokio::select! {
+        () = shutdown => Ok(()),
+        why = until_store_stops(running.hub(), STORE_CHECK) => {
+            tracing::error!(reason = %why, "the database stopped taking changes; the hub stops so that it is started again");
+            Err(StartError::StoreStopped(why))
+        }
+    };
     running.shutdown().await;
-    Ok(())
+    result
+}
+
+/// Returns why, once `hub`'s store has stopped taking changes; looks every `every`.
+async fn until_store_stops(hub: &Hub, every: Duration) -> String {
+    loop {
+        if let Some(why) = hub.store_stopped() {
+            return why;
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Entry, MemoryStorage, Storage, StoreError, Writes};
+    use std::sync::Mutex;
+
+    /// Storage over memory that can be made to stop taking changes, as the disk store
+    /// does after a failed sync of its log.
+    #[derive(Default)]
+    struct Stoppable {
+        inner: MemoryStorage,
+        stopped: Mutex<Option<String>>,
+    }
+
+    impl Storage for Stoppable {
+        fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+            self.inner.get(table, key)
+        }
+
+        fn scan(
+            &self,
+            table: &'static str,
+            prefix: &[u8],
+            after: Option<&[u8]>,
+            limit: usize,
+        ) -> Result<Vec<Entry>, StoreError> {
+            self.inner.scan(table, prefix, after, limit)
+        }
+
+        fn apply(&self, writes: Writes) -> Result<u64, StoreError> {
+            self.inner.apply(writes)
+        }
+
+        fn sync_up_to(&self, generation: u64) -> Result<(), StoreError> {
+            self.inner.sync_up_to(generation)
+        }
+
+        fn next_id(&self) -> Result<u64, StoreError> {
+            self.inner.next_id()
+        }
+
+        fn stopped(&self) -> Option<String> {
+            self.stopped.lock().unwrap().clone()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_running_hub_notices_when_its_store_stops_taking_changes() {
+        let storage = Arc::new(Stoppable::default());
+        let (hub, _) = app::testing::hub_over(HubConfig::default(), storage.clone());
+        let watch = tokio::spawn(async move { until_store_stops(&hub, STORE_CHECK).await });
+        tokio::time::sleep(STORE_CHECK * 10).await;
+        assert!(!watch.is_finished(), "the store has not stopped");
+        *storage.stopped.lock().unwrap() = Some("syncing the write-ahead log failed".into());
+        let why = tokio::time::timeout(STORE_CHECK * 2, watch)
+            .await
+            .expect("noticed within a check or two")
+            .unwrap();
+        assert_eq!(why, "syncing the write-ahead log failed");
+    }
 }

@@ -425,6 +425,12 @@ impl Hub {
         &self.inner.parts.config
     }
 
+    /// Why the store stopped taking changes, if it did (a failed sync of its log, say):
+    /// nothing can be stored until the hub restarts.
+    pub fn store_stopped(&self) -> Option<String> {
+        self.inner.parts.storage.stopped()
+    }
+
     /// A transaction over the store (read-only unless committed).
     fn tx(&self) -> Tx {
         Tx::new(self.inner.parts.storage.clone())

@@ -888,6 +888,10 @@ impl Storage for DiskStorage {
     fn next_id(&self) -> Result<u64, StoreError> {
         Ok(self.shared.db.generate_id()?)
     }
+
+    fn stopped(&self) -> Option<String> {
+        lock(&self.shared.pending).failed.clone()
+    }
 }
 
 impl Shared {
@@ -1309,8 +1313,11 @@ mod tests {
             assert!(again.to_string().contains("restart the hub"), "{again}");
             let refused = disk.apply(write(b"more", Some(b"3"))).unwrap_err();
             assert!(refused.to_string().contains("restart the hub"), "{refused}");
+            let why = disk.stopped().expect("the store says it stopped");
+            assert!(why.contains("syncing the write-ahead log failed"), "{why}");
         }
         let disk = DiskStorage::open(dir.path(), 8 << 20).unwrap();
+        assert_eq!(disk.stopped(), None);
         assert_eq!(disk.get("pairs", b"kept").unwrap(), Some(b"1".to_vec()));
         assert_eq!(disk.get("pairs", b"more").unwrap(), None);
         disk.commit(write(b"after", Some(b"4"))).unwrap();

@@ -137,6 +137,10 @@ pub trait Storage: Send + Sync + 'static {
     }
     /// A number never handed out before.
     fn next_id(&self) -> Result<u64, StoreError>;
+    /// Why the store stopped taking changes, if it did; only a restart brings it back.
+    fn stopped(&self) -> Option<String> {
+        None
+    }
 }
 
 fn decode<V: DeserializeOwned>(
