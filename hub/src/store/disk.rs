@@ -23,7 +23,8 @@
 //!   only then drops them from pending; writers wait for it when pending holds more than
 //!   [`PENDING_BYTES`];
 //! - a *checkpoint*, run by the mover once the log has grown past [`CHECKPOINT_BYTES`],
-//!   starts a new log file, moves every frame of the old ones into sled, makes sled
+//!   starts a new log file (made before, and applies go on into it while the old one
+//!   gets its last sync; syncs wait for that), moves every frame of the old ones into sled, makes sled
 //!   durable (its flush, a real `fdatasync` of its log, an `fsync` of every new blob file
 //!   and their folder) and deletes the older log files;
 //! - at *open*, every frame of the log files left is applied to sled again, in order, up
@@ -700,21 +701,25 @@ impl Shared {
             wal.number + 1
         };
         let file = new_wal_file(&self.wal_dir, number)?;
+        let for_sync = file.try_clone()?;
         let (older, last) = {
-            // No sync looks at the log files meanwhile.
+            // No sync is made meanwhile: none may call the new file's frames durable
+            // before the old file's are.
             let mut synced = lock(&self.synced);
-            let mut wal = lock(&self.wal);
-            // Everything in the old file is durable in it before it stops being synced.
-            self.sync_log(&wal.file)?;
-            *lock(&self.wal_for_sync) = file.try_clone()?;
-            let older = wal.number;
-            wal.file = file;
-            wal.number = number;
-            wal.bytes = 0;
-            *synced = (*synced).max(wal.generation);
+            let (old_file, older, last) = {
+                let mut wal = lock(&self.wal);
+                let old_file = std::mem::replace(&mut wal.file, file);
+                let older = std::mem::replace(&mut wal.number, number);
+                wal.bytes = 0;
+                (old_file, older, wal.generation)
+            };
+            // Applies go on into the new file while the old one syncs.
+            *lock(&self.wal_for_sync) = for_sync;
+            self.sync_log(&old_file)?;
+            *synced = (*synced).max(last);
             let mut pending = lock(&self.pending);
-            pending.durable = pending.durable.max(wal.generation);
-            (older, wal.generation)
+            pending.durable = pending.durable.max(last);
+            (older, last)
         };
         // Every frame of the older files into sled, sled durable: they are no longer
         // needed.
@@ -1015,6 +1020,37 @@ mod tests {
             decode_frames(&new).is_empty(),
             "the new log holds no frame yet"
         );
+    }
+
+    #[test]
+    fn commits_go_on_while_checkpoints_switch_log_files_and_all_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = 300u32;
+        {
+            let disk = Arc::new(DiskStorage::open(dir.path(), 8 << 20).unwrap());
+            let writer = {
+                let disk = disk.clone();
+                std::thread::spawn(move || {
+                    for n in 0..keys {
+                        let key = n.to_be_bytes();
+                        disk.commit(write(&key, Some(&[7; 4096]))).unwrap();
+                    }
+                })
+            };
+            while !writer.is_finished() {
+                disk.checkpoint_now().unwrap();
+            }
+            writer.join().unwrap();
+            assert!(
+                wal_files(&dir.path().join("wal")).unwrap().len() <= 2,
+                "older log files are gone"
+            );
+        }
+        let disk = DiskStorage::open(dir.path(), 8 << 20).unwrap();
+        for n in 0..keys {
+            let value = disk.get("pairs", &n.to_be_bytes()).unwrap();
+            assert_eq!(value.as_deref(), Some(&[7u8; 4096][..]), "key {n}");
+        }
     }
 
     #[test]
