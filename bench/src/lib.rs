@@ -228,6 +228,28 @@ async fn metered<T>(
     Ok((pairs, stats))
 }
 
+/// Runs each path's pairs through `run` in turn, `rounds` times over, so that every path
+/// meets the same moments of a machine whose speed drifts; each path's rounds merged.
+async fn in_rounds<const N: usize, F, Fut>(
+    rounds: u32,
+    mut paths: [Vec<Pair>; N],
+    mut run: F,
+) -> Result<([Vec<Pair>; N], [Stats; N])>
+where
+    F: FnMut(Vec<Pair>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<Pair>, Stats)>>,
+{
+    let mut merged: [Stats; N] = std::array::from_fn(|_| Stats::default());
+    for _ in 0..rounds {
+        for (pairs, stats) in paths.iter_mut().zip(&mut merged) {
+            let (back, round) = metered(run(std::mem::take(pairs))).await?;
+            *pairs = back;
+            stats.merge(round);
+        }
+    }
+    Ok((paths, merged))
+}
+
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -353,22 +375,12 @@ async fn measure_with(
             "window {window}: raw, hub and bare relay, {rounds} rounds each"
         ));
         let per_round = plan.messages / u64::from(rounds);
-        let (mut raw_stats, mut hub_stats, mut bare_stats) =
-            (Stats::default(), Stats::default(), Stats::default());
-        for _ in 0..rounds {
-            let (r, stats) =
-                metered(run::windowed(raw, next_run(), per_round, window, clock)).await?;
-            raw = r;
-            raw_stats.merge(stats);
-            let (h, stats) =
-                metered(run::windowed(relay, next_run(), per_round, window, clock)).await?;
-            relay = h;
-            hub_stats.merge(stats);
-            let (b, stats) =
-                metered(run::windowed(bare, next_run(), per_round, window, clock)).await?;
-            bare = b;
-            bare_stats.merge(stats);
-        }
+        let (paths, [raw_stats, hub_stats, bare_stats]) =
+            in_rounds(rounds, [raw, relay, bare], |pairs| {
+                run::windowed(pairs, next_run(), per_round, window, clock)
+            })
+            .await?;
+        [raw, relay, bare] = paths;
         rows.push(Row {
             workload: Workload::Window(window),
             raw: raw_stats,
@@ -381,15 +393,11 @@ async fn measure_with(
             "{rate} a second: raw and hub, {rounds} rounds each"
         ));
         let per_round = plan.paced / rounds;
-        let (mut raw_stats, mut hub_stats) = (Stats::default(), Stats::default());
-        for _ in 0..rounds {
-            let (r, stats) = metered(run::paced(raw, next_run(), rate, per_round, clock)).await?;
-            raw = r;
-            raw_stats.merge(stats);
-            let (h, stats) = metered(run::paced(relay, next_run(), rate, per_round, clock)).await?;
-            relay = h;
-            hub_stats.merge(stats);
-        }
+        let (paths, [raw_stats, hub_stats]) = in_rounds(rounds, [raw, relay], |pairs| {
+            run::paced(pairs, next_run(), rate, per_round, clock)
+        })
+        .await?;
+        [raw, relay] = paths;
         rows.push(Row {
             workload: Workload::Paced(rate),
             raw: raw_stats,
