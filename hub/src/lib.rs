@@ -62,7 +62,7 @@ pub enum StartError {
     Web(#[from] web::WebError),
     /// The database stopped taking changes while the hub ran.
     #[error(
-        "the database stopped taking changes ({0}); the hub stopped so that it is started again (systemd does that) and applies its write-ahead log"
+        "the database stopped taking changes ({0}); the hub stopped: start it again (under systemd that happens by itself) and it applies its write-ahead log"
     )]
     StoreStopped(String),
 }
