@@ -102,15 +102,41 @@ fn translations() -> Result<()> {
 /// Runs a command from the workspace root, echoing it, and fails if it fails.
 fn run(program: &str, args: &[&str]) -> Result<()> {
     println!("$ {program} {}", args.join(" "));
-    let status = Command::new(program)
+    let status = workspace_command(program)
         .args(args)
-        .current_dir(workspace_root())
         .status()
         .with_context(|| format!("cannot start {program}"))?;
     if !status.success() {
         bail!("`{program} {}` failed ({status})", args.join(" "));
     }
     Ok(())
+}
+
+/// `program` to run in the workspace's root, without the variables `cargo run` set for
+/// this xtask package (`CARGO_PKG_NAME`, `CARGO_MANIFEST_DIR`, …). A build script that
+/// asks cargo to watch one of them (ring's does) would otherwise see it change between
+/// `cargo xtask …` and a plain `cargo …`, and everything built on it would be built again
+/// at each switch.
+fn workspace_command(program: &str) -> Command {
+    let mut command = Command::new(program);
+    command.current_dir(workspace_root());
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(describes_this_package) {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// Whether an environment variable is one `cargo run` sets to describe the package it
+/// runs.
+fn describes_this_package(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || name.starts_with("CARGO_MANIFEST_")
+        || matches!(
+            name,
+            "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE"
+        )
 }
 
 fn workspace_root() -> std::path::PathBuf {
@@ -159,9 +185,8 @@ fn test() -> Result<()> {
 fn run_tests(program: &str, args: &[&str]) -> Result<(u64, u64)> {
     use std::io::BufRead;
     println!("$ {program} {}", args.join(" "));
-    let mut child = Command::new(program)
+    let mut child = workspace_command(program)
         .args(args)
-        .current_dir(workspace_root())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot start {program}"))?;
@@ -431,7 +456,26 @@ fn seed_demo_data(hub_cli: &dyn Fn(&[&str]) -> Result<std::process::Output>) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::parse_result_line;
+    use super::{parse_result_line, workspace_command};
+
+    #[test]
+    fn cargo_runs_without_the_variables_that_describe_this_package() {
+        // cargo sets these for its tests as it does for `cargo run`.
+        assert!(std::env::var_os("CARGO_PKG_NAME").is_some());
+        let command = workspace_command("cargo");
+        let removed: Vec<String> = command
+            .get_envs()
+            .filter(|(_, value)| value.is_none())
+            .map(|(name, _)| name.to_string_lossy().into_owned())
+            .collect();
+        for name in ["CARGO_PKG_NAME", "CARGO_PKG_VERSION", "CARGO_MANIFEST_DIR"] {
+            assert!(removed.iter().any(|r| r == name), "{name} is passed on");
+        }
+        assert!(
+            !removed.iter().any(|r| r == "CARGO" || r == "CARGO_HOME"),
+            "cargo's own settings stay: {removed:?}"
+        );
+    }
 
     #[test]
     fn reads_cargo_test_result_lines() {
