@@ -376,57 +376,16 @@ async fn until_store_stops(hub: &Hub, every: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Entry, MemoryStorage, Storage, StoreError, Writes};
-    use std::sync::Mutex;
-
-    /// Storage over memory that can be made to stop taking changes, as the disk store
-    /// does after a failed sync of its log.
-    #[derive(Default)]
-    struct Stoppable {
-        inner: MemoryStorage,
-        stopped: Mutex<Option<String>>,
-    }
-
-    impl Storage for Stoppable {
-        fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-            self.inner.get(table, key)
-        }
-
-        fn scan(
-            &self,
-            table: &'static str,
-            prefix: &[u8],
-            after: Option<&[u8]>,
-            limit: usize,
-        ) -> Result<Vec<Entry>, StoreError> {
-            self.inner.scan(table, prefix, after, limit)
-        }
-
-        fn apply(&self, writes: Writes) -> Result<u64, StoreError> {
-            self.inner.apply(writes)
-        }
-
-        fn sync_up_to(&self, generation: u64) -> Result<(), StoreError> {
-            self.inner.sync_up_to(generation)
-        }
-
-        fn next_id(&self) -> Result<u64, StoreError> {
-            self.inner.next_id()
-        }
-
-        fn stopped(&self) -> Option<String> {
-            self.stopped.lock().unwrap().clone()
-        }
-    }
+    use crate::store::MemoryStorage;
 
     #[tokio::test(start_paused = true)]
     async fn a_running_hub_notices_when_its_store_stops_taking_changes() {
-        let storage = Arc::new(Stoppable::default());
+        let storage = Arc::new(MemoryStorage::default());
         let (hub, _) = app::testing::hub_over(HubConfig::default(), storage.clone());
         let watch = tokio::spawn(async move { until_store_stops(&hub, STORE_CHECK).await });
         tokio::time::sleep(STORE_CHECK * 10).await;
         assert!(!watch.is_finished(), "the store has not stopped");
-        *storage.stopped.lock().unwrap() = Some("syncing the write-ahead log failed".into());
+        storage.stop_taking_changes("syncing the write-ahead log failed");
         let why = tokio::time::timeout(STORE_CHECK * 2, watch)
             .await
             .expect("noticed within a check or two")

@@ -902,16 +902,7 @@ mod tests {
         tx.put(
             tables::REPORTS,
             report_key,
-            &Report {
-                device: anna_tablet.clone(),
-                participant: anna.clone(),
-                received_at: clock::now(),
-                envelope: serde_json::json!({
-                    "kind": "diary_answer",
-                    "body": {"prompt_id": "q-talked-to", "people": [jan.as_str()]}
-                }),
-                answered_at: None,
-            },
+            &diary_answer_naming(&anna_tablet, &anna, &[jan.as_str()]),
         )
         .unwrap();
         let prompt = nabij_protocol::PromptId::parse("q-talked-to").unwrap();
@@ -972,16 +963,7 @@ mod tests {
         tx.put(
             tables::REPORTS,
             "d-anna|test-diary",
-            &Report {
-                device: anna_tablet.clone(),
-                participant: anna.clone(),
-                received_at: clock::now(),
-                envelope: serde_json::json!({
-                    "kind": "diary_answer",
-                    "body": {"prompt_id": "q-talked-to", "people": [jan.as_str(), "p-coach-marie"]}
-                }),
-                answered_at: None,
-            },
+            &diary_answer_naming(&anna_tablet, &anna, &[jan.as_str(), "p-coach-marie"]),
         )
         .unwrap();
         tx.commit().await.unwrap();
@@ -1059,6 +1041,21 @@ mod tests {
             hub.erase_participant(&jan).await,
             Err(AppError::NoParticipant(_))
         ));
+    }
+
+    /// A diary answer from `device` of `participant` to "who did you talk to", naming
+    /// `people`.
+    fn diary_answer_naming(device: &DeviceId, participant: &PersonId, people: &[&str]) -> Report {
+        Report {
+            device: device.clone(),
+            participant: participant.clone(),
+            received_at: clock::now(),
+            envelope: serde_json::json!({
+                "kind": "diary_answer",
+                "body": {"prompt_id": "q-talked-to", "people": people}
+            }),
+            answered_at: None,
+        }
     }
 
     #[test]

@@ -647,9 +647,7 @@ impl Shared {
         let mut pending = lock(&self.pending);
         loop {
             if let Some(reason) = &pending.failed {
-                return Err(StoreError::Backend(format!(
-                    "the database stopped taking changes ({reason}); restart the hub"
-                )));
+                return Err(StoreError::Stopped(reason.clone()));
             }
             if pending.bytes <= self.pending_limit {
                 return Ok(());
@@ -906,9 +904,7 @@ impl Shared {
     /// really holds.
     fn sync_log(&self, file: &File) -> Result<(), StoreError> {
         if let Some(reason) = &lock(&self.pending).failed {
-            return Err(StoreError::Backend(format!(
-                "the database stopped taking changes ({reason}); restart the hub"
-            )));
+            return Err(StoreError::Stopped(reason.clone()));
         }
         #[cfg(test)]
         let result = if self.fail_next_sync.swap(false, Ordering::SeqCst) {

@@ -13,11 +13,24 @@ pub struct MemoryStorage {
     data: Mutex<Data>,
     ids: AtomicU64,
     generations: AtomicU64,
+    /// Set by [`MemoryStorage::stop_taking_changes`].
+    stopped: Mutex<Option<String>>,
 }
 
 impl MemoryStorage {
     fn data(&self) -> std::sync::MutexGuard<'_, Data> {
         self.data.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// From now on takes no change and says `why`, as the disk store does after a failed
+    /// sync of its log.
+    pub fn stop_taking_changes(&self, why: &str) {
+        *self.stopped.lock().unwrap_or_else(|p| p.into_inner()) = Some(why.to_owned());
+    }
+
+    fn refuse_if_stopped(&self) -> Result<(), StoreError> {
+        self.stopped()
+            .map_or(Ok(()), |why| Err(StoreError::Stopped(why)))
     }
 }
 
@@ -44,6 +57,7 @@ impl Storage for MemoryStorage {
     }
 
     fn apply(&self, writes: Writes) -> Result<u64, StoreError> {
+        self.refuse_if_stopped()?;
         let mut data = self.data();
         for ((table, key), value) in writes {
             match value {
@@ -59,10 +73,17 @@ impl Storage for MemoryStorage {
     }
 
     fn sync_up_to(&self, _generation: u64) -> Result<(), StoreError> {
-        Ok(())
+        self.refuse_if_stopped()
     }
 
     fn next_id(&self) -> Result<u64, StoreError> {
         Ok(self.ids.fetch_add(1, Ordering::Relaxed))
+    }
+
+    fn stopped(&self) -> Option<String> {
+        self.stopped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }

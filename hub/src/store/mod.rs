@@ -28,6 +28,10 @@ pub enum StoreError {
     /// The storage engine failed (disk full, permissions, corruption).
     #[error("the hub's database failed: {0}")]
     Backend(String),
+    /// The store stopped taking changes earlier (a failed sync of its log, a failed
+    /// write into sled); only a restart brings it back.
+    #[error("the database stopped taking changes ({0}); restart the hub")]
+    Stopped(String),
     /// Writing to disk failed.
     #[error("the hub's database could not be written to disk: {0}")]
     Io(#[from] std::io::Error),
