@@ -119,7 +119,7 @@ fn session(m: &nabij_protocol::MeetingReminder, lang: Language) -> ui::Session {
 }
 
 /// Tells the screens how large the tablet's glass is.
-pub fn fit_screen(app: &App, profile: &crate::profile::Profile) {
+pub fn fit_screen(app: &App, profile: &crate::platform::profile::Profile) {
     app.global::<ui::Theme>().set_compact(profile.is_compact());
 }
 
@@ -162,7 +162,7 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
         .pairing_link
         .as_deref()
         .filter(|_| state.screen == Some(Screen::Pairing))
-        .and_then(|link| crate::qr::encode(link, QR_PIXELS));
+        .and_then(|link| crate::live::qr::encode(link, QR_PIXELS));
     api.set_pairing_qr_shown(qr.is_some());
     api.set_pairing_qr(qr.map_or_else(Image::default, |qr| {
         let mut buffer = SharedPixelBuffer::<Rgba8Pixel>::new(qr.side, qr.side);

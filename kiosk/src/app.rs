@@ -5,7 +5,7 @@
 use crate::live::{self, Live, LiveConfig, LiveEvent};
 use crate::state::{Effect, KioskState, Screen};
 use crate::ui::{self, App};
-use crate::{adapters, sound::Sound};
+use crate::{adapters, audio::Sound};
 use nabij_protocol::UnixMillis;
 use slint::ComponentHandle;
 use std::cell::RefCell;
@@ -118,7 +118,7 @@ impl Kiosk {
         self.run(effects);
         let now_language = self.state.borrow().language;
         if now_language != language
-            && let Err(e) = crate::render::select_language(now_language)
+            && let Err(e) = crate::platform::render::select_language(now_language)
         {
             eprintln!("nabij-kiosk: {e}");
         }
@@ -127,11 +127,11 @@ impl Kiosk {
 
     /// Puts the microphone's last recording, encoded, into the effects that send it.
     fn with_recording(&self, effects: Vec<Effect>) -> Vec<Effect> {
-        if !effects.iter().any(crate::voice::wants_recording) {
+        if !effects.iter().any(crate::audio::voice::wants_recording) {
             return effects;
         }
         let (rate, samples) = self.sound.last_recording();
-        crate::voice::attach_recording(effects, &samples, rate)
+        crate::audio::voice::attach_recording(effects, &samples, rate)
     }
 
     fn redraw(&self) {
@@ -148,7 +148,7 @@ impl Kiosk {
                     let kiosk = self.clone();
                     self.recording_limit.start(
                         slint::TimerMode::SingleShot,
-                        std::time::Duration::from_secs(u64::from(crate::sound::MAX_RECORDING_SECS)),
+                        std::time::Duration::from_secs(u64::from(crate::audio::MAX_RECORDING_SECS)),
                         move || {
                             kiosk.update(|s| {
                                 if s.recorder == crate::state::RecorderState::Recording {
@@ -173,10 +173,10 @@ impl Kiosk {
                         })
                     });
                 }),
-                Effect::PlayClip(audio) => match crate::voice::decode(audio) {
+                Effect::PlayClip(audio) => match crate::audio::voice::decode(audio) {
                     Ok(samples) => self
                         .sound
-                        .play_samples(&samples, crate::voice::RATE)
+                        .play_samples(&samples, crate::audio::voice::RATE)
                         .map(|_| ()),
                     Err(e) => {
                         eprintln!("nabij-kiosk: {e}");
@@ -187,7 +187,7 @@ impl Kiosk {
                 Effect::SaveSettings => {
                     if let Some(dir) = self.data_dir.borrow().as_ref() {
                         let settings = self.state.borrow().screen_settings();
-                        if let Err(e) = crate::settings_file::save(dir, &settings) {
+                        if let Err(e) = crate::live::settings_file::save(dir, &settings) {
                             self.state.borrow_mut().link_problem = Some(e.to_string());
                         }
                     }
@@ -195,7 +195,7 @@ impl Kiosk {
                 }
                 Effect::SetBrightness(percent) => {
                     if let Some(dir) = self.backlight.borrow().as_ref()
-                        && let Err(e) = crate::backlight::set(dir, *percent)
+                        && let Err(e) = crate::platform::backlight::set(dir, *percent)
                     {
                         eprintln!(
                             "nabij-kiosk: cannot set the brightness in {}: {e}",

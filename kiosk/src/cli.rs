@@ -1,6 +1,6 @@
 //! The command line.
 
-use crate::profile::Profile;
+use crate::platform::profile::Profile;
 use crate::state::Screen;
 use crate::words::Language;
 use anyhow::{Context, bail};
@@ -121,7 +121,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let hub = match hub_settings {
                 Some(path) => {
-                    let settings = crate::hub_settings::HubSettings::load(&path)?;
+                    let settings = crate::live::hub_settings::HubSettings::load(&path)?;
                     let dir = match data_dir {
                         Some(dir) => dir,
                         None => default_data_dir()?,
@@ -130,17 +130,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 None => None,
             };
-            crate::run::run(&profile, lang, hub)
+            crate::platform::run::run(&profile, lang, hub)
         }
         Command::SoundCheck {
             profile,
             record_seconds,
         } => {
             let profile = Profile::load(&profile)?;
-            crate::sound_check::run(&profile, record_seconds)
+            crate::audio::check::run(&profile, record_seconds)
         }
         Command::Topics { device } => {
-            for line in crate::topics::describe(&device) {
+            for line in crate::link::topics::describe(&device) {
                 println!("{line}");
             }
             Ok(())
@@ -175,8 +175,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     for s in Screen::ALL {
                         let path =
                             dir.join(format!("{}-{}-{}.png", profile.name, s.name(), lang.code()));
-                        let (_app, picture) = crate::render::render(&profile, s, lang, text_scale)?;
-                        crate::headless::write_png(&picture, &path)?;
+                        let (_app, picture) =
+                            crate::platform::render::render(&profile, s, lang, text_scale)?;
+                        crate::platform::headless::write_png(&picture, &path)?;
                         done += 1;
                         eprintln!("[{done}/{total}] {}", path.display());
                     }
@@ -197,8 +198,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 bail!("--lang must be nl, fr or en, not {lang:?}");
             };
             let out = out.context("say where the PNG goes with --out FILE")?;
-            let (_app, picture) = crate::render::render(&profile, s, lang, text_scale)?;
-            crate::headless::write_png(&picture, &out)?;
+            let (_app, picture) = crate::platform::render::render(&profile, s, lang, text_scale)?;
+            crate::platform::headless::write_png(&picture, &out)?;
             println!("{}", out.display());
             Ok(())
         }

@@ -1,8 +1,13 @@
 //! The Nabij kiosk: the tablet app seniors use. `main.rs` only parses arguments.
 //!
-//! - `ui` (generated from `ui/*.slint`) and `adapters` are the only code that touches
-//!   Slint; `state`, `words` and `sample` are plain data and logic.
-//! - `profile` reads firmware profiles; `headless` and `render` draw screens to PNG.
+//! Rooms by job:
+//! - `ui` (generated from `ui/*.slint`), `adapters` and `app` are the only code that
+//!   touches Slint; `state` (each screen's state and transitions), `words` and `sample`
+//!   are plain data and logic.
+//! - `audio`: sound, recording, voice notes, read-aloud.
+//! - `link` (the MQTT connection to the hub) and `live` (the kiosk's life with its hub:
+//!   what arrives, what goes, what is kept on disk).
+//! - `platform`: firmware profiles, the window, headless rendering, the backlight.
 
 /// The Slint UI, generated from `ui/app.slint`.
 // Generated code uses unsafe internally (Slint's item tree vtables).
@@ -19,29 +24,12 @@ pub mod ui {
 
 pub mod adapters;
 pub mod app;
-pub mod backlight;
+pub mod audio;
 pub mod catalog;
 pub mod cli;
-pub mod files;
-pub mod headless;
-pub mod health;
-pub mod hub_settings;
-pub mod identity;
 pub mod link;
 pub mod live;
-pub mod outgoing;
-pub mod photos;
-pub mod profile;
-pub mod qr;
-pub mod received;
-pub mod render;
-pub mod run;
+pub mod platform;
 pub mod sample;
-pub mod settings_file;
-pub mod sound;
-pub mod sound_check;
-pub mod sound_cpal;
 pub mod state;
-pub mod topics;
-pub mod voice;
 pub mod words;

@@ -153,7 +153,7 @@ pub fn with_former_participant(screen: Screen, language: Language) -> KioskState
             former: vec![anna],
         }),
     );
-    state.receive(&notice, None, crate::received::Arrival::Replayed);
+    state.receive(&notice, None, crate::live::received::Arrival::Replayed);
     state.screen = Some(screen);
     state
 }

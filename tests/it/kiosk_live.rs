@@ -3,7 +3,7 @@
 //! contacts and messages, sends with delivery words, keeps its history across a restart,
 //! and follows the coach's wipe (back to pairing) and switch-off.
 
-use nabij_kiosk::hub_settings::HubSettings;
+use nabij_kiosk::live::hub_settings::HubSettings;
 use nabij_kiosk::live::{Live, LiveConfig, LiveEvent, apply};
 use nabij_kiosk::state::{Content, Delivery, Effect, KioskState, Screen};
 use nabij_protocol::{Body, PersonId, ReceiptState, Recipient, TextMessage, UnixMillis};
@@ -305,7 +305,7 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
 
     // Voice notes both ways, encoded as Ogg Opus on the tablet.
     let spoken: Vec<f32> = (0..32_000).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect();
-    let note = nabij_kiosk::voice::encode(&spoken, 16_000).unwrap();
+    let note = nabij_kiosk::audio::voice::encode(&spoken, 16_000).unwrap();
     jan.act(|s| {
         s.recorded_seconds = 2;
         s.recorder = nabij_kiosk::state::RecorderState::Recorded;
@@ -325,7 +325,9 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
     };
     assert_eq!(voice.audio.duration_ms, 2_000);
     assert_eq!(
-        nabij_kiosk::voice::decode(&voice.audio).unwrap().len(),
+        nabij_kiosk::audio::voice::decode(&voice.audio)
+            .unwrap()
+            .len(),
         32_000,
         "Anna hears all of it"
     );
@@ -352,7 +354,10 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
     let [Effect::PlayClip(clip)] = play.as_slice() else {
         panic!("tapping the voice note plays it: {play:?}")
     };
-    assert_eq!(nabij_kiosk::voice::decode(clip).unwrap().len(), 32_000);
+    assert_eq!(
+        nabij_kiosk::audio::voice::decode(clip).unwrap().len(),
+        32_000
+    );
 
     // The coach writes to the whole group and sends Jan a photo.
     hub.hub()
@@ -420,7 +425,7 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
     assert_eq!(jan.state.screen, Some(Screen::Home));
 
     // The coach wipes the tablet: everything goes and a new pairing code shows.
-    let device = nabij_kiosk::identity::load(&dir)
+    let device = nabij_kiosk::live::identity::load(&dir)
         .unwrap()
         .unwrap()
         .device_id;
@@ -431,7 +436,7 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
     .await;
     assert!(jan.state.conversations.is_empty() && jan.state.config.is_none());
     assert!(
-        nabij_kiosk::identity::load(&dir).unwrap().is_none(),
+        nabij_kiosk::live::identity::load(&dir).unwrap().is_none(),
         "the credential is forgotten"
     );
     let _ = jan.live();
@@ -445,7 +450,7 @@ async fn a_switched_off_tablet_says_so() {
     let dir = data_dir(&root);
     let mut jan = LiveKiosk::start(&hub, &dir);
     pair_jan(&hub, &mut jan).await;
-    let device = nabij_kiosk::identity::load(&dir)
+    let device = nabij_kiosk::live::identity::load(&dir)
         .unwrap()
         .unwrap()
         .device_id;

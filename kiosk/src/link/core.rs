@@ -91,7 +91,7 @@ impl LinkCore {
         state: Presence,
         app_version: &str,
         profile: &str,
-        health: crate::health::Health,
+        health: crate::live::health::Health,
     ) -> Publish {
         let body = Body::Status(DeviceStatus {
             state,

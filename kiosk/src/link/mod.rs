@@ -10,6 +10,7 @@ mod pairing;
 mod poller;
 mod store;
 mod tls;
+pub mod topics;
 
 pub use self::core::{LinkCore, LinkEvent, Publish};
 pub use mqtt::{Link, LinkConfig, LinkError, new_message_id};

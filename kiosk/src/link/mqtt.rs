@@ -104,7 +104,7 @@ impl Link {
             Presence::Offline,
             version,
             &config.profile,
-            crate::health::Health::default(),
+            crate::live::health::Health::default(),
         );
         let mut options =
             MqttOptions::new(config.device.as_str(), config.host.clone(), config.port);
@@ -202,7 +202,7 @@ fn pump(core: &LinkCore, client: &AsyncClient, on_wire: &mut HashSet<MessageId>)
 const STATUS_EVERY: Duration = Duration::from_secs(15 * 60);
 
 fn online_status(core: &mut LinkCore, config: &LinkConfig) -> Publish {
-    let health = crate::health::read(config.battery.as_deref(), &config.data_dir);
+    let health = crate::live::health::read(config.battery.as_deref(), &config.data_dir);
     core.status(
         Presence::Online,
         env!("CARGO_PKG_VERSION"),

@@ -3,8 +3,8 @@
 //! in millimetres, text size, contrast, number of choices, and Home in the same place.
 
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
-use nabij_kiosk::profile::{Profile, shipped};
-use nabij_kiosk::render::render_state;
+use nabij_kiosk::platform::profile::{Profile, shipped};
+use nabij_kiosk::platform::render::render_state;
 use nabij_kiosk::sample;
 use nabij_kiosk::state::{KioskState, Screen};
 use nabij_kiosk::words::Language;

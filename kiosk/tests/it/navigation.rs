@@ -3,8 +3,8 @@
 
 use i_slint_backend_testing::ElementHandle;
 use nabij_kiosk::app::Kiosk;
+use nabij_kiosk::audio::NoSound;
 use nabij_kiosk::sample;
-use nabij_kiosk::sound::NoSound;
 use nabij_kiosk::state::{Content, Delivery, Screen};
 use nabij_kiosk::ui::{self, App};
 use nabij_kiosk::words::Language;
@@ -13,10 +13,10 @@ use slint::{ComponentHandle, LogicalPosition};
 use std::rc::Rc;
 
 fn start(screen: Screen) -> (App, Kiosk) {
-    nabij_kiosk::headless::init();
+    nabij_kiosk::platform::headless::init();
     let app = App::new().unwrap();
-    nabij_kiosk::render::select_language(Language::En).unwrap();
-    let profile = nabij_kiosk::profile::shipped()
+    nabij_kiosk::platform::render::select_language(Language::En).unwrap();
+    let profile = nabij_kiosk::platform::profile::shipped()
         .unwrap()
         .into_iter()
         .find(|p| p.name == "pinetab2")
@@ -27,7 +27,7 @@ fn start(screen: Screen) -> (App, Kiosk) {
         Rc::new(NoSound::new("no sound card in the test")),
         Rc::new(|| sample::NOW),
     );
-    nabij_kiosk::headless::fit(&app, &profile).unwrap();
+    nabij_kiosk::platform::headless::fit(&app, &profile).unwrap();
     (app, kiosk)
 }
 
@@ -254,7 +254,7 @@ fn a_press_shows_at_once_before_the_finger_lifts() {
     // A point inside the button but off its words: 2 mm in from the left edge.
     let probe = LogicalPosition::new(p.x + 8.0, p.y + s.height / 2.0);
     let colour_at = |app: &App| {
-        let picture = nabij_kiosk::headless::snapshot(app).unwrap();
+        let picture = nabij_kiosk::platform::headless::snapshot(app).unwrap();
         let scale = app.window().scale_factor();
         *picture.get_pixel((probe.x * scale) as u32, (probe.y * scale) as u32)
     };
@@ -275,23 +275,23 @@ fn a_press_shows_at_once_before_the_finger_lifts() {
 /// A microphone that records silence: recording works, nothing is heard.
 struct SilentMicrophone;
 
-impl nabij_kiosk::sound::Sound for SilentMicrophone {
+impl nabij_kiosk::audio::Sound for SilentMicrophone {
     fn problem(&self) -> Option<String> {
         None
     }
-    fn chime(&self) -> Result<(), nabij_kiosk::sound::SoundError> {
+    fn chime(&self) -> Result<(), nabij_kiosk::audio::SoundError> {
         Ok(())
     }
-    fn start_recording(&self) -> Result<(), nabij_kiosk::sound::SoundError> {
+    fn start_recording(&self) -> Result<(), nabij_kiosk::audio::SoundError> {
         Ok(())
     }
-    fn stop_recording(&self) -> Result<u32, nabij_kiosk::sound::SoundError> {
+    fn stop_recording(&self) -> Result<u32, nabij_kiosk::audio::SoundError> {
         Ok(3)
     }
-    fn play_recording(&self) -> Result<std::time::Duration, nabij_kiosk::sound::SoundError> {
+    fn play_recording(&self) -> Result<std::time::Duration, nabij_kiosk::audio::SoundError> {
         Ok(std::time::Duration::from_secs(3))
     }
-    fn set_volume(&self, _: u8) -> Result<(), nabij_kiosk::sound::SoundError> {
+    fn set_volume(&self, _: u8) -> Result<(), nabij_kiosk::audio::SoundError> {
         Ok(())
     }
     fn last_recording(&self) -> (u32, Vec<f32>) {
@@ -301,16 +301,16 @@ impl nabij_kiosk::sound::Sound for SilentMicrophone {
         &self,
         _: &[f32],
         _: u32,
-    ) -> Result<std::time::Duration, nabij_kiosk::sound::SoundError> {
+    ) -> Result<std::time::Duration, nabij_kiosk::audio::SoundError> {
         Ok(std::time::Duration::from_secs(3))
     }
 }
 
 #[test]
 fn a_recording_is_stopped_at_two_minutes_if_the_senior_does_not() {
-    nabij_kiosk::headless::init();
+    nabij_kiosk::platform::headless::init();
     let app = App::new().unwrap();
-    nabij_kiosk::render::select_language(Language::En).unwrap();
+    nabij_kiosk::platform::render::select_language(Language::En).unwrap();
     let mut state = sample::state(Screen::Voice, Language::En);
     state.recorder = nabij_kiosk::state::RecorderState::Ready;
     let kiosk = Kiosk::attach(

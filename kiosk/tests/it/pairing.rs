@@ -1,8 +1,8 @@
 //! The pairing screen's QR code, read from the rendered screen by an independent QR
 //! reader, as a coach's phone reads it from the glass.
 
-use nabij_kiosk::profile::shipped;
-use nabij_kiosk::render::render_state;
+use nabij_kiosk::platform::profile::shipped;
+use nabij_kiosk::platform::render::render_state;
 use nabij_kiosk::sample;
 use nabij_kiosk::state::Screen;
 use nabij_kiosk::ui;

@@ -60,7 +60,7 @@ fn the_sound_check_plays_the_chime_records_and_plays_back() {
         String::from_utf8_lossy(&output.stderr)
     );
 
-    let chime = nabij_kiosk::sound::chime_samples(48_000).len();
+    let chime = nabij_kiosk::audio::chime_samples(48_000).len();
     assert!(
         stdout.contains(&format!("chime: {chime} frames played")),
         "{stdout}"

@@ -2,7 +2,7 @@
 //! 16 kbit/s, so the protocol's two minutes fit well under its byte limit. Recording past
 //! the limit is cut, never sent whole; a received note that breaks the rules is refused.
 
-use crate::sound::resample;
+use crate::audio::resample;
 use crate::state::Effect;
 use nabij_protocol::base64::Base64Bytes;
 use nabij_protocol::limits::{MAX_VOICE_BYTES, MAX_VOICE_MILLIS};

@@ -1,11 +1,11 @@
 //! `nabij-kiosk run`: the app in a real window (winit) or full screen (linuxkms).
 
 use crate::app::Kiosk;
-use crate::hub_settings::HubSettings;
+use crate::audio::device::CpalSound;
+use crate::audio::{NoSound, Sound};
 use crate::live::LiveConfig;
-use crate::profile::Profile;
-use crate::sound::{NoSound, Sound};
-use crate::sound_cpal::CpalSound;
+use crate::live::hub_settings::HubSettings;
+use crate::platform::profile::Profile;
 use crate::state::{KioskState, Screen};
 use crate::ui::App;
 use crate::words::Language;
@@ -74,7 +74,7 @@ pub fn run(
         .select()
         .with_context(|| format!("cannot start the {} backend", profile.slint.backend))?;
     let app = App::new().context("cannot create the kiosk window")?;
-    crate::render::select_language(lang)?;
+    crate::platform::render::select_language(lang)?;
     let (w, h) = profile.window_px();
     app.window().set_size(slint::PhysicalSize::new(w, h));
     crate::adapters::fit_screen(&app, profile);
@@ -100,7 +100,7 @@ pub fn run(
             data_dir.display()
         )
     })?;
-    let paired = crate::identity::load(&data_dir)?.is_some();
+    let paired = crate::live::identity::load(&data_dir)?.is_some();
     let mut state = KioskState {
         // A paired tablet's history is read back at once; a new one waits for its code.
         screen: Some(if paired {
@@ -113,13 +113,13 @@ pub fn run(
         volume_percent: 80,
         brightness_percent: 80,
         coach_pin: settings.coach_pin.clone().unwrap_or_default(),
-        saved_settings: crate::settings_file::load(&data_dir),
+        saved_settings: crate::live::settings_file::load(&data_dir),
         ..KioskState::default()
     };
     // The saved language and sizes show from the first screen on (the pairing code too).
     if let Some(saved) = state.saved_settings {
         state.restore_screen_settings(&saved);
-        crate::render::select_language(state.language)?;
+        crate::platform::render::select_language(state.language)?;
     }
     if settings.coach_pin.is_none() {
         eprintln!(

@@ -1,8 +1,8 @@
 //! Sound through cpal (ALSA on Linux): the chime, voice-note recording and playback.
 //! Streams live on the UI thread; the audio callbacks share only plain buffers.
 
-use crate::profile::Audio;
-use crate::sound::{MAX_RECORDING_SECS, Sound, SoundError, chime_samples, resample};
+use crate::audio::{MAX_RECORDING_SECS, Sound, SoundError, chime_samples, resample};
+use crate::platform::profile::Audio;
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -319,7 +319,7 @@ impl KioskState {
     ) {
         self.faces.retain(|(p, _)| p != person);
         let Some(photo) = photo else { return };
-        match crate::photos::fit(&photo.0, FACE_PX, FACE_PX) {
+        match crate::live::photos::fit(&photo.0, FACE_PX, FACE_PX) {
             Ok(face) => self.faces.push((person.clone(), face)),
             Err(e) => eprintln!("nabij-kiosk: the photo of {person} is not shown: {e}"),
         }

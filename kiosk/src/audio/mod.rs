@@ -2,6 +2,10 @@
 //! card. `NoSound` is what a tablet without audio gets: the app keeps working and the
 //! coach settings screen says why there is no sound.
 
+pub mod check;
+pub mod device;
+pub mod voice;
+
 /// Why a sound could not be made.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]

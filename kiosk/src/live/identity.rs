@@ -2,13 +2,13 @@
 //! grant can be asked for again) and, once paired, its device id and password (files of
 //! mode 0600, written whole: see `files`).
 
-use crate::files::{read, remove, write};
+use crate::live::files::{read, remove, write};
 use nabij_protocol::{DeviceId, EnrolmentId};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Reading or writing the identity failed.
-pub type IdentityError = crate::files::FileError;
+pub type IdentityError = crate::live::files::FileError;
 
 /// An enrolled tablet's credential, from `enrol_granted`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

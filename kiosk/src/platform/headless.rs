@@ -1,7 +1,7 @@
 //! Rendering without a display: a Slint platform around `MinimalSoftwareWindow`, sized
 //! and scaled from a firmware profile, and snapshots to PNG.
 
-use crate::profile::Profile;
+use crate::platform::profile::Profile;
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, PlatformError, WindowAdapter};
 use slint::{ComponentHandle, PhysicalSize};

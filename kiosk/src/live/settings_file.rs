@@ -1,7 +1,7 @@
 //! The screen settings kept on the tablet (`settings.json`): the last word of a coach at
 //! the tablet or of the hub, put back after a restart.
 
-use crate::files::{FileError, read, write};
+use crate::live::files::{FileError, read, write};
 use crate::state::ScreenSettings;
 use std::path::{Path, PathBuf};
 
@@ -23,7 +23,7 @@ pub fn load(dir: &Path) -> Option<ScreenSettings> {
 
 /// Forgets the settings (the coach's wipe: the next senior starts afresh).
 pub fn forget(dir: &Path) -> Result<(), FileError> {
-    crate::files::remove(&path(dir))
+    crate::live::files::remove(&path(dir))
 }
 
 /// Saves the settings.

@@ -2,9 +2,9 @@
 //! It waits on frames, not on the clock, so it also works against ALSA's file and null
 //! devices in tests.
 
-use crate::profile::Profile;
-use crate::sound::{Sound, chime_samples};
-use crate::sound_cpal::CpalSound;
+use crate::audio::device::CpalSound;
+use crate::audio::{Sound, chime_samples};
+use crate::platform::profile::Profile;
 use anyhow::{Context, bail};
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! One screen, with sample data, for one profile and language, as a picture.
 
-use crate::headless::{self, RenderError};
-use crate::profile::Profile;
+use crate::platform::headless::{self, RenderError};
+use crate::platform::profile::Profile;
 use crate::state::Screen;
 use crate::ui::App;
 use crate::words::Language;

@@ -6,15 +6,25 @@
 //! It runs on its own thread with a small tokio runtime and reports `LiveEvent`s through a
 //! callback; `apply` turns each into state changes (the app and the tests share both).
 
-use crate::hub_settings::HubSettings;
-use crate::identity::{self, Identity};
+pub mod files;
+pub mod health;
+pub mod hub_settings;
+pub mod identity;
+pub mod outgoing;
+pub mod photos;
+pub mod qr;
+pub mod received;
+pub mod settings_file;
+
 use crate::link::{
     KioskStore, Link, LinkConfig, LinkEvent, Pairing, PairingConfig, PairingEvent, new_message_id,
 };
-use crate::outgoing::{self, Outgoing};
-use crate::received::{Arrival, is_mine};
 use crate::state::{Content, Effect, KioskState, NotSent};
+use hub_settings::HubSettings;
+use identity::Identity;
 use nabij_protocol::{Body, DeviceId, EnrolmentId, Envelope, MessageId, Party, UnixMillis};
+use outgoing::Outgoing;
+use received::{Arrival, is_mine};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -292,7 +302,7 @@ fn photo_of(store: &KioskStore, envelope: &Envelope, fit: (u32, u32)) -> Option<
             rgba,
         });
     }
-    match crate::photos::fit(&photo.data.0, fit.0, fit.1) {
+    match crate::live::photos::fit(&photo.data.0, fit.0, fit.1) {
         Ok(Content::Photo {
             width,
             height,
@@ -418,7 +428,7 @@ async fn lifecycle(
         match ended {
             Ended::Wiped => {
                 let forgotten = identity::forget(&config.data_dir)
-                    .and_then(|()| crate::settings_file::forget(&config.data_dir));
+                    .and_then(|()| crate::live::settings_file::forget(&config.data_dir));
                 if let Err(e) = forgotten {
                     emit(LiveEvent::Problem(e.to_string()));
                 }
