@@ -39,6 +39,25 @@ struct Capture {
     rate: u32,
 }
 
+/// What the speaker at `out_rate` is handed for mono `samples` at `rate`: converted to
+/// its rate (so a note lasts as long on any speaker) and at `volume`.
+fn speaker_frames(
+    samples: &[f32],
+    rate: u32,
+    out_rate: u32,
+    volume: f32,
+) -> Result<Vec<f32>, SoundError> {
+    Ok(resample(samples, rate, out_rate)
+        .map_err(|e| SoundError(e.to_string()))?
+        .into_iter()
+        .map(|s| s * volume)
+        .collect())
+}
+
+fn frames_to_duration(frames: usize, rate: u32) -> Duration {
+    Duration::from_secs_f64(frames as f64 / f64::from(rate.max(1)))
+}
+
 /// A real sound device.
 pub struct CpalSound {
     output: cpal::Device,
@@ -117,14 +136,8 @@ impl CpalSound {
             .map_err(|e| fail("the speaker does not work", e))?;
         let out_rate = config.sample_rate();
         let channels = usize::from(config.channels());
-        let volume = self.volume.get();
-        let data: Arc<Vec<f32>> = Arc::new(
-            resample(samples, rate, out_rate)
-                .into_iter()
-                .map(|s| s * volume)
-                .collect(),
-        );
-        let duration = Duration::from_secs_f64(data.len() as f64 / f64::from(out_rate.max(1)));
+        let data = Arc::new(speaker_frames(samples, rate, out_rate, self.volume.get())?);
+        let duration = frames_to_duration(data.len(), out_rate);
         let position = Arc::new(AtomicUsize::new(0));
         let played = self.frames_played.clone();
         let err = |e: cpal::Error| eprintln!("nabij-kiosk: sound output: {e}");
@@ -278,5 +291,32 @@ impl Sound for CpalSound {
 
     fn play_samples(&self, samples: &[f32], rate: u32) -> Result<Duration, SoundError> {
         self.play(samples, rate).map(|(_, lasts)| lasts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_voice_note_lasts_as_long_on_any_speaker_at_the_volume_set() {
+        let note = vec![0.5f32; 2 * 16_000];
+        for out_rate in [44_100, 48_000] {
+            let frames = speaker_frames(&note, 16_000, out_rate, 0.8).unwrap();
+            assert_eq!(frames.len(), 2 * out_rate as usize);
+            assert_eq!(
+                frames_to_duration(frames.len(), out_rate),
+                Duration::from_secs(2)
+            );
+            let middle = frames[frames.len() / 2];
+            assert!((middle - 0.4).abs() < 1e-3, "{middle}");
+        }
+        let speech = vec![0.1f32; 22_050 * 3];
+        let frames = speaker_frames(&speech, 22_050, 44_100, 1.0).unwrap();
+        assert_eq!(
+            frames_to_duration(frames.len(), 44_100),
+            Duration::from_secs(3)
+        );
+        assert!(speaker_frames(&note, 0, 48_000, 1.0).is_err());
     }
 }
