@@ -1,7 +1,10 @@
 //! Sound through cpal (ALSA on Linux): the chime, voice-note recording and playback.
 //! Streams live on the UI thread; the audio callbacks share only plain buffers.
 
-use crate::audio::{MAX_RECORDING_SECS, Sound, SoundError, chime_samples, resample};
+use crate::audio::level::{heard_speech, meter, tail};
+use crate::audio::{
+    MAX_RECORDING_SECS, Recorded, RecordingProgress, Sound, SoundError, chime_samples, resample,
+};
 use crate::platform::profile::Audio;
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use std::cell::{Cell, RefCell};
@@ -38,6 +41,9 @@ struct Capture {
     buffer: Arc<Mutex<Vec<f32>>>,
     rate: u32,
 }
+
+/// The meter shows the loudness of this last stretch of a recording, in seconds.
+const METER_SECS: f32 = 0.1;
 
 /// What the speaker at `out_rate` is handed for mono `samples` at `rate`: converted to
 /// its rate (so a note lasts as long on any speaker) and at `volume`.
@@ -193,6 +199,17 @@ impl Sound for CpalSound {
         self.play(&chime_samples(48_000), 48_000).map(|_| ())
     }
 
+    fn recording_progress(&self) -> Option<RecordingProgress> {
+        let capture = self.capture.borrow();
+        let capture = capture.as_ref()?;
+        // Held for a few microseconds: the audio callback waits that long at most.
+        let buffer = capture.buffer.lock().ok()?;
+        Some(RecordingProgress {
+            seconds: buffer.len() as f32 / capture.rate.max(1) as f32,
+            level: meter(tail(&buffer, capture.rate, METER_SECS)),
+        })
+    }
+
     fn start_recording(&self) -> Result<(), SoundError> {
         let input = self
             .input
@@ -254,7 +271,7 @@ impl Sound for CpalSound {
         Ok(())
     }
 
-    fn stop_recording(&self) -> Result<u32, SoundError> {
+    fn stop_recording(&self) -> Result<Recorded, SoundError> {
         let capture = self
             .capture
             .borrow_mut()
@@ -265,9 +282,12 @@ impl Sound for CpalSound {
             rate: capture.rate,
             samples,
         };
-        let seconds = recording.seconds();
+        let recorded = Recorded {
+            seconds: recording.seconds(),
+            silent: !heard_speech(&recording.samples, recording.rate),
+        };
         *self.recorded.borrow_mut() = recording;
-        Ok(seconds)
+        Ok(recorded)
     }
 
     fn play_recording(&self) -> Result<Duration, SoundError> {
