@@ -1,9 +1,11 @@
-//! Sound through cpal (ALSA on Linux): the chime, voice-note recording and playback.
-//! Streams live on the UI thread; the audio callbacks share only plain buffers.
+//! Sound through cpal (ALSA on Linux): the chime, voice-note recording and playback,
+//! read-aloud. Streams live on the UI thread; the audio callbacks share only plain
+//! buffers and counters.
 
 use crate::audio::level::{heard_speech, meter, tail};
 use crate::audio::{
-    MAX_RECORDING_SECS, Recorded, RecordingProgress, Sound, SoundError, chime_samples, resample,
+    MAX_RECORDING_SECS, PlayProgress, Recorded, RecordingProgress, Sound, SoundError,
+    chime_samples, resample,
 };
 use crate::platform::profile::Audio;
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
@@ -45,6 +47,17 @@ struct Capture {
 /// The meter shows the loudness of this last stretch of a recording, in seconds.
 const METER_SECS: f32 = 0.1;
 
+/// The sound that plays now. Dropping it stops the stream.
+struct Playback {
+    _stream: cpal::Stream,
+    /// Frames the callback has handed to the device, counting the silence after the end.
+    position: Arc<AtomicUsize>,
+    /// Frames of sound.
+    frames: usize,
+    /// The output's rate.
+    rate: u32,
+}
+
 /// What the speaker at `out_rate` is handed for mono `samples` at `rate`: converted to
 /// its rate (so a note lasts as long on any speaker) and at `volume`.
 fn speaker_frames(
@@ -69,7 +82,7 @@ pub struct CpalSound {
     output: cpal::Device,
     input: Option<cpal::Device>,
     volume: Cell<f32>,
-    playing: RefCell<Option<cpal::Stream>>,
+    playing: RefCell<Option<Playback>>,
     capture: RefCell<Option<Capture>>,
     recorded: RefCell<Recording>,
     /// Frames written to the output so far (for tests and the sound check).
@@ -185,7 +198,12 @@ impl CpalSound {
             .play()
             .map_err(|e| fail("the speaker cannot be started", e))?;
         // Replacing the stream stops whatever played before.
-        *self.playing.borrow_mut() = Some(stream);
+        *self.playing.borrow_mut() = Some(Playback {
+            _stream: stream,
+            position,
+            frames: data.len(),
+            rate: out_rate,
+        });
         Ok((data.len(), duration))
     }
 }
@@ -311,6 +329,21 @@ impl Sound for CpalSound {
 
     fn play_samples(&self, samples: &[f32], rate: u32) -> Result<Duration, SoundError> {
         self.play(samples, rate).map(|(_, lasts)| lasts)
+    }
+
+    fn stop_playing(&self) {
+        // Dropping the stream stops its callback: no frame is handed over after this.
+        drop(self.playing.borrow_mut().take());
+    }
+
+    fn playing_progress(&self) -> Option<PlayProgress> {
+        let playing = self.playing.borrow();
+        let playback = playing.as_ref()?;
+        let played = playback.position.load(Ordering::SeqCst);
+        (played < playback.frames).then(|| PlayProgress {
+            played: frames_to_duration(played, playback.rate),
+            total: frames_to_duration(playback.frames, playback.rate),
+        })
     }
 }
 

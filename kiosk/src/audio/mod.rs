@@ -6,6 +6,7 @@ pub mod check;
 pub mod device;
 pub mod level;
 mod resample;
+pub mod speech;
 pub mod voice;
 
 pub use resample::{ResampleError, resample};
@@ -38,6 +39,15 @@ pub struct Recorded {
     pub silent: bool,
 }
 
+/// How far the sound that plays now has got, for a voice note's progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlayProgress {
+    /// Played so far (frames handed to the speaker).
+    pub played: Duration,
+    /// How long the whole sound lasts.
+    pub total: Duration,
+}
+
 /// The kiosk's sounds.
 pub trait Sound {
     /// Why there is no sound at all, if there is none (shown to the coach).
@@ -59,9 +69,17 @@ pub trait Sound {
     fn set_volume(&self, percent: u8) -> Result<(), SoundError>;
     /// The last recording: its sample rate and mono samples (empty if there is none).
     fn last_recording(&self) -> (u32, Vec<f32>);
-    /// Plays mono samples at `rate` (a received voice note) at the volume set; returns
-    /// how long they last. It stops whatever played before.
+    /// Plays mono samples at `rate` (a received voice note, read-aloud speech) at the
+    /// volume set; returns how long they last. It stops whatever played before.
     fn play_samples(&self, samples: &[f32], rate: u32) -> Result<Duration, SoundError>;
+    /// Stops whatever plays (read-aloud, a voice note, the recording, the chime) at once.
+    /// Nothing playing is fine. A sound that cannot play has nothing to stop.
+    fn stop_playing(&self) {}
+    /// How far the sound that plays has got; None when nothing plays (never started,
+    /// stopped, or played to its end). A sound that cannot play never plays.
+    fn playing_progress(&self) -> Option<PlayProgress> {
+        None
+    }
 }
 
 /// No sound device: every sound fails with the same plain reason.
@@ -110,6 +128,10 @@ impl Sound for NoSound {
     fn play_samples(&self, _: &[f32], _: u32) -> Result<Duration, SoundError> {
         self.fail()
     }
+    fn stop_playing(&self) {}
+    fn playing_progress(&self) -> Option<PlayProgress> {
+        None
+    }
 }
 
 /// Longest voice note, in seconds (the protocol's limit): recording stops there.
@@ -153,6 +175,8 @@ mod tests {
                 && none.play_samples(&[0.0; 10], 16_000).is_err()
         );
         assert!(none.set_volume(50).is_ok());
+        none.stop_playing();
         assert_eq!(none.recording_progress(), None);
+        assert_eq!(none.playing_progress(), None);
     }
 }
