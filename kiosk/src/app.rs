@@ -160,9 +160,9 @@ impl Kiosk {
                         },
                     );
                 }),
-                Effect::StopRecording => self.sound.stop_recording().map(|seconds| {
+                Effect::StopRecording => self.sound.stop_recording().map(|recorded| {
                     self.recording_limit.stop();
-                    self.state.borrow_mut().recorded_seconds = seconds;
+                    self.state.borrow_mut().recorded_seconds = recorded.seconds;
                 }),
                 Effect::PlayRecording => self.sound.play_recording().map(|lasts| {
                     let done = self.clone();

@@ -18,6 +18,10 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("libasound2-dev", "ALSA, for the kiosk's sound (cpal)"),
     ("libopus-dev", "the Opus codec for the kiosk's voice notes"),
     (
+        "espeak-ng",
+        "the kiosk's read-aloud (Voorlezen): local speech in Dutch, French and English, no network; its tests speak through it",
+    ),
+    (
         "libfontconfig1-dev",
         "font lookup for the kiosk's Slint renderer",
     ),

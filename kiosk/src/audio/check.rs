@@ -3,6 +3,7 @@
 //! devices in tests.
 
 use crate::audio::device::CpalSound;
+use crate::audio::level::{meter, rms_dbfs};
 use crate::audio::{Sound, chime_samples};
 use crate::platform::profile::Profile;
 use anyhow::{Context, bail};
@@ -38,13 +39,21 @@ pub fn run(profile: &Profile, seconds: u32) -> anyhow::Result<()> {
         sound.frames_recorded() >= (rate as usize).saturating_mul(seconds as usize)
             || started.elapsed() > limit
     })?;
-    let recorded_seconds = sound.stop_recording()?;
+    let recorded = sound.stop_recording()?;
     let recording = sound.recording();
     let peak = recording.samples.iter().fold(0.0f32, |m, s| m.max(s.abs()));
+    let db = rms_dbfs(&recording.samples);
     println!(
-        "recorded: {} frames at {} Hz ({recorded_seconds} s), peak level {peak:.2}",
+        "recorded: {} frames at {} Hz ({} s), peak level {peak:.2}, loudness {db:.0} dBFS (meter {:.2}), {}",
         recording.samples.len(),
-        recording.rate
+        recording.rate,
+        recorded.seconds,
+        meter(&recording.samples),
+        if recorded.silent {
+            "silent: no voice was heard, is the microphone on and uncovered?"
+        } else {
+            "sound heard"
+        }
     );
 
     let before = sound.frames_played();

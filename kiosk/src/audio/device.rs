@@ -1,7 +1,12 @@
-//! Sound through cpal (ALSA on Linux): the chime, voice-note recording and playback.
-//! Streams live on the UI thread; the audio callbacks share only plain buffers.
+//! Sound through cpal (ALSA on Linux): the chime, voice-note recording and playback,
+//! read-aloud. Streams live on the UI thread; the audio callbacks share only plain
+//! buffers and counters.
 
-use crate::audio::{MAX_RECORDING_SECS, Sound, SoundError, chime_samples, resample};
+use crate::audio::level::{heard_speech, meter, tail};
+use crate::audio::{
+    MAX_RECORDING_SECS, PlayProgress, Recorded, RecordingProgress, Sound, SoundError,
+    chime_samples, resample,
+};
 use crate::platform::profile::Audio;
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use std::cell::{Cell, RefCell};
@@ -39,12 +44,45 @@ struct Capture {
     rate: u32,
 }
 
+/// The meter shows the loudness of this last stretch of a recording, in seconds.
+const METER_SECS: f32 = 0.1;
+
+/// The sound that plays now. Dropping it stops the stream.
+struct Playback {
+    _stream: cpal::Stream,
+    /// Frames the callback has handed to the device, counting the silence after the end.
+    position: Arc<AtomicUsize>,
+    /// Frames of sound.
+    frames: usize,
+    /// The output's rate.
+    rate: u32,
+}
+
+/// What the speaker at `out_rate` is handed for mono `samples` at `rate`: converted to
+/// its rate (so a note lasts as long on any speaker) and at `volume`.
+fn speaker_frames(
+    samples: &[f32],
+    rate: u32,
+    out_rate: u32,
+    volume: f32,
+) -> Result<Vec<f32>, SoundError> {
+    Ok(resample(samples, rate, out_rate)
+        .map_err(|e| SoundError(e.to_string()))?
+        .into_iter()
+        .map(|s| s * volume)
+        .collect())
+}
+
+fn frames_to_duration(frames: usize, rate: u32) -> Duration {
+    Duration::from_secs_f64(frames as f64 / f64::from(rate.max(1)))
+}
+
 /// A real sound device.
 pub struct CpalSound {
     output: cpal::Device,
     input: Option<cpal::Device>,
     volume: Cell<f32>,
-    playing: RefCell<Option<cpal::Stream>>,
+    playing: RefCell<Option<Playback>>,
     capture: RefCell<Option<Capture>>,
     recorded: RefCell<Recording>,
     /// Frames written to the output so far (for tests and the sound check).
@@ -117,14 +155,8 @@ impl CpalSound {
             .map_err(|e| fail("the speaker does not work", e))?;
         let out_rate = config.sample_rate();
         let channels = usize::from(config.channels());
-        let volume = self.volume.get();
-        let data: Arc<Vec<f32>> = Arc::new(
-            resample(samples, rate, out_rate)
-                .into_iter()
-                .map(|s| s * volume)
-                .collect(),
-        );
-        let duration = Duration::from_secs_f64(data.len() as f64 / f64::from(out_rate.max(1)));
+        let data = Arc::new(speaker_frames(samples, rate, out_rate, self.volume.get())?);
+        let duration = frames_to_duration(data.len(), out_rate);
         let position = Arc::new(AtomicUsize::new(0));
         let played = self.frames_played.clone();
         let err = |e: cpal::Error| eprintln!("nabij-kiosk: sound output: {e}");
@@ -166,7 +198,12 @@ impl CpalSound {
             .play()
             .map_err(|e| fail("the speaker cannot be started", e))?;
         // Replacing the stream stops whatever played before.
-        *self.playing.borrow_mut() = Some(stream);
+        *self.playing.borrow_mut() = Some(Playback {
+            _stream: stream,
+            position,
+            frames: data.len(),
+            rate: out_rate,
+        });
         Ok((data.len(), duration))
     }
 }
@@ -178,6 +215,17 @@ impl Sound for CpalSound {
 
     fn chime(&self) -> Result<(), SoundError> {
         self.play(&chime_samples(48_000), 48_000).map(|_| ())
+    }
+
+    fn recording_progress(&self) -> Option<RecordingProgress> {
+        let capture = self.capture.borrow();
+        let capture = capture.as_ref()?;
+        // Held for a few microseconds: the audio callback waits that long at most.
+        let buffer = capture.buffer.lock().ok()?;
+        Some(RecordingProgress {
+            seconds: buffer.len() as f32 / capture.rate.max(1) as f32,
+            level: meter(tail(&buffer, capture.rate, METER_SECS)),
+        })
     }
 
     fn start_recording(&self) -> Result<(), SoundError> {
@@ -241,7 +289,7 @@ impl Sound for CpalSound {
         Ok(())
     }
 
-    fn stop_recording(&self) -> Result<u32, SoundError> {
+    fn stop_recording(&self) -> Result<Recorded, SoundError> {
         let capture = self
             .capture
             .borrow_mut()
@@ -252,9 +300,12 @@ impl Sound for CpalSound {
             rate: capture.rate,
             samples,
         };
-        let seconds = recording.seconds();
+        let recorded = Recorded {
+            seconds: recording.seconds(),
+            silent: !heard_speech(&recording.samples, recording.rate),
+        };
         *self.recorded.borrow_mut() = recording;
-        Ok(seconds)
+        Ok(recorded)
     }
 
     fn play_recording(&self) -> Result<Duration, SoundError> {
@@ -278,5 +329,47 @@ impl Sound for CpalSound {
 
     fn play_samples(&self, samples: &[f32], rate: u32) -> Result<Duration, SoundError> {
         self.play(samples, rate).map(|(_, lasts)| lasts)
+    }
+
+    fn stop_playing(&self) {
+        // Dropping the stream stops its callback: no frame is handed over after this.
+        drop(self.playing.borrow_mut().take());
+    }
+
+    fn playing_progress(&self) -> Option<PlayProgress> {
+        let playing = self.playing.borrow();
+        let playback = playing.as_ref()?;
+        let played = playback.position.load(Ordering::SeqCst);
+        (played < playback.frames).then(|| PlayProgress {
+            played: frames_to_duration(played, playback.rate),
+            total: frames_to_duration(playback.frames, playback.rate),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_voice_note_lasts_as_long_on_any_speaker_at_the_volume_set() {
+        let note = vec![0.5f32; 2 * 16_000];
+        for out_rate in [44_100, 48_000] {
+            let frames = speaker_frames(&note, 16_000, out_rate, 0.8).unwrap();
+            assert_eq!(frames.len(), 2 * out_rate as usize);
+            assert_eq!(
+                frames_to_duration(frames.len(), out_rate),
+                Duration::from_secs(2)
+            );
+            let middle = frames[frames.len() / 2];
+            assert!((middle - 0.4).abs() < 1e-3, "{middle}");
+        }
+        let speech = vec![0.1f32; 22_050 * 3];
+        let frames = speaker_frames(&speech, 22_050, 44_100, 1.0).unwrap();
+        assert_eq!(
+            frames_to_duration(frames.len(), 44_100),
+            Duration::from_secs(3)
+        );
+        assert!(speaker_frames(&note, 0, 48_000, 1.0).is_err());
     }
 }

@@ -4,12 +4,49 @@
 
 pub mod check;
 pub mod device;
+pub mod level;
+mod resample;
+pub mod speech;
 pub mod voice;
+
+pub use resample::{ResampleError, resample};
+use std::time::Duration;
 
 /// Why a sound could not be made.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]
 pub struct SoundError(pub String);
+
+/// How a running recording is going, for the recording screen: polled about every
+/// 100 ms while the senior speaks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecordingProgress {
+    /// Seconds recorded so far (frames captured / the microphone's rate).
+    pub seconds: f32,
+    /// How loud the last 100 ms were, 0.0 to 1.0 ([`level::meter`]): normal speech shows
+    /// about half to two thirds, a quiet room next to nothing.
+    pub level: f32,
+}
+
+/// A finished recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    /// Its length in seconds, rounded up, as shown to the senior.
+    pub seconds: u32,
+    /// Nothing like a voice was heard ([`level::heard_speech`]): the microphone is off,
+    /// muted or covered, or the recording has no length. The app can say so before the
+    /// senior sends silence.
+    pub silent: bool,
+}
+
+/// How far the sound that plays now has got, for a voice note's progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlayProgress {
+    /// Played so far (frames handed to the speaker).
+    pub played: Duration,
+    /// How long the whole sound lasts.
+    pub total: Duration,
+}
 
 /// The kiosk's sounds.
 pub trait Sound {
@@ -17,18 +54,32 @@ pub trait Sound {
     fn problem(&self) -> Option<String>;
     /// The chime for a reminder or a new message.
     fn chime(&self) -> Result<(), SoundError>;
-    /// Starts recording a voice note.
+    /// Starts recording a voice note. No microphone is an error that says so.
     fn start_recording(&self) -> Result<(), SoundError>;
-    /// Stops recording; returns its length in seconds.
-    fn stop_recording(&self) -> Result<u32, SoundError>;
+    /// The running recording's length and loudness; None when nothing is being recorded.
+    /// A sound that cannot record never records.
+    fn recording_progress(&self) -> Option<RecordingProgress> {
+        None
+    }
+    /// Stops recording; returns its length and whether a voice was heard.
+    fn stop_recording(&self) -> Result<Recorded, SoundError>;
     /// Starts playing the recording back; returns how long it lasts.
-    fn play_recording(&self) -> Result<std::time::Duration, SoundError>;
+    fn play_recording(&self) -> Result<Duration, SoundError>;
     /// Sets the volume, 0–100.
     fn set_volume(&self, percent: u8) -> Result<(), SoundError>;
     /// The last recording: its sample rate and mono samples (empty if there is none).
     fn last_recording(&self) -> (u32, Vec<f32>);
-    /// Plays mono samples at `rate` (a received voice note); returns how long they last.
-    fn play_samples(&self, samples: &[f32], rate: u32) -> Result<std::time::Duration, SoundError>;
+    /// Plays mono samples at `rate` (a received voice note, read-aloud speech) at the
+    /// volume set; returns how long they last. It stops whatever played before.
+    fn play_samples(&self, samples: &[f32], rate: u32) -> Result<Duration, SoundError>;
+    /// Stops whatever plays (read-aloud, a voice note, the recording, the chime) at once.
+    /// Nothing playing is fine. A sound that cannot play has nothing to stop.
+    fn stop_playing(&self) {}
+    /// How far the sound that plays has got; None when nothing plays (never started,
+    /// stopped, or played to its end). A sound that cannot play never plays.
+    fn playing_progress(&self) -> Option<PlayProgress> {
+        None
+    }
 }
 
 /// No sound device: every sound fails with the same plain reason.
@@ -59,10 +110,13 @@ impl Sound for NoSound {
     fn start_recording(&self) -> Result<(), SoundError> {
         self.fail()
     }
-    fn stop_recording(&self) -> Result<u32, SoundError> {
+    fn recording_progress(&self) -> Option<RecordingProgress> {
+        None
+    }
+    fn stop_recording(&self) -> Result<Recorded, SoundError> {
         self.fail()
     }
-    fn play_recording(&self) -> Result<std::time::Duration, SoundError> {
+    fn play_recording(&self) -> Result<Duration, SoundError> {
         self.fail()
     }
     fn set_volume(&self, _percent: u8) -> Result<(), SoundError> {
@@ -71,8 +125,12 @@ impl Sound for NoSound {
     fn last_recording(&self) -> (u32, Vec<f32>) {
         (0, Vec::new())
     }
-    fn play_samples(&self, _: &[f32], _: u32) -> Result<std::time::Duration, SoundError> {
+    fn play_samples(&self, _: &[f32], _: u32) -> Result<Duration, SoundError> {
         self.fail()
+    }
+    fn stop_playing(&self) {}
+    fn playing_progress(&self) -> Option<PlayProgress> {
+        None
     }
 }
 
@@ -93,23 +151,6 @@ pub fn chime_samples(rate: u32) -> Vec<f32> {
     out
 }
 
-/// Resamples mono audio linearly (recording and playback devices may differ in rate).
-pub fn resample(samples: &[f32], from: u32, to: u32) -> Vec<f32> {
-    if from == to || samples.is_empty() || from == 0 {
-        return samples.to_vec();
-    }
-    let n = (samples.len() as u64 * u64::from(to) / u64::from(from)) as usize;
-    (0..n)
-        .map(|i| {
-            let pos = i as f64 * f64::from(from) / f64::from(to);
-            let (j, frac) = (pos as usize, (pos.fract()) as f32);
-            let a = samples[j.min(samples.len() - 1)];
-            let b = samples[(j + 1).min(samples.len() - 1)];
-            a + (b - a) * frac
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,22 +164,19 @@ mod tests {
     }
 
     #[test]
-    fn resampling_keeps_the_duration() {
-        let second = vec![0.25f32; 16_000];
-        let up = resample(&second, 16_000, 48_000);
-        assert_eq!(up.len(), 48_000);
-        assert!(up.iter().all(|s| (*s - 0.25).abs() < 1e-6));
-    }
-
-    #[test]
     fn without_a_device_everything_fails_plainly_and_volume_is_harmless() {
         let none = NoSound::new("no sound card found");
         assert_eq!(none.problem().as_deref(), Some("no sound card found"));
         assert!(
             none.chime().is_err()
                 && none.start_recording().is_err()
+                && none.stop_recording().is_err()
                 && none.play_recording().is_err()
+                && none.play_samples(&[0.0; 10], 16_000).is_err()
         );
         assert!(none.set_volume(50).is_ok());
+        none.stop_playing();
+        assert_eq!(none.recording_progress(), None);
+        assert_eq!(none.playing_progress(), None);
     }
 }

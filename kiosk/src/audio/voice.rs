@@ -2,7 +2,7 @@
 //! 16 kbit/s, so the protocol's two minutes fit well under its byte limit. Recording past
 //! the limit is cut, never sent whole; a received note that breaks the rules is refused.
 
-use crate::audio::resample;
+use crate::audio::{ResampleError, resample};
 use crate::state::Effect;
 use nabij_protocol::base64::Base64Bytes;
 use nabij_protocol::limits::{MAX_VOICE_BYTES, MAX_VOICE_MILLIS};
@@ -41,6 +41,9 @@ pub enum VoiceError {
     /// The codec failed.
     #[error("the voice codec failed: {0}")]
     Codec(String),
+    /// The recording could not be brought to the notes' rate.
+    #[error(transparent)]
+    Resample(#[from] ResampleError),
 }
 
 fn codec(e: opus::Error) -> VoiceError {
@@ -79,7 +82,7 @@ fn opus_tags() -> Vec<u8> {
 /// Encodes mono samples recorded at `rate` into an Ogg Opus voice note, cut at the
 /// protocol's two minutes.
 pub fn encode(samples: &[f32], rate: u32) -> Result<Audio, VoiceError> {
-    let mut pcm = resample(samples, rate, RATE);
+    let mut pcm = resample(samples, rate, RATE)?;
     pcm.truncate(max_samples());
     if pcm.is_empty() {
         return Err(VoiceError::Empty);
@@ -276,7 +279,10 @@ mod tests {
         assert!(audio.data.0.starts_with(b"OggS"));
         let back = decode(&audio).unwrap();
         assert_eq!(back.len(), 3 * RATE as usize, "exactly as long as recorded");
-        let (sent, got) = (energy(&resample(&recorded, 44_100, RATE)), energy(&back));
+        let (sent, got) = (
+            energy(&resample(&recorded, 44_100, RATE).unwrap()),
+            energy(&back),
+        );
         assert!(
             (got / sent - 1.0).abs() < 0.3,
             "the voice is still there: {got} vs {sent}"

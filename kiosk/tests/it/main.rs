@@ -6,5 +6,6 @@
 mod accessibility;
 mod navigation;
 mod pairing;
+mod read_aloud;
 mod sound;
 mod translations;

@@ -285,8 +285,13 @@ impl nabij_kiosk::audio::Sound for SilentMicrophone {
     fn start_recording(&self) -> Result<(), nabij_kiosk::audio::SoundError> {
         Ok(())
     }
-    fn stop_recording(&self) -> Result<u32, nabij_kiosk::audio::SoundError> {
-        Ok(3)
+    fn stop_recording(
+        &self,
+    ) -> Result<nabij_kiosk::audio::Recorded, nabij_kiosk::audio::SoundError> {
+        Ok(nabij_kiosk::audio::Recorded {
+            seconds: 3,
+            silent: true,
+        })
     }
     fn play_recording(&self) -> Result<std::time::Duration, nabij_kiosk::audio::SoundError> {
         Ok(std::time::Duration::from_secs(3))
