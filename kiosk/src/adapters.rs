@@ -1,15 +1,36 @@
-//! The only code that touches Slint: turns a `KioskState` into the UI's `Api` global.
+//! The only code that touches Slint (with `app`): turns a `KioskState` into the UI's `Api`
+//! global. The conversation and the agenda are paged by measuring: a page tried is put
+//! into a hidden copy of the list, of the same width, and Slint's own layout says
+//! whether it fits. So a page holds as much as the screen shows whole, at any text size,
+//! on any tablet.
 
-use crate::state::{Content, Delivery, KioskState, NotSent, RecorderState, Screen};
+use crate::state::keyboard::KeyboardLayout;
+use crate::state::{
+    Anchor, CONTACTS_PER_PAGE, Content, Delivery, HelpStage, KioskState, NotSent, Piece,
+    RecorderState, Screen, page_ending_at,
+};
 use crate::ui::{self, App};
 use crate::words::{self, Language};
-use nabij_protocol::{Localized, ReceiptState, UnixMillis};
+use nabij_protocol::{ReceiptState, UnixMillis};
 use slint::{
     ComponentHandle, Image, ModelRc, Rgba8Pixel, SharedPixelBuffer, SharedString, VecModel,
 };
+use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::state::{CONTACTS_PER_PAGE, MESSAGES_SHOWN};
+/// What the screen shows that the app needs to act on taps: the conversation's page and
+/// how many pages the agenda makes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Shown {
+    /// The pieces of the conversation on screen (the first one's start is where "Earlier
+    /// messages" goes on from).
+    pub page: Vec<Piece>,
+    /// How many pages the coming meetings make.
+    pub agenda_pages: usize,
+}
+
+/// The most choices a senior's screen offers besides Home and Help.
+const MAX_CHOICES: usize = 6;
 
 /// The first letter of a name, for the round badge beside it.
 fn initial(name: &str) -> SharedString {
@@ -35,6 +56,7 @@ fn page(screen: Screen) -> ui::Page {
         Screen::DiaryShare => ui::Page::DiaryShare,
         Screen::Survey => ui::Page::Survey,
         Screen::SurveyDone => ui::Page::SurveyDone,
+        Screen::Thanks => ui::Page::Thanks,
         Screen::Agenda => ui::Page::Agenda,
         Screen::Reminder => ui::Page::Reminder,
         Screen::CheckIn => ui::Page::CheckIn,
@@ -55,15 +77,6 @@ pub fn screen_of(page: ui::Page) -> Screen {
         .unwrap_or(Screen::Home)
 }
 
-fn text(lang: Language, l: &Localized) -> String {
-    match lang {
-        Language::Fr => l.fr.clone(),
-        Language::En => l.en.clone(),
-        Language::Nl => None,
-    }
-    .unwrap_or_else(|| l.nl.clone())
-}
-
 fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
     ModelRc::from(Rc::new(VecModel::from(items)))
 }
@@ -81,8 +94,9 @@ fn delivery(d: Option<Delivery>) -> ui::Delivery {
     }
 }
 
-/// The pairing QR code's size in pixels (shown at about 3 cm, sharp at any scale).
-const QR_PIXELS: u32 = 320;
+/// The pairing QR code's side on the glass, in millimetres (a 7" screen has less room).
+const QR_MM: f32 = 32.0;
+const QR_MM_COMPACT: f32 = 26.0;
 
 /// A face as Slint shows it.
 fn face_image(face: &Content) -> Image {
@@ -110,6 +124,7 @@ fn session(m: &nabij_protocol::MeetingReminder, lang: Language) -> ui::Session {
         title: words::session_title(m.series, m.number, lang).into(),
         when: words::appointment(m.starts_at, lang).into(),
         place: m.place.clone().into(),
+        address: m.address.clone().unwrap_or_default().into(),
         pickup: m
             .pickup_at
             .map(|t| words::pickup(t, lang))
@@ -118,19 +133,195 @@ fn session(m: &nabij_protocol::MeetingReminder, lang: Language) -> ui::Session {
     }
 }
 
-/// Tells the screens how large the tablet's glass is.
+/// Tells the screens how large the tablet's glass is, and how its pixels are shaped.
 pub fn fit_screen(app: &App, profile: &crate::platform::profile::Profile) {
-    app.global::<ui::Theme>().set_compact(profile.is_compact());
+    let theme = app.global::<ui::Theme>();
+    theme.set_compact(profile.is_compact());
+    theme.set_x_stretch(profile.dpi() / profile.dpi_x());
 }
 
-/// Shows `state` at time `now`.
-pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
+/// Whether a list tried for size fits its room (with half a pixel for rounding).
+fn fits(measured: f32, room: f32) -> bool {
+    room > 0.0 && measured <= room + 0.5
+}
+
+/// Makes Slint create the elements of lists and `if`s whose model just changed. Slint
+/// does this lazily, when it next draws; a page tried for size must exist before its
+/// height is read. Slint's public API has no call for this, so it goes through the one
+/// Slint's own code uses (`private_unstable_api`, stable here because `slint` is pinned
+/// to one exact version in Cargo.toml; a test pages a conversation through it).
+fn instantiate(app: &App) {
+    use slint::private_unstable_api::re_exports::{WindowInner, ensure_item_tree_instantiated};
+    ensure_item_tree_instantiated(&WindowInner::from_pub(app.window()).component());
+}
+
+/// The conversation's page for the state, measured on `app`; sets the page shown.
+fn show_conversation(app: &App, state: &KioskState, now: UnixMillis) -> Vec<Piece> {
+    let api = app.global::<ui::Api>();
+    let lang = state.language;
+    let conversation = state.open_conversation();
+    let me = state.config.as_ref().map(|c| c.participant.clone());
+    let partner_name = state
+        .partner
+        .as_ref()
+        .map(|p| state.author_name(p))
+        .unwrap_or_default();
+    // Each photo made into a Slint image once per redraw, however many pages are tried.
+    let mut photos: HashMap<usize, Image> = HashMap::new();
+    let mut ui_page = |pieces: &[Piece]| -> Vec<ui::Message> {
+        let mut previous: Option<UnixMillis> = None;
+        pieces
+            .iter()
+            .filter_map(|piece| {
+                let m = conversation.get(piece.message)?;
+                let mine = Some(&m.author) == me.as_ref();
+                // The day's name above a message that starts a day on the page: above the
+                // first one unless it is today's, and wherever the day changes.
+                let day = match previous {
+                    Some(p) if words::same_day(p, m.at) => String::new(),
+                    None if words::same_day(now, m.at) => String::new(),
+                    _ => words::day_label(now, m.at, lang),
+                };
+                previous = Some(m.at);
+                let (kind, text, seconds, photo) = match &m.content {
+                    Content::Text(t) => (
+                        "text",
+                        t.get(piece.start..piece.end).unwrap_or(t).to_owned(),
+                        0,
+                        Image::default(),
+                    ),
+                    Content::Voice { seconds, .. } => {
+                        ("voice", String::new(), *seconds, Image::default())
+                    }
+                    Content::Photo {
+                        width,
+                        height,
+                        rgba,
+                    } => (
+                        "photo",
+                        String::new(),
+                        0,
+                        photos
+                            .entry(piece.message)
+                            .or_insert_with(|| image(*width, *height, rgba))
+                            .clone(),
+                    ),
+                };
+                let playing = state
+                    .playing
+                    .filter(|p| p.what == crate::state::Sounding::VoiceNote(piece.message));
+                Some(ui::Message {
+                    index: i32::try_from(piece.message).unwrap_or(i32::MAX),
+                    day: day.into(),
+                    mine,
+                    sender: if mine {
+                        SharedString::default()
+                    } else {
+                        state.author_name(&m.author).into()
+                    },
+                    time: words::clock(m.at).into(),
+                    kind: kind.into(),
+                    text: text.into(),
+                    continued: piece.start > 0,
+                    continues: matches!(&m.content, Content::Text(t) if piece.end < t.len()),
+                    seconds: i32::try_from(seconds).unwrap_or(0),
+                    photo,
+                    delivery: if mine {
+                        delivery(m.delivery)
+                    } else {
+                        ui::Delivery::None
+                    },
+                    playing: playing.is_some(),
+                    progress: playing.map_or(0.0, |p| p.fraction),
+                })
+            })
+            .collect()
+    };
+    let end = state.page_end();
+    let at_newest = end >= state.newest_anchor();
+    // Buttons besides the bubbles: Back, Read aloud, Answer (when one can), Earlier and
+    // Newest when they show. What is left may be photos and voice notes, each a button.
+    let buttons = 2 + usize::from(state.can_reply()) + 1 + usize::from(!at_newest);
+    let media = MAX_CHOICES.saturating_sub(buttons).max(1);
+    let room = app.get_conversation_room();
+    let pieces = if room > 0.0 {
+        let mut fits_on_screen = |pieces: &[Piece]| {
+            api.set_measure_messages(model(ui_page(pieces)));
+            instantiate(app);
+            fits(app.get_conversation_measured(), room)
+        };
+        page_ending_at(conversation, end, media, &mut fits_on_screen)
+    } else {
+        // Not laid out yet (a window opening): the newest few, until the first redraw
+        // that knows the room.
+        page_ending_at(conversation, end, media, &mut |p: &[Piece]| p.len() <= 3)
+    };
+    api.set_measure_messages(model(Vec::new()));
+    api.set_messages(model(ui_page(&pieces)));
+    let start = pieces.first().map(Piece::from);
+    api.set_has_earlier(start.is_some_and(|s| {
+        s > Anchor {
+            message: 0,
+            offset: 0,
+        }
+    }));
+    api.set_has_newer(!at_newest);
+    let newer_unread = conversation
+        .iter()
+        .skip(end.message)
+        .filter(|m| !m.seen && Some(&m.author) != me.as_ref())
+        .count();
+    api.set_newer_unread(i32::try_from(newer_unread).unwrap_or(0));
+    api.set_partner(partner_name.into());
+    pieces
+}
+
+/// The agenda's page for the state, measured on `app`; sets the page shown and returns
+/// how many pages the coming meetings make.
+fn show_agenda(app: &App, state: &KioskState, now: UnixMillis) -> usize {
+    let api = app.global::<ui::Api>();
+    let lang = state.language;
+    let sessions: Vec<ui::Session> = state
+        .coming_meetings(now)
+        .map(|m| session(m, lang))
+        .collect();
+    let room = app.get_agenda_room();
+    // Pages of as many whole cards as fit, one after another (at least one a page).
+    let mut pages: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut start = 0;
+    while start < sessions.len() {
+        let mut end = start + 1;
+        while end < sessions.len() {
+            api.set_measure_sessions(model(sessions[start..=end].to_vec()));
+            instantiate(app);
+            if room <= 0.0 || !fits(app.get_agenda_measured(), room) {
+                break;
+            }
+            end += 1;
+        }
+        pages.push(start..end);
+        start = end;
+    }
+    api.set_measure_sessions(model(Vec::new()));
+    let shown = pages
+        .get(state.agenda_page)
+        .or(pages.first())
+        .cloned()
+        .unwrap_or(0..0);
+    api.set_sessions(model(sessions[shown].to_vec()));
+    api.set_more_sessions(pages.len() > 1);
+    pages.len().max(1)
+}
+
+/// Shows `state` at time `now`; returns what the app needs to act on taps.
+pub fn apply(app: &App, state: &KioskState, now: UnixMillis) -> Shown {
     let lang = state.language;
     let api = app.global::<ui::Api>();
     let theme = app.global::<ui::Theme>();
     theme.set_text_scale(f32::from(state.text_scale_percent.clamp(100, 150)) / 100.0);
+    let screen = state.screen.unwrap_or(Screen::Home);
 
-    api.set_page(page(state.screen.unwrap_or(Screen::Home)));
+    api.set_page(page(screen));
     api.set_time(words::clock(now).into());
     api.set_date(words::date(now, lang).into());
     let name = state
@@ -141,13 +332,10 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
     api.set_greeting(words::greeting(now, name, lang).into());
     api.set_unread(i32::try_from(state.unread()).unwrap_or(i32::MAX));
     api.set_diary_waiting(state.diary.is_some());
-    // Meetings that are over leave the list each minute; until the first minute has
-    // passed (history replayed at start), they are left out here.
     let next = state
-        .meetings
-        .iter()
-        .find(|m| m.ends_at > now)
-        .map(|m| format!("{} · {}", words::soon(now, m.starts_at, lang), m.place));
+        .coming_meetings(now)
+        .next()
+        .map(|m| words::soon(now, m.starts_at, lang));
     api.set_next_meeting(next.unwrap_or_default().into());
 
     let code = state.pairing_code.clone().unwrap_or_default();
@@ -158,12 +346,24 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
         _ => code,
     };
     api.set_pairing_code(shown.into());
+    // Drawn pixel for pixel on the glass (whole pixels per module, no scaling), so that
+    // a phone reads it at any screen density.
+    let mm = if app.global::<ui::Theme>().get_compact() {
+        QR_MM_COMPACT
+    } else {
+        QR_MM
+    };
+    let physical_px_per_mm = app.window().scale_factor() * 96.0 / 25.4;
     let qr = state
         .pairing_link
         .as_deref()
         .filter(|_| state.screen == Some(Screen::Pairing))
-        .and_then(|link| crate::live::qr::encode(link, QR_PIXELS));
+        .and_then(|link| crate::live::qr::encode(link, (mm * physical_px_per_mm) as u32));
     api.set_pairing_qr_shown(qr.is_some());
+    api.set_pairing_qr_side(
+        qr.as_ref()
+            .map_or(0, |q| i32::try_from(q.side).unwrap_or(0)),
+    );
     api.set_pairing_qr(qr.map_or_else(Image::default, |qr| {
         let mut buffer = SharedPixelBuffer::<Rgba8Pixel>::new(qr.side, qr.side);
         for (pixel, grey) in buffer.make_mut_slice().iter_mut().zip(&qr.pixels) {
@@ -182,18 +382,16 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
             .unwrap_or_default(),
     );
     api.set_coach_name(coach_name.into());
-    api.set_coach_phone(coach.map(|c| c.phone.clone()).unwrap_or_default().into());
+    // A phone number never splits over two lines.
+    api.set_coach_phone(
+        coach
+            .map(|c| c.phone.replace(' ', &words::NBSP.to_string()))
+            .unwrap_or_default()
+            .into(),
+    );
 
     // Six places: all contacts when they fit, else five and "More people".
     let partners = state.chat_partners();
-    // A former participant has no name on the tablet: the screen's words stand in.
-    let name_of = |c: &nabij_protocol::Contact| {
-        if c.person.as_str() == nabij_protocol::FORMER_PARTICIPANT {
-            words::former_participant(lang).to_owned()
-        } else {
-            c.name.clone()
-        }
-    };
     let more = partners.len() > CONTACTS_PER_PAGE;
     let per_page = if more {
         CONTACTS_PER_PAGE - 1
@@ -204,74 +402,76 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
     let contacts: Vec<ui::Contact> = partners[start..]
         .iter()
         .take(per_page)
-        .map(|c| ui::Contact {
-            id: c.person.to_string().into(),
-            name: name_of(c).into(),
-            initial: initial(&name_of(c)),
-            role: format!("{:?}", c.role).to_lowercase().into(),
-            unread: i32::try_from(state.unread_from(&c.person)).unwrap_or(0),
-            photo: state.face(&c.person).map(face_image).unwrap_or_default(),
-            selected: false,
+        .map(|c| {
+            let name = state.author_name(&c.person);
+            ui::Contact {
+                id: c.person.to_string().into(),
+                initial: initial(&name),
+                name: name.into(),
+                role: format!("{:?}", c.role).to_lowercase().into(),
+                unread: i32::try_from(state.unread_from(&c.person)).unwrap_or(0),
+                photo: state.face(&c.person).map(face_image).unwrap_or_default(),
+                selected: false,
+            }
         })
         .collect();
     api.set_contacts(model(contacts));
     api.set_more_contacts(more);
 
-    let partner = state
-        .partner
-        .as_ref()
-        .and_then(|p| partners.iter().find(|c| &c.person == p));
-    let partner_name = partner.map(name_of).unwrap_or_default();
     api.set_can_reply(state.can_reply());
-    api.set_partner(partner_name.clone().into());
-    let me = state.config.as_ref().map(|c| c.participant.clone());
-    let conversation = state.open_conversation();
-    let shown = &conversation[conversation.len().saturating_sub(MESSAGES_SHOWN)..];
-    let messages: Vec<ui::Message> = shown
-        .iter()
-        .map(|m| {
-            let mine = Some(&m.author) == me.as_ref();
-            let (kind, text, seconds, photo) = match &m.content {
-                Content::Text(t) => ("text", t.clone(), 0, Image::default()),
-                Content::Voice { seconds, .. } => {
-                    ("voice", String::new(), *seconds, Image::default())
-                }
-                Content::Photo {
-                    width,
-                    height,
-                    rgba,
-                } => ("photo", String::new(), 0, image(*width, *height, rgba)),
-            };
-            ui::Message {
-                mine,
-                sender: partner_name.clone().into(),
-                time: words::time_in_words(now, m.at, lang).into(),
-                kind: kind.into(),
-                text: text.into(),
-                seconds: i32::try_from(seconds).unwrap_or(0),
-                photo,
-                delivery: if mine {
-                    delivery(m.delivery)
-                } else {
-                    ui::Delivery::None
-                },
-            }
-        })
-        .collect();
-    api.set_messages(model(messages));
+    let page = if screen == Screen::Conversation {
+        show_conversation(app, state, now)
+    } else {
+        api.set_partner(
+            state
+                .partner
+                .as_ref()
+                .map(|p| state.author_name(p))
+                .unwrap_or_default()
+                .into(),
+        );
+        Vec::new()
+    };
+    let agenda_pages = if screen == Screen::Agenda {
+        show_agenda(app, state, now)
+    } else {
+        1
+    };
+
     let replies: Vec<SharedString> = words::quick_replies(lang)
         .iter()
         .map(|r| SharedString::from(*r))
         .collect();
     api.set_quick_replies(model(replies));
     api.set_draft(state.draft.clone().into());
+    let mut rows: [Vec<ui::Key>; 4] = Default::default();
+    for (index, k) in state
+        .keyboard
+        .keys(&state.draft, lang)
+        .into_iter()
+        .enumerate()
+    {
+        if let Some(row) = rows.get_mut(usize::from(k.row)) {
+            row.push(ui::Key {
+                index: i32::try_from(index).unwrap_or(i32::MAX),
+                label: k.label.into(),
+                name: k.name.into(),
+                on: k.on,
+            });
+        }
+    }
+    let [row0, row1, row2, row3] = rows;
+    api.set_keys_0(model(row0));
+    api.set_keys_1(model(row1));
+    api.set_keys_2(model(row2));
+    api.set_keys_3(model(row3));
     if let Some(Content::Photo {
         width,
         height,
         rgba,
     }) = state
         .photo
-        .and_then(|i| conversation.get(i))
+        .and_then(|i| state.open_conversation().get(i))
         .map(|m| &m.content)
     {
         api.set_photo(image(*width, *height, rgba));
@@ -281,19 +481,35 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
         RecorderState::Recording => ui::Recorder::Recording,
         RecorderState::Recorded => ui::Recorder::Recorded,
         RecorderState::Playing => ui::Recorder::Playing,
+        RecorderState::ConfirmDiscard => ui::Recorder::ConfirmDiscard,
     });
     api.set_recorded_seconds(i32::try_from(state.recorded_seconds).unwrap_or(0));
+    api.set_recording_level(state.recording_level);
+    api.set_recorder_problem(
+        state
+            .recorder_problem
+            .map(|p| words::recorder_problem(p, lang))
+            .unwrap_or_default()
+            .into(),
+    );
+    api.set_recording_progress(
+        state
+            .playing
+            .filter(|p| p.what == crate::state::Sounding::Recording)
+            .map_or(0.0, |p| p.fraction),
+    );
+    api.set_reading_aloud(state.reading_aloud());
+    api.set_can_read_aloud(state.can_read_aloud);
 
     if let Some(prompt) = &state.diary {
-        api.set_question(text(lang, &prompt.question).into());
-        api.set_question_audio(prompt.audio.is_some());
+        api.set_question(words::localized(&prompt.question, lang).into());
         let choices: Vec<ui::Choice> = prompt
             .choices
             .iter()
             .enumerate()
             .map(|(i, c)| ui::Choice {
                 id: c.id.to_string().into(),
-                label: text(lang, &c.label).into(),
+                label: words::localized(&c.label, lang).into(),
                 selected: state.diary_selected.iter().any(|s| s == c.id.as_str()),
                 face: if prompt.faces {
                     i32::try_from(i).unwrap_or(-1)
@@ -319,14 +535,15 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
         api.set_diary_people(model(people));
         api.set_more_diary_people(more);
     }
+    api.set_diary_share(state.diary_share.map_or(-1, i32::from));
     api.set_survey_waiting(!state.surveys.is_empty());
     if let Some(survey) = state.surveys.first() {
-        api.set_survey_title(text(lang, &survey.title).into());
+        api.set_survey_title(words::localized(&survey.title, lang).into());
         let step = state.survey_step.min(survey.items.len().saturating_sub(1));
         api.set_survey_number(i32::try_from(step + 1).unwrap_or(1));
         api.set_survey_count(i32::try_from(survey.items.len()).unwrap_or(0));
         if let Some(item) = survey.items.get(step) {
-            api.set_survey_question(text(lang, &item.question).into());
+            api.set_survey_question(words::localized(&item.question, lang).into());
         }
         let given = state.survey_answers.get(step).cloned().flatten();
         let scale: Vec<ui::Choice> = survey
@@ -334,32 +551,66 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) {
             .iter()
             .map(|c| ui::Choice {
                 id: c.id.to_string().into(),
-                label: text(lang, &c.label).into(),
+                label: words::localized(&c.label, lang).into(),
                 selected: given.as_ref() == Some(&c.id),
                 face: -1,
             })
             .collect();
         api.set_survey_scale(model(scale));
     }
-    let sessions: Vec<ui::Session> = state
-        .meetings
-        .iter()
-        .filter(|m| m.ends_at > now)
-        .take(3)
-        .map(|m| session(m, lang))
-        .collect();
-    api.set_sessions(model(sessions));
-    api.set_notice(state.notice.clone().unwrap_or_default().into());
-    if let Some(reminder) = &state.reminder {
-        api.set_reminder(session(reminder, lang));
+    api.set_survey_answered(state.survey_step_answered());
+    api.set_thanks(words::thanks(state.thanks, lang).into());
+
+    if let Some(change) = &state.change {
+        let w = words::meeting_changed(
+            change.was,
+            change
+                .moved_to
+                .as_ref()
+                .map(|(t, place)| (*t, place.as_deref())),
+            lang,
+        );
+        api.set_change_headline(w.headline.into());
+        api.set_change_when(w.when.into());
+        api.set_change_place(w.place.into());
+        api.set_change_was(w.was.into());
     }
-    api.set_help_asked(state.help_awaited(now));
-    api.set_pin_entered("● ".repeat(state.pin_digits).trim_end().into());
+    if let Some(reminder) = &state.reminder {
+        api.set_reminder(ui::Session {
+            when: words::reminder_when(now, reminder.starts_at, lang).into(),
+            ..session(reminder, lang)
+        });
+    }
+    api.set_help_stage(match state.help_now(now).map(|h| h.stage) {
+        None => ui::HelpStage::None,
+        Some(HelpStage::Waiting) => ui::HelpStage::Waiting,
+        Some(HelpStage::Received) => ui::HelpStage::Received,
+        Some(HelpStage::Answered) => ui::HelpStage::Answered,
+    });
+    api.set_coach_taps_left(i32::from(state.coach_taps_left(now)));
+    api.set_pin_entered(i32::try_from(state.pin.len()).unwrap_or(0));
+    api.set_coach_page(i32::from(state.coach_page));
+    api.set_pin_length(i32::try_from(crate::state::PIN_LENGTH).unwrap_or(4));
     api.set_text_scale_percent(i32::from(state.text_scale_percent));
     api.set_volume_percent(i32::from(state.volume_percent));
     api.set_brightness_percent(i32::from(state.brightness_percent));
     api.set_language(lang.code().into());
+    api.set_keyboard_layout(
+        match state.keyboard.layout {
+            KeyboardLayout::Alphabetical => "alphabetical",
+            KeyboardLayout::Azerty => "azerty",
+        }
+        .into(),
+    );
     api.set_audio_available(state.audio_problem.is_none());
     api.set_audio_problem(state.audio_problem.clone().unwrap_or_default().into());
-    api.set_link_problem(state.link_problem.clone().unwrap_or_default().into());
+    api.set_link_problem(
+        state
+            .link_problem
+            .as_ref()
+            .map(|p| words::link_problem(p, lang))
+            .unwrap_or_default()
+            .into(),
+    );
+    Shown { page, agenda_pages }
 }

@@ -2,7 +2,9 @@
 //! contacts, a conversation, this week's diary question and the coming meetings, all as
 //! protocol values so that the screens show what the protocol can carry.
 
-use crate::state::{ChatMessage, Content, Delivery, KioskState, RecorderState, Screen};
+use crate::state::{
+    ChatMessage, Content, Delivery, KioskState, MeetingChange, RecorderState, Screen,
+};
 use crate::words::Language;
 use nabij_protocol::{
     ChoiceId, CoachCard, Contact, ContactRole, DeviceConfig, DiaryPrompt, Localized,
@@ -187,51 +189,69 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         contact("p-paul-wouters", "Paul", ContactRole::GroupMember),
         contact("p-mia-vermeulen", "Mia", ContactRole::GroupMember),
     ];
-    let conversation = vec![
+    // Four days of messages with Anna: day names between them, a long message, a voice
+    // note and a photo, and what Jan sent (read, and one still waiting).
+    let message = |n: u8, author: &PersonId, ago: u64, content: Content, seen: bool| {
+        let mine = *author == jan;
         ChatMessage {
-            id: Some(MessageId::parse("sample-01").expect("a valid literal id")),
-            author: anna.clone(),
-            at: UnixMillis(NOW.0 - 20 * HOUR),
-            content: Content::Text("Dag Jan, was het fijn gisteren?".into()),
-            delivery: None,
-            seen: true,
-        },
-        ChatMessage {
-            id: Some(MessageId::parse("sample-02").expect("a valid literal id")),
-            author: jan.clone(),
-            at: UnixMillis(NOW.0 - 19 * HOUR),
-            content: Content::Text("Ja, heel fijn! Tot dinsdag.".into()),
-            delivery: Some(Delivery::Receipt(ReceiptState::Seen)),
-            seen: true,
-        },
-        ChatMessage {
-            id: Some(MessageId::parse("sample-03").expect("a valid literal id")),
-            author: anna.clone(),
-            at: UnixMillis(NOW.0 - 2 * HOUR),
-            content: Content::Voice {
+            id: Some(MessageId::parse(&format!("sample-{n:02}")).expect("a valid literal id")),
+            author: author.clone(),
+            at: UnixMillis(NOW.0 - ago),
+            content,
+            delivery: mine.then_some(Delivery::Receipt(ReceiptState::Seen)),
+            seen,
+        }
+    };
+    let text = |t: &str| Content::Text(t.into());
+    let mut conversation = vec![
+        message(
+            1,
+            &anna,
+            74 * HOUR,
+            text("Dag Jan! Komt u dinsdag ook naar de bijeenkomst?"),
+            true,
+        ),
+        message(2, &jan, 73 * HOUR, text("Ja, ik kom. Tot dan!"), true),
+        message(
+            3,
+            &anna,
+            52 * HOUR,
+            text(
+                "Ik heb gisteren met mijn dochter gebeld. Ze komt in december met de kleinkinderen. \
+                 Ik ben er erg blij om, want ik heb ze sinds de zomer niet meer gezien.",
+            ),
+            true,
+        ),
+        message(
+            4,
+            &anna,
+            20 * HOUR,
+            text("Dag Jan, was het fijn gisteren?"),
+            true,
+        ),
+        message(
+            5,
+            &jan,
+            19 * HOUR,
+            text("Ja, heel fijn! Tot dinsdag."),
+            true,
+        ),
+        message(
+            6,
+            &anna,
+            2 * HOUR,
+            Content::Voice {
                 seconds: 12,
                 audio: None,
             },
-            delivery: None,
-            seen: false,
-        },
-        ChatMessage {
-            id: Some(MessageId::parse("sample-04").expect("a valid literal id")),
-            author: anna.clone(),
-            at: UnixMillis(NOW.0 - HOUR),
-            content: sample_photo(),
-            delivery: None,
-            seen: false,
-        },
-        ChatMessage {
-            id: Some(MessageId::parse("sample-05").expect("a valid literal id")),
-            author: jan.clone(),
-            at: UnixMillis(NOW.0 - 5 * MINUTE),
-            content: Content::Text("Mooie foto!".into()),
-            delivery: Some(Delivery::Waiting),
-            seen: true,
-        },
+            false,
+        ),
+        message(7, &anna, HOUR, sample_photo(), false),
+        message(8, &jan, 5 * MINUTE, text("Mooie foto!"), true),
     ];
+    if let Some(last) = conversation.last_mut() {
+        last.delivery = Some(Delivery::Waiting);
+    }
     let diary = DiaryPrompt {
         prompt_id: PromptId::parse("q-week-03").expect("a valid literal prompt id"),
         question: localized(
@@ -355,11 +375,6 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
     };
     // The first meeting, moved two days on.
     let first = meetings[0].starts_at;
-    let notice = crate::words::meeting_changed(
-        first,
-        Some((UnixMillis(first.0 + 2 * 86_400_000), None)),
-        language,
-    );
     KioskState {
         screen: Some(screen),
         language,
@@ -374,13 +389,13 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         partner: Some(anna.clone()),
         conversations: vec![(anna, conversation)],
         draft: if screen == Screen::Keyboard {
-            "TOT DINSDAG".into()
+            "Tot dinsdag om 14u, café".into()
         } else {
             String::new()
         },
         recorder,
         recorded_seconds: 9,
-        photo: Some(3),
+        photo: Some(6),
         diary: Some(diary),
         diary_selected: vec!["neighbour".into()],
         diary_people: vec![person("p-anna-peeters")],
@@ -391,11 +406,13 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         surveys_answered: Vec::new(),
         reminder: meetings.first().cloned(),
         meetings,
-        help_asked: None,
+        help: None,
         check_in_day: None,
-        notice: Some(notice),
-        pin_digits: 2,
-        pin: String::new(),
+        change: Some(MeetingChange {
+            was: first,
+            moved_to: Some((UnixMillis(first.0 + 2 * 86_400_000), None)),
+        }),
+        pin: "25".into(),
         coach_pin: SAMPLE_PIN.into(),
         audio_problem: None,
         input_for: Default::default(),
@@ -415,5 +432,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
                 sample_face([70, 50, 40], [225, 210, 190]),
             ),
         ],
+        can_read_aloud: true,
+        ..KioskState::default()
     }
 }

@@ -345,12 +345,8 @@ async fn a_fresh_kiosk_pairs_talks_keeps_its_history_and_is_wiped_back_to_pairin
     })
     .await;
     let index = conversation(&jan.state, "p-anna-peeters").len() - 1;
-    let shown = index.saturating_sub(
-        conversation(&jan.state, "p-anna-peeters")
-            .len()
-            .saturating_sub(nabij_kiosk::state::MESSAGES_SHOWN),
-    );
-    let play = jan.state.play_voice(shown);
+    jan.state.partner = Some(nabij_protocol::PersonId::parse("p-anna-peeters").unwrap());
+    let play = jan.state.play_voice(index);
     let [Effect::PlayClip(clip)] = play.as_slice() else {
         panic!("tapping the voice note plays it: {play:?}")
     };
@@ -477,12 +473,19 @@ async fn a_kiosk_that_cannot_reach_its_hub_says_where_it_tries() {
     settings.port = tests::hub::free_port(); // nothing listens there
     let root = tempfile::tempdir().unwrap();
     let mut kiosk = LiveKiosk::start_with(settings.clone(), &data_dir(&root));
-    let expected = format!("127.0.0.1:{}", settings.port);
+    let expected = nabij_kiosk::state::LinkProblem::Unreachable {
+        address: format!("127.0.0.1:{}", settings.port),
+    };
     kiosk
         .until("the pairing screen names the hub it cannot reach", |s| {
-            s.link_problem.as_deref() == Some(expected.as_str())
+            s.link_problem.as_ref() == Some(&expected)
         })
         .await;
+    assert!(
+        nabij_kiosk::words::link_problem(&expected, nabij_kiosk::words::Language::Nl)
+            .contains(&format!("127.0.0.1:{}", settings.port)),
+        "said in the coach's words, with the address"
+    );
     assert_eq!(kiosk.state.pairing_code, None);
 }
 
@@ -511,19 +514,28 @@ async fn the_programme_reaches_the_kiosk_agenda_and_a_moved_meeting_is_said_in_w
         place: None,
     };
     hub.hub().move_session(&first.id, to).await.unwrap();
-    jan.until("the change said in words", |s| {
+    let said = |s: &nabij_kiosk::state::KioskState| {
+        s.change.as_ref().map(|c| {
+            let w = nabij_kiosk::words::meeting_changed(
+                c.was,
+                c.moved_to.as_ref().map(|(t, p)| (*t, p.as_deref())),
+                nabij_kiosk::words::Language::Nl,
+            );
+            format!("{} {} {} {}", w.headline, w.when, w.place, w.was)
+                .replace('\u{a0}', " ")
+        })
+    };
+    jan.until("the change said in words, the new day first", |s| {
         s.screen == Some(Screen::MeetingChanged)
-            && s.notice.as_deref().is_some_and(|n| {
-                n == "De bijeenkomst van maandag 16 maart is verplaatst naar woensdag 18 maart, 10:00, zelfde plaats."
+            && said(s).is_some_and(|n| {
+                n == "De bijeenkomst is verplaatst naar: Woensdag 18 maart om 10:00 Zelfde plaats. Eerst was het maandag 16 maart."
             })
     })
     .await;
     hub.hub().cancel_session(&sessions[1].id).await.unwrap();
     jan.until("a cancelled meeting leaves the agenda", |s| {
         s.meetings.len() == 19
-            && s.notice
-                .as_deref()
-                .is_some_and(|n| n.ends_with("gaat niet door."))
+            && said(s).is_some_and(|n| n.starts_with("De bijeenkomst gaat niet door:"))
     })
     .await;
 }
@@ -641,8 +653,11 @@ async fn an_rsvp_and_a_diary_answer_naming_people_made_offline_reach_the_hub_onc
         s.diary_next()
     });
     assert_eq!(offline.state.screen, Some(Screen::DiaryShare));
-    offline.act(|s| s.send_diary(true));
-    assert_eq!(offline.state.screen, Some(Screen::Home));
+    offline.act(|s| {
+        s.choose_share(true);
+        s.send_diary()
+    });
+    assert_eq!(offline.state.screen, Some(Screen::Thanks));
     let jan_row = |hub: &TestHub| {
         hub.hub()
             .attendance_sheet(&sessions[0].id)

@@ -97,6 +97,17 @@ pub fn voice(lang: Language) -> &'static str {
     }
 }
 
+/// Whether the engine is on this tablet (the screens show "Read aloud" only then).
+pub fn available() -> bool {
+    Command::new(ENGINE)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// Speaks `text` in `lang` with espeak-ng; blocks until the sound is made.
 pub fn synthesize(text: &str, lang: Language) -> Result<Speech, SpeechError> {
     synthesize_with(OsStr::new(ENGINE), text, lang)

@@ -19,7 +19,7 @@ pub mod settings_file;
 use crate::link::{
     KioskStore, Link, LinkConfig, LinkEvent, Pairing, PairingConfig, PairingEvent, new_message_id,
 };
-use crate::state::{Content, Effect, KioskState, NotSent};
+use crate::state::{Content, Effect, KioskState, LinkProblem, NotSent};
 use hub_settings::HubSettings;
 use identity::Identity;
 use nabij_protocol::{Body, DeviceId, EnrolmentId, Envelope, MessageId, Party, UnixMillis};
@@ -56,7 +56,7 @@ pub enum LiveEvent {
     /// Anything else the link said.
     Link(LinkEvent),
     /// Something is wrong that a coach must fix (shown on the coach's settings screen).
-    Problem(String),
+    Problem(LinkProblem),
 }
 
 /// One envelope of the history.
@@ -140,7 +140,9 @@ impl Live {
                 {
                     Ok(runtime) => runtime,
                     Err(e) => {
-                        emit(LiveEvent::Problem(format!("cannot start the link: {e}")));
+                        emit(LiveEvent::Problem(LinkProblem::Other(format!(
+                            "cannot start the link: {e}"
+                        ))));
                         return;
                     }
                 };
@@ -204,6 +206,10 @@ impl Live {
                     if let Body::Voice(note) = &body {
                         // The senior can listen to what they sent, as to what they receive.
                         state.keep_audio(&id, &note.audio);
+                    }
+                    if let Body::HelpRequest(_) = &body {
+                        // The Help screen follows this id: waiting, then with the hub.
+                        state.help_sent(id.clone());
                     }
                     body
                 }
@@ -374,11 +380,7 @@ async fn pair(config: &LiveConfig, emit: &(impl Fn(LiveEvent) + Send)) -> Result
                 identity::save(&config.data_dir, &identity).map_err(|e| e.to_string())?;
                 return Ok(identity);
             }
-            PairingEvent::LoginRefused => emit(LiveEvent::Problem(
-                "the hub refuses the enrolment password: copy the kiosk settings again \
-                 (`nabij-hub kiosk-settings`)"
-                    .into(),
-            )),
+            PairingEvent::LoginRefused => emit(LiveEvent::Problem(LinkProblem::EnrolmentRefused)),
             PairingEvent::Online(true) => emit(LiveEvent::Link(LinkEvent::Online(true))),
             PairingEvent::Online(false) => emit(unreachable(config)),
         }
@@ -389,7 +391,9 @@ async fn pair(config: &LiveConfig, emit: &(impl Fn(LiveEvent) + Send)) -> Result
 /// The coach's words when the hub cannot be reached: where the tablet is trying to go
 /// (the screen says "This tablet cannot reach the hub: …" in the coach's language).
 fn unreachable(config: &LiveConfig) -> LiveEvent {
-    LiveEvent::Problem(format!("{}:{}", config.hub.host, config.hub.port))
+    LiveEvent::Problem(LinkProblem::Unreachable {
+        address: format!("{}:{}", config.hub.host, config.hub.port),
+    })
 }
 
 /// How a link session ended.
@@ -412,13 +416,13 @@ async fn lifecycle(
             Ok(None) => match pair(&config, emit).await {
                 Ok(identity) => identity,
                 Err(e) => {
-                    emit(LiveEvent::Problem(e));
+                    emit(LiveEvent::Problem(LinkProblem::Other(e)));
                     tokio::time::sleep(Duration::from_secs(10)).await;
                     continue;
                 }
             },
             Err(e) => {
-                emit(LiveEvent::Problem(e.to_string()));
+                emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string())));
                 tokio::time::sleep(Duration::from_secs(60)).await;
                 continue;
             }
@@ -430,7 +434,7 @@ async fn lifecycle(
                 let forgotten = identity::forget(&config.data_dir)
                     .and_then(|()| crate::live::settings_file::forget(&config.data_dir));
                 if let Err(e) = forgotten {
-                    emit(LiveEvent::Problem(e.to_string()));
+                    emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string())));
                 }
             }
             Ended::Refused => tokio::time::sleep(RETRY_WHEN_SWITCHED_OFF).await,
@@ -454,7 +458,7 @@ async fn run_link(
     let store = match KioskStore::open(store_dir) {
         Ok(store) => store,
         Err(e) => {
-            emit(LiveEvent::Problem(e.to_string()));
+            emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string())));
             return Ended::Failed;
         }
     };
@@ -491,7 +495,7 @@ async fn run_link(
     let (link, mut events) = match Link::start(link_config, store.clone()) {
         Ok(started) => started,
         Err(e) => {
-            emit(LiveEvent::Problem(e.to_string()));
+            emit(LiveEvent::Problem(LinkProblem::Settings(e.to_string())));
             return Ended::Failed;
         }
     };
@@ -542,6 +546,7 @@ mod tests {
             text_scale_percent: 140,
             volume_percent: 30,
             brightness_percent: 50,
+            keyboard_layout: crate::state::KeyboardLayout::Azerty,
         });
         let history = vec![Restored {
             envelope: Envelope::new(

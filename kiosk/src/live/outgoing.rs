@@ -120,6 +120,8 @@ pub fn message_for(effect: &Effect) -> Outgoing {
         | Effect::StopRecording
         | Effect::PlayRecording
         | Effect::PlayClip(_)
+        | Effect::ReadAloud { .. }
+        | Effect::StopSound
         | Effect::SetVolume(_)
         | Effect::SetBrightness(_)
         | Effect::SaveSettings => Outgoing::Local,

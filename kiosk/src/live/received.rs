@@ -3,7 +3,9 @@
 //! Pure transitions over `KioskState`, like those in `state.rs`; the live link feeds them
 //! (and replays the tablet's history through them at start).
 
-use crate::state::{ChatMessage, Content, Delivery, Effect, KioskState, NotSent, Screen};
+use crate::state::{
+    ChatMessage, Content, Delivery, Effect, KioskState, MeetingChange, NotSent, Screen,
+};
 use crate::words::Language;
 use nabij_protocol::{
     Body, Envelope, MessageId, Party, PersonId, Receipt, ReceiptState, Recipient,
@@ -197,15 +199,16 @@ impl KioskState {
                 {
                     let moved_to = (change.change != ScheduleChangeKind::Cancelled)
                         .then(|| {
-                            let place = change.place.as_deref().filter(|p| *p != before.place);
+                            let place = change.place.clone().filter(|p| *p != before.place);
                             change.starts_at.map(|t| (t, place))
                         })
                         .flatten();
-                    let words =
-                        crate::words::meeting_changed(before.starts_at, moved_to, self.language);
                     if arrival == Arrival::Fresh {
-                        self.notice = Some(words);
-                        self.screen = Some(Screen::MeetingChanged);
+                        self.change = Some(MeetingChange {
+                            was: before.starts_at,
+                            moved_to,
+                        });
+                        effects.extend(self.navigate(Screen::MeetingChanged));
                         effects.push(Effect::Chime);
                     }
                 }
@@ -233,7 +236,7 @@ impl KioskState {
                 sort_meetings(self);
             }
             // The coach answered: "will call you soon", counted from now.
-            Body::HelpReply(_) => self.help_asked = Some(envelope.ts),
+            Body::HelpReply(_) => self.help_answered(envelope.ts),
             _ => {}
         }
         effects
@@ -366,6 +369,7 @@ impl KioskState {
 
     /// The hub acknowledged these of mine: "Sent".
     pub fn acked(&mut self, ids: &[MessageId]) {
+        self.help_acked(ids);
         for id in ids {
             if let Some(message) = self.my_message_mut(id)
                 && message.delivery == Some(Delivery::Waiting)
@@ -634,12 +638,12 @@ mod tests {
             .unwrap();
         assert_eq!((m.starts_at, m.place.as_str()), (moved_to, "Bibliotheek"));
         assert_eq!(s.screen, Some(Screen::MeetingChanged), "said at once");
-        let moved_words = s.notice.clone().unwrap();
-        assert!(
-            moved_words.starts_with("The meeting of ")
-                && moved_words.contains(" moved to ")
-                && moved_words.ends_with("at Bibliotheek."),
-            "{moved_words}"
+        let change_shown = s.change.clone().unwrap();
+        assert_eq!(change_shown.was, first.starts_at);
+        assert_eq!(
+            change_shown.moved_to,
+            Some((moved_to, Some("Bibliotheek".into()))),
+            "the new time first, and the new place"
         );
         s.receive(
             &change(ScheduleChangeKind::Cancelled, None),
@@ -647,14 +651,10 @@ mod tests {
             Arrival::Fresh,
         );
         assert!(s.meetings.iter().all(|m| m.session_id != first.session_id));
-        assert!(
-            s.notice
-                .as_deref()
-                .is_some_and(|n| n.ends_with("is cancelled."))
-        );
+        assert!(s.change.as_ref().is_some_and(|c| c.moved_to.is_none()));
         // Read back from the tablet's history at start, a change is not news.
         let mut replayed = sample::state(Screen::Home, Language::En);
-        replayed.notice = None;
+        replayed.change = None;
         let effects = replayed.receive(
             &change(ScheduleChangeKind::Cancelled, None),
             None,
@@ -662,14 +662,15 @@ mod tests {
         );
         assert!(
             effects.is_empty()
-                && replayed.notice.is_none()
+                && replayed.change.is_none()
                 && replayed.screen == Some(Screen::Home)
         );
         let _: SessionId = first.session_id;
 
         let prompt = s.diary.clone().unwrap();
         s.toggle_choice("family");
-        s.send_diary(false);
+        s.choose_share(false);
+        s.send_diary();
         s.receive(
             &from_hub("hub-dp-01", Body::DiaryPrompt(prompt)),
             None,

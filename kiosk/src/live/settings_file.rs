@@ -45,9 +45,20 @@ mod tests {
             text_scale_percent: 130,
             volume_percent: 40,
             brightness_percent: 60,
+            keyboard_layout: crate::state::KeyboardLayout::Azerty,
         };
         save(dir.path(), &settings).unwrap();
         assert_eq!(load(dir.path()), Some(settings));
+        // Settings saved before the keyboard's order could be chosen: alphabetical.
+        std::fs::write(
+            path(dir.path()),
+            br#"{"language":"nl","text_scale_percent":100,"volume_percent":80,"brightness_percent":70}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            load(dir.path()).map(|s| s.keyboard_layout),
+            Some(crate::state::KeyboardLayout::Alphabetical)
+        );
         std::fs::write(path(dir.path()), b"{").unwrap();
         assert_eq!(load(dir.path()), None);
     }

@@ -240,9 +240,32 @@ impl Profile {
         Ok(())
     }
 
-    /// Dots per inch of the panel.
+    /// Dots per inch across the panel as it is held (after rotation).
+    pub fn dpi_x(&self) -> f32 {
+        let (w, _) = self.window_px();
+        w as f32 * 25.4 / self.window_mm().0
+    }
+
+    /// Dots per inch down the panel as it is held (after rotation).
+    pub fn dpi_y(&self) -> f32 {
+        let (_, h) = self.window_px();
+        h as f32 * 25.4 / self.window_mm().1
+    }
+
+    /// The denser of the two axes. Some panels have pixels that are not square (the
+    /// Raspberry Pi 7" display: 131 × 142 dpi); Slint scales both axes alike, so
+    /// scaling by the denser one makes every millimetre in the .slint files at least a
+    /// millimetre on the glass, in both directions.
     pub fn dpi(&self) -> f32 {
-        self.screen.width_px as f32 * 25.4 / self.screen.width_mm
+        self.dpi_x().max(self.dpi_y())
+    }
+
+    /// The visible area in millimetres as the panel is held (after rotation).
+    pub fn window_mm(&self) -> (f32, f32) {
+        match self.screen.rotation {
+            90 | 270 => (self.screen.height_mm, self.screen.width_mm),
+            _ => (self.screen.width_mm, self.screen.height_mm),
+        }
     }
 
     /// The window size in physical pixels, after rotation.
@@ -262,13 +285,17 @@ impl Profile {
     /// Whether the screen is under 100 mm tall as it is held (a 7-inch tablet): long
     /// texts use body size there rather than heading size.
     pub fn is_compact(&self) -> bool {
-        let (_, h) = self.window_px();
-        (h as f32 / self.px_per_mm()) < 100.0
+        self.window_mm().1 < 100.0
     }
 
-    /// Physical pixels per millimetre.
-    pub fn px_per_mm(&self) -> f32 {
-        self.dpi() / 25.4
+    /// Physical pixels per millimetre across the glass.
+    pub fn px_per_mm_x(&self) -> f32 {
+        self.dpi_x() / 25.4
+    }
+
+    /// Physical pixels per millimetre down the glass.
+    pub fn px_per_mm_y(&self) -> f32 {
+        self.dpi_y() / 25.4
     }
 }
 
@@ -335,11 +362,16 @@ capture = "default"
     #[test]
     fn derived_sizes() {
         let p = check(GOOD).unwrap();
-        assert!((p.dpi() - 131.8).abs() < 0.5, "{}", p.dpi());
+        assert!((p.dpi_x() - 131.8).abs() < 0.5, "{}", p.dpi_x());
+        assert!((p.dpi_y() - 141.9).abs() < 0.5, "{}", p.dpi_y());
+        assert_eq!(p.dpi(), p.dpi_y(), "scaled by the denser axis");
+        assert!(p.is_compact());
         assert_eq!(p.window_px(), (800, 480));
         let rotated =
             check(&GOOD.replace("height_mm = 85.9", "height_mm = 85.9\nrotation = 90")).unwrap();
         assert_eq!(rotated.window_px(), (480, 800));
+        assert!((rotated.dpi_x() - 141.9).abs() < 0.5, "the axes turn too");
+        assert!(!rotated.is_compact());
     }
 
     #[test]

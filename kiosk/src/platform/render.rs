@@ -41,8 +41,9 @@ pub fn render_state(
     let app = App::new().map_err(|e| RenderError::Slint(e.to_string()))?;
     select_language(state.language)?;
     state.text_scale_percent = text_scale_percent;
-    adapters::apply(&app, &state, sample::NOW);
+    // Sized first: the conversation and the agenda are paged by measuring on the screen.
     headless::fit(&app, profile)?;
+    adapters::apply(&app, &state, sample::NOW);
     let picture = headless::snapshot(&app)?;
     Ok((app, picture))
 }

@@ -4,6 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod accessibility;
+mod driver;
+mod journeys;
+mod measure;
 mod navigation;
 mod pairing;
 mod read_aloud;

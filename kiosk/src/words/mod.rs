@@ -1,6 +1,13 @@
 //! Words the kiosk makes from data: times ("this morning 10:15"), dates, greetings, in
 //! Dutch, French and English. Plain Rust tables: a missing translation is a compile
 //! error, not a blank on a senior's screen. Times are shown in Belgian time.
+//! `phrases` has the rest: key names, problems, and what "Read aloud" says.
+//!
+//! One voice per language (docs/wording.md): "u" in Dutch, "vous" in French. A date's day
+//! and month are held together by a no-break space, so that a line never splits them.
+
+mod phrases;
+pub use phrases::*;
 
 use nabij_protocol::{Civil, UnixMillis};
 
@@ -142,6 +149,20 @@ fn capitalise(s: &str) -> String {
     }
 }
 
+/// A no-break space: what it joins stays on one line.
+pub const NBSP: char = '\u{a0}';
+
+/// "dinsdag 24 november" (no capital; day and month held together).
+pub fn day_and_month(t: UnixMillis, lang: Language) -> String {
+    let c = local(t);
+    format!(
+        "{} {}{NBSP}{}",
+        weekday_name(lang, c.weekday),
+        c.day,
+        month_name(lang, c.month)
+    )
+}
+
 /// "10:15".
 pub fn clock(t: UnixMillis) -> String {
     let c = local(t);
@@ -150,60 +171,76 @@ pub fn clock(t: UnixMillis) -> String {
 
 /// "Dinsdag 24 november" / "Mardi 24 novembre" / "Tuesday 24 November".
 pub fn date(t: UnixMillis, lang: Language) -> String {
-    let c = local(t);
-    capitalise(&format!(
-        "{} {} {}",
-        weekday_name(lang, c.weekday),
-        c.day,
-        month_name(lang, c.month)
-    ))
+    capitalise(&day_and_month(t, lang))
 }
 
-/// "De bijeenkomst van dinsdag 14 mei is verplaatst naar donderdag 16 mei, 14:00, zelfde
-/// plaats.": what a senior is told when a meeting moves (`moved_to`, with the new place
-/// when it changed) or is cancelled (`moved_to` is `None`).
+/// A moved or cancelled meeting in words, the news first: what a senior reads on the
+/// screen titled "Let op" ("Please note").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingChangeWords {
+    /// "De bijeenkomst is verplaatst naar:"
+    pub headline: String,
+    /// The new day and time ("Donderdag 26 november om 14:00"), or the day that is
+    /// cancelled.
+    pub when: String,
+    /// Where: "Zelfde plaats" / "In De Schelp"; empty when cancelled.
+    pub place: String,
+    /// What it was: "Eerst was het dinsdag 24 november."; empty when cancelled.
+    pub was: String,
+}
+
+/// What a senior is told when a meeting moves (`moved_to`, with the new place when it
+/// changed) or is cancelled (`moved_to` is `None`).
 pub fn meeting_changed(
     was: UnixMillis,
     moved_to: Option<(UnixMillis, Option<&str>)>,
     lang: Language,
-) -> String {
-    let day = |t: UnixMillis| {
-        let c = local(t);
-        format!(
-            "{} {} {}",
-            weekday_name(lang, c.weekday),
-            c.day,
-            month_name(lang, c.month)
-        )
+) -> MeetingChangeWords {
+    let old = day_and_month(was, lang);
+    let Some((to, place)) = moved_to else {
+        let headline = match lang {
+            Language::Nl => "De bijeenkomst gaat niet door:",
+            Language::Fr => "La rencontre est annulée :",
+            Language::En => "The meeting is cancelled:",
+        };
+        return MeetingChangeWords {
+            headline: headline.into(),
+            when: capitalise(&old),
+            place: String::new(),
+            was: String::new(),
+        };
     };
-    let old = day(was);
-    match (moved_to, lang) {
-        (None, Language::Nl) => format!("De bijeenkomst van {old} gaat niet door."),
-        (None, Language::Fr) => format!("La rencontre du {old} est annulée."),
-        (None, Language::En) => format!("The meeting of {old} is cancelled."),
-        (Some((to, place)), lang) => {
-            let (new, at) = (day(to), clock(to));
-            match (place, lang) {
-                (None, Language::Nl) => format!(
-                    "De bijeenkomst van {old} is verplaatst naar {new}, {at}, zelfde plaats."
-                ),
-                (Some(p), Language::Nl) => {
-                    format!("De bijeenkomst van {old} is verplaatst naar {new}, {at}, in {p}.")
-                }
-                (None, Language::Fr) => {
-                    format!("La rencontre du {old} est déplacée au {new}, {at}, même endroit.")
-                }
-                (Some(p), Language::Fr) => {
-                    format!("La rencontre du {old} est déplacée au {new}, {at}, à {p}.")
-                }
-                (None, Language::En) => {
-                    format!("The meeting of {old} moved to {new}, {at}, same place.")
-                }
-                (Some(p), Language::En) => {
-                    format!("The meeting of {old} moved to {new}, {at}, at {p}.")
-                }
-            }
-        }
+    let (new, at) = (capitalise(&day_and_month(to, lang)), clock(to));
+    let (headline, when, was_words) = match lang {
+        Language::Nl => (
+            "De bijeenkomst is verplaatst naar:",
+            format!("{new} om{NBSP}{at}"),
+            format!("Eerst was het {old}."),
+        ),
+        Language::Fr => (
+            "La rencontre est déplacée au :",
+            format!("{new} à{NBSP}{at}"),
+            format!("Avant, c'était le {old}."),
+        ),
+        Language::En => (
+            "The meeting has moved to:",
+            format!("{new} at{NBSP}{at}"),
+            format!("It was on {old}."),
+        ),
+    };
+    let place = match (place, lang) {
+        (None, Language::Nl) => "Zelfde plaats.".to_owned(),
+        (None, Language::Fr) => "Même endroit.".to_owned(),
+        (None, Language::En) => "Same place.".to_owned(),
+        (Some(p), Language::Nl) => format!("In {p}."),
+        (Some(p), Language::Fr) => format!("À {p}."),
+        (Some(p), Language::En) => format!("At {p}."),
+    };
+    MeetingChangeWords {
+        headline: headline.into(),
+        when,
+        place,
+        was: was_words,
     }
 }
 
@@ -220,8 +257,8 @@ pub fn the_centre(lang: Language) -> &'static str {
 pub fn former_participant(lang: Language) -> &'static str {
     match lang {
         Language::Nl => "Oud-deelnemer",
-        Language::Fr => "Ancien participant",
-        Language::En => "Former participant",
+        Language::Fr => "Ancien membre",
+        Language::En => "Former member",
     }
 }
 
@@ -276,7 +313,7 @@ pub fn time_in_words(now: UnixMillis, t: UnixMillis, lang: Language) -> String {
     if (2..7).contains(&ago) {
         return format!("{} {hm}", weekday_name(lang, c.weekday));
     }
-    format!("{} {}", c.day, month_name(lang, c.month))
+    format!("{}{NBSP}{}", c.day, month_name(lang, c.month))
 }
 
 /// When something coming is, in few words: "today 14:00", "tomorrow 14:00",
@@ -294,34 +331,58 @@ pub fn soon(now: UnixMillis, t: UnixMillis, lang: Language) -> String {
         0 => format!("{today} {hm}"),
         1 => format!("{tomorrow} {hm}"),
         2..=6 => format!("{} {hm}", capitalise(weekday_name(lang, c.weekday))),
-        _ => format!("{} {}", c.day, month_name(lang, c.month)),
+        _ => format!("{}{NBSP}{}", c.day, month_name(lang, c.month)),
     }
 }
 
-/// When a meeting is: "Dinsdag 1 december 14:00".
+/// When a reminded meeting is, as a senior says it: "Morgen om 14:00", "Vandaag om
+/// 14:00", "Vrijdag om 14:00" within the week, else the whole date.
+pub fn reminder_when(now: UnixMillis, t: UnixMillis, lang: Language) -> String {
+    let (n, c) = (local(now), local(t));
+    let at = match lang {
+        Language::Nl => "om",
+        Language::Fr => "à",
+        Language::En => "at",
+    };
+    let hm = clock(t);
+    let day = match (days_between(n, c), lang) {
+        (0, Language::Nl) => "Vandaag".to_owned(),
+        (0, Language::Fr) => "Aujourd'hui".to_owned(),
+        (0, Language::En) => "Today".to_owned(),
+        (1, Language::Nl) => "Morgen".to_owned(),
+        (1, Language::Fr) => "Demain".to_owned(),
+        (1, Language::En) => "Tomorrow".to_owned(),
+        (2..=6, _) => capitalise(weekday_name(lang, c.weekday)),
+        _ => return appointment(t, lang),
+    };
+    format!("{day} {at}{NBSP}{hm}")
+}
+
+/// When a meeting is: "Dinsdag 1 december om 14:00".
 pub fn appointment(t: UnixMillis, lang: Language) -> String {
-    format!("{} {}", date(t, lang), clock(t))
+    let at = match lang {
+        Language::Nl => "om",
+        Language::Fr => "à",
+        Language::En => "at",
+    };
+    format!("{} {at}{NBSP}{}", date(t, lang), clock(t))
 }
 
-/// The four ready-made replies on the writing screen.
-pub fn quick_replies(lang: Language) -> [&'static str; 4] {
+/// The ready-made replies on the answering screen.
+pub fn quick_replies(lang: Language) -> [&'static str; 3] {
     match lang {
-        Language::Nl => [
-            "Dank je wel!",
-            "Tot binnenkort",
-            "Met mij gaat het goed",
-            "Bel me even",
-        ],
-        Language::Fr => ["Merci !", "À bientôt", "Je vais bien", "Appelle-moi"],
-        Language::En => ["Thank you!", "See you soon", "I am fine", "Please call me"],
+        Language::Nl => ["Bedankt!", "Tot gauw", "Met mij gaat het goed"],
+        Language::Fr => ["Merci !", "À bientôt", "Je vais bien"],
+        Language::En => ["Thank you!", "See you soon", "I am fine"],
     }
 }
 
-/// "Ontmoeting 4" / "ICT-hulp 2": a session's name in the senior's words.
+/// "Bijeenkomst 4" / "Tablethulp 2": a session's name in the senior's words (one name for
+/// the weekly meeting everywhere: "bijeenkomst", "rencontre", "meeting").
 pub fn session_title(series: nabij_protocol::SessionSeries, number: u8, lang: Language) -> String {
     use nabij_protocol::SessionSeries::{Monthly, Weekly};
     let word = match (lang, series) {
-        (Language::Nl, Weekly) => "Ontmoeting",
+        (Language::Nl, Weekly) => "Bijeenkomst",
         (Language::Nl, Monthly) => "Tablethulp",
         (Language::Fr, Weekly) => "Rencontre",
         (Language::Fr, Monthly) => "Aide tablette",
@@ -331,13 +392,13 @@ pub fn session_title(series: nabij_protocol::SessionSeries, number: u8, lang: La
     format!("{word} {number}")
 }
 
-/// "De bus haalt u op om 13:30".
+/// "De bus komt om 13:30": when transport picks the senior up.
 pub fn pickup(t: UnixMillis, lang: Language) -> String {
     let at = clock(t);
     match lang {
-        Language::Nl => format!("De bus haalt u op om {at}"),
-        Language::Fr => format!("Le bus vient vous chercher à {at}"),
-        Language::En => format!("The bus picks you up at {at}"),
+        Language::Nl => format!("De bus komt om{NBSP}{at}"),
+        Language::Fr => format!("Le bus vient à{NBSP}{at}"),
+        Language::En => format!("The bus comes at{NBSP}{at}"),
     }
 }
 
@@ -359,18 +420,25 @@ mod tests {
     fn a_moved_or_cancelled_meeting_in_words() {
         // Tuesday 24 November 2026 10:15 → Thursday 26 November, 14:00 (winter time).
         let thursday = UnixMillis(NOW.0 + 2 * 24 * HOUR + 3 * HOUR + 45 * 60_000);
+        let words = meeting_changed(NOW, Some((thursday, None)), Language::Nl);
+        assert_eq!(words.headline, "De bijeenkomst is verplaatst naar:");
         assert_eq!(
-            meeting_changed(NOW, Some((thursday, None)), Language::Nl),
-            "De bijeenkomst van dinsdag 24 november is verplaatst naar donderdag 26 november, 14:00, zelfde plaats."
+            words.when.replace(NBSP, " "),
+            "Donderdag 26 november om 14:00",
+            "the new day first"
         );
+        assert_eq!(words.place, "Zelfde plaats.");
         assert_eq!(
-            meeting_changed(NOW, Some((thursday, Some("De Schelp"))), Language::Fr),
-            "La rencontre du mardi 24 novembre est déplacée au jeudi 26 novembre, 14:00, à De Schelp."
+            words.was.replace(NBSP, " "),
+            "Eerst was het dinsdag 24 november."
         );
-        assert_eq!(
-            meeting_changed(NOW, None, Language::En),
-            "The meeting of Tuesday 24 November is cancelled."
-        );
+        assert!(words.when.contains("26\u{a0}november"), "never split");
+        let words = meeting_changed(NOW, Some((thursday, Some("De Schelp"))), Language::Fr);
+        assert_eq!(words.place, "À De Schelp.");
+        let words = meeting_changed(NOW, None, Language::En);
+        assert_eq!(words.headline, "The meeting is cancelled:");
+        assert_eq!(words.when.replace(NBSP, " "), "Tuesday 24 November");
+        assert!(words.was.is_empty());
     }
 
     fn check(t: UnixMillis, lang: Language, expected: &str) {
@@ -394,8 +462,18 @@ mod tests {
         check(
             UnixMillis(NOW.0 - 24 * 12 * HOUR),
             Language::Nl,
-            "12 november",
+            "12\u{a0}november",
         );
+    }
+
+    #[test]
+    fn a_reminder_says_when_in_words() {
+        let at = |h: u64| UnixMillis(NOW.0 + h * HOUR);
+        let said = |h, lang| reminder_when(NOW, at(h), lang).replace(NBSP, " ");
+        assert_eq!(said(4, Language::Nl), "Vandaag om 14:15");
+        assert_eq!(said(28, Language::Fr), "Demain à 14:15");
+        assert_eq!(said(72, Language::En), "Friday at 10:15");
+        assert_eq!(said(24 * 9, Language::Nl), "Donderdag 3 december om 10:15");
     }
 
     #[test]
@@ -414,14 +492,14 @@ mod tests {
         );
         assert_eq!(
             soon(NOW, UnixMillis(NOW.0 + 24 * 9 * HOUR), Language::En),
-            "3 December"
+            "3\u{a0}December"
         );
     }
 
     #[test]
     fn dates_and_greetings() {
-        assert_eq!(date(NOW, Language::Nl), "Dinsdag 24 november");
-        assert_eq!(date(NOW, Language::Fr), "Mardi 24 novembre");
+        assert_eq!(date(NOW, Language::Nl), "Dinsdag 24\u{a0}november");
+        assert_eq!(date(NOW, Language::Fr), "Mardi 24\u{a0}novembre");
         assert_eq!(greeting(NOW, "Jan", Language::Nl), "Goedemorgen, Jan");
         assert_eq!(
             greeting(UnixMillis(NOW.0 + 10 * HOUR), "Jan", Language::En),
