@@ -273,7 +273,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
                     "Someone from the group",
                 ),
             ),
-            ("nobody", localized("Niemand", "Personne", "Nobody")),
+            ("nobody", localized("Niemand", "Aucune personne", "Nobody")),
         ]
         .into_iter()
         .map(|(id, label)| nabij_protocol::Choice {
@@ -322,7 +322,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         })
         .collect(),
         scale: [
-            ("none", localized("Niemand", "Personne", "None")),
+            ("none", localized("Geen", "Aucun", "None")),
             ("one", localized("Eén", "Un", "One")),
             ("two", localized("Twee", "Deux", "Two")),
             (

@@ -521,8 +521,7 @@ async fn the_programme_reaches_the_kiosk_agenda_and_a_moved_meeting_is_said_in_w
                 c.moved_to.as_ref().map(|(t, p)| (*t, p.as_deref())),
                 nabij_kiosk::words::Language::Nl,
             );
-            format!("{} {} {} {}", w.headline, w.when, w.place, w.was)
-                .replace('\u{a0}', " ")
+            format!("{} {} {} {}", w.headline, w.when, w.place, w.was).replace('\u{a0}', " ")
         })
     };
     jan.until("the change said in words, the new day first", |s| {
