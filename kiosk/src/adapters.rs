@@ -15,6 +15,7 @@ use nabij_protocol::{ReceiptState, UnixMillis};
 use slint::{
     ComponentHandle, Image, ModelRc, Rgba8Pixel, SharedPixelBuffer, SharedString, VecModel,
 };
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -155,6 +156,41 @@ fn instantiate(app: &App) {
     ensure_item_tree_instantiated(&WindowInner::from_pub(app.window()).component());
 }
 
+thread_local! {
+    /// The last conversation page measured, and what it was measured for.
+    static PAGE_CACHE: RefCell<Option<(u64, Vec<Piece>)>> = const { RefCell::new(None) };
+}
+
+/// What a conversation's page depends on: its messages (their words, how far mine got),
+/// where it ends, the room, the text size and language, the day (day names), and which
+/// voice note plays (its bubble grows a progress bar).
+fn page_key(state: &KioskState, now: UnixMillis, end: Anchor, media: usize, room: f32) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    state.partner.hash(&mut h);
+    for m in state.open_conversation() {
+        m.id.hash(&mut h);
+        m.at.0.hash(&mut h);
+        format!("{:?}", m.delivery).hash(&mut h);
+        if let Content::Text(t) = &m.content {
+            t.hash(&mut h);
+        }
+    }
+    (
+        end.message,
+        end.offset,
+        media,
+        room.to_bits(),
+        state.text_scale_percent,
+    )
+        .hash(&mut h);
+    state.language.code().hash(&mut h);
+    words::day_label(now, now, state.language).hash(&mut h);
+    words::local(now).day.hash(&mut h);
+    state.playing.map(|p| format!("{:?}", p.what)).hash(&mut h);
+    h.finish()
+}
+
 /// The conversation's page for the state, measured on `app`; sets the page shown.
 fn show_conversation(app: &App, state: &KioskState, now: UnixMillis) -> Vec<Piece> {
     let api = app.global::<ui::Api>();
@@ -244,19 +280,33 @@ fn show_conversation(app: &App, state: &KioskState, now: UnixMillis) -> Vec<Piec
     let buttons = 2 + usize::from(state.can_reply()) + 1 + usize::from(!at_newest);
     let media = MAX_CHOICES.saturating_sub(buttons).max(1);
     let room = app.get_conversation_room();
-    let pieces = if room > 0.0 {
-        let mut fits_on_screen = |pieces: &[Piece]| {
-            api.set_measure_messages(model(ui_page(pieces)));
-            instantiate(app);
-            fits(app.get_conversation_measured(), room)
-        };
-        page_ending_at(conversation, end, media, &mut fits_on_screen)
-    } else {
+    // The kiosk redraws on every tap and ten times a second while a note plays: measure
+    // only when something that sizes the page changed.
+    let key = page_key(state, now, end, media, room);
+    let cached = PAGE_CACHE.with(|cache| {
+        cache
+            .borrow()
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, page)| page.clone())
+    });
+    let pieces = match cached {
+        Some(pieces) => pieces,
+        None if room > 0.0 => {
+            let mut fits_on_screen = |pieces: &[Piece]| {
+                api.set_measure_messages(model(ui_page(pieces)));
+                instantiate(app);
+                fits(app.get_conversation_measured(), room)
+            };
+            let pieces = page_ending_at(conversation, end, media, &mut fits_on_screen);
+            api.set_measure_messages(model(Vec::new()));
+            PAGE_CACHE.with(|cache| *cache.borrow_mut() = Some((key, pieces.clone())));
+            pieces
+        }
         // Not laid out yet (a window opening): the newest few, until the first redraw
         // that knows the room.
-        page_ending_at(conversation, end, media, &mut |p: &[Piece]| p.len() <= 3)
+        None => page_ending_at(conversation, end, media, &mut |p: &[Piece]| p.len() <= 3),
     };
-    api.set_measure_messages(model(Vec::new()));
     api.set_messages(model(ui_page(&pieces)));
     let start = pieces.first().map(Piece::from);
     api.set_has_earlier(start.is_some_and(|s| {
