@@ -2,9 +2,6 @@
 //! wherever cargo runs. The README's two commands are `cargo xtask demo` and
 //! `cargo xtask test`; `.ci/run` calls `cargo xtask test`.
 
-// The same catalogue code the kiosk's translation test uses, without building the kiosk.
-#[path = "../../kiosk/src/catalog.rs"]
-mod catalog;
 mod system;
 
 use anyhow::{Context, Result, bail};
@@ -67,34 +64,39 @@ fn bench() -> Result<()> {
     .context("the bench failed or missed a target (see above)")
 }
 
-/// Brings every `.po` file in line with the strings the screens use: new strings are
-/// added untranslated, strings no screen uses are dropped, translations are kept.
+/// Brings every `.po` file in line with the strings the kiosk's screens and the
+/// dashboard's pages use: new strings are added untranslated, strings nothing uses any
+/// more are dropped, translations are kept.
 fn translations() -> Result<()> {
     let root = workspace_root();
-    let strings = catalog::slint_strings(&root.join("kiosk/ui")).context("reading kiosk/ui")?;
-    for lang in ["nl", "fr"] {
-        let path = root.join(format!(
-            "assets/translations/{lang}/LC_MESSAGES/nabij-kiosk.po"
-        ));
-        let known = catalog::parse_po(&std::fs::read_to_string(&path).unwrap_or_default());
-        std::fs::write(&path, catalog::write_po(lang, &strings, &known))
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        let missing = strings
-            .iter()
-            .filter(|s| known.get(*s).is_none_or(|t| t.is_empty()))
-            .count();
-        for (source, translated) in &known {
-            if !translated.is_empty()
-                && catalog::placeholders(source) != catalog::placeholders(translated)
-            {
-                println!("  {lang}: {translated:?} must keep the {{}} of {source:?}");
+    let kiosk = nabij_i18n::slint_strings(&root.join("kiosk/ui")).context("reading kiosk/ui")?;
+    let hub = nabij_i18n::rust_strings(&root.join("hub/src")).context("reading hub/src")?;
+    for (file, what, strings) in [
+        ("nabij-kiosk", "Nabij kiosk", &kiosk),
+        ("nabij-hub", "Nabij dashboard", &hub),
+    ] {
+        for lang in ["nl", "fr"] {
+            let path = root.join(format!("assets/translations/{lang}/LC_MESSAGES/{file}.po"));
+            let known = nabij_i18n::parse_po(&std::fs::read_to_string(&path).unwrap_or_default());
+            std::fs::write(&path, nabij_i18n::write_po(what, lang, strings, &known))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let missing = strings
+                .iter()
+                .filter(|s| known.get(*s).is_none_or(|t| t.is_empty()))
+                .count();
+            for (source, translated) in &known {
+                if !translated.is_empty()
+                    && nabij_i18n::placeholders(source) != nabij_i18n::placeholders(translated)
+                {
+                    println!("  {lang}: {translated:?} must keep the {{}} of {source:?}");
+                }
             }
+            println!(
+                "{}: {} strings, {missing} to translate",
+                path.display(),
+                strings.len()
+            );
         }
-        println!(
-            "{}: {} strings, {missing} to translate",
-            path.display(),
-            strings.len()
-        );
     }
     Ok(())
 }

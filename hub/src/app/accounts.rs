@@ -7,7 +7,7 @@ use crate::clock;
 use crate::domain::accounts::{Lockout, Role, UserName, check_password};
 use crate::domain::people::Role as PersonRole;
 use crate::secrets;
-use nabij_protocol::{PersonId, UnixMillis};
+use nabij_protocol::{Language, PersonId, UnixMillis};
 use serde::{Deserialize, Serialize};
 
 /// A dashboard account as stored.
@@ -26,6 +26,10 @@ pub struct Account {
     pub created_at: UnixMillis,
     /// Wrong passwords in a row, and a lock.
     pub lockout: Lockout,
+    /// The language the dashboard speaks to them (accounts made before it could be
+    /// chosen: Dutch).
+    #[serde(default)]
+    pub language: Language,
 }
 
 /// An account as the edges see it: no hash.
@@ -41,6 +45,8 @@ pub struct AccountView {
     pub created_at: UnixMillis,
     /// Locked until then, after wrong passwords.
     pub locked_until: Option<UnixMillis>,
+    /// The language the dashboard speaks to them.
+    pub language: Language,
 }
 
 impl From<&Account> for AccountView {
@@ -55,6 +61,7 @@ impl From<&Account> for AccountView {
                 .is_locked(clock::now())
                 .then_some(a.lockout.locked_until)
                 .flatten(),
+            language: a.language,
         }
     }
 }
@@ -140,12 +147,31 @@ impl Hub {
             hash,
             created_at: clock::now(),
             lockout: Lockout::default(),
+            language: Language::default(),
         };
         let _write = self.inner.write.lock().await;
         let mut tx = self.tx();
         if tx.contains(tables::ACCOUNTS, account.name.as_str())? {
             return Err(AppError::AccountExists(account.name.to_string()));
         }
+        tx.put(tables::ACCOUNTS, account.name.as_str(), &account)?;
+        tx.commit().await?;
+        Ok(AccountView::from(&account))
+    }
+
+    /// The language the dashboard speaks to an account.
+    pub async fn set_account_language(
+        &self,
+        name: &str,
+        language: Language,
+    ) -> Result<AccountView, AppError> {
+        let name = UserName::parse(name).map_err(AppError::Account)?;
+        let _write = self.inner.write.lock().await;
+        let mut tx = self.tx();
+        let Some(mut account) = tx.get(tables::ACCOUNTS, name.as_str())? else {
+            return Err(AppError::Account(format!("there is no account {name}")));
+        };
+        account.language = language;
         tx.put(tables::ACCOUNTS, account.name.as_str(), &account)?;
         tx.commit().await?;
         Ok(AccountView::from(&account))

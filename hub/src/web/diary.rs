@@ -2,7 +2,7 @@
 //! tablets when the week begins) and what its members chose to share, per prompt, ready
 //! for the next encounter. Answers kept private are only counted, never shown.
 
-use super::html::{self, Notice, csrf_field, esc, table};
+use super::html::{self, Notice, csrf_field, esc, table_str as table};
 use super::signed::{Diary, Signed, SignedForm};
 use super::{Done, Me, Web, done_notice, failed, page_response, see_other};
 use crate::domain::calendar::Date;
@@ -67,7 +67,7 @@ fn coached_group(web: &Web, me: &Me, group: &str) -> Result<Group, Box<Response>
         };
         return Err(Box::new(page_response(
             StatusCode::FORBIDDEN,
-            html::page(
+            html::page_str(
                 "Not your group",
                 Some(&me.viewer()),
                 Some(&Notice::Problem(words)),
@@ -179,7 +179,7 @@ fn diary_page(
     );
     page_response(
         status,
-        html::page(
+        html::page_str(
             &format!("Diary — {}", group.name),
             Some(&me.viewer()),
             notice.as_ref(),

@@ -35,7 +35,7 @@ fn login_form(status: StatusCode, notice: Option<&Notice>, name: &str) -> Respon
          <p><button>Log in</button></p></form>",
         esc(name)
     );
-    let mut response = page_response(status, html::page("Log in", None, notice, &body));
+    let mut response = page_response(status, html::page_str("Log in", None, notice, &body));
     if let Ok(value) = HeaderValue::try_from(format!(
         "{LOGIN_COOKIE}={token}; Secure; HttpOnly; SameSite=Strict; Path=/; Max-Age=3600"
     )) {

@@ -94,7 +94,7 @@ fn messages_page(
     );
     page_response(
         status,
-        html::page(
+        html::page_str(
             "Write to seniors",
             Some(&me.viewer()),
             notice.as_ref(),

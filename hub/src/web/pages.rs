@@ -3,7 +3,7 @@
 //! `Hub` operation (the same as the command line), writes the audit log for a change,
 //! and answers with a page.
 
-use super::html::{self, Notice, csrf_field, esc, table};
+use super::html::{self, Notice, csrf_field, esc, table_str as table};
 use super::signed::{Accounts, Audit, FollowUp, HomePage, Signed, SignedForm};
 use super::{Done, Me, Web, done_notice, failed, page_response, see_other, when};
 use crate::clock;
@@ -65,7 +65,7 @@ async fn home(State(web): State<Web>, Signed(me, _): Signed<HomePage>) -> Respon
     }
     page_response(
         StatusCode::OK,
-        html::page(
+        html::page_str(
             &format!("Hello, {}", me.account.name),
             Some(&me.viewer()),
             None,
@@ -130,7 +130,7 @@ fn follow_up_page(web: &Web, me: &Me, status: StatusCode, notice: Option<Notice>
     );
     page_response(
         status,
-        html::page("Follow-up", Some(&me.viewer()), notice.as_ref(), &body),
+        html::page_str("Follow-up", Some(&me.viewer()), notice.as_ref(), &body),
     )
 }
 
@@ -250,7 +250,7 @@ fn accounts_page(web: &Web, me: &Me, status: StatusCode, notice: Option<Notice>)
     );
     page_response(
         status,
-        html::page("Accounts", Some(&me.viewer()), notice.as_ref(), &body),
+        html::page_str("Accounts", Some(&me.viewer()), notice.as_ref(), &body),
     )
 }
 
@@ -318,7 +318,7 @@ async fn audit_log(State(web): State<Web>, Signed(me, _): Signed<Audit>) -> Resp
     );
     page_response(
         StatusCode::OK,
-        html::page("Audit log", Some(&me.viewer()), None, &body),
+        html::page_str("Audit log", Some(&me.viewer()), None, &body),
     )
 }
 

@@ -1,7 +1,7 @@
 //! People for coaches: the participants with their details and consent, and each one's
 //! contacts — approved by a coach, because only approved contacts can reach a senior.
 
-use super::html::{self, Notice, csrf_field, esc, table};
+use super::html::{self, Notice, csrf_field, esc, table_str as table};
 use super::signed::{People, Signed, SignedForm};
 use super::{Done, Me, Web, done_notice, failed, page_response, see_other};
 use crate::app::DetailChanges;
@@ -181,7 +181,7 @@ fn people_page(
     );
     page_response(
         status,
-        html::page("People", Some(&me.viewer()), notice.as_ref(), &body),
+        html::page_str("People", Some(&me.viewer()), notice.as_ref(), &body),
     )
 }
 
@@ -405,7 +405,7 @@ fn person_page(
     );
     page_response(
         status,
-        html::page(&p.name, Some(&me.viewer()), notice.as_ref(), &body),
+        html::page_str(&p.name, Some(&me.viewer()), notice.as_ref(), &body),
     )
 }
 

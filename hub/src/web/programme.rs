@@ -1,7 +1,7 @@
 //! The programme's pages for coaches: groups, a group's 10 + 10 meetings (plan, move,
 //! cancel, `.ics`), and taking attendance at a meeting with one tap per person.
 
-use super::html::{self, Notice, csrf_field, esc, table};
+use super::html::{self, Notice, csrf_field, esc, table_str as table};
 use super::signed::{Programme, Signed, SignedForm, TokenForm};
 use super::{Done, Me, Web, done_notice, failed, page_response, see_other};
 use crate::app::Move;
@@ -95,7 +95,7 @@ fn groups_page(
     );
     page_response(
         status,
-        html::page("Groups", Some(&me.viewer()), notice.as_ref(), &body),
+        html::page_str("Groups", Some(&me.viewer()), notice.as_ref(), &body),
     )
 }
 
@@ -278,7 +278,7 @@ fn group_page(
     }
     page_response(
         status,
-        html::page(&group.name, Some(&me.viewer()), notice.as_ref(), &body),
+        html::page_str(&group.name, Some(&me.viewer()), notice.as_ref(), &body),
     )
 }
 
@@ -586,7 +586,7 @@ fn attendance_page(
     );
     page_response(
         status,
-        html::page("Attendance", Some(&me.viewer()), notice.as_ref(), &body),
+        html::page_str("Attendance", Some(&me.viewer()), notice.as_ref(), &body),
     )
 }
 

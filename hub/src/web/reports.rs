@@ -4,7 +4,7 @@
 
 use super::charts;
 use super::csv::Csv;
-use super::html::{self, esc, table};
+use super::html::{self, esc, table_str as table};
 use super::signed::{Reports, Signed};
 use super::{Me, Web, failed, page_response};
 use crate::app::Rates;
@@ -114,7 +114,7 @@ async fn reports(State(web): State<Web>, Signed(me, _): Signed<Reports>) -> Resp
     );
     page_response(
         StatusCode::OK,
-        html::page("Reports", Some(&me.viewer()), None, &body),
+        html::page_str("Reports", Some(&me.viewer()), None, &body),
     )
 }
 

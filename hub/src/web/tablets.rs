@@ -2,7 +2,7 @@
 //! health, switching one off, wiping it, taking it back (the loan closes), and the loan
 //! register.
 
-use super::html::{self, Notice, csrf_field, esc, table};
+use super::html::{self, Notice, csrf_field, esc, table_str as table};
 use super::signed::{Devices, Signed, SignedForm};
 use super::{Done, Me, Web, done_notice, failed, page_response, see_other, when};
 use crate::clock;
@@ -233,7 +233,7 @@ fn devices_page(
     );
     page_response(
         status,
-        html::page("Tablets", Some(&me.viewer()), notice.as_ref(), &body),
+        html::page_str("Tablets", Some(&me.viewer()), notice.as_ref(), &body),
     )
 }
 

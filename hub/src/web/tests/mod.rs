@@ -213,6 +213,13 @@ async fn setup() -> (Hub, Arc<Recorder>, Router) {
     hub.add_account("piet", Role::Staff, None, PASSWORD)
         .await
         .unwrap();
+    // These tests read the pages' English source text; others read them in Dutch and
+    // French.
+    for name in ["beheer", "marie", "piet"] {
+        hub.set_account_language(name, nabij_protocol::Language::En)
+            .await
+            .unwrap();
+    }
     let router = router(hub.clone());
     (hub, out, router)
 }
@@ -997,6 +1004,9 @@ async fn a_coach_plans_the_diary_and_reads_only_what_members_shared() {
         .unwrap()
         .id;
     hub.add_account("els", Role::Coach, Some(&els), PASSWORD)
+        .await
+        .unwrap();
+    hub.set_account_language("els", nabij_protocol::Language::En)
         .await
         .unwrap();
     let mut els = Browser::new(router_of(&hub));
