@@ -4,7 +4,7 @@
 
 use super::{AppError, Hub, tables};
 use crate::clock;
-use crate::domain::accounts::{Lockout, Role, UserName, check_password};
+use crate::domain::accounts::{AccountError, Lockout, Role, UserName, check_password};
 use crate::domain::people::Role as PersonRole;
 use crate::secrets;
 use nabij_protocol::{Language, PersonId, UnixMillis};
@@ -101,10 +101,10 @@ async fn off_thread<T: Send + 'static>(
     let _slot = SLOTS
         .acquire()
         .await
-        .map_err(|e| AppError::Account(format!("the password check failed: {e}")))?;
+        .map_err(|e| AppError::Account(AccountError::CheckFailed(e.to_string())))?;
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| AppError::Account(format!("the password check failed: {e}")))
+        .map_err(|e| AppError::Account(AccountError::CheckFailed(e.to_string())))
 }
 
 impl Hub {
@@ -120,9 +120,7 @@ impl Hub {
         check_password(password, &name).map_err(AppError::Account)?;
         let coach = match (role, coach) {
             (Role::Coach, None) => {
-                return Err(AppError::Account(
-                    "a coach's account names the coach (--coach NAME)".into(),
-                ));
+                return Err(AppError::Account(AccountError::CoachMissing));
             }
             (Role::Coach, Some(id)) => {
                 let person = self.find_person(id.as_str())?;
@@ -132,9 +130,7 @@ impl Hub {
                 Some(person.id)
             }
             (_, Some(_)) => {
-                return Err(AppError::Account(
-                    "only a coach's account names a coach".into(),
-                ));
+                return Err(AppError::Account(AccountError::CoachNotWanted));
             }
             (_, None) => None,
         };
@@ -169,7 +165,7 @@ impl Hub {
         let _write = self.inner.write.lock().await;
         let mut tx = self.tx();
         let Some(mut account) = tx.get(tables::ACCOUNTS, name.as_str())? else {
-            return Err(AppError::Account(format!("there is no account {name}")));
+            return Err(AppError::Account(AccountError::NoAccount(name.to_string())));
         };
         account.language = language;
         tx.put(tables::ACCOUNTS, account.name.as_str(), &account)?;
@@ -312,7 +308,7 @@ mod tests {
         let (hub, _) = hub();
         assert!(matches!(
             hub.add_account("marie", Role::Coach, None, PASSWORD).await,
-            Err(AppError::Account(_))
+            Err(AppError::Account(AccountError::CoachMissing))
         ));
         let jan = hub
             .add_participant("Jan Claes", None, None)

@@ -188,8 +188,8 @@ pub enum AppError {
     #[error("all {} {} meetings are planned", crate::domain::schedule::PER_SERIES, match .0 { nabij_protocol::SessionSeries::Weekly => "weekly", nabij_protocol::SessionSeries::Monthly => "monthly" })]
     SeriesFull(nabij_protocol::SessionSeries),
     /// A dashboard account that cannot be made as asked.
-    #[error("{0}")]
-    Account(String),
+    #[error(transparent)]
+    Account(#[from] crate::domain::accounts::AccountError),
     /// The account name is taken.
     #[error("there is an account {0:?} already")]
     AccountExists(String),

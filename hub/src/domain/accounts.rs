@@ -96,20 +96,16 @@ pub struct UserName(String);
 
 impl UserName {
     /// Checks and normalises a name typed by a person.
-    pub fn parse(text: &str) -> Result<UserName, String> {
+    pub fn parse(text: &str) -> Result<UserName, AccountError> {
         let name = text.trim().to_lowercase();
         if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-            return Err(format!(
-                "an account name has 1 to {MAX_NAME_CHARS} characters"
-            ));
+            return Err(AccountError::NameLength);
         }
         if let Some(c) = name
             .chars()
             .find(|c| !(c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '@')))
         {
-            return Err(format!(
-                "an account name has letters, digits, '.', '-', '_' and '@' only, not {c:?}"
-            ));
+            return Err(AccountError::NameCharacter(c));
         }
         Ok(UserName(name))
     }
@@ -121,7 +117,7 @@ impl UserName {
 }
 
 impl TryFrom<String> for UserName {
-    type Error = String;
+    type Error = AccountError;
     fn try_from(text: String) -> Result<Self, Self::Error> {
         UserName::parse(&text)
     }
@@ -139,21 +135,52 @@ impl std::fmt::Display for UserName {
     }
 }
 
+/// Why an account cannot be made or changed as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    /// An empty or too long name.
+    #[error("an account name has 1 to {MAX_NAME_CHARS} characters")]
+    NameLength,
+    /// A character a name cannot have.
+    #[error("an account name has letters, digits, '.', '-', '_' and '@' only, not {0:?}")]
+    NameCharacter(char),
+    /// Too short a password.
+    #[error(
+        "a password has at least {MIN_PASSWORD_CHARS} characters (a short sentence is easiest to remember)"
+    )]
+    PasswordShort,
+    /// Too long a password.
+    #[error("a password has at most {MAX_PASSWORD_CHARS} characters")]
+    PasswordLong,
+    /// A password with the account's name in it.
+    #[error("a password must not contain the account's name")]
+    PasswordHasName,
+    /// A coach's account without its coach.
+    #[error("a coach's account names the coach (--coach NAME)")]
+    CoachMissing,
+    /// A coach named for an account that is not a coach's.
+    #[error("only a coach's account names a coach")]
+    CoachNotWanted,
+    /// No account by that name.
+    #[error("there is no account {0}")]
+    NoAccount(String),
+    /// The password could not be checked or hashed (the hub is stopping, or the work
+    /// failed).
+    #[error("the password check failed: {0}")]
+    CheckFailed(String),
+}
+
 /// Whether a new password is acceptable; the reason when not.
-pub fn check_password(password: &str, name: &UserName) -> Result<(), String> {
+pub fn check_password(password: &str, name: &UserName) -> Result<(), AccountError> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Err(format!(
-            "a password has at least {MIN_PASSWORD_CHARS} characters (a short sentence is easiest to remember)"
-        ));
+        return Err(AccountError::PasswordShort);
     }
     if chars > MAX_PASSWORD_CHARS {
-        return Err(format!(
-            "a password has at most {MAX_PASSWORD_CHARS} characters"
-        ));
+        return Err(AccountError::PasswordLong);
     }
     if password.to_lowercase().contains(name.as_str()) {
-        return Err("a password must not contain the account's name".into());
+        return Err(AccountError::PasswordHasName);
     }
     Ok(())
 }
@@ -224,7 +251,10 @@ mod tests {
             "marie.dewulf"
         );
         assert!(UserName::parse("").is_err());
-        assert!(UserName::parse("marie dewulf").unwrap_err().contains("' '"));
+        assert_eq!(
+            UserName::parse("marie dewulf"),
+            Err(AccountError::NameCharacter(' '))
+        );
         assert!(UserName::parse("<script>").is_err());
         assert!(UserName::parse(&"a".repeat(65)).is_err());
     }

@@ -182,48 +182,8 @@ pub fn table_str(head: &[&str], rows: &[Vec<String>], empty: &str) -> String {
     table(head, rows, empty).into_string()
 }
 
-/// The style sheet: large, high-contrast, one column on a phone (tables become cards).
-pub const STYLE: &str = r#"
-*{box-sizing:border-box}
-body{margin:0;font:18px/1.5 system-ui,sans-serif;color:#111;background:#fff}
-header{display:flex;flex-wrap:wrap;gap:.5rem 1.25rem;align-items:center;padding:.75rem 1rem;background:#0d3b66;color:#fff}
-header a{color:#fff}
-.brand{font-weight:700;font-size:1.3rem;text-decoration:none}
-nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem}
-.logout{margin-left:auto;display:flex;gap:.5rem;align-items:center}
-main{max-width:64rem;margin:0 auto;padding:1rem}
-h1{font-size:1.6rem;margin:.5rem 0 1rem}
-h2{font-size:1.25rem;margin:1.5rem 0 .5rem}
-table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.5rem;border-bottom:1px solid #bbb;vertical-align:top}
-.scroll{overflow-x:auto}
-form.inline{display:inline}
-label{display:block;margin:.75rem 0 .25rem;font-weight:600}
-input,select,textarea,button{font:inherit;padding:.5rem .75rem;min-height:44px}
-input,select,textarea{width:100%;max-width:28rem;border:2px solid #555;border-radius:4px}
-button{background:#0d3b66;color:#fff;border:0;border-radius:4px;cursor:pointer;margin-top:.5rem}
-header button{background:#fff;color:#0d3b66;margin:0}
-.done{background:#e3f4e1;border-left:6px solid #1e6b1e;padding:.75rem}
-.problem{background:#fde8e8;border-left:6px solid #a51d1d;padding:.75rem}
-.empty{color:#444;font-style:italic}
-.figure{font-size:1.4rem;font-weight:700}
-fieldset.marks{border:1px solid #bbb;border-radius:6px;margin:0 0 .75rem;padding:.5rem}
-legend{font-weight:700;padding:0 .25rem}
-label.mark{display:inline-flex;align-items:center;gap:.4rem;margin:.25rem .75rem .25rem 0;padding:.5rem .75rem;border:2px solid #555;border-radius:6px;min-height:48px;font-weight:400}
-input[type=checkbox],input[type=radio]{width:1.4rem;height:1.4rem;min-height:0}
-details{margin:.25rem 0}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(24rem,1fr));gap:1rem;margin:.5rem 0 1rem}
-svg.graph{max-width:26rem}
-figure{margin:0}
-figcaption{font-weight:600;margin-top:.25rem}
-summary{cursor:pointer;color:#0d3b66;text-decoration:underline}
-@media (max-width:40rem){
- thead{display:none}
- tr{display:block;border:1px solid #bbb;border-radius:6px;margin:0 0 .75rem;padding:.25rem .5rem}
- td{display:block;border:0;padding:.25rem 0}
- td::before{content:attr(data-label);display:block;font-size:.85rem;color:#444}
-}
-"#;
+/// The style sheet (`style.css` beside this file).
+pub const STYLE: &str = include_str!("style.css");
 
 #[cfg(test)]
 mod tests {

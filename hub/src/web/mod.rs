@@ -10,12 +10,14 @@
 mod charts;
 mod csv;
 mod diary;
+mod followup;
 mod html;
 pub(crate) mod lang;
 mod login;
 mod messages;
 mod pages;
 mod people;
+mod problems;
 mod programme;
 mod reports;
 mod server;
@@ -31,7 +33,8 @@ use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use html::Notice;
-use nabij_protocol::UnixMillis;
+use lang::t;
+use nabij_protocol::{Language, UnixMillis};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -61,6 +64,7 @@ pub fn router(hub: Hub) -> Router {
         .merge(diary::routes())
         .merge(messages::routes())
         .merge(people::routes())
+        .merge(followup::routes())
         .merge(login::routes())
         .fallback(no_such_page)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
@@ -69,33 +73,53 @@ pub fn router(hub: Hub) -> Router {
 }
 
 /// "There is no such …": a thing named in the address is not (or no longer) there; the
-/// page offers the way back to its list.
+/// page offers the way back to its list. `what` and `back` are in the viewer's language.
 pub(crate) fn not_found(me: &Me, what: &str, back: (&str, &str)) -> Response {
+    let lang = me.lang();
     page_response(
         StatusCode::NOT_FOUND,
-        html::page_str(
-            "Not found",
+        html::page(
+            lang,
+            t!(lang, "Not found"),
             Some(&me.viewer()),
-            Some(&Notice::Problem(format!(
-                "There is no {what} here (any more). Go back to the list."
+            Some(&Notice::Problem(t!(
+                lang,
+                "There is no {} here (any more). Go back to the list.",
+                what
             ))),
-            &format!("<p><a href=\"{}\">{}</a></p>", back.0, html::esc(back.1)),
+            maud::html! { p { a href=(back.0) { (back.1) } } },
         ),
     )
 }
 
-/// An address the dashboard does not have: a page that says so, with the way home.
-async fn no_such_page() -> Response {
+/// An address the dashboard does not have: a page that says so, with the way home, in
+/// the browser's language (whoever asks may not be logged in).
+async fn no_such_page(headers: HeaderMap) -> Response {
+    let lang = browser_language(&headers);
     page_response(
         StatusCode::NOT_FOUND,
-        html::page_str(
-            "No such page",
+        html::page(
+            lang,
+            t!(lang, "No such page"),
             None,
             Some(&Notice::Problem(
-                "The dashboard has no page at this address. Start again from the home page.".into(),
+                t!(
+                    lang,
+                    "The dashboard has no page at this address. Start again from the home page."
+                )
+                .to_owned(),
             )),
-            "<p><a href=\"/\">Home</a></p>",
+            maud::html! { p { a href="/" { (t!(lang, "Home")) } } },
         ),
+    )
+}
+
+/// The language the browser asks for (`Accept-Language`), for pages shown before log-in.
+pub(crate) fn browser_language(headers: &HeaderMap) -> Language {
+    lang::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
     )
 }
 
@@ -130,8 +154,7 @@ pub(crate) struct Me {
 
 impl Me {
     /// The language the account reads.
-    #[allow(dead_code)] // until every page is a template (the next commits)
-    fn lang(&self) -> nabij_protocol::Language {
+    fn lang(&self) -> Language {
         self.account.language
     }
 
@@ -202,14 +225,19 @@ impl Web {
 /// Whether a form came with this session's token; if not, the "form out of date" page.
 fn check_token(me: &Me, csrf: &str) -> Result<(), Refused> {
     if !sessions::same_secret(&me.csrf, csrf) {
-        let body = html::page_str(
-            "Form out of date",
+        let lang = me.lang();
+        let body = html::page(
+            lang,
+            t!(lang, "Form out of date"),
             Some(&me.viewer()),
             Some(&html::Notice::Problem(
-                "This form is out of date or came from another site: open the page again and send it once more."
-                    .into(),
+                t!(
+                    lang,
+                    "This form is out of date or came from another site: open the page again and send it once more."
+                )
+                .to_owned(),
             )),
-            "",
+            maud::html! {},
         );
         return Err(Box::new(page_response(StatusCode::FORBIDDEN, body)));
     }
@@ -237,26 +265,22 @@ fn see_other(to: &str) -> Response {
 /// Why a page could not be shown: the store failed. Said plainly, logged in full.
 pub(crate) fn failed(me: &Me, e: &AppError) -> Response {
     tracing::error!(error = %e, "a dashboard page failed");
+    let lang = me.lang();
     page_response(
         StatusCode::INTERNAL_SERVER_ERROR,
-        html::page_str(
-            "Something went wrong",
+        html::page(
+            lang,
+            t!(lang, "Something went wrong"),
             Some(&me.viewer()),
-            Some(&Notice::Problem(format!(
-                "The hub could not read its data ({e}). Try again in a minute; if it stays, look at the hub's log."
-            ))),
-            "",
+            Some(&Notice::Problem(problems::explain(lang, e))),
+            maud::html! {},
         ),
     )
 }
 
-/// A date and time in Belgium, `2026-12-01 14:05`.
-pub(crate) fn when(t: UnixMillis) -> String {
-    let c = nabij_protocol::time::brussels(t);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        c.year, c.month, c.day, c.hour, c.minute
-    )
+/// A date and time in Belgium in the viewer's language: `di 12 jan 2027, 14:00`.
+pub(crate) fn when(lang: Language, t: UnixMillis) -> String {
+    lang::date_time(lang, t)
 }
 
 /// `?done=…` after a form: a fixed message per code, never text from the address.
@@ -267,6 +291,7 @@ pub(crate) struct Done {
     pub(crate) done: String,
 }
 
+/// The notice for `done`'s code: `known` gives each code's text in the viewer's language.
 pub(crate) fn done_notice(done: &Done, known: &[(&str, &str)]) -> Option<Notice> {
     known
         .iter()

@@ -4,17 +4,15 @@
 //! and answers with a page.
 
 use super::html::{self, Notice, csrf_field, esc, table_str as table};
-use super::signed::{Accounts, Audit, FollowUp, HomePage, Signed, SignedForm};
+use super::signed::{Accounts, Audit, HomePage, Signed, SignedForm};
 use super::{Done, Me, Web, done_notice, failed, page_response, see_other, when};
-use crate::clock;
 use crate::domain::accounts::{Area, Role};
-use crate::domain::followup::Reason;
 use crate::domain::people::Role as PersonRole;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use nabij_protocol::PersonId;
 use serde::Deserialize;
 use std::fmt::Write;
@@ -23,8 +21,6 @@ pub fn routes() -> Router<Web> {
     Router::new()
         .route("/", get(home))
         .route("/style.css", get(style))
-        .route("/followup", get(follow_up))
-        .route("/followup/handled", post(mark_handled))
         .route("/admin/accounts", get(accounts).post(add_account))
         .route("/admin/audit", get(audit_log))
 }
@@ -74,106 +70,6 @@ async fn home(State(web): State<Web>, Signed(me, _): Signed<HomePage>) -> Respon
     )
 }
 
-// ----- follow-up -----
-
-const FOLLOW_UP_DONE: [(&str, &str); 1] = [(
-    "handled",
-    "Marked as dealt with. It comes back if it holds anew.",
-)];
-
-async fn follow_up(
-    State(web): State<Web>,
-    Signed(me, _): Signed<FollowUp>,
-    Query(done): Query<Done>,
-) -> Response {
-    follow_up_page(
-        &web,
-        &me,
-        StatusCode::OK,
-        done_notice(&done, &FOLLOW_UP_DONE),
-    )
-}
-
-fn follow_up_page(web: &Web, me: &Me, status: StatusCode, notice: Option<Notice>) -> Response {
-    let rows = match web.hub.follow_up(false) {
-        Ok(rows) => rows,
-        Err(e) => return failed(me, &e),
-    };
-    let now = clock::now();
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| {
-            vec![
-                esc(&row.name),
-                esc(row.group.as_deref().unwrap_or("-")),
-                esc(row.concern.reason.words()),
-                esc(&clock::ago(now, row.concern.since)),
-                format!(
-                    "<form class=\"inline\" method=\"post\" action=\"/followup/handled\">{}\
-                     <input type=\"hidden\" name=\"person\" value=\"{}\">\
-                     <input type=\"hidden\" name=\"reason\" value=\"{}\">\
-                     <button>Dealt with</button></form>",
-                    csrf_field(&me.csrf),
-                    esc(row.person.as_str()),
-                    row.concern.reason.name()
-                ),
-            ]
-        })
-        .collect();
-    let body = format!(
-        "<p>Who to call, and why. \"Dealt with\" takes a line off until it holds anew.</p>{}",
-        table(
-            &["Participant", "Group", "Why", "Since", ""],
-            &cells,
-            "No one needs a call now.",
-        )
-    );
-    page_response(
-        status,
-        html::page_str("Follow-up", Some(&me.viewer()), notice.as_ref(), &body),
-    )
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Handled {
-    csrf: String,
-    person: String,
-    reason: String,
-}
-
-async fn mark_handled(
-    State(web): State<Web>,
-    SignedForm(me, form, _): SignedForm<FollowUp, Handled>,
-) -> Response {
-    let problem = |text: String| {
-        follow_up_page(
-            &web,
-            &me,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(text)),
-        )
-    };
-    let (Ok(person), Some(reason)) = (PersonId::parse(&form.person), Reason::parse(&form.reason))
-    else {
-        return problem("That line is not on the list any more: look at the list again.".into());
-    };
-    let Some(coach) = me.account.coach.clone() else {
-        return problem("This account is not linked to a coach; ask an admin.".into());
-    };
-    match web.hub.mark_handled(&person, reason, &coach).await {
-        Ok(()) => {
-            web.audit(
-                &me,
-                &format!("follow-up: {} {} dealt with", person, reason.name()),
-            )
-            .await;
-            see_other("/followup?done=handled")
-        }
-        Err(e) => problem(format!("Not marked: {e}.")),
-    }
-}
-
 // ----- admin -----
 
 const ACCOUNTS_DONE: [(&str, &str); 1] = [(
@@ -212,9 +108,11 @@ fn accounts_page(web: &Web, me: &Me, status: StatusCode, notice: Option<Notice>)
                 esc(a.name.as_str()),
                 a.role.name().to_owned(),
                 esc(&a.coach.as_ref().map_or_else(|| "-".to_owned(), name_of)),
-                when(a.created_at),
-                a.locked_until
-                    .map_or_else(|| "-".to_owned(), |t| format!("locked until {}", when(t))),
+                when(me.lang(), a.created_at),
+                a.locked_until.map_or_else(
+                    || "-".to_owned(),
+                    |t| format!("locked until {}", when(me.lang(), t)),
+                ),
             ]
         })
         .collect();
@@ -310,7 +208,7 @@ async fn audit_log(State(web): State<Web>, Signed(me, _): Signed<Audit>) -> Resp
     };
     let cells: Vec<Vec<String>> = log
         .iter()
-        .map(|e| vec![when(e.at), esc(&e.who), esc(&e.what)])
+        .map(|e| vec![when(me.lang(), e.at), esc(&e.who), esc(&e.what)])
         .collect();
     let body = format!(
         "<p>The newest 500 changes, newest first.</p>{}",
@@ -322,4 +220,4 @@ async fn audit_log(State(web): State<Web>, Signed(me, _): Signed<Audit>) -> Resp
     )
 }
 
-super::signed::token_forms!(Handled, NewAccount);
+super::signed::token_forms!(NewAccount);

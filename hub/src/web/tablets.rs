@@ -179,8 +179,9 @@ fn devices_page(
                 l.number.to_string(),
                 esc(&name_of(&l.participant)),
                 format!("<code>{}</code>", esc(&l.tablet)),
-                when(l.lent_at),
-                l.returned_at.map_or_else(|| "out".to_owned(), when),
+                when(me.lang(), l.lent_at),
+                l.returned_at
+                    .map_or_else(|| "out".to_owned(), |t| when(me.lang(), t)),
                 esc(&format!(
                     "{}{}",
                     l.condition.map_or("", |c| c.name()),
