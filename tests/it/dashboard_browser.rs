@@ -138,7 +138,7 @@ async fn a_coach_pairs_a_tablet_and_takes_attendance_and_staff_download_the_figu
     let photo = tests::jpeg(400, 300);
     let photo_file = hub.config.data_dir.join("uitstap.jpg");
     std::fs::write(&photo_file, &photo).unwrap();
-    browser.goto(&format!("{base}/messages")).await;
+    browser.goto(&format!("{base}/messages/new")).await;
     browser
         .click(&format!(
             "#to option[value='person:{}']",

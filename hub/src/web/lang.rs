@@ -189,6 +189,21 @@ pub fn month_year(lang: Language, year: i32, month_number: u8) -> String {
     format!("{} {year}", month(lang, month_number))
 }
 
+/// How long ago `then` was, in `lang`: "just now", "5 min ago", "3 h ago", "2 days ago"
+/// (`crate::clock::ago` says it in English, for the command line).
+pub fn ago(lang: Language, now: UnixMillis, then: UnixMillis) -> String {
+    let secs = now.0.saturating_sub(then.0) / 1000;
+    match secs {
+        0..=59 => t!(lang, "just now").to_owned(),
+        60..=3_599 => t!(lang, "{} min ago", secs / 60),
+        3_600..=86_399 => t!(lang, "{} h ago", secs / 3_600),
+        _ => match secs / 86_400 {
+            1 => t!(lang, "1 day ago").to_owned(),
+            days => t!(lang, "{} days ago", days),
+        },
+    }
+}
+
 /// A number with `decimals` decimals, grouped the way the language writes it: `1.234,5`
 /// in Dutch, `1 234,5` in French (a no-break space), `1,234.5` in English.
 pub fn number(lang: Language, value: f64, decimals: usize) -> String {

@@ -12,9 +12,11 @@ mod csv;
 mod diary;
 mod followup;
 mod html;
+mod inbox;
 pub(crate) mod lang;
 mod login;
 mod messages;
+mod own;
 mod pages;
 mod people;
 mod problems;
@@ -133,7 +135,7 @@ async fn protect(mut response: Response) -> Response {
     set(
         h,
         header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::REFERRER_POLICY, "no-referrer");

@@ -474,7 +474,7 @@ async fn a_call_for_help_is_on_the_follow_up_page_until_a_coach_deals_with_it() 
         .await;
     assert_eq!(
         done.location.as_deref(),
-        Some("/followup?done=handled"),
+        Some("/followup?done=answered"),
         "{}",
         done.body
     );
@@ -1042,7 +1042,7 @@ async fn a_coach_writes_to_a_group_whose_members_are_her_contacts() {
     hub.handle_batch(vec![status(&mia_tablet, true)]).await;
     let mut marie = Browser::new(router);
     marie.log_in("marie", PASSWORD).await;
-    let page = marie.get("/messages").await;
+    let page = marie.get("/messages/new").await;
     assert!(page.body.contains("value=\"group:g-oostende-oost\""));
     let csrf = page.field("csrf");
     let empty = marie
@@ -1465,7 +1465,7 @@ async fn a_coach_sends_a_photo_and_a_broken_or_too_large_file_is_refused_with_a_
     out.take(&nabij_protocol::Topic::DeviceDown(tablet.clone()));
     let mut marie = Browser::new(router.clone());
     marie.log_in("marie", PASSWORD).await;
-    let page = marie.get("/messages").await;
+    let page = marie.get("/messages/new").await;
     assert!(
         page.body.contains("enctype=\"multipart/form-data\"")
             && page.body.contains("type=\"file\"")
