@@ -196,10 +196,16 @@ impl Web {
     }
 
     /// The logged-in account, if it may open `area`; else the answer to give: the
-    /// log-in page, or "not for your role".
-    fn require(&self, headers: &HeaderMap, area: Area) -> Result<Me, Refused> {
+    /// log-in page (which comes back to `back`, the page asked for, once logged in), or
+    /// "not for your role".
+    fn require(
+        &self,
+        headers: &HeaderMap,
+        area: Area,
+        back: Option<&axum::http::Uri>,
+    ) -> Result<Me, Refused> {
         let Some(me) = self.me(headers) else {
-            return Err(Box::new(see_other("/login")));
+            return Err(Box::new(to_log_in(back)));
         };
         if !me.account.role.may(area) {
             let body = html::page_str(
@@ -222,6 +228,34 @@ impl Web {
             tracing::error!(error = %e, what, "could not write the audit log");
         }
     }
+}
+
+/// The log-in page, with the page asked for (`/devices?code=K7PX4C`, the QR code of a
+/// tablet's pairing screen) to come back to once logged in.
+fn to_log_in(back: Option<&axum::http::Uri>) -> Response {
+    let back = back
+        .and_then(|uri| uri.path_and_query())
+        .map(|p| p.as_str())
+        .and_then(login::safe_next)
+        .filter(|p| *p != "/");
+    match back {
+        Some(path) => see_other(&format!("/login?next={}", query_value(path))),
+        None => see_other("/login"),
+    }
+}
+
+/// `text` as a value in an address's query: every byte but letters, digits and `-._~`
+/// percent-encoded.
+fn query_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Whether a form came with this session's token; if not, the "form out of date" page.

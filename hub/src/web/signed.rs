@@ -56,7 +56,10 @@ impl<P: Place> FromRequestParts<Web> for Signed<P> {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Response> {
-        web.require(&parts.headers, P::AREA)
+        // A page opened before logging in is opened again after it; a form is not sent
+        // again.
+        let back = (parts.method == axum::http::Method::GET).then_some(&parts.uri);
+        web.require(&parts.headers, P::AREA, back)
             .map(|me| Signed(me, PhantomData))
             .map_err(|refused| *refused)
     }
@@ -89,7 +92,7 @@ impl<P: Place, F: DeserializeOwned + TokenForm + Send> FromRequest<Web> for Sign
 
     async fn from_request(request: Request, web: &Web) -> Result<Self, Response> {
         let me = web
-            .require(request.headers(), P::AREA)
+            .require(request.headers(), P::AREA, None)
             .map_err(|refused| *refused)?;
         let Form(form) = Form::<F>::from_request(request, web)
             .await
