@@ -1707,3 +1707,5 @@ async fn every_form_refuses_an_account_whose_role_may_not_use_it() {
     // Nothing changed for any of it that was refused.
     assert!(hub.find_participant("Jan Claes").is_ok());
 }
+
+mod inbox;
