@@ -140,9 +140,10 @@ fn to_options(
 pub(super) fn message_fields(lang: Language, text: &str) -> Markup {
     let max = nabij_protocol::limits::MAX_TEXT_CHARS;
     html! {
-        label for="text" { (t!(lang, "Message (with a photo: the line under it)")) }
-        textarea id="text" name="text" rows="4" maxlength=(max) { (text) }
-        label for="photo" { (t!(lang, "Photo (JPEG or PNG, at most 1 MB; optional)")) }
+        // Short labels: on a phone the button stays in reach under the three fields.
+        label for="text" { (t!(lang, "Message")) }
+        textarea id="text" name="text" rows="3" maxlength=(max) placeholder=(t!(lang, "With a photo: the line under it")) { (text) }
+        label for="photo" { (t!(lang, "Photo (optional)")) }
         input id="photo" name="photo" type="file" accept="image/jpeg,image/png";
         p { button { (t!(lang, "Send")) } }
     }

@@ -137,17 +137,23 @@ fn seniors_table(lang: Language, seniors: &[&Person], tablets: &[DeviceRow]) -> 
             ]
         })
         .collect();
-    html::table(
-        &[
-            t!(lang, "Senior"),
-            t!(lang, "Phone"),
-            t!(lang, "Tablet"),
-            t!(lang, "Transport"),
-            t!(lang, "Agreed to"),
-        ],
-        rows,
-        t!(lang, "No seniors here."),
-    )
+    // On a phone each senior is a short card (`.seniors` in the style sheet): a group of
+    // twenty stays a few screens long.
+    html! {
+        div.seniors {
+            (html::table(
+                &[
+                    t!(lang, "Senior"),
+                    t!(lang, "Phone"),
+                    t!(lang, "Tablet"),
+                    t!(lang, "Transport"),
+                    t!(lang, "Agreed to"),
+                ],
+                rows,
+                t!(lang, "No seniors here."),
+            ))
+        }
+    }
 }
 
 fn people_page(
