@@ -8,6 +8,7 @@ use super::problems::explain;
 use super::signed::{FollowUp, Signed, SignedForm};
 use super::{Done, Me, Web, done_notice, failed, own, page_response, see_other};
 use crate::clock;
+use crate::domain::accounts::Area;
 use crate::domain::followup::Reason;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -84,12 +85,20 @@ fn follow_up_page(web: &Web, me: &Me, status: StatusCode, notice: Option<Notice>
         (row.concern.reason, theirs)
     });
     let now = clock::now();
+    // No link to a page the account may not open.
+    let people_pages = me.account.role.may(Area::People);
     let cells: Vec<Vec<Markup>> = rows
         .iter()
         .map(|row| {
             let call = row.concern.reason == Reason::AskedForCall;
             vec![
-                html! { a.tap href=(format!("/people/{}", row.person)) { (row.name) } },
+                html! {
+                    @if people_pages {
+                        a.tap href=(format!("/people/{}", row.person)) { (row.name) }
+                    } @else {
+                        (row.name)
+                    }
+                },
                 html! {
                     @match &row.phone {
                         Some(phone) => (phone_link(phone)),

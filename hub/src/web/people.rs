@@ -102,7 +102,10 @@ fn group_options(lang: Language, groups: &[Group], own: &[GroupId], chosen: &str
 }
 
 /// The seniors' table: name, phone, tablet, transport, consent.
-fn seniors_table(lang: Language, seniors: &[&Person], tablets: &[DeviceRow]) -> Markup {
+fn seniors_table(me: &Me, seniors: &[&Person], tablets: &[DeviceRow]) -> Markup {
+    let lang = me.lang();
+    // No link to a page the account may not open.
+    let tablet_pages = me.account.role.may(Area::Devices);
     let rows = seniors
         .iter()
         .map(|p| {
@@ -127,7 +130,8 @@ fn seniors_table(lang: Language, seniors: &[&Person], tablets: &[DeviceRow]) -> 
                 html! {
                     @match tablet {
                         Some(row) => (state_word(lang, row.device.state)),
-                        None => a.tap href=(format!("/devices?for={}", p.id)) { (t!(lang, "Pair a tablet")) },
+                        None if tablet_pages => a.tap href=(format!("/devices?for={}", p.id)) { (t!(lang, "Pair a tablet")) },
+                        None => (t!(lang, "no tablet")),
                     }
                 },
                 html! { @if p.transport { (t!(lang, "needs transport")) } @else { "–" } },
@@ -225,12 +229,12 @@ fn people_page(
             @if own.contains(&group.id) {
                 section.group {
                     h2 { (group.name) " " span.count { (t!(lang, "({} seniors)", members.len())) } }
-                    (seniors_table(lang, &members, &tablets))
+                    (seniors_table(me, &members, &tablets))
                 }
             } @else if !members.is_empty() {
                 details.group {
                     summary { (group.name) " " span.count { (t!(lang, "({} seniors)", members.len())) } }
-                    (seniors_table(lang, &members, &tablets))
+                    (seniors_table(me, &members, &tablets))
                 }
             }
         }
@@ -238,7 +242,7 @@ fn people_page(
         @if !loose.is_empty() {
             details.group {
                 summary { (t!(lang, "Not in a group")) " " span.count { (t!(lang, "({} seniors)", loose.len())) } }
-                (seniors_table(lang, &loose, &tablets))
+                (seniors_table(me, &loose, &tablets))
             }
         }
         @if seniors.is_empty() {
@@ -260,7 +264,7 @@ fn people_page(
             @if found.is_empty() {
                 p.empty { (t!(lang, "No one has that in their name.")) }
             }
-            @if !found_seniors.is_empty() { (seniors_table(lang, &found_seniors, &tablets)) }
+            @if !found_seniors.is_empty() { (seniors_table(me, &found_seniors, &tablets)) }
             @if !found_others.is_empty() { (others_table(&found_others)) }
             p { a.tap href="/people" { (t!(lang, "Show everyone")) } }
         } @else {

@@ -9,6 +9,7 @@ use super::signed::{Devices, Signed, SignedForm};
 use super::{Done, Me, Web, done_notice, failed, own, page_response, see_other, when};
 use crate::app::DeviceRow;
 use crate::clock;
+use crate::domain::accounts::Area;
 use crate::domain::loans::{Condition, Loan};
 use crate::domain::people::Person;
 use axum::Router;
@@ -329,8 +330,10 @@ fn devices_page(
             ""
         };
         let mut cells = vec![
-            if people.iter().any(|p| p.id == d.participant) {
+            if people.iter().any(|p| p.id == d.participant) && me.account.role.may(Area::People) {
                 html! { a.tap href=(format!("/people/{}", d.participant)) { (row.participant_name) } }
+            } else if people.iter().any(|p| p.id == d.participant) {
+                html! { (row.participant_name) }
             } else {
                 html! { (t!(lang, "a former participant")) }
             },
