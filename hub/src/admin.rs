@@ -101,6 +101,9 @@ pub enum Request {
         coach: Option<String>,
         /// The password.
         password: String,
+        /// The language the dashboard speaks to it (Dutch when not said).
+        #[serde(default)]
+        language: nabij_protocol::Language,
     },
     /// The dashboard's accounts.
     Users,
@@ -675,13 +678,14 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
             role,
             coach,
             password,
+            language,
         } => {
             let coach = match coach {
                 Some(key) => Some(hub.find_person(&key)?.id),
                 None => None,
             };
             Response::UserAdded(
-                hub.add_account(&name, role, coach.as_ref(), &password)
+                hub.add_account(&name, role, coach.as_ref(), &password, language)
                     .await?,
             )
         }

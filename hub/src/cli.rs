@@ -312,6 +312,10 @@ pub enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// The language the dashboard speaks to its owner: nl (Dutch), fr (French) or en
+        /// (English).
+        #[arg(long, value_parser = parse_language, default_value = "nl")]
+        language: nabij_protocol::Language,
     },
     /// The dashboard's accounts.
     List,
@@ -778,6 +782,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             role,
             coach,
             password_stdin,
+            language,
         }) => {
             let (password, made) = if password_stdin {
                 let mut line = String::new();
@@ -794,6 +799,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 role,
                 coach,
                 password,
+                language,
             }
         }
         Command::User(UserCommand::List) => Request::Users,
@@ -1081,7 +1087,7 @@ fn parse_language(text: &str) -> Result<nabij_protocol::Language, String> {
         "fr" => Ok(nabij_protocol::Language::Fr),
         "en" => Ok(nabij_protocol::Language::En),
         other => Err(format!(
-            "{other:?} is not a tablet language: use nl, fr or en"
+            "{other:?} is not a language: use nl (Dutch), fr (French) or en (English)"
         )),
     }
 }
@@ -1216,7 +1222,7 @@ pub fn render(response: &Response) -> Result<String, String> {
             }
             out += &format!(
                 "{:<24} {:<6} {:<22} {}\n",
-                "NAME", "ROLE", "COACH", "LOCKED"
+                "NAME", "ROLE", "COACH", "LANGUAGE"
             );
             for a in accounts {
                 out += &format!(
@@ -1224,10 +1230,10 @@ pub fn render(response: &Response) -> Result<String, String> {
                     a.name.as_str(),
                     a.role.name(),
                     a.coach.as_ref().map_or("-", |c| c.as_str()),
-                    if a.locked_until.is_some() {
-                        "locked (wrong passwords)"
-                    } else {
-                        "-"
+                    match a.language {
+                        nabij_protocol::Language::Nl => "nl",
+                        nabij_protocol::Language::Fr => "fr",
+                        nabij_protocol::Language::En => "en",
                     }
                 );
             }

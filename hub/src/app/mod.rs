@@ -337,6 +337,8 @@ struct Inner {
     /// tablet messages) never interleave halfway.
     write: Arc<tokio::sync::Mutex<()>>,
     limiter: Mutex<WrongCodeLimiter>,
+    /// Wrong dashboard passwords, by name and address (memory only).
+    log_ins: Mutex<crate::domain::accounts::LogInGuard>,
     /// The window of each connected tablet; no entry: not connected (as far as the hub
     /// knows since it started).
     windows: Mutex<HashMap<DeviceId, Window>>,
@@ -405,6 +407,7 @@ impl Hub {
         };
         Ok(Hub {
             inner: Arc::new(Inner {
+                log_ins: Mutex::default(),
                 limiter: Mutex::new(WrongCodeLimiter::new(
                     parts.config.enrolment.wrong_codes_per_minute,
                 )),

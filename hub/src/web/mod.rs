@@ -136,6 +136,9 @@ async fn protect(mut response: Response) -> Response {
         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    // The dashboard is only ever HTTPS: a browser that has seen it once never tries it
+    // in plain HTTP again (a year, renewed on every visit).
+    set(h, header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
     set(h, header::REFERRER_POLICY, "no-referrer");
     set(h, header::X_FRAME_OPTIONS, "DENY");
     set(h, header::CACHE_CONTROL, "no-store");
@@ -194,20 +197,30 @@ impl Web {
     }
 
     /// The logged-in account, if it may open `area`; else the answer to give: the
-    /// log-in page, or "not for your role".
-    fn require(&self, headers: &HeaderMap, area: Area) -> Result<Me, Refused> {
+    /// log-in page (leading on to `wanted`, the page asked for, after log-in), or "not
+    /// for your role".
+    fn require(
+        &self,
+        headers: &HeaderMap,
+        wanted: Option<&str>,
+        area: Area,
+    ) -> Result<Me, Refused> {
         let Some(me) = self.me(headers) else {
-            return Err(Box::new(see_other("/login")));
+            let login = wanted.map_or_else(|| "/login".to_owned(), login::login_leading_to);
+            return Err(Box::new(see_other(&login)));
         };
         if !me.account.role.may(area) {
-            let body = html::page_str(
-                "Not for your account",
+            let lang = me.lang();
+            let body = html::page(
+                lang,
+                t!(lang, "Not for your account"),
                 Some(&me.viewer()),
-                Some(&html::Notice::Problem(format!(
+                Some(&html::Notice::Problem(t!(
+                    lang,
                     "A {} account cannot open this page. Ask an admin if you need it.",
-                    me.account.role.name()
+                    html::role_name(lang, me.account.role)
                 ))),
-                "",
+                maud::html! { p { a href="/" { (t!(lang, "Home")) } } },
             );
             return Err(Box::new(page_response(StatusCode::FORBIDDEN, body)));
         }

@@ -1,6 +1,8 @@
 //! The dashboard's pages through its router, as a browser uses them: cookies kept,
 //! forms sent with their tokens. No socket; the TLS server has its own test below.
 
+mod login;
+
 use super::router;
 use crate::app::Hub;
 use crate::app::testing::{Recorder, hub, pairing_code, status, up};
@@ -10,6 +12,7 @@ use crate::domain::devices::DeviceState;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use nabij_protocol::Language;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -20,6 +23,10 @@ const PASSWORD: &str = "de zee is grijs vandaag";
 struct Browser {
     router: Router,
     cookies: BTreeMap<String, String>,
+    /// What the browser sends as `Accept-Language` (English unless a test says otherwise).
+    accept_language: &'static str,
+    /// The address its requests come from, as the server would put it on them.
+    source: std::net::SocketAddr,
 }
 
 struct Answer {
@@ -45,10 +52,19 @@ impl Browser {
         Browser {
             router,
             cookies: BTreeMap::new(),
+            accept_language: "en",
+            source: std::net::SocketAddr::from(([192, 168, 1, 20], 50_000)),
         }
     }
 
-    async fn send(&mut self, request: Request<Body>) -> Answer {
+    async fn send(&mut self, mut request: Request<Body>) -> Answer {
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(self.source));
+        request.headers_mut().insert(
+            header::ACCEPT_LANGUAGE,
+            header::HeaderValue::from_static(self.accept_language),
+        );
         let response = self
             .router
             .clone()
@@ -204,22 +220,17 @@ async fn setup() -> (Hub, Arc<Recorder>, Router) {
     hub.add_participant("Jan Claes", Some(&group), None)
         .await
         .unwrap();
-    hub.add_account("beheer", Role::Admin, None, PASSWORD)
-        .await
-        .unwrap();
-    hub.add_account("marie", Role::Coach, Some(&marie), PASSWORD)
-        .await
-        .unwrap();
-    hub.add_account("piet", Role::Staff, None, PASSWORD)
-        .await
-        .unwrap();
     // These tests read the pages' English source text; others read them in Dutch and
     // French.
-    for name in ["beheer", "marie", "piet"] {
-        hub.set_account_language(name, nabij_protocol::Language::En)
-            .await
-            .unwrap();
-    }
+    hub.add_account("beheer", Role::Admin, None, PASSWORD, Language::En)
+        .await
+        .unwrap();
+    hub.add_account("marie", Role::Coach, Some(&marie), PASSWORD, Language::En)
+        .await
+        .unwrap();
+    hub.add_account("piet", Role::Staff, None, PASSWORD, Language::En)
+        .await
+        .unwrap();
     let router = router(hub.clone());
     (hub, out, router)
 }
@@ -238,8 +249,11 @@ async fn every_page_but_the_log_in_needs_a_log_in() {
     ] {
         let answer = stranger.get(path).await;
         assert_eq!(
-            (answer.status, answer.location.as_deref()),
-            (StatusCode::SEE_OTHER, Some("/login")),
+            (answer.status, answer.location),
+            (
+                StatusCode::SEE_OTHER,
+                Some(super::login::login_leading_to(path))
+            ),
             "{path}"
         );
     }
@@ -315,11 +329,15 @@ async fn wrong_passwords_are_refused_and_the_fifth_locks_the_account() {
     for _ in 0..4 {
         let answer = browser.log_in("marie", "niet het wachtwoord").await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
-        assert!(answer.body.contains("the name or the password is wrong"));
+        assert!(answer.body.contains("The name or the password is wrong."));
     }
     let locked = browser.log_in("marie", "niet het wachtwoord").await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(locked.body.contains("locked"));
+    assert!(
+        locked
+            .body
+            .contains("log-in is paused for a quarter of an hour")
+    );
     assert_eq!(
         browser.log_in("marie", PASSWORD).await.status,
         StatusCode::TOO_MANY_REQUESTS
@@ -519,11 +537,12 @@ async fn an_admin_adds_accounts_and_staff_see_figures_without_names() {
                 ("role", "staff"),
                 ("coach", ""),
                 ("password", "kort"),
+                ("language", "en"),
             ],
         )
         .await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(weak.body.contains("at least 10"));
+    assert!(weak.body.contains("A password has at least 10 characters"));
     let added = admin
         .post(
             "/admin/accounts",
@@ -533,6 +552,7 @@ async fn an_admin_adds_accounts_and_staff_see_figures_without_names() {
                 ("role", "staff"),
                 ("coach", ""),
                 ("password", PASSWORD),
+                ("language", "fr"),
             ],
         )
         .await;
@@ -554,6 +574,10 @@ async fn an_admin_adds_accounts_and_staff_see_figures_without_names() {
     );
     let reports = els.get("/reports").await;
     assert_eq!(reports.status, StatusCode::OK);
+    assert!(
+        reports.body.contains("<html lang=\"fr\">"),
+        "Els reads French"
+    );
     assert!(reports.body.contains("Oostende Oost"));
     assert!(
         !reports.body.contains("Jan Claes"),
@@ -1003,10 +1027,7 @@ async fn a_coach_plans_the_diary_and_reads_only_what_members_shared() {
         .await
         .unwrap()
         .id;
-    hub.add_account("els", Role::Coach, Some(&els), PASSWORD)
-        .await
-        .unwrap();
-    hub.set_account_language("els", nabij_protocol::Language::En)
+    hub.add_account("els", Role::Coach, Some(&els), PASSWORD, Language::En)
         .await
         .unwrap();
     let mut els = Browser::new(router_of(&hub));
