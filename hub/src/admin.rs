@@ -1077,6 +1077,7 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
                     &group.name,
                     &sessions,
                     nabij_protocol::UnixMillis::now(),
+                    &crate::ics::CalendarWords::default(),
                 ),
             }
         }

@@ -14,6 +14,7 @@ mod followup;
 mod html;
 pub(crate) mod lang;
 mod login;
+mod meetings;
 mod messages;
 mod pages;
 mod people;
@@ -24,6 +25,7 @@ mod server;
 mod sessions;
 mod signed;
 mod tablets;
+mod today;
 
 pub use server::{WebError, serve, tls_config};
 
@@ -65,6 +67,7 @@ pub fn router(hub: Hub) -> Router {
         .merge(messages::routes())
         .merge(people::routes())
         .merge(followup::routes())
+        .merge(today::routes())
         .merge(login::routes())
         .fallback(no_such_page)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
@@ -72,9 +75,9 @@ pub fn router(hub: Hub) -> Router {
         .with_state(web)
 }
 
-/// "There is no such …": a thing named in the address is not (or no longer) there; the
-/// page offers the way back to its list. `what` and `back` are in the viewer's language.
-pub(crate) fn not_found(me: &Me, what: &str, back: (&str, &str)) -> Response {
+/// A thing named in the address is not (or no longer) there: `sentence` says so (in the
+/// viewer's language), and the page offers the way back to its list.
+pub(crate) fn not_found(me: &Me, sentence: &str, back: (&str, &str)) -> Response {
     let lang = me.lang();
     page_response(
         StatusCode::NOT_FOUND,
@@ -82,11 +85,7 @@ pub(crate) fn not_found(me: &Me, what: &str, back: (&str, &str)) -> Response {
             lang,
             t!(lang, "Not found"),
             Some(&me.viewer()),
-            Some(&Notice::Problem(t!(
-                lang,
-                "There is no {} here (any more). Go back to the list.",
-                what
-            ))),
+            Some(&Notice::Problem(sentence.to_owned())),
             maud::html! { p { a href=(back.0) { (back.1) } } },
         ),
     )

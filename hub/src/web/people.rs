@@ -314,7 +314,11 @@ fn person_page(
         .ok()
         .and_then(|id| web.hub.person(&id).ok())
     else {
-        return super::not_found(me, "such person", ("/people", "People"));
+        return super::not_found(
+            me,
+            "There is no such person here (any more). Go back to the list.",
+            ("/people", "People"),
+        );
     };
     let (contacts, everyone) = match (web.hub.contacts_of(&p.id), web.hub.people()) {
         (Ok(c), Ok(e)) => (c, e),
@@ -523,7 +527,11 @@ async fn export(
     Path(person): Path<String>,
 ) -> Response {
     let Some(id) = PersonId::parse(&person).ok() else {
-        return super::not_found(&me, "such person", ("/people", "People"));
+        return super::not_found(
+            &me,
+            "There is no such person here (any more). Go back to the list.",
+            ("/people", "People"),
+        );
     };
     let zip = web
         .hub
@@ -570,7 +578,11 @@ async fn erase(
         .ok()
         .and_then(|id| web.hub.person(&id).ok())
     else {
-        return super::not_found(&me, "such person", ("/people", "People"));
+        return super::not_found(
+            &me,
+            "There is no such person here (any more). Go back to the list.",
+            ("/people", "People"),
+        );
     };
     if !crate::domain::people::confirms_name(&found, &form.confirm) {
         return problem(format!(

@@ -2,6 +2,7 @@
 //! forms sent with their tokens. No socket; the TLS server has its own test below.
 
 mod login;
+mod today;
 
 use super::router;
 use crate::app::Hub;
@@ -635,7 +636,7 @@ async fn a_coach_plans_moves_and_cancels_meetings_and_downloads_the_calendar() {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("first encounter"));
+    assert!(bad.body.contains("first meeting's date"));
     let planned = marie
         .post(
             "/groups/g-oostende-oost/plan",
@@ -659,7 +660,7 @@ async fn a_coach_plans_moves_and_cancels_meetings_and_downloads_the_calendar() {
     assert_eq!(sessions.len(), 20);
     let page = marie.get("/groups/g-oostende-oost?done=planned").await;
     assert!(
-        page.body.contains("weekly 1") && page.body.contains("Tue 2099-03-17 14:00–17:00"),
+        page.body.contains("Meeting 1") && page.body.contains("Tue 17 Mar 2099, 14:00–17:00"),
         "{}",
         page.body
     );
@@ -737,7 +738,8 @@ async fn a_coach_plans_moves_and_cancels_meetings_and_downloads_the_calendar() {
     let full = marie.post("/groups/g-oostende-oost/add", &fields).await;
     assert_eq!(full.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        full.body.contains("all 10 weekly meetings are planned"),
+        full.body
+            .contains("All ten weekly meetings are planned already."),
         "{}",
         full.body
     );
@@ -851,11 +853,25 @@ async fn attendance_is_taken_with_one_tap_per_person_starting_from_the_answers()
     let early = marie
         .post(
             &format!("/sessions/{later}/attendance"),
-            &[("csrf", &csrf), (&format!("mark-{jan}"), "present")],
+            &[("csrf", &csrf), (&format!("mark-{jan}"), "excused")],
         )
         .await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(early.body.contains("has not begun yet"), "{}", early.body);
+    assert!(
+        early
+            .body
+            .contains("Attendance can be saved from an hour before the meeting starts"),
+        "{}",
+        early.body
+    );
+    // What was ticked is on the page again, not lost.
+    assert!(
+        early
+            .body
+            .contains(&format!("name=\"mark-{jan}\" value=\"excused\" checked")),
+        "{}",
+        early.body
+    );
 }
 
 #[tokio::test]
@@ -957,7 +973,7 @@ async fn a_coach_plans_the_diary_and_reads_only_what_members_shared() {
     marie.log_in("marie", PASSWORD).await;
     let page = marie.get("/groups/g-oostende-oost/diary").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Met wie hebt u deze week gepraat?"));
+    assert!(page.body.contains("Who did you talk to this week?"));
     let csrf = page.field("csrf");
     let planned = marie
         .post(
@@ -1009,7 +1025,7 @@ async fn a_coach_plans_the_diary_and_reads_only_what_members_shared() {
     .await;
     let page = marie.get("/groups/g-oostende-oost/diary").await;
     assert!(
-        page.body.contains("Mia") && page.body.contains("Buren — &quot;Met de buurvrouw&quot;"),
+        page.body.contains("Mia") && page.body.contains("Neighbours — “Met de buurvrouw”"),
         "{}",
         page.body
     );
@@ -1017,7 +1033,7 @@ async fn a_coach_plans_the_diary_and_reads_only_what_members_shared() {
         !page.body.contains("Geheim"),
         "a private answer never shows"
     );
-    assert!(page.body.contains("and 1 answer kept for themselves"));
+    assert!(page.body.contains("1 answer kept for themselves."));
     let _ = rik;
 
     // Another group's coach neither reads nor plans this group's diary.
@@ -1337,7 +1353,7 @@ async fn a_coach_adds_a_group_a_participant_and_a_coach_and_bad_input_is_kept_fo
         .await;
     assert_eq!(nameless.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        nameless.body.contains("Not added") && nameless.body.contains("value=\"Hazegras\""),
+        nameless.body.contains("A name has 1 to") && nameless.body.contains("value=\"Hazegras\""),
         "{}",
         nameless.body
     );
