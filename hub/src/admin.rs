@@ -169,6 +169,9 @@ pub enum Request {
         /// Consent to count in the evaluation.
         #[serde(default)]
         consent_research: Option<bool>,
+        /// Consent to their number on their contacts' keepsakes.
+        #[serde(default)]
+        consent_keepsake: Option<bool>,
     },
     /// Move a participant to another group (none: out of any group).
     MoveParticipant {
@@ -771,6 +774,7 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
             transport,
             consent_photos,
             consent_research,
+            consent_keepsake,
         } => {
             let id = hub.find_participant(&person)?.id;
             let text = |t: Option<String>| t.map(|t| Some(t).filter(|t| !t.trim().is_empty()));
@@ -780,6 +784,7 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
                 transport,
                 consent_photos,
                 consent_research,
+                consent_keepsake,
             };
             let person = hub.update_participant(&id, changes).await?;
             participant_view(hub, person)?

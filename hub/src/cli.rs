@@ -212,6 +212,10 @@ pub enum ParticipantCommand {
         /// Whether their figures may count in the evaluation: yes or no.
         #[arg(long, value_parser = parse_yes_no)]
         consent_research: Option<bool>,
+        /// Whether their phone number may be printed on the keepsakes of the people they
+        /// are in touch with, at the end of the loan: yes or no.
+        #[arg(long, value_parser = parse_yes_no)]
+        consent_keepsake: Option<bool>,
     },
     /// When their tablet shows meeting reminders, if not at the hub's times (say, earlier
     /// for someone whose bus comes early). A time not given stays as it is.
@@ -739,6 +743,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             transport,
             consent_photos,
             consent_research,
+            consent_keepsake,
         }) => Request::SetDetails {
             person,
             phone,
@@ -746,6 +751,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             transport,
             consent_photos,
             consent_research,
+            consent_keepsake,
         },
         Command::Participant(ParticipantCommand::Reminders {
             person,
@@ -1253,9 +1259,10 @@ pub fn render(response: &Response) -> Result<String, String> {
             );
             out += &format!("  transport:  {}\n", yes(person.transport));
             out += &format!(
-                "  consent:    photos {}, evaluation {}\n",
+                "  consent:    photos {}, evaluation {}, number on keepsakes {}\n",
                 yes(person.consent.photos),
-                yes(person.consent.research)
+                yes(person.consent.research),
+                yes(person.consent.phone_on_keepsakes)
             );
             out += &format!(
                 "  check-in:   {}\n",

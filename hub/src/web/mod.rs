@@ -12,6 +12,7 @@ mod csv;
 mod diary;
 mod followup;
 mod html;
+mod keepsake;
 pub(crate) mod lang;
 mod login;
 mod meetings;
@@ -68,6 +69,7 @@ pub fn router(hub: Hub) -> Router {
         .merge(people::routes())
         .merge(followup::routes())
         .merge(today::routes())
+        .merge(keepsake::routes())
         .merge(login::routes())
         .fallback(no_such_page)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))

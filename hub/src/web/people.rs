@@ -444,6 +444,7 @@ async fn details(
         transport: Some(form.transport == "yes"),
         consent_photos: Some(form.consent_photos == "yes"),
         consent_research: Some(form.consent_research == "yes"),
+        consent_keepsake: None,
     };
     match web.hub.update_participant(&id, changes).await {
         Ok(p) => {
