@@ -14,7 +14,7 @@ use nabij_hub::domain::calendar::Date;
 use nabij_hub::domain::messaging::StoredMessage;
 use nabij_hub::domain::schedule::{Plan, TimeOfDay};
 use nabij_hub::store::{DiskStorage, Storage, Tx};
-use nabij_protocol::{DeviceId, MessageId, PersonId, Topic, UnixMillis};
+use nabij_protocol::{DeviceId, Language, MessageId, PersonId, Topic, UnixMillis};
 use std::sync::Arc;
 use std::time::Instant;
 use tower::ServiceExt;
@@ -164,7 +164,7 @@ pub async fn measure(year: &Year, progress: &impl Fn(&str)) -> Result<ReportsMea
     progress("reports: writing a year of history");
     let (messages, meetings_taken, members) = seed(&hub, storage, year).await?;
     let seeded_s = started.elapsed().as_secs_f64();
-    hub.add_account("staff", Role::Staff, None, PASSWORD)
+    hub.add_account("staff", Role::Staff, None, PASSWORD, Language::En)
         .await
         .context("the staff account")?;
     let router = nabij_hub::web::router(hub.clone());

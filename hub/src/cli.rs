@@ -212,6 +212,10 @@ pub enum ParticipantCommand {
         /// Whether their figures may count in the evaluation: yes or no.
         #[arg(long, value_parser = parse_yes_no)]
         consent_research: Option<bool>,
+        /// Whether their phone number may be printed on the keepsakes of the people they
+        /// are in touch with, at the end of the loan: yes or no.
+        #[arg(long, value_parser = parse_yes_no)]
+        consent_keepsake: Option<bool>,
     },
     /// When their tablet shows meeting reminders, if not at the hub's times (say, earlier
     /// for someone whose bus comes early). A time not given stays as it is.
@@ -312,6 +316,10 @@ pub enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// The language the dashboard speaks to its owner: nl (Dutch), fr (French) or en
+        /// (English).
+        #[arg(long, value_parser = parse_language, default_value = "nl")]
+        language: nabij_protocol::Language,
     },
     /// The dashboard's accounts.
     List,
@@ -735,6 +743,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             transport,
             consent_photos,
             consent_research,
+            consent_keepsake,
         }) => Request::SetDetails {
             person,
             phone,
@@ -742,6 +751,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             transport,
             consent_photos,
             consent_research,
+            consent_keepsake,
         },
         Command::Participant(ParticipantCommand::Reminders {
             person,
@@ -778,6 +788,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             role,
             coach,
             password_stdin,
+            language,
         }) => {
             let (password, made) = if password_stdin {
                 let mut line = String::new();
@@ -794,6 +805,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 role,
                 coach,
                 password,
+                language,
             }
         }
         Command::User(UserCommand::List) => Request::Users,
@@ -1081,7 +1093,7 @@ fn parse_language(text: &str) -> Result<nabij_protocol::Language, String> {
         "fr" => Ok(nabij_protocol::Language::Fr),
         "en" => Ok(nabij_protocol::Language::En),
         other => Err(format!(
-            "{other:?} is not a tablet language: use nl, fr or en"
+            "{other:?} is not a language: use nl (Dutch), fr (French) or en (English)"
         )),
     }
 }
@@ -1216,7 +1228,7 @@ pub fn render(response: &Response) -> Result<String, String> {
             }
             out += &format!(
                 "{:<24} {:<6} {:<22} {}\n",
-                "NAME", "ROLE", "COACH", "LOCKED"
+                "NAME", "ROLE", "COACH", "LANGUAGE"
             );
             for a in accounts {
                 out += &format!(
@@ -1224,10 +1236,10 @@ pub fn render(response: &Response) -> Result<String, String> {
                     a.name.as_str(),
                     a.role.name(),
                     a.coach.as_ref().map_or("-", |c| c.as_str()),
-                    if a.locked_until.is_some() {
-                        "locked (wrong passwords)"
-                    } else {
-                        "-"
+                    match a.language {
+                        nabij_protocol::Language::Nl => "nl",
+                        nabij_protocol::Language::Fr => "fr",
+                        nabij_protocol::Language::En => "en",
                     }
                 );
             }
@@ -1247,9 +1259,10 @@ pub fn render(response: &Response) -> Result<String, String> {
             );
             out += &format!("  transport:  {}\n", yes(person.transport));
             out += &format!(
-                "  consent:    photos {}, evaluation {}\n",
+                "  consent:    photos {}, evaluation {}, number on keepsakes {}\n",
                 yes(person.consent.photos),
-                yes(person.consent.research)
+                yes(person.consent.research),
+                yes(person.consent.phone_on_keepsakes)
             );
             out += &format!(
                 "  check-in:   {}\n",

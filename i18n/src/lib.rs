@@ -50,9 +50,15 @@ pub fn rust_strings(dir: &Path) -> std::io::Result<Vec<String>> {
 }
 
 /// The string literals of `t!(lang, "…")` in one Rust file: after `t!(`, an expression
-/// without commas (the language), a comma, then the literal.
+/// without commas (the language), a comma, then the literal. Comment lines (`//`, `///`,
+/// `//!`) are skipped: documentation shows the macro without asking for a translation.
 pub fn t_strings(source: &str) -> Vec<String> {
-    literals_after(source, "t!(", true)
+    let code: String = source
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    literals_after(&code, "t!(", true)
 }
 
 /// The string literals that follow `opening` (and, with `skip_argument`, one argument and
@@ -267,10 +273,15 @@ mod tests {
     #[test]
     fn rust_strings_are_found_after_the_language() {
         let source = r#"let a = t!(lang, "Groups"); let b = t!(me.lang(), "Hello {}", name);
-            let c = fmt!(x, "not this"); let d = t!(lang, "A \"quoted\" word");"#;
+            let c = fmt!(x, "not this"); let d = t!(lang, "A \"quoted\" word");
+            /// Written `t!(lang, "in a comment")`, which asks for nothing.
+            let e = t!(
+                lang,
+                "over lines"
+            );"#;
         assert_eq!(
             t_strings(source),
-            ["Groups", "Hello {}", "A \"quoted\" word"]
+            ["Groups", "Hello {}", "A \"quoted\" word", "over lines"]
         );
     }
 }

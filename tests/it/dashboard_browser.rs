@@ -65,11 +65,23 @@ async fn a_coach_pairs_a_tablet_and_takes_attendance_and_staff_download_the_figu
         .unwrap()
         .id;
     hub.hub()
-        .add_account("marie", Role::Coach, Some(&marie), PASSWORD)
+        .add_account(
+            "marie",
+            Role::Coach,
+            Some(&marie),
+            PASSWORD,
+            nabij_protocol::Language::En,
+        )
         .await
         .unwrap();
     hub.hub()
-        .add_account("staff", Role::Staff, None, PASSWORD)
+        .add_account(
+            "staff",
+            Role::Staff,
+            None,
+            PASSWORD,
+            nabij_protocol::Language::En,
+        )
         .await
         .unwrap();
     // The programme started two weeks ago, so its first meeting can be marked.

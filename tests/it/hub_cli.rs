@@ -1303,7 +1303,7 @@ async fn the_dashboard_is_served_over_https_and_the_first_admin_made_on_the_comm
         audit.body.contains("command line")
             && audit
                 .body
-                .contains("add user name=Beheer password=(not kept) role=admin")
+                .contains("add user language=nl name=Beheer password=(not kept) role=admin")
             && !audit.body.contains(&password),
         "{}",
         audit.body

@@ -11,6 +11,16 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// The screen a browser test uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// A laptop: 1280 × 800.
+    Laptop,
+    /// A phone: 360 × 740 CSS pixels at twice the density, touch, as a phone's browser
+    /// lays pages out (the viewport meta tag counts).
+    Phone,
+}
+
 /// A headless Chromium with its own empty profile and download folder.
 pub struct Chromium {
     driver: tokio::process::Child,
@@ -22,9 +32,16 @@ pub struct Chromium {
 }
 
 impl Chromium {
-    /// Starts chromedriver and a browser session. Panics, saying what to install, when
-    /// chromium or chromedriver is missing.
+    /// Starts chromedriver and a browser session on a laptop screen that asks for
+    /// English pages. Panics, saying what to install, when chromium or chromedriver is
+    /// missing.
     pub async fn start() -> Chromium {
+        Chromium::start_as(Screen::Laptop, "en").await
+    }
+
+    /// Starts a browser on `screen` whose pages are asked for in `languages` (an
+    /// `Accept-Language` value such as `fr-BE,fr`).
+    pub async fn start_as(screen: Screen, languages: &str) -> Chromium {
         for program in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 Path::new(program).exists(),
@@ -63,25 +80,35 @@ impl Chromium {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         let user_data = chromium._profile.path().join("chromium");
+        let first_language = languages.split([',', '-', ';']).next().unwrap_or("en");
+        let mut options = json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                "--window-size=1280,800",
+                format!("--lang={first_language}"),
+                format!("--user-data-dir={}", user_data.display()),
+            ],
+            "prefs": {
+                "download.default_directory": downloads.display().to_string(),
+                "download.prompt_for_download": false,
+                "intl.accept_languages": languages,
+            },
+        });
+        if screen == Screen::Phone {
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 2.0, "touch": true },
+                "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36",
+            });
+        }
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             // The hub's certificate comes from its own CA, which this fresh profile does
             // not know; the test checks the hub's TLS elsewhere, with that CA.
             "acceptInsecureCerts": true,
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--window-size=1200,900",
-                    format!("--user-data-dir={}", user_data.display()),
-                ],
-                "prefs": {
-                    "download.default_directory": downloads.display().to_string(),
-                    "download.prompt_for_download": false,
-                },
-            },
+            "goog:chromeOptions": options,
         }}});
         let answer = chromium
             .http("POST", "/session", Some(capabilities))
@@ -216,6 +243,55 @@ impl Chromium {
         let id = self.element(css).await;
         self.command("POST", &format!("/element/{id}/click"), Some(json!({})))
             .await;
+    }
+
+    /// Runs `script` (a function body; `arguments` are `args`) in the page; what it
+    /// returns.
+    pub async fn execute(&self, script: &str, args: Value) -> Value {
+        self.command(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// How the page is laid out, measured: how far it is wider than the screen (0: no
+    /// sideways scroll), and every visible link, button, field and summary smaller than
+    /// `min` CSS pixels in height or width, described.
+    pub async fn layout_problems(&self, min: f64) -> (f64, Vec<String>) {
+        let found = self
+            .execute(
+                r#"const min = arguments[0];
+                   const overflow = document.documentElement.scrollWidth - window.innerWidth;
+                   const small = [];
+                   for (const e of document.querySelectorAll('a, button, input:not([type=hidden]), select, textarea, summary')) {
+                     const r = e.getBoundingClientRect();
+                     if (r.width === 0 && r.height === 0) continue;
+                     if (e.closest('details:not([open])') && e.tagName !== 'SUMMARY') continue;
+                     let box = r;
+                     // A check box or radio counts with its label, which takes the tap.
+                     if ((e.type === 'checkbox' || e.type === 'radio') && e.closest('label')) {
+                       box = e.closest('label').getBoundingClientRect();
+                     }
+                     if (box.height < min || box.width < min) {
+                       small.push(`${e.tagName.toLowerCase()} "${(e.textContent || e.value || e.name || '').trim().slice(0, 40)}" ${Math.round(box.width)}x${Math.round(box.height)}`);
+                     }
+                   }
+                   return [overflow, small];"#,
+                json!([min]),
+            )
+            .await;
+        let overflow = found[0].as_f64().unwrap_or(f64::MAX);
+        let small = found[1]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        (overflow, small)
     }
 
     /// A PNG of the viewport.

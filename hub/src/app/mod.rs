@@ -18,6 +18,7 @@ mod followup;
 mod housekeeping;
 mod inbound;
 mod inbox;
+mod keepsake;
 mod messaging;
 mod network;
 mod people;
@@ -36,6 +37,7 @@ pub use diary::{PromptAnswers, SharedAnswer};
 pub use followup::{DealtWith, FollowUpRow};
 pub use inbound::{Handled, Inbound};
 pub use inbox::{InboxContent, InboxConversation, InboxMedia, InboxMessage};
+pub use keepsake::{Keepsake, KeptAnswer, KeptContact};
 pub use messaging::{Audience, CoachMessage};
 pub use network::NetworkReport;
 pub use people::DetailChanges;
@@ -339,6 +341,8 @@ struct Inner {
     /// tablet messages) never interleave halfway.
     write: Arc<tokio::sync::Mutex<()>>,
     limiter: Mutex<WrongCodeLimiter>,
+    /// Wrong dashboard passwords, by name and address (memory only).
+    log_ins: Mutex<crate::domain::accounts::LogInGuard>,
     /// The window of each connected tablet; no entry: not connected (as far as the hub
     /// knows since it started).
     windows: Mutex<HashMap<DeviceId, Window>>,
@@ -407,6 +411,7 @@ impl Hub {
         };
         Ok(Hub {
             inner: Arc::new(Inner {
+                log_ins: Mutex::default(),
                 limiter: Mutex::new(WrongCodeLimiter::new(
                     parts.config.enrolment.wrong_codes_per_minute,
                 )),

@@ -168,11 +168,6 @@ pub fn page_str(
     page(lang, title, viewer, notice, PreEscaped(body.to_owned()))
 }
 
-/// The hidden field every form carries, as text.
-pub fn csrf_field(token: &str) -> String {
-    csrf(token).into_string()
-}
-
 /// A table of cells that are already HTML.
 pub fn table_str(head: &[&str], rows: &[Vec<String>], empty: &str) -> String {
     let rows = rows

@@ -130,7 +130,10 @@ fn no_conversation(me: &Me) -> Response {
     let lang = me.lang();
     super::not_found(
         me,
-        t!(lang, "such conversation"),
+        t!(
+            lang,
+            "There is no such conversation here (any more). Go back to the list."
+        ),
         ("/messages", t!(lang, "Back to the messages to you")),
     )
 }

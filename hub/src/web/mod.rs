@@ -13,8 +13,10 @@ mod diary;
 mod followup;
 mod html;
 mod inbox;
+mod keepsake;
 pub(crate) mod lang;
 mod login;
+mod meetings;
 mod messages;
 mod own;
 mod pages;
@@ -26,6 +28,7 @@ mod server;
 mod sessions;
 mod signed;
 mod tablets;
+mod today;
 
 pub use server::{WebError, serve, tls_config};
 
@@ -67,6 +70,8 @@ pub fn router(hub: Hub) -> Router {
         .merge(messages::routes())
         .merge(people::routes())
         .merge(followup::routes())
+        .merge(today::routes())
+        .merge(keepsake::routes())
         .merge(login::routes())
         .fallback(no_such_page)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
@@ -74,9 +79,9 @@ pub fn router(hub: Hub) -> Router {
         .with_state(web)
 }
 
-/// "There is no such …": a thing named in the address is not (or no longer) there; the
-/// page offers the way back to its list. `what` and `back` are in the viewer's language.
-pub(crate) fn not_found(me: &Me, what: &str, back: (&str, &str)) -> Response {
+/// A thing named in the address is not (or no longer) there: `sentence` says so (in the
+/// viewer's language), and the page offers the way back to its list.
+pub(crate) fn not_found(me: &Me, sentence: &str, back: (&str, &str)) -> Response {
     let lang = me.lang();
     page_response(
         StatusCode::NOT_FOUND,
@@ -84,11 +89,7 @@ pub(crate) fn not_found(me: &Me, what: &str, back: (&str, &str)) -> Response {
             lang,
             t!(lang, "Not found"),
             Some(&me.viewer()),
-            Some(&Notice::Problem(t!(
-                lang,
-                "There is no {} here (any more). Go back to the list.",
-                what
-            ))),
+            Some(&Notice::Problem(sentence.to_owned())),
             maud::html! { p { a href=(back.0) { (back.1) } } },
         ),
     )
@@ -138,6 +139,9 @@ async fn protect(mut response: Response) -> Response {
         "default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    // The dashboard is only ever HTTPS: a browser that has seen it once never tries it
+    // in plain HTTP again (a year, renewed on every visit).
+    set(h, header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
     set(h, header::REFERRER_POLICY, "no-referrer");
     set(h, header::X_FRAME_OPTIONS, "DENY");
     set(h, header::CACHE_CONTROL, "no-store");
@@ -196,26 +200,30 @@ impl Web {
     }
 
     /// The logged-in account, if it may open `area`; else the answer to give: the
-    /// log-in page (which comes back to `back`, the page asked for, once logged in), or
-    /// "not for your role".
+    /// log-in page (leading on to `wanted`, the page asked for, after log-in), or "not
+    /// for your role".
     fn require(
         &self,
         headers: &HeaderMap,
+        wanted: Option<&str>,
         area: Area,
-        back: Option<&axum::http::Uri>,
     ) -> Result<Me, Refused> {
         let Some(me) = self.me(headers) else {
-            return Err(Box::new(to_log_in(back)));
+            let login = wanted.map_or_else(|| "/login".to_owned(), login::login_leading_to);
+            return Err(Box::new(see_other(&login)));
         };
         if !me.account.role.may(area) {
-            let body = html::page_str(
-                "Not for your account",
+            let lang = me.lang();
+            let body = html::page(
+                lang,
+                t!(lang, "Not for your account"),
                 Some(&me.viewer()),
-                Some(&html::Notice::Problem(format!(
+                Some(&html::Notice::Problem(t!(
+                    lang,
                     "A {} account cannot open this page. Ask an admin if you need it.",
-                    me.account.role.name()
+                    html::role_name(lang, me.account.role)
                 ))),
-                "",
+                maud::html! { p { a href="/" { (t!(lang, "Home")) } } },
             );
             return Err(Box::new(page_response(StatusCode::FORBIDDEN, body)));
         }
@@ -228,34 +236,6 @@ impl Web {
             tracing::error!(error = %e, what, "could not write the audit log");
         }
     }
-}
-
-/// The log-in page, with the page asked for (`/devices?code=K7PX4C`, the QR code of a
-/// tablet's pairing screen) to come back to once logged in.
-fn to_log_in(back: Option<&axum::http::Uri>) -> Response {
-    let back = back
-        .and_then(|uri| uri.path_and_query())
-        .map(|p| p.as_str())
-        .and_then(login::safe_next)
-        .filter(|p| *p != "/");
-    match back {
-        Some(path) => see_other(&format!("/login?next={}", query_value(path))),
-        None => see_other("/login"),
-    }
-}
-
-/// `text` as a value in an address's query: every byte but letters, digits and `-._~`
-/// percent-encoded.
-fn query_value(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Whether a form came with this session's token; if not, the "form out of date" page.

@@ -451,7 +451,10 @@ fn no_such_person(me: &Me) -> Response {
     let lang = me.lang();
     super::not_found(
         me,
-        t!(lang, "such person"),
+        t!(
+            lang,
+            "There is no such person here (any more). Go back to the list."
+        ),
         ("/people", t!(lang, "Back to people")),
     )
 }
@@ -661,6 +664,7 @@ async fn details(
         transport: Some(form.transport == "yes"),
         consent_photos: Some(form.consent_photos == "yes"),
         consent_research: Some(form.consent_research == "yes"),
+        consent_keepsake: None,
     };
     match web.hub.update_participant(&id, changes).await {
         Ok(p) => {

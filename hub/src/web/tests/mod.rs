@@ -1,6 +1,11 @@
 //! The dashboard's pages through its router, as a browser uses them: cookies kept,
 //! forms sent with their tokens. No socket; the TLS server has its own test below.
 
+mod inbox;
+mod keepsake;
+mod login;
+mod today;
+
 use super::router;
 use crate::app::Hub;
 use crate::app::testing::{Recorder, hub, pairing_code, status, up};
@@ -10,6 +15,7 @@ use crate::domain::devices::DeviceState;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use nabij_protocol::Language;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -20,6 +26,10 @@ const PASSWORD: &str = "de zee is grijs vandaag";
 struct Browser {
     router: Router,
     cookies: BTreeMap<String, String>,
+    /// What the browser sends as `Accept-Language` (English unless a test says otherwise).
+    accept_language: &'static str,
+    /// The address its requests come from, as the server would put it on them.
+    source: std::net::SocketAddr,
 }
 
 struct Answer {
@@ -45,10 +55,19 @@ impl Browser {
         Browser {
             router,
             cookies: BTreeMap::new(),
+            accept_language: "en",
+            source: std::net::SocketAddr::from(([192, 168, 1, 20], 50_000)),
         }
     }
 
-    async fn send(&mut self, request: Request<Body>) -> Answer {
+    async fn send(&mut self, mut request: Request<Body>) -> Answer {
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(self.source));
+        request.headers_mut().insert(
+            header::ACCEPT_LANGUAGE,
+            header::HeaderValue::from_static(self.accept_language),
+        );
         let response = self
             .router
             .clone()
@@ -204,22 +223,17 @@ async fn setup() -> (Hub, Arc<Recorder>, Router) {
     hub.add_participant("Jan Claes", Some(&group), None)
         .await
         .unwrap();
-    hub.add_account("beheer", Role::Admin, None, PASSWORD)
-        .await
-        .unwrap();
-    hub.add_account("marie", Role::Coach, Some(&marie), PASSWORD)
-        .await
-        .unwrap();
-    hub.add_account("piet", Role::Staff, None, PASSWORD)
-        .await
-        .unwrap();
     // These tests read the pages' English source text; others read them in Dutch and
     // French.
-    for name in ["beheer", "marie", "piet"] {
-        hub.set_account_language(name, nabij_protocol::Language::En)
-            .await
-            .unwrap();
-    }
+    hub.add_account("beheer", Role::Admin, None, PASSWORD, Language::En)
+        .await
+        .unwrap();
+    hub.add_account("marie", Role::Coach, Some(&marie), PASSWORD, Language::En)
+        .await
+        .unwrap();
+    hub.add_account("piet", Role::Staff, None, PASSWORD, Language::En)
+        .await
+        .unwrap();
     let router = router(hub.clone());
     (hub, out, router)
 }
@@ -237,12 +251,14 @@ async fn every_page_but_the_log_in_needs_a_log_in() {
         "/admin/audit",
     ] {
         let answer = stranger.get(path).await;
-        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{path}");
-        let back = match path {
-            "/" => "/login".to_owned(),
-            _ => format!("/login?next={}", path.replace('/', "%2F")),
-        };
-        assert_eq!(answer.location, Some(back), "{path}");
+        assert_eq!(
+            (answer.status, answer.location),
+            (
+                StatusCode::SEE_OTHER,
+                Some(super::login::login_leading_to(path))
+            ),
+            "{path}"
+        );
     }
     let lost = stranger.get("/no/such/page").await;
     assert_eq!(lost.status, StatusCode::NOT_FOUND);
@@ -316,11 +332,15 @@ async fn wrong_passwords_are_refused_and_the_fifth_locks_the_account() {
     for _ in 0..4 {
         let answer = browser.log_in("marie", "niet het wachtwoord").await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
-        assert!(answer.body.contains("the name or the password is wrong"));
+        assert!(answer.body.contains("The name or the password is wrong."));
     }
     let locked = browser.log_in("marie", "niet het wachtwoord").await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(locked.body.contains("locked"));
+    assert!(
+        locked
+            .body
+            .contains("log-in is paused for a quarter of an hour")
+    );
     assert_eq!(
         browser.log_in("marie", PASSWORD).await.status,
         StatusCode::TOO_MANY_REQUESTS
@@ -520,11 +540,12 @@ async fn an_admin_adds_accounts_and_staff_see_figures_without_names() {
                 ("role", "staff"),
                 ("coach", ""),
                 ("password", "kort"),
+                ("language", "en"),
             ],
         )
         .await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(weak.body.contains("at least 10"));
+    assert!(weak.body.contains("A password has at least 10 characters"));
     let added = admin
         .post(
             "/admin/accounts",
@@ -534,6 +555,7 @@ async fn an_admin_adds_accounts_and_staff_see_figures_without_names() {
                 ("role", "staff"),
                 ("coach", ""),
                 ("password", PASSWORD),
+                ("language", "fr"),
             ],
         )
         .await;
@@ -555,6 +577,10 @@ async fn an_admin_adds_accounts_and_staff_see_figures_without_names() {
     );
     let reports = els.get("/reports").await;
     assert_eq!(reports.status, StatusCode::OK);
+    assert!(
+        reports.body.contains("<html lang=\"fr\">"),
+        "Els reads French"
+    );
     assert!(reports.body.contains("Oostende Oost"));
     assert!(
         !reports.body.contains("Jan Claes"),
@@ -612,7 +638,7 @@ async fn a_coach_plans_moves_and_cancels_meetings_and_downloads_the_calendar() {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("first encounter"));
+    assert!(bad.body.contains("first meeting's date"));
     let planned = marie
         .post(
             "/groups/g-oostende-oost/plan",
@@ -636,7 +662,7 @@ async fn a_coach_plans_moves_and_cancels_meetings_and_downloads_the_calendar() {
     assert_eq!(sessions.len(), 20);
     let page = marie.get("/groups/g-oostende-oost?done=planned").await;
     assert!(
-        page.body.contains("weekly 1") && page.body.contains("Tue 2099-03-17 14:00–17:00"),
+        page.body.contains("Meeting 1") && page.body.contains("Tue 17 Mar 2099, 14:00–17:00"),
         "{}",
         page.body
     );
@@ -714,7 +740,8 @@ async fn a_coach_plans_moves_and_cancels_meetings_and_downloads_the_calendar() {
     let full = marie.post("/groups/g-oostende-oost/add", &fields).await;
     assert_eq!(full.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        full.body.contains("all 10 weekly meetings are planned"),
+        full.body
+            .contains("All ten weekly meetings are planned already."),
         "{}",
         full.body
     );
@@ -828,11 +855,25 @@ async fn attendance_is_taken_with_one_tap_per_person_starting_from_the_answers()
     let early = marie
         .post(
             &format!("/sessions/{later}/attendance"),
-            &[("csrf", &csrf), (&format!("mark-{jan}"), "present")],
+            &[("csrf", &csrf), (&format!("mark-{jan}"), "excused")],
         )
         .await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(early.body.contains("has not begun yet"), "{}", early.body);
+    assert!(
+        early
+            .body
+            .contains("Attendance can be saved from an hour before the meeting starts"),
+        "{}",
+        early.body
+    );
+    // What was ticked is on the page again, not lost.
+    assert!(
+        early
+            .body
+            .contains(&format!("name=\"mark-{jan}\" value=\"excused\" checked")),
+        "{}",
+        early.body
+    );
 }
 
 #[tokio::test]
@@ -934,7 +975,7 @@ async fn a_coach_plans_the_diary_and_reads_only_what_members_shared() {
     marie.log_in("marie", PASSWORD).await;
     let page = marie.get("/groups/g-oostende-oost/diary").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Met wie hebt u deze week gepraat?"));
+    assert!(page.body.contains("Who did you talk to this week?"));
     let csrf = page.field("csrf");
     let planned = marie
         .post(
@@ -986,7 +1027,7 @@ async fn a_coach_plans_the_diary_and_reads_only_what_members_shared() {
     .await;
     let page = marie.get("/groups/g-oostende-oost/diary").await;
     assert!(
-        page.body.contains("Mia") && page.body.contains("Buren — &quot;Met de buurvrouw&quot;"),
+        page.body.contains("Mia") && page.body.contains("Neighbours — “Met de buurvrouw”"),
         "{}",
         page.body
     );
@@ -994,7 +1035,7 @@ async fn a_coach_plans_the_diary_and_reads_only_what_members_shared() {
         !page.body.contains("Geheim"),
         "a private answer never shows"
     );
-    assert!(page.body.contains("and 1 answer kept for themselves"));
+    assert!(page.body.contains("1 answer kept for themselves."));
     let _ = rik;
 
     // Another group's coach neither reads nor plans this group's diary.
@@ -1004,10 +1045,7 @@ async fn a_coach_plans_the_diary_and_reads_only_what_members_shared() {
         .await
         .unwrap()
         .id;
-    hub.add_account("els", Role::Coach, Some(&els), PASSWORD)
-        .await
-        .unwrap();
-    hub.set_account_language("els", nabij_protocol::Language::En)
+    hub.add_account("els", Role::Coach, Some(&els), PASSWORD, Language::En)
         .await
         .unwrap();
     let mut els = Browser::new(router_of(&hub));
@@ -1317,7 +1355,7 @@ async fn a_coach_adds_a_group_a_participant_and_a_coach_and_bad_input_is_kept_fo
         .await;
     assert_eq!(nameless.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        nameless.body.contains("Not added") && nameless.body.contains("value=\"Hazegras\""),
+        nameless.body.contains("A name has 1 to") && nameless.body.contains("value=\"Hazegras\""),
         "{}",
         nameless.body
     );
@@ -1707,5 +1745,3 @@ async fn every_form_refuses_an_account_whose_role_may_not_use_it() {
     // Nothing changed for any of it that was refused.
     assert!(hub.find_participant("Jan Claes").is_ok());
 }
-
-mod inbox;
