@@ -73,12 +73,11 @@ async fn follow_up(
 
 fn follow_up_page(web: &Web, me: &Me, status: StatusCode, notice: Option<Notice>) -> Response {
     let lang = me.lang();
-    let (mut rows, groups, people) =
-        match (web.hub.follow_up(false), web.hub.groups(), web.hub.people()) {
-            (Ok(rows), Ok(groups), Ok(people)) => (rows, groups, people),
-            (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return failed(me, &e),
-        };
-    let own = own::groups(me, &groups, &people);
+    let (mut rows, groups) = match (web.hub.follow_up(false), web.hub.groups()) {
+        (Ok(rows), Ok(groups)) => (rows, groups),
+        (Err(e), _) | (_, Err(e)) => return failed(me, &e),
+    };
+    let own = own::groups(me, &groups);
     // Most urgent first, as the hub orders them; within a reason, the coach's own seniors.
     rows.sort_by_key(|row| {
         let theirs = row.group_id.as_ref().is_none_or(|g| !own.contains(g));

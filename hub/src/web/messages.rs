@@ -161,7 +161,7 @@ fn write_page(
         (Ok(g), Ok(p)) => (g, p),
         (Err(e), _) | (_, Err(e)) => return failed(me, &e),
     };
-    let own = own::groups(me, &groups, &people);
+    let own = own::groups(me, &groups);
     // The essential fields first, the button right under them: it is in reach on a phone.
     let body = html! {
         form method="post" action="/messages" enctype="multipart/form-data" {

@@ -6,18 +6,11 @@ use super::Me;
 use crate::domain::people::{Group, Person, Role as PersonRole};
 use nabij_protocol::GroupId;
 
-/// The groups the account's coach leads (as the group's coach, or as their own group).
-pub fn groups(me: &Me, groups: &[Group], people: &[Person]) -> Vec<GroupId> {
-    let Some(coach) = me.account.coach.as_ref() else {
-        return Vec::new();
-    };
-    let own_group = people
-        .iter()
-        .find(|p| &p.id == coach)
-        .and_then(|p| p.group.clone());
+/// The groups the account's coach leads (the group's coach, as `meetings::is_mine` says).
+pub fn groups(me: &Me, groups: &[Group]) -> Vec<GroupId> {
     groups
         .iter()
-        .filter(|g| g.coach.as_ref() == Some(coach) || own_group.as_ref() == Some(&g.id))
+        .filter(|g| super::meetings::is_mine(me, g))
         .map(|g| g.id.clone())
         .collect()
 }

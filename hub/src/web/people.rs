@@ -174,7 +174,7 @@ fn people_page(
             (Ok(p), Ok(g), Ok(t)) => (p, g, t),
             (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return failed(me, &e),
         };
-    let own = own::groups(me, &groups, &people);
+    let own = own::groups(me, &groups);
     let seniors = own::participants_first(&people, &own);
     let wanted = own::fold(search);
     let found: Vec<&Person> = people
@@ -484,7 +484,7 @@ fn person_page(
             return failed(me, &e);
         }
     };
-    let own = own::groups(me, &groups, &everyone);
+    let own = own::groups(me, &groups);
     let pid = p.id.as_str();
     let participant = p.role == PersonRole::Participant;
     let group = p

@@ -318,7 +318,7 @@ fn devices_page(
             return failed(me, &e);
         }
     };
-    let own = own::groups(me, &groups, &people);
+    let own = own::groups(me, &groups);
     let now = clock::now();
     let (in_use, ended): (Vec<&DeviceRow>, Vec<&DeviceRow>) =
         rows.iter().partition(|r| r.device.state.may_connect());
