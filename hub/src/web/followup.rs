@@ -29,9 +29,12 @@ pub fn routes() -> Router<Web> {
 pub(crate) fn reason_words(lang: Language, reason: Reason) -> &'static str {
     match reason {
         Reason::AskedForCall => t!(lang, "asked to be called"),
-        Reason::SadCheckIns => t!(lang, "not good at the check-in, days running"),
+        Reason::SadCheckIns => t!(
+            lang,
+            "not feeling good at the check-in, several days running"
+        ),
         Reason::MissedMeetings => t!(lang, "missed two meetings without a word"),
-        Reason::TabletSilent => t!(lang, "tablet silent"),
+        Reason::TabletSilent => t!(lang, "tablet silent for days"),
         Reason::NothingSent => t!(lang, "sent nothing for weeks"),
     }
 }

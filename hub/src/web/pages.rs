@@ -70,11 +70,19 @@ async fn home(State(web): State<Web>, Signed(me, _): Signed<HomePage>) -> Respon
         tiles.push(tile("/followup", t!(lang, "Follow-up"), &line));
     }
     if role.may(Area::People) {
-        tiles.push(tile(
-            "/messages",
-            t!(lang, "Messages"),
-            t!(lang, "Messages from your seniors, and writing to them"),
-        ));
+        let unread = match &me.account.coach {
+            Some(coach) => match web.hub.coach_unread(coach) {
+                Ok(n) => n,
+                Err(e) => return failed(&me, &e),
+            },
+            None => 0,
+        };
+        let line = match unread {
+            0 => t!(lang, "Messages from your seniors, and writing to them").to_owned(),
+            1 => t!(lang, "1 new message from your seniors").to_owned(),
+            n => t!(lang, "{} new messages from your seniors", n),
+        };
+        tiles.push(tile("/messages", t!(lang, "Messages"), &line));
     }
     if role.may(Area::Programme) {
         tiles.push(tile(

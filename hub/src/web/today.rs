@@ -6,6 +6,7 @@
 //! shared, ready to talk about.
 
 use super::diary::{localized, shared_answers};
+use super::followup::{phone_link, reason_words};
 use super::html::{self, Notice};
 use super::lang::{self, t};
 use super::meetings::{attendance_form, is_mine, meeting_name, meeting_when, meeting_where};
@@ -15,7 +16,6 @@ use crate::app::{AppError, Sheet};
 use crate::clock;
 use crate::domain::attendance::Mark;
 use crate::domain::calendar::Date;
-use crate::domain::followup::Reason;
 use crate::domain::people::{Group, Person};
 use crate::domain::schedule::{Session, SessionState};
 use axum::Router;
@@ -38,20 +38,6 @@ async fn today(
     let lang = me.lang();
     let notice = done_notice(&done, &[("taken", t!(lang, "Attendance is saved."))]);
     today_page(&web, &me, StatusCode::OK, notice, &[])
-}
-
-/// Why a senior is on the follow-up list, in words.
-pub fn reason_words(lang: Language, reason: Reason) -> &'static str {
-    match reason {
-        Reason::AskedForCall => t!(lang, "asked to be called"),
-        Reason::SadCheckIns => t!(
-            lang,
-            "not feeling good at the check-in, several days running"
-        ),
-        Reason::MissedMeetings => t!(lang, "missed two meetings without a word"),
-        Reason::TabletSilent => t!(lang, "tablet silent for days"),
-        Reason::NothingSent => t!(lang, "sent nothing for weeks"),
-    }
 }
 
 /// The day of `t` in Belgium.
@@ -216,8 +202,8 @@ pub(crate) fn today_page(
                     @for row in &my_calls {
                         li {
                             strong { (row.name) } " — " (reason_words(lang, row.concern.reason))
-                            @if let Some(phone) = person(&row.person).and_then(|p| p.phone.as_deref()) {
-                                " " a.call href={ "tel:" (phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect::<String>()) } { "☎ " (phone) }
+                            @if let Some(phone) = row.phone.as_deref() {
+                                " " (phone_link(phone))
                             }
                         }
                     }

@@ -67,6 +67,12 @@ async fn a_seniors_message_is_in_their_coachs_inbox_unread_first_and_read_once_o
     sends(&hub, &out, &rik_tablet, text_to(&marie_id, "Tot dinsdag")).await;
     let mut marie = Browser::new(router);
     marie.log_in("marie", PASSWORD).await;
+    let home = marie.get("/").await;
+    assert!(
+        home.body.contains("2 new messages from your seniors"),
+        "home says so: {}",
+        home.body
+    );
 
     // Rik's, the newest, is read first; Mia's older one stays unread.
     let riks = marie.get(&format!("/messages/from/{rik}")).await;
