@@ -583,6 +583,7 @@ fn person_page(
                 (checkbox("transport", t!(lang, "Needs transport to the meetings"), p.transport))
                 (checkbox("consent_photos", t!(lang, "Agreed that photos of them may be shared in the group"), p.consent.photos))
                 (checkbox("consent_research", t!(lang, "Agreed to count in the evaluation (questionnaires, figures)"), p.consent.research))
+                (checkbox("consent_keepsake", t!(lang, "Agreed that their phone number is printed on their contacts' keepsakes"), p.consent.phone_on_keepsakes))
                 p { button { (t!(lang, "Save")) } }
             }
         }
@@ -590,6 +591,9 @@ fn person_page(
     let their_data = html! {
         @if participant {
             h2 { (t!(lang, "Their data")) }
+            p {
+                a.tap href=(format!("/people/{pid}/keepsake")) { (t!(lang, "A keepsake for the end of the loan")) }
+            }
             p {
                 a.tap href=(format!("/people/{pid}/export")) { (t!(lang, "Download everything the hub keeps about {} (zip)", p.name)) }
                 " " (t!(lang, "It holds personal data: hand it over, then delete it."))
@@ -641,6 +645,7 @@ struct DetailsForm {
     transport: String,
     consent_photos: String,
     consent_research: String,
+    consent_keepsake: String,
 }
 
 async fn details(
@@ -664,18 +669,19 @@ async fn details(
         transport: Some(form.transport == "yes"),
         consent_photos: Some(form.consent_photos == "yes"),
         consent_research: Some(form.consent_research == "yes"),
-        consent_keepsake: None,
+        consent_keepsake: Some(form.consent_keepsake == "yes"),
     };
     match web.hub.update_participant(&id, changes).await {
         Ok(p) => {
             web.audit(
                 &me,
                 &format!(
-                    "changed the details of {} (transport {}, photos {}, evaluation {})",
+                    "changed the details of {} (transport {}, photos {}, evaluation {}, keepsakes {})",
                     p.id,
                     yes(p.transport),
                     yes(p.consent.photos),
-                    yes(p.consent.research)
+                    yes(p.consent.research),
+                    yes(p.consent.phone_on_keepsakes)
                 ),
             )
             .await;

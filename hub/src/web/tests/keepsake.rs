@@ -70,6 +70,12 @@ async fn a_keepsake_is_printed_in_the_seniors_language_with_what_they_chose() {
 
     let mut marie = Browser::new(router.clone());
     marie.log_in("marie", PASSWORD).await;
+    let page = marie.get(&format!("/people/{mia}")).await;
+    assert!(
+        page.body
+            .contains(&format!("href=\"/people/{mia}/keepsake\""))
+    );
+    assert!(page.body.contains("name=\"consent_keepsake\""));
     let choose = marie.get(&format!("/people/{mia}/keepsake")).await;
     assert_eq!(choose.status, StatusCode::OK, "{}", choose.body);
     assert!(
