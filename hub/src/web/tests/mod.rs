@@ -1,6 +1,7 @@
 //! The dashboard's pages through its router, as a browser uses them: cookies kept,
 //! forms sent with their tokens. No socket; the TLS server has its own test below.
 
+mod crawl;
 mod inbox;
 mod keepsake;
 mod login;
