@@ -42,10 +42,10 @@ fn tags<'a>(html: &'a str, name: &str) -> Vec<&'a str> {
     let mut rest = html;
     while let Some(start) = rest.find(&opening) {
         let after = &rest[start + opening.len()..];
-        if after.starts_with([' ', '>']) {
-            if let Some(end) = after.find('>') {
-                out.push(&rest[start..start + opening.len() + end + 1]);
-            }
+        if after.starts_with([' ', '>'])
+            && let Some(end) = after.find('>')
+        {
+            out.push(&rest[start..start + opening.len() + end + 1]);
         }
         rest = &rest[start + opening.len()..];
     }
