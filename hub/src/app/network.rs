@@ -99,7 +99,9 @@ impl Hub {
         }
         let mut answers = Vec::new();
         for (member, _) in &members {
-            let named = super::diary::people_named(&tx, &group.id, member)?;
+            let named = super::diary::people_named(&tx, &group.id, member, |prompt| {
+                self.inner.library.get(prompt).is_some_and(|p| p.people)
+            })?;
             answers.push(named.into_iter().map(|(at, n)| (month_of(at), n)).collect());
         }
         let mut growth = growth(months, contacts, &tie_months);

@@ -43,8 +43,9 @@ pub struct Growth {
     #[serde(default)]
     pub ties_before: u32,
     /// Per month: the network size members reported in the diary — people named in an
-    /// answer, the most that month per member, averaged over those who answered (members
-    /// who agreed to count only); 0 when no one answered.
+    /// answer to a prompt that asks who, the most that month per member, averaged over
+    /// those who answered (members who agreed to count only); 0 when no one answered
+    /// (`diary_answered` says how many did).
     pub diary_named: Vec<f64>,
     /// Per month: how many members answered the diary (the people `diary_named` is about).
     #[serde(default)]
