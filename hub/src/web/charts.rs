@@ -76,10 +76,10 @@ pub fn parse_month(month: &str) -> (i32, u8) {
     )
 }
 
-/// A top for the scale: a whole number at least `max`, even (so the middle line is a
-/// whole number too), never 0.
+/// A top for the scale: a whole number above `max` with room for the value written over
+/// the highest point, even (so the middle line is a whole number too), never 0.
 fn axis_top(max: f64) -> f64 {
-    let top = max.ceil().max(2.0);
+    let top = (max * 1.15).ceil().max(2.0);
     if top % 2.0 == 0.0 { top } else { top + 1.0 }
 }
 
@@ -213,8 +213,9 @@ pub fn bars(lang: Language, title: &str, slots: &[Slot], values: &[u32], axes: &
 /// other, a dashed one where they are contacts but did not write. One line per tie:
 /// the number of ties said beside it is the number of lines drawn.
 pub fn network(title: &str, labels: &[String], ties: &[(usize, usize, bool)]) -> Markup {
-    let (w, h) = (400.0, 340.0);
-    let (cx, cy, r) = (w / 2.0, h / 2.0, 118.0);
+    // Wide enough for a first name beside the outermost members.
+    let (w, h) = (440.0, 330.0);
+    let (cx, cy, r) = (w / 2.0, h / 2.0, 112.0);
     let n = labels.len().max(1) as f64;
     let angle = |i: usize| std::f64::consts::TAU * i as f64 / n - std::f64::consts::FRAC_PI_2;
     let at = |i: usize, radius: f64| {
@@ -241,7 +242,7 @@ pub fn network(title: &str, labels: &[String], ties: &[(usize, usize, bool)]) ->
                 @let (lx, ly) = at(i, r + 18.0);
                 @let anchor = if lx > cx + 1.0 { "start" } else if lx < cx - 1.0 { "end" } else { "middle" };
                 circle cx=(n1(x)) cy=(n1(y)) r="11" fill="#f2c500" stroke=(INK) stroke-width="2" {}
-                text x=(n1(lx)) y=(n1(ly + 5.0)) font-size="16" text-anchor=(anchor) fill=(INK) { (label) }
+                text x=(n1(lx)) y=(n1(ly + 5.0)) font-size="15" text-anchor=(anchor) fill=(INK) { (label) }
             }
         }
     }

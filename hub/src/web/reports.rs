@@ -496,8 +496,10 @@ fn group_section(lang: Language, f: &GroupFigures, labels: &Labels) -> Markup {
             p { (t!(lang, "{} of {} members agreed to count in the evaluation.", f.counted(), f.members)) }
             @match f.withheld() {
                 None => {
-                    h3 { (t!(lang, "Attendance per meeting")) }
-                    (meetings_table(lang, &f.attendance))
+                    details.meetings {
+                        summary { (t!(lang, "Attendance per meeting")) " (" (f.attendance.per_session.len()) ")" }
+                        (meetings_table(lang, &f.attendance))
+                    }
                     h3 { (t!(lang, "Network")) }
                     (network_part(lang, &f.network, labels))
                     h3 { (t!(lang, "Questionnaires")) }
