@@ -458,7 +458,16 @@ async fn reports(State(web): State<Web>, Signed(me, _): Signed<Reports>) -> Resp
             ]
         })
         .collect();
+    let made_up = groups.iter().any(|f| {
+        f.group
+            .neighbourhood
+            .as_deref()
+            .is_some_and(|n| n.ends_with(crate::demo::DEMO_MARK))
+    });
     let body = html! {
+        @if made_up {
+            p.demo role="note" { (t!(lang, "These figures come from made-up demo data, not from real people.")) }
+        }
         p.rules { (t!(lang, "Only members who agreed to count in the evaluation are counted. A figure about fewer than 5 people is not shown. Members are numbered afresh each time a report is made: the numbers follow no list.")) }
         @if me.account.role == Role::Coach {
             p.rules { (t!(lang, "You see the names of your own group's members here; other groups are numbered, and every download is numbered.")) }
@@ -500,7 +509,7 @@ fn group_section(lang: Language, f: &GroupFigures, labels: &Labels) -> Markup {
                         summary { (t!(lang, "Attendance per meeting")) " (" (f.attendance.per_session.len()) ")" }
                         (meetings_table(lang, &f.attendance))
                     }
-                    h3 { (t!(lang, "Network")) }
+                    h3 id=(format!("network-{}", f.group.id)) { (t!(lang, "Network")) }
                     (network_part(lang, &f.network, labels))
                     h3 { (t!(lang, "Questionnaires")) }
                     (questionnaires_part(lang, &f.surveys))

@@ -647,3 +647,15 @@ async fn reports_and_their_files_are_in_the_readers_language() {
         );
     }
 }
+
+#[tokio::test]
+async fn demo_figures_say_they_are_made_up() {
+    let (hub, _, router) = setup().await;
+    let mut piet = logged_in(&router, "piet").await;
+    let made_up = "made-up demo data";
+    assert!(!piet.get("/reports").await.body.contains(made_up));
+    hub.add_group("Brugge Sint-Kruis", Some("Brugge (demo)"))
+        .await
+        .unwrap();
+    assert!(piet.get("/reports").await.body.contains(made_up));
+}
