@@ -89,6 +89,15 @@ pub enum Command {
     /// The evaluation's questionnaires (loneliness, network size): ask a group, read scores.
     #[command(subcommand)]
     Survey(SurveyCommand),
+    /// Fill an empty hub with months of made-up activity, marked as demo data: two
+    /// groups, their meetings and attendance, messages, the diary, questionnaires, calls
+    /// for help. For trying the dashboard; run it before `serve`, on a data folder of
+    /// its own. A hub that holds the demo already is left as it is.
+    DemoData {
+        /// How long the made-up programme has been going, in months.
+        #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=12))]
+        months: u32,
+    },
     /// Print the settings a kiosk needs to reach this hub (host, port, CA, enrolment password).
     KioskSettings {
         /// The host name or address tablets use to reach the hub.
@@ -690,6 +699,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
         }
         Command::CheckMessage { topic, file } => return check_message(&topic, &file),
+        Command::DemoData { months } => return demo_data(&config, months).await,
         Command::Device(DeviceCommand::Enrol {
             code,
             participant,
@@ -1663,6 +1673,33 @@ fn survey_report_words(report: &SurveyReport) -> String {
         out += "! at risk of social isolation\n";
     }
     out
+}
+
+/// `demo-data`: the demo written into the hub's data folder (the hub must not be running).
+async fn demo_data(config: &HubConfig, months: u32) -> anyhow::Result<ExitCode> {
+    let outcome = crate::demo::write(config, months)
+        .await
+        .with_context(|| format!("no demo data written to {}", config.data_dir.display()))?;
+    match outcome {
+        crate::demo::Outcome::AlreadyThere => {
+            println!("This hub holds the demo data already; nothing was added.");
+        }
+        crate::demo::Outcome::Filled(f) => println!(
+            "Demo data written (made up, marked {}): {} groups, {} participants, {} tablets, \
+             {} messages, {} meetings with attendance, {} diary answers, {} questionnaires \
+             answered, {} calls for help.",
+            crate::demo::DEMO_MARK,
+            f.groups,
+            f.participants,
+            f.tablets,
+            f.messages,
+            f.meetings_taken,
+            f.diary_answers,
+            f.questionnaires,
+            f.help_calls
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One meeting on one line, in Belgian time.

@@ -169,7 +169,6 @@ impl Me {
             name: self.account.name.as_str(),
             role: self.account.role,
             csrf: &self.csrf,
-            lang: self.account.language,
         }
     }
 }
