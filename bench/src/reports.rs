@@ -255,11 +255,20 @@ async fn seed(
             .await?;
         let mut ids = Vec::new();
         for m in 0..year.members {
-            ids.push(
-                hub.add_participant(&format!("Senior {g}-{m}"), Some(&group), None)
-                    .await?
-                    .id,
-            );
+            let id = hub
+                .add_participant(&format!("Senior {g}-{m}"), Some(&group), None)
+                .await?
+                .id;
+            // They agree to count, so the reports compute every figure they would.
+            hub.update_participant(
+                &id,
+                nabij_hub::app::DetailChanges {
+                    consent_research: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            ids.push(id);
         }
         for (i, a) in ids.iter().enumerate() {
             for b in &ids[i + 1..] {

@@ -119,7 +119,21 @@ async fn home(State(web): State<Web>, Signed(me, _): Signed<HomePage>) -> Respon
             t!(lang, "Every change, who made it and when"),
         ));
     }
-    let body = html! { nav.tiles aria-label=(t!(lang, "Start")) { @for tile in tiles { (tile) } } };
+    // A demo hub says so on its first page, so no one mistakes it for real seniors.
+    let made_up = match web.hub.groups() {
+        Ok(groups) => groups.iter().any(|g| {
+            g.neighbourhood
+                .as_deref()
+                .is_some_and(|n| n.ends_with(crate::demo::DEMO_MARK))
+        }),
+        Err(e) => return failed(&me, &e),
+    };
+    let body = html! {
+        @if made_up {
+            p.demo role="note" { (t!(lang, "This hub holds made-up demo data: the people, groups and figures are not real.")) }
+        }
+        nav.tiles aria-label=(t!(lang, "Start")) { @for tile in tiles { (tile) } }
+    };
     page_response(
         StatusCode::OK,
         html::page(

@@ -653,9 +653,13 @@ async fn demo_figures_say_they_are_made_up() {
     let (hub, _, router) = setup().await;
     let mut piet = logged_in(&router, "piet").await;
     let made_up = "made-up demo data";
-    assert!(!piet.get("/reports").await.body.contains(made_up));
+    for page in ["/", "/reports"] {
+        assert!(!piet.get(page).await.body.contains(made_up), "{page}");
+    }
     hub.add_group("Brugge Sint-Kruis", Some("Brugge (demo)"))
         .await
         .unwrap();
-    assert!(piet.get("/reports").await.body.contains(made_up));
+    for page in ["/", "/reports"] {
+        assert!(piet.get(page).await.body.contains(made_up), "{page}");
+    }
 }
