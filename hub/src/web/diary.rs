@@ -6,7 +6,7 @@
 use super::html::{self, Notice};
 use super::lang::{self, t};
 use super::signed::{Diary, Signed, SignedForm};
-use super::{Done, Me, Web, done_notice, failed, page_response, problems, see_other};
+use super::{Done, Me, Web, done_notice, failed, problems, see_other};
 use crate::app::PromptAnswers;
 use crate::domain::calendar::Date;
 use crate::domain::people::Group;
@@ -139,15 +139,11 @@ fn coached_group(web: &Web, me: &Me, group: &str) -> Result<Group, Box<Response>
                 group.name
             ),
         };
-        return Err(Box::new(page_response(
+        return Err(Box::new(me.page(
             StatusCode::FORBIDDEN,
-            html::page(
-                lang,
-                t!(lang, "Not your group"),
-                Some(&me.viewer()),
-                Some(&Notice::Problem(words)),
-                html! { p { a href="/groups" { (t!(lang, "Groups")) } } },
-            ),
+            t!(lang, "Not your group"),
+            Some(&Notice::Problem(words)),
+            html! { p { a href="/groups" { (t!(lang, "Groups")) } } },
         )));
     }
     Ok(group)
@@ -224,15 +220,11 @@ fn diary_page(
         }
         p { a href={ "/groups/" (group.id.as_str()) } { (t!(lang, "Back to the group")) } }
     };
-    page_response(
+    me.page(
         status,
-        html::page(
-            lang,
-            &t!(lang, "Diary — {}", group.name),
-            Some(&me.viewer()),
-            notice.as_ref(),
-            body,
-        ),
+        &t!(lang, "Diary — {}", group.name),
+        notice.as_ref(),
+        body,
     )
 }
 

@@ -6,7 +6,7 @@ use super::html::{self, Notice};
 use super::lang::{self, t};
 use super::problems::explain;
 use super::signed::{FollowUp, Signed, SignedForm};
-use super::{Done, Me, Web, done_notice, failed, own, page_response, see_other};
+use super::{Done, Me, Web, done_notice, failed, own, see_other};
 use crate::clock;
 use crate::domain::accounts::Area;
 use crate::domain::followup::Reason;
@@ -144,16 +144,7 @@ fn follow_up_page(web: &Web, me: &Me, status: StatusCode, notice: Option<Notice>
             t!(lang, "No one needs a call now."),
         ))
     };
-    page_response(
-        status,
-        html::page(
-            lang,
-            t!(lang, "Follow-up"),
-            Some(&me.viewer()),
-            notice.as_ref(),
-            body,
-        ),
-    )
+    me.page(status, t!(lang, "Follow-up"), notice.as_ref(), body)
 }
 
 #[derive(Deserialize, Default)]

@@ -10,7 +10,7 @@ use super::lang::t;
 use super::messages::{message_fields, message_of, read_message_form};
 use super::problems::explain;
 use super::signed::{People, Signed};
-use super::{Done, Me, Web, done_notice, failed, page_response, see_other, when};
+use super::{Done, Me, Web, done_notice, failed, see_other, when};
 use crate::app::{Audience, InboxContent, InboxMessage};
 use crate::domain::accounts::Area;
 use crate::domain::people::{FORMER_PARTICIPANT, Role as PersonRole};
@@ -96,32 +96,24 @@ pub(super) async fn inbox(
             }
         }
     };
-    page_response(
+    me.page(
         StatusCode::OK,
-        html::page(
-            lang,
-            t!(lang, "Messages to me"),
-            Some(&me.viewer()),
-            notice.as_ref(),
-            body,
-        ),
+        t!(lang, "Messages to me"),
+        notice.as_ref(),
+        body,
     )
 }
 
 /// The page for an account that has no coach behind it (an admin's mistake).
 fn not_a_coach(me: &Me) -> Response {
     let lang = me.lang();
-    page_response(
+    me.page(
         StatusCode::FORBIDDEN,
-        html::page(
-            lang,
-            t!(lang, "Messages to me"),
-            Some(&me.viewer()),
-            Some(&Notice::Problem(
-                t!(lang, "This account is not linked to a coach; ask an admin.").to_owned(),
-            )),
-            html! {},
-        ),
+        t!(lang, "Messages to me"),
+        Some(&Notice::Problem(
+            t!(lang, "This account is not linked to a coach; ask an admin.").to_owned(),
+        )),
+        html! {},
     )
 }
 
@@ -261,10 +253,7 @@ async fn conversation_page(
         }
         p { a.tap href="/messages" { (t!(lang, "Back to the messages to you")) } }
     };
-    page_response(
-        status,
-        html::page(lang, &name, Some(&me.viewer()), notice.as_ref(), body),
-    )
+    me.page(status, &name, notice.as_ref(), body)
 }
 
 /// The answer form of a conversation: words or a photo to that senior.

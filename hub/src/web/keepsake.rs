@@ -56,12 +56,10 @@ fn keepsake_for(web: &Web, me: &Me, person: &str) -> Result<Keepsake, Box<Respon
         .and_then(|g| web.hub.find_group(g.as_str()).ok())
         .is_some_and(|g| g.coach.is_some() && g.coach == me.account.coach);
     if !coached {
-        return Err(Box::new(page_response(
-            StatusCode::FORBIDDEN,
-            html::page(
-                lang,
+        return Err(Box::new(
+            me.page(
+                StatusCode::FORBIDDEN,
                 t!(lang, "Not your group"),
-                Some(&me.viewer()),
                 Some(&html::Notice::Problem(
                     t!(
                         lang,
@@ -71,7 +69,7 @@ fn keepsake_for(web: &Web, me: &Me, person: &str) -> Result<Keepsake, Box<Respon
                 )),
                 html! { p { a href="/people" { (t!(lang, "People")) } } },
             ),
-        )));
+        ));
     }
     Ok(keepsake)
 }
@@ -113,15 +111,11 @@ async fn choose(
             p { button { (t!(lang, "Show the page to print")) } }
         }
     };
-    page_response(
+    me.page(
         StatusCode::OK,
-        html::page(
-            lang,
-            &t!(lang, "Keepsake for {}", keepsake.person.name),
-            Some(&me.viewer()),
-            None,
-            body,
-        ),
+        &t!(lang, "Keepsake for {}", keepsake.person.name),
+        None,
+        body,
     )
 }
 

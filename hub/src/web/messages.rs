@@ -9,7 +9,7 @@ use super::inbox;
 use super::lang::t;
 use super::problems::explain;
 use super::signed::{People, Signed};
-use super::{Me, Web, failed, own, page_response, see_other};
+use super::{Me, Web, failed, own, see_other};
 use crate::app::{Audience, CoachMessage};
 use crate::domain::people::{Group, Person};
 use axum::Router;
@@ -173,16 +173,7 @@ fn write_page(
         p.hint { (t!(lang, "Short and plain: the seniors read it in large letters.")) }
         p { a.tap href="/messages" { (t!(lang, "Back to the messages to you")) } }
     };
-    page_response(
-        status,
-        html::page(
-            lang,
-            t!(lang, "Write to seniors"),
-            Some(&me.viewer()),
-            notice.as_ref(),
-            body,
-        ),
-    )
+    me.page(status, t!(lang, "Write to seniors"), notice.as_ref(), body)
 }
 
 /// A message form's fields.

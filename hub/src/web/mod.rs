@@ -83,15 +83,11 @@ pub fn router(hub: Hub) -> Router {
 /// viewer's language), and the page offers the way back to its list.
 pub(crate) fn not_found(me: &Me, sentence: &str, back: (&str, &str)) -> Response {
     let lang = me.lang();
-    page_response(
+    me.page(
         StatusCode::NOT_FOUND,
-        html::page(
-            lang,
-            t!(lang, "Not found"),
-            Some(&me.viewer()),
-            Some(&Notice::Problem(sentence.to_owned())),
-            maud::html! { p { a href=(back.0) { (back.1) } } },
-        ),
+        t!(lang, "Not found"),
+        Some(&Notice::Problem(sentence.to_owned())),
+        maud::html! { p { a href=(back.0) { (back.1) } } },
     )
 }
 
@@ -162,6 +158,20 @@ impl Me {
     /// The language the account reads.
     fn lang(&self) -> Language {
         self.account.language
+    }
+
+    /// A page for this account, in its language, with `status`.
+    pub(crate) fn page(
+        &self,
+        status: StatusCode,
+        title: &str,
+        notice: Option<&Notice>,
+        body: maud::Markup,
+    ) -> Response {
+        page_response(
+            status,
+            html::page(self.lang(), title, Some(&self.viewer()), notice, body),
+        )
     }
 
     fn viewer(&self) -> html::Viewer<'_> {
@@ -281,15 +291,11 @@ fn see_other(to: &str) -> Response {
 pub(crate) fn failed(me: &Me, e: &AppError) -> Response {
     tracing::error!(error = %e, "a dashboard page failed");
     let lang = me.lang();
-    page_response(
+    me.page(
         StatusCode::INTERNAL_SERVER_ERROR,
-        html::page(
-            lang,
-            t!(lang, "Something went wrong"),
-            Some(&me.viewer()),
-            Some(&Notice::Problem(problems::explain(lang, e))),
-            maud::html! {},
-        ),
+        t!(lang, "Something went wrong"),
+        Some(&Notice::Problem(problems::explain(lang, e))),
+        maud::html! {},
     )
 }
 

@@ -6,7 +6,7 @@
 use super::html::{self, Notice};
 use super::lang::{self, t};
 use super::signed::{Accounts, Audit, HomePage, Signed, SignedForm};
-use super::{Done, Me, Web, done_notice, failed, page_response, problems, see_other, when};
+use super::{Done, Me, Web, done_notice, failed, problems, see_other, when};
 use crate::domain::accounts::{Area, Role};
 use crate::domain::people::Role as PersonRole;
 use axum::Router;
@@ -134,15 +134,11 @@ async fn home(State(web): State<Web>, Signed(me, _): Signed<HomePage>) -> Respon
         }
         nav.tiles aria-label=(t!(lang, "Start")) { @for tile in tiles { (tile) } }
     };
-    page_response(
+    me.page(
         StatusCode::OK,
-        html::page(
-            lang,
-            &t!(lang, "Hello, {}", me.account.name),
-            Some(&me.viewer()),
-            None,
-            body,
-        ),
+        &t!(lang, "Hello, {}", me.account.name),
+        None,
+        body,
     )
 }
 
@@ -179,16 +175,7 @@ fn account_page(me: &Me, status: StatusCode, notice: Option<Notice>) -> Response
             p { button { (t!(lang, "Save")) } }
         }
     };
-    page_response(
-        status,
-        html::page(
-            lang,
-            t!(lang, "Your account"),
-            Some(&me.viewer()),
-            notice.as_ref(),
-            body,
-        ),
-    )
+    me.page(status, t!(lang, "Your account"), notice.as_ref(), body)
 }
 
 #[derive(Deserialize, Default)]
@@ -318,16 +305,7 @@ fn accounts_page(web: &Web, me: &Me, status: StatusCode, notice: Option<Notice>)
             p { button { (t!(lang, "Add the account")) } }
         }
     };
-    page_response(
-        status,
-        html::page(
-            lang,
-            t!(lang, "Accounts"),
-            Some(&me.viewer()),
-            notice.as_ref(),
-            body,
-        ),
-    )
+    me.page(status, t!(lang, "Accounts"), notice.as_ref(), body)
 }
 
 #[derive(Deserialize, Default)]
@@ -404,10 +382,7 @@ async fn audit_log(State(web): State<Web>, Signed(me, _): Signed<Audit>) -> Resp
         p { (t!(lang, "The newest 500 changes, newest first, as the hub recorded them.")) }
         (html::table(&[t!(lang, "When"), t!(lang, "Who"), t!(lang, "What")], rows, t!(lang, "Nothing changed yet.")))
     };
-    page_response(
-        StatusCode::OK,
-        html::page(lang, t!(lang, "Audit log"), Some(&me.viewer()), None, body),
-    )
+    me.page(StatusCode::OK, t!(lang, "Audit log"), None, body)
 }
 
 super::signed::token_forms!(NewAccount, LanguageForm);

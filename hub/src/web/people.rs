@@ -8,7 +8,7 @@ use super::html::{self, Notice};
 use super::lang::{self, t};
 use super::problems::{explain, state_word};
 use super::signed::{People, Signed, SignedForm};
-use super::{Done, Me, Web, done_notice, failed, own, page_response, see_other};
+use super::{Done, Me, Web, done_notice, failed, own, see_other};
 use crate::app::{DetailChanges, DeviceRow};
 use crate::domain::accounts::Area;
 use crate::domain::people::{Group, Person, Role as PersonRole};
@@ -307,16 +307,7 @@ fn people_page(
             }
         }
     };
-    page_response(
-        status,
-        html::page(
-            lang,
-            t!(lang, "People"),
-            Some(&me.viewer()),
-            notice.as_ref(),
-            body,
-        ),
-    )
+    me.page(status, t!(lang, "People"), notice.as_ref(), body)
 }
 
 /// Adding a senior or a coach (`role`); fields the other role has no use for are
@@ -630,10 +621,7 @@ fn person_page(
         (their_data)
         p { a.tap href="/people" { (t!(lang, "Back to people")) } }
     };
-    page_response(
-        status,
-        html::page(lang, &p.name, Some(&me.viewer()), notice.as_ref(), body),
-    )
+    me.page(status, &p.name, notice.as_ref(), body)
 }
 
 #[derive(Deserialize, Default)]

@@ -9,7 +9,7 @@ use super::meetings::{
     parse_mark,
 };
 use super::signed::{Programme, Signed, SignedForm, TokenForm};
-use super::{Done, Me, Web, done_notice, failed, page_response, problems, see_other};
+use super::{Done, Me, Web, done_notice, failed, problems, see_other};
 use crate::app::Move;
 use crate::domain::attendance::{Mark, Tally};
 use crate::domain::calendar::Date;
@@ -100,16 +100,7 @@ fn groups_page(
             p { button { (t!(lang, "Add the group")) } }
         }
     };
-    page_response(
-        status,
-        html::page(
-            lang,
-            t!(lang, "Groups"),
-            Some(&me.viewer()),
-            notice.as_ref(),
-            body,
-        ),
-    )
+    me.page(status, t!(lang, "Groups"), notice.as_ref(), body)
 }
 
 #[derive(Deserialize, Default)]
@@ -372,10 +363,7 @@ fn group_page(
             }
         }
     };
-    page_response(
-        status,
-        html::page(lang, &group.name, Some(&me.viewer()), notice.as_ref(), body),
-    )
+    me.page(status, &group.name, notice.as_ref(), body)
 }
 
 #[derive(Deserialize, Default)]
@@ -709,16 +697,7 @@ fn attendance_page(
         (attendance_form(me, &sheet, ticked, "sheet"))
         p { a href={ "/groups/" (s.group.as_str()) } { (t!(lang, "Back to the group")) } }
     };
-    page_response(
-        status,
-        html::page(
-            lang,
-            t!(lang, "Attendance"),
-            Some(&me.viewer()),
-            notice.as_ref(),
-            body,
-        ),
-    )
+    me.page(status, t!(lang, "Attendance"), notice.as_ref(), body)
 }
 
 /// The attendance form: a mark per person, under the person's id, where to go after,

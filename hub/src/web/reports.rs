@@ -20,7 +20,7 @@ use super::html;
 use super::lang::{self, t};
 use super::meetings::meeting_name;
 use super::signed::{Reports, Signed};
-use super::{Me, Web, failed, page_response};
+use super::{Me, Web, failed};
 use crate::app::{AppError, NetworkReport, Rates, SurveyReport, SurveySummary};
 use crate::domain::accounts::Role;
 use crate::domain::attendance::Tally;
@@ -484,10 +484,7 @@ async fn reports(State(web): State<Web>, Signed(me, _): Signed<Reports>) -> Resp
         ))
         @for section in sections { (section) }
     };
-    page_response(
-        StatusCode::OK,
-        html::page(lang, t!(lang, "Reports"), Some(&me.viewer()), None, body),
-    )
+    me.page(StatusCode::OK, t!(lang, "Reports"), None, body)
 }
 
 fn group_section(lang: Language, f: &GroupFigures, labels: &Labels) -> Markup {

@@ -6,7 +6,7 @@ use super::html::{self, Notice};
 use super::lang::{self, t};
 use super::problems::{explain, state_word};
 use super::signed::{Devices, Signed, SignedForm};
-use super::{Done, Me, Web, done_notice, failed, own, page_response, see_other, when};
+use super::{Done, Me, Web, done_notice, failed, own, see_other, when};
 use crate::app::DeviceRow;
 use crate::clock;
 use crate::domain::accounts::Area;
@@ -395,16 +395,7 @@ fn devices_page(
             }
         }
     };
-    page_response(
-        status,
-        html::page(
-            lang,
-            t!(lang, "Tablets"),
-            Some(&me.viewer()),
-            notice.as_ref(),
-            body,
-        ),
-    )
+    me.page(status, t!(lang, "Tablets"), notice.as_ref(), body)
 }
 
 #[derive(Deserialize, Default)]

@@ -7,11 +7,11 @@
 
 use super::diary::{localized, shared_answers};
 use super::followup::{phone_link, reason_words};
-use super::html::{self, Notice};
+use super::html::Notice;
 use super::lang::{self, t};
 use super::meetings::{attendance_form, is_mine, meeting_name, meeting_when, meeting_where};
 use super::signed::{Programme, Signed};
-use super::{Done, Me, Web, done_notice, failed, page_response};
+use super::{Done, Me, Web, done_notice, failed};
 use crate::app::{AppError, Sheet};
 use crate::clock;
 use crate::domain::attendance::Mark;
@@ -140,16 +140,7 @@ pub(crate) fn today_page(
             p { (t!(lang, "This account coaches no group yet. An admin links an account to its coach; a group gets its coach on the People page.")) }
             p { a href="/groups" { (t!(lang, "Groups")) } }
         };
-        return page_response(
-            status,
-            html::page(
-                lang,
-                t!(lang, "Today"),
-                Some(&me.viewer()),
-                notice.as_ref(),
-                body,
-            ),
-        );
+        return me.page(status, t!(lang, "Today"), notice.as_ref(), body);
     }
     let mut sections = Vec::new();
     for group in &mine {
@@ -222,14 +213,5 @@ pub(crate) fn today_page(
             }
         }
     };
-    page_response(
-        status,
-        html::page(
-            lang,
-            t!(lang, "Today"),
-            Some(&me.viewer()),
-            notice.as_ref(),
-            body,
-        ),
-    )
+    me.page(status, t!(lang, "Today"), notice.as_ref(), body)
 }
