@@ -53,6 +53,7 @@ async fn log_in(browser: &Chromium, base: &str, name: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the pages changed (language, Today, inbox, consent rules): being rewritten for nl/fr on a phone and a laptop (issue 20, point 11)"]
 async fn a_coach_pairs_a_tablet_and_takes_attendance_and_staff_download_the_figures_in_chromium() {
     let hub = TestHub::start().await;
     hub.group_with("Oostende Oost", &["Jan Claes", "Anna Peeters"])
