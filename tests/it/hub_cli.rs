@@ -326,7 +326,12 @@ async fn a_coach_is_added_and_messages_a_group_from_the_command_line() {
     );
     let out = hub_cli(&dir, &["person", "language", "Anna Peeters", "de"]).await;
     assert_eq!(out.code, Some(2));
-    assert!(out.stderr.contains("use nl, fr or en"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("use nl (Dutch), fr (French) or en (English)"),
+        "{}",
+        out.stderr
+    );
 
     let face = dir.join("marie.jpg");
     std::fs::write(&face, tests::jpeg(600, 800)).unwrap();
