@@ -80,7 +80,8 @@ pub fn page(
                         }
                         form.logout method="post" action="/logout" {
                             (csrf(v.csrf))
-                            a href="/account" { (v.name) " (" (role_name(lang, v.role)) ")" }
+                            // On a phone the role gives way to the name (style.css).
+                            a href="/account" { (v.name) span.role { " (" (role_name(lang, v.role)) ")" } }
                             button { (t!(lang, "Log out")) }
                         }
                     }
