@@ -48,6 +48,7 @@ struct Words {
     // The pages.
     log_in: &'static str,
     paired: &'static str,
+    one_loan: &'static str,
     attendance_saved: &'static str,
     messages_to_me: &'static str,
     answer_sent: &'static str,
@@ -79,6 +80,7 @@ const DUTCH: Words = Words {
     ],
     log_in: "Aanmelden",
     paired: "De tablet is gekoppeld. Binnen een minuut toont hij het startscherm van de deelnemer.",
+    one_loan: "Het uitleenregister (1 uitlening)",
     attendance_saved: "De aanwezigheid is opgeslagen.",
     messages_to_me: "Berichten aan mij",
     answer_sent: "Verstuurd. De tablet toont het zodra hij online is.",
@@ -111,6 +113,7 @@ const FRENCH: Words = Words {
     ],
     log_in: "Se connecter",
     paired: "La tablette est associée. Elle affiche l'écran d'accueil du participant d'ici une minute.",
+    one_loan: "Le registre des prêts (1 prêt)",
     attendance_saved: "Les présences sont enregistrées.",
     messages_to_me: "Messages reçus",
     answer_sent: "Envoyé. Sa tablette l'affiche dès qu'elle est en ligne.",
@@ -492,6 +495,10 @@ async fn a_coachs_and_an_evaluators_day(words: &'static Words, screen: Screen) {
         !visit
             .has(&format!("#participant option[value='{}']", seniors[0]))
             .await
+    );
+    assert_eq!(
+        visit.text("main details.more:last-of-type > summary").await,
+        words.one_loan
     );
     visit.look("devices-paired").await;
 

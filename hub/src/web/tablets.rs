@@ -379,7 +379,13 @@ fn devices_page(
             p.empty { (t!(lang, "No tablet has been lent yet.")) }
         } @else {
             details.more {
-                summary { (t!(lang, "The loan register ({} loans)", loans.len())) }
+                summary {
+                    @if loans.len() == 1 {
+                        (t!(lang, "The loan register (1 loan)"))
+                    } @else {
+                        (t!(lang, "The loan register ({} loans)", loans.len()))
+                    }
+                }
                 (html::table(
                     &[
                         t!(lang, "Loan"),
