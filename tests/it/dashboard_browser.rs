@@ -45,6 +45,11 @@ struct Words {
     staff_account: &'static str,
     /// Six seniors: the first two get tablets in the browser.
     seniors: [&'static str; 6],
+    /// What the first senior asks their coach, the coach's answer, the group photo's
+    /// caption.
+    question: &'static str,
+    answer: &'static str,
+    caption: &'static str,
     // The pages.
     log_in: &'static str,
     paired: &'static str,
@@ -78,6 +83,9 @@ const DUTCH: Words = Words {
         "Mia Wouters",
         "Karel Smet",
     ],
+    question: "Komt de bus morgen om tien uur?",
+    answer: "Ja, om tien uur aan je deur.",
+    caption: "Onze uitstap naar zee",
     log_in: "Aanmelden",
     paired: "De tablet is gekoppeld. Binnen een minuut toont hij het startscherm van de deelnemer.",
     one_loan: "Het uitleenregister (1 uitlening)",
@@ -111,6 +119,9 @@ const FRENCH: Words = Words {
         "Nicole Leroy",
         "André Simon",
     ],
+    question: "Le bus passe demain à dix heures ?",
+    answer: "Oui, à dix heures devant chez vous. À demain !",
+    caption: "Notre sortie à la Citadelle",
     log_in: "Se connecter",
     paired: "La tablette est associée. Elle affiche l'écran d'accueil du participant d'ici une minute.",
     one_loan: "Le registre des prêts (1 prêt)",
@@ -566,9 +577,10 @@ async fn a_coachs_and_an_evaluators_day(words: &'static Words, screen: Screen) {
     assert_eq!(sheet.rows.len(), 6);
 
     // ----- The inbox: a senior writes to the coach; the coach answers. -----
-    write(&mut first, &seniors[1], "Tot dinsdag!").await;
-    write(&mut second, &seniors[0], "Tot dan!").await;
-    write(&mut first, &coach, "Komt de bus morgen om tien uur?").await;
+    // First two members who write to each other, for the network report.
+    write(&mut first, &seniors[1], "🙂").await;
+    write(&mut second, &seniors[0], "👍").await;
+    write(&mut first, &coach, words.question).await;
     visit.goto("/messages").await;
     let conversation = format!("/messages/from/{}", seniors[0]);
     visit
@@ -581,12 +593,9 @@ async fn a_coachs_and_an_evaluators_day(words: &'static Words, screen: Screen) {
         .click(&format!("ul.inbox a[href='{conversation}']"))
         .await;
     visit.wait_for("article.msg p.text").await;
-    assert_eq!(
-        visit.text("article.msg p.text").await,
-        "Komt de bus morgen om tien uur?"
-    );
+    assert_eq!(visit.text("article.msg p.text").await, words.question);
     visit.look("conversation").await;
-    let answer = "Ja, om tien uur aan je deur.";
+    let answer = words.answer;
     visit.browser.type_into("#text", answer).await;
     visit
         .browser
@@ -604,7 +613,7 @@ async fn a_coachs_and_an_evaluators_day(words: &'static Words, screen: Screen) {
 
     // ----- Writing to the group with a photo chosen in the file field. -----
     let photo = tests::jpeg(400, 300);
-    let photo_file = hub.dir.path().join("uitstap.jpg");
+    let photo_file = hub.dir.path().join("photo.jpg");
     std::fs::write(&photo_file, &photo).unwrap();
     visit.goto("/messages/new").await;
     visit.wait_for("#to").await;
@@ -613,10 +622,7 @@ async fn a_coachs_and_an_evaluators_day(words: &'static Words, screen: Screen) {
         format!("group:{group}"),
         "the coach's own group is chosen"
     );
-    visit
-        .browser
-        .type_into("#text", "Onze uitstap naar zee")
-        .await;
+    visit.browser.type_into("#text", words.caption).await;
     visit
         .browser
         .type_into("#photo", photo_file.to_str().unwrap())
@@ -633,7 +639,7 @@ async fn a_coachs_and_an_evaluators_day(words: &'static Words, screen: Screen) {
             unreachable!()
         };
         assert_eq!(got.data.0, photo, "the photo whole");
-        assert_eq!(got.caption.as_deref(), Some("Onze uitstap naar zee"));
+        assert_eq!(got.caption.as_deref(), Some(words.caption));
         assert_eq!(got.author.as_ref(), Some(&coach));
     }
 
