@@ -155,16 +155,19 @@ mod tests {
 
     #[test]
     fn work_in_this_process_is_counted() {
+        // Work until the process has spent 0.3 s of CPU by its own count, however busy
+        // the machine is: the meter must see at least that much.
         let meter = Meter::start();
+        let before = process_seconds();
         let mut x = 0u64;
-        let until = Instant::now() + std::time::Duration::from_millis(300);
-        while Instant::now() < until {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+        while process_seconds() - before < 0.3 {
+            for _ in 0..10_000 {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+            }
         }
         std::hint::black_box(x);
         let cpu = meter.stop();
-        assert!(cpu.process_s >= 0.2, "{cpu:?}");
-        assert!(cpu.wall_s >= 0.3);
-        assert!(cpu.cores_busy() > 0.5);
+        assert!(cpu.process_s >= 0.3, "{cpu:?}");
+        assert!(cpu.cores_busy() > 0.0, "{cpu:?}");
     }
 }
