@@ -595,11 +595,12 @@ pub fn kiosk_settings_file(settings: &KioskSettings) -> String {
     });
     format!(
         "# Kiosk settings for this hub. Keep them private: they let a tablet ask to be paired.\n\
-         [hub]\nhost = \"{host}\"\nport = {port}\nenrolment_password = \"{password}\"\n\
+         [hub]\nhost = \"{host}\"\nport = {port}\npairing_port = {pairing_port}\nenrolment_password = \"{password}\"\n\
          # The PIN that opens the coach settings on every tablet of this hub.\n\
          coach_pin = \"{pin}\"\n{dashboard}ca = \"\"\"\n{ca}\"\"\"\n",
         host = settings.host,
         port = settings.port,
+        pairing_port = settings.pairing_port,
         password = settings.enrolment_password,
         pin = settings.coach_pin,
         ca = settings.ca_pem,

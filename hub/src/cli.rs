@@ -122,13 +122,17 @@ pub struct ServeArgs {
     /// TLS port for tablets (overrides broker.tls_port).
     #[arg(long)]
     pub tls_port: Option<u16>,
+    /// TLS port for pairing tablets (overrides broker.pairing_port).
+    #[arg(long)]
+    pub pairing_port: Option<u16>,
     /// Loopback port for the hub's own broker connection (overrides broker.local_port).
     #[arg(long)]
     pub local_port: Option<u16>,
     /// HTTPS port of the web dashboard (overrides web.port; 0 picks a free one).
     #[arg(long)]
     pub web_port: Option<u16>,
-    /// ALSO let tablets connect WITHOUT encryption on this port. Development only.
+    /// ALSO let tablets on this machine connect WITHOUT encryption on 127.0.0.1:PORT.
+    /// Development only: refused while any tablet is enrolled.
     #[arg(long, value_name = "PORT")]
     pub insecure_dev: Option<u16>,
     /// Stop when standard input closes: for a parent process (like `cargo xtask demo`)
@@ -662,6 +666,9 @@ pub fn load_config(cli: &Cli) -> anyhow::Result<HubConfig> {
     if let Command::Serve(args) = &cli.command {
         if let Some(port) = args.tls_port {
             config.broker.tls_port = port;
+        }
+        if let Some(port) = args.pairing_port {
+            config.broker.pairing_port = port;
         }
         if let Some(port) = args.local_port {
             config.broker.local_port = port;

@@ -2,7 +2,7 @@
 
 use tests::binary;
 use tests::hub::TestHub;
-use tests::serve::ServedHub;
+use tests::serve::{Ports, ServedHub};
 use tests::sim_kiosk::{Device, Pairing};
 
 struct Output {
@@ -220,8 +220,7 @@ async fn without_a_running_hub_or_with_a_bad_config_the_command_says_so() {
 #[tokio::test]
 async fn serve_runs_until_terminated_and_then_stops_its_broker() {
     let dir = tempfile::tempdir().unwrap();
-    let (tls, local) = (tests::hub::free_port(), tests::hub::free_port());
-    let mut serve = ServedHub::start(dir.path(), tls, local, 0).await;
+    let mut serve = ServedHub::start(dir.path(), Ports::free()).await;
     let pid: i32 = std::fs::read_to_string(dir.path().join("broker/mosquitto.pid"))
         .unwrap()
         .trim()
@@ -1239,12 +1238,12 @@ async fn a_coach_sets_a_seniors_own_reminder_times_and_the_tablet_gets_them() {
 #[tokio::test]
 async fn the_dashboard_is_served_over_https_and_the_first_admin_made_on_the_command_line_logs_in() {
     let dir = tempfile::tempdir().unwrap();
-    let (tls, local, web) = (
-        tests::hub::free_port(),
-        tests::hub::free_port(),
-        tests::hub::free_port(),
-    );
-    let mut serve = ServedHub::start(dir.path(), tls, local, web).await;
+    let ports = Ports {
+        web: tests::hub::free_port(),
+        ..Ports::free()
+    };
+    let web = ports.web;
+    let mut serve = ServedHub::start(dir.path(), ports).await;
     let none = hub_cli(dir.path(), &["user", "list"]).await;
     assert!(
         none.stdout.contains("No dashboard accounts yet"),

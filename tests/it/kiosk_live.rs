@@ -470,11 +470,11 @@ async fn a_kiosk_that_cannot_reach_its_hub_says_where_it_tries() {
     let text =
         nabij_hub::admin::kiosk_settings_file(&hub.hub().kiosk_settings("127.0.0.1").unwrap());
     let mut settings = HubSettings::parse(&text, Path::new("kiosk-settings.toml")).unwrap();
-    settings.port = tests::hub::free_port(); // nothing listens there
+    settings.pairing_port = tests::hub::free_port(); // nothing listens there
     let root = tempfile::tempdir().unwrap();
     let mut kiosk = LiveKiosk::start_with(settings.clone(), &data_dir(&root));
     let expected = nabij_kiosk::state::LinkProblem::Unreachable {
-        address: format!("127.0.0.1:{}", settings.port),
+        address: format!("127.0.0.1:{}", settings.pairing_port),
     };
     kiosk
         .until("the pairing screen names the hub it cannot reach", |s| {
@@ -483,7 +483,7 @@ async fn a_kiosk_that_cannot_reach_its_hub_says_where_it_tries() {
         .await;
     assert!(
         nabij_kiosk::words::link_problem(&expected, nabij_kiosk::words::Language::Nl)
-            .contains(&format!("127.0.0.1:{}", settings.port)),
+            .contains(&format!("127.0.0.1:{}", settings.pairing_port)),
         "said in the coach's words, with the address"
     );
     assert_eq!(kiosk.state.pairing_code, None);

@@ -306,7 +306,7 @@ fn demo() -> Result<()> {
         .with_context(|| format!("cannot write {}", settings.display()))?;
     let list = hub_cli(&["participant", "list"])?;
     println!(
-        "\nThe hub is running, with its own Mosquitto broker (TLS on port 8883) and six months of\n\
+        "\nThe hub is running, with its own Mosquitto broker (TLS on ports 8883 and 8884) and six months of\n\
          made-up demo data (two groups, marked \"(demo)\"):\n{}\n\
          Kiosk settings for this hub: {}\n\
          The dashboard: https://localhost:8443/ — log in as beheer (admin), marie or koen (coaches)\n  \

@@ -328,6 +328,7 @@ impl Hub {
         Ok(KioskSettings {
             host: host.to_owned(),
             port: parts.config.broker.tls_port,
+            pairing_port: parts.config.broker.pairing_port,
             enrolment_password: parts.enrol_password.clone(),
             coach_pin: secrets::coach_pin(&parts.enrol_password),
             ca_pem,

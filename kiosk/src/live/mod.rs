@@ -359,7 +359,7 @@ async fn pair(config: &LiveConfig, emit: &(impl Fn(LiveEvent) + Send)) -> Result
         identity::enrolment_id(&config.data_dir, || fresh).map_err(|e| e.to_string())?;
     let (_pairing, mut events) = Pairing::start(PairingConfig {
         host: config.hub.host.clone(),
-        port: config.hub.port,
+        port: config.hub.pairing_port,
         ca_pem: Some(config.hub.ca.clone().into_bytes()),
         enrolment_password: config.hub.enrolment_password.clone(),
         enrolment_id,
@@ -382,17 +382,18 @@ async fn pair(config: &LiveConfig, emit: &(impl Fn(LiveEvent) + Send)) -> Result
             }
             PairingEvent::LoginRefused => emit(LiveEvent::Problem(LinkProblem::EnrolmentRefused)),
             PairingEvent::Online(true) => emit(LiveEvent::Link(LinkEvent::Online(true))),
-            PairingEvent::Online(false) => emit(unreachable(config)),
+            PairingEvent::Online(false) => emit(unreachable(config, config.hub.pairing_port)),
         }
     }
     Err("the pairing connection stopped".into())
 }
 
-/// The coach's words when the hub cannot be reached: where the tablet is trying to go
-/// (the screen says "This tablet cannot reach the hub: …" in the coach's language).
-fn unreachable(config: &LiveConfig) -> LiveEvent {
+/// The coach's words when the hub cannot be reached: where the tablet is trying to go,
+/// `port` being the pairing or the enrolled tablets' one (the screen says "This tablet
+/// cannot reach the hub: …" in the coach's language).
+fn unreachable(config: &LiveConfig, port: u16) -> LiveEvent {
     LiveEvent::Problem(LinkProblem::Unreachable {
-        address: format!("{}:{}", config.hub.host, config.hub.port),
+        address: format!("{}:{port}", config.hub.host),
     })
 }
 
@@ -518,7 +519,7 @@ async fn run_link(
                 }
                 Some(LinkEvent::Online(false)) => {
                     emit(LiveEvent::Link(LinkEvent::Online(false)));
-                    emit(unreachable(config));
+                    emit(unreachable(config, config.hub.port));
                 }
                 Some(other) => emit(LiveEvent::Link(other)),
                 None => break Ended::Failed,
