@@ -1,10 +1,10 @@
 //! The files the hub and the kiosk read at start: the translations (`.po`), `hub.toml`,
 //! the kiosk settings file and the firmware profiles. Each input is one file's text.
 
-use nabij_hub::config::HubConfig;
-use nabij_kiosk::live::hub_settings::HubSettings;
-use nabij_kiosk::platform::profile::Profile;
-use std::path::{Component, Path};
+#[cfg(feature = "kiosk")]
+use std::path::Component;
+#[cfg(any(feature = "hub", feature = "kiosk"))]
+use std::path::Path;
 
 /// `po_catalogue`: a `.po` file as `cargo xtask translations` and both programs read it.
 /// What is read is written back (`write_po`) and read again unchanged, and the
@@ -32,7 +32,9 @@ pub fn po(data: &[u8]) {
 
 /// `hub_config`: `hub.toml`. A refusal is one line that names the file (the hub prints
 /// it and stops).
+#[cfg(feature = "hub")]
 pub fn hub_config(data: &[u8]) {
+    use nabij_hub::config::HubConfig;
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -46,7 +48,9 @@ pub fn hub_config(data: &[u8]) {
 /// `kiosk_settings`: the file `nabij-hub kiosk-settings` writes. Settings that load
 /// keep the rules the kiosk relies on, and the pairing page's link (the QR code on the
 /// pairing screen) leads to the settings' host and nowhere else.
+#[cfg(feature = "kiosk")]
 pub fn kiosk_settings(data: &[u8]) {
+    use nabij_kiosk::live::hub_settings::HubSettings;
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -72,7 +76,9 @@ pub fn kiosk_settings(data: &[u8]) {
 /// `firmware_profile`: a profile under `firmware-profiles/`. A profile that loads gives
 /// usable sizes, and its sysfs paths stay under `/sys/class/` (the kiosk writes the
 /// backlight's brightness there).
+#[cfg(feature = "kiosk")]
 pub fn firmware_profile(data: &[u8]) {
+    use nabij_kiosk::platform::profile::Profile;
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

@@ -11,12 +11,17 @@
 //! ordinary build.
 
 mod files;
+#[cfg(feature = "hub")]
 mod hub;
 pub mod input;
+#[cfg(feature = "kiosk")]
 mod kiosk;
 pub mod mutate;
 mod protocol;
+#[cfg(feature = "hub")]
 mod web;
+
+use std::sync::LazyLock;
 
 /// One fuzz target: a name (its corpus is `fuzz/corpus/<name>/`) and the function that
 /// takes one input.
@@ -25,53 +30,74 @@ pub struct Target {
     pub name: &'static str,
     /// What it feeds and what it checks, in a line.
     pub about: &'static str,
+    /// The crate feature it needs (`hub`, `kiosk`), or none.
+    pub needs: Option<&'static str>,
     /// Runs one input; panics when an invariant breaks.
     pub run: fn(&[u8]),
 }
 
-/// Every target, in the order `cargo xtask fuzz` runs them.
-pub const TARGETS: &[Target] = &[
-    Target {
-        name: "protocol_decode",
-        about: "nabij_protocol::decode on any topic; decode → encode → decode is the same envelope",
-        run: protocol::decode,
-    },
-    Target {
-        name: "hub_inbound",
-        about: "a batch of tablet messages through the hub's receive path, then the same batch again",
-        run: hub::inbound,
-    },
-    Target {
-        name: "kiosk_link",
-        about: "hub messages through the kiosk's link rules, its screen state and its photo decoder",
-        run: kiosk::link,
-    },
-    Target {
-        name: "web_forms",
-        about: "a logged-in coach's or admin's request through the dashboard's router",
-        run: web::forms,
-    },
-    Target {
-        name: "po_catalogue",
-        about: "a .po file through nabij-i18n's reader, writer and catalogue",
-        run: files::po,
-    },
-    Target {
-        name: "hub_config",
-        about: "hub.toml through HubConfig::from_toml",
-        run: files::hub_config,
-    },
-    Target {
-        name: "kiosk_settings",
-        about: "the kiosk settings file (from `nabij-hub kiosk-settings`) through HubSettings::parse",
-        run: files::kiosk_settings,
-    },
-    Target {
-        name: "firmware_profile",
-        about: "a firmware profile through Profile::from_toml; a loaded profile's sizes are usable",
-        run: files::firmware_profile,
-    },
-];
+/// Every target built in (all of them with the default features), in the order
+/// `cargo xtask fuzz` runs them.
+pub static TARGETS: LazyLock<Vec<Target>> = LazyLock::new(|| {
+    #[allow(unused_mut)] // without features, only the targets that need none
+    let mut targets = vec![
+        Target {
+            name: "protocol_decode",
+            about: "nabij_protocol::decode on any topic; decode → encode → decode is the same envelope",
+            needs: None,
+            run: protocol::decode,
+        },
+        Target {
+            name: "po_catalogue",
+            about: "a .po file through nabij-i18n's reader, writer and catalogue",
+            needs: None,
+            run: files::po,
+        },
+    ];
+    #[cfg(feature = "hub")]
+    targets.extend([
+        Target {
+            name: "hub_inbound",
+            about: "a batch of tablet messages through the hub's receive path, then the same batch again",
+            needs: Some("hub"),
+            run: hub::inbound,
+        },
+        Target {
+            name: "web_forms",
+            about: "a logged-in coach's or admin's request through the dashboard's router",
+            needs: Some("hub"),
+            run: web::forms,
+        },
+        Target {
+            name: "hub_config",
+            about: "hub.toml through HubConfig::from_toml",
+            needs: Some("hub"),
+            run: files::hub_config,
+        },
+    ]);
+    #[cfg(feature = "kiosk")]
+    targets.extend([
+        Target {
+            name: "kiosk_link",
+            about: "hub messages through the kiosk's link rules, its screen state and its photo decoder",
+            needs: Some("kiosk"),
+            run: kiosk::link,
+        },
+        Target {
+            name: "kiosk_settings",
+            about: "the kiosk settings file (from `nabij-hub kiosk-settings`) through HubSettings::parse",
+            needs: Some("kiosk"),
+            run: files::kiosk_settings,
+        },
+        Target {
+            name: "firmware_profile",
+            about: "a firmware profile through Profile::from_toml; a loaded profile's sizes are usable",
+            needs: Some("kiosk"),
+            run: files::firmware_profile,
+        },
+    ]);
+    targets
+});
 
 /// The target called `name`.
 pub fn target(name: &str) -> Option<&'static Target> {

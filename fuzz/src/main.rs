@@ -92,8 +92,14 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = parse(&args).and_then(|command| match command {
         Command::List => {
-            for target in TARGETS {
-                println!("{:<18} {}", target.name, target.about);
+            for target in TARGETS.iter() {
+                // The name, the feature it needs (`-` for none), what it does.
+                println!(
+                    "{:<18} {:<6} {}",
+                    target.name,
+                    target.needs.unwrap_or("-"),
+                    target.about
+                );
             }
             Ok(())
         }
@@ -287,7 +293,7 @@ mod tests {
 
     #[test]
     fn every_corpus_input_passes_its_target() {
-        for target in TARGETS {
+        for target in TARGETS.iter() {
             let inputs = read_corpus(&fuzz_dir().join("corpus").join(target.name)).unwrap();
             assert!(!inputs.is_empty(), "{} has a corpus", target.name);
             for input in inputs {
