@@ -311,9 +311,11 @@ fn run_one(
         for line in std::io::BufReader::new(stderr).lines() {
             let line = line.context("reading libFuzzer's output")?;
             // Progress at every power of two is enough on screen, not each new path.
+            // Nor the kiosk's own log line for each message it refuses.
             let news = line.contains("\tNEW ")
                 || line.contains("\tREDUCE ")
-                || line.trim_start().starts_with("NEW_FUNC");
+                || line.trim_start().starts_with("NEW_FUNC")
+                || line.starts_with("nabij-kiosk: ");
             if !news {
                 eprintln!("{line}");
             }
@@ -329,25 +331,53 @@ fn run_one(
 
 /// What `cargo xtask test` runs: every target from its checked-in corpus, then mutated
 /// from it for `seconds` each, in the ordinary build (no second build of the workspace).
+/// The code under test logs every input it refuses (the kiosk does so on stderr), tens
+/// of thousands of lines: only the last of them are shown, when a target fails.
 pub fn smoke(seconds: u64) -> Result<()> {
+    const SHOWN: usize = 80;
     let seconds = seconds.to_string();
-    crate::run(
-        &crate::cargo(),
-        &[
-            "run",
-            "--quiet",
-            "--locked",
-            "-p",
-            "nabij-fuzz",
-            "--",
-            "run",
-            "--seconds",
-            &seconds,
-        ],
-    )
-    .context(
-        "a fuzz target failed on its corpus or a mutation of it (the input is saved, see above)",
-    )
+    let args = [
+        "run",
+        "--quiet",
+        "--locked",
+        "-p",
+        "nabij-fuzz",
+        "--",
+        "run",
+        "--seconds",
+        &seconds,
+    ];
+    println!("$ cargo {}", args.join(" "));
+    let mut child = crate::workspace_command(&crate::cargo())
+        .args(args)
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot start cargo")?;
+    let mut last = std::collections::VecDeque::with_capacity(SHOWN);
+    let mut hidden = 0u64;
+    if let Some(stderr) = child.stderr.take() {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let line = line.context("reading the fuzz targets' output")?;
+            if last.len() == SHOWN {
+                last.pop_front();
+                hidden += 1;
+            }
+            last.push_back(line);
+        }
+    }
+    let status = child.wait().context("waiting for nabij-fuzz")?;
+    if !status.success() {
+        if hidden > 0 {
+            eprintln!("({hidden} earlier lines of the fuzz targets' log left out)");
+        }
+        for line in &last {
+            eprintln!("{line}");
+        }
+        bail!(
+            "a fuzz target failed on its corpus or a mutation of it ({status}); the input is saved, see above"
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
