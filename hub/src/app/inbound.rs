@@ -320,7 +320,7 @@ impl Hub {
             Body::Rejected(Rejected {
                 id,
                 reason,
-                detail: Some(detail),
+                detail: Some(detail_for_a_tablet(&detail)),
                 retry_after_ms,
             }),
         )?;
@@ -661,6 +661,30 @@ fn named_contacts_only(
     })
 }
 
+/// A refusal's words as the protocol lets a tablet receive them: the decoder's message
+/// quotes what it refused (an unknown value, control characters and all, at any length),
+/// and a `rejected` the tablet refused in turn would leave its message in its outbox, sent
+/// again for ever. Control characters become U+FFFD; a long text is cut.
+fn detail_for_a_tablet(detail: &str) -> String {
+    let max = nabij_protocol::limits::MAX_TEXT_CHARS;
+    let mut clean: String = detail
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .take(max)
+        .collect();
+    if detail.chars().nth(max).is_some() {
+        clean.pop();
+        clean.push('…');
+    }
+    clean
+}
+
 #[cfg(test)]
 mod tests {
     use crate::app::testing::{
@@ -677,6 +701,39 @@ mod tests {
 
     fn down(device: &DeviceId) -> Topic {
         Topic::DeviceDown(device.clone())
+    }
+
+    #[tokio::test]
+    async fn a_refusal_that_quotes_control_characters_or_a_long_text_still_reaches_the_tablet() {
+        // Found by the hub_inbound fuzz target: the decoder's message quoted an unknown
+        // answer as sent, and the tablet refused the `rejected` that carried it (its
+        // `detail` broke the protocol's rule for texts), so it would send again for ever.
+        let (hub, out) = hub();
+        let (_, device) = tablet(&hub, "Jan").await;
+        let long = "x".repeat(3_000);
+        for (id, answer) in [("bad-answer-0001", "ye\u{1}s"), ("bad-answer-0002", &long)] {
+            let payload = format!(
+                r#"{{"v":1,"id":"{id}","from":"{device}","ts":1,"kind":"rsvp","body":{{"session_id":"s-oostende-oost-w03","answer":{}}}}}"#,
+                serde_json::to_string(answer).unwrap()
+            );
+            hub.handle_batch(vec![Inbound {
+                topic: Topic::DeviceUp(device.clone()).to_string(),
+                payload: payload.into_bytes(),
+            }])
+            .await;
+            // `take` keeps only what decodes as the tablet decodes it.
+            let rejected: Vec<_> = out
+                .take(&down(&device))
+                .into_iter()
+                .filter_map(|e| match e.body {
+                    Body::Rejected(r) => Some(r),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(rejected.len(), 1, "{id}: the tablet hears of the refusal");
+            assert_eq!(rejected[0].id.as_str(), id);
+            assert_eq!(rejected[0].reason, RejectReason::Malformed);
+        }
     }
 
     /// Two contacts with tablets: Jan and Anna, both connected, their new contact lists
