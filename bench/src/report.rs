@@ -145,6 +145,62 @@ fn machine() -> String {
     format!("{cpu}, {cores} cores{debian}")
 }
 
+/// KB (1000 bytes), one decimal.
+fn kb(bytes: f64) -> String {
+    format!("{:.1}", bytes / 1000.0)
+}
+
+/// What the disk was made to write: per message on each path, and the photo run.
+fn disk_section(measured: &Measured) -> String {
+    let Some(disk) = &measured.disk else {
+        return "\nWhat the disk writes was not counted (the data folder was on no block device).\n"
+            .to_owned();
+    };
+    let mut out = format!(
+        "\n## What the disk is made to write\n\n\
+         Counted at the block device under the hub's data folder (`{}`), from \
+         `/proc/diskstats` (sectors written × 512): what reaches the device, the file \
+         system's journal and metadata included. The file system is synced (`syncfs`) before \
+         and after each round, so that each pays for what it left in the page cache. With \
+         nothing of the bench running, the device wrote {} KB a second (other writers on it, \
+         the file system's own timers): the raw path shows what that adds to a round.\n\n\
+         | workload | raw KB / message | hub KB / message |\n|---|---:|---:|\n",
+        disk.device,
+        kb(disk.idle_bytes_per_s),
+    );
+    for row in &measured.rows {
+        let per = |s: &crate::run::Stats| {
+            s.disk_bytes_per_message()
+                .map_or_else(|| "–".to_owned(), kb)
+        };
+        out += &format!(
+            "| {} | {} | {} |\n",
+            workload(row.workload),
+            per(&row.raw),
+            per(&row.hub)
+        );
+    }
+    if let Some(photos) = &measured.photos {
+        let n = photos.stats.received.max(1) as f64;
+        let size = photos.photo_bytes as f64;
+        let written = photos.stats.disk_bytes.unwrap_or(0) as f64;
+        out += &format!(
+            "\nPhotos: {} photos of {} KiB each (as a tablet sends them, base64 in the message), \
+             one at a time from one tablet to another, then 20 texts: the hub's data folder grew \
+             {:.1} MiB ({:.2} × the photos' size), and the device wrote {:.1} MiB ({:.2} × the \
+             photos' size). A photo took {:.0} ms from its send to its arrival (p50).\n",
+            photos.stats.received,
+            photos.photo_bytes / 1024,
+            photos.folder_growth as f64 / (1 << 20) as f64,
+            photos.folder_growth as f64 / (n * size),
+            written / (1 << 20) as f64,
+            written / (n * size),
+            photos.stats.percentile_ms(0.5),
+        );
+    }
+    out
+}
+
 /// The report as Markdown. `command` is how it was made.
 pub fn markdown(measured: &Measured, plan: &Plan, command: &str) -> String {
     let rows = &measured.rows;
@@ -249,6 +305,7 @@ pub fn markdown(measured: &Measured, plan: &Plan, command: &str) -> String {
         ms(&tail.apply),
         ms(&tail.sync),
     );
+    out += &disk_section(measured);
     out += "\n## Targets\n\n";
     for check in checks(rows) {
         out += &format!(
