@@ -253,6 +253,9 @@ pub enum Workload {
     Pairs(usize),
 }
 
+/// How long a run's end waits for work its store does after the last commit.
+const SETTLE: Duration = Duration::from_millis(500);
+
 /// Runs a workload and notes the CPU it took and what the device wrote meanwhile (its
 /// file system synced before and after, so the run pays for what it left unwritten).
 async fn metered<T>(
@@ -267,6 +270,9 @@ async fn metered<T>(
     let (sent_after, received_after) = client::publications();
     stats.client_publications = (sent_after - sent, received_after - received);
     if let (Some(device), Some(before)) = (device, written) {
+        // A store may finish a run's writes a moment after its last commit: they belong
+        // to this run, not to the next path's.
+        tokio::time::sleep(SETTLE).await;
         stats.disk_bytes = Some(device.settled()?.saturating_sub(before));
     }
     Ok((pairs, stats))
