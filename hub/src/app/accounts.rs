@@ -4,29 +4,12 @@
 
 use super::{AppError, Hub, tables};
 use crate::clock;
+pub use crate::domain::accounts::{Account, AuditEntry};
 use crate::domain::accounts::{Lockout, Role, UserName, check_password};
 use crate::domain::people::Role as PersonRole;
 use crate::secrets;
 use nabij_protocol::{PersonId, UnixMillis};
 use serde::{Deserialize, Serialize};
-
-/// A dashboard account as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Account {
-    /// The name to log in with.
-    pub name: UserName,
-    /// What the account may do.
-    pub role: Role,
-    /// For a coach's account: the coach they are (whose groups, whose name on "dealt
-    /// with").
-    pub coach: Option<PersonId>,
-    /// The password's Argon2id hash.
-    pub hash: String,
-    /// When it was made.
-    pub created_at: UnixMillis,
-    /// Wrong passwords in a row, and a lock.
-    pub lockout: Lockout,
-}
 
 /// An account as the edges see it: no hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,17 +40,6 @@ impl From<&Account> for AccountView {
                 .flatten(),
         }
     }
-}
-
-/// One line of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    /// When.
-    pub at: UnixMillis,
-    /// Who: an account's name, or `command line` for the hub's own commands.
-    pub who: String,
-    /// What, in a few words with the ids it touched.
-    pub what: String,
 }
 
 /// Longest audit line kept.
