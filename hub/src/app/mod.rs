@@ -357,6 +357,11 @@ struct Inner {
     /// Sound because writers take `write` in turn, so sequence numbers rise in the
     /// order transactions apply, and a sync makes everything applied before it durable.
     durable_queue: AtomicU64,
+    /// Chat copies applied but not yet durable, per tablet, which may go out before their
+    /// commit (see `Effects::early`): kept until it is durable, so that a window that was
+    /// full when their batch was applied takes them as soon as it has room, rather than a
+    /// commit later (the receive path commits at most every few hundred milliseconds).
+    early: Mutex<HashMap<DeviceId, BTreeSet<u64>>>,
 }
 
 /// The running hub's operations. Cheap to clone.
@@ -417,6 +422,7 @@ impl Hub {
                 library,
                 started: tokio::time::Instant::now(),
                 durable_queue,
+                early: Mutex::new(HashMap::new()),
             }),
         })
     }

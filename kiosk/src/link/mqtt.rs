@@ -72,19 +72,17 @@ impl Drop for Link {
     }
 }
 
-/// A new message id: 128 random bits (the clock and a counter if the system's random
-/// source ever failed, which keeps ids unique on this tablet).
+/// A new message id: the time in milliseconds (48 bits), then 80 random bits (a counter
+/// if the system's random source ever failed, which keeps ids unique on this tablet). In
+/// time order, so that the hub keeps a tablet's messages side by side on disk.
 pub fn new_message_id() -> MessageId {
     use ring::rand::SecureRandom;
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let millis = nabij_protocol::UnixMillis::now().0;
     let mut b = [0u8; 16];
-    if ring::rand::SystemRandom::new().fill(&mut b).is_err() {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        b[..8].copy_from_slice(&nanos.to_be_bytes());
+    b[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    if ring::rand::SystemRandom::new().fill(&mut b[6..]).is_err() {
         b[8..].copy_from_slice(&COUNTER.fetch_add(1, Ordering::Relaxed).to_be_bytes());
     }
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();

@@ -1,5 +1,6 @@
-//! [`Storage`] on disk: redb, one table per table of the hub's, its photos and voice notes
-//! as files beside it (`media.rs`). The only code in the hub that knows redb.
+//! [`Storage`] on disk: redb, every table of the hub's a key range of one redb table, its
+//! photos and voice notes as files beside it (`media.rs`). The only code in the hub that
+//! knows redb.
 //!
 //! - An *apply* puts its writes in *pending* (`pending.rs`), a map in memory that readers
 //!   look at before the database: readers see the apply at once, all of it, and the apply
@@ -45,21 +46,26 @@ pub const DATABASE_FILE: &str = "hub.redb";
 /// The media files' folder in the store's folder.
 pub const MEDIA_FOLDER: &str = "media";
 
-/// Every table, the store's own too, maps bytes to bytes (so a backup copies them all
-/// alike).
-type Raw = TableDefinition<'static, &'static [u8], &'static [u8]>;
+/// Every table of the hub's is a range of one redb table, its keys led by the table's
+/// name and a zero byte (no name holds one). One B-tree instead of forty: a commit that
+/// touches a dozen tables rewrites their leaves and the few branches above them, not a
+/// dozen trees' roots and the table of tables besides (half the pages, measured: see
+/// docs/benchmarks.md), and the small tables share leaves.
+const RECORDS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("records");
 
 /// The store's own facts: the next id (`next_id`).
-const META: Raw = TableDefinition::new("__store_meta");
+const META: &str = "__store_meta";
 /// How many stored values name each media file, by its hash.
-const MEDIA_REFS: Raw = TableDefinition::new("__media_refs");
+const MEDIA_REFS: &str = "__media_refs";
 const NEXT_ID: &[u8] = b"next_id";
 
-/// A key and its new value (`None`: removed).
-type KeyValue = (Vec<u8>, Option<Bytes>);
-
-fn table(name: &'static str) -> Raw {
-    TableDefinition::new(name)
+/// A table's key as stored: the table's name, a zero byte, the key.
+fn stored_key(table: &str, key: &[u8]) -> Vec<u8> {
+    let mut stored = Vec::with_capacity(table.len() + 1 + key.len());
+    stored.extend_from_slice(table.as_bytes());
+    stored.push(0);
+    stored.extend_from_slice(key);
+    stored
 }
 
 macro_rules! from_redb {
@@ -199,25 +205,27 @@ impl DiskStorage {
         let media = Media::new(folder, min);
         let (next_id, named) = {
             let txn = db.begin_read()?;
-            let next_id = match txn.open_table(META) {
-                Ok(meta) => meta.get(NEXT_ID)?.map_or(0, |v| u64_of(v.value())),
-                Err(redb::TableError::TableDoesNotExist(_)) => 0,
-                Err(e) => return Err(e.into()),
-            };
-            let mut named = BTreeSet::new();
-            match txn.open_table(MEDIA_REFS) {
-                Ok(refs) => {
-                    for entry in refs.iter()? {
-                        let (hash, _) = entry?;
-                        if let Ok(hash) = <Hash>::try_from(hash.value()) {
+            match txn.open_table(RECORDS) {
+                Ok(records) => {
+                    let next_id = records
+                        .get(stored_key(META, NEXT_ID).as_slice())?
+                        .map_or(0, |v| u64_of(v.value()));
+                    let prefix = stored_key(MEDIA_REFS, b"");
+                    let mut named = BTreeSet::new();
+                    for entry in records.range(prefix.as_slice()..)? {
+                        let (key, _) = entry?;
+                        let Some(hash) = key.value().strip_prefix(prefix.as_slice()) else {
+                            break;
+                        };
+                        if let Ok(hash) = <Hash>::try_from(hash) {
                             named.insert(hash);
                         }
                     }
+                    (next_id, named)
                 }
-                Err(redb::TableError::TableDoesNotExist(_)) => {}
+                Err(redb::TableError::TableDoesNotExist(_)) => (0, BTreeSet::new()),
                 Err(e) => return Err(e.into()),
             }
-            (next_id, named)
         };
         let missing = media.tidy(&named)?;
         if !missing.is_empty() {
@@ -258,12 +266,12 @@ impl DiskStorage {
     fn get_stored(&self, name: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let _reading = self.media.reading();
         let txn = self.db.begin_read()?;
-        let table = match txn.open_table(table(name)) {
-            Ok(table) => table,
+        let records = match txn.open_table(RECORDS) {
+            Ok(records) => records,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        match table.get(key)? {
+        match records.get(stored_key(name, key).as_slice())? {
             Some(stored) => Ok(Some(self.media.restore(stored.value())?)),
             None => Ok(None),
         }
@@ -282,22 +290,24 @@ impl DiskStorage {
         }
         let _reading = self.media.reading();
         let txn = self.db.begin_read()?;
-        let table = match txn.open_table(table(name)) {
-            Ok(table) => table,
+        let records = match txn.open_table(RECORDS) {
+            Ok(records) => records,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(out),
             Err(e) => return Err(e.into()),
         };
-        let start = match after {
-            Some(after) if after >= prefix => Bound::Excluded(after),
-            _ => Bound::Included(prefix),
+        let within = stored_key(name, prefix);
+        let from = match after {
+            Some(after) if after >= prefix => Bound::Excluded(stored_key(name, after)),
+            _ => Bound::Included(within.clone()),
         };
-        for entry in table.range((start, Bound::Unbounded))? {
+        let skip = name.len() + 1;
+        for entry in records.range((from.as_ref().map(Vec::as_slice), Bound::Unbounded))? {
             let (key, stored) = entry?;
             let key = key.value();
-            if !key.starts_with(prefix) {
+            if !key.starts_with(&within) {
                 break;
             }
-            out.push((key.to_vec(), self.media.restore(stored.value())?));
+            out.push((key[skip..].to_vec(), self.media.restore(stored.value())?));
             if out.len() == limit {
                 break;
             }
@@ -312,54 +322,59 @@ impl DiskStorage {
         let mut files = Vec::new();
         let mut released = Vec::new();
         {
-            let mut refs = txn.open_table(MEDIA_REFS)?;
+            let mut records = txn.open_table(RECORDS)?;
             let mut written: HashSet<Hash> = HashSet::new();
             let mut counted: BTreeMap<Hash, i64> = BTreeMap::new();
-            let mut by_table: BTreeMap<&'static str, Vec<KeyValue>> = BTreeMap::new();
-            for (name, key, value) in taken {
-                by_table.entry(name).or_default().push((key, value));
-            }
-            for (name, writes) in by_table {
-                let mut table = txn.open_table(table(name))?;
-                for (key, value) in writes {
-                    let old = match value {
-                        Some(value) => {
-                            let encoded = media::encode(&value, self.media.min);
-                            for (hash, bytes) in &encoded.media {
-                                *counted.entry(*hash).or_default() += 1;
-                                let on_disk = refs.get(hash.as_slice())?.is_some();
-                                if !on_disk && written.insert(*hash) {
-                                    files.push(self.media.write(hash, bytes)?);
-                                }
+            let refs_key = |hash: &Hash| stored_key(MEDIA_REFS, hash);
+            // In key order: neighbours go into the same leaf one after the other.
+            let mut writes: Vec<(Vec<u8>, Option<Bytes>)> = taken
+                .into_iter()
+                .map(|(name, key, value)| (stored_key(name, &key), value))
+                .collect();
+            writes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            for (key, value) in writes {
+                let old = match value {
+                    Some(value) => {
+                        let encoded = media::encode(&value, self.media.min);
+                        for (hash, bytes) in &encoded.media {
+                            *counted.entry(*hash).or_default() += 1;
+                            let on_disk = records.get(refs_key(hash).as_slice())?.is_some();
+                            if !on_disk && written.insert(*hash) {
+                                files.push(self.media.write(hash, bytes)?);
                             }
-                            table
-                                .insert(key.as_slice(), encoded.stored.as_slice())?
-                                .map(|old| media::hashes(old.value()))
                         }
-                        None => table
-                            .remove(key.as_slice())?
-                            .map(|old| media::hashes(old.value())),
-                    };
-                    for hash in old.into_iter().flatten() {
-                        *counted.entry(hash).or_default() -= 1;
+                        records
+                            .insert(key.as_slice(), encoded.stored.as_slice())?
+                            .map(|old| media::hashes(old.value()))
                     }
+                    None => records
+                        .remove(key.as_slice())?
+                        .map(|old| media::hashes(old.value())),
+                };
+                for hash in old.into_iter().flatten() {
+                    *counted.entry(hash).or_default() -= 1;
                 }
             }
             for (hash, change) in counted {
                 if change == 0 {
                     continue;
                 }
-                let before = refs.get(hash.as_slice())?.map_or(0, |v| u64_of(v.value()));
+                let key = refs_key(&hash);
+                let before = records
+                    .get(key.as_slice())?
+                    .map_or(0, |v| u64_of(v.value()));
                 let now = before as i64 + change;
                 if now > 0 {
-                    refs.insert(hash.as_slice(), (now as u64).to_le_bytes().as_slice())?;
+                    records.insert(key.as_slice(), (now as u64).to_le_bytes().as_slice())?;
                 } else {
-                    refs.remove(hash.as_slice())?;
+                    records.remove(key.as_slice())?;
                     released.push(hash);
                 }
             }
-            txn.open_table(META)?
-                .insert(NEXT_ID, next_id.to_le_bytes().as_slice())?;
+            records.insert(
+                stored_key(META, NEXT_ID).as_slice(),
+                next_id.to_le_bytes().as_slice(),
+            )?;
         }
         // The files a commit names are durable before it is.
         self.media.sync(&files)?;
@@ -370,8 +385,10 @@ impl DiskStorage {
     /// Whether a committed value names the media file `hash`.
     fn still_named(&self, hash: &Hash) -> Result<bool, StoreError> {
         let txn = self.db.begin_read()?;
-        match txn.open_table(MEDIA_REFS) {
-            Ok(refs) => Ok(refs.get(hash.as_slice())?.is_some()),
+        match txn.open_table(RECORDS) {
+            Ok(records) => Ok(records
+                .get(stored_key(MEDIA_REFS, hash).as_slice())?
+                .is_some()),
             Err(redb::TableError::TableDoesNotExist(_)) => Ok(false),
             Err(e) => Err(e.into()),
         }
@@ -487,8 +504,10 @@ impl Storage for DiskStorage {
                 let mut target = txn.open_table(from)?;
                 for entry in source.iter()? {
                     let (key, value) = entry?;
-                    if name == MEDIA_REFS.name()
-                        && let Ok(hash) = <Hash>::try_from(key.value())
+                    if let Some(hash) = key
+                        .value()
+                        .strip_prefix(stored_key(MEDIA_REFS, b"").as_slice())
+                        && let Ok(hash) = <Hash>::try_from(hash)
                     {
                         named.insert(hash);
                     }

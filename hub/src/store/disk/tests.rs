@@ -470,3 +470,119 @@ fn killed_mid_commit_nothing_committed_is_lost_and_nothing_is_half_there() {
         );
     }
 }
+
+/// A tool, not a check: what one chat message costs on disk through the hub's receive
+/// path, by messages per durable commit, with the tablets' message ids in time order or
+/// random (`cargo test -p nabij-hub --lib what_a_chat_message_costs -- --ignored
+/// --nocapture`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measuring tool"]
+async fn what_a_chat_message_costs_on_disk() {
+    use crate::app::testing::{self, Recorder};
+    use crate::app::{Hub, Inbound};
+    use nabij_protocol::{Body, Envelope, MessageId, Party, Topic};
+    let power = Power::on();
+    let disk = SimDisk::new(power.clone());
+    let store = Arc::new(
+        DiskStorage::open_with(disk.clone(), SimFolder::new(power), DiskOptions::default())
+            .unwrap(),
+    );
+    let mut config = crate::config::HubConfig::default();
+    config.limits.burst_messages = 1_000_000;
+    config.limits.messages_per_minute = 1_000_000;
+    config.limits.burst_mb = 100_000;
+    config.limits.mb_per_minute = 100_000;
+    let (hub, out) = testing::hub_over(config, store);
+    let (jan, jan_tablet) = testing::tablet(&hub, "Jan").await;
+    let (anna, anna_tablet) = testing::tablet(&hub, "Anna").await;
+    hub.approve_contacts(&jan, &anna).await.unwrap();
+    // Both tablets online: copies and receipts go out as soon as they are queued.
+    hub.handle_batch(vec![
+        testing::status(&jan_tablet, true),
+        testing::status(&anna_tablet, true),
+    ])
+    .await;
+    let random = std::env::var("NABIJ_RANDOM_IDS").is_ok();
+    let mut rng = nabij_powercut::Rng::new(1);
+    let mut next = 0u64;
+    let mut message = |to: &nabij_protocol::PersonId| -> Inbound {
+        next += 1;
+        let id = if random {
+            format!("k-{:016x}{:016x}", rng.next_u64(), rng.next_u64())
+        } else {
+            format!("k-{next:032x}")
+        };
+        let envelope = Envelope::new(
+            MessageId::parse(&id).unwrap(),
+            Party::Device(jan_tablet.clone()),
+            testing::text(to, &"Dag Anna, tot donderdag! ".repeat(8)),
+        );
+        Inbound {
+            topic: Topic::DeviceUp(jan_tablet.clone()).to_string(),
+            payload: envelope.to_bytes(),
+        }
+    };
+    async fn round(
+        hub: &Hub,
+        out: &Recorder,
+        batch: Vec<Inbound>,
+        a: &nabij_protocol::DeviceId,
+        j: &nabij_protocol::DeviceId,
+    ) {
+        let handled = hub.apply_batch(batch).await;
+        if let Some(h) = handled {
+            h.finish().await;
+        }
+        testing::take_everything(hub, out, a).await;
+        testing::take_everything(hub, out, j).await;
+    }
+    // A history first: as many messages as the bench's windows send before its paced runs.
+    let history: usize = std::env::var("NABIJ_HISTORY")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
+    for _ in 0..history / 200 {
+        let batch: Vec<Inbound> = (0..200).map(|_| message(&anna)).collect();
+        round(&hub, &out, batch, &anna_tablet, &jan_tablet).await;
+    }
+    hub.storage().sync_up_to(u64::MAX).unwrap();
+    for per_commit in [1usize, 5, 20, 50] {
+        let before = disk.written();
+        let messages = 200;
+        for _ in 0..messages / per_commit {
+            // Each message its own batch, as at 200 a second; acks within the window.
+            for _ in 0..per_commit {
+                let handled = hub.apply_batch(vec![message(&anna)]).await;
+                drop(handled);
+                let ids: Vec<MessageId> = out
+                    .take(&Topic::DeviceDown(anna_tablet.clone()))
+                    .into_iter()
+                    .map(|e| e.id)
+                    .collect();
+                if !ids.is_empty() {
+                    let ack = Envelope::new(
+                        testing::message_id(),
+                        Party::Device(anna_tablet.clone()),
+                        Body::Ack(nabij_protocol::Ack { ids }),
+                    );
+                    drop(
+                        hub.apply_batch(vec![Inbound {
+                            topic: Topic::DeviceUp(anna_tablet.clone()).to_string(),
+                            payload: ack.to_bytes(),
+                        }])
+                        .await,
+                    );
+                }
+            }
+            hub.storage().sync_up_to(u64::MAX).unwrap();
+            testing::take_everything(&hub, &out, &jan_tablet).await;
+        }
+        hub.storage().sync_up_to(u64::MAX).unwrap();
+        let written = disk.written() - before;
+        eprintln!(
+            "{per_commit} messages a commit: {:.1} KB a message ({} ids)",
+            written as f64 / messages as f64 / 1000.0,
+            if random { "random" } else { "ordered" }
+        );
+    }
+}
