@@ -654,6 +654,7 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) -> Shown {
     );
     api.set_audio_available(state.audio_problem.is_none());
     api.set_audio_problem(state.audio_problem.clone().unwrap_or_default().into());
+    api.set_storage_retrying(state.storage_retrying);
     api.set_link_problem(
         state
             .link_problem

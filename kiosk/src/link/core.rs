@@ -46,6 +46,9 @@ pub enum LinkEvent {
     Online(bool),
     /// The hub (re)started: the outbox goes again.
     HubOnline,
+    /// The tablet's storage failed: what came was not kept (nor acknowledged, so the hub
+    /// sends it again).
+    StorageFailed(String),
 }
 
 /// The link's rules for one tablet.

@@ -269,7 +269,9 @@ async fn drive(
                             pump(&core, &client, &mut on_wire);
                         }
                     }
-                    Err(e) => eprintln!("nabij-kiosk: {e}"),
+                    Err(e) => {
+                        let _ = events.send(LinkEvent::StorageFailed(e.to_string()));
+                    }
                 },
                 Ok(_) => {}
                 Err(refused) => {
