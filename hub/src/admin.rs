@@ -218,6 +218,11 @@ pub enum Request {
         /// The participant (id or name).
         person: String,
     },
+    /// A backup of the whole hub, written by the hub to this file while it goes on.
+    Backup {
+        /// The file (an absolute path: the hub's working folder is not the caller's).
+        out: PathBuf,
+    },
     /// Erase a participant (their tablets taken back or wiped first).
     EraseParticipant {
         /// The participant (id or name).
@@ -845,6 +850,17 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
                 ),
             }
         }
+        Request::Backup { out } => {
+            let summary = hub.back_up(out.clone()).await?;
+            Response::Text {
+                text: format!(
+                    "Backed up to {} ({} files, {:.1} MB): the database, photos and voice notes, certificates and broker secrets. Keep it as safe as the hub itself.\n",
+                    out.display(),
+                    summary.files,
+                    summary.bytes as f64 / 1e6
+                ),
+            }
+        }
         Request::ExportParticipant { person } => {
             let id = hub.find_participant(&person)?.id;
             let export = hub.export_participant(&id).await?;
@@ -1106,6 +1122,7 @@ impl Request {
             | ApproveContacts { .. }
             | RemoveContact { .. }
             | ExportParticipant { .. }
+            | Backup { .. }
             | EraseParticipant { .. }
             | SchedulePlan { .. }
             | ScheduleMove { .. }

@@ -3,11 +3,12 @@
 //!
 //! Layers, from the outside in: the edges (`mqtt`, `admin`, `cli`) turn bytes into typed
 //! requests; `app` holds every use case once; `domain` holds the rules as pure code;
-//! `store` keeps the records (only `store` knows sled). `broker`, `pki`, `photos`,
+//! `store` keeps the records (only `store` knows redb). `broker`, `pki`, `photos`,
 //! `secrets` and `files` are the infrastructure they stand on.
 
 pub mod admin;
 pub mod app;
+pub mod backup;
 pub mod broker;
 pub mod check;
 pub mod cli;
@@ -173,7 +174,7 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
     }
     let cache_bytes = u64::from(config.store.cache_mb) << 20;
     let storage: Arc<dyn store::Storage> = Arc::new(store::DiskStorage::open(
-        &config.data_dir.join("db"),
+        &config.data_dir.join(backup::STORE_FOLDER),
         cache_bytes,
     )?);
     let pki = pki::ensure(

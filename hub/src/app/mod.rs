@@ -11,6 +11,7 @@
 
 mod accounts;
 mod attendance;
+mod backup;
 mod delivery;
 mod devices;
 mod diary;
@@ -88,6 +89,9 @@ pub enum AppError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A backup could not be written.
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
     /// Long work moved off the async threads did not finish (it failed badly, or the hub
     /// is stopping).
     #[error(

@@ -14,7 +14,7 @@
 mod disk;
 mod memory;
 
-pub use disk::{DiskFolder, DiskOptions, DiskStorage, Folder, MEDIA_MIN_BASE64};
+pub use disk::{DATABASE_FILE, DiskFolder, DiskOptions, DiskStorage, Folder, MEDIA_MIN_BASE64};
 pub use memory::MemoryStorage;
 
 use serde::Serialize;
