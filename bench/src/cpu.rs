@@ -13,7 +13,8 @@ pub struct Cpu {
     pub process_s: f64,
     /// The broker processes this process started.
     pub broker_s: f64,
-    /// Of `process_s`, the hub's own threads (its runtime, its store's mover, sled's).
+    /// Of `process_s`, the hub's own threads (its runtime, and its blocking threads where
+    /// the store commits).
     pub hub_s: f64,
     /// Wall-clock seconds of the run.
     pub wall_s: f64,
@@ -93,10 +94,10 @@ fn process_seconds() -> f64 {
 /// The name of the hub runtime's threads in the bench.
 pub const HUB_THREADS: &str = "nabij-hub-rt";
 
-/// Threads of this process that belong to the hub, by name: its runtime's, its store's
-/// mover (`nabij-store-mover`), sled's.
+/// Threads of this process that belong to the hub, by name: its runtime's (the store's
+/// commits run on its blocking threads, which carry the same name).
 fn is_hub_thread(name: &str) -> bool {
-    name.starts_with(HUB_THREADS) || name.starts_with("nabij-store") || name.starts_with("sled")
+    name.starts_with(HUB_THREADS)
 }
 
 /// Nanoseconds on a CPU of the threads of process `pid` whose name passes `keep`.

@@ -158,7 +158,7 @@ pub fn store_write_us(dir: &std::path::Path) -> Result<f64> {
 
 /// Milliseconds one small commit through the hub's store takes, as the receive path
 /// makes them (10 records of 200 bytes, then made durable), at p50 / p99 / p99.9 / max:
-/// the apply and the sync (an fdatasync of the write-ahead log) apart.
+/// the apply and the sync (one durable redb commit) apart.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CommitTail {
     /// The apply.
@@ -212,6 +212,74 @@ pub struct PhotoFigures {
     pub folder_growth: i64,
 }
 
+/// Photos kept one way or the other, as the hub keeps them: each message's content and
+/// its copy in the recipient's queue (two envelopes around the same photo), then the
+/// copy gone at its acknowledgement.
+#[derive(Debug, Clone, Copy)]
+pub struct MediaWay {
+    /// Photos as files of their own (`true`, the hub's way) or inside the database.
+    pub files: bool,
+    /// How much the store's folder grew (allocated blocks), in bytes.
+    pub folder_growth: i64,
+    /// What the device wrote meanwhile, in bytes, if counted.
+    pub written: Option<u64>,
+}
+
+/// Stores `photos` photos of [`PHOTO_BYTES`] through the hub's store one way, a commit
+/// for each message and one for each acknowledgement.
+pub fn media_way(
+    dir: &std::path::Path,
+    device: Option<&disk::Device>,
+    files: bool,
+    photos: u64,
+) -> Result<MediaWay> {
+    use nabij_hub::store::{DiskOptions, DiskStorage, Storage, Writes};
+    let folder = dir.join(if files { "media-files" } else { "media-inline" });
+    let store = DiskStorage::open_with_options(
+        &folder,
+        DiskOptions {
+            media_files: files,
+            ..DiskOptions::default()
+        },
+    )?;
+    let before = device.map(disk::Device::settled).transpose()?;
+    let grown_from = disk::allocated(&folder)?;
+    for n in 0..photos {
+        let mut image = photo_bytes(PHOTO_BYTES);
+        image[..8].copy_from_slice(&n.to_be_bytes());
+        let envelope = |id: &str| {
+            format!(
+                r#"{{"v":1,"id":"{id}","kind":"photo","body":{{"to":"p-anna","mime":"image/jpeg","width":1024,"height":768,"data":"{}"}}}}"#,
+                nabij_protocol::base64::encode(&image)
+            )
+            .into_bytes()
+        };
+        let mut writes = Writes::new();
+        writes.insert(
+            ("message_bodies", format!("m-{n:08}").into_bytes()),
+            Some(envelope("k-1")),
+        );
+        writes.insert(
+            ("outbox", format!("d-anna\0{n:08}").into_bytes()),
+            Some(envelope("hub-1")),
+        );
+        store.commit(writes)?;
+        let mut ack = Writes::new();
+        ack.insert(("outbox", format!("d-anna\0{n:08}").into_bytes()), None);
+        store.commit(ack)?;
+    }
+    drop(store);
+    let written = match (device, before) {
+        (Some(device), Some(before)) => Some(device.settled()?.saturating_sub(before)),
+        _ => None,
+    };
+    Ok(MediaWay {
+        files,
+        folder_growth: disk::allocated(&folder)? as i64 - grown_from as i64,
+        written,
+    })
+}
+
 /// What one run measured: each workload on each path, and the disk.
 #[derive(Debug, Clone)]
 pub struct Measured {
@@ -221,6 +289,8 @@ pub struct Measured {
     pub disk: Option<DiskFigures>,
     /// The photo run, when the plan has one.
     pub photos: Option<PhotoFigures>,
+    /// The same photos through the store alone, as files and inside the database.
+    pub media_ways: Vec<MediaWay>,
     /// The disk's `fdatasync` p50 and p99, in milliseconds.
     pub disk_sync_ms: (f64, f64),
     /// Microseconds a record applied through the hub's store costs.
@@ -331,6 +401,15 @@ pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Measured> {
     progress("timing the disk");
     let disk = disk_sync_ms(dir.path(), if plan.messages >= 1_000 { 500 } else { 20 })?;
     let write_us = store_write_us(dir.path())?;
+    let media_ways = if plan.photos > 0 {
+        progress("photos through the store both ways");
+        vec![
+            media_way(dir.path(), device.as_ref(), true, plan.photos)?,
+            media_way(dir.path(), device.as_ref(), false, plan.photos)?,
+        ]
+    } else {
+        Vec::new()
+    };
     let commit_tail =
         store_commit_tail(dir.path(), if plan.messages >= 1_000 { 3_000 } else { 50 }).await?;
     let mut config = HubConfig {
@@ -387,6 +466,7 @@ pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Measured> {
             idle_bytes_per_s: idle.unwrap_or(0.0),
         }),
         photos,
+        media_ways,
         disk_sync_ms: disk,
         store_write_us: write_us,
         commit_tail,
@@ -555,8 +635,8 @@ async fn photo_run(
         let (pair, stats) = run::photos(pair, run, plan.photos, &image, clock).await?;
         let (mut pairs, _) = run::windowed(vec![pair], next_run(), 20, 20, clock).await?;
         let pair = pairs.pop().context("the pair came back")?;
-        // The store's work after the last commit (sled's mover, a checkpoint) is paid
-        // for here too.
+        // The store's work after the last commit (deleting media files no record names
+        // any more) is paid for here too.
         tokio::time::sleep(Duration::from_secs(1)).await;
         Ok((pair, stats))
     })

@@ -59,7 +59,7 @@ fn run() -> Result<bool> {
             _ => "cargo xtask bench",
         };
         text = report::markdown(&measured, &plan, command);
-        missed = report::checks(&measured.rows)
+        missed = report::checks(&measured)
             .into_iter()
             .filter(|c| !c.met)
             .collect();

@@ -223,8 +223,8 @@ pub async fn paced(
     .await
 }
 
-/// The pair's sender sends `count` photos of `image`, one at a time: each once the one
-/// before arrived.
+/// The pair's sender sends `count` photos like `image` (each a little different, as
+/// photos are), one at a time: each once the one before arrived.
 pub async fn photos(
     mut pair: Pair,
     run: u32,
@@ -235,8 +235,11 @@ pub async fn photos(
     let started = clock.ns();
     let mut stats = Stats::default();
     let mut last = started;
+    let mut image = image.to_vec();
     for seq in 0..count {
-        pair.sender.send_photo(run, seq, clock.ns(), image).await?;
+        // Each photo its own: the same bytes twice would be one file at the hub.
+        image[..8].copy_from_slice(&seq.to_be_bytes());
+        pair.sender.send_photo(run, seq, clock.ns(), &image).await?;
         stats.sent += 1;
         loop {
             let Ok(Some(arrival)) = tokio::time::timeout(STUCK, pair.arrivals.recv()).await else {
