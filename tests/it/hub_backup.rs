@@ -136,15 +136,7 @@ async fn a_backup_made_under_load_restores_a_hub_that_knows_every_tablet_message
         .data
         .messages_sent
         .iter()
-        .filter_map(|m| {
-            Some(
-                m.content
-                    .as_ref()?
-                    .pointer("/text")?
-                    .as_str()?
-                    .to_owned(),
-            )
-        })
+        .filter_map(|m| Some(m.content.as_ref()?.pointer("/text")?.as_str()?.to_owned()))
         .collect();
     for words in &before {
         assert!(sent.contains(words), "{words:?} is not in {sent:?}");

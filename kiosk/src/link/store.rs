@@ -79,7 +79,20 @@ enum Source {
 impl Source {
     fn open(&self) -> Result<Database, StoreError> {
         Ok(match self {
-            Source::File(path) => Database::builder().create(path)?,
+            Source::File(path) => {
+                // A link stopped a moment ago may still be letting go of it (its last
+                // write finishing on a blocking thread).
+                let mut attempts = 0;
+                loop {
+                    match Database::builder().create(path) {
+                        Err(redb::DatabaseError::DatabaseAlreadyOpen) if attempts < 40 => {
+                            attempts += 1;
+                            std::thread::sleep(std::time::Duration::from_millis(50));
+                        }
+                        opened => break opened?,
+                    }
+                }
+            }
             Source::Backend(backend) => {
                 Database::builder().create_with_backend(AnyBackend(backend()))?
             }

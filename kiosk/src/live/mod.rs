@@ -413,6 +413,18 @@ fn photo_of(store: &KioskStore, envelope: &Envelope, fit: (u32, u32)) -> Option<
     }
 }
 
+/// Runs `work` on a blocking thread (it waits for the disk): the live link's runtime has
+/// one thread, which also carries the connection to the hub.
+async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, crate::link::StoreError> + Send + 'static,
+) -> Result<T, crate::link::StoreError> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+        Err(crate::link::StoreError::Failed(format!(
+            "the storage's work stopped: {e}"
+        )))
+    })
+}
+
 fn restore(store: &KioskStore, device: &DeviceId, fit: (u32, u32)) -> Vec<Restored> {
     let waiting: HashSet<MessageId> = store
         .pending()
@@ -544,30 +556,44 @@ async fn run_link(
     identity: &Identity,
     store_dir: &Path,
     outbox: &Mutex<Option<Outbox>>,
-    saving: &Saving,
+    saving: &Arc<Saving>,
     nudges: &mut mpsc::UnboundedReceiver<()>,
     emit: &(impl Fn(LiveEvent) + Send),
 ) -> Ended {
-    let store = match KioskStore::open(store_dir) {
-        Ok(store) => store,
+    // The storage is opened, pruned and read on a blocking thread, as everything that
+    // waits for the disk (or decodes photos) here: this runtime's tasks hold the
+    // connection to the hub.
+    let opened = {
+        let (store_dir, device, fit) = (
+            store_dir.to_owned(),
+            identity.device_id.clone(),
+            config.photo_box,
+        );
+        off_runtime(move || {
+            let store = KioskStore::open(&store_dir)?;
+            let cutoff = UnixMillis(
+                UnixMillis::now()
+                    .0
+                    .saturating_sub(KEEP_HISTORY.as_millis() as u64),
+            );
+            if let Err(e) = store.prune_history(cutoff) {
+                eprintln!("nabij-kiosk: cannot forget old messages: {e}");
+            }
+            let restored = restore(&store, &device, fit);
+            Ok((store, restored))
+        })
+        .await
+    };
+    let store = match opened {
+        Ok((store, restored)) => {
+            emit(LiveEvent::Restored(restored));
+            store
+        }
         Err(e) => {
             emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string())));
             return Ended::Failed;
         }
     };
-    let cutoff = UnixMillis(
-        UnixMillis::now()
-            .0
-            .saturating_sub(KEEP_HISTORY.as_millis() as u64),
-    );
-    if let Err(e) = store.prune_history(cutoff) {
-        eprintln!("nabij-kiosk: cannot forget old messages: {e}");
-    }
-    emit(LiveEvent::Restored(restore(
-        &store,
-        &identity.device_id,
-        config.photo_box,
-    )));
     set_outbox(
         outbox,
         Some(Outbox {
@@ -604,7 +630,19 @@ async fn run_link(
                     emit(LiveEvent::Problem(LinkProblem::Storage(detail)));
                 }
                 Some(LinkEvent::Received(envelope)) => {
-                    let photo = photo_of(&store, &envelope, config.photo_box);
+                    let (store, fit) = (store.clone(), config.photo_box);
+                    let (envelope, photo) = match off_runtime(move || {
+                        let photo = photo_of(&store, &envelope, fit);
+                        Ok((envelope, photo))
+                    })
+                    .await
+                    {
+                        Ok(shown) => shown,
+                        Err(e) => {
+                            emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string())));
+                            continue;
+                        }
+                    };
                     emit(LiveEvent::Received(envelope, photo));
                 }
                 Some(LinkEvent::Wipe) => {
@@ -629,7 +667,10 @@ async fn run_link(
                 failing |= saving.is_waiting();
                 link.nudge();
             }
-            _ = retry.tick(), if failing => match saving.retry(&store) {
+            _ = retry.tick(), if failing => match {
+                let (saving, store) = (saving.clone(), store.clone());
+                off_runtime(move || saving.retry(&store)).await
+            } {
                 Ok(()) => {
                     failing = false;
                     emit(LiveEvent::StorageBack);
