@@ -14,7 +14,7 @@ use nabij_hub::domain::calendar::Date;
 use nabij_hub::domain::messaging::StoredMessage;
 use nabij_hub::domain::schedule::{Plan, TimeOfDay};
 use nabij_hub::store::{DiskStorage, Storage, Tx};
-use nabij_protocol::{DeviceId, MessageId, PersonId, Topic, UnixMillis};
+use nabij_protocol::{DeviceId, Language, MessageId, PersonId, Topic, UnixMillis};
 use std::sync::Arc;
 use std::time::Instant;
 use tower::ServiceExt;
@@ -164,7 +164,7 @@ pub async fn measure(year: &Year, progress: &impl Fn(&str)) -> Result<ReportsMea
     progress("reports: writing a year of history");
     let (messages, meetings_taken, members) = seed(&hub, storage, year).await?;
     let seeded_s = started.elapsed().as_secs_f64();
-    hub.add_account("staff", Role::Staff, None, PASSWORD)
+    hub.add_account("staff", Role::Staff, None, PASSWORD, Language::En)
         .await
         .context("the staff account")?;
     let router = nabij_hub::web::router(hub.clone());
@@ -255,11 +255,20 @@ async fn seed(
             .await?;
         let mut ids = Vec::new();
         for m in 0..year.members {
-            ids.push(
-                hub.add_participant(&format!("Senior {g}-{m}"), Some(&group), None)
-                    .await?
-                    .id,
-            );
+            let id = hub
+                .add_participant(&format!("Senior {g}-{m}"), Some(&group), None)
+                .await?
+                .id;
+            // They agree to count, so the reports compute every figure they would.
+            hub.update_participant(
+                &id,
+                nabij_hub::app::DetailChanges {
+                    consent_research: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            ids.push(id);
         }
         for (i, a) in ids.iter().enumerate() {
             for b in &ids[i + 1..] {

@@ -101,6 +101,9 @@ pub enum Request {
         coach: Option<String>,
         /// The password.
         password: String,
+        /// The language the dashboard speaks to it (Dutch when not said).
+        #[serde(default)]
+        language: nabij_protocol::Language,
     },
     /// The dashboard's accounts.
     Users,
@@ -166,6 +169,9 @@ pub enum Request {
         /// Consent to count in the evaluation.
         #[serde(default)]
         consent_research: Option<bool>,
+        /// Consent to their number on their contacts' keepsakes.
+        #[serde(default)]
+        consent_keepsake: Option<bool>,
     },
     /// Move a participant to another group (none: out of any group).
     MoveParticipant {
@@ -680,13 +686,14 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
             role,
             coach,
             password,
+            language,
         } => {
             let coach = match coach {
                 Some(key) => Some(hub.find_person(&key)?.id),
                 None => None,
             };
             Response::UserAdded(
-                hub.add_account(&name, role, coach.as_ref(), &password)
+                hub.add_account(&name, role, coach.as_ref(), &password, language)
                     .await?,
             )
         }
@@ -772,6 +779,7 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
             transport,
             consent_photos,
             consent_research,
+            consent_keepsake,
         } => {
             let id = hub.find_participant(&person)?.id;
             let text = |t: Option<String>| t.map(|t| Some(t).filter(|t| !t.trim().is_empty()));
@@ -781,6 +789,7 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
                 transport,
                 consent_photos,
                 consent_research,
+                consent_keepsake,
             };
             let person = hub.update_participant(&id, changes).await?;
             participant_view(hub, person)?
@@ -1089,6 +1098,7 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
                     &group.name,
                     &sessions,
                     nabij_protocol::UnixMillis::now(),
+                    &crate::ics::CalendarWords::default(),
                 ),
             }
         }

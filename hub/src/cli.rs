@@ -104,6 +104,15 @@ pub enum Command {
         /// The backup file.
         file: PathBuf,
     },
+    /// Fill an empty hub with months of made-up activity, marked as demo data: two
+    /// groups, their meetings and attendance, messages, the diary, questionnaires, calls
+    /// for help. For trying the dashboard; run it before `serve`, on a data folder of
+    /// its own. A hub that holds the demo already is left as it is.
+    DemoData {
+        /// How long the made-up programme has been going, in months.
+        #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=12))]
+        months: u32,
+    },
     /// Print the settings a kiosk needs to reach this hub (host, port, CA, enrolment password).
     KioskSettings {
         /// The host name or address tablets use to reach the hub.
@@ -227,6 +236,10 @@ pub enum ParticipantCommand {
         /// Whether their figures may count in the evaluation: yes or no.
         #[arg(long, value_parser = parse_yes_no)]
         consent_research: Option<bool>,
+        /// Whether their phone number may be printed on the keepsakes of the people they
+        /// are in touch with, at the end of the loan: yes or no.
+        #[arg(long, value_parser = parse_yes_no)]
+        consent_keepsake: Option<bool>,
     },
     /// When their tablet shows meeting reminders, if not at the hub's times (say, earlier
     /// for someone whose bus comes early). A time not given stays as it is.
@@ -327,6 +340,10 @@ pub enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// The language the dashboard speaks to its owner: nl (Dutch), fr (French) or en
+        /// (English).
+        #[arg(long, value_parser = parse_language, default_value = "nl")]
+        language: nabij_protocol::Language,
     },
     /// The dashboard's accounts.
     List,
@@ -717,6 +734,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Request::Backup { out }
         }
+        Command::DemoData { months } => return demo_data(&config, months).await,
         Command::Device(DeviceCommand::Enrol {
             code,
             participant,
@@ -770,6 +788,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             transport,
             consent_photos,
             consent_research,
+            consent_keepsake,
         }) => Request::SetDetails {
             person,
             phone,
@@ -777,6 +796,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             transport,
             consent_photos,
             consent_research,
+            consent_keepsake,
         },
         Command::Participant(ParticipantCommand::Reminders {
             person,
@@ -813,6 +833,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             role,
             coach,
             password_stdin,
+            language,
         }) => {
             let (password, made) = if password_stdin {
                 let mut line = String::new();
@@ -829,6 +850,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 role,
                 coach,
                 password,
+                language,
             }
         }
         Command::User(UserCommand::List) => Request::Users,
@@ -1116,7 +1138,7 @@ fn parse_language(text: &str) -> Result<nabij_protocol::Language, String> {
         "fr" => Ok(nabij_protocol::Language::Fr),
         "en" => Ok(nabij_protocol::Language::En),
         other => Err(format!(
-            "{other:?} is not a tablet language: use nl, fr or en"
+            "{other:?} is not a language: use nl (Dutch), fr (French) or en (English)"
         )),
     }
 }
@@ -1251,7 +1273,7 @@ pub fn render(response: &Response) -> Result<String, String> {
             }
             out += &format!(
                 "{:<24} {:<6} {:<22} {}\n",
-                "NAME", "ROLE", "COACH", "LOCKED"
+                "NAME", "ROLE", "COACH", "LANGUAGE"
             );
             for a in accounts {
                 out += &format!(
@@ -1259,10 +1281,10 @@ pub fn render(response: &Response) -> Result<String, String> {
                     a.name.as_str(),
                     a.role.name(),
                     a.coach.as_ref().map_or("-", |c| c.as_str()),
-                    if a.locked_until.is_some() {
-                        "locked (wrong passwords)"
-                    } else {
-                        "-"
+                    match a.language {
+                        nabij_protocol::Language::Nl => "nl",
+                        nabij_protocol::Language::Fr => "fr",
+                        nabij_protocol::Language::En => "en",
                     }
                 );
             }
@@ -1282,9 +1304,10 @@ pub fn render(response: &Response) -> Result<String, String> {
             );
             out += &format!("  transport:  {}\n", yes(person.transport));
             out += &format!(
-                "  consent:    photos {}, evaluation {}\n",
+                "  consent:    photos {}, evaluation {}, number on keepsakes {}\n",
                 yes(person.consent.photos),
-                yes(person.consent.research)
+                yes(person.consent.research),
+                yes(person.consent.phone_on_keepsakes)
             );
             out += &format!(
                 "  check-in:   {}\n",
@@ -1685,6 +1708,33 @@ fn survey_report_words(report: &SurveyReport) -> String {
         out += "! at risk of social isolation\n";
     }
     out
+}
+
+/// `demo-data`: the demo written into the hub's data folder (the hub must not be running).
+async fn demo_data(config: &HubConfig, months: u32) -> anyhow::Result<ExitCode> {
+    let outcome = crate::demo::write(config, months)
+        .await
+        .with_context(|| format!("no demo data written to {}", config.data_dir.display()))?;
+    match outcome {
+        crate::demo::Outcome::AlreadyThere => {
+            println!("This hub holds the demo data already; nothing was added.");
+        }
+        crate::demo::Outcome::Filled(f) => println!(
+            "Demo data written (made up, marked {}): {} groups, {} participants, {} tablets, \
+             {} messages, {} meetings with attendance, {} diary answers, {} questionnaires \
+             answered, {} calls for help.",
+            crate::demo::DEMO_MARK,
+            f.groups,
+            f.participants,
+            f.tablets,
+            f.messages,
+            f.meetings_taken,
+            f.diary_answers,
+            f.questionnaires,
+            f.help_calls
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One meeting on one line, in Belgian time.

@@ -49,8 +49,36 @@ fn line(out: &mut String, content: &str) {
     out.push_str("\r\n");
 }
 
-/// The calendar of a group's meetings; `now` stamps it.
-pub fn calendar(group_name: &str, sessions: &[Session], now: UnixMillis) -> String {
+/// The words a calendar is written in: what the two kinds of meeting are called, and
+/// the language's code (RFC 5646) for calendars that show it.
+#[derive(Debug, Clone)]
+pub struct CalendarWords {
+    /// A weekly encounter (`Bijeenkomst`).
+    pub weekly: String,
+    /// A monthly support meeting (`Tablethulp`).
+    pub monthly: String,
+    /// `nl`, `fr` or `en`.
+    pub language: &'static str,
+}
+
+impl Default for CalendarWords {
+    /// Dutch, the project's first language (for the command line).
+    fn default() -> Self {
+        CalendarWords {
+            weekly: "Bijeenkomst".into(),
+            monthly: "Tablethulp".into(),
+            language: "nl",
+        }
+    }
+}
+
+/// The calendar of a group's meetings in `words`; `now` stamps it.
+pub fn calendar(
+    group_name: &str,
+    sessions: &[Session],
+    now: UnixMillis,
+    words: &CalendarWords,
+) -> String {
     let mut out = String::new();
     for l in [
         "BEGIN:VCALENDAR",
@@ -67,8 +95,8 @@ pub fn calendar(group_name: &str, sessions: &[Session], now: UnixMillis) -> Stri
     );
     for s in sessions {
         let what = match s.series {
-            SessionSeries::Weekly => "Ontmoeting",
-            SessionSeries::Monthly => "Tablethulp",
+            SessionSeries::Weekly => &words.weekly,
+            SessionSeries::Monthly => &words.monthly,
         };
         let location = match &s.address {
             Some(address) => format!("{}, {address}", s.place),
@@ -82,7 +110,8 @@ pub fn calendar(group_name: &str, sessions: &[Session], now: UnixMillis) -> Stri
         line(
             &mut out,
             &format!(
-                "SUMMARY:{}",
+                "SUMMARY;LANGUAGE={}:{}",
+                words.language,
                 text(&format!("{what} {} – {group_name}", s.number))
             ),
         );
@@ -122,14 +151,27 @@ mod tests {
         };
         let mut sessions = plan_sessions(&group, &plan);
         sessions[1].cancel();
-        let ics = calendar("Oostende Oost", &sessions, UnixMillis(0));
+        let ics = calendar(
+            "Oostende Oost",
+            &sessions,
+            UnixMillis(0),
+            &CalendarWords::default(),
+        );
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
         assert!(ics.ends_with("END:VCALENDAR\r\n"));
         assert_eq!(ics.matches("BEGIN:VEVENT").count(), 20);
         // 14:00 in Brussels in January is 13:00 UTC.
         assert!(ics.contains("DTSTART:20270112T130000Z\r\nDTEND:20270112T160000Z\r\n"));
         assert!(ics.contains("UID:s-oost-w01@nabij\r\n"));
-        assert!(ics.contains("SUMMARY:Ontmoeting 1 – Oostende Oost\r\n"));
+        assert!(ics.contains("SUMMARY;LANGUAGE=nl:Bijeenkomst 1 – Oostende Oost\r\n"));
+        assert!(ics.contains("SUMMARY;LANGUAGE=nl:Tablethulp 10 – Oostende Oost\r\n"));
+        let french = CalendarWords {
+            weekly: "Rencontre".into(),
+            monthly: "Aide tablette".into(),
+            language: "fr",
+        };
+        let ics_fr = calendar("Oostende Oost", &sessions, UnixMillis(0), &french);
+        assert!(ics_fr.contains("SUMMARY;LANGUAGE=fr:Rencontre 1 – Oostende Oost\r\n"));
         let unfolded = ics.replace("\r\n ", "");
         assert!(unfolded.contains("LOCATION:Buurthuis De Schelp\\, Schelpstraat 12\\, 8400 Oostende\\; achteringang\\, naast de bakker\r\n"));
         assert!(ics.contains("\r\n "), "the long location line is folded");

@@ -14,6 +14,7 @@ pub mod check;
 pub mod cli;
 mod clock;
 pub mod config;
+pub mod demo;
 pub mod domain;
 mod files;
 pub mod ics;

@@ -74,6 +74,19 @@ pub fn message_id() -> Result<nabij_protocol::MessageId, RandomError> {
     Ok(nabij_protocol::MessageId::from_uuid_bytes(bytes, 7))
 }
 
+/// `0..n` in a random order (Fisher–Yates), for numbering members on a report afresh
+/// each time: nobody can join two reports, or a report and a coach's list, by number.
+pub fn shuffled(n: usize) -> Result<Vec<usize>, RandomError> {
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        // 64 random bits modulo a group's size: the bias is below 2^-50.
+        let draw = u64::from_le_bytes(random_bytes::<8>()?);
+        let j = (draw % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+    Ok(order)
+}
+
 /// PBKDF2 rounds for broker passwords. The passwords are long random strings, so the
 /// rounds do not carry the security; they keep each broker log-in cheap.
 const PBKDF2_ROUNDS: u32 = 1_000;
@@ -157,6 +170,17 @@ pub fn session_token() -> Result<String, RandomError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shuffle_keeps_every_number_once_and_is_drawn_afresh() {
+        let mut order = shuffled(12).unwrap();
+        let first = order.clone();
+        order.sort_unstable();
+        assert_eq!(order, (0..12).collect::<Vec<_>>());
+        // Twelve members in the same order ten times over: 1 in 479 001 600^9.
+        assert!((0..10).any(|_| shuffled(12).unwrap() != first));
+        assert!(shuffled(0).unwrap().is_empty());
+    }
 
     #[test]
     fn dashboard_passwords_are_salted_argon2id() {

@@ -25,7 +25,6 @@ pub mod ui {
 pub mod adapters;
 pub mod app;
 pub mod audio;
-pub mod catalog;
 pub mod cli;
 pub mod link;
 pub mod live;

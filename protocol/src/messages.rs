@@ -809,10 +809,11 @@ impl Validate for DeviceConfig {
 }
 
 /// A screen language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Language {
     /// Dutch (Flemish), the default.
+    #[default]
     Nl,
     /// French.
     Fr,

@@ -326,7 +326,12 @@ async fn a_coach_is_added_and_messages_a_group_from_the_command_line() {
     );
     let out = hub_cli(&dir, &["person", "language", "Anna Peeters", "de"]).await;
     assert_eq!(out.code, Some(2));
-    assert!(out.stderr.contains("use nl, fr or en"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("use nl (Dutch), fr (French) or en (English)"),
+        "{}",
+        out.stderr
+    );
 
     let face = dir.join("marie.jpg");
     std::fs::write(&face, tests::jpeg(600, 800)).unwrap();
@@ -1303,7 +1308,7 @@ async fn the_dashboard_is_served_over_https_and_the_first_admin_made_on_the_comm
         audit.body.contains("command line")
             && audit
                 .body
-                .contains("add user name=Beheer password=(not kept) role=admin")
+                .contains("add user language=nl name=Beheer password=(not kept) role=admin")
             && !audit.body.contains(&password),
         "{}",
         audit.body

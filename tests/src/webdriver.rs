@@ -1,6 +1,7 @@
 //! A small W3C WebDriver client for the dashboard's browser test: Debian's chromium
 //! driven through chromedriver, headless, over plain HTTP on the loopback. Just what the
-//! test needs: open a page, type, click, read the page, take a screenshot.
+//! test needs: open a page, type, click, read the page, run a script in it, measure its
+//! layout, take a screenshot.
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -11,9 +12,37 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// The phone's screen in CSS pixels, and device pixels per CSS pixel.
+const PHONE_WIDTH: u32 = 360;
+const PHONE_HEIGHT: u32 = 740;
+const PHONE_SCALE: f64 = 2.0;
+
+/// The screen a browser test uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// A laptop: 1280 × 800.
+    Laptop,
+    /// A phone: 360 × 740 CSS pixels at twice the density, touch, as a phone's browser
+    /// lays pages out (the viewport meta tag counts).
+    Phone,
+}
+
+/// What [`Chromium::layout_problems`] measured on a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// How many CSS pixels the page is wider than the screen (0 or less: no sideways
+    /// scroll).
+    pub overflow: f64,
+    /// Tappable elements smaller than asked, described.
+    pub small: Vec<String>,
+    /// The elements that reach past the screen's right edge, described.
+    pub too_wide: Vec<String>,
+}
+
 /// A headless Chromium with its own empty profile and download folder.
 pub struct Chromium {
     driver: tokio::process::Child,
+    screen: Screen,
     port: u16,
     session: String,
     /// Where downloads land.
@@ -22,9 +51,16 @@ pub struct Chromium {
 }
 
 impl Chromium {
-    /// Starts chromedriver and a browser session. Panics, saying what to install, when
-    /// chromium or chromedriver is missing.
+    /// Starts chromedriver and a browser session on a laptop screen that asks for
+    /// English pages. Panics, saying what to install, when chromium or chromedriver is
+    /// missing.
     pub async fn start() -> Chromium {
+        Chromium::start_as(Screen::Laptop, "en").await
+    }
+
+    /// Starts a browser on `screen` whose pages are asked for in `languages` (an
+    /// `Accept-Language` value such as `fr-BE,fr`).
+    pub async fn start_as(screen: Screen, languages: &str) -> Chromium {
         for program in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 Path::new(program).exists(),
@@ -44,6 +80,7 @@ impl Chromium {
         std::fs::create_dir_all(&downloads).expect("a download folder");
         let mut chromium = Chromium {
             driver,
+            screen,
             port,
             session: String::new(),
             downloads: downloads.clone(),
@@ -63,25 +100,37 @@ impl Chromium {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         let user_data = chromium._profile.path().join("chromium");
+        let first_language = languages.split([',', '-', ';']).next().unwrap_or("en");
+        let mut options = json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                "--window-size=1280,800",
+                format!("--lang={first_language}"),
+                format!("--user-data-dir={}", user_data.display()),
+            ],
+            "prefs": {
+                "download.default_directory": downloads.display().to_string(),
+                "download.prompt_for_download": false,
+                "intl.accept_languages": languages,
+            },
+        });
+        if screen == Screen::Phone {
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": {
+                    "width": PHONE_WIDTH, "height": PHONE_HEIGHT, "pixelRatio": PHONE_SCALE, "touch": true,
+                },
+                "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36",
+            });
+        }
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             // The hub's certificate comes from its own CA, which this fresh profile does
             // not know; the test checks the hub's TLS elsewhere, with that CA.
             "acceptInsecureCerts": true,
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--window-size=1200,900",
-                    format!("--user-data-dir={}", user_data.display()),
-                ],
-                "prefs": {
-                    "download.default_directory": downloads.display().to_string(),
-                    "download.prompt_for_download": false,
-                },
-            },
+            "goog:chromeOptions": options,
         }}});
         let answer = chromium
             .http("POST", "/session", Some(capabilities))
@@ -218,10 +267,141 @@ impl Chromium {
             .await;
     }
 
+    /// Runs `script` (a function body; `arguments` are `args`) in the page; what it
+    /// returns.
+    pub async fn execute(&self, script: &str, args: Value) -> Value {
+        self.command(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// How the page is laid out, measured: how far it is wider than the screen (0: no
+    /// sideways scroll), the elements that reach past the screen's right edge, and every
+    /// visible link, button, field and summary smaller than `min` CSS pixels in height
+    /// or width, described.
+    ///
+    /// On a phone the screen's width is the phone's (360), not the window's: a phone's
+    /// browser widens its layout to fit a page that is too wide (and shrinks it to fit),
+    /// so the window would grow with the page and hide the overflow.
+    pub async fn layout_problems(&self, min: f64) -> Layout {
+        let screen_width = match self.screen {
+            Screen::Phone => json!(PHONE_WIDTH),
+            Screen::Laptop => json!(null),
+        };
+        let found = self
+            .execute(
+                r#"const min = arguments[0];
+                   const width = arguments[1] || document.documentElement.clientWidth;
+                   const page = document.documentElement.scrollWidth;
+                   // On a phone the window itself may have grown to fit the page.
+                   const overflow = (arguments[1] ? Math.max(page, window.innerWidth) : page) - width;
+                   const describe = (e) => {
+                     const r = e.getBoundingClientRect();
+                     const what = e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                       (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+                     return `${what} "${(e.textContent || e.value || e.name || '').trim().replace(/\s+/g, ' ').slice(0, 40)}" ${Math.round(r.width)}x${Math.round(r.height)}`;
+                   };
+                   const wide = [];
+                   for (const e of document.body.querySelectorAll('*')) {
+                     const r = e.getBoundingClientRect();
+                     if (r.width === 0 && r.height === 0) continue;
+                     // The outermost culprits only: their children are said with them.
+                     if (r.right + window.scrollX > width + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right + window.scrollX > width + 1)) {
+                       wide.push(`${describe(e)} ends at ${Math.round(r.right + window.scrollX)}`);
+                     }
+                   }
+                   const small = [];
+                   for (const e of document.querySelectorAll('a, button, input:not([type=hidden]), select, textarea, summary')) {
+                     const r = e.getBoundingClientRect();
+                     if (r.width === 0 && r.height === 0) continue;
+                     if (e.closest('details:not([open])') && e.tagName !== 'SUMMARY') continue;
+                     let box = r;
+                     // A check box or radio counts with its label, which takes the tap.
+                     if ((e.type === 'checkbox' || e.type === 'radio') && e.closest('label')) {
+                       box = e.closest('label').getBoundingClientRect();
+                     }
+                     if (box.height < min || box.width < min) {
+                       small.push(`${e.tagName.toLowerCase()} "${(e.textContent || e.value || e.name || '').trim().slice(0, 40)}" ${Math.round(box.width)}x${Math.round(box.height)}`);
+                     }
+                   }
+                   return [overflow, small, wide];"#,
+                json!([min, screen_width]),
+            )
+            .await;
+        let strings = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Layout {
+            overflow: found[0].as_f64().unwrap_or(f64::MAX),
+            small: strings(&found[1]),
+            too_wide: strings(&found[2]),
+        }
+    }
+
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Vec<u8> {
         let b64 = self.command("GET", "/screenshot", None).await;
         nabij_protocol::base64::decode(b64.as_str().unwrap_or("")).expect("a base64 PNG")
+    }
+
+    /// A command of Chromium's own DevTools protocol (chromedriver passes it on).
+    async fn devtools(&self, cmd: &str, params: Value) -> Value {
+        self.command(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": cmd, "params": params })),
+        )
+        .await
+    }
+
+    /// A PNG of the whole page, from its top to its end (what a person scrolls
+    /// through): the screen is made as tall as the page for the picture, so that what
+    /// stays at the bottom of the screen (a save button) is drawn once, where the page
+    /// ends. WebDriver's own screenshot is the screen's.
+    pub async fn full_screenshot(&self) -> Vec<u8> {
+        let metrics = self.devtools("Page.getLayoutMetrics", json!({})).await;
+        let height = metrics["cssContentSize"]["height"]
+            .as_f64()
+            .unwrap_or(800.0);
+        let width = metrics["cssLayoutViewport"]["clientWidth"]
+            .as_f64()
+            .unwrap_or(1280.0);
+        let (scale, mobile) = match self.screen {
+            Screen::Phone => (PHONE_SCALE, true),
+            // 0: the screen's own.
+            Screen::Laptop => (0.0, false),
+        };
+        let tall = json!({
+            "width": width.round(), "height": height.ceil(), "deviceScaleFactor": scale, "mobile": mobile,
+        });
+        self.devtools("Emulation.setDeviceMetricsOverride", tall)
+            .await;
+        let shot = self
+            .devtools("Page.captureScreenshot", json!({ "format": "png" }))
+            .await;
+        match self.screen {
+            Screen::Phone => {
+                let phone = json!({
+                    "width": PHONE_WIDTH, "height": PHONE_HEIGHT, "deviceScaleFactor": PHONE_SCALE, "mobile": true,
+                });
+                self.devtools("Emulation.setDeviceMetricsOverride", phone)
+                    .await
+            }
+            Screen::Laptop => {
+                self.devtools("Emulation.clearDeviceMetricsOverride", json!({}))
+                    .await
+            }
+        };
+        nabij_protocol::base64::decode(shot["data"].as_str().unwrap_or("")).expect("a base64 PNG")
     }
 
     /// Ends the session (the browser closes) and the driver.

@@ -2,9 +2,6 @@
 //! wherever cargo runs. The README's two commands are `cargo xtask demo` and
 //! `cargo xtask test`; `.ci/run` calls `cargo xtask test`.
 
-// The same catalogue code the kiosk's translation test uses, without building the kiosk.
-#[path = "../../kiosk/src/catalog.rs"]
-mod catalog;
 mod system;
 
 use anyhow::{Context, Result, bail};
@@ -67,34 +64,39 @@ fn bench() -> Result<()> {
     .context("the bench failed or missed a target (see above)")
 }
 
-/// Brings every `.po` file in line with the strings the screens use: new strings are
-/// added untranslated, strings no screen uses are dropped, translations are kept.
+/// Brings every `.po` file in line with the strings the kiosk's screens and the
+/// dashboard's pages use: new strings are added untranslated, strings nothing uses any
+/// more are dropped, translations are kept.
 fn translations() -> Result<()> {
     let root = workspace_root();
-    let strings = catalog::slint_strings(&root.join("kiosk/ui")).context("reading kiosk/ui")?;
-    for lang in ["nl", "fr"] {
-        let path = root.join(format!(
-            "assets/translations/{lang}/LC_MESSAGES/nabij-kiosk.po"
-        ));
-        let known = catalog::parse_po(&std::fs::read_to_string(&path).unwrap_or_default());
-        std::fs::write(&path, catalog::write_po(lang, &strings, &known))
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        let missing = strings
-            .iter()
-            .filter(|s| known.get(*s).is_none_or(|t| t.is_empty()))
-            .count();
-        for (source, translated) in &known {
-            if !translated.is_empty()
-                && catalog::placeholders(source) != catalog::placeholders(translated)
-            {
-                println!("  {lang}: {translated:?} must keep the {{}} of {source:?}");
+    let kiosk = nabij_i18n::slint_strings(&root.join("kiosk/ui")).context("reading kiosk/ui")?;
+    let hub = nabij_i18n::rust_strings(&root.join("hub/src")).context("reading hub/src")?;
+    for (file, what, strings) in [
+        ("nabij-kiosk", "Nabij kiosk", &kiosk),
+        ("nabij-hub", "Nabij dashboard", &hub),
+    ] {
+        for lang in ["nl", "fr"] {
+            let path = root.join(format!("assets/translations/{lang}/LC_MESSAGES/{file}.po"));
+            let known = nabij_i18n::parse_po(&std::fs::read_to_string(&path).unwrap_or_default());
+            std::fs::write(&path, nabij_i18n::write_po(what, lang, strings, &known))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let missing = strings
+                .iter()
+                .filter(|s| known.get(*s).is_none_or(|t| t.is_empty()))
+                .count();
+            for (source, translated) in &known {
+                if !translated.is_empty()
+                    && nabij_i18n::placeholders(source) != nabij_i18n::placeholders(translated)
+                {
+                    println!("  {lang}: {translated:?} must keep the {{}} of {source:?}");
+                }
             }
+            println!(
+                "{}: {} strings, {missing} to translate",
+                path.display(),
+                strings.len()
+            );
         }
-        println!(
-            "{}: {} strings, {missing} to translate",
-            path.display(),
-            strings.len()
-        );
     }
     Ok(())
 }
@@ -226,14 +228,26 @@ fn parse_result_line(line: &str) -> Option<(u64, u64)> {
     Some((count("passed")?, count("failed")?))
 }
 
-/// The main job: the hub with its managed broker and demo data, in the foreground until
-/// Ctrl-C. It starts what exists and says plainly what does not exist yet.
+/// Where cargo puts what it builds: `CARGO_TARGET_DIR` when set (relative to the
+/// workspace, as cargo reads it), else `target/` in the workspace.
+fn target_dir(root: &std::path::Path, from_env: Option<std::ffi::OsString>) -> std::path::PathBuf {
+    match from_env.filter(|dir| !dir.is_empty()) {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
+/// The main job: the hub with its managed broker and demo data (six months of made-up
+/// activity), in the foreground until Ctrl-C. It starts what exists and says plainly
+/// what does not exist yet.
 fn demo() -> Result<()> {
     system::ensure_packages(system::PACKAGES)?;
     let cargo = cargo();
     run(&cargo, &["build", "--workspace", "--bins"])?;
     let root = workspace_root();
-    let hub = root.join("target/debug/nabij-hub");
+    let built = target_dir(&root, std::env::var_os("CARGO_TARGET_DIR")).join("debug");
+    let hub = built.join("nabij-hub");
+    let hub_shown = hub.display().to_string();
     let data = root.join("demo-data/hub");
     // Demo data made by the sled-based versions cannot be read any more: the demo starts
     // afresh (the hub itself refuses such a folder and says what to do).
@@ -261,6 +275,22 @@ fn demo() -> Result<()> {
             .context("cannot run nabij-hub")
     };
 
+    // The demo's months are written before the hub runs: they go into its store directly.
+    println!("$ nabij-hub --data-dir {data_arg} demo-data --months 6");
+    let written = Command::new(&hub)
+        .arg("--data-dir")
+        .arg(&data_arg)
+        .args(["demo-data", "--months", "6"])
+        .env("NABIJ_LOG", "error")
+        .status()
+        .context("cannot run nabij-hub")?;
+    if !written.success() {
+        bail!(
+            "writing the demo data failed (see above); to start afresh, remove {}",
+            root.join("demo-data").display()
+        );
+    }
+
     println!("$ nabij-hub --data-dir {data_arg} serve");
     let mut serve = Command::new(&hub)
         .arg("--data-dir")
@@ -284,7 +314,6 @@ fn demo() -> Result<()> {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    seed_demo_data(&hub_cli)?;
     add_demo_accounts(&hub, &data_arg, &hub_cli)?;
 
     let settings = root.join("demo-data/kiosk-settings.toml");
@@ -293,18 +322,19 @@ fn demo() -> Result<()> {
         .with_context(|| format!("cannot write {}", settings.display()))?;
     let list = hub_cli(&["participant", "list"])?;
     println!(
-        "\nThe hub is running, with its own Mosquitto broker (TLS on port 8883) and demo data:\n{}\n\
+        "\nThe hub is running, with its own Mosquitto broker (TLS on port 8883) and six months of\n\
+         made-up demo data (two groups, marked \"(demo)\"):\n{}\n\
          Kiosk settings for this hub: {}\n\
-         The dashboard: https://localhost:8443/ — log in as beheer (admin), marie (coach) or staff,\n  \
-         password {DEMO_PASSWORD:?} (demo only). The browser warns about the certificate: it is\n  \
-         signed by this hub's own CA, {data_arg}/pki/ca.pem; accept it, or import that CA.\n\
+         The dashboard: https://localhost:8443/ — log in as beheer (admin), marie or koen (coaches)\n  \
+         or staff, password {DEMO_PASSWORD:?} (demo only). The browser warns about the certificate:\n  \
+         it is signed by this hub's own CA, {data_arg}/pki/ca.pem; accept it, or import that CA.\n\
          Coach commands, in another terminal:\n  \
-         target/debug/nabij-hub --data-dir {data_arg} device list\n  \
-         target/debug/nabij-hub --data-dir {data_arg} calls list\n",
+         {hub_shown} --data-dir {data_arg} device list\n  \
+         {hub_shown} --data-dir {data_arg} calls list\n",
         String::from_utf8_lossy(&list.stdout).trim_end(),
         settings.display()
     );
-    let kiosk = root.join("target/debug/nabij-kiosk");
+    let kiosk = built.join("nabij-kiosk");
     let profile = root.join("firmware-profiles/desktop.toml");
     let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
         .iter()
@@ -313,10 +343,11 @@ fn demo() -> Result<()> {
         system::ensure_packages(system::WINDOW_PACKAGES)?;
         let kiosk_data = root.join("demo-data/kiosk");
         println!(
-            "Opening the kiosk window. A new tablet shows a pairing code: pair it as Jan with\n  \
-             target/debug/nabij-hub --data-dir {data_arg} device enrol <CODE> --participant \"Jan Claes\"\n\
+            "Opening the kiosk window. A new tablet shows a pairing code: pair it as Jan, who\n  \
+             joined Oostende Oost three weeks ago and has no tablet yet, with\n  \
+             {hub_shown} --data-dir {data_arg} device enrol <CODE> --participant \"Jan Claes\"\n\
              then write to Jan's group from the hub:\n  \
-             target/debug/nabij-hub --data-dir {data_arg} message send --from \"Marie Dewulf\" --to \"Oostende Oost\" --text \"De bus vertrekt om 13:30\"\n\
+             {hub_shown} --data-dir {data_arg} message send --from \"Marie Dewulf\" --to \"Oostende Oost\" --text \"De bus vertrekt om 13:30\"\n\
              Close the window or press Ctrl-C to stop both."
         );
         let status = Command::new(&kiosk)
@@ -366,7 +397,8 @@ fn demo() -> Result<()> {
 /// The demo's dashboard password (every demo account has it).
 const DEMO_PASSWORD: &str = "nabij demo 2026";
 
-/// An admin, a coach (Marie Dewulf) and a staff account for the dashboard, added once.
+/// An admin, the two coaches (Marie Dewulf, Koen Verhaeghe) and a staff account for the
+/// dashboard, added once.
 fn add_demo_accounts(
     hub: &std::path::Path,
     data_arg: &str,
@@ -385,6 +417,14 @@ fn add_demo_accounts(
             "coach",
             "--coach",
             "Marie Dewulf",
+        ],
+        &[
+            "--name",
+            "koen",
+            "--role",
+            "coach",
+            "--coach",
+            "Koen Verhaeghe",
         ],
         &["--name", "staff", "--role", "staff"],
     ] {
@@ -413,66 +453,24 @@ fn add_demo_accounts(
     Ok(())
 }
 
-/// A group and three participants, added once.
-fn seed_demo_data(hub_cli: &dyn Fn(&[&str]) -> Result<std::process::Output>) -> Result<()> {
-    let groups = hub_cli(&["group", "list"])?;
-    if String::from_utf8_lossy(&groups.stdout).contains("g-oostende-oost") {
-        return Ok(());
-    }
-    let steps: &[&[&str]] = &[
-        &["group", "add", "--name", "Oostende Oost"],
-        &[
-            "participant",
-            "add",
-            "--name",
-            "Jan Claes",
-            "--group",
-            "Oostende Oost",
-        ],
-        &[
-            "participant",
-            "add",
-            "--name",
-            "Maria Peeters",
-            "--group",
-            "Oostende Oost",
-        ],
-        &[
-            "participant",
-            "add",
-            "--name",
-            "Georges Dubois",
-            "--group",
-            "Oostende Oost",
-        ],
-        &[
-            "coach",
-            "add",
-            "--name",
-            "Marie Dewulf",
-            "--phone",
-            "059 12 34 56",
-            "--group",
-            "Oostende Oost",
-        ],
-        &["contact", "approve", "Jan Claes", "Maria Peeters"],
-        &["contact", "approve", "Jan Claes", "Georges Dubois"],
-    ];
-    for step in steps {
-        let out = hub_cli(step)?;
-        if !out.status.success() {
-            bail!(
-                "adding demo data failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{parse_result_line, workspace_command};
+    use super::{parse_result_line, target_dir, workspace_command};
+
+    #[test]
+    fn the_demo_runs_what_cargo_built_where_cargo_target_dir_says() {
+        let root = std::path::Path::new("/work/nabij");
+        assert_eq!(target_dir(root, None), root.join("target"));
+        assert_eq!(target_dir(root, Some("".into())), root.join("target"));
+        assert_eq!(
+            target_dir(root, Some("/work/target-demo".into())),
+            std::path::PathBuf::from("/work/target-demo")
+        );
+        assert_eq!(
+            target_dir(root, Some("build/out".into())),
+            root.join("build/out")
+        );
+    }
 
     #[test]
     fn cargo_runs_without_the_variables_that_describe_this_package() {

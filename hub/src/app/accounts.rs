@@ -5,11 +5,14 @@
 use super::{AppError, Hub, tables};
 use crate::clock;
 pub use crate::domain::accounts::{Account, AuditEntry};
-use crate::domain::accounts::{Lockout, Role, UserName, check_password};
+use crate::domain::accounts::{
+    AccountError, LogInGuard, MAX_PASSWORD_CHARS, Role, UserName, check_password,
+};
 use crate::domain::people::Role as PersonRole;
 use crate::secrets;
-use nabij_protocol::{PersonId, UnixMillis};
+use nabij_protocol::{Language, PersonId, UnixMillis};
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 
 /// An account as the edges see it: no hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,8 +25,8 @@ pub struct AccountView {
     pub coach: Option<PersonId>,
     /// When it was made.
     pub created_at: UnixMillis,
-    /// Locked until then, after wrong passwords.
-    pub locked_until: Option<UnixMillis>,
+    /// The language the dashboard speaks to them.
+    pub language: Language,
 }
 
 impl From<&Account> for AccountView {
@@ -33,11 +36,7 @@ impl From<&Account> for AccountView {
             role: a.role,
             coach: a.coach.clone(),
             created_at: a.created_at,
-            locked_until: a
-                .lockout
-                .is_locked(clock::now())
-                .then_some(a.lockout.locked_until)
-                .flatten(),
+            language: a.language,
         }
     }
 }
@@ -66,28 +65,28 @@ async fn off_thread<T: Send + 'static>(
     let _slot = SLOTS
         .acquire()
         .await
-        .map_err(|e| AppError::Account(format!("the password check failed: {e}")))?;
+        .map_err(|e| AppError::Account(AccountError::CheckFailed(e.to_string())))?;
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| AppError::Account(format!("the password check failed: {e}")))
+        .map_err(|e| AppError::Account(AccountError::CheckFailed(e.to_string())))
 }
 
 impl Hub {
-    /// Adds a dashboard account. A coach's account names the coach they are.
+    /// Adds a dashboard account, reading `language`. A coach's account names the coach
+    /// they are.
     pub async fn add_account(
         &self,
         name: &str,
         role: Role,
         coach: Option<&PersonId>,
         password: &str,
+        language: Language,
     ) -> Result<AccountView, AppError> {
         let name = UserName::parse(name).map_err(AppError::Account)?;
         check_password(password, &name).map_err(AppError::Account)?;
         let coach = match (role, coach) {
             (Role::Coach, None) => {
-                return Err(AppError::Account(
-                    "a coach's account names the coach (--coach NAME)".into(),
-                ));
+                return Err(AppError::Account(AccountError::CoachMissing));
             }
             (Role::Coach, Some(id)) => {
                 let person = self.find_person(id.as_str())?;
@@ -97,9 +96,7 @@ impl Hub {
                 Some(person.id)
             }
             (_, Some(_)) => {
-                return Err(AppError::Account(
-                    "only a coach's account names a coach".into(),
-                ));
+                return Err(AppError::Account(AccountError::CoachNotWanted));
             }
             (_, None) => None,
         };
@@ -111,13 +108,31 @@ impl Hub {
             coach,
             hash,
             created_at: clock::now(),
-            lockout: Lockout::default(),
+            language,
         };
         let _write = self.inner.write.lock().await;
         let mut tx = self.tx();
         if tx.contains(tables::ACCOUNTS, account.name.as_str())? {
             return Err(AppError::AccountExists(account.name.to_string()));
         }
+        tx.put(tables::ACCOUNTS, account.name.as_str(), &account)?;
+        tx.commit().await?;
+        Ok(AccountView::from(&account))
+    }
+
+    /// The language the dashboard speaks to an account.
+    pub async fn set_account_language(
+        &self,
+        name: &str,
+        language: Language,
+    ) -> Result<AccountView, AppError> {
+        let name = UserName::parse(name).map_err(AppError::Account)?;
+        let _write = self.inner.write.lock().await;
+        let mut tx = self.tx();
+        let Some(mut account) = tx.get(tables::ACCOUNTS, name.as_str())? else {
+            return Err(AppError::Account(AccountError::NoAccount(name.to_string())));
+        };
+        account.language = language;
         tx.put(tables::ACCOUNTS, account.name.as_str(), &account)?;
         tx.commit().await?;
         Ok(AccountView::from(&account))
@@ -133,52 +148,54 @@ impl Hub {
             .collect())
     }
 
-    /// Checks a log-in. A wrong name and a wrong password get the same answer; the
-    /// fifth wrong password in a row locks the account for a quarter of an hour, and a
-    /// locked account is refused whatever the password.
-    pub async fn log_in(&self, name: &str, password: &str) -> Result<AccountView, AppError> {
-        let Ok(name) = UserName::parse(name) else {
-            return Err(AppError::WrongLogIn);
-        };
-        if password.chars().count() > crate::domain::accounts::MAX_PASSWORD_CHARS {
-            return Err(AppError::WrongLogIn);
-        }
-        let found = self.tx().get(tables::ACCOUNTS, name.as_str())?;
+    /// Checks a log-in from `source`. A wrong name and a wrong password get the same
+    /// answer, and lock alike: five wrong passwords for a name from one address pause
+    /// that name from there for a quarter of an hour, twenty from one address pause the
+    /// address (`domain::accounts::LogInGuard`); a paused log-in is refused whatever
+    /// the password, before any hashing.
+    pub async fn log_in(
+        &self,
+        name: &str,
+        password: &str,
+        source: IpAddr,
+    ) -> Result<AccountView, AppError> {
         let now = clock::now();
-        if let Some(account) = &found
-            && account.lockout.is_locked(now)
-        {
+        if self.guard().refuses(name, source, now) {
             return Err(AppError::Locked);
         }
+        let found = match UserName::parse(name) {
+            Ok(name) if password.chars().count() <= MAX_PASSWORD_CHARS => {
+                self.tx().get(tables::ACCOUNTS, name.as_str())?
+            }
+            _ => None,
+        };
+        // An unknown name costs the same hashing as a known one.
         let hash = found
             .as_ref()
             .map_or_else(|| decoy_hash().to_owned(), |a| a.hash.clone());
         let given = password.to_owned();
         let right = off_thread(move || secrets::password_matches(&given, &hash)).await?;
-        let Some(account) = found else {
-            return Err(AppError::WrongLogIn);
-        };
-        // Count the outcome on the account as it is now (another log-in may have counted).
-        let _write = self.inner.write.lock().await;
-        let mut tx = self.tx();
-        let Some(mut current) = tx.get(tables::ACCOUNTS, account.name.as_str())? else {
-            return Err(AppError::WrongLogIn);
-        };
-        let before = current.lockout;
-        current.lockout = if right {
-            before.succeeded()
-        } else {
-            before.failed(now)
-        };
-        if current.lockout != before {
-            tx.put(tables::ACCOUNTS, current.name.as_str(), &current)?;
-            tx.commit().await?;
+        match found {
+            Some(account) if right => {
+                self.guard().succeeded(name, source);
+                Ok(AccountView::from(&account))
+            }
+            _ => {
+                if self.guard().failed(name, source, now) {
+                    Err(AppError::Locked)
+                } else {
+                    Err(AppError::WrongLogIn)
+                }
+            }
         }
-        match (right, current.lockout.is_locked(now)) {
-            (true, _) => Ok(AccountView::from(&current)),
-            (false, true) => Err(AppError::Locked),
-            (false, false) => Err(AppError::WrongLogIn),
-        }
+    }
+
+    fn guard(&self) -> std::sync::MutexGuard<'_, LogInGuard> {
+        // A panic while holding it leaves counts that are still counts.
+        self.inner
+            .log_ins
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The account named `name`, if there is one (a session checks it is still there).
@@ -224,29 +241,32 @@ mod tests {
     use crate::app::testing::hub;
 
     const PASSWORD: &str = "de zee is grijs vandaag";
+    const HERE: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 168, 1, 20));
+    const ELSEWHERE: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 168, 1, 66));
 
     #[tokio::test]
     async fn an_account_logs_in_with_its_password_only() {
         let (hub, _) = hub();
         let admin = hub
-            .add_account("Beheer", Role::Admin, None, PASSWORD)
+            .add_account("Beheer", Role::Admin, None, PASSWORD, Language::Nl)
             .await
             .unwrap();
         assert_eq!(admin.name.as_str(), "beheer");
         assert_eq!(
-            hub.log_in("BEHEER", PASSWORD).await.unwrap().role,
+            hub.log_in("BEHEER", PASSWORD, HERE).await.unwrap().role,
             Role::Admin
         );
         assert!(matches!(
-            hub.log_in("beheer", "de zee is blauw").await,
+            hub.log_in("beheer", "de zee is blauw", HERE).await,
             Err(AppError::WrongLogIn)
         ));
         assert!(matches!(
-            hub.log_in("niemand", PASSWORD).await,
+            hub.log_in("niemand", PASSWORD, HERE).await,
             Err(AppError::WrongLogIn)
         ));
         assert!(matches!(
-            hub.add_account("beheer", Role::Staff, None, PASSWORD).await,
+            hub.add_account("beheer", Role::Staff, None, PASSWORD, Language::Nl)
+                .await,
             Err(AppError::AccountExists(_))
         ));
         let stored = hub.tx().get(tables::ACCOUNTS, "beheer").unwrap().unwrap();
@@ -257,8 +277,9 @@ mod tests {
     async fn a_coach_account_is_a_coach_and_weak_passwords_are_refused() {
         let (hub, _) = hub();
         assert!(matches!(
-            hub.add_account("marie", Role::Coach, None, PASSWORD).await,
-            Err(AppError::Account(_))
+            hub.add_account("marie", Role::Coach, None, PASSWORD, Language::Nl)
+                .await,
+            Err(AppError::Account(AccountError::CoachMissing))
         ));
         let jan = hub
             .add_participant("Jan Claes", None, None)
@@ -266,7 +287,7 @@ mod tests {
             .unwrap()
             .id;
         assert!(matches!(
-            hub.add_account("jan", Role::Coach, Some(&jan), PASSWORD)
+            hub.add_account("jan", Role::Coach, Some(&jan), PASSWORD, Language::Nl)
                 .await,
             Err(AppError::NotACoach(_))
         ));
@@ -276,12 +297,12 @@ mod tests {
             .unwrap()
             .id;
         let account = hub
-            .add_account("marie", Role::Coach, Some(&marie), PASSWORD)
+            .add_account("marie", Role::Coach, Some(&marie), PASSWORD, Language::Nl)
             .await
             .unwrap();
         assert_eq!(account.coach, Some(marie));
         let err = hub
-            .add_account("piet", Role::Staff, None, "kort")
+            .add_account("piet", Role::Staff, None, "kort", Language::Nl)
             .await
             .unwrap_err();
         assert!(err.to_string().contains("at least 10"), "{err}");
@@ -290,24 +311,36 @@ mod tests {
     #[tokio::test]
     async fn five_wrong_passwords_lock_even_the_right_one_out() {
         let (hub, _) = hub();
-        hub.add_account("staff", Role::Staff, None, PASSWORD)
+        hub.add_account("staff", Role::Staff, None, PASSWORD, Language::Nl)
             .await
             .unwrap();
         for _ in 0..4 {
             assert!(matches!(
-                hub.log_in("staff", "fout wachtwoord").await,
+                hub.log_in("staff", "fout wachtwoord", HERE).await,
                 Err(AppError::WrongLogIn)
             ));
         }
         assert!(matches!(
-            hub.log_in("staff", "fout wachtwoord").await,
+            hub.log_in("staff", "fout wachtwoord", HERE).await,
             Err(AppError::Locked)
         ));
         assert!(matches!(
-            hub.log_in("staff", PASSWORD).await,
+            hub.log_in("staff", PASSWORD, HERE).await,
             Err(AppError::Locked)
         ));
-        assert!(hub.accounts().unwrap()[0].locked_until.is_some());
+        // The account's owner logging in from elsewhere is not locked out by them.
+        assert!(hub.log_in("staff", PASSWORD, ELSEWHERE).await.is_ok());
+        // A name that is no account answers and locks exactly the same.
+        for _ in 0..4 {
+            assert!(matches!(
+                hub.log_in("niemand", "fout wachtwoord", HERE).await,
+                Err(AppError::WrongLogIn)
+            ));
+        }
+        assert!(matches!(
+            hub.log_in("niemand", "fout wachtwoord", HERE).await,
+            Err(AppError::Locked)
+        ));
     }
 
     #[tokio::test]

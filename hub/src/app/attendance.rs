@@ -165,6 +165,16 @@ impl Hub {
 
     /// A group's attendance so far: per member and all together.
     pub fn attendance_rates(&self, group: &GroupId) -> Result<Rates, AppError> {
+        self.rates(group, false)
+    }
+
+    /// A group's attendance as the evaluation counts it: only the marks of members who
+    /// agreed to count (and of those who left the group since, if they had agreed).
+    pub fn attendance_counted(&self, group: &GroupId) -> Result<Rates, AppError> {
+        self.rates(group, true)
+    }
+
+    fn rates(&self, group: &GroupId, agreed_only: bool) -> Result<Rates, AppError> {
         let tx = self.tx();
         let group = find_group_in(&tx, group.as_str())?;
         let sessions = sessions_of(&tx, &group.id)?;
@@ -172,6 +182,9 @@ impl Hub {
         let mut total = Tally::default();
         let mut held = std::collections::BTreeSet::new();
         for member in members_of(&tx, &group.id)? {
+            if agreed_only && !member.consent.research {
+                continue;
+            }
             let mut tally = Tally::default();
             for s in &sessions {
                 if let Some(a) = tx.get(tables::ATTENDANCE, mark_key(&s.id, &member.id))? {
@@ -198,7 +211,14 @@ impl Hub {
             }
             let mut tally = Tally::default();
             for a in marks {
-                tally.add(a.mark);
+                let agreed = || -> Result<bool, AppError> {
+                    Ok(tx
+                        .get(tables::PEOPLE, a.person.as_str())?
+                        .is_some_and(|p| p.consent.research))
+                };
+                if !agreed_only || agreed()? {
+                    tally.add(a.mark);
+                }
             }
             per_session.push((s, tally));
         }
@@ -315,5 +335,21 @@ mod tests {
             Err(AppError::NotAMember(_))
         ));
         let _ = anna;
+
+        // Counted for the evaluation: only Anna, who agreed.
+        hub.update_participant(
+            &anna,
+            crate::app::DetailChanges {
+                consent_research: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let counted = hub.attendance_counted(&group).unwrap();
+        let names: Vec<&str> = counted.rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["Anna"]);
+        assert_eq!((counted.total.present, counted.total.marked()), (1, 1));
+        assert_eq!(counted.per_session[0].1.marked(), 1);
     }
 }

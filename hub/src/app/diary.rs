@@ -62,15 +62,22 @@ pub(crate) fn note_answer(
     Ok(())
 }
 
-/// How many people `person` named in each of their answers to the group's prompts, with
-/// when they answered (for the network figures; no answer's content leaves here).
+/// How many people `person` named in each of their answers to the group's prompts that
+/// `asks_who` (a prompt that lets the senior name people: an answer to another one names
+/// nobody, and is no figure of their network), with when they answered (for the network
+/// figures; no answer's content leaves here).
 pub(crate) fn people_named(
     tx: &Tx,
     group: &GroupId,
     person: &PersonId,
+    asks_who: impl Fn(&PromptId) -> bool,
 ) -> Result<Vec<(UnixMillis, usize)>, AppError> {
     let mut out = Vec::new();
-    let mut prompts: Vec<PromptId> = weeks_of(tx, group)?.into_iter().map(|w| w.prompt).collect();
+    let mut prompts: Vec<PromptId> = weeks_of(tx, group)?
+        .into_iter()
+        .map(|w| w.prompt)
+        .filter(|p| asks_who(p))
+        .collect();
     prompts.sort();
     prompts.dedup();
     for prompt in prompts {

@@ -4,7 +4,7 @@
 
 use super::people::coach;
 use super::schedule::sessions_of;
-use super::{AppError, Hub, tables};
+use super::{AppError, Effects, Hub, tables};
 use crate::clock;
 pub use crate::domain::followup::DealtWith;
 use crate::domain::followup::{self, Concern, Facts, Reason, TabletFacts, Thresholds};
@@ -28,6 +28,15 @@ pub struct FollowUpRow {
     pub name: String,
     /// Their group's name, if any.
     pub group: Option<String>,
+    /// Their group, if any (a coach's own group comes first on the dashboard).
+    #[serde(default)]
+    pub group_id: Option<nabij_protocol::GroupId>,
+    /// Their phone number, if a coach noted one.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// What they wrote with their call for help (asked-for-call lines only), if anything.
+    #[serde(default)]
+    pub note: Option<String>,
     /// Why, and since when.
     pub concern: Concern,
     /// Who dealt with it and when, if a coach did since it began to hold.
@@ -61,10 +70,19 @@ pub(crate) fn note_check_in(
     Ok(())
 }
 
-/// Notes a call for help (the oldest open one counts).
-pub(crate) fn note_call(tx: &mut Tx, person: &PersonId, at: UnixMillis) -> Result<(), AppError> {
+/// Notes a call for help (the oldest open one counts) and the words the senior sent with
+/// it, if any (the newest words count).
+pub(crate) fn note_call(
+    tx: &mut Tx,
+    person: &PersonId,
+    at: UnixMillis,
+    note: Option<&str>,
+) -> Result<(), AppError> {
     if !tx.contains(tables::OPEN_CALLS, person.as_str())? {
         tx.put(tables::OPEN_CALLS, person.as_str(), &at)?;
+    }
+    if let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) {
+        tx.put(tables::CALL_NOTES, person.as_str(), &note.to_owned())?;
     }
     Ok(())
 }
@@ -72,6 +90,7 @@ pub(crate) fn note_call(tx: &mut Tx, person: &PersonId, at: UnixMillis) -> Resul
 /// A coach answered the person's calls.
 pub(crate) fn calls_answered(tx: &mut Tx, person: &PersonId) {
     tx.remove(tables::OPEN_CALLS, person.as_str());
+    tx.remove(tables::CALL_NOTES, person.as_str());
 }
 
 fn handled_key(person: &PersonId, reason: Reason) -> Vec<u8> {
@@ -154,10 +173,18 @@ impl Hub {
                     Some(g) => tx.get(tables::GROUPS, g.as_str())?.map(|g| g.name),
                     None => None,
                 };
+                let note = if concern.reason == Reason::AskedForCall {
+                    tx.get(tables::CALL_NOTES, person.id.as_str())?
+                } else {
+                    None
+                };
                 rows.push(FollowUpRow {
                     person: person.id.clone(),
                     name: person.name.clone(),
                     group,
+                    group_id: person.group.clone(),
+                    phone: person.phone.clone(),
+                    note,
                     concern,
                     handled,
                 });
@@ -174,30 +201,35 @@ impl Hub {
     }
 
     /// A coach dealt with a reason to call someone: it leaves the list until it holds
-    /// anew (a new absence, a new silence, a new sad day).
+    /// anew (a new absence, a new silence, a new sad day). A call for help dealt with is
+    /// answered as `calls answer` answers it: the senior's tablet says the coach will call.
     pub async fn mark_handled(
         &self,
         person: &PersonId,
         reason: Reason,
         coach_id: &PersonId,
     ) -> Result<(), AppError> {
-        let _write = self.inner.write.lock().await;
-        let mut tx = self.tx();
-        super::people::participant(&tx, person)?;
-        coach(&tx, coach_id)?;
-        if reason == Reason::AskedForCall {
-            // Dealt with: a new call puts them on the list again.
-            calls_answered(&mut tx, person);
+        let mut fx = Effects::default();
+        {
+            let _write = self.inner.write.lock().await;
+            let mut tx = self.tx();
+            let participant = super::people::participant(&tx, person)?;
+            let coach = coach(&tx, coach_id)?;
+            if reason == Reason::AskedForCall {
+                // Dealt with: a new call puts them on the list again.
+                self.answer_help_in(&mut tx, &mut fx, &participant, &coach)?;
+            }
+            tx.put(
+                tables::HANDLED,
+                handled_key(person, reason),
+                &DealtWith {
+                    by: coach_id.clone(),
+                    at: clock::now(),
+                },
+            )?;
+            tx.commit().await?;
         }
-        tx.put(
-            tables::HANDLED,
-            handled_key(person, reason),
-            &DealtWith {
-                by: coach_id.clone(),
-                at: clock::now(),
-            },
-        )?;
-        tx.commit().await?;
+        self.finish(fx).await;
         Ok(())
     }
 }
@@ -205,8 +237,52 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::testing::{hub, status, tablet, up};
-    use nabij_protocol::{Body, CheckIn, HelpRequest};
+    use crate::app::testing::{hub, status, tablet, take_everything, up};
+    use nabij_protocol::{Body, CheckIn, HelpRequest, Topic};
+
+    #[tokio::test]
+    async fn a_call_dealt_with_tells_the_tablet_the_coach_will_call_and_its_words_go() {
+        let (hub, out) = hub();
+        let (jan, device) = tablet(&hub, "Jan").await;
+        let coach = hub
+            .add_coach("Marie", "059 12 34 56", None)
+            .await
+            .unwrap()
+            .id;
+        hub.handle_batch(vec![status(&device, true)]).await;
+        take_everything(&hub, &out, &device).await;
+        let (help, _) = up(
+            &device,
+            Body::HelpRequest(HelpRequest {
+                note: Some("Mijn tablet doet raar".into()),
+            }),
+        );
+        hub.handle_batch(vec![help]).await;
+        take_everything(&hub, &out, &device).await;
+        let rows = hub.follow_up(false).unwrap();
+        assert_eq!(rows[0].note.as_deref(), Some("Mijn tablet doet raar"));
+
+        hub.mark_handled(&jan, Reason::AskedForCall, &coach)
+            .await
+            .unwrap();
+        let reply = out
+            .take(&Topic::DeviceDown(device.clone()))
+            .into_iter()
+            .find_map(|e| match e.body {
+                Body::HelpReply(r) => Some(r),
+                _ => None,
+            })
+            .expect("the tablet hears who will call");
+        assert_eq!(reply.coach_name, "Marie");
+        assert!(hub.help_requests(true).unwrap().is_empty(), "answered");
+        assert!(hub.follow_up(false).unwrap().is_empty());
+        assert!(
+            hub.tx()
+                .get(tables::CALL_NOTES, jan.as_str())
+                .unwrap()
+                .is_none()
+        );
+    }
 
     #[tokio::test]
     async fn calls_and_sad_days_put_someone_on_the_list_until_a_coach_deals_with_it() {

@@ -448,7 +448,9 @@ impl Hub {
                 Body::CheckIn(check_in) => {
                     super::followup::note_check_in(tx, person, tapped, check_in.mood)?;
                 }
-                Body::HelpRequest(_) => super::followup::note_call(tx, person, tapped)?,
+                Body::HelpRequest(help) => {
+                    super::followup::note_call(tx, person, tapped, help.note.as_deref())?;
+                }
                 Body::DiaryAnswer(answer) => {
                     super::diary::note_answer(tx, &answer.prompt_id, person, tapped, &key)?;
                 }
@@ -584,6 +586,7 @@ impl Hub {
         };
         let content = Envelope::new(envelope.id.clone(), Party::Hub, body).to_bytes();
         tables::put_new_message(tx, &message, content)?;
+        tables::put_in_coach_inbox(tx, &message)?;
         tables::add_usage(tx, &sender.id, size as i64)?;
         tx.put(tables::SEEN, &key, &Seen::Accepted { uid })?;
         fx.ack(&sender.id, &envelope.id);

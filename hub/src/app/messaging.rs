@@ -298,31 +298,44 @@ impl Hub {
             let mut tx = self.tx();
             let participant = participant(&tx, participant_id)?;
             let coach = coach(&tx, coach_id)?;
-            let now = clock::now();
-            let mut answered = 0;
-            for (key, mut report) in tx.entries(tables::REPORTS)? {
-                if report.participant == participant.id
-                    && report.is_help_request()
-                    && report.answered_at.is_none()
-                {
-                    report.answered_at = Some(now);
-                    tx.put(tables::REPORTS, key, &report)?;
-                    answered += 1;
-                }
-            }
-            super::followup::calls_answered(&mut tx, &participant.id);
-            let reply = Body::HelpReply(nabij_protocol::HelpReply {
-                coach: coach.id.clone(),
-                coach_name: coach.name.clone(),
-            });
-            for device in tables::tablets_of(&tx, &participant.id)? {
-                let envelope = hub_envelope(reply.clone())?;
-                self.queue(&mut tx, &mut fx, &device.id, &envelope)?;
-            }
+            let answered = self.answer_help_in(&mut tx, &mut fx, &participant, &coach)?;
             tx.commit().await?;
             answered
         };
         self.finish(fx).await;
+        Ok(answered)
+    }
+
+    /// [`Hub::answer_help`] inside a transaction (the follow-up list's "dealt with" for a
+    /// call does the same).
+    pub(crate) fn answer_help_in(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        participant: &Person,
+        coach: &Person,
+    ) -> Result<usize, AppError> {
+        let now = clock::now();
+        let mut answered = 0;
+        for (key, mut report) in tx.entries(tables::REPORTS)? {
+            if report.participant == participant.id
+                && report.is_help_request()
+                && report.answered_at.is_none()
+            {
+                report.answered_at = Some(now);
+                tx.put(tables::REPORTS, key, &report)?;
+                answered += 1;
+            }
+        }
+        super::followup::calls_answered(tx, &participant.id);
+        let reply = Body::HelpReply(nabij_protocol::HelpReply {
+            coach: coach.id.clone(),
+            coach_name: coach.name.clone(),
+        });
+        for device in tables::tablets_of(tx, &participant.id)? {
+            let envelope = hub_envelope(reply.clone())?;
+            self.queue(tx, fx, &device.id, &envelope)?;
+        }
         Ok(answered)
     }
 

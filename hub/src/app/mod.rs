@@ -18,6 +18,8 @@ mod diary;
 mod followup;
 mod housekeeping;
 mod inbound;
+mod inbox;
+mod keepsake;
 mod messaging;
 mod network;
 mod people;
@@ -35,6 +37,8 @@ pub use attendance::{RateRow, Rates, Sheet, SheetRow};
 pub use diary::{PromptAnswers, SharedAnswer};
 pub use followup::{DealtWith, FollowUpRow};
 pub use inbound::{Handled, Inbound};
+pub use inbox::{InboxContent, InboxConversation, InboxMedia, InboxMessage};
+pub use keepsake::{Keepsake, KeptAnswer, KeptContact};
 pub use messaging::{Audience, CoachMessage};
 pub use network::NetworkReport;
 pub use people::DetailChanges;
@@ -192,8 +196,8 @@ pub enum AppError {
     #[error("all {} {} meetings are planned", crate::domain::schedule::PER_SERIES, match .0 { nabij_protocol::SessionSeries::Weekly => "weekly", nabij_protocol::SessionSeries::Monthly => "monthly" })]
     SeriesFull(nabij_protocol::SessionSeries),
     /// A dashboard account that cannot be made as asked.
-    #[error("{0}")]
-    Account(String),
+    #[error(transparent)]
+    Account(#[from] crate::domain::accounts::AccountError),
     /// The account name is taken.
     #[error("there is an account {0:?} already")]
     AccountExists(String),
@@ -341,6 +345,8 @@ struct Inner {
     /// tablet messages) never interleave halfway.
     write: Arc<tokio::sync::Mutex<()>>,
     limiter: Mutex<WrongCodeLimiter>,
+    /// Wrong dashboard passwords, by name and address (memory only).
+    log_ins: Mutex<crate::domain::accounts::LogInGuard>,
     /// The window of each connected tablet; no entry: not connected (as far as the hub
     /// knows since it started).
     windows: Mutex<HashMap<DeviceId, Window>>,
@@ -414,6 +420,7 @@ impl Hub {
         };
         Ok(Hub {
             inner: Arc::new(Inner {
+                log_ins: Mutex::default(),
                 limiter: Mutex::new(WrongCodeLimiter::new(
                     parts.config.enrolment.wrong_codes_per_minute,
                 )),

@@ -431,6 +431,8 @@ pub struct DetailChanges {
     pub consent_photos: Option<bool>,
     /// Consent to count their figures in the evaluation.
     pub consent_research: Option<bool>,
+    /// Consent to print their phone number on their contacts' keepsakes.
+    pub consent_keepsake: Option<bool>,
 }
 
 impl Hub {
@@ -458,6 +460,9 @@ impl Hub {
         }
         if let Some(research) = changes.consent_research {
             person.consent.research = research;
+        }
+        if let Some(keepsake) = changes.consent_keepsake {
+            person.consent.phone_on_keepsakes = keepsake;
         }
         if person.consent != before {
             person.consent.changed_at = Some(clock::now());
@@ -634,6 +639,7 @@ mod membership_tests {
             transport: Some(true),
             consent_photos: Some(true),
             consent_research: None,
+            consent_keepsake: None,
         };
         let jan = hub.update_participant(&jan.id, changes).await.unwrap();
         assert!(jan.transport && jan.consent.photos && !jan.consent.research);

@@ -670,6 +670,7 @@ impl Hub {
             );
             tx.remove(tables::LAST_SENT, who.as_str());
             tx.remove(tables::OPEN_CALLS, who.as_str());
+            tx.remove(tables::CALL_NOTES, who.as_str());
             for mut device in tx.all(tables::DEVICES)? {
                 if &device.participant != who {
                     continue;

@@ -7,7 +7,7 @@ use crate::domain::attendance::{Attendance, RsvpRecord};
 use crate::domain::devices::DeviceRecord;
 use crate::domain::enrolment::Pairing;
 use crate::domain::loans::Loan;
-use crate::domain::messaging::{Approval, Report, Seen, StoredMessage};
+use crate::domain::messaging::{Approval, InboxMark, Report, Seen, StoredMessage};
 use crate::domain::people::{Group, Person};
 use crate::domain::schedule::Session;
 use crate::store::{RawTable, StoreError, Table, Tx, key, prefix};
@@ -87,12 +87,19 @@ pub const AUDIT: Table<AuditEntry> = Table::new("audit");
 /// Index: who wrote to whom in which month, by `from|YYYY-MM|to` (Belgian months); kept
 /// when the messages' content is forgotten, for the network figures.
 pub const WROTE_TO: Table<()> = Table::new("wrote_to");
+/// Index: chat messages to a coach (who reads them on the dashboard), by coach id, time
+/// and uid; the value is the coach's read mark.
+pub const COACH_INBOX: Table<InboxMark> = Table::new("coach_inbox");
+/// The words a participant sent with their newest open call for help, by person id (for
+/// the follow-up list); gone when a coach answers.
+pub const CALL_NOTES: Table<String> = Table::new("call_notes");
 /// The layout version of the tables, under `schema`.
 pub const META: Table<u32> = Table::new("meta");
 
 /// The layout this build writes. 1: tables without indexes; 2: the indexes above;
-/// 3: the follow-up list's facts; 4: who wrote to whom per month.
-pub const SCHEMA: u32 = 4;
+/// 3: the follow-up list's facts; 4: who wrote to whom per month; 5: coaches' inboxes and
+/// the words with open calls for help.
+pub const SCHEMA: u32 = 5;
 
 /// Where a queued message sits in its tablet's queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -343,6 +350,42 @@ pub fn put_new_message(
     tx.put(MESSAGE_TIMES, message_time_key(message), &())
 }
 
+/// The key of a message in its coach's inbox: coach, time, uid (a coach's messages in
+/// the order they came).
+pub fn inbox_key(message: &StoredMessage) -> Vec<u8> {
+    key(&[
+        message.to.as_str().as_bytes(),
+        &message.received_at.0.to_be_bytes(),
+        message.uid.as_bytes(),
+    ])
+}
+
+/// Puts a new message in its recipient's inbox when the recipient is a coach (a coach
+/// reads on the dashboard; a participant's tablet gets a copy instead).
+pub fn put_in_coach_inbox(tx: &mut Tx, message: &StoredMessage) -> Result<(), StoreError> {
+    let to_a_coach = tx
+        .get(PEOPLE, message.to.as_str())?
+        .is_some_and(|p| p.role == crate::domain::people::Role::Coach);
+    if to_a_coach {
+        tx.put(COACH_INBOX, inbox_key(message), &InboxMark::default())?;
+    }
+    Ok(())
+}
+
+/// The uids in a coach's inbox, with their marks, oldest first.
+pub fn coach_inbox(tx: &Tx, coach: &PersonId) -> Result<Vec<(String, InboxMark)>, StoreError> {
+    let p = prefix(&[coach.as_str().as_bytes()]);
+    Ok(tx
+        .scan(COACH_INBOX, &p, None, usize::MAX)?
+        .into_iter()
+        .filter_map(|(k, mark)| {
+            // After the prefix: eight bytes of time, the separator, the uid.
+            let uid = std::str::from_utf8(k.get(p.len() + 9..)?).ok()?;
+            Some((uid.to_owned(), mark))
+        })
+        .collect())
+}
+
 /// `from|month|to`: who wrote to whom in which month (for the network figures).
 fn wrote_to_key(message: &StoredMessage) -> Vec<u8> {
     let month = crate::domain::network::month_of(message.received_at);
@@ -467,8 +510,43 @@ pub fn migrate(tx: &mut Tx) -> Result<u32, StoreError> {
             tx.put(WROTE_TO, wrote_to_key(&message), &())?;
         }
     }
+    if found < 5 {
+        inboxes_and_call_notes(tx)?;
+    }
     tx.put(META, "schema", &SCHEMA)?;
     Ok(found)
+}
+
+/// Schema 5: what seniors wrote to their coaches, unread, and the words with calls for
+/// help no coach has answered.
+fn inboxes_and_call_notes(tx: &mut Tx) -> Result<(), StoreError> {
+    for message in tx.all(MESSAGES)? {
+        put_in_coach_inbox(tx, &message)?;
+    }
+    let mut newest: std::collections::BTreeMap<PersonId, (UnixMillis, String)> = Default::default();
+    for report in tx.all(REPORTS)? {
+        if !report.is_help_request() || report.answered_at.is_some() {
+            continue;
+        }
+        let Some(note) = report
+            .envelope
+            .pointer("/body/note")
+            .and_then(|n| n.as_str())
+            .filter(|n| !n.trim().is_empty())
+        else {
+            continue;
+        };
+        let entry = newest
+            .entry(report.participant.clone())
+            .or_insert((report.received_at, note.to_owned()));
+        if report.received_at >= entry.0 {
+            *entry = (report.received_at, note.to_owned());
+        }
+    }
+    for (person, (_, note)) in newest {
+        tx.put(CALL_NOTES, person.as_str(), &note)?;
+    }
+    Ok(())
 }
 
 /// Schema 3: the follow-up list's facts, from the reports and messages kept so far.
@@ -673,8 +751,31 @@ mod tests {
             b"m-1".to_vec(),
             old_message.to_string().into_bytes(),
         );
+        // Jan also wrote to his coach, who reads on the dashboard.
+        let marie = PersonId::parse("p-marie").unwrap();
+        let coach: crate::domain::people::Person = serde_json::from_value(serde_json::json!({
+            "id": "p-marie", "name": "Marie", "role": "coach"
+        }))
+        .unwrap();
+        tx.put(PEOPLE, "p-marie", &coach).unwrap();
+        let to_coach = serde_json::json!({
+            "uid": "m-2", "from_device": "d-1", "from_person": "p-jan",
+            "sender_id": "sent-0002", "to": "p-marie", "received_at": 6,
+            "kind": "text", "deliveries": [],
+            "body": {"v": 1, "kind": "text", "body": {"text": "Dag Marie"}}
+        });
+        tx.put_raw(
+            RawTable("messages"),
+            b"m-2".to_vec(),
+            to_coach.to_string().into_bytes(),
+        );
         for (id, kind, body, at) in [
-            ("r-1", "help_request", serde_json::json!({}), 7),
+            (
+                "r-1",
+                "help_request",
+                serde_json::json!({"note": "bel me"}),
+                7,
+            ),
             (
                 "r-2",
                 "check_in",
@@ -714,8 +815,10 @@ mod tests {
         let message = tx.get(MESSAGES, "m-1").unwrap().unwrap();
         assert_eq!(message.size, content.len() as u64);
         let usage = tx.get(USAGE, "d-1").unwrap().unwrap();
+        let to_coach = tx.get(MESSAGES, "m-2").unwrap().unwrap();
         assert_eq!(
-            usage.stored_bytes, message.size,
+            usage.stored_bytes,
+            message.size + to_coach.size,
             "counted against its sender"
         );
         assert_eq!(messages_before(&tx, UnixMillis(6), 10).unwrap(), ["m-1"]);
@@ -725,8 +828,18 @@ mod tests {
         assert_eq!(moods.len(), 1);
         assert_eq!(
             wrote_to_in(&tx, &jan, "1970-01").unwrap(),
-            std::slice::from_ref(&anna),
+            [anna.clone(), marie.clone()],
             "schema 4: who wrote to whom, from the messages kept"
+        );
+        assert_eq!(
+            coach_inbox(&tx, &marie).unwrap(),
+            [("m-2".to_owned(), InboxMark::default())],
+            "schema 5: what Jan wrote to his coach, unread"
+        );
+        assert_eq!(
+            tx.get(CALL_NOTES, "p-jan").unwrap().as_deref(),
+            Some("bel me"),
+            "schema 5: the words with his open call"
         );
         assert_eq!(migrate(&mut tx).unwrap(), SCHEMA, "once is enough");
         let mut new = Tx::new(Arc::new(MemoryStorage::default()));

@@ -2,8 +2,10 @@
 //! when repeated wrong passwords lock an account. Pure rules; hashing and storage live
 //! in `app::accounts`.
 
-use nabij_protocol::{PersonId, UnixMillis};
+use nabij_protocol::{Language, PersonId, UnixMillis};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::net::IpAddr;
 
 /// What a dashboard account is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -96,20 +98,16 @@ pub struct UserName(String);
 
 impl UserName {
     /// Checks and normalises a name typed by a person.
-    pub fn parse(text: &str) -> Result<UserName, String> {
+    pub fn parse(text: &str) -> Result<UserName, AccountError> {
         let name = text.trim().to_lowercase();
         if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-            return Err(format!(
-                "an account name has 1 to {MAX_NAME_CHARS} characters"
-            ));
+            return Err(AccountError::NameLength);
         }
         if let Some(c) = name
             .chars()
             .find(|c| !(c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '@')))
         {
-            return Err(format!(
-                "an account name has letters, digits, '.', '-', '_' and '@' only, not {c:?}"
-            ));
+            return Err(AccountError::NameCharacter(c));
         }
         Ok(UserName(name))
     }
@@ -121,7 +119,7 @@ impl UserName {
 }
 
 impl TryFrom<String> for UserName {
-    type Error = String;
+    type Error = AccountError;
     fn try_from(text: String) -> Result<Self, Self::Error> {
         UserName::parse(&text)
     }
@@ -139,54 +137,217 @@ impl std::fmt::Display for UserName {
     }
 }
 
+/// Why an account cannot be made or changed as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    /// An empty or too long name.
+    #[error("an account name has 1 to {MAX_NAME_CHARS} characters")]
+    NameLength,
+    /// A character a name cannot have.
+    #[error("an account name has letters, digits, '.', '-', '_' and '@' only, not {0:?}")]
+    NameCharacter(char),
+    /// Too short a password.
+    #[error(
+        "a password has at least {MIN_PASSWORD_CHARS} characters (a short sentence is easiest to remember)"
+    )]
+    PasswordShort,
+    /// Too long a password.
+    #[error("a password has at most {MAX_PASSWORD_CHARS} characters")]
+    PasswordLong,
+    /// A password with the account's name in it.
+    #[error("a password must not contain the account's name")]
+    PasswordHasName,
+    /// A coach's account without its coach.
+    #[error("a coach's account names the coach (--coach NAME)")]
+    CoachMissing,
+    /// A coach named for an account that is not a coach's.
+    #[error("only a coach's account names a coach")]
+    CoachNotWanted,
+    /// No account by that name.
+    #[error("there is no account {0}")]
+    NoAccount(String),
+    /// The password could not be checked or hashed (the hub is stopping, or the work
+    /// failed).
+    #[error("the password check failed: {0}")]
+    CheckFailed(String),
+}
+
 /// Whether a new password is acceptable; the reason when not.
-pub fn check_password(password: &str, name: &UserName) -> Result<(), String> {
+pub fn check_password(password: &str, name: &UserName) -> Result<(), AccountError> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Err(format!(
-            "a password has at least {MIN_PASSWORD_CHARS} characters (a short sentence is easiest to remember)"
-        ));
+        return Err(AccountError::PasswordShort);
     }
     if chars > MAX_PASSWORD_CHARS {
-        return Err(format!(
-            "a password has at most {MAX_PASSWORD_CHARS} characters"
-        ));
+        return Err(AccountError::PasswordLong);
     }
     if password.to_lowercase().contains(name.as_str()) {
-        return Err("a password must not contain the account's name".into());
+        return Err(AccountError::PasswordHasName);
     }
     Ok(())
 }
 
-/// An account's wrong passwords in a row, and until when it is locked.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Lockout {
-    /// Wrong passwords since the last right one.
-    pub failures: u32,
-    /// Locked until then.
-    pub locked_until: Option<UnixMillis>,
+/// Wrong passwords from one place: for one name there, or for any name there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Strikes {
+    /// Wrong passwords counted (since `since`).
+    count: u32,
+    /// When the first of them came.
+    since: UnixMillis,
+    /// Refused until then.
+    locked_until: Option<UnixMillis>,
 }
 
-impl Lockout {
-    /// Whether a log-in is refused at `now`, whatever the password.
-    pub fn is_locked(&self, now: UnixMillis) -> bool {
+impl Default for Strikes {
+    fn default() -> Self {
+        Strikes {
+            count: 0,
+            since: UnixMillis(0),
+            locked_until: None,
+        }
+    }
+}
+
+impl Strikes {
+    fn is_locked(&self, now: UnixMillis) -> bool {
         self.locked_until.is_some_and(|until| now < until)
     }
 
-    /// After a wrong password: the fifth in a row locks for 15 minutes, and every wrong
-    /// password after a lock ends locks again.
-    pub fn failed(self, now: UnixMillis) -> Lockout {
-        let failures = self.failures.saturating_add(1);
-        Lockout {
-            failures,
-            locked_until: (failures >= LOCK_AFTER_FAILURES)
-                .then(|| UnixMillis(now.0.saturating_add(LOCKED_FOR_MS))),
+    /// After a wrong password: the `limit`th within a quarter of an hour locks for a
+    /// quarter of an hour; one more after a lock ends locks again.
+    fn failed(self, now: UnixMillis, limit: u32) -> Strikes {
+        let stale = now.0.saturating_sub(self.since.0) >= LOCKED_FOR_MS;
+        let (count, since) = if self.count == 0 || (stale && self.locked_until.is_none()) {
+            (1, now)
+        } else {
+            (self.count.saturating_add(1), self.since)
+        };
+        Strikes {
+            count,
+            since,
+            locked_until: (count >= limit).then(|| UnixMillis(now.0.saturating_add(LOCKED_FOR_MS))),
         }
     }
 
-    /// After the right password: nothing held against the account.
-    pub fn succeeded(self) -> Lockout {
-        Lockout::default()
+    /// Whether it still says anything at `now` (otherwise it can be forgotten).
+    fn matters(&self, now: UnixMillis) -> bool {
+        self.is_locked(now) || now.0.saturating_sub(self.since.0) < LOCKED_FOR_MS
+    }
+}
+
+/// Wrong passwords from one address, over every name, that pause log-ins from there.
+pub const LOCK_SOURCE_AFTER_FAILURES: u32 = 20;
+
+/// Most names and addresses remembered at once: names are typed by strangers, so the
+/// memory they take is capped (the oldest that no longer matter go first, then any).
+const MAX_REMEMBERED: usize = 4096;
+
+/// Who may try a password now. Kept by name *and* source address, never by whether an
+/// account exists: an unknown name is refused and locked exactly like a known one, so
+/// the answers tell nothing about which accounts there are; and five wrong passwords
+/// from one address lock that name only *from that address*, so a stranger cannot
+/// lock a coach out from elsewhere. Twenty wrong passwords from one address, whatever
+/// the names, pause that address. Held in memory: a restart forgets it, and no wrong
+/// password costs a write to the hub's SD card.
+#[derive(Debug, Default)]
+pub struct LogInGuard {
+    by_name: HashMap<(String, IpAddr), Strikes>,
+    by_source: HashMap<IpAddr, Strikes>,
+}
+
+/// Keeps `map` within [`MAX_REMEMBERED`]: first what no longer matters goes, then, in
+/// a flood of names, the oldest.
+fn trim<K: Clone + Eq + std::hash::Hash>(map: &mut HashMap<K, Strikes>, now: UnixMillis) {
+    if map.len() <= MAX_REMEMBERED {
+        return;
+    }
+    map.retain(|_, s| s.matters(now));
+    if map.len() > MAX_REMEMBERED {
+        tracing::warn!(
+            remembered = map.len(),
+            "many wrong log-ins at once; the oldest are forgotten"
+        );
+    }
+    while map.len() > MAX_REMEMBERED {
+        let Some(oldest) = map
+            .iter()
+            .min_by_key(|(_, s)| s.since)
+            .map(|(k, _)| k.clone())
+        else {
+            break;
+        };
+        map.remove(&oldest);
+    }
+}
+
+/// Where a log-in comes from, as far as locking goes: an IPv4 address, or an IPv6
+/// address's /64 (one home or phone network holds a whole /64).
+fn source_key(source: IpAddr) -> IpAddr {
+    match source {
+        IpAddr::V4(_) => source,
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(bits))
+        }
+    }
+}
+
+/// A typed name as the guard keys it: as accounts compare names (trimmed, lower case),
+/// and no longer than a name can be.
+fn name_key(name: &str) -> String {
+    name.trim()
+        .to_lowercase()
+        .chars()
+        .take(MAX_NAME_CHARS + 1)
+        .collect()
+}
+
+impl LogInGuard {
+    /// Whether a log-in as `name` from `source` is refused at `now`, whatever the
+    /// password.
+    pub fn refuses(&self, name: &str, source: IpAddr, now: UnixMillis) -> bool {
+        let source = source_key(source);
+        let locked = |s: Option<&Strikes>| s.is_some_and(|s| s.is_locked(now));
+        locked(self.by_source.get(&source)) || locked(self.by_name.get(&(name_key(name), source)))
+    }
+
+    /// Counts a wrong password for `name` from `source`; says whether that locked it.
+    pub fn failed(&mut self, name: &str, source: IpAddr, now: UnixMillis) -> bool {
+        let source = source_key(source);
+        let key = (name_key(name), source);
+        let pair = self
+            .by_name
+            .get(&key)
+            .copied()
+            .unwrap_or_default()
+            .failed(now, LOCK_AFTER_FAILURES);
+        let place = self
+            .by_source
+            .get(&source)
+            .copied()
+            .unwrap_or_default()
+            .failed(now, LOCK_SOURCE_AFTER_FAILURES);
+        self.by_name.insert(key, pair);
+        self.by_source.insert(source, place);
+        self.forget_old(now);
+        pair.is_locked(now) || place.is_locked(now)
+    }
+
+    /// After the right password: nothing held against that name from there (what the
+    /// address did with other names still counts).
+    pub fn succeeded(&mut self, name: &str, source: IpAddr) {
+        self.by_name.remove(&(name_key(name), source_key(source)));
+    }
+
+    fn forget_old(&mut self, now: UnixMillis) {
+        trim(&mut self.by_name, now);
+        trim(&mut self.by_source, now);
+    }
+
+    /// How many name-and-address pairs and addresses are remembered (for tests).
+    #[cfg(test)]
+    fn remembered(&self) -> (usize, usize) {
+        (self.by_name.len(), self.by_source.len())
     }
 }
 
@@ -204,8 +365,10 @@ pub struct Account {
     pub hash: String,
     /// When it was made.
     pub created_at: UnixMillis,
-    /// Wrong passwords in a row, and a lock.
-    pub lockout: Lockout,
+    /// The language the dashboard speaks to them (accounts made before it could be
+    /// chosen: Dutch).
+    #[serde(default)]
+    pub language: Language,
 }
 
 /// One line of the audit log.
@@ -253,7 +416,10 @@ mod tests {
             "marie.dewulf"
         );
         assert!(UserName::parse("").is_err());
-        assert!(UserName::parse("marie dewulf").unwrap_err().contains("' '"));
+        assert_eq!(
+            UserName::parse("marie dewulf"),
+            Err(AccountError::NameCharacter(' '))
+        );
         assert!(UserName::parse("<script>").is_err());
         assert!(UserName::parse(&"a".repeat(65)).is_err());
     }
@@ -267,21 +433,98 @@ mod tests {
         assert!(check_password(&"x".repeat(201), &marie).is_err());
     }
 
+    fn here() -> IpAddr {
+        IpAddr::from([192, 168, 1, 20])
+    }
+
+    fn elsewhere() -> IpAddr {
+        IpAddr::from([192, 168, 1, 66])
+    }
+
     #[test]
-    fn five_wrong_passwords_lock_for_a_quarter_of_an_hour() {
+    fn five_wrong_passwords_lock_a_name_for_a_quarter_of_an_hour_from_that_address_only() {
         let now = UnixMillis(1_000_000);
-        let mut l = Lockout::default();
+        let mut guard = LogInGuard::default();
         for _ in 0..4 {
-            l = l.failed(now);
-            assert!(!l.is_locked(now));
+            assert!(!guard.failed("marie", elsewhere(), now));
+            assert!(!guard.refuses("marie", elsewhere(), now));
         }
-        l = l.failed(now);
-        assert!(l.is_locked(now));
-        assert!(l.is_locked(UnixMillis(now.0 + LOCKED_FOR_MS - 1)));
-        assert!(!l.is_locked(UnixMillis(now.0 + LOCKED_FOR_MS)));
-        // One more wrong password after the lock locks again at once.
+        assert!(guard.failed(" Marie ", elsewhere(), now), "the fifth locks");
+        assert!(guard.refuses("marie", elsewhere(), now));
+        assert!(guard.refuses("marie", elsewhere(), UnixMillis(now.0 + LOCKED_FOR_MS - 1)));
+        // Marie at the centre is not locked out by the stranger.
+        assert!(!guard.refuses("marie", here(), now));
         let later = UnixMillis(now.0 + LOCKED_FOR_MS);
-        assert!(l.failed(later).is_locked(later));
-        assert_eq!(l.succeeded(), Lockout::default());
+        assert!(!guard.refuses("marie", elsewhere(), later));
+        // One more wrong password after the lock ends locks again at once.
+        assert!(guard.failed("marie", elsewhere(), later));
+    }
+
+    #[test]
+    fn unknown_names_lock_like_known_ones() {
+        // The guard never asks whether an account exists: the same counts for any name.
+        let now = UnixMillis(1_000_000);
+        let mut guard = LogInGuard::default();
+        let locked: Vec<bool> = (0..5)
+            .map(|_| guard.failed("niemand", here(), now))
+            .collect();
+        assert_eq!(locked, [false, false, false, false, true]);
+        assert!(guard.refuses("niemand", here(), now));
+    }
+
+    #[test]
+    fn many_names_from_one_address_pause_that_address() {
+        let now = UnixMillis(1_000_000);
+        let mut guard = LogInGuard::default();
+        for i in 0..LOCK_SOURCE_AFTER_FAILURES - 1 {
+            assert!(!guard.failed(&format!("naam{i}"), elsewhere(), now));
+        }
+        assert!(guard.failed("marie", elsewhere(), now));
+        assert!(
+            guard.refuses("piet", elsewhere(), now),
+            "any name from there"
+        );
+        assert!(!guard.refuses("piet", here(), now));
+    }
+
+    #[test]
+    fn the_right_password_clears_its_name_and_old_mistakes_are_forgotten() {
+        let now = UnixMillis(1_000_000);
+        let mut guard = LogInGuard::default();
+        for _ in 0..4 {
+            guard.failed("marie", here(), now);
+        }
+        guard.succeeded("marie", here());
+        assert!(!guard.failed("marie", here(), now), "counting starts again");
+        // Four wrong ones, then a fifth much later: not five in a quarter of an hour.
+        let mut guard = LogInGuard::default();
+        for _ in 0..4 {
+            guard.failed("jan", here(), now);
+        }
+        assert!(!guard.failed("jan", here(), UnixMillis(now.0 + LOCKED_FOR_MS)));
+    }
+
+    #[test]
+    fn an_ipv6_network_counts_as_one_address() {
+        let now = UnixMillis(1_000_000);
+        let mut guard = LogInGuard::default();
+        for i in 0..5u16 {
+            let addr = std::net::Ipv6Addr::new(0x2a02, 0x1810, 0, 1, 0, 0, 0, i);
+            guard.failed("marie", IpAddr::V6(addr), now);
+        }
+        let other_host = std::net::Ipv6Addr::new(0x2a02, 0x1810, 0, 1, 9, 9, 9, 9);
+        assert!(guard.refuses("marie", IpAddr::V6(other_host), now));
+    }
+
+    #[test]
+    fn a_flood_of_names_takes_bounded_memory() {
+        let now = UnixMillis(1_000_000);
+        let mut guard = LogInGuard::default();
+        for i in 0..(MAX_REMEMBERED + 100) {
+            let source = IpAddr::from((i as u32).to_be_bytes());
+            guard.failed(&format!("naam{i}"), source, now);
+        }
+        let (names, sources) = guard.remembered();
+        assert!(names <= MAX_REMEMBERED && sources <= MAX_REMEMBERED);
     }
 }

@@ -57,6 +57,15 @@ pub struct StoredMessage {
     pub deliveries: Vec<Delivery>,
 }
 
+/// A coach's mark on a message a senior wrote to them. A coach has no tablet: they read
+/// it on the dashboard, and the mark says whether (and when) they opened it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxMark {
+    /// When the coach first opened the conversation it is in; `None`: not yet.
+    #[serde(default)]
+    pub read_at: Option<UnixMillis>,
+}
+
 /// What the hub remembers of a message id from a tablet, to answer a resend alike.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]

@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod devices;
 pub mod diary;
 pub mod enrolment;
+pub mod evaluation;
 pub mod followup;
 pub mod loans;
 pub mod messaging;

@@ -38,10 +38,37 @@ pub struct Growth {
     pub mean: Vec<f64>,
     /// Per month: ties formed between two members (their contact approved).
     pub new_ties: Vec<u32>,
+    /// Ties formed before the first month (at enrolment, say): with `new_ties`, every
+    /// tie there is now.
+    #[serde(default)]
+    pub ties_before: u32,
     /// Per month: the network size members reported in the diary — people named in an
-    /// answer, the most that month per member, averaged over those who answered (members
-    /// who agreed to count only); 0 when no one answered.
+    /// answer to a prompt that asks who, the most that month per member, averaged over
+    /// those who answered (members who agreed to count only); 0 when no one answered
+    /// (`diary_answered` says how many did).
     pub diary_named: Vec<f64>,
+    /// Per month: how many members answered the diary (the people `diary_named` is about).
+    #[serde(default)]
+    pub diary_answered: Vec<usize>,
+}
+
+/// The months of `months` from `start` (a month as [`month_of`] writes it) on: a
+/// programme's figures begin with its first meeting, never with months before it.
+pub fn months_from(months: Vec<String>, start: &str) -> Vec<String> {
+    months.into_iter().filter(|m| m.as_str() >= start).collect()
+}
+
+/// Per month, how many members answered the diary: `answers` as for [`diary_named`].
+pub fn diary_answered(months: &[String], answers: &[Vec<(String, usize)>]) -> Vec<usize> {
+    months
+        .iter()
+        .map(|month| {
+            answers
+                .iter()
+                .filter(|member| member.iter().any(|(m, _)| m == month))
+                .count()
+        })
+        .collect()
 }
 
 /// The diary's figure: `answers[m]` are member `m`'s answers as (month, people named).
@@ -88,12 +115,22 @@ pub fn growth(months: Vec<String>, contacts: Vec<Vec<u32>>, tie_months: &[String
         .iter()
         .map(|m| tie_months.iter().filter(|t| *t == m).count() as u32)
         .collect();
+    let ties_before = tie_months
+        .iter()
+        .filter(|t| {
+            months
+                .first()
+                .is_none_or(|first| t.as_str() < first.as_str())
+        })
+        .count() as u32;
     Growth {
         months,
         contacts,
         mean,
         new_ties,
+        ties_before,
         diary_named: Vec::new(),
+        diary_answered: Vec::new(),
     }
 }
 
@@ -127,6 +164,7 @@ mod tests {
         );
         assert_eq!(g.mean, [0.5, 1.5, 3.5]);
         assert_eq!(g.new_ties, [0, 2, 1]);
+        assert_eq!(g.ties_before, 0);
         let named = diary_named(
             &g.months,
             &[
@@ -140,7 +178,37 @@ mod tests {
             [0.0, 2.5, 3.0],
             "the most per member, over those who answered"
         );
+        assert_eq!(
+            diary_answered(
+                &g.months,
+                &[
+                    vec![("2026-11".into(), 2), ("2026-11".into(), 4)],
+                    vec![("2026-11".into(), 1), ("2026-12".into(), 3)],
+                    vec![],
+                ],
+            ),
+            [0, 2, 1]
+        );
         let empty = growth(g.months.clone(), Vec::new(), &[]);
         assert_eq!(empty.mean, [0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn months_start_with_the_programme_and_earlier_ties_are_counted_apart() {
+        let months = last_months(from_brussels(2027, 2, 10, 12, 0), 6);
+        let shown = months_from(months, "2026-12");
+        assert_eq!(shown, ["2026-12", "2027-01", "2027-02"]);
+        let g = growth(
+            shown,
+            vec![vec![1, 2, 3]],
+            &["2026-10".to_owned(), "2027-01".to_owned()],
+        );
+        assert_eq!(g.new_ties, [0, 1, 0]);
+        assert_eq!(g.ties_before, 1, "formed before the first month shown");
+        assert_eq!(
+            g.ties_before + g.new_ties.iter().sum::<u32>(),
+            2,
+            "every tie counted once"
+        );
     }
 }

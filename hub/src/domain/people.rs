@@ -73,6 +73,10 @@ pub struct Consent {
     /// Their figures (never their words) may count in the project's evaluation.
     #[serde(default)]
     pub research: bool,
+    /// Their phone number may be printed on the keepsakes of the people they are in
+    /// touch with, at the end of the loan.
+    #[serde(default)]
+    pub phone_on_keepsakes: bool,
     /// When a coach last recorded a change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed_at: Option<nabij_protocol::UnixMillis>,

@@ -10,17 +10,25 @@
 mod charts;
 mod csv;
 mod diary;
+mod followup;
 mod html;
+mod inbox;
+mod keepsake;
+pub(crate) mod lang;
 mod login;
+mod meetings;
 mod messages;
+mod own;
 mod pages;
 mod people;
+mod problems;
 mod programme;
 mod reports;
 mod server;
 mod sessions;
 mod signed;
 mod tablets;
+mod today;
 
 pub use server::{WebError, serve, tls_config};
 
@@ -30,7 +38,8 @@ use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use html::Notice;
-use nabij_protocol::UnixMillis;
+use lang::t;
+use nabij_protocol::{Language, UnixMillis};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -60,6 +69,9 @@ pub fn router(hub: Hub) -> Router {
         .merge(diary::routes())
         .merge(messages::routes())
         .merge(people::routes())
+        .merge(followup::routes())
+        .merge(today::routes())
+        .merge(keepsake::routes())
         .merge(login::routes())
         .fallback(no_such_page)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))
@@ -67,34 +79,46 @@ pub fn router(hub: Hub) -> Router {
         .with_state(web)
 }
 
-/// "There is no such …": a thing named in the address is not (or no longer) there; the
-/// page offers the way back to its list.
-pub(crate) fn not_found(me: &Me, what: &str, back: (&str, &str)) -> Response {
+/// A thing named in the address is not (or no longer) there: `sentence` says so (in the
+/// viewer's language), and the page offers the way back to its list.
+pub(crate) fn not_found(me: &Me, sentence: &str, back: (&str, &str)) -> Response {
+    let lang = me.lang();
+    me.page(
+        StatusCode::NOT_FOUND,
+        t!(lang, "Not found"),
+        Some(&Notice::Problem(sentence.to_owned())),
+        maud::html! { p { a href=(back.0) { (back.1) } } },
+    )
+}
+
+/// An address the dashboard does not have: a page that says so, with the way home, in
+/// the browser's language (whoever asks may not be logged in).
+async fn no_such_page(headers: HeaderMap) -> Response {
+    let lang = browser_language(&headers);
     page_response(
         StatusCode::NOT_FOUND,
         html::page(
-            "Not found",
-            Some(&me.viewer()),
-            Some(&Notice::Problem(format!(
-                "There is no {what} here (any more). Go back to the list."
-            ))),
-            &format!("<p><a href=\"{}\">{}</a></p>", back.0, html::esc(back.1)),
+            lang,
+            t!(lang, "No such page"),
+            None,
+            Some(&Notice::Problem(
+                t!(
+                    lang,
+                    "The dashboard has no page at this address. Start again from the home page."
+                )
+                .to_owned(),
+            )),
+            maud::html! { p { a href="/" { (t!(lang, "Home")) } } },
         ),
     )
 }
 
-/// An address the dashboard does not have: a page that says so, with the way home.
-async fn no_such_page() -> Response {
-    page_response(
-        StatusCode::NOT_FOUND,
-        html::page(
-            "No such page",
-            None,
-            Some(&Notice::Problem(
-                "The dashboard has no page at this address. Start again from the home page.".into(),
-            )),
-            "<p><a href=\"/\">Home</a></p>",
-        ),
+/// The language the browser asks for (`Accept-Language`), for pages shown before log-in.
+pub(crate) fn browser_language(headers: &HeaderMap) -> Language {
+    lang::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
     )
 }
 
@@ -108,9 +132,12 @@ async fn protect(mut response: Response) -> Response {
     set(
         h,
         header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    // The dashboard is only ever HTTPS: a browser that has seen it once never tries it
+    // in plain HTTP again (a year, renewed on every visit).
+    set(h, header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
     set(h, header::REFERRER_POLICY, "no-referrer");
     set(h, header::X_FRAME_OPTIONS, "DENY");
     set(h, header::CACHE_CONTROL, "no-store");
@@ -128,6 +155,25 @@ pub(crate) struct Me {
 }
 
 impl Me {
+    /// The language the account reads.
+    fn lang(&self) -> Language {
+        self.account.language
+    }
+
+    /// A page for this account, in its language, with `status`.
+    pub(crate) fn page(
+        &self,
+        status: StatusCode,
+        title: &str,
+        notice: Option<&Notice>,
+        body: maud::Markup,
+    ) -> Response {
+        page_response(
+            status,
+            html::page(self.lang(), title, Some(&self.viewer()), notice, body),
+        )
+    }
+
     fn viewer(&self) -> html::Viewer<'_> {
         html::Viewer {
             name: self.account.name.as_str(),
@@ -163,20 +209,30 @@ impl Web {
     }
 
     /// The logged-in account, if it may open `area`; else the answer to give: the
-    /// log-in page, or "not for your role".
-    fn require(&self, headers: &HeaderMap, area: Area) -> Result<Me, Refused> {
+    /// log-in page (leading on to `wanted`, the page asked for, after log-in), or "not
+    /// for your role".
+    fn require(
+        &self,
+        headers: &HeaderMap,
+        wanted: Option<&str>,
+        area: Area,
+    ) -> Result<Me, Refused> {
         let Some(me) = self.me(headers) else {
-            return Err(Box::new(see_other("/login")));
+            let login = wanted.map_or_else(|| "/login".to_owned(), login::login_leading_to);
+            return Err(Box::new(see_other(&login)));
         };
         if !me.account.role.may(area) {
+            let lang = me.lang();
             let body = html::page(
-                "Not for your account",
+                lang,
+                t!(lang, "Not for your account"),
                 Some(&me.viewer()),
-                Some(&html::Notice::Problem(format!(
+                Some(&html::Notice::Problem(t!(
+                    lang,
                     "A {} account cannot open this page. Ask an admin if you need it.",
-                    me.account.role.name()
+                    html::role_name(lang, me.account.role)
                 ))),
-                "",
+                maud::html! { p { a href="/" { (t!(lang, "Home")) } } },
             );
             return Err(Box::new(page_response(StatusCode::FORBIDDEN, body)));
         }
@@ -194,14 +250,19 @@ impl Web {
 /// Whether a form came with this session's token; if not, the "form out of date" page.
 fn check_token(me: &Me, csrf: &str) -> Result<(), Refused> {
     if !sessions::same_secret(&me.csrf, csrf) {
+        let lang = me.lang();
         let body = html::page(
-            "Form out of date",
+            lang,
+            t!(lang, "Form out of date"),
             Some(&me.viewer()),
             Some(&html::Notice::Problem(
-                "This form is out of date or came from another site: open the page again and send it once more."
-                    .into(),
+                t!(
+                    lang,
+                    "This form is out of date or came from another site: open the page again and send it once more."
+                )
+                .to_owned(),
             )),
-            "",
+            maud::html! {},
         );
         return Err(Box::new(page_response(StatusCode::FORBIDDEN, body)));
     }
@@ -229,26 +290,18 @@ fn see_other(to: &str) -> Response {
 /// Why a page could not be shown: the store failed. Said plainly, logged in full.
 pub(crate) fn failed(me: &Me, e: &AppError) -> Response {
     tracing::error!(error = %e, "a dashboard page failed");
-    page_response(
+    let lang = me.lang();
+    me.page(
         StatusCode::INTERNAL_SERVER_ERROR,
-        html::page(
-            "Something went wrong",
-            Some(&me.viewer()),
-            Some(&Notice::Problem(format!(
-                "The hub could not read its data ({e}). Try again in a minute; if it stays, look at the hub's log."
-            ))),
-            "",
-        ),
+        t!(lang, "Something went wrong"),
+        Some(&Notice::Problem(problems::explain(lang, e))),
+        maud::html! {},
     )
 }
 
-/// A date and time in Belgium, `2026-12-01 14:05`.
-pub(crate) fn when(t: UnixMillis) -> String {
-    let c = nabij_protocol::time::brussels(t);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        c.year, c.month, c.day, c.hour, c.minute
-    )
+/// A date and time in Belgium in the viewer's language: `di 12 jan 2027, 14:00`.
+pub(crate) fn when(lang: Language, t: UnixMillis) -> String {
+    lang::date_time(lang, t)
 }
 
 /// `?done=…` after a form: a fixed message per code, never text from the address.
@@ -259,6 +312,7 @@ pub(crate) struct Done {
     pub(crate) done: String,
 }
 
+/// The notice for `done`'s code: `known` gives each code's text in the viewer's language.
 pub(crate) fn done_notice(done: &Done, known: &[(&str, &str)]) -> Option<Notice> {
     known
         .iter()

@@ -1,11 +1,17 @@
-//! The programme's pages for coaches: groups, a group's 10 + 10 meetings (plan, move,
-//! cancel, `.ics`), and taking attendance at a meeting with one tap per person.
+//! The programme's pages for coaches: groups (their own first), a group's 10 + 10
+//! meetings (plan, move, cancel, which have attendance taken, `.ics` in the coach's
+//! language), and taking attendance at a meeting with one tap per person.
 
-use super::html::{self, Notice, csrf_field, esc, table};
+use super::html::{self, Notice};
+use super::lang::t;
+use super::meetings::{
+    attendance_form, is_mine, mark_word, meeting_name, meeting_when, meeting_where, own_first,
+    parse_mark,
+};
 use super::signed::{Programme, Signed, SignedForm, TokenForm};
-use super::{Done, Me, Web, done_notice, failed, page_response, see_other};
+use super::{Done, Me, Web, done_notice, failed, problems, see_other};
 use crate::app::Move;
-use crate::domain::attendance::Mark;
+use crate::domain::attendance::{Mark, Tally};
 use crate::domain::calendar::Date;
 use crate::domain::people::Role as PersonRole;
 use crate::domain::schedule::{Plan, SessionState, TimeOfDay, at};
@@ -14,9 +20,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use maud::{Markup, html};
 use nabij_protocol::{GroupId, PersonId, SessionId};
 use serde::Deserialize;
-use std::fmt::Write;
 
 pub fn routes() -> Router<Web> {
     Router::new()
@@ -33,8 +39,9 @@ pub fn routes() -> Router<Web> {
         )
 }
 
-fn not_found(me: &Me, what: &str) -> Response {
-    super::not_found(me, what, ("/groups", "Groups"))
+fn not_found(me: &Me, sentence: &str) -> Response {
+    let lang = me.lang();
+    super::not_found(me, sentence, ("/groups", t!(lang, "Groups")))
 }
 
 async fn groups(State(web): State<Web>, Signed(me, _): Signed<Programme>) -> Response {
@@ -48,11 +55,12 @@ fn groups_page(
     notice: Option<Notice>,
     typed: &GroupForm,
 ) -> Response {
+    let lang = me.lang();
     let (groups, people) = match (web.hub.groups(), web.hub.people()) {
         (Ok(g), Ok(p)) => (g, p),
         (Err(e), _) | (_, Err(e)) => return failed(me, &e),
     };
-    let cells: Vec<Vec<String>> = groups
+    let rows: Vec<Vec<Markup>> = own_first(me, groups)
         .iter()
         .map(|g| {
             let members = people
@@ -65,38 +73,34 @@ fn groups_page(
                 .and_then(|c| people.iter().find(|p| &p.id == c))
                 .map_or("-", |p| p.name.as_str());
             vec![
-                format!(
-                    "<a href=\"/groups/{}\">{}</a>",
-                    esc(g.id.as_str()),
-                    esc(&g.name)
-                ),
-                esc(g.neighbourhood.as_deref().unwrap_or("-")),
-                members.to_string(),
-                esc(coach),
+                html! {
+                    a href={ "/groups/" (g.id.as_str()) } { (g.name) }
+                    @if is_mine(me, g) { " " small.mine { (t!(lang, "(your group)")) } }
+                },
+                html! { (g.neighbourhood.as_deref().unwrap_or("-")) },
+                html! { (members) },
+                html! { (coach) },
             ]
         })
         .collect();
-    let body = format!(
-        "{}<h2>Add a group</h2>\
-         <p>Then plan its 10 + 10 meetings, add its participants under People, and add or \
-         choose its coach.</p>\
-         <form method=\"post\" action=\"/groups\">{}\
-         <label for=\"name\">Name</label><input id=\"name\" name=\"name\" required maxlength=\"80\" value=\"{}\">\
-         <label for=\"neighbourhood\">Neighbourhood</label><input id=\"neighbourhood\" name=\"neighbourhood\" maxlength=\"80\" value=\"{}\">\
-         <p><button>Add the group</button></p></form>",
-        table(
-            &["Group", "Neighbourhood", "Members", "Coach"],
-            &cells,
-            "There are no groups yet.",
-        ),
-        csrf_field(&me.csrf),
-        esc(&typed.name),
-        esc(&typed.neighbourhood),
-    );
-    page_response(
-        status,
-        html::page("Groups", Some(&me.viewer()), notice.as_ref(), &body),
-    )
+    let body = html! {
+        (html::table(
+            &[t!(lang, "Group"), t!(lang, "Neighbourhood"), t!(lang, "Members"), t!(lang, "Coach")],
+            rows,
+            t!(lang, "There are no groups yet."),
+        ))
+        h2 { (t!(lang, "Add a group")) }
+        p { (t!(lang, "Then plan its 10 + 10 meetings, add its participants under People, and add or choose its coach.")) }
+        form method="post" action="/groups" {
+            (html::csrf(&me.csrf))
+            label for="name" { (t!(lang, "Name")) }
+            input id="name" name="name" required maxlength="80" value=(typed.name);
+            label for="neighbourhood" { (t!(lang, "Neighbourhood")) }
+            input id="neighbourhood" name="neighbourhood" maxlength="80" value=(typed.neighbourhood);
+            p { button { (t!(lang, "Add the group")) } }
+        }
+    };
+    me.page(status, t!(lang, "Groups"), notice.as_ref(), body)
 }
 
 #[derive(Deserialize, Default)]
@@ -121,34 +125,11 @@ async fn add_group(
             &web,
             &me,
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(format!("Not added: {e}."))),
+            Some(Notice::Problem(problems::explain(me.lang(), &e))),
             &form,
         ),
     }
 }
-
-const GROUP_DONE: [(&str, &str); 5] = [
-    (
-        "created",
-        "The group is added. Plan its meetings below; add participants under People.",
-    ),
-    (
-        "added",
-        "The meeting is added; the group's tablets show it in their agenda.",
-    ),
-    (
-        "planned",
-        "The 10 + 10 meetings are planned; the group's tablets show them.",
-    ),
-    (
-        "moved",
-        "The meeting moved; the group's tablets say so at once.",
-    ),
-    (
-        "cancelled",
-        "The meeting is cancelled; the group's tablets say so at once.",
-    ),
-];
 
 async fn group(
     State(web): State<Web>,
@@ -156,16 +137,57 @@ async fn group(
     Path(group): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
+    let lang = me.lang();
     let Ok(id) = GroupId::parse(&group) else {
-        return not_found(&me, "such group");
+        return not_found(
+            &me,
+            t!(
+                lang,
+                "This group is not (or no longer) known. Open the Groups page again."
+            ),
+        );
     };
-    group_page(
-        &web,
-        &me,
-        &id,
-        StatusCode::OK,
-        done_notice(&done, &GROUP_DONE),
-    )
+    let notice = done_notice(
+        &done,
+        &[
+            (
+                "created",
+                t!(
+                    lang,
+                    "The group is added. Plan its meetings below; add participants under People."
+                ),
+            ),
+            (
+                "added",
+                t!(
+                    lang,
+                    "The meeting is added; the group's tablets show it in their agenda."
+                ),
+            ),
+            (
+                "planned",
+                t!(
+                    lang,
+                    "The 10 + 10 meetings are planned; the group's tablets show them."
+                ),
+            ),
+            (
+                "moved",
+                t!(
+                    lang,
+                    "The meeting moved; the group's tablets say so at once."
+                ),
+            ),
+            (
+                "cancelled",
+                t!(
+                    lang,
+                    "The meeting is cancelled; the group's tablets say so at once."
+                ),
+            ),
+        ],
+    );
+    group_page(&web, &me, &id, StatusCode::OK, notice)
 }
 
 /// The group's page again, with what was wrong with the form sent from it.
@@ -179,6 +201,24 @@ fn group_problem(web: &Web, me: &Me, id: &GroupId, text: &str) -> Response {
     )
 }
 
+/// A meeting's attendance in a few words: `5 present, 1 excused`, or that it is not
+/// taken yet.
+fn taken_words(lang: nabij_protocol::Language, tally: Option<&Tally>) -> String {
+    match tally {
+        None => t!(lang, "not taken yet").to_owned(),
+        Some(t) => {
+            let mut parts = vec![format!("{} {}", t.present, mark_word(lang, Mark::Present))];
+            if t.absent > 0 {
+                parts.push(format!("{} {}", t.absent, mark_word(lang, Mark::Absent)));
+            }
+            if t.excused > 0 {
+                parts.push(format!("{} {}", t.excused, mark_word(lang, Mark::Excused)));
+            }
+            parts.join(", ")
+        }
+    }
+}
+
 fn group_page(
     web: &Web,
     me: &Me,
@@ -186,100 +226,144 @@ fn group_page(
     status: StatusCode,
     notice: Option<Notice>,
 ) -> Response {
+    let lang = me.lang();
     let Ok(group) = web.hub.find_group(id.as_str()) else {
-        return not_found(me, "such group");
+        return not_found(
+            me,
+            t!(
+                lang,
+                "This group is not (or no longer) known. Open the Groups page again."
+            ),
+        );
     };
-    let (sessions, people) = match (web.hub.schedule(&group.id), web.hub.people()) {
-        (Ok(s), Ok(p)) => (s, p),
-        (Err(e), _) | (_, Err(e)) => return failed(me, &e),
+    let (sessions, people, rates) = match (
+        web.hub.schedule(&group.id),
+        web.hub.people(),
+        web.hub.attendance_rates(&group.id),
+    ) {
+        (Ok(s), Ok(p), Ok(r)) => (s, p, r),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return failed(me, &e),
     };
-    let mut body = String::new();
     let members: Vec<&str> = people
         .iter()
         .filter(|p| p.role == PersonRole::Participant && p.group.as_ref() == Some(&group.id))
         .map(|p| p.name.as_str())
         .collect();
-    let _ = write!(
-        body,
-        "<p>{} member{}: {}</p>",
-        members.len(),
-        if members.len() == 1 { "" } else { "s" },
-        esc(&members.join(", "))
-    );
-    if sessions.is_empty() {
-        let _ = write!(
-            body,
-            "<h2>Plan the 10 + 10 meetings</h2>\
-             <p>Ten weekly encounters from the first date, then ten monthly support meetings \
-             on the same weekday; Belgian public holidays are skipped.</p>\
-             <form method=\"post\" action=\"/groups/{}/plan\">{}\
-             <label for=\"first\">First encounter</label><input id=\"first\" name=\"first\" type=\"date\" required>\
-             <label for=\"time\">Starts at</label><input id=\"time\" name=\"time\" type=\"time\" value=\"14:00\" required>\
-             <label for=\"minutes\">Minutes</label><input id=\"minutes\" name=\"minutes\" type=\"number\" min=\"30\" max=\"480\" value=\"180\" required>\
-             <label for=\"place\">Place</label><input id=\"place\" name=\"place\" required maxlength=\"120\">\
-             <label for=\"address\">Address (optional)</label><input id=\"address\" name=\"address\" maxlength=\"200\">\
-             <p><button>Plan the meetings</button></p></form>",
-            esc(group.id.as_str()),
-            csrf_field(&me.csrf)
-        );
-    } else {
-        let _ = write!(
-            body,
-            "<p><a href=\"/groups/{0}/diary\">Diary: prompts and what members shared</a> · \
-             <a href=\"/groups/{0}/schedule.ics\">Download for a calendar (.ics)</a></p>",
-            esc(group.id.as_str())
-        );
-        let cells: Vec<Vec<String>> = sessions
-            .iter()
-            .map(|s| {
-                let id = esc(s.id.as_str());
-                let cancelled = s.state == SessionState::Cancelled;
-                let actions = if cancelled {
-                    "cancelled".to_owned()
-                } else {
-                    format!(
-                        "<a href=\"/sessions/{id}/attendance\">Attendance</a>\
-                         <details><summary>Move</summary>\
-                         <form method=\"post\" action=\"/sessions/{id}/move\">{csrf}\
-                         <label for=\"d-{id}\">New date</label><input id=\"d-{id}\" name=\"date\" type=\"date\" required>\
-                         <label for=\"t-{id}\">New time</label><input id=\"t-{id}\" name=\"time\" type=\"time\" required>\
-                         <label for=\"p-{id}\">New place (empty: the same)</label><input id=\"p-{id}\" name=\"place\" maxlength=\"120\">\
-                         <button>Move</button></form></details>\
-                         <details><summary>Cancel</summary>\
-                         <form method=\"post\" action=\"/sessions/{id}/cancel\">{csrf}\
-                         <label><input type=\"checkbox\" name=\"sure\" value=\"yes\" required> Yes, cancel this meeting</label>\
-                         <button>Cancel the meeting</button></form></details>",
-                        csrf = csrf_field(&me.csrf)
-                    )
-                };
-                vec![
-                    esc(&s.what_words()),
-                    esc(&s.when_words()),
-                    esc(&s.place),
-                    actions,
-                ]
-            })
-            .collect();
-        body += &table(&["Meeting", "When", "Where", ""], &cells, "");
-        let _ = write!(
-            body,
-            "<details><summary>Add a meeting (when one was cancelled and is made up)</summary>\
-             <form method=\"post\" action=\"/groups/{}/add\">{}\
-             <label for=\"series\">Which</label><select id=\"series\" name=\"series\">\
-             <option value=\"weekly\">a weekly encounter</option><option value=\"monthly\">a monthly support meeting</option></select>\
-             <label for=\"a-date\">Date</label><input id=\"a-date\" name=\"date\" type=\"date\" required>\
-             <label for=\"a-time\">Starts at</label><input id=\"a-time\" name=\"time\" type=\"time\" value=\"14:00\" required>\
-             <label for=\"a-minutes\">Minutes</label><input id=\"a-minutes\" name=\"minutes\" type=\"number\" min=\"30\" max=\"480\" value=\"180\" required>\
-             <label for=\"a-place\">Place</label><input id=\"a-place\" name=\"place\" required maxlength=\"120\">\
-             <p><button>Add the meeting</button></p></form></details>",
-            esc(group.id.as_str()),
-            csrf_field(&me.csrf)
-        );
-    }
-    page_response(
-        status,
-        html::page(&group.name, Some(&me.viewer()), notice.as_ref(), &body),
-    )
+    let gid = group.id.as_str();
+    let rows: Vec<Vec<Markup>> = sessions
+        .iter()
+        .map(|s| {
+            let sid = s.id.as_str();
+            let cancelled = s.state == SessionState::Cancelled;
+            let tally = rates
+                .per_session
+                .iter()
+                .find(|(taken, _)| taken.id == s.id)
+                .map(|(_, t)| t);
+            vec![
+                html! { (meeting_name(lang, s)) },
+                html! { (meeting_when(lang, s)) },
+                html! { (meeting_where(s)) },
+                html! {
+                    @if cancelled {
+                        (t!(lang, "cancelled"))
+                    } @else {
+                        a.button href={ "/sessions/" (sid) "/attendance" } {
+                            (t!(lang, "Attendance")) ": " (taken_words(lang, tally))
+                        }
+                    }
+                },
+                html! {
+                    @if !cancelled {
+                        details {
+                            summary { (t!(lang, "Move")) }
+                            form method="post" action={ "/sessions/" (sid) "/move" } {
+                                (html::csrf(&me.csrf))
+                                label for={ "d-" (sid) } { (t!(lang, "New date")) }
+                                input id={ "d-" (sid) } name="date" type="date" required;
+                                label for={ "t-" (sid) } { (t!(lang, "New time")) }
+                                input id={ "t-" (sid) } name="time" type="time" required;
+                                label for={ "p-" (sid) } { (t!(lang, "New place (empty: the same)")) }
+                                input id={ "p-" (sid) } name="place" maxlength="120";
+                                button { (t!(lang, "Move")) }
+                            }
+                        }
+                        details {
+                            summary { (t!(lang, "Cancel")) }
+                            form method="post" action={ "/sessions/" (sid) "/cancel" } {
+                                (html::csrf(&me.csrf))
+                                label {
+                                    input type="checkbox" name="sure" value="yes" required;
+                                    " " (t!(lang, "Yes, cancel this meeting"))
+                                }
+                                button { (t!(lang, "Cancel the meeting")) }
+                            }
+                        }
+                    }
+                },
+            ]
+        })
+        .collect();
+    let body = html! {
+        p {
+            @match members.len() {
+                1 => (t!(lang, "1 member")),
+                n => (t!(lang, "{} members", n)),
+            }
+            @if !members.is_empty() { ": " (members.join(", ")) }
+        }
+        @if sessions.is_empty() {
+            h2 { (t!(lang, "Plan the 10 + 10 meetings")) }
+            p { (t!(lang, "Ten weekly meetings from the first date, then ten monthly tablet help meetings on the same weekday; Belgian public holidays are skipped.")) }
+            form method="post" action={ "/groups/" (gid) "/plan" } {
+                (html::csrf(&me.csrf))
+                label for="first" { (t!(lang, "First meeting")) }
+                input id="first" name="first" type="date" required;
+                label for="time" { (t!(lang, "Starts at")) }
+                input id="time" name="time" type="time" value="14:00" required;
+                label for="minutes" { (t!(lang, "Minutes")) }
+                input id="minutes" name="minutes" type="number" min="30" max="480" value="180" required;
+                label for="place" { (t!(lang, "Place")) }
+                input id="place" name="place" required maxlength="120";
+                label for="address" { (t!(lang, "Address (optional)")) }
+                input id="address" name="address" maxlength="200";
+                p { button { (t!(lang, "Plan the meetings")) } }
+            }
+        } @else {
+            p.links {
+                @if is_mine(me, &group) {
+                    a href={ "/groups/" (gid) "/diary" } { (t!(lang, "Diary: questions and what members shared")) }
+                }
+                a href={ "/groups/" (gid) "/schedule.ics" } { (t!(lang, "Download for a calendar (.ics)")) }
+            }
+            (html::table(
+                &[t!(lang, "Meeting"), t!(lang, "When"), t!(lang, "Where"), t!(lang, "Attendance"), ""],
+                rows,
+                "",
+            ))
+            details {
+                summary { (t!(lang, "Add a meeting (when one was cancelled and is made up)")) }
+                form method="post" action={ "/groups/" (gid) "/add" } {
+                    (html::csrf(&me.csrf))
+                    label for="series" { (t!(lang, "Which")) }
+                    select id="series" name="series" {
+                        option value="weekly" { (t!(lang, "a weekly meeting")) }
+                        option value="monthly" { (t!(lang, "a monthly tablet help meeting")) }
+                    }
+                    label for="a-date" { (t!(lang, "Date")) }
+                    input id="a-date" name="date" type="date" required;
+                    label for="a-time" { (t!(lang, "Starts at")) }
+                    input id="a-time" name="time" type="time" value="14:00" required;
+                    label for="a-minutes" { (t!(lang, "Minutes")) }
+                    input id="a-minutes" name="minutes" type="number" min="30" max="480" value="180" required;
+                    label for="a-place" { (t!(lang, "Place")) }
+                    input id="a-place" name="place" required maxlength="120";
+                    p { button { (t!(lang, "Add the meeting")) } }
+                }
+            }
+        }
+    };
+    me.page(status, &group.name, notice.as_ref(), body)
 }
 
 #[derive(Deserialize, Default)]
@@ -298,25 +382,35 @@ async fn plan(
     Path(group): Path<String>,
     SignedForm(me, form, _): SignedForm<Programme, PlanForm>,
 ) -> Response {
+    let lang = me.lang();
     let Ok(id) = GroupId::parse(&group) else {
-        return not_found(&me, "such group");
+        return not_found(
+            &me,
+            t!(
+                lang,
+                "This group is not (or no longer) known. Open the Groups page again."
+            ),
+        );
     };
     let problem = |text: &str| group_problem(&web, &me, &id, text);
     let Some(first) = Date::parse(form.first.trim()) else {
-        return problem("Give the first encounter's date.");
+        return problem(t!(lang, "Give the first meeting's date."));
     };
     let Some(time) = TimeOfDay::parse(form.time.trim()) else {
-        return problem("Give the time the meetings start, like 14:00.");
+        return problem(t!(lang, "Give the time the meetings start, like 14:00."));
     };
     let Ok(minutes) = form.minutes.trim().parse::<u32>() else {
-        return problem("Give how long a meeting lasts, in minutes (like 180).");
+        return problem(t!(
+            lang,
+            "Give how long a meeting lasts, in minutes (like 180)."
+        ));
     };
     if !(30..=480).contains(&minutes) {
-        return problem("A meeting lasts between 30 and 480 minutes.");
+        return problem(t!(lang, "A meeting lasts between 30 and 480 minutes."));
     }
     let place = form.place.trim();
     if place.is_empty() || place.chars().count() > 120 {
-        return problem("Give the place (at most 120 characters).");
+        return problem(t!(lang, "Give the place (at most 120 characters)."));
     }
     let address = Some(form.address.trim())
         .filter(|a| !a.is_empty())
@@ -337,7 +431,7 @@ async fn plan(
             .await;
             see_other(&format!("/groups/{id}?done=planned"))
         }
-        Err(e) => problem(&format!("Not planned: {e}.")),
+        Err(e) => problem(&problems::explain(lang, &e)),
     }
 }
 
@@ -357,28 +451,40 @@ async fn add_meeting(
     Path(group): Path<String>,
     SignedForm(me, form, _): SignedForm<Programme, AddForm>,
 ) -> Response {
+    let lang = me.lang();
     let Ok(id) = GroupId::parse(&group) else {
-        return not_found(&me, "such group");
+        return not_found(
+            &me,
+            t!(
+                lang,
+                "This group is not (or no longer) known. Open the Groups page again."
+            ),
+        );
     };
     let problem = |text: &str| group_problem(&web, &me, &id, text);
     let series = match form.series.as_str() {
         "weekly" => nabij_protocol::SessionSeries::Weekly,
         "monthly" => nabij_protocol::SessionSeries::Monthly,
-        _ => return problem("Choose a weekly encounter or a monthly support meeting."),
+        _ => {
+            return problem(t!(
+                lang,
+                "Choose a weekly meeting or a monthly tablet help meeting."
+            ));
+        }
     };
     let (Some(date), Some(time)) = (
         Date::parse(form.date.trim()),
         TimeOfDay::parse(form.time.trim()),
     ) else {
-        return problem("Give the date and the time it starts.");
+        return problem(t!(lang, "Give the date and the time it starts."));
     };
     let minutes = match form.minutes.trim().parse::<u32>() {
         Ok(m) if (30..=480).contains(&m) => m,
-        _ => return problem("A meeting lasts between 30 and 480 minutes."),
+        _ => return problem(t!(lang, "A meeting lasts between 30 and 480 minutes.")),
     };
     let place = form.place.trim();
     if place.is_empty() || place.chars().count() > 120 {
-        return problem("Give the place (at most 120 characters).");
+        return problem(t!(lang, "Give the place (at most 120 characters)."));
     }
     let extra = crate::app::Extra {
         series,
@@ -395,7 +501,7 @@ async fn add_meeting(
             .await;
             see_other(&format!("/groups/{id}?done=added"))
         }
-        Err(e) => problem(&format!("Not added: {e}.")),
+        Err(e) => problem(&problems::explain(lang, &e)),
     }
 }
 
@@ -404,14 +510,31 @@ async fn ics(
     Signed(me, _): Signed<Programme>,
     Path(group): Path<String>,
 ) -> Response {
+    let lang = me.lang();
     let Ok(group) = web.hub.find_group(&group) else {
-        return not_found(&me, "such group");
+        return not_found(
+            &me,
+            t!(
+                lang,
+                "This group is not (or no longer) known. Open the Groups page again."
+            ),
+        );
     };
     let sessions = match web.hub.schedule(&group.id) {
         Ok(s) => s,
         Err(e) => return failed(&me, &e),
     };
-    let text = crate::ics::calendar(&group.name, &sessions, nabij_protocol::UnixMillis::now());
+    let words = crate::ics::CalendarWords {
+        weekly: t!(lang, "Meeting").to_owned(),
+        monthly: t!(lang, "Tablet help").to_owned(),
+        language: super::lang::code(lang),
+    };
+    let text = crate::ics::calendar(
+        &group.name,
+        &sessions,
+        nabij_protocol::UnixMillis::now(),
+        &words,
+    );
     let disposition = HeaderValue::try_from(format!(
         "attachment; filename=\"{}.ics\"",
         group.id.as_str()
@@ -453,19 +576,26 @@ async fn move_session(
     Path(session): Path<String>,
     SignedForm(me, form, _): SignedForm<Programme, MoveForm>,
 ) -> Response {
+    let lang = me.lang();
     let Some(session) = session_of(&web, &session) else {
-        return not_found(&me, "such meeting");
+        return not_found(
+            &me,
+            t!(
+                lang,
+                "This meeting is not (or no longer) planned. Open the group's page again."
+            ),
+        );
     };
     let problem = |text: &str| group_problem(&web, &me, &session.group, text);
     let (Some(date), Some(time)) = (
         Date::parse(form.date.trim()),
         TimeOfDay::parse(form.time.trim()),
     ) else {
-        return problem("Give the new date and time.");
+        return problem(t!(lang, "Give the new date and time."));
     };
     let place = form.place.trim();
     if place.chars().count() > 120 {
-        return problem("A place has at most 120 characters.");
+        return problem(t!(lang, "A place has at most 120 characters."));
     }
     let to = Move {
         starts_at: at(date, time),
@@ -480,7 +610,7 @@ async fn move_session(
             .await;
             see_other(&format!("/groups/{}?done=moved", moved.group))
         }
-        Err(e) => problem(&format!("Not moved: {e}.")),
+        Err(e) => problem(&problems::explain(lang, &e)),
     }
 }
 
@@ -496,23 +626,28 @@ async fn cancel_session(
     Path(session): Path<String>,
     SignedForm(me, form, _): SignedForm<Programme, CancelForm>,
 ) -> Response {
+    let lang = me.lang();
     let Some(session) = session_of(&web, &session) else {
-        return not_found(&me, "such meeting");
+        return not_found(
+            &me,
+            t!(
+                lang,
+                "This meeting is not (or no longer) planned. Open the group's page again."
+            ),
+        );
     };
     let problem = |text: &str| group_problem(&web, &me, &session.group, text);
     if form.sure != "yes" {
-        return problem("Tick \"Yes, cancel this meeting\" to cancel it.");
+        return problem(t!(lang, "Tick \"Yes, cancel this meeting\" to cancel it."));
     }
     match web.hub.cancel_session(&session.id).await {
         Ok(cancelled) => {
             web.audit(&me, &format!("cancelled {}", cancelled.id)).await;
             see_other(&format!("/groups/{}?done=cancelled", cancelled.group))
         }
-        Err(e) => problem(&format!("Not cancelled: {e}.")),
+        Err(e) => problem(&problems::explain(lang, &e)),
     }
 }
-
-const ATTENDANCE_DONE: [(&str, &str); 1] = [("taken", "Attendance is saved.")];
 
 async fn attendance(
     State(web): State<Web>,
@@ -520,16 +655,18 @@ async fn attendance(
     Path(session): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
+    let lang = me.lang();
     let Ok(id) = SessionId::parse(&session) else {
-        return not_found(&me, "such meeting");
+        return not_found(
+            &me,
+            t!(
+                lang,
+                "This meeting is not (or no longer) planned. Open the group's page again."
+            ),
+        );
     };
-    attendance_page(
-        &web,
-        &me,
-        &id,
-        StatusCode::OK,
-        done_notice(&done, &ATTENDANCE_DONE),
-    )
+    let notice = done_notice(&done, &[("taken", t!(lang, "Attendance is saved."))]);
+    attendance_page(&web, &me, &id, StatusCode::OK, notice, &[])
 }
 
 fn attendance_page(
@@ -538,68 +675,48 @@ fn attendance_page(
     id: &SessionId,
     status: StatusCode,
     notice: Option<Notice>,
+    ticked: &[(PersonId, Mark)],
 ) -> Response {
+    let lang = me.lang();
     let Ok(sheet) = web.hub.attendance_sheet(id) else {
-        return not_found(me, "such meeting");
+        return not_found(
+            me,
+            t!(
+                lang,
+                "This meeting is not (or no longer) planned. Open the group's page again."
+            ),
+        );
     };
     let s = &sheet.session;
-    let mut rows = String::new();
-    for row in &sheet.rows {
-        let chosen = row.mark.unwrap_or(row.suggested);
-        let answered = match row.rsvp {
-            Some(nabij_protocol::RsvpAnswer::Coming) => "said: coming",
-            Some(nabij_protocol::RsvpAnswer::NotComing) => "said: can't come",
-            None => "no answer",
-        };
-        let person = esc(row.person.as_str());
-        let _ = write!(
-            rows,
-            "<fieldset class=\"marks\"><legend>{} <small>({answered})</small></legend>",
-            esc(&row.name)
-        );
-        for mark in [Mark::Present, Mark::Absent, Mark::Excused] {
-            let word = mark.word();
-            let _ = write!(
-                rows,
-                "<label class=\"mark\"><input type=\"radio\" name=\"mark-{person}\" value=\"{word}\"{}> {word}</label>",
-                if mark == chosen { " checked" } else { "" }
-            );
-        }
-        rows.push_str("</fieldset>");
-    }
-    let body = format!(
-        "<p>{} · {} · {}</p>\
-         <form method=\"post\" action=\"/sessions/{}/attendance\">{}{}\
-         <p><button>Save attendance</button></p></form>\
-         <p><a href=\"/groups/{}\">Back to the group</a></p>",
-        esc(&s.what_words()),
-        esc(&s.when_words()),
-        esc(&s.place),
-        esc(s.id.as_str()),
-        csrf_field(&me.csrf),
-        if rows.is_empty() {
-            "<p class=\"empty\">The group has no members.</p>".to_owned()
-        } else {
-            rows
-        },
-        esc(s.group.as_str()),
-    );
-    page_response(
-        status,
-        html::page("Attendance", Some(&me.viewer()), notice.as_ref(), &body),
-    )
+    let group_name = web
+        .hub
+        .find_group(s.group.as_str())
+        .map_or_else(|_| String::new(), |g| g.name);
+    let body = html! {
+        p { strong { (group_name) } " · " (meeting_name(lang, s)) " · " (meeting_when(lang, s)) " · " (meeting_where(s)) }
+        (attendance_form(me, &sheet, ticked, "sheet"))
+        p { a href={ "/groups/" (s.group.as_str()) } { (t!(lang, "Back to the group")) } }
+    };
+    me.page(status, t!(lang, "Attendance"), notice.as_ref(), body)
 }
 
-/// The attendance form: a mark per person, under the person's id, and the token.
+/// The attendance form: a mark per person, under the person's id, where to go after,
+/// and the token.
 #[derive(Deserialize)]
 #[serde(transparent)]
 struct AttendanceFields(Vec<(String, String)>);
 
 impl TokenForm for AttendanceFields {
     fn token(&self) -> &str {
+        self.field("csrf")
+    }
+}
+
+impl AttendanceFields {
+    fn field(&self, name: &str) -> &str {
         self.0
             .iter()
-            .find(|(k, _)| k == "csrf")
+            .find(|(k, _)| k == name)
             .map_or("", |(_, v)| v.as_str())
     }
 }
@@ -607,31 +724,58 @@ impl TokenForm for AttendanceFields {
 async fn take_attendance(
     State(web): State<Web>,
     Path(session): Path<String>,
-    SignedForm(me, AttendanceFields(fields), _): SignedForm<Programme, AttendanceFields>,
+    SignedForm(me, fields, _): SignedForm<Programme, AttendanceFields>,
 ) -> Response {
+    let lang = me.lang();
     let Ok(id) = SessionId::parse(&session) else {
-        return not_found(&me, "such meeting");
-    };
-    let problem = |text: &str| {
-        attendance_page(
-            &web,
+        return not_found(
             &me,
-            &id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Notice::Problem(text.to_owned())),
-        )
+            t!(
+                lang,
+                "This meeting is not (or no longer) planned. Open the group's page again."
+            ),
+        );
     };
+    let from_today = fields.field("back") == "today";
     let mut marks = Vec::new();
-    for (key, value) in &fields {
+    let mut unreadable = false;
+    for (key, value) in &fields.0 {
         let Some(person) = key.strip_prefix("mark-") else {
             continue;
         };
-        let (Ok(person), Some(mark)) = (PersonId::parse(person), parse_mark(value)) else {
-            return problem("The sheet was not understood: open it again.");
-        };
-        marks.push((person, mark));
+        match (PersonId::parse(person), parse_mark(value)) {
+            (Ok(person), Some(mark)) => marks.push((person, mark)),
+            _ => unreadable = true,
+        }
     }
-    match web.hub.take_attendance(&id, marks).await {
+    // Refused: the same page again with every tick as it was sent.
+    let problem = |text: String, marks: &[(PersonId, Mark)]| {
+        if from_today {
+            super::today::today_page(
+                &web,
+                &me,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(Notice::Problem(text)),
+                marks,
+            )
+        } else {
+            attendance_page(
+                &web,
+                &me,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(Notice::Problem(text)),
+                marks,
+            )
+        }
+    };
+    if unreadable {
+        return problem(
+            t!(lang, "The sheet was not understood: open it again.").to_owned(),
+            &marks,
+        );
+    }
+    match web.hub.take_attendance(&id, marks.clone()).await {
         Ok(sheet) => {
             let present = sheet
                 .rows
@@ -646,16 +790,14 @@ async fn take_attendance(
                 ),
             )
             .await;
-            see_other(&format!("/sessions/{id}/attendance?done=taken"))
+            if from_today {
+                see_other("/today?done=taken")
+            } else {
+                see_other(&format!("/sessions/{id}/attendance?done=taken"))
+            }
         }
-        Err(e) => problem(&format!("Not saved: {e}.")),
+        Err(e) => problem(problems::explain(lang, &e), &marks),
     }
-}
-
-fn parse_mark(text: &str) -> Option<Mark> {
-    [Mark::Present, Mark::Absent, Mark::Excused]
-        .into_iter()
-        .find(|m| m.word() == text)
 }
 
 super::signed::token_forms!(GroupForm, PlanForm, AddForm, MoveForm, CancelForm);

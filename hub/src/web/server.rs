@@ -97,7 +97,18 @@ pub async fn serve(
                 }
             };
             let _ = stream.set_nodelay(true);
-            let (acceptor, router) = (acceptor.clone(), router.clone());
+            let acceptor = acceptor.clone();
+            // Every request knows the address it came from (log-ins are paused per
+            // address: `domain::accounts::LogInGuard`).
+            let router = tower::ServiceExt::map_request(
+                router.clone(),
+                move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    request
+                },
+            );
             tokio::spawn(async move {
                 let _slot = slot;
                 let tls =

@@ -56,7 +56,11 @@ impl<P: Place> FromRequestParts<Web> for Signed<P> {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Response> {
-        web.require(&parts.headers, P::AREA)
+        // A page opened by a link (a tablet's QR code) is where the log-in leads.
+        let wanted = (parts.method == axum::http::Method::GET)
+            .then(|| parts.uri.path_and_query().map(|p| p.as_str()))
+            .flatten();
+        web.require(&parts.headers, wanted, P::AREA)
             .map(|me| Signed(me, PhantomData))
             .map_err(|refused| *refused)
     }
@@ -89,7 +93,7 @@ impl<P: Place, F: DeserializeOwned + TokenForm + Send> FromRequest<Web> for Sign
 
     async fn from_request(request: Request, web: &Web) -> Result<Self, Response> {
         let me = web
-            .require(request.headers(), P::AREA)
+            .require(request.headers(), None, P::AREA)
             .map_err(|refused| *refused)?;
         let Form(form) = Form::<F>::from_request(request, web)
             .await

@@ -1,22 +1,25 @@
-//! Tablets for coaches: pairing by the code a tablet shows, each tablet's state and
-//! health, switching one off, wiping it, taking it back (the loan closes), and the loan
-//! register.
+//! Tablets for coaches: pairing by the code a tablet shows (or the QR link it shows,
+//! `/devices?code=K7PX4C`), each tablet's state and health by its senior's name, switching
+//! one off, wiping it, taking it back (the loan closes), and the loan register.
 
-use super::html::{self, Notice, csrf_field, esc, table};
+use super::html::{self, Notice};
+use super::lang::{self, t};
+use super::problems::{explain, state_word};
 use super::signed::{Devices, Signed, SignedForm};
-use super::{Done, Me, Web, done_notice, failed, page_response, see_other, when};
+use super::{Done, Me, Web, done_notice, failed, own, see_other, when};
+use crate::app::DeviceRow;
 use crate::clock;
-use crate::domain::devices::DeviceState;
-use crate::domain::loans::Condition;
-use crate::domain::people::Role as PersonRole;
+use crate::domain::accounts::Area;
+use crate::domain::loans::{Condition, Loan};
+use crate::domain::people::Person;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use nabij_protocol::{DeviceId, PersonId};
+use maud::{Markup, html};
+use nabij_protocol::{DeviceId, Language, PersonId};
 use serde::Deserialize;
-use std::fmt::Write;
 
 pub fn routes() -> Router<Web> {
     Router::new()
@@ -27,29 +30,32 @@ pub fn routes() -> Router<Web> {
         .route("/devices/{device}/return", post(take_back))
 }
 
-const DEVICES_DONE: [(&str, &str); 4] = [
-    (
-        "enrolled",
-        "The tablet is paired. It shows the participant's home screen within a minute.",
-    ),
-    (
-        "revoked",
-        "The tablet is switched off: it can no longer connect.",
-    ),
-    (
-        "wiped",
-        "The tablet erases everything as soon as it is online, then shows a new pairing code.",
-    ),
-    ("returned", "The tablet is taken back and its loan closed."),
-];
+/// A condition a tablet came back in, in `lang`.
+fn condition_word(lang: Language, condition: Condition) -> &'static str {
+    match condition {
+        Condition::Good => t!(lang, "good"),
+        Condition::Damaged => t!(lang, "damaged"),
+        Condition::Broken => t!(lang, "broken"),
+        Condition::Lost => t!(lang, "lost"),
+    }
+}
 
-/// `/devices?code=K7PX4C`: a link (or, later, a QR code on the tablet) that opens the
-/// page with the code filled in, so the coach only chooses the participant.
+/// `/devices?code=K7PX4C&for=p-…`: a link (the QR code on a tablet's pairing screen, or
+/// a senior's page) that opens the page with the code, or the senior, filled in.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct DevicesQuery {
     done: String,
     code: String,
+    #[serde(rename = "for")]
+    senior: String,
+}
+
+/// What the pairing form shows filled in.
+#[derive(Default)]
+struct Filled {
+    code: String,
+    senior: String,
 }
 
 async fn devices(
@@ -57,7 +63,35 @@ async fn devices(
     Signed(me, _): Signed<Devices>,
     Query(query): Query<DevicesQuery>,
 ) -> Response {
+    let lang = me.lang();
     let done = Done { done: query.done };
+    let known = [
+        (
+            "enrolled",
+            t!(
+                lang,
+                "The tablet is paired. It shows the senior's home screen within a minute."
+            ),
+        ),
+        (
+            "revoked",
+            t!(
+                lang,
+                "The tablet is switched off: it can no longer connect."
+            ),
+        ),
+        (
+            "wiped",
+            t!(
+                lang,
+                "The tablet erases everything as soon as it is online, then shows a new pairing code."
+            ),
+        ),
+        (
+            "returned",
+            t!(lang, "The tablet is taken back and its loan closed."),
+        ),
+    ];
     // Only the characters a code can have, and no more than a code's length.
     let code: String = query
         .code
@@ -65,62 +99,204 @@ async fn devices(
         .filter(|c| c.is_ascii_alphanumeric())
         .take(nabij_protocol::PAIRING_CODE_LEN)
         .collect();
+    let filled = Filled {
+        code: code.to_uppercase(),
+        senior: query.senior.chars().take(100).collect(),
+    };
     devices_page(
         &web,
         &me,
         StatusCode::OK,
-        done_notice(&done, &DEVICES_DONE),
-        &code.to_uppercase(),
+        done_notice(&done, &known),
+        &filled,
     )
 }
 
 /// The actions for one tablet, each a small form; the ones that end something ask for
 /// a tick first.
-fn actions(me: &Me, id: &str, state: DeviceState) -> String {
-    if !matches!(state, DeviceState::Active | DeviceState::WipePending) {
-        return String::new();
+fn actions(me: &Me, row: &DeviceRow) -> Markup {
+    let lang = me.lang();
+    let d = &row.device;
+    let id = d.id.as_str();
+    if !d.state.may_connect() {
+        return html! {};
     }
-    let csrf = csrf_field(&me.csrf);
-    let mut conditions = String::new();
-    for c in Condition::ALL {
-        let _ = write!(conditions, "<option value=\"{0}\">{0}</option>", c.name());
+    html! {
+        details.act {
+            summary { (t!(lang, "Take back")) }
+            form method="post" action=(format!("/devices/{id}/return")) {
+                (html::csrf(&me.csrf))
+                label for=(format!("c-{id}")) { (t!(lang, "Condition")) }
+                select id=(format!("c-{id}")) name="condition" {
+                    @for c in Condition::ALL {
+                        option value=(c.name()) { (condition_word(lang, c)) }
+                    }
+                }
+                label for=(format!("n-{id}")) { (t!(lang, "Note (optional)")) }
+                input id=(format!("n-{id}")) name="note" maxlength="200";
+                button { (t!(lang, "Take back and close the loan")) }
+            }
+        }
+        @if d.state == crate::domain::devices::DeviceState::Active {
+            details.act {
+                summary { (t!(lang, "Wipe")) }
+                form method="post" action=(format!("/devices/{id}/wipe")) {
+                    (html::csrf(&me.csrf))
+                    label.tick {
+                        input type="checkbox" name="sure" value="yes" required;
+                        " " (t!(lang, "Yes, erase everything on this tablet"))
+                    }
+                    button { (t!(lang, "Wipe the tablet")) }
+                }
+            }
+        }
+        details.act {
+            summary { (t!(lang, "Switch off")) }
+            form method="post" action=(format!("/devices/{id}/revoke")) {
+                (html::csrf(&me.csrf))
+                label.tick {
+                    input type="checkbox" name="sure" value="yes" required;
+                    " " (t!(lang, "Yes, this tablet may no longer connect (lost or stolen)"))
+                }
+                button { (t!(lang, "Switch off")) }
+            }
+        }
     }
-    let mut out = format!(
-        "<details><summary>Take back</summary>\
-         <form method=\"post\" action=\"/devices/{id}/return\">{csrf}\
-         <label for=\"c-{id}\">Condition</label><select id=\"c-{id}\" name=\"condition\">{conditions}</select>\
-         <label for=\"n-{id}\">Note (optional)</label><input id=\"n-{id}\" name=\"note\" maxlength=\"200\">\
-         <button>Take back and close the loan</button></form></details>"
-    );
-    if state == DeviceState::Active {
-        let _ = write!(
-            out,
-            "<details><summary>Wipe</summary>\
-             <form method=\"post\" action=\"/devices/{id}/wipe\">{csrf}\
-             <label><input type=\"checkbox\" name=\"sure\" value=\"yes\" required> Yes, erase everything on this tablet</label>\
-             <button>Wipe the tablet</button></form></details>"
-        );
-    }
-    let _ = write!(
-        out,
-        "<details><summary>Switch off</summary>\
-         <form method=\"post\" action=\"/devices/{id}/revoke\">{csrf}\
-         <label><input type=\"checkbox\" name=\"sure\" value=\"yes\" required> Yes, this tablet may no longer connect (lost or stolen)</label>\
-         <button>Switch off</button></form></details>"
-    );
-    out
 }
 
-/// The tablets page again, with what was wrong with the form sent from it (and the
-/// code typed, if any, still in its field).
-fn devices_problem(web: &Web, me: &Me, text: String, code: &str) -> Response {
+/// The tablets page again, with what was wrong with the form sent from it (and what was
+/// filled in, still in its fields).
+fn devices_problem(web: &Web, me: &Me, text: String, filled: &Filled) -> Response {
     devices_page(
         web,
         me,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some(Notice::Problem(text)),
-        code,
+        filled,
     )
+}
+
+/// When a tablet was last heard from, in `lang`.
+fn seen(lang: Language, row: &DeviceRow, now: nabij_protocol::UnixMillis) -> String {
+    let d = &row.device;
+    let seen = if d.online {
+        t!(lang, "online").to_owned()
+    } else {
+        match d.last_seen {
+            Some(t) => t!(lang, "last seen {}", lang::ago(lang, now, t)),
+            None => t!(lang, "never connected").to_owned(),
+        }
+    };
+    if row.silent {
+        t!(lang, "{} — silent too long", seen)
+    } else {
+        seen
+    }
+}
+
+/// The pairing form: the code, and the senior it is for, chosen from those without a
+/// tablet, the coach's own groups' first. No one is chosen for the coach unless only one
+/// senior can be: a wrong default would give someone else's tablet to this senior.
+fn pairing_form(
+    me: &Me,
+    people: &[Person],
+    rows: &[DeviceRow],
+    own: &[nabij_protocol::GroupId],
+    filled: &Filled,
+) -> Markup {
+    let lang = me.lang();
+    let lent: Vec<&PersonId> = rows
+        .iter()
+        .filter(|r| r.device.state.may_connect())
+        .map(|r| &r.device.participant)
+        .collect();
+    let candidates: Vec<&Person> = own::participants_first(people, own)
+        .into_iter()
+        .filter(|p| !lent.contains(&&p.id))
+        .collect();
+    let only = (candidates.len() == 1).then(|| candidates[0].id.as_str());
+    let chosen = |p: &Person| only == Some(p.id.as_str()) || filled.senior == p.id.as_str();
+    let (mine, others): (Vec<&Person>, Vec<&Person>) =
+        candidates.iter().partition(|p| own::is_own(p, own));
+    html! {
+        form method="post" action="/devices/enrol" {
+            (html::csrf(&me.csrf))
+            label for="code" { (t!(lang, "The code on the tablet's screen")) }
+            input id="code" name="code" required maxlength="16" autocomplete="off" autocapitalize="characters" value=(filled.code);
+            label for="participant" { (t!(lang, "For")) }
+            select id="participant" name="participant" required {
+                @if only.is_none() {
+                    option value="" { (t!(lang, "Choose the senior")) }
+                }
+                @if !mine.is_empty() && !others.is_empty() {
+                    optgroup label=(t!(lang, "Your groups")) {
+                        @for p in &mine { option value=(p.id.as_str()) selected[chosen(p)] { (p.name) } }
+                    }
+                    optgroup label=(t!(lang, "Other seniors")) {
+                        @for p in &others { option value=(p.id.as_str()) selected[chosen(p)] { (p.name) } }
+                    }
+                } @else {
+                    @for p in &candidates { option value=(p.id.as_str()) selected[chosen(p)] { (p.name) } }
+                }
+            }
+            @if candidates.is_empty() {
+                p.hint { (t!(lang, "Every senior has a tablet already. Add the senior on the People page first.")) }
+            } @else {
+                p.hint { (t!(lang, "Only seniors without a tablet are listed.")) }
+            }
+            p { button { (t!(lang, "Pair")) } }
+        }
+    }
+}
+
+fn loan_rows(
+    lang: Language,
+    loans: &[Loan],
+    people: &[Person],
+    rows: &[DeviceRow],
+) -> Vec<Vec<Markup>> {
+    let name_of = |id: &PersonId| match people.iter().find(|p| &p.id == id) {
+        Some(p) => p.name.clone(),
+        None if id.as_str() == crate::domain::people::FORMER_PARTICIPANT => {
+            t!(lang, "a former participant").to_owned()
+        }
+        None => t!(lang, "someone no longer known").to_owned(),
+    };
+    loans
+        .iter()
+        .rev()
+        .map(|l| {
+            let model = rows
+                .iter()
+                .find(|r| r.device.id == l.device)
+                .map(|r| r.device.profile.clone())
+                .unwrap_or_default();
+            // The hardware's own serial number is what is written on it; a tablet that
+            // sent none is known only by its internal id, which tells a coach nothing.
+            let serial = (l.tablet != l.device.as_str()).then_some(l.tablet.as_str());
+            let condition = l.condition.map_or("", |c| condition_word(lang, c));
+            let condition = match l.note.as_deref() {
+                Some(note) => format!("{condition} — {note}"),
+                None => condition.to_owned(),
+            };
+            vec![
+                html! { (l.number) },
+                html! { (name_of(&l.participant)) },
+                html! {
+                    (model)
+                    @if let Some(serial) = serial { br; small { (t!(lang, "serial number {}", serial)) } }
+                },
+                html! { (when(lang, l.lent_at)) },
+                html! {
+                    @match l.returned_at {
+                        Some(t) => (when(lang, t)),
+                        None => (t!(lang, "still lent")),
+                    }
+                },
+                html! { (condition) },
+            ]
+        })
+        .collect()
 }
 
 fn devices_page(
@@ -128,113 +304,104 @@ fn devices_page(
     me: &Me,
     status: StatusCode,
     notice: Option<Notice>,
-    code: &str,
+    filled: &Filled,
 ) -> Response {
-    let (rows, people, loans) = match (web.hub.devices(false), web.hub.people(), web.hub.loans()) {
-        (Ok(rows), Ok(people), Ok(loans)) => (rows, people, loans),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return failed(me, &e),
+    let lang = me.lang();
+    let (rows, people, loans, groups) = match (
+        web.hub.devices(false),
+        web.hub.people(),
+        web.hub.loans(),
+        web.hub.groups(),
+    ) {
+        (Ok(rows), Ok(people), Ok(loans), Ok(groups)) => (rows, people, loans, groups),
+        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => {
+            return failed(me, &e);
+        }
     };
+    let own = own::groups(me, &groups);
     let now = clock::now();
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| {
-            let d = &row.device;
-            let seen = if d.online {
-                "online".to_owned()
+    let (in_use, ended): (Vec<&DeviceRow>, Vec<&DeviceRow>) =
+        rows.iter().partition(|r| r.device.state.may_connect());
+    let tablet_row = |row: &DeviceRow, with_actions: bool| {
+        let d = &row.device;
+        let charging = if d.charging == Some(true) {
+            t!(lang, ", charging")
+        } else {
+            ""
+        };
+        let mut cells = vec![
+            if people.iter().any(|p| p.id == d.participant) && me.account.role.may(Area::People) {
+                html! { a.tap href=(format!("/people/{}", d.participant)) { (row.participant_name) } }
+            } else if people.iter().any(|p| p.id == d.participant) {
+                html! { (row.participant_name) }
             } else {
-                d.last_seen.map_or_else(
-                    || "never".to_owned(),
-                    |t| format!("last seen {}", clock::ago(now, t)),
-                )
-            };
-            let silent = if row.silent {
-                " — silent too long"
-            } else {
-                ""
-            };
-            let charging = if d.charging == Some(true) {
-                ", charging"
-            } else {
-                ""
-            };
-            vec![
-                esc(&row.participant_name),
-                format!("<code>{}</code>", esc(d.id.as_str())),
-                esc(d.state.word()),
-                format!("{}{silent}", esc(&seen)),
-                d.battery_pct
-                    .map_or_else(|| "-".to_owned(), |b| format!("{b}%{charging}")),
-                esc(&format!("{} {}", d.profile, d.app_version)),
-                actions(me, &esc(d.id.as_str()), d.state),
-            ]
-        })
-        .collect();
-    let name_of =
-        |id: &PersonId| crate::domain::people::shown_name(id, people.iter().find(|p| &p.id == id));
-    let loan_cells: Vec<Vec<String>> = loans
-        .iter()
-        .rev()
-        .map(|l| {
-            vec![
-                l.number.to_string(),
-                esc(&name_of(&l.participant)),
-                format!("<code>{}</code>", esc(&l.tablet)),
-                when(l.lent_at),
-                l.returned_at.map_or_else(|| "out".to_owned(), when),
-                esc(&format!(
-                    "{}{}",
-                    l.condition.map_or("", |c| c.name()),
-                    l.note
-                        .as_deref()
-                        .map(|n| format!(" — {n}"))
-                        .unwrap_or_default()
-                )),
-            ]
-        })
-        .collect();
-    let mut options = String::new();
-    for p in people.iter().filter(|p| p.role == PersonRole::Participant) {
-        let _ = write!(
-            options,
-            "<option value=\"{}\">{}</option>",
-            esc(p.id.as_str()),
-            esc(&p.name)
-        );
-    }
-    let body = format!(
-        "<h2>Pair a tablet</h2>\
-         <form method=\"post\" action=\"/devices/enrol\">{}\
-         <label for=\"code\">The code on the tablet's screen</label>\
-         <input id=\"code\" name=\"code\" required maxlength=\"16\" autocomplete=\"off\" autocapitalize=\"characters\" value=\"{}\">\
-         <label for=\"participant\">For</label>\
-         <select id=\"participant\" name=\"participant\" required>{options}</select>\
-         <p><button>Pair</button></p></form>\
-         <h2>Tablets</h2>{}<h2>Loans</h2>{}",
-        csrf_field(&me.csrf),
-        esc(code),
-        table(
-            &[
-                "Participant",
-                "Tablet",
-                "State",
-                "Seen",
-                "Battery",
-                "Model and version",
-                ""
-            ],
-            &cells,
-            "No tablet is paired yet.",
-        ),
-        table(
-            &["Loan", "Participant", "Tablet", "Lent", "Back", "Condition"],
-            &loan_cells,
-            "No tablet has been lent yet.",
-        ),
-    );
-    page_response(
-        status,
-        html::page("Tablets", Some(&me.viewer()), notice.as_ref(), &body),
-    )
+                html! { (t!(lang, "a former participant")) }
+            },
+            html! { (state_word(lang, d.state)) },
+            html! { (seen(lang, row, now)) },
+            html! {
+                @match d.battery_pct {
+                    Some(b) => (format!("{b}%{charging}")),
+                    None => "–",
+                }
+            },
+            html! { (d.profile) " " (d.app_version) },
+        ];
+        if with_actions {
+            cells.push(actions(me, row));
+        }
+        cells
+    };
+    let in_use_rows: Vec<Vec<Markup>> = in_use.iter().map(|r| tablet_row(r, true)).collect();
+    let ended_rows: Vec<Vec<Markup>> = ended.iter().map(|r| tablet_row(r, false)).collect();
+    let head = [
+        t!(lang, "Senior"),
+        t!(lang, "State"),
+        t!(lang, "Seen"),
+        t!(lang, "Battery"),
+        t!(lang, "Model and version"),
+    ];
+    let mut head_with_actions = head.to_vec();
+    head_with_actions.push(t!(lang, "Do"));
+    let body = html! {
+        h2 { (t!(lang, "Pair a tablet")) }
+        (pairing_form(me, &people, &rows, &own, filled))
+        h2 { (t!(lang, "Tablets in use")) }
+        (html::table(&head_with_actions, in_use_rows, t!(lang, "No tablet is paired yet.")))
+        @if !ended_rows.is_empty() {
+            details.more {
+                summary { (t!(lang, "Tablets wiped or switched off ({})", ended_rows.len())) }
+                (html::table(&head, ended_rows, ""))
+            }
+        }
+        h2 { (t!(lang, "Loans")) }
+        @if loans.is_empty() {
+            p.empty { (t!(lang, "No tablet has been lent yet.")) }
+        } @else {
+            details.more {
+                summary {
+                    @if loans.len() == 1 {
+                        (t!(lang, "The loan register (1 loan)"))
+                    } @else {
+                        (t!(lang, "The loan register ({} loans)", loans.len()))
+                    }
+                }
+                (html::table(
+                    &[
+                        t!(lang, "Loan"),
+                        t!(lang, "Senior"),
+                        t!(lang, "Tablet"),
+                        t!(lang, "Lent"),
+                        t!(lang, "Back"),
+                        t!(lang, "Condition"),
+                    ],
+                    loan_rows(lang, &loans, &people, &rows),
+                    "",
+                ))
+            }
+        }
+    };
+    me.page(status, t!(lang, "Tablets"), notice.as_ref(), body)
 }
 
 #[derive(Deserialize, Default)]
@@ -249,12 +416,16 @@ async fn enrol(
     State(web): State<Web>,
     SignedForm(me, form, _): SignedForm<Devices, Enrol>,
 ) -> Response {
-    let code: String = form.code.chars().take(16).collect();
-    let problem = |text: String| devices_problem(&web, &me, text, &code);
-    let Ok(participant) = PersonId::parse(form.participant.trim()) else {
-        return problem("Choose the participant the tablet is for.".into());
+    let lang = me.lang();
+    let filled = Filled {
+        code: form.code.chars().take(16).collect(),
+        senior: form.participant.chars().take(100).collect(),
     };
-    match web.hub.enrol(&code, &participant, None).await {
+    let problem = |text: String| devices_problem(&web, &me, text, &filled);
+    let Ok(participant) = PersonId::parse(form.participant.trim()) else {
+        return problem(t!(lang, "Choose the senior the tablet is for.").to_owned());
+    };
+    match web.hub.enrol(&filled.code, &participant, None).await {
         Ok(summary) => {
             web.audit(
                 &me,
@@ -266,9 +437,7 @@ async fn enrol(
             .await;
             see_other("/devices?done=enrolled")
         }
-        Err(e) => problem(format!(
-            "Not paired: {e}. Check the code on the tablet's screen and try again."
-        )),
+        Err(e) => problem(t!(lang, "Not paired: {}", explain(lang, &e))),
     }
 }
 
@@ -284,14 +453,19 @@ fn tablet_named(web: &Web, me: &Me, device: &str) -> Result<DeviceId, Box<Respon
     match DeviceId::parse(device) {
         Ok(id) if web.hub.device(&id).is_ok() => Ok(id),
         _ => {
+            let lang = me.lang();
             let page = devices_page(
                 web,
                 me,
                 StatusCode::NOT_FOUND,
-                Some(Notice::Problem(format!(
-                    "There is no tablet {device:?}: look at the list again."
-                ))),
-                "",
+                Some(Notice::Problem(
+                    t!(
+                        lang,
+                        "This tablet is not (or no longer) known. Look at the list again."
+                    )
+                    .to_owned(),
+                )),
+                &Filled::default(),
             );
             Err(Box::new(page))
         }
@@ -328,13 +502,13 @@ async fn end_tablet(web: Web, me: Me, device: String, form: Sure, how: Ending) -
         Ok(id) => id,
         Err(answer) => return *answer,
     };
-    let (verb, code) = match how {
-        Ending::Revoke => ("switch the tablet off", "revoked"),
-        Ending::Wipe => ("wipe the tablet", "wiped"),
-    };
-    let problem = |text: String| devices_problem(&web, &me, text, "");
+    let lang = me.lang();
+    let problem = |text: String| devices_problem(&web, &me, text, &Filled::default());
     if form.sure != "yes" {
-        return problem(format!("Tick the box to {verb}."));
+        return problem(match how {
+            Ending::Revoke => t!(lang, "Tick the box to switch the tablet off.").to_owned(),
+            Ending::Wipe => t!(lang, "Tick the box to wipe the tablet.").to_owned(),
+        });
     }
     let done = match how {
         Ending::Revoke => web.hub.revoke(&id).await,
@@ -342,14 +516,17 @@ async fn end_tablet(web: Web, me: Me, device: String, form: Sure, how: Ending) -
     };
     match done {
         Ok(_) => {
-            let what = match how {
-                Ending::Revoke => "switched off",
-                Ending::Wipe => "wiped",
+            let (what, code) = match how {
+                Ending::Revoke => ("switched off", "revoked"),
+                Ending::Wipe => ("wiped", "wiped"),
             };
             web.audit(&me, &format!("{what} tablet {id}")).await;
             see_other(&format!("/devices?done={code}"))
         }
-        Err(e) => problem(format!("Could not {verb}: {e}.")),
+        Err(e) => problem(match how {
+            Ending::Revoke => t!(lang, "Not switched off: {}", explain(lang, &e)),
+            Ending::Wipe => t!(lang, "Not wiped: {}", explain(lang, &e)),
+        }),
     }
 }
 
@@ -370,9 +547,16 @@ async fn take_back(
         Ok(id) => id,
         Err(answer) => return *answer,
     };
-    let problem = |text: String| devices_problem(&web, &me, text, "");
+    let lang = me.lang();
+    let problem = |text: String| devices_problem(&web, &me, text, &Filled::default());
     let Some(condition) = Condition::parse(&form.condition) else {
-        return problem("Choose the tablet's condition: good, damaged, broken or lost.".into());
+        return problem(
+            t!(
+                lang,
+                "Choose the tablet's condition: good, damaged, broken or lost."
+            )
+            .to_owned(),
+        );
     };
     let note = Some(form.note.trim())
         .filter(|n| !n.is_empty())
@@ -386,7 +570,7 @@ async fn take_back(
             .await;
             see_other("/devices?done=returned")
         }
-        Err(e) => problem(format!("Not taken back: {e}.")),
+        Err(e) => problem(t!(lang, "Not taken back: {}", explain(lang, &e))),
     }
 }
 

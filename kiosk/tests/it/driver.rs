@@ -135,7 +135,7 @@ impl Tablet {
         let kiosk = Kiosk::attach(&app, state, sound.clone(), Rc::new(|| sample::NOW));
         let catalogue = match language {
             Language::En => BTreeMap::new(),
-            other => nabij_kiosk::catalog::parse_po(
+            other => nabij_i18n::parse_po(
                 &std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
                     format!(
                         "../assets/translations/{}/LC_MESSAGES/nabij-kiosk.po",

@@ -1,6 +1,6 @@
 //! Every string on every screen is translated into Dutch and French.
 
-use nabij_kiosk::catalog::{parse_po, placeholders, slint_strings};
+use nabij_i18n::{parse_po, placeholders, slint_strings};
 use std::path::Path;
 
 fn root() -> &'static Path {
@@ -44,7 +44,7 @@ fn the_extractor_reads_slint_escapes_and_arguments() {
     let source =
         r#"text: @tr("Ask {} to call me", name); other: @tr( "Say \"hi\"" ); plain: "not @tr""#;
     assert_eq!(
-        nabij_kiosk::catalog::tr_strings(source),
+        nabij_i18n::tr_strings(source),
         ["Ask {} to call me", "Say \"hi\""]
     );
 }
@@ -55,7 +55,7 @@ fn po_files_round_trip() {
     let known = [("Home".to_owned(), "Start".to_owned())]
         .into_iter()
         .collect();
-    let text = nabij_kiosk::catalog::write_po("nl", &strings, &known);
+    let text = nabij_i18n::write_po("Nabij kiosk", "nl", &strings, &known);
     let back = parse_po(&text);
     assert_eq!(back.get("Home").map(String::as_str), Some("Start"));
     assert_eq!(back.get("Say \"hi\"\nnow").map(String::as_str), Some(""));
