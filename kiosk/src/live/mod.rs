@@ -667,17 +667,17 @@ async fn run_link(
                 failing |= saving.is_waiting();
                 link.nudge();
             }
-            _ = retry.tick(), if failing => match {
+            _ = retry.tick(), if failing => {
                 let (saving, store) = (saving.clone(), store.clone());
-                off_runtime(move || saving.retry(&store)).await
-            } {
-                Ok(()) => {
-                    failing = false;
-                    emit(LiveEvent::StorageBack);
-                    link.nudge();
+                match off_runtime(move || saving.retry(&store)).await {
+                    Ok(()) => {
+                        failing = false;
+                        emit(LiveEvent::StorageBack);
+                        link.nudge();
+                    }
+                    Err(e) => emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string()))),
                 }
-                Err(e) => emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string()))),
-            },
+            }
         }
     };
     link.kill().await;
