@@ -548,6 +548,9 @@ pub fn explain(error: &AppError) -> String {
         AppError::NoPrompt(_) => "`nabij-hub diary prompts` lists them",
         AppError::WeekTaken(..) => "choose another week (`nabij-hub diary weeks --group …`)",
         AppError::NotAMember(_) => "`nabij-hub attendance show` lists the group",
+        AppError::Backup(_) => {
+            "the running hub writes the file as its own user: choose a folder it may write to and that has room (under systemd: /var/backups/nabij-hub)"
+        }
         _ => return error.to_string(),
     };
     format!("{error}; {hint}")
