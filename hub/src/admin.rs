@@ -224,6 +224,11 @@ pub enum Request {
         /// The participant (id or name).
         person: String,
     },
+    /// A backup of the whole hub, written by the hub to this file while it goes on.
+    Backup {
+        /// The file (an absolute path: the hub's working folder is not the caller's).
+        out: PathBuf,
+    },
     /// Erase a participant (their tablets taken back or wiped first).
     EraseParticipant {
         /// The participant (id or name).
@@ -543,6 +548,9 @@ pub fn explain(error: &AppError) -> String {
         AppError::NoPrompt(_) => "`nabij-hub diary prompts` lists them",
         AppError::WeekTaken(..) => "choose another week (`nabij-hub diary weeks --group …`)",
         AppError::NotAMember(_) => "`nabij-hub attendance show` lists the group",
+        AppError::Backup(_) => {
+            "the running hub writes the file as its own user: choose a folder it may write to and that has room (under systemd: /var/backups/nabij-hub)"
+        }
         _ => return error.to_string(),
     };
     format!("{error}; {hint}")
@@ -855,6 +863,17 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
                 ),
             }
         }
+        Request::Backup { out } => {
+            let summary = hub.back_up(out.clone()).await?;
+            Response::Text {
+                text: format!(
+                    "Backed up to {} ({} files, {:.1} MB): the database, photos and voice notes, certificates and broker secrets. Keep it as safe as the hub itself.\n",
+                    out.display(),
+                    summary.files,
+                    summary.bytes as f64 / 1e6
+                ),
+            }
+        }
         Request::ExportParticipant { person } => {
             let id = hub.find_participant(&person)?.id;
             let export = hub.export_participant(&id).await?;
@@ -1117,6 +1136,7 @@ impl Request {
             | ApproveContacts { .. }
             | RemoveContact { .. }
             | ExportParticipant { .. }
+            | Backup { .. }
             | EraseParticipant { .. }
             | SchedulePlan { .. }
             | ScheduleMove { .. }

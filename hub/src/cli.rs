@@ -89,6 +89,21 @@ pub enum Command {
     /// The evaluation's questionnaires (loneliness, network size): ask a group, read scores.
     #[command(subcommand)]
     Survey(SurveyCommand),
+    /// Write a backup of the running hub to FILE: the database as of its last commit, its
+    /// photos and voice notes, the certificates and the broker's secrets (one tar file).
+    ///
+    /// The hub goes on meanwhile. `deploy/nabij-hub-backup.timer` makes one every night.
+    Backup {
+        /// The file to write (a new one; `.tar` by custom).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Bring a backup back into a new data folder (given with --data-dir), then start the
+    /// hub on that folder. The hub need not run; the folder must be empty or not exist.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
     /// Fill an empty hub with months of made-up activity, marked as demo data: two
     /// groups, their meetings and attendance, messages, the diary, questionnaires, calls
     /// for help. For trying the dashboard; run it before `serve`, on a data folder of
@@ -706,6 +721,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
         }
         Command::CheckMessage { topic, file } => return check_message(&topic, &file),
+        Command::Restore { file } => {
+            let summary = crate::backup::restore(&file, &config.data_dir)?;
+            println!(
+                "Restored {} files ({:.1} MB) into {}. Start the hub with --data-dir {} (or set data_dir in hub.toml).",
+                summary.files,
+                summary.bytes as f64 / 1e6,
+                config.data_dir.display(),
+                config.data_dir.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Backup { out } => {
+            // The hub writes the file: it needs the path from the root.
+            let out = std::path::absolute(&out)
+                .with_context(|| format!("cannot tell where {} is", out.display()))?;
+            if out.exists() {
+                anyhow::bail!("{} exists already: choose a new file", out.display());
+            }
+            Request::Backup { out }
+        }
         Command::DemoData { months } => return demo_data(&config, months).await,
         Command::Device(DeviceCommand::Enrol {
             code,

@@ -64,12 +64,14 @@ pub fn hub_client_id() -> Result<String, RandomError> {
     Ok(format!("hub-{}", hex(&random_bytes::<16>()?)))
 }
 
-/// A fresh message id (a random UUID, version 4).
+/// A fresh message id: a UUID of version 7, its first 48 bits the time in milliseconds,
+/// the rest random. In time order, so that the records the hub keys by them (messages,
+/// their contents, receipts) are written side by side, a few pages a commit rather than
+/// a page each.
 pub fn message_id() -> Result<nabij_protocol::MessageId, RandomError> {
-    Ok(nabij_protocol::MessageId::from_uuid_bytes(
-        random_bytes::<16>()?,
-        4,
-    ))
+    let mut bytes = random_bytes::<16>()?;
+    bytes[..6].copy_from_slice(&crate::clock::now().0.to_be_bytes()[2..]);
+    Ok(nabij_protocol::MessageId::from_uuid_bytes(bytes, 7))
 }
 
 /// `0..n` in a random order (Fisher–Yates), for numbering members on a report afresh

@@ -188,6 +188,8 @@ fn page_key(state: &KioskState, now: UnixMillis, end: Anchor, media: usize, room
     words::day_label(now, now, state.language).hash(&mut h);
     words::local(now).day.hash(&mut h);
     state.playing.map(|p| format!("{:?}", p.what)).hash(&mut h);
+    // A waiting message says "One moment, please" then, which may take another line.
+    state.storage_retrying.hash(&mut h);
     h.finish()
 }
 
@@ -372,6 +374,8 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) -> Shown {
     let screen = state.screen.unwrap_or(Screen::Home);
 
     api.set_page(page(screen));
+    // Before the conversation is paged: it sizes the words under a waiting message.
+    api.set_storage_retrying(state.storage_retrying);
     api.set_time(words::clock(now).into());
     api.set_date(words::date(now, lang).into());
     let name = state

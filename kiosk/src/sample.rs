@@ -421,6 +421,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         reminded: Vec::new(),
         answered: Vec::new(),
         link_problem: None,
+        storage_retrying: false,
         saved_settings: None,
         faces: vec![
             (

@@ -263,6 +263,22 @@ fn demo() -> Result<()> {
     let hub = built.join("nabij-hub");
     let hub_shown = hub.display().to_string();
     let data = root.join("demo-data/hub");
+    // Demo data made by the sled-based versions cannot be read any more: the demo starts
+    // afresh (the hub itself refuses such a folder and says what to do).
+    if data.join("db/conf").exists() {
+        let aside = root.join(format!(
+            "demo-data.sled-{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        ));
+        std::fs::rename(root.join("demo-data"), &aside)
+            .context("cannot move the old demo data aside")?;
+        println!(
+            "demo-data was made by an earlier version (sled): moved to {} (delete it when you like); starting afresh",
+            aside.display()
+        );
+    }
     let data_arg = data.to_string_lossy().into_owned();
     let hub_cli = |args: &[&str]| -> Result<std::process::Output> {
         Command::new(&hub)

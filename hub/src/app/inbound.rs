@@ -561,7 +561,7 @@ impl Hub {
         let mut deliveries = Vec::new();
         for tablet in tables::tablets_of(tx, &to)? {
             let copy = Envelope::new(
-                messaging::copy_id(&sender.id, &envelope.id, &tablet.id),
+                messaging::copy_id(&sender.id, &envelope.id, envelope.ts, &tablet.id),
                 Party::Hub,
                 body.clone(),
             );
@@ -845,11 +845,13 @@ mod tests {
             let (hub, out) = hub();
             let ((_, jan), (anna_id, anna)) = pair(&hub, &out).await;
             out.take(&down(&anna));
-            let envelope = Envelope::new(
+            // Sent again from the tablet's outbox: the same bytes, its time too.
+            let mut envelope = Envelope::new(
                 id.clone(),
                 Party::Device(jan.clone()),
                 text(&anna_id, "tot straks"),
             );
+            envelope.ts = nabij_protocol::UnixMillis(1_795_000_000_000);
             let inbound = Inbound {
                 topic: Topic::DeviceUp(jan).to_string(),
                 payload: envelope.to_bytes(),

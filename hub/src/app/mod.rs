@@ -11,6 +11,7 @@
 
 mod accounts;
 mod attendance;
+mod backup;
 mod delivery;
 mod devices;
 mod diary;
@@ -92,6 +93,9 @@ pub enum AppError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A backup could not be written.
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
     /// Long work moved off the async threads did not finish (it failed badly, or the hub
     /// is stopping).
     #[error(
@@ -363,6 +367,11 @@ struct Inner {
     /// Sound because writers take `write` in turn, so sequence numbers rise in the
     /// order transactions apply, and a sync makes everything applied before it durable.
     durable_queue: AtomicU64,
+    /// Chat copies applied but not yet durable, per tablet, which may go out before their
+    /// commit (see `Effects::early`): kept until it is durable, so that a window that was
+    /// full when their batch was applied takes them as soon as it has room, rather than a
+    /// commit later (the receive path commits at most every few hundred milliseconds).
+    early: Mutex<HashMap<DeviceId, BTreeSet<u64>>>,
 }
 
 /// The running hub's operations. Cheap to clone.
@@ -424,6 +433,7 @@ impl Hub {
                 library,
                 started: tokio::time::Instant::now(),
                 durable_queue,
+                early: Mutex::new(HashMap::new()),
             }),
         })
     }

@@ -2,6 +2,7 @@
 //! independent of how many tablets, people and messages the hub holds. The only code that
 //! writes a record together with its index entries.
 
+use crate::domain::accounts::{Account, AuditEntry};
 use crate::domain::attendance::{Attendance, RsvpRecord};
 use crate::domain::devices::DeviceRecord;
 use crate::domain::enrolment::Pairing;
@@ -66,13 +67,13 @@ pub const CHECK_INS: Table<nabij_protocol::Mood> = Table::new("check_ins");
 /// Each participant's oldest call for help no coach answered, by person id.
 pub const OPEN_CALLS: Table<UnixMillis> = Table::new("open_calls");
 /// Reasons to call a coach dealt with, by person id and reason.
-pub const HANDLED: Table<super::followup::DealtWith> = Table::new("handled");
+pub const HANDLED: Table<crate::domain::followup::DealtWith> = Table::new("handled");
 /// Groups' diary prompts, by group id and the week's first day.
 pub const DIARY_WEEKS: Table<crate::domain::diary::DiaryWeek> = Table::new("diary_weeks");
 /// Index: diary answers, by prompt id, person id and time; values are report keys.
 pub const DIARY_ANSWERS: Table<String> = Table::new("diary_answers");
 /// Questionnaires asked and their scored answers, by person id and survey id.
-pub const SURVEYS: Table<super::surveys::Asked> = Table::new("surveys");
+pub const SURVEYS: Table<crate::domain::surveys::Asked> = Table::new("surveys");
 /// How much each tablet has stored at the hub, by device id.
 pub const USAGE: Table<Usage> = Table::new("usage");
 /// Settings the hub compares from one run to the next, by name.
@@ -80,9 +81,9 @@ pub const SETTINGS: Table<nabij_protocol::ReminderTimes> = Table::new("settings"
 /// The key of the reminder times hub.toml gave on the last run.
 pub const REMINDER_DEFAULTS: &str = "reminder_defaults";
 /// Dashboard accounts, by account name.
-pub const ACCOUNTS: Table<super::accounts::Account> = Table::new("accounts");
+pub const ACCOUNTS: Table<Account> = Table::new("accounts");
 /// The audit log, by sequence number (big-endian, so in the order written).
-pub const AUDIT: Table<super::accounts::AuditEntry> = Table::new("audit");
+pub const AUDIT: Table<AuditEntry> = Table::new("audit");
 /// Index: who wrote to whom in which month, by `from|YYYY-MM|to` (Belgian months); kept
 /// when the messages' content is forgotten, for the network figures.
 pub const WROTE_TO: Table<()> = Table::new("wrote_to");

@@ -34,6 +34,11 @@ pub fn explain(lang: Language, e: &AppError) -> String {
             "The hub could not read or write its data. Try again in a minute; if it stays, look at the hub's log."
         )
         .to_owned(),
+        AppError::Backup(_) => t!(
+            lang,
+            "The backup could not be written. Check that its folder exists, can be written and has room, then try again; the hub's log says more."
+        )
+        .to_owned(),
         AppError::Broker(_) | AppError::Closed(_) => t!(
             lang,
             "The hub's connection to the tablets is not working. Try again in a minute; if it stays, restart the hub."

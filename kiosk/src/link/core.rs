@@ -46,6 +46,9 @@ pub enum LinkEvent {
     Online(bool),
     /// The hub (re)started: the outbox goes again.
     HubOnline,
+    /// The tablet's storage failed: what came was not kept (nor acknowledged, so the hub
+    /// sends it again).
+    StorageFailed(String),
 }
 
 /// The link's rules for one tablet.
@@ -111,21 +114,29 @@ impl LinkCore {
     /// Everything still in the outbox, oldest first, with ids: what goes (again) after
     /// each connection, when the hub comes back online, and each minute.
     pub fn outbox(&self) -> Result<Vec<(MessageId, Publish)>, StoreError> {
-        let topic = Topic::DeviceUp(self.device.clone());
-        Ok(self
-            .store
-            .pending()?
-            .into_iter()
-            .map(|(id, payload)| {
-                (
-                    id,
-                    Publish {
-                        topic: topic.clone(),
-                        payload,
-                    },
-                )
-            })
-            .collect())
+        self.outbox_reader()()
+    }
+
+    /// [`LinkCore::outbox`] to be read later, on another thread (it reads the storage).
+    pub fn outbox_reader(
+        &self,
+    ) -> impl FnOnce() -> Result<Vec<(MessageId, Publish)>, StoreError> + Send + 'static {
+        let (store, topic) = (self.store.clone(), Topic::DeviceUp(self.device.clone()));
+        move || {
+            Ok(store
+                .pending()?
+                .into_iter()
+                .map(|(id, payload)| {
+                    (
+                        id,
+                        Publish {
+                            topic: topic.clone(),
+                            payload,
+                        },
+                    )
+                })
+                .collect())
+        }
     }
 
     /// Sends a message: it is on disk before this returns, then published.

@@ -4,7 +4,7 @@
 //! (and replays the tablet's history through them at start).
 
 use crate::state::{
-    ChatMessage, Content, Delivery, Effect, KioskState, MeetingChange, NotSent, Screen,
+    ChatMessage, Content, Delivery, Effect, KioskState, LinkProblem, MeetingChange, NotSent, Screen,
 };
 use crate::words::Language;
 use nabij_protocol::{
@@ -364,6 +364,21 @@ impl KioskState {
     pub fn not_sent(&mut self, id: &MessageId, why: NotSent) {
         if let Some(message) = self.my_message_mut(id) {
             message.delivery = Some(Delivery::Refused(why));
+        }
+    }
+
+    /// The tablet's storage failed: what the senior does waits for it (the screens say
+    /// "One moment, please"), and the coach's screen says why.
+    pub fn storage_trouble(&mut self, detail: String) {
+        self.storage_retrying = true;
+        self.link_problem = Some(LinkProblem::Storage(detail));
+    }
+
+    /// The storage works again: what waited is stored.
+    pub fn storage_back(&mut self) {
+        self.storage_retrying = false;
+        if matches!(self.link_problem, Some(LinkProblem::Storage(_))) {
+            self.link_problem = None;
         }
     }
 

@@ -441,6 +441,10 @@ pub struct KioskState {
     pub audio_problem: Option<String>,
     /// What keeps the tablet from its hub, for the coach (bad settings, broken storage).
     pub link_problem: Option<LinkProblem>,
+    /// The tablet's storage failed and the live link tries it again: what the senior
+    /// sends waits in memory, and the screen says "One moment, please" instead of "Not
+    /// sent yet" until it is stored.
+    pub storage_retrying: bool,
     /// The screen settings saved on this tablet, put back once its history is replayed
     /// (the last word of a coach at the tablet or of the hub, whichever came last).
     pub saved_settings: Option<ScreenSettings>,
