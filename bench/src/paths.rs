@@ -301,7 +301,7 @@ async fn tablet(
     let Body::PairingCode(code) = answer(&mut pairing, &enrolment).await? else {
         bail!("expected a pairing code");
     };
-    hub.enrol(&code.code, &person, None).await?;
+    hub.enrol(&code.code, &person, None, "command line").await?;
     let Body::EnrolGranted(granted) = answer(&mut pairing, &enrolment).await? else {
         bail!("expected enrol_granted");
     };

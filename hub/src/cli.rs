@@ -167,7 +167,16 @@ pub enum DeviceCommand {
         /// The device id.
         id: String,
     },
-    /// A tablet came back: record its condition, end the loan, wipe it.
+    /// Set the PIN that opens a tablet's coach settings. Without --pin-stdin a random
+    /// PIN is made and printed once.
+    Pin {
+        /// The device id.
+        id: String,
+        /// Read the PIN (four digits) from the first line of standard input.
+        #[arg(long)]
+        pin_stdin: bool,
+    },
+    /// A tablet came back: record its condition, end the loan, switch it off at once.
     Return {
         /// The device id.
         id: String,
@@ -681,6 +690,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = load_config(&cli)?;
     // A password the command made (for `user add`), printed once after the answer.
     let mut made_password: Option<String> = None;
+    // A coach PIN the command made (for `device pin`), printed once after the answer.
+    let mut made_pin: Option<String> = None;
     let request = match cli.command {
         Command::Serve(_) => {
             let shutdown = async {
@@ -714,6 +725,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::Device(DeviceCommand::Revoke { id }) => Request::Revoke { device: id },
         Command::Device(DeviceCommand::Wipe { id }) => Request::Wipe { device: id },
+        Command::Device(DeviceCommand::Pin { id, pin_stdin }) => {
+            let pin = if pin_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("could not read the PIN from standard input")?;
+                line.trim().to_owned()
+            } else {
+                // The hub refuses its shared PIN (one draw in 10 000): run it again then.
+                let pin = crate::secrets::random_coach_pin("")?;
+                made_pin = Some(pin.clone());
+                pin
+            };
+            Request::SetCoachPin { device: id, pin }
+        }
         Command::Device(DeviceCommand::Return {
             id,
             condition,
@@ -1003,6 +1029,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "Password: {password}\nGive it to its owner in person; it is not shown again."
                 );
             }
+            if let Some(pin) = made_pin {
+                println!(
+                    "Coach PIN: {pin}\nTell it to the tablet's coaches in person; it is not shown again."
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(message) => {
@@ -1141,6 +1172,10 @@ fn read_photo(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read the photo {}", path.display()))
 }
 
+/// How a coach erases a tablet taken back: on the tablet itself, since it can no longer
+/// reach the hub.
+const ERASE_AT_THE_TABLET: &str = "To lend it again, erase it on the tablet: Help, \"For the coach\" (tap it three times), the coach PIN, \"Erase this tablet\"; it then shows a new pairing code.";
+
 /// Turns the hub's answer into what the coach reads.
 pub fn render(response: &Response) -> Result<String, String> {
     let now = clock::now();
@@ -1214,11 +1249,15 @@ pub fn render(response: &Response) -> Result<String, String> {
         Response::Loan { loan } => match loan {
             Some(loan) => {
                 out += &format!(
-                    "Loan {} closed; the tablet will be wiped and can be lent again.\n",
+                    "Loan {} closed; the tablet is switched off (its connection is cut). {ERASE_AT_THE_TABLET}\n",
                     loan.number
                 )
             }
-            None => out += "This tablet had no loan on record; it will be wiped.\n",
+            None => {
+                out += &format!(
+                    "This tablet had no loan on record; it is switched off. {ERASE_AT_THE_TABLET}\n"
+                )
+            }
         },
         Response::Person(p) => out += &format!("Added {} ({}).\n", p.name, p.id),
         Response::UserAdded(account) => {

@@ -273,6 +273,9 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
                 if let Err(e) = hub.send_due_prompts().await {
                     tracing::error!(error = %e, "could not send this week's diary prompts; trying again in a minute");
                 }
+                if let Err(e) = hub.forget_stale_pairings().await {
+                    tracing::error!(error = %e, "could not forget unused pairing grants; trying again in a minute");
+                }
             }
         })
     };

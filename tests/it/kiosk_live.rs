@@ -163,7 +163,7 @@ async fn pair_jan(hub: &TestHub, kiosk: &mut LiveKiosk) {
         ))
     );
     hub.hub()
-        .enrol(&code, &hub.person("Jan Claes"), None)
+        .enrol(&code, &hub.person("Jan Claes"), None, "command line")
         .await
         .unwrap();
     kiosk

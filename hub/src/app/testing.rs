@@ -264,3 +264,41 @@ pub async fn take_everything(hub: &Hub, out: &Recorder, device: &DeviceId) -> us
         .await;
     taken
 }
+
+/// Log lines written on the test's thread, kept in memory.
+#[derive(Clone, Default)]
+pub struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    /// Whether some line holds every one of `needles`.
+    pub fn has_line_with(&self, needles: &[&str]) -> bool {
+        let bytes = self.0.lock().unwrap().clone();
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .any(|line| needles.iter().all(|n| line.contains(n)))
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Captures what this thread logs (a `#[tokio::test]` runs on one thread) until the
+/// guard is dropped, so that a test can check a refusal was logged with its reason.
+pub fn capture_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    (logs, tracing::subscriber::set_default(subscriber))
+}
