@@ -367,8 +367,12 @@ async fn a_tablet_taken_back_is_cut_off_at_once_and_a_coachs_message_never_reach
     );
 }
 
+/// Issue 22: a granted pairing kept the tablet's password in the database until the
+/// tablet first connected. Now no password is ever written: a tablet that lost its grant
+/// gets a fresh one (see the hub's unit test
+/// `a_lost_grant_comes_again_with_a_fresh_password_and_no_password_is_ever_stored`).
 #[tokio::test]
-async fn a_lost_enrol_granted_is_sent_again_until_the_tablet_connects() {
+async fn no_tablet_password_is_in_the_database_files() {
     let hub = TestHub::start().await;
     hub.hub()
         .add_participant("Jan Claes", None, None)
@@ -380,17 +384,89 @@ async fn a_lost_enrol_granted_is_sent_again_until_the_tablet_connects() {
         .enrol(&code, &hub.person("Jan Claes"), None, "command line")
         .await
         .unwrap();
-    let first = pairing.granted().await;
-    // The tablet "crashed" before storing it and asks again with the same enrolment id.
-    pairing.hello(None).await;
-    let again = pairing.granted().await;
-    assert_eq!(
-        (again.device_id, again.password),
-        (first.device_id.clone(), first.password.clone())
-    );
-    Device::connect(&hub.kiosk_settings(), &first)
+    let granted = pairing.granted().await;
+    // Before the tablet ever connects, while its grant waits for it: every file of the
+    // database (its log and its tables) is searched for the password.
+    let password = granted.password.as_bytes();
+    let mut files = 0;
+    let mut todo = vec![hub.config.data_dir.join("db")];
+    while let Some(path) = todo.pop() {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(&path).unwrap() {
+                todo.push(entry.unwrap().path());
+            }
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        files += 1;
+        assert!(
+            !bytes.windows(password.len()).any(|w| w == password),
+            "the password is in {}",
+            path.display()
+        );
+    }
+    assert!(files > 0, "the database was searched");
+    Device::connect(&hub.kiosk_settings(), &granted)
         .await
         .expect("the identity works");
+}
+
+/// Issue 22: anyone holding the enrolment password (it is on every tablet) could fill
+/// the hub's 500 pairings in under a second, and again every 15 minutes, so that no real
+/// tablet could pair. Pairings now live while their tablet says hello, and a new one is
+/// never refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_fake_pairings_does_not_keep_a_real_tablet_from_pairing() {
+    let hub = TestHub::start().await;
+    hub.hub()
+        .add_participant("Jan Claes", None, None)
+        .await
+        .unwrap();
+    let settings = hub.kiosk_settings();
+    // 600 fake tablets, each with a connection of its own (the broker lets a pairing
+    // connection write only its own topic), 25 at a time; each gets a code and leaves.
+    let mut flood = tokio::task::JoinSet::new();
+    let mut codes = 0;
+    for n in 0..600 {
+        let settings = settings.clone();
+        flood.spawn(async move {
+            let mut fake = Pairing::connect(&settings).await;
+            fake.hello(None).await;
+            let answer = fake.answer().await;
+            fake.client.disconnect().await;
+            answer
+        });
+        if n >= 25
+            && let Some(done) = flood.join_next().await
+        {
+            let answer = done.unwrap();
+            assert!(
+                matches!(answer, Body::PairingCode(_)),
+                "refused: {answer:?}"
+            );
+            codes += 1;
+        }
+    }
+    while let Some(done) = flood.join_next().await {
+        let answer = done.unwrap();
+        assert!(
+            matches!(answer, Body::PairingCode(_)),
+            "refused: {answer:?}"
+        );
+        codes += 1;
+    }
+    assert_eq!(codes, 600);
+    // The real tablet still pairs.
+    let mut real = Pairing::connect(&settings).await;
+    let code = real.code(None).await;
+    hub.hub()
+        .enrol(&code, &hub.person("Jan Claes"), None, "command line")
+        .await
+        .expect("the real tablet's code pairs");
+    let granted = real.granted().await;
+    Device::connect(&settings, &granted)
+        .await
+        .expect("the real tablet connects as itself");
 }
 
 #[tokio::test]

@@ -482,6 +482,112 @@ mod tests {
         assert!(out.take(&Topic::DeviceDown(jans)).is_empty());
     }
 
+    /// What a pairing tablet was told on its topic since last asked.
+    fn told(out: &Recorder, enrolment: &nabij_protocol::EnrolmentId) -> Vec<Body> {
+        out.take(&Topic::EnrolDown(enrolment.clone()))
+            .into_iter()
+            .map(|e| e.body)
+            .collect()
+    }
+
+    fn hello(enrolment: &nabij_protocol::EnrolmentId) -> crate::app::Inbound {
+        let envelope = nabij_protocol::Envelope::new(
+            crate::app::testing::message_id(),
+            nabij_protocol::Party::Enrolling(enrolment.clone()),
+            Body::EnrolHello(nabij_protocol::EnrolHello {
+                profile: "pinetab2".into(),
+                app_version: "0.1.0".into(),
+                hardware_id: None,
+            }),
+        );
+        crate::app::Inbound {
+            topic: Topic::EnrolUp(enrolment.clone()).to_string(),
+            payload: envelope.to_bytes(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lost_grant_comes_again_with_a_fresh_password_and_no_password_is_ever_stored() {
+        use crate::domain::enrolment::{GRANT_LIFETIME_MS, GRANT_QUIET_MS};
+        let storage = Arc::new(crate::app::testing::Counting::default());
+        let (hub, out) =
+            crate::app::testing::hub_over(crate::config::HubConfig::default(), storage.clone());
+        let jan = hub.add_participant("Jan", None, None).await.unwrap().id;
+        let e = nabij_protocol::EnrolmentId::parse(&format!("e-{}", "ab".repeat(16))).unwrap();
+        let t0 = clock::now();
+        // Every step below runs on this thread (small batches), at the time it pretends.
+        let at = clock::pretend(t0);
+        let code = crate::app::testing::pairing_code(&hub, &out, e.as_str()).await;
+        hub.enrol(&code, &jan, None, "marie").await.unwrap();
+        let Some(Body::EnrolGranted(first)) = told(&out, &e).pop() else {
+            panic!("no grant");
+        };
+        // A hello that crossed the grant on its way gets no answer.
+        at.set(UnixMillis(t0.0 + 1_000));
+        hub.handle_batch(vec![hello(&e)]).await;
+        assert!(told(&out, &e).is_empty());
+        // The tablet lost it and asks again: the same device, a new password, which the
+        // broker learns (the old one stops working).
+        let hash_before = hub.device(&first.device_id).unwrap().password_hash;
+        at.set(UnixMillis(t0.0 + GRANT_QUIET_MS));
+        hub.handle_batch(vec![hello(&e)]).await;
+        let Some(Body::EnrolGranted(again)) = told(&out, &e).pop() else {
+            panic!("no grant again");
+        };
+        assert_eq!(again.device_id, first.device_id);
+        assert_ne!(again.password, first.password);
+        assert_ne!(
+            hub.device(&first.device_id).unwrap().password_hash,
+            hash_before
+        );
+        assert_eq!(out.allowed(), Some(vec![first.device_id.clone()]));
+        for password in [&first.password, &again.password] {
+            assert!(
+                !storage.ever_wrote(password.0.as_bytes()),
+                "a password was written to the database"
+            );
+        }
+        // An hour on, the grant is forgotten: the tablet pairs afresh.
+        at.set(UnixMillis(t0.0 + GRANT_LIFETIME_MS));
+        hub.forget_stale_pairings().await.unwrap();
+        assert_eq!(hub.counts().unwrap().pairings, 0);
+        hub.handle_batch(vec![hello(&e)]).await;
+        assert!(matches!(told(&out, &e).pop(), Some(Body::PairingCode(_))));
+    }
+
+    #[tokio::test]
+    async fn a_coachs_pin_goes_to_the_tablet_hashed_and_only_to_a_tablet_in_use() {
+        let (hub, out, _jan, jans, _marie, annas) = jan_marie_and_anna().await;
+        assert!(matches!(
+            hub.set_coach_pin(&jans, "1111").await,
+            Err(AppError::Pin(crate::domain::devices::PinError::TooEasy))
+        ));
+        hub.set_coach_pin(&jans, "4821").await.unwrap();
+        let sent = out.take(&Topic::DeviceDown(jans.clone()));
+        let [envelope] = &sent[..] else {
+            panic!("one message: {sent:?}");
+        };
+        let Body::CoachPin(pin) = &envelope.body else {
+            panic!("a coach_pin: {envelope:?}");
+        };
+        assert!(
+            ring::pbkdf2::verify(
+                ring::pbkdf2::PBKDF2_HMAC_SHA256,
+                std::num::NonZeroU32::new(pin.rounds).unwrap(),
+                &pin.salt.0,
+                b"4821",
+                &pin.hash.0,
+            )
+            .is_ok()
+        );
+        assert!(hub.device(&jans).unwrap().coach_pin_set_at.is_some());
+        hub.revoke(&annas).await.unwrap();
+        assert!(matches!(
+            hub.set_coach_pin(&annas, "4821").await,
+            Err(AppError::WrongState { .. })
+        ));
+    }
+
     #[tokio::test]
     async fn a_tablet_told_to_wipe_itself_gets_its_wipe_and_nothing_else() {
         let (hub, out, jan, jans, marie, annas) = jan_marie_and_anna().await;

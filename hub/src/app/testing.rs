@@ -67,15 +67,23 @@ pub fn hub_with(config: HubConfig) -> (Hub, Arc<Recorder>) {
 }
 
 /// Storage over memory that counts what is read (records looked up and rows scanned) and
-/// how often it was asked to sync.
+/// how often it was asked to sync, and keeps every value ever written (to look for what
+/// must never be stored).
 #[derive(Default)]
 pub struct Counting {
     inner: MemoryStorage,
     reads: AtomicU64,
     syncs: AtomicU64,
+    written: Mutex<Vec<u8>>,
 }
 
 impl Counting {
+    /// Whether any value ever written held `needle`.
+    pub fn ever_wrote(&self, needle: &[u8]) -> bool {
+        let written = self.written.lock().unwrap();
+        !needle.is_empty() && written.windows(needle.len()).any(|w| w == needle)
+    }
+
     /// Records looked up plus rows returned by scans, so far.
     pub fn reads(&self) -> u64 {
         self.reads.load(Ordering::Relaxed)
@@ -111,6 +119,12 @@ impl Storage for Counting {
     }
 
     fn apply(&self, writes: crate::store::Writes) -> Result<u64, crate::store::StoreError> {
+        {
+            let mut written = self.written.lock().unwrap();
+            for value in writes.values().flatten() {
+                written.extend_from_slice(value);
+            }
+        }
         self.inner.apply(writes)
     }
 
