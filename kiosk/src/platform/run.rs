@@ -113,6 +113,7 @@ pub fn run(
         volume_percent: 80,
         brightness_percent: 80,
         coach_pin: settings.coach_pin.clone().unwrap_or_default(),
+        coach_lock: crate::live::coach_file::load(&data_dir, nabij_protocol::UnixMillis::now()),
         saved_settings: crate::live::settings_file::load(&data_dir),
         ..KioskState::default()
     };
