@@ -1219,9 +1219,21 @@ pub fn render(response: &Response) -> Result<String, String> {
                     (Some(p), _) => format!("{p}%"),
                     (None, _) => "-".to_owned(),
                 };
+                // One row per tablet, whatever an older hub let a tablet store in its
+                // model or version (the protocol now refuses line breaks there).
+                let one_line = |s: &str| -> String {
+                    s.chars()
+                        .map(|c| if c.is_control() { ' ' } else { c })
+                        .collect()
+                };
                 out += &format!(
                     "{:<20} {:<24} {:<16} {:<8} {:<22} {}\n",
-                    d.id, row.participant_name, d.profile, d.app_version, seen, battery
+                    d.id,
+                    one_line(&row.participant_name),
+                    one_line(&d.profile),
+                    one_line(&d.app_version),
+                    seen,
+                    battery
                 );
             }
             if rows.iter().any(|r| r.silent) {
@@ -1804,6 +1816,23 @@ mod tests {
         // this checks every subcommand at once.
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn each_tablet_is_one_row_of_device_list_whatever_it_stored() {
+        let mut device = crate::domain::devices::sample("d-1", "p-jan");
+        device.profile = "pinetab2\nd-fake      Mia".into();
+        device.app_version = "0.1.0\r".into();
+        let text = render(&Response::Devices {
+            rows: vec![crate::app::DeviceRow {
+                device,
+                participant_name: "Jan".into(),
+                silent: false,
+            }],
+            silent_after_days: 7,
+        })
+        .unwrap();
+        assert_eq!(text.lines().count(), 2, "a header and one row: {text}");
     }
 
     #[test]

@@ -85,6 +85,16 @@ pub fn make_private(dir: &Path) -> std::io::Result<usize> {
     Ok(changed)
 }
 
+/// Makes a directory (and its parents) that only its owner may enter.
+pub fn private_dir(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,14 +152,4 @@ mod tests {
         write_private(&path, b"newer").unwrap();
         assert_eq!(mode(&path), 0o600);
     }
-}
-
-/// Makes a directory (and its parents) that only its owner may enter.
-pub fn private_dir(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(path)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
 }
