@@ -331,7 +331,7 @@ async fn tablet(hub: &Hub, doors: &Doors, enrol_password: &str, name: &str) -> R
     let Body::PairingCode(code) = answer(&mut pairing, &enrolment).await? else {
         bail!("expected a pairing code");
     };
-    hub.enrol(&code.code, &person, None).await?;
+    hub.enrol(&code.code, &person, None, "command line").await?;
     let Body::EnrolGranted(granted) = answer(&mut pairing, &enrolment).await? else {
         bail!("expected enrol_granted");
     };

@@ -183,6 +183,7 @@ pub(crate) async fn fill(hub: &Hub, store: Arc<dyn Storage>) -> Cast {
             charging: None,
             free_storage_mb: None,
             wipe_message: None,
+            coach_pin_set_at: None,
         };
         tables::put_device(&mut tx, &record).expect("a device stored");
     }

@@ -16,7 +16,7 @@ mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
-mod files;
+pub mod files;
 pub mod ics;
 pub mod mqtt;
 pub mod photos;
@@ -179,6 +179,22 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
         move |source| StartError::Io { path, source }
     };
     files::private_dir(&config.data_dir).map_err(io(&config.data_dir))?;
+    // A data folder from an older hub (0755 folders, 0644 files) becomes private too.
+    match files::make_private(&config.data_dir) {
+        Ok(0) => {}
+        Ok(changed) => {
+            tracing::info!(
+                changed,
+                "files and folders in the data folder made private (owner only)"
+            )
+        }
+        Err(source) => {
+            return Err(StartError::Io {
+                path: config.data_dir.clone(),
+                source,
+            });
+        }
+    }
     if let Some(port) = config.insecure_dev_port {
         tracing::warn!(
             port,
@@ -311,6 +327,9 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
                 tick.tick().await;
                 if let Err(e) = hub.send_due_prompts().await {
                     tracing::error!(error = %e, "could not send this week's diary prompts; trying again in a minute");
+                }
+                if let Err(e) = hub.forget_stale_pairings().await {
+                    tracing::error!(error = %e, "could not forget unused pairing grants; trying again in a minute");
                 }
             }
         })

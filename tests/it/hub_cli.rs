@@ -237,6 +237,55 @@ async fn serve_runs_until_terminated_and_then_stops_its_broker() {
     );
 }
 
+/// Issue 22: the database's files were 0644 in a 0755 folder, readable by every account
+/// on the hub's computer. A data folder left so by an older hub is made private at start,
+/// and everything the hub writes after is its owner's only.
+#[tokio::test]
+async fn every_file_and_folder_the_hub_keeps_is_its_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("data");
+    std::fs::create_dir_all(dir.join("db")).unwrap();
+    std::fs::write(dir.join("db/left-by-an-old-hub"), b"x").unwrap();
+    for (path, mode) in [
+        (dir.clone(), 0o755),
+        (dir.join("db"), 0o755),
+        (dir.join("db/left-by-an-old-hub"), 0o644),
+    ] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let serve = ServedHub::start(&dir, Ports::free()).await;
+    // Something the store writes: a participant and a dashboard account.
+    let (ok, out) = serve
+        .cli(&["participant", "add", "--name", "Jan Claes"])
+        .await;
+    assert!(ok, "{out}");
+    let (ok, out) = serve
+        .cli(&["user", "add", "--name", "marie", "--role", "admin"])
+        .await;
+    assert!(ok, "{out}");
+    let mut seen = 0;
+    let mut todo = vec![dir.clone()];
+    while let Some(path) = todo.pop() {
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        let mode = meta.permissions().mode() & 0o777;
+        if meta.is_dir() {
+            assert_eq!(mode, 0o700, "{} is {mode:o}", path.display());
+            for entry in std::fs::read_dir(&path).unwrap() {
+                todo.push(entry.unwrap().path());
+            }
+        } else {
+            assert_eq!(mode & 0o077, 0, "{} is {mode:o}", path.display());
+            seen += 1;
+        }
+    }
+    assert!(
+        seen > 10,
+        "the store, keys and broker files were all looked at ({seen})"
+    );
+    drop(serve);
+}
+
 #[tokio::test]
 async fn a_coach_is_added_and_messages_a_group_from_the_command_line() {
     let hub = TestHub::start().await;
