@@ -183,7 +183,11 @@ async fn the_insecure_dev_listener_takes_plain_mqtt_on_loopback_only_and_never_o
     let mut pairing = Pairing::connect(&settings).await;
     let code = pairing.code(None).await;
     let jan = running.hub().find_person("Jan Claes").unwrap().id;
-    running.hub().enrol(&code, &jan, None, "command line").await.unwrap();
+    running
+        .hub()
+        .enrol(&code, &jan, None, "command line")
+        .await
+        .unwrap();
     pairing.granted().await;
     running.shutdown().await;
     let refused = nabij_hub::start(config.clone())
