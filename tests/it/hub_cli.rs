@@ -106,6 +106,42 @@ async fn a_coach_enrols_lists_and_revokes_from_the_command_line() {
         out.stdout
     );
 
+    // A PIN of the tablet's own for its coach settings, made by the hub's command line,
+    // shown once; the tablet gets it hashed, the audit log never sees it.
+    let out = hub_cli(&dir, &["device", "pin", credentials.device_id.as_str()]).await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let pin = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Coach PIN: "))
+        .expect("the PIN is printed once")
+        .to_owned();
+    let sent = device
+        .receive_until(|e| matches!(e.body, nabij_protocol::Body::CoachPin(_)))
+        .await;
+    let nabij_protocol::Body::CoachPin(hashed) = sent.body else {
+        unreachable!()
+    };
+    let mut derived = [0u8; 32];
+    ring::pbkdf2::derive(
+        ring::pbkdf2::PBKDF2_HMAC_SHA256,
+        std::num::NonZeroU32::new(hashed.rounds).unwrap(),
+        &hashed.salt.0,
+        pin.as_bytes(),
+        &mut derived,
+    );
+    assert_eq!(hashed.hash.0, derived);
+    let audit = hub.hub().audit_log(10).unwrap();
+    let line = audit
+        .iter()
+        .find(|e| e.what.contains("set coach pin"))
+        .expect("the change is in the audit log");
+    assert!(
+        line.what.contains("pin=(not kept)") && !line.what.contains(&pin),
+        "{}",
+        line.what
+    );
+
     let out = hub_cli(&dir, &["device", "revoke", credentials.device_id.as_str()]).await;
     assert!(
         out.stdout.contains("is switched off"),
