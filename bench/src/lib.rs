@@ -417,6 +417,7 @@ pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Measured> {
         ..HubConfig::default()
     };
     config.broker.tls_port = free_port()?;
+    config.broker.pairing_port = free_port()?;
     config.web.port = 0;
     config.broker.local_port = free_port()?;
     config.broker.listen = std::net::IpAddr::from([127, 0, 0, 1]);
@@ -486,11 +487,21 @@ async fn measure_with(
     let secrets: serde_json::Value =
         serde_json::from_slice(&std::fs::read(config.data_dir.join("broker/secrets.json"))?)?;
     let secret = |key: &str| secrets[key].as_str().unwrap_or_default().to_owned();
-    let endpoint = client::Endpoint {
-        host: "127.0.0.1".into(),
-        port: config.broker.tls_port,
-        tls: Some(client::tls(&config.data_dir.join("pki/ca.pem"))?),
+    let tls = client::tls(&config.data_dir.join("pki/ca.pem"))?;
+    let doors = paths::Doors {
+        tablets: client::Endpoint {
+            host: "127.0.0.1".into(),
+            port: config.broker.tls_port,
+            tls: Some(tls.clone()),
+        },
+        pairing: client::Endpoint {
+            host: "127.0.0.1".into(),
+            port: config.broker.pairing_port,
+            tls: Some(tls),
+        },
     };
+    // Raw Mosquitto over TLS, with the hub's own login: on the pairing listener.
+    let endpoint = doors.pairing.clone();
     // The hub's own link: plain MQTT on the broker's loopback listener.
     let local = client::Endpoint {
         host: "127.0.0.1".into(),
@@ -505,9 +516,9 @@ async fn measure_with(
         async move { paths::raw_pair(&endpoint, hub_user, &password, n).await }
     };
     let hub_pair = |n| {
-        let endpoint = endpoint.clone();
+        let doors = doors.clone();
         let password = enrol_password.clone();
-        async move { paths::hub_pair(hub, &endpoint, &password, n).await }
+        async move { paths::hub_pair(hub, &doors, &password, n).await }
     };
     let clock = Clock::start();
     let mut run = 0;

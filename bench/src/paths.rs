@@ -146,7 +146,9 @@ impl Sender {
 }
 
 /// A raw pair: two clients logged in as the hub's own MQTT user (the only user the broker
-/// lets write outside the tablet topics), on the tablets' TLS port.
+/// lets write outside the tablet topics), over TLS on the pairing listener (the tablets'
+/// listener makes every client id its login, so two clients of one login would knock
+/// each other off there).
 pub async fn raw_pair(endpoint: &Endpoint, user: &str, password: &str, n: usize) -> Result<Pair> {
     let topic = format!("{}/bench/raw-{n}", nabij_protocol::ROOT);
     raw_pair_on(
@@ -270,6 +272,15 @@ pub async fn relay_pair(
     Ok(pair)
 }
 
+/// The broker's two listeners for tablets, as a kiosk reaches them.
+#[derive(Clone)]
+pub struct Doors {
+    /// Enrolled tablets (client id = login).
+    pub tablets: Endpoint,
+    /// Pairing tablets.
+    pub pairing: Endpoint,
+}
+
 /// An enrolled tablet, connected as itself.
 struct Tablet {
     device: DeviceId,
@@ -292,18 +303,13 @@ async fn answer(pairing: &mut Connection, enrolment: &EnrolmentId) -> Result<Bod
 }
 
 /// Pairs a new tablet for a new participant, as a coach and a kiosk would.
-async fn tablet(
-    hub: &Hub,
-    endpoint: &Endpoint,
-    enrol_password: &str,
-    name: &str,
-) -> Result<Tablet> {
+async fn tablet(hub: &Hub, doors: &Doors, enrol_password: &str, name: &str) -> Result<Tablet> {
     let person = hub.add_participant(name, None, None).await?.id;
     let enrolment = EnrolmentId::parse(&format!("e-{}", message_id()?.as_str().replace('-', "")))
         .context("an enrolment id")?;
     let down = Topic::EnrolDown(enrolment.clone()).to_string();
     let mut pairing = client::connect(
-        endpoint,
+        &doors.pairing,
         enrolment.as_str(),
         "enrol",
         enrol_password,
@@ -325,7 +331,7 @@ async fn tablet(
     let Body::PairingCode(code) = answer(&mut pairing, &enrolment).await? else {
         bail!("expected a pairing code");
     };
-    hub.enrol(&code.code, &person, None).await?;
+    hub.enrol(&code.code, &person, None, "command line").await?;
     let Body::EnrolGranted(granted) = answer(&mut pairing, &enrolment).await? else {
         bail!("expected enrol_granted");
     };
@@ -333,7 +339,7 @@ async fn tablet(
     let device = granted.device_id;
     let down = Topic::DeviceDown(device.clone()).to_string();
     let connection = client::connect(
-        endpoint,
+        &doors.tablets,
         device.as_str(),
         device.as_str(),
         &granted.password.0,
@@ -421,20 +427,9 @@ fn kiosk_reader(
 }
 
 /// A hub pair: two new participants, approved contacts, each with a paired tablet.
-pub async fn hub_pair(
-    hub: &Hub,
-    endpoint: &Endpoint,
-    enrol_password: &str,
-    n: usize,
-) -> Result<Pair> {
-    let mut sender = tablet(hub, endpoint, enrol_password, &format!("Bench Sender {n}")).await?;
-    let mut receiver = tablet(
-        hub,
-        endpoint,
-        enrol_password,
-        &format!("Bench Receiver {n}"),
-    )
-    .await?;
+pub async fn hub_pair(hub: &Hub, doors: &Doors, enrol_password: &str, n: usize) -> Result<Pair> {
+    let mut sender = tablet(hub, doors, enrol_password, &format!("Bench Sender {n}")).await?;
+    let mut receiver = tablet(hub, doors, enrol_password, &format!("Bench Receiver {n}")).await?;
     hub.approve_contacts(&sender.person, &receiver.person)
         .await?;
     let (tx, arrivals) = mpsc::unbounded_channel();

@@ -56,6 +56,13 @@ pub enum Request {
         /// The device id.
         device: String,
     },
+    /// Set the PIN of a tablet's coach settings.
+    SetCoachPin {
+        /// The device id.
+        device: String,
+        /// Four digits (never written to the audit log).
+        pin: String,
+    },
     /// A tablet came back.
     Return {
         /// The device id.
@@ -535,7 +542,7 @@ pub fn explain(error: &AppError) -> String {
         AppError::NotACoach(_) => "add coaches with `nabij-hub coach add --name … --phone …`",
         AppError::NotAContact { .. } => "approve them first with `nabij-hub contact approve`",
         AppError::WrongState { .. } => {
-            "it cannot connect any more, so it cannot be wiped remotely: reset it by hand"
+            "it cannot connect any more, so it cannot be wiped remotely: erase it on the tablet (Help, \"For the coach\", the coach PIN, \"Erase this tablet\")"
         }
         AppError::NoSession(_) => "`nabij-hub schedule list --group …` shows the meetings",
         AppError::AlreadyPlanned(_) => {
@@ -603,11 +610,12 @@ pub fn kiosk_settings_file(settings: &KioskSettings) -> String {
     });
     format!(
         "# Kiosk settings for this hub. Keep them private: they let a tablet ask to be paired.\n\
-         [hub]\nhost = \"{host}\"\nport = {port}\nenrolment_password = \"{password}\"\n\
+         [hub]\nhost = \"{host}\"\nport = {port}\npairing_port = {pairing_port}\nenrolment_password = \"{password}\"\n\
          # The PIN that opens the coach settings on every tablet of this hub.\n\
          coach_pin = \"{pin}\"\n{dashboard}ca = \"\"\"\n{ca}\"\"\"\n",
         host = settings.host,
         port = settings.port,
+        pairing_port = settings.pairing_port,
         password = settings.enrolment_password,
         pin = settings.coach_pin,
         ca = settings.ca_pem,
@@ -623,7 +631,10 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
         } => {
             let participant = hub.find_participant(&participant)?.id;
             let group = group_id(hub, group.as_deref())?;
-            Response::Enrolled(hub.enrol(&code, &participant, group.as_ref()).await?)
+            Response::Enrolled(
+                hub.enrol(&code, &participant, group.as_ref(), COMMAND_LINE)
+                    .await?,
+            )
         }
         Request::Devices { silent_only } => Response::Devices {
             rows: hub.devices(silent_only)?,
@@ -645,6 +656,14 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
             Response::Device {
                 message: format!(
                     "Tablet {device} will erase itself {when} and then show a new pairing code."
+                ),
+            }
+        }
+        Request::SetCoachPin { device, pin } => {
+            hub.set_coach_pin(&device_id(&device)?, &pin).await?;
+            Response::Device {
+                message: format!(
+                    "Tablet {device} takes its new coach PIN as soon as it is online; until then the old one opens its coach settings."
                 ),
             }
         }
@@ -1119,6 +1138,7 @@ impl Request {
             | Revoke { .. }
             | Wipe { .. }
             | Return { .. }
+            | SetCoachPin { .. }
             | AddParticipant { .. }
             | SetLanguage { .. }
             | AddCoach { .. }
@@ -1170,7 +1190,9 @@ impl Request {
         if let EraseParticipant { .. } = self {
             return Some("erase participant (who is not kept)".into());
         }
-        const SECRET: [&str; 6] = ["password", "photo", "image", "text", "caption", "message"];
+        const SECRET: [&str; 7] = [
+            "password", "pin", "photo", "image", "text", "caption", "message",
+        ];
         let value = serde_json::to_value(self).ok()?;
         let object = value.as_object()?;
         let op = object

@@ -16,7 +16,7 @@ mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
-mod files;
+pub mod files;
 pub mod ics;
 pub mod mqtt;
 pub mod photos;
@@ -62,6 +62,15 @@ pub enum StartError {
     /// The web dashboard could not start.
     #[error(transparent)]
     Web(#[from] web::WebError),
+    /// `--insecure-dev` over a hub that has tablets: their passwords would cross the
+    /// network in clear.
+    #[error(
+        "--insecure-dev is refused: this hub has {tablets} enrolled tablet(s), whose passwords would travel unencrypted; start without --insecure-dev, or use a data folder of its own for development"
+    )]
+    InsecureWithTablets {
+        /// How many tablets may connect.
+        tablets: usize,
+    },
     /// The database stopped taking changes while the hub ran.
     #[error(
         "the database stopped taking changes ({0}); the hub stopped: start it again (under systemd that happens by itself); it opens the database at its last commit, and tablets send again what was not acknowledged. If it stops again, the disk is failing: see the hub's log and replace the disk, then restore the last backup"
@@ -77,6 +86,9 @@ const DELIVERY_TICK: Duration = Duration::from_secs(5);
 
 /// How often the programme's timed work runs (a week's diary prompt going out).
 const PROGRAMME_TICK: Duration = Duration::from_secs(60);
+
+/// How often the hub looks whether its server certificate is due to be renewed.
+const CERTIFICATE_CHECK: Duration = Duration::from_secs(12 * 3600);
 
 /// How often the retention sweep runs.
 const SWEEP_EVERY: Duration = Duration::from_secs(6 * 3600);
@@ -168,10 +180,26 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
         move |source| StartError::Io { path, source }
     };
     files::private_dir(&config.data_dir).map_err(io(&config.data_dir))?;
+    // A data folder from an older hub (0755 folders, 0644 files) becomes private too.
+    match files::make_private(&config.data_dir) {
+        Ok(0) => {}
+        Ok(changed) => {
+            tracing::info!(
+                changed,
+                "files and folders in the data folder made private (owner only)"
+            )
+        }
+        Err(source) => {
+            return Err(StartError::Io {
+                path: config.data_dir.clone(),
+                source,
+            });
+        }
+    }
     if let Some(port) = config.insecure_dev_port {
         tracing::warn!(
             port,
-            "--insecure-dev: tablets may connect WITHOUT encryption on port {port}. Never use this with real participants."
+            "--insecure-dev: tablets on this machine may connect WITHOUT encryption on 127.0.0.1:{port}. Never use this with real participants."
         );
     }
     let cache_bytes = u64::from(config.store.cache_mb) << 20;
@@ -179,11 +207,14 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
         &config.data_dir.join(backup::STORE_FOLDER),
         cache_bytes,
     )?);
-    let pki = pki::ensure(
-        &config.data_dir.join("pki"),
-        &pki::server_names(&config.broker.hostnames),
-    )?;
+    let server_names = pki::server_names(&config.broker.hostnames);
+    let pki = pki::ensure(&config.data_dir.join("pki"), &server_names)?;
     let credentials = Hub::allowed_credentials(&store::Tx::new(storage.clone()))?;
+    if config.insecure_dev_port.is_some() && !credentials.is_empty() {
+        return Err(StartError::InsecureWithTablets {
+            tablets: credentials.len(),
+        });
+    }
     let borrowed: Vec<(&str, &str)> = credentials
         .iter()
         .map(|(u, h)| (u.as_str(), h.as_str()))
@@ -309,6 +340,9 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
                 if let Err(e) = hub.send_due_prompts().await {
                     tracing::error!(error = %e, "could not send this week's diary prompts; trying again in a minute");
                 }
+                if let Err(e) = hub.forget_stale_pairings().await {
+                    tracing::error!(error = %e, "could not forget unused pairing grants; trying again in a minute");
+                }
             }
         })
     };
@@ -339,14 +373,30 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
         }
     };
     let mut tasks = vec![delivery, programme, sweeper, admin];
-    let web = if web_config.enabled {
-        let started = match web::tls_config(&pki) {
-            Ok(tls) => {
-                let addr = std::net::SocketAddr::new(web_config.listen, web_config.port);
-                web::serve(web::router(hub.clone()), addr, tls).await
+    let dashboard_tls = if web_config.enabled {
+        match web::DashboardTls::load(&pki) {
+            Ok(tls) => Some(tls),
+            Err(e) => {
+                for task in [&handler].into_iter().chain(tasks.iter()) {
+                    task.abort();
+                }
+                publisher.disconnect().await;
+                broker.stop().await;
+                return Err(e.into());
             }
-            Err(e) => Err(e),
-        };
+        }
+    } else {
+        None
+    };
+    tasks.push(tokio::spawn(renew_certificates(
+        pki.clone(),
+        server_names,
+        broker.clone(),
+        dashboard_tls.clone(),
+    )));
+    let web = if let Some(tls) = dashboard_tls {
+        let addr = std::net::SocketAddr::new(web_config.listen, web_config.port);
+        let started = web::serve(web::router(hub.clone()), addr, tls).await;
         match started {
             Ok((addr, task)) => {
                 tasks.push(task);
@@ -381,6 +431,45 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
         socket,
         web,
     })
+}
+
+/// Renews the server certificate before it ends, for as long as the hub runs, and has
+/// the broker and the dashboard load the new one. Tablets trust the CA, so they connect
+/// on as before.
+async fn renew_certificates(
+    pki: pki::PkiPaths,
+    names: Vec<String>,
+    broker: Arc<broker::Broker>,
+    dashboard: Option<web::DashboardTls>,
+) {
+    let mut tick = tokio::time::interval(CERTIFICATE_CHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is now: `start` has just made sure of the certificate.
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let renewed = {
+            let (pki, names) = (pki.clone(), names.clone());
+            tokio::task::spawn_blocking(move || pki::renew_if_due(&pki, &names)).await
+        };
+        match renewed {
+            Ok(Ok(false)) => {}
+            Ok(Ok(true)) => {
+                if let Err(e) = broker.reload_certificates().await {
+                    tracing::error!(error = %e, "the broker could not load the renewed certificate; it keeps the old one until it restarts");
+                }
+                if let Some(dashboard) = &dashboard
+                    && let Err(e) = dashboard.reload(&pki)
+                {
+                    tracing::error!(error = %e, "the dashboard could not load the renewed certificate; it keeps the old one until the hub restarts");
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "could not renew the server certificate; trying again in 12 hours");
+            }
+            Err(e) => tracing::error!(error = %e, "the certificate check stopped unexpectedly"),
+        }
+    }
 }
 
 /// Runs the hub until `shutdown` completes, then stops it cleanly. If its store stops

@@ -66,6 +66,7 @@ fn page(screen: Screen) -> ui::Page {
         Screen::Idle => ui::Page::Idle,
         Screen::CoachPin => ui::Page::CoachPin,
         Screen::CoachSettings => ui::Page::CoachSettings,
+        Screen::CoachErase => ui::Page::CoachErase,
         Screen::SwitchedOff => ui::Page::SwitchedOff,
     }
 }
@@ -645,6 +646,13 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) -> Shown {
     api.set_pin_entered(i32::try_from(state.pin.len()).unwrap_or(0));
     api.set_coach_page(i32::from(state.coach_page));
     api.set_pin_length(i32::try_from(crate::state::PIN_LENGTH).unwrap_or(4));
+    api.set_pin_locked_until(
+        state
+            .pin_locked_until(now)
+            .map(words::clock)
+            .unwrap_or_default()
+            .into(),
+    );
     api.set_text_scale_percent(i32::from(state.text_scale_percent));
     api.set_volume_percent(i32::from(state.volume_percent));
     api.set_brightness_percent(i32::from(state.brightness_percent));

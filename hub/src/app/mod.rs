@@ -51,7 +51,7 @@ use crate::config::HubConfig;
 use crate::domain::budget::{Budget, Limits};
 use crate::domain::delivery::Window;
 use crate::domain::devices::DeviceState;
-use crate::domain::enrolment::{CodeError, WrongCodeLimiter};
+use crate::domain::enrolment::{CodeError, Pairings, WrongCodeLimiter};
 use crate::domain::people::NameError;
 use crate::secrets::{self, RandomError};
 use crate::store::{Storage, StoreError, Tx};
@@ -137,6 +137,9 @@ pub enum AppError {
     /// A pairing code that was not accepted.
     #[error(transparent)]
     Code(#[from] CodeError),
+    /// A coach PIN that was not taken.
+    #[error(transparent)]
+    Pin(#[from] crate::domain::devices::PinError),
     /// The tablet is in the wrong state for this.
     #[error("tablet {device} is {}", state.word())]
     WrongState {
@@ -348,7 +351,11 @@ struct Inner {
     /// Orders every transaction that writes: two coaches (or a coach and a batch of
     /// tablet messages) never interleave halfway.
     write: Arc<tokio::sync::Mutex<()>>,
+    /// Wrong pairing codes, per account (or the command line) that typed them.
     limiter: Mutex<WrongCodeLimiter>,
+    /// Tablets pairing now: in memory, each present while it says hello (see
+    /// `domain::enrolment`). Changed only under `write`, with the grants on disk.
+    pairings: Mutex<Pairings>,
     /// Wrong dashboard passwords, by name and address (memory only).
     log_ins: Mutex<crate::domain::accounts::LogInGuard>,
     /// The window of each connected tablet; no entry: not connected (as far as the hub
@@ -405,7 +412,14 @@ impl Hub {
             .map_err(AppError::Library)?;
         let mut tx = Tx::new(parts.storage.clone());
         let found = tables::migrate(&mut tx)?;
+        let old_pairings = tables::forget_old_pairings(&mut tx)?;
         tx.commit_blocking()?;
+        if old_pairings > 0 {
+            tracing::info!(
+                pairings = old_pairings,
+                "pairing records of an older hub forgotten (they could hold a password); those tablets ask again"
+            );
+        }
         // Whatever the store holds when the hub starts is on disk; new entries come after.
         let durable_queue = AtomicU64::new(parts.storage.next_id()?);
         if found < tables::SCHEMA {
@@ -428,6 +442,7 @@ impl Hub {
                 limiter: Mutex::new(WrongCodeLimiter::new(
                     parts.config.enrolment.wrong_codes_per_minute,
                 )),
+                pairings: Mutex::default(),
                 parts,
                 write: Arc::new(tokio::sync::Mutex::new(())),
                 windows: Mutex::new(HashMap::new()),

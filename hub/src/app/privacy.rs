@@ -838,7 +838,7 @@ mod tests {
     const TABLES: [&str; 35] = [
         "devices",
         "person_devices",
-        "pairings",
+        "grants",
         "people",
         "groups",
         "loans",

@@ -5,7 +5,7 @@
 use crate::domain::accounts::{Account, AuditEntry};
 use crate::domain::attendance::{Attendance, RsvpRecord};
 use crate::domain::devices::DeviceRecord;
-use crate::domain::enrolment::Pairing;
+use crate::domain::enrolment::Grant;
 use crate::domain::loans::Loan;
 use crate::domain::messaging::{Approval, InboxMark, Report, Seen, StoredMessage};
 use crate::domain::people::{Group, Person};
@@ -18,8 +18,13 @@ use serde::{Deserialize, Serialize};
 pub const DEVICES: Table<DeviceRecord> = Table::new("devices");
 /// Index: a person's tablets, by person id and device id.
 pub const DEVICES_OF_PERSON: Table<()> = Table::new("person_devices");
-/// Tablets that are pairing, by enrolment id.
-pub const PAIRINGS: Table<Pairing> = Table::new("pairings");
+/// Identities given to pairing tablets that have not connected as themselves yet, by
+/// enrolment id (no password: see `domain::enrolment::Grant`). Tablets still waiting for
+/// a code are kept in memory only (`domain::enrolment::Pairings`).
+pub const GRANTS: Table<Grant> = Table::new("grants");
+/// Where hubs before issue 22 kept pairing tablets, with the password of a grant until
+/// its tablet connected: emptied at start (see [`forget_old_pairings`]).
+const OLD_PAIRINGS: RawTable = RawTable("pairings");
 /// Participants, coaches and family members, by person id.
 pub const PEOPLE: Table<Person> = Table::new("people");
 /// Groups, by group id.
@@ -156,19 +161,43 @@ pub fn put_device(tx: &mut Tx, device: &DeviceRecord) -> Result<(), StoreError> 
     )
 }
 
-/// A person's tablets that may connect (one lookup per tablet of theirs).
+/// A person's tablets that get what is meant for them: active ones, not those told to
+/// wipe themselves, switched off or taken back (one lookup per tablet of theirs).
 pub fn tablets_of(tx: &Tx, person: &PersonId) -> Result<Vec<DeviceRecord>, StoreError> {
     let mut out = Vec::new();
     let p = prefix(&[person.as_str().as_bytes()]);
     for (k, ()) in tx.scan(DEVICES_OF_PERSON, &p, None, usize::MAX)? {
         let device = String::from_utf8_lossy(&k[p.len()..]).into_owned();
         if let Some(d) = tx.get(DEVICES, &device)?
-            && d.state.may_connect()
+            && d.state.receives_messages()
         {
             out.push(d);
         }
     }
     Ok(out)
+}
+
+/// Removes what older hubs kept of pairing tablets (a grant's password among it), so
+/// that no password stays in the database; returns how many records went. A tablet
+/// that was pairing then asks again and gets a new code (or, if it had been granted an
+/// identity it never used, a new one from its coach).
+pub fn forget_old_pairings(tx: &mut Tx) -> Result<usize, StoreError> {
+    let old = tx.scan_raw(OLD_PAIRINGS, b"", None, usize::MAX)?;
+    for (k, _) in &old {
+        tx.remove_raw(OLD_PAIRINGS, k);
+    }
+    Ok(old.len())
+}
+
+/// Forgets the grant of this device (its tablet connected as itself, so nobody needs it
+/// again).
+pub fn forget_grant_of(tx: &mut Tx, device: &DeviceId) -> Result<(), StoreError> {
+    for (k, grant) in tx.entries(GRANTS)? {
+        if &grant.device_id == device {
+            tx.remove(GRANTS, k);
+        }
+    }
+    Ok(())
 }
 
 // ----- a tablet's queue -----

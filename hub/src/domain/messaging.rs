@@ -144,6 +144,16 @@ impl ChatRefusal {
     }
 }
 
+/// Where a chat message goes, as its sender wrote it (`None` for other kinds).
+pub fn recipient_of(body: &Body) -> Option<&Recipient> {
+    match body {
+        Body::Text(TextMessage { to, .. })
+        | Body::Voice(VoiceNote { to, .. })
+        | Body::Photo(Photo { to, .. }) => Some(to),
+        _ => None,
+    }
+}
+
 /// Who a chat message from a tablet is for, or why it may not go: a tablet writes to
 /// one person, who must be an approved contact, within its stored quota.
 pub fn check_chat(
@@ -151,11 +161,8 @@ pub fn check_chat(
     is_contact: impl FnOnce(&PersonId) -> bool,
     over_quota: bool,
 ) -> Result<Option<PersonId>, ChatRefusal> {
-    let to = match body {
-        Body::Text(TextMessage { to, .. })
-        | Body::Voice(VoiceNote { to, .. })
-        | Body::Photo(Photo { to, .. }) => to,
-        _ => return Ok(None),
+    let Some(to) = recipient_of(body) else {
+        return Ok(None);
     };
     let Recipient::Person(to) = to else {
         return Err(ChatRefusal::ToGroup);

@@ -1,11 +1,13 @@
 //! The kiosk's life with its hub, without Slint: pair when it has no identity, then run
 //! the link as itself; replay the tablet's history at start; turn what the senior does
 //! into messages (written to the outbox before `send` returns); forget everything and
-//! pair again on the coach's wipe; when switched off, try again once an hour.
+//! pair again on the coach's wipe, or when a coach erases the tablet from its coach
+//! settings; when switched off, try again once an hour.
 //!
 //! It runs on its own thread with a small tokio runtime and reports `LiveEvent`s through a
 //! callback; `apply` turns each into state changes (the app and the tests share both).
 
+pub mod coach_file;
 pub mod files;
 pub mod health;
 pub mod hub_settings;
@@ -149,11 +151,20 @@ struct Outbox {
     store: KioskStore,
 }
 
+/// What the app asks of the live link's thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    /// Something new is in the outbox: send it.
+    Nudge,
+    /// A coach erases the tablet: everything on it goes, and it pairs again.
+    Erase,
+}
+
 /// The running live link. Dropping it stops it and waits until its storage is closed.
 pub struct Live {
     outbox: Arc<Mutex<Option<Outbox>>>,
     saving: Arc<Saving>,
-    nudge: mpsc::UnboundedSender<()>,
+    commands: mpsc::UnboundedSender<Command>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -189,7 +200,7 @@ impl Live {
     pub fn start(config: LiveConfig, emit: impl Fn(LiveEvent) + Send + 'static) -> Live {
         let outbox = Arc::new(Mutex::new(None));
         let saving: Arc<Saving> = Arc::default();
-        let (nudge, nudges) = mpsc::unbounded_channel();
+        let (commands, received) = mpsc::unbounded_channel();
         let (stop, stopped) = oneshot::channel();
         let shared = outbox.clone();
         let waiting = saving.clone();
@@ -210,7 +221,7 @@ impl Live {
                 };
                 runtime.block_on(async move {
                     tokio::select! {
-                        () = lifecycle(config, shared, waiting, nudges, &emit) => {}
+                        () = lifecycle(config, shared, waiting, received, &emit) => {}
                         _ = stopped => {}
                     }
                 });
@@ -225,10 +236,18 @@ impl Live {
         Live {
             outbox,
             saving,
-            nudge,
+            commands,
             stop: Some(stop),
             thread,
         }
+    }
+
+    /// A coach erases the tablet (its coach settings, behind the PIN): the live link
+    /// stops, the messages, outbox, history, settings, coach PIN and identity go, and the
+    /// tablet pairs again as a fresh one — whether it is connected, switched off or
+    /// waiting for its hub.
+    pub fn erase(&self) {
+        let _ = self.commands.send(Command::Erase);
     }
 
     /// Sends a message: it is in the tablet's outbox, on disk, when this returns `Ok`.
@@ -243,7 +262,7 @@ impl Live {
         };
         let envelope = Envelope::new(id, Party::Device(outbox.device.clone()), body);
         let result = self.saving.send(&outbox.store, envelope);
-        let _ = self.nudge.send(());
+        let _ = self.commands.send(Command::Nudge);
         result
     }
 
@@ -252,6 +271,10 @@ impl Live {
     pub fn dispatch(&self, state: &mut KioskState, effects: Vec<Effect>) -> Vec<Effect> {
         let mut rest = Vec::new();
         for effect in effects {
+            if effect == Effect::EraseTablet {
+                self.erase();
+                continue;
+            }
             let id = new_message_id();
             let body = match outgoing::message_for(&effect) {
                 Outgoing::Local => {
@@ -339,6 +362,7 @@ pub fn apply(state: &mut KioskState, event: LiveEvent) -> Vec<Effect> {
                 LinkEvent::Online(true) => {
                     state.link_problem = None;
                     // A tablet switched on again by its coach comes back to Home.
+                    state.switched_off = false;
                     if state.screen == Some(crate::state::Screen::SwitchedOff) {
                         state.screen = Some(crate::state::Screen::Home);
                     }
@@ -447,20 +471,32 @@ fn restore(store: &KioskStore, device: &DeviceId, fit: (u32, u32)) -> Vec<Restor
         .collect()
 }
 
-async fn pair(config: &LiveConfig, emit: &(impl Fn(LiveEvent) + Send)) -> Result<Identity, String> {
+async fn pair(
+    config: &LiveConfig,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    emit: &(impl Fn(LiveEvent) + Send),
+) -> Result<Identity, String> {
     let fresh = fresh_enrolment_id()?;
     let enrolment_id =
         identity::enrolment_id(&config.data_dir, || fresh).map_err(|e| e.to_string())?;
     let (_pairing, mut events) = Pairing::start(PairingConfig {
         host: config.hub.host.clone(),
-        port: config.hub.port,
+        port: config.hub.pairing_port,
         ca_pem: Some(config.hub.ca.clone().into_bytes()),
         enrolment_password: config.hub.enrolment_password.clone(),
         enrolment_id,
         profile: config.profile.clone(),
     })
     .map_err(|e| e.to_string())?;
-    while let Some(event) = events.recv().await {
+    loop {
+        let event = tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => event,
+                None => break,
+            },
+            // Nothing to send nor to erase yet: the tablet is fresh.
+            Some(_) = commands.recv() => continue,
+        };
         match event {
             PairingEvent::Code(code) => emit(LiveEvent::PairingCode {
                 link: config.hub.pairing_link(&code),
@@ -476,17 +512,18 @@ async fn pair(config: &LiveConfig, emit: &(impl Fn(LiveEvent) + Send)) -> Result
             }
             PairingEvent::LoginRefused => emit(LiveEvent::Problem(LinkProblem::EnrolmentRefused)),
             PairingEvent::Online(true) => emit(LiveEvent::Link(LinkEvent::Online(true))),
-            PairingEvent::Online(false) => emit(unreachable(config)),
+            PairingEvent::Online(false) => emit(unreachable(config, config.hub.pairing_port)),
         }
     }
     Err("the pairing connection stopped".into())
 }
 
-/// The coach's words when the hub cannot be reached: where the tablet is trying to go
-/// (the screen says "This tablet cannot reach the hub: …" in the coach's language).
-fn unreachable(config: &LiveConfig) -> LiveEvent {
+/// The coach's words when the hub cannot be reached: where the tablet is trying to go,
+/// `port` being the pairing or the enrolled tablets' one (the screen says "This tablet
+/// cannot reach the hub: …" in the coach's language).
+fn unreachable(config: &LiveConfig, port: u16) -> LiveEvent {
     LiveEvent::Problem(LinkProblem::Unreachable {
-        address: format!("{}:{}", config.hub.host, config.hub.port),
+        address: format!("{}:{port}", config.hub.host),
     })
 }
 
@@ -497,18 +534,51 @@ enum Ended {
     Failed,
 }
 
+/// Waits `wait` before the link tries again, unless a coach erases the tablet meanwhile
+/// (true then).
+async fn wait_or_erase(wait: Duration, commands: &mut mpsc::UnboundedReceiver<Command>) -> bool {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep_until(deadline) => return false,
+            command = commands.recv() => match command {
+                Some(Command::Erase) => return true,
+                Some(Command::Nudge) => {}
+                None => return false,
+            },
+        }
+    }
+}
+
+/// Erases what the tablet keeps: its store (messages, outbox, history, photos), its
+/// identity, screen settings and coach PIN. The link must not hold the store open.
+fn erase_all(config: &LiveConfig, store_dir: &Path) -> Result<(), String> {
+    KioskStore::open(store_dir)
+        .and_then(|store| store.wipe())
+        .map_err(|e| e.to_string())?;
+    forget_all(config)
+}
+
+/// Forgets the tablet's identity, screen settings and coach PIN.
+fn forget_all(config: &LiveConfig) -> Result<(), String> {
+    identity::forget(&config.data_dir)
+        .and_then(|()| crate::live::settings_file::forget(&config.data_dir))
+        .and_then(|()| crate::live::coach_file::forget(&config.data_dir))
+        .map_err(|e| e.to_string())
+}
+
 async fn lifecycle(
     config: LiveConfig,
     outbox: Arc<Mutex<Option<Outbox>>>,
     saving: Arc<Saving>,
-    mut nudges: mpsc::UnboundedReceiver<()>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
     emit: &(impl Fn(LiveEvent) + Send),
 ) {
     let store_dir = config.data_dir.join("store");
     loop {
         let identity = match identity::load(&config.data_dir) {
             Ok(Some(identity)) => identity,
-            Ok(None) => match pair(&config, emit).await {
+            Ok(None) => match pair(&config, &mut commands, emit).await {
                 Ok(identity) => identity,
                 Err(e) => {
                     emit(LiveEvent::Problem(LinkProblem::Other(e)));
@@ -528,21 +598,24 @@ async fn lifecycle(
             &store_dir,
             &outbox,
             &saving,
-            &mut nudges,
+            &mut commands,
             emit,
         )
         .await;
         set_outbox(&outbox, None);
-        match ended {
-            Ended::Wiped => {
-                let forgotten = identity::forget(&config.data_dir)
-                    .and_then(|()| crate::live::settings_file::forget(&config.data_dir));
-                if let Err(e) = forgotten {
-                    emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string())));
-                }
+        let forgotten = match ended {
+            // The store was wiped while the link had it open.
+            Ended::Wiped => forget_all(&config),
+            Ended::Refused if wait_or_erase(RETRY_WHEN_SWITCHED_OFF, &mut commands).await => {
+                erase_all(&config, &store_dir)
             }
-            Ended::Refused => tokio::time::sleep(RETRY_WHEN_SWITCHED_OFF).await,
-            Ended::Failed => tokio::time::sleep(Duration::from_secs(10)).await,
+            Ended::Failed if wait_or_erase(Duration::from_secs(10), &mut commands).await => {
+                erase_all(&config, &store_dir)
+            }
+            Ended::Refused | Ended::Failed => Ok(()),
+        };
+        if let Err(e) = forgotten {
+            emit(LiveEvent::Problem(LinkProblem::Storage(e)));
         }
     }
 }
@@ -557,7 +630,7 @@ async fn run_link(
     store_dir: &Path,
     outbox: &Mutex<Option<Outbox>>,
     saving: &Arc<Saving>,
-    nudges: &mut mpsc::UnboundedReceiver<()>,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
     emit: &(impl Fn(LiveEvent) + Send),
 ) -> Ended {
     // The storage is opened, pruned and read on a blocking thread, as everything that
@@ -622,6 +695,7 @@ async fn run_link(
     let mut failing = saving.is_waiting();
     let mut retry = tokio::time::interval(RETRY_STORAGE);
     retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut erase = false;
     let ended = loop {
         tokio::select! {
             event = events.recv() => match event {
@@ -657,16 +731,22 @@ async fn run_link(
                 }
                 Some(LinkEvent::Online(false)) => {
                     emit(LiveEvent::Link(LinkEvent::Online(false)));
-                    emit(unreachable(config));
+                    emit(unreachable(config, config.hub.port));
                 }
                 Some(other) => emit(LiveEvent::Link(other)),
                 None => break Ended::Failed,
             },
-            Some(()) = nudges.recv() => {
-                // A send that failed left its message waiting: the retries begin.
-                failing |= saving.is_waiting();
-                link.nudge();
-            }
+            Some(command) = commands.recv() => match command {
+                Command::Nudge => {
+                    // A send that failed left its message waiting: the retries begin.
+                    failing |= saving.is_waiting();
+                    link.nudge();
+                }
+                Command::Erase => {
+                    erase = true;
+                    break Ended::Wiped;
+                }
+            },
             _ = retry.tick(), if failing => {
                 let (saving, store) = (saving.clone(), store.clone());
                 match off_runtime(move || saving.retry(&store)).await {
@@ -681,6 +761,11 @@ async fn run_link(
         }
     };
     link.kill().await;
+    // The link stops before its store is emptied: nothing it sends or receives after
+    // the coach's "erase" is kept.
+    if erase && let Err(e) = store.wipe() {
+        emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string())));
+    }
     ended
 }
 

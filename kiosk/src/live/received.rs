@@ -237,6 +237,10 @@ impl KioskState {
             }
             // The coach answered: "will call you soon", counted from now.
             Body::HelpReply(_) => self.help_answered(envelope.ts),
+            // This tablet's own coach PIN (a later one replaces it).
+            Body::CoachPin(pin) => {
+                effects.extend(self.own_coach_pin(pin, arrival == Arrival::Fresh))
+            }
             _ => {}
         }
         effects
@@ -439,8 +443,10 @@ impl KioskState {
         conversation.sort_by_key(|m| m.at);
     }
 
-    /// The coach switched this tablet off (or its log-in is refused).
+    /// The coach switched this tablet off or took it back (or its log-in is refused):
+    /// it says so until it is switched on again or a coach erases it.
     pub fn switched_off(&mut self) {
+        self.switched_off = true;
         self.screen = Some(Screen::SwitchedOff);
     }
 
