@@ -110,7 +110,8 @@ const FINISHING: usize = 1024;
 /// messages a second this turns a commit a message into one for fifty, and the bytes
 /// written per message from about 100 KB to about 5 (docs/benchmarks.md).
 /// Acknowledgements wait up to this much longer; copies to recipients do not wait for the
-/// disk at all, and a message after a quiet moment is committed at once.
+/// disk at all, and a message after a quiet moment, or a call for help, is committed at
+/// once.
 pub const GROUP_COMMIT: Duration = Duration::from_millis(250);
 
 /// A started hub. Dropping it without [`RunningHub::shutdown`] leaves the broker to
@@ -272,10 +273,21 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
     let finisher = tokio::spawn(async move {
         let mut last: Option<tokio::time::Instant> = None;
         while let Some(first) = to_finish.recv().await {
-            if let Some(last) = last {
-                tokio::time::sleep_until(last + GROUP_COMMIT).await;
-            }
             let mut group = vec![first];
+            if let Some(last) = last {
+                // The pace, cut short by a call for help (taken into this commit).
+                let pace = tokio::time::sleep_until(last + GROUP_COMMIT);
+                tokio::pin!(pace);
+                while !group.iter().any(app::Handled::urgent) {
+                    tokio::select! {
+                        () = &mut pace => break,
+                        more = to_finish.recv() => match more {
+                            Some(more) => group.push(more),
+                            None => break,
+                        },
+                    }
+                }
+            }
             while let Ok(more) = to_finish.try_recv() {
                 group.push(more);
             }

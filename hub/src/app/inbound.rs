@@ -40,6 +40,12 @@ pub struct Handled {
 }
 
 impl Handled {
+    /// Whether the batch holds a call for help, whose commit should not wait for the
+    /// receive path's pace.
+    pub fn urgent(&self) -> bool {
+        self.fx.urgent
+    }
+
     /// Waits until the batch is on disk, then acknowledges and passes on what it made
     /// true.
     pub async fn finish(self) {
@@ -449,6 +455,7 @@ impl Hub {
                 }
                 Body::HelpRequest(help) => {
                     super::followup::note_call(tx, person, tapped, help.note.as_deref())?;
+                    fx.urgent = true;
                 }
                 Body::DiaryAnswer(answer) => {
                     super::diary::note_answer(tx, &answer.prompt_id, person, tapped, &key)?;
@@ -836,6 +843,30 @@ mod tests {
         );
         hub.delivery_tick().await;
         assert_eq!(storage.syncs(), before + 2, "the tick makes it durable");
+    }
+
+    #[tokio::test]
+    async fn a_call_for_help_is_urgent_and_a_chat_message_is_not() {
+        let (hub, out) = hub();
+        let ((_, jan), (anna_id, _)) = pair(&hub, &out).await;
+        let chat = hub
+            .apply_batch(vec![up(&jan, text(&anna_id, "tot straks")).0])
+            .await
+            .expect("applied");
+        assert!(!chat.urgent(), "a chat message waits for the pace");
+        chat.finish().await;
+        let help = hub
+            .apply_batch(vec![
+                up(
+                    &jan,
+                    Body::HelpRequest(nabij_protocol::HelpRequest { note: None }),
+                )
+                .0,
+            ])
+            .await
+            .expect("applied");
+        assert!(help.urgent(), "a call for help is committed at once");
+        help.finish().await;
     }
 
     #[tokio::test]

@@ -250,6 +250,9 @@ pub(crate) struct Effects {
     receipt_seqs: BTreeMap<DeviceId, BTreeSet<u64>>,
     /// Something was queued that must wait until the transaction is durable.
     late: bool,
+    /// A senior asked for a call: the receive path commits at once rather than at its
+    /// pace (`GROUP_COMMIT`), so that the senior hears soon that the hub has it.
+    urgent: bool,
     /// Receipts to queue before the commit, gathered so that a batch sends each sender
     /// one receipt per step and recipient instead of one per message: by (sender's
     /// tablet, seen rather than delivered, recipient), the sender's message ids.
@@ -295,6 +298,7 @@ impl Effects {
             self.receipt_seqs.entry(device).or_default().extend(seqs);
         }
         self.late |= other.late;
+        self.urgent |= other.urgent;
     }
 
     /// Whether anything here may be told only once the transaction is durable: an ack
