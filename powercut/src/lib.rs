@@ -63,8 +63,9 @@ impl Power {
     }
 
     /// Counts an operation that changes something; fails, changing nothing, once the
-    /// power is off or goes off now.
-    fn tick(&self) -> std::io::Result<()> {
+    /// power is off or goes off now. Public so that other simulated devices (the kiosk
+    /// updater's file tree) share the machine's count.
+    pub fn tick(&self) -> std::io::Result<()> {
         let mut state = lock(&self.0);
         if state.off {
             return Err(power_off());

@@ -1,0 +1,189 @@
+//! `nabij-kiosk-updater`: the small root unit that installs a signed kiosk update into the
+//! other slot, switches to it for a trial, keeps it once the kiosk confirms it, and rolls
+//! back by itself when it does not (see `nabij_update::slots`).
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use nabij_update::inbox::Inbox;
+use nabij_update::manifest::this_arch;
+use nabij_update::slots::{Checked, RealFs, SlotError, Slots, Step};
+use nabij_update::{Bundle, PublicKey, Version};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "nabij-kiosk-updater", version, about)]
+struct Cli {
+    /// The updater's folder: the slots, `current` and `state.json`.
+    #[arg(long, default_value = "/var/lib/nabij-kiosk-updater")]
+    root: PathBuf,
+    /// The kiosk's hand-over folder.
+    #[arg(long, default_value = "/var/lib/nabij-kiosk/update")]
+    inbox: PathBuf,
+    /// The kiosk settings file, whose `update_key` is the only key trusted.
+    #[arg(long, default_value = "/etc/nabij/kiosk-settings.toml")]
+    settings: PathBuf,
+    /// How long a new version has to confirm itself.
+    #[arg(long, default_value_t = 5)]
+    trial_minutes: u64,
+    /// Do not restart the kiosk unit after a switch (tests).
+    #[arg(long)]
+    no_restart: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Before the kiosk starts: finish what a stop left half done, adopt the package's
+    /// binary when it is newer than the slots', roll back a trial whose time is up.
+    Boot {
+        /// The binary the package installed.
+        #[arg(long, default_value = "/usr/bin/nabij-kiosk")]
+        package_binary: PathBuf,
+        /// Its version (the package's).
+        #[arg(long)]
+        package_version: Version,
+    },
+    /// Install what the kiosk handed over, then keep or roll back a trial.
+    Run,
+    /// The slots and the last outcome, as JSON.
+    Status,
+}
+
+#[derive(serde::Deserialize)]
+struct Settings {
+    update_key: Option<String>,
+}
+
+fn trusted_key(path: &PathBuf) -> Result<PublicKey> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the kiosk settings {}", path.display()))?;
+    let settings: Settings = toml::from_str(&text)
+        .with_context(|| format!("{} is not a valid kiosk settings file", path.display()))?;
+    let Some(key) = settings.update_key else {
+        bail!(
+            "{} has no update_key: make it again with `nabij-hub kiosk-settings` on a hub that has an update key",
+            path.display()
+        );
+    };
+    Ok(key.parse()?)
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn restart_kiosk(cli: &Cli) -> Result<()> {
+    if cli.no_restart {
+        return Ok(());
+    }
+    let status = std::process::Command::new("systemctl")
+        .args(["restart", "--no-block", "nabij-kiosk.service"])
+        .status()
+        .context("cannot run systemctl to restart the kiosk")?;
+    if !status.success() {
+        bail!("systemctl could not restart nabij-kiosk.service ({status})");
+    }
+    Ok(())
+}
+
+/// Stopped at a step on purpose (`NABIJ_UPDATER_STOP_AT`): die as `kill -9` would, with
+/// nothing cleaned up.
+fn or_die<T>(outcome: Result<T, SlotError>) -> Result<T, SlotError> {
+    if let Err(SlotError::Stopped(_)) = &outcome {
+        std::process::abort();
+    }
+    outcome
+}
+
+fn run(cli: &Cli) -> Result<()> {
+    let stop_at = std::env::var("NABIJ_UPDATER_STOP_AT")
+        .ok()
+        .and_then(|name| Step::ALL.into_iter().find(|s| s.name() == name));
+    std::fs::create_dir_all(&cli.root)
+        .with_context(|| format!("cannot make {}", cli.root.display()))?;
+    let slots = Slots::new(RealFs::new(&cli.root)).stop_at(stop_at);
+    let trial_secs = cli.trial_minutes * 60;
+    let inbox = Inbox::new(&cli.inbox);
+    let mut restart = false;
+    match &cli.command {
+        Command::Status => {
+            let state = slots.state()?;
+            let running = slots.running().ok();
+            let out = serde_json::json!({
+                "running": running.map(|(slot, info)| serde_json::json!({"slot": slot, "release": info})),
+                "state": state,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            return Ok(());
+        }
+        Command::Boot {
+            package_binary,
+            package_version,
+        } => {
+            let binary = std::fs::read(package_binary)
+                .with_context(|| format!("cannot read {}", package_binary.display()))?;
+            if or_die(slots.adopt(&binary, *package_version, now(), trial_secs))? {
+                eprintln!("nabij-kiosk-updater: the package's kiosk {package_version} is in place");
+            }
+        }
+        Command::Run => {
+            if let Some(bytes) = inbox.take_request()? {
+                let key = trusted_key(&cli.settings)?;
+                inbox.clear_trial_notes();
+                let installed = Bundle::parse(&bytes)
+                    .map_err(SlotError::from)
+                    .and_then(|bundle| {
+                        slots.install(&bundle, &key, this_arch(), now(), trial_secs)
+                    });
+                match or_die(installed) {
+                    Ok(trial) => {
+                        eprintln!(
+                            "nabij-kiosk-updater: {} installed for a trial over {}",
+                            trial.version, trial.from_version
+                        );
+                        restart = true;
+                    }
+                    Err(refused) => eprintln!("nabij-kiosk-updater: refused: {refused}"),
+                }
+            }
+        }
+    }
+    let checked = or_die(slots.check(
+        now(),
+        trial_secs,
+        inbox.confirmed(),
+        inbox.trouble().as_deref(),
+    ))?;
+    match checked {
+        Checked::Kept(version) => {
+            eprintln!("nabij-kiosk-updater: {version} confirmed and kept");
+            inbox.clear_trial_notes();
+        }
+        Checked::RolledBack(reason) => {
+            eprintln!("nabij-kiosk-updater: rolled back: {reason}");
+            inbox.clear_trial_notes();
+            restart = !matches!(cli.command, Command::Boot { .. });
+        }
+        Checked::OnTrial(_) | Checked::Idle => {}
+    }
+    if restart {
+        restart_kiosk(cli)?;
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("nabij-kiosk-updater: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The files through which the kiosk (its own user, no privileges) and the updater (root)
+//! talk, in the kiosk's folder (`/var/lib/nabij-kiosk/update/`):
+//!
+//! - `bundle`: a downloaded bundle the kiosk checked and wants installed (written whole,
+//!   fsync'd), then `install`, the request (a systemd path unit starts the updater when
+//!   it appears). The updater checks the bundle again itself: it trusts nothing the
+//!   kiosk's user could have written.
+//! - `confirmed`: the version that reached the hub and drew its home screen.
+//! - `trouble`: what the kiosk on trial says went wrong (the rollback's reason).
+//!
+//! The kiosk reads the updater's `state.json` and `current/slot.json` (world-readable)
+//! to learn its own version and how the last update ended.
+
+use crate::manifest::MAX_PAYLOAD_BYTES;
+use crate::slots::{CURRENT, STATE, SlotInfo, State};
+use crate::version::Version;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The kiosk's side of the hand-over folder.
+#[derive(Debug, Clone)]
+pub struct Inbox {
+    dir: PathBuf,
+}
+
+fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let new = path.with_extension("new");
+    let mut file = std::fs::File::create(&new)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&new, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Reads a regular file (never through a symlink), at most `limit` bytes.
+fn read_regular(path: &Path, limit: u64) -> io::Result<Option<Vec<u8>>> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if !meta.file_type().is_file() {
+        return Err(io::Error::other(format!(
+            "{} is not a plain file; remove it",
+            path.display()
+        )));
+    }
+    if meta.len() > limit {
+        return Err(io::Error::other(format!(
+            "{} is larger than {limit} bytes; remove it",
+            path.display()
+        )));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
+}
+
+impl Inbox {
+    /// The hand-over folder.
+    pub fn new(dir: impl Into<PathBuf>) -> Inbox {
+        Inbox { dir: dir.into() }
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Where the kiosk keeps a download in progress (its bytes so far).
+    pub fn partial(&self) -> PathBuf {
+        self.dir.join("download.part")
+    }
+
+    /// Kiosk: hands a checked bundle to the updater (the bundle first, durable, then the
+    /// request).
+    pub fn hand_over(&self, bundle: &[u8]) -> io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        write_durably(&self.dir.join("bundle"), bundle)?;
+        write_durably(&self.dir.join("install"), b"install\n")
+    }
+
+    /// Whether a hand-over waits for the updater.
+    pub fn requested(&self) -> bool {
+        self.dir.join("install").exists()
+    }
+
+    /// Updater: the bundle asked for, if any, and the request removed (so a bundle that
+    /// fails is not tried again and again).
+    pub fn take_request(&self) -> io::Result<Option<Vec<u8>>> {
+        let request = self.dir.join("install");
+        if std::fs::symlink_metadata(&request).is_err() {
+            return Ok(None);
+        }
+        let bundle = read_regular(&self.dir.join("bundle"), MAX_PAYLOAD_BYTES + 16 * 1024);
+        std::fs::remove_file(&request)?;
+        let _ = std::fs::remove_file(self.dir.join("bundle"));
+        Ok(Some(bundle?.unwrap_or_default()))
+    }
+
+    /// Kiosk: this version reached the hub and drew its home screen.
+    pub fn confirm(&self, version: Version) -> io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        write_durably(
+            &self.dir.join("confirmed"),
+            format!("{version}\n").as_bytes(),
+        )
+    }
+
+    /// Updater: the version the kiosk confirmed, if any.
+    pub fn confirmed(&self) -> Option<Version> {
+        let bytes = read_regular(&self.dir.join("confirmed"), 64).ok()??;
+        String::from_utf8(bytes).ok()?.trim().parse().ok()
+    }
+
+    /// Kiosk: what went wrong on trial (kept for the rollback's reason).
+    pub fn say_trouble(&self, what: &str) -> io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        write_durably(&self.dir.join("trouble"), what.as_bytes())
+    }
+
+    /// Updater: what the kiosk said went wrong.
+    pub fn trouble(&self) -> Option<String> {
+        let bytes = read_regular(&self.dir.join("trouble"), 1024).ok()??;
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Updater: forget the confirmation and the trouble once a trial ended.
+    pub fn clear_trial_notes(&self) {
+        let _ = std::fs::remove_file(self.dir.join("confirmed"));
+        let _ = std::fs::remove_file(self.dir.join("trouble"));
+    }
+}
+
+/// What the kiosk reads of the updater's folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdaterView {
+    /// The running slot's release, when the kiosk runs from a slot.
+    pub running: Option<SlotInfo>,
+    /// The updater's state: the trial in progress, the last outcome.
+    pub state: State,
+}
+
+impl UpdaterView {
+    /// Reads the updater's folder (nothing there: a kiosk not started through the slots).
+    pub fn read(root: &Path) -> UpdaterView {
+        let running = read_regular(&root.join(CURRENT).join("slot.json"), 4096)
+            .ok()
+            .flatten()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        let state = read_regular(&root.join(STATE), 64 * 1024)
+            .ok()
+            .flatten()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        UpdaterView { running, state }
+    }
+
+    /// Whether the running version is on trial (it must confirm itself).
+    pub fn on_trial(&self) -> Option<Version> {
+        let trial = self.state.trial.as_ref()?;
+        (self.running.as_ref()?.version == trial.version).then_some(trial.version)
+    }
+}
