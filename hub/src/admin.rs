@@ -231,6 +231,22 @@ pub enum Request {
         /// The participant (id or name).
         person: String,
     },
+    /// Trust this public key for kiosk releases.
+    UpdateTrust {
+        /// `ed25519:…`
+        key: String,
+    },
+    /// Publish a signed kiosk release to some tablets (a pilot group) or all.
+    UpdatePublish {
+        /// The bundle file (an absolute path: the hub reads it).
+        bundle: PathBuf,
+        /// The tablets (device ids); empty with `all`.
+        to: Vec<String>,
+        /// Every tablet lent out.
+        all: bool,
+    },
+    /// The releases held and every tablet's version and update.
+    UpdateStatus,
     /// A backup of the whole hub, written by the hub to this file while it goes on.
     Backup {
         /// The file (an absolute path: the hub's working folder is not the caller's).
@@ -409,6 +425,15 @@ pub enum Response {
         /// The silence threshold.
         silent_after_days: u32,
     },
+    /// A release published.
+    Published(crate::app::Published),
+    /// Releases held and the tablets' updates.
+    Updates {
+        /// Newest first.
+        releases: Vec<crate::domain::updates::Release>,
+        /// One row per tablet.
+        rows: Vec<DeviceRow>,
+    },
     /// A command that changed one tablet.
     Device {
         /// What was done, in words.
@@ -535,6 +560,12 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
 pub fn explain(error: &AppError) -> String {
     let hint = match error {
         AppError::NoDevice(_) => "`nabij-hub device list` shows them all",
+        AppError::NoUpdateKey => {
+            "trust the public key of your release key first: `nabij-hub update trust ed25519:…` (from `nabij-hub update keygen`)"
+        }
+        AppError::Update(_) => {
+            "sign the release again with `nabij-hub update sign`, using the key this hub trusts"
+        }
         AppError::NoParticipant(_) | AppError::NoPerson(_) => {
             "add one with `nabij-hub participant add --name …`"
         }
@@ -612,13 +643,16 @@ pub fn kiosk_settings_file(settings: &KioskSettings) -> String {
         "# Kiosk settings for this hub. Keep them private: they let a tablet ask to be paired.\n\
          [hub]\nhost = \"{host}\"\nport = {port}\npairing_port = {pairing_port}\nenrolment_password = \"{password}\"\n\
          # The PIN that opens the coach settings on every tablet of this hub.\n\
-         coach_pin = \"{pin}\"\n{dashboard}ca = \"\"\"\n{ca}\"\"\"\n",
+         coach_pin = \"{pin}\"\n{dashboard}{update_key}ca = \"\"\"\n{ca}\"\"\"\n",
         host = settings.host,
         port = settings.port,
         pairing_port = settings.pairing_port,
         password = settings.enrolment_password,
         pin = settings.coach_pin,
         ca = settings.ca_pem,
+        update_key = settings.update_key.as_ref().map_or(String::new(), |key| format!(
+            "# The only key kiosk updates may be signed with (docs/protocol.md §6.25).\nupdate_key = \"{key}\"\n"
+        )),
     )
 }
 
@@ -639,6 +673,31 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
         Request::Devices { silent_only } => Response::Devices {
             rows: hub.devices(silent_only)?,
             silent_after_days: hub.silent_after_days(),
+        },
+        Request::UpdateTrust { key } => {
+            let key = hub.trust_update_key(&key).await?;
+            Response::Text {
+                text: format!(
+                    "Kiosk releases must now be signed with {key}. Tablets learn the key from their settings file: make it again with `nabij-hub kiosk-settings` and put it on each tablet (setup-tablet.sh).\n"
+                ),
+            }
+        }
+        Request::UpdatePublish { bundle, to, all } => {
+            let bytes = tokio::fs::read(&bundle).await.map_err(|e| {
+                AppError::BadMessage(format!("cannot read {}: {e}", bundle.display()))
+            })?;
+            let rollout = if all {
+                crate::app::Rollout::All
+            } else {
+                crate::app::Rollout::Some(
+                    to.iter().map(|d| device_id(d)).collect::<Result<_, _>>()?,
+                )
+            };
+            Response::Published(hub.publish_update(bytes, rollout).await?)
+        }
+        Request::UpdateStatus => Response::Updates {
+            releases: hub.releases()?,
+            rows: hub.devices(false)?,
         },
         Request::Revoke { device } => {
             hub.revoke(&device_id(&device)?).await?;
@@ -1164,8 +1223,11 @@ impl Request {
             | AttendanceTake { .. }
             | DiaryPlan { .. }
             | SurveySend { .. }
-            | FollowUpHandled { .. } => true,
-            Devices { .. }
+            | FollowUpHandled { .. }
+            | UpdateTrust { .. }
+            | UpdatePublish { .. } => true,
+            UpdateStatus
+            | Devices { .. }
             | Users
             | HelpList { .. }
             | ShowParticipant { .. }

@@ -113,6 +113,11 @@ pub enum Command {
         #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=12))]
         months: u32,
     },
+    /// Signed kiosk updates: make a release key, sign a release (both offline, on the
+    /// release manager's laptop), trust the key, publish a release to a pilot group of
+    /// tablets then to all, and see each tablet's version and update.
+    #[command(subcommand)]
+    Update(UpdateCommand),
     /// Print the settings a kiosk needs to reach this hub (host, port, CA, enrolment password).
     KioskSettings {
         /// The host name or address tablets use to reach the hub.
@@ -154,6 +159,57 @@ pub struct ServeArgs {
     /// that must not leave the hub running when it is killed itself.
     #[arg(long, hide = true)]
     pub until_stdin_closes: bool,
+}
+
+/// `update …`
+#[derive(Debug, Subcommand)]
+pub enum UpdateCommand {
+    /// Make a release key (Ed25519): the private key into FILE (PKCS#8, owner-only; keep
+    /// it off the hub), the public key printed, for `update trust` on the hub.
+    Keygen {
+        /// The private key file to write (a new one).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Sign a kiosk binary as a release bundle (offline: no hub needed).
+    Sign {
+        /// The private key file from `update keygen` (PKCS#8, PEM or DER).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The kiosk binary: the `/usr/bin/nabij-kiosk` of the release's package.
+        #[arg(long, value_name = "FILE")]
+        binary: PathBuf,
+        /// The release's version, e.g. 0.2.0.
+        #[arg(long)]
+        version: String,
+        /// The oldest running version it may replace.
+        #[arg(long)]
+        min_version: String,
+        /// The tablets' processor, as Debian names it.
+        #[arg(long, default_value = "arm64")]
+        arch: String,
+        /// The bundle file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Trust this public key (`ed25519:…`) for releases from now on.
+    Trust {
+        /// The public key `update keygen` printed.
+        key: String,
+    },
+    /// Offer a signed release to some tablets (a pilot group, `--to`), or to all (`--all`).
+    Publish {
+        /// The bundle from `update sign`.
+        bundle: PathBuf,
+        /// A tablet's device id (give it again for more).
+        #[arg(long, value_name = "DEVICE", required_unless_present = "all")]
+        to: Vec<String>,
+        /// Every tablet lent out.
+        #[arg(long, conflicts_with = "to")]
+        all: bool,
+    },
+    /// The releases the hub holds, and each tablet's version and update.
+    Status,
 }
 
 /// `device …`
@@ -753,6 +809,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Request::Backup { out }
         }
         Command::DemoData { months } => return demo_data(&config, months).await,
+        Command::Update(UpdateCommand::Keygen { out }) => return update_keygen(&out),
+        Command::Update(UpdateCommand::Sign {
+            key,
+            binary,
+            version,
+            min_version,
+            arch,
+            out,
+        }) => return update_sign(&key, &binary, &version, &min_version, &arch, &out),
+        Command::Update(UpdateCommand::Trust { key }) => Request::UpdateTrust { key },
+        Command::Update(UpdateCommand::Publish { bundle, to, all }) => {
+            let bundle = std::path::absolute(&bundle)
+                .with_context(|| format!("cannot tell where {} is", bundle.display()))?;
+            Request::UpdatePublish { bundle, to, all }
+        }
+        Command::Update(UpdateCommand::Status) => Request::UpdateStatus,
         Command::Device(DeviceCommand::Enrol {
             code,
             participant,
@@ -1238,8 +1310,8 @@ pub fn render(response: &Response) -> Result<String, String> {
                 return Ok("No tablets.\n".into());
             }
             out += &format!(
-                "{:<20} {:<24} {:<16} {:<8} {:<22} {}\n",
-                "DEVICE", "PARTICIPANT", "MODEL", "APP", "SEEN", "BATTERY"
+                "{:<20} {:<24} {:<16} {:<8} {:<22} {:<13} {}\n",
+                "DEVICE", "PARTICIPANT", "MODEL", "APP", "SEEN", "BATTERY", "UPDATE"
             );
             for row in rows {
                 let d = &row.device;
@@ -1269,13 +1341,14 @@ pub fn render(response: &Response) -> Result<String, String> {
                         .collect()
                 };
                 out += &format!(
-                    "{:<20} {:<24} {:<16} {:<8} {:<22} {}\n",
+                    "{:<20} {:<24} {:<16} {:<8} {:<22} {:<13} {}\n",
                     d.id,
                     one_line(&row.participant_name),
                     one_line(&d.profile),
                     one_line(&d.app_version),
                     seen,
-                    battery
+                    battery,
+                    update_words(row.update.as_ref())
                 );
             }
             if rows.iter().any(|r| r.silent) {
@@ -1285,6 +1358,68 @@ pub fn render(response: &Response) -> Result<String, String> {
             }
         }
         Response::Device { message } => out += &format!("{message}\n"),
+        Response::Published(published) => {
+            out += &format!(
+                "Kiosk {} offered to {} tablet(s){}.\n",
+                published.version,
+                published.offered.len(),
+                if published.offered.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ": {}",
+                        published
+                            .offered
+                            .iter()
+                            .map(|d| d.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            );
+            for (device, why) in &published.skipped {
+                out += &format!("  not {device}: {why}\n");
+            }
+            out +=
+                "Each installs it at a quiet time; `nabij-hub update status` shows how it goes.\n";
+        }
+        Response::Updates { releases, rows } => {
+            if releases.is_empty() {
+                out += "No releases published yet.\n";
+            }
+            for r in releases {
+                out += &format!(
+                    "release {} for {} ({} bytes, sha256 {}), offered to {} tablet(s)\n",
+                    r.version,
+                    r.arch,
+                    r.size,
+                    r.sha256,
+                    r.offered_to.len()
+                );
+            }
+            out += &format!(
+                "{:<20} {:<24} {:<8} {:<20} {}\n",
+                "DEVICE", "PARTICIPANT", "APP", "UPDATE", "REASON"
+            );
+            for row in rows {
+                let reason = row
+                    .update
+                    .as_ref()
+                    .and_then(|u| u.reason.clone())
+                    .unwrap_or_default()
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect::<String>();
+                out += &format!(
+                    "{:<20} {:<24} {:<8} {:<20} {}\n",
+                    row.device.id,
+                    row.participant_name,
+                    row.device.app_version,
+                    update_words(row.update.as_ref()),
+                    reason
+                );
+            }
+        }
         Response::Help { rows } => {
             if rows.is_empty() {
                 return Ok("No one is waiting for a call.\n".into());
@@ -1812,6 +1947,76 @@ fn session_line(s: &Session) -> String {
         s.when_words(),
         s.place
     )
+}
+
+/// `update keygen`: a new release key, its private half into `out` (owner-only, never
+/// over an existing file), its public half printed.
+fn update_keygen(out: &Path) -> anyhow::Result<ExitCode> {
+    if out.exists() {
+        anyhow::bail!(
+            "{} exists already: choose a new file (a release key is never overwritten)",
+            out.display()
+        );
+    }
+    let (key, pem) = nabij_update::PrivateKey::generate()?;
+    crate::files::write_private(out, pem.as_bytes())
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "Private release key written to {} (keep it off the hub, with a copy somewhere safe).\n\
+         On the hub: nabij-hub update trust {}",
+        out.display(),
+        key.public()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `update sign`: a bundle of `binary` as `version`, signed with the key in `key_file`.
+fn update_sign(
+    key_file: &Path,
+    binary: &Path,
+    version: &str,
+    min_version: &str,
+    arch: &str,
+    out: &Path,
+) -> anyhow::Result<ExitCode> {
+    let key_bytes = std::fs::read(key_file)
+        .with_context(|| format!("cannot read the release key {}", key_file.display()))?;
+    let key = nabij_update::PrivateKey::from_file_bytes(&key_bytes)?;
+    let payload = std::fs::read(binary)
+        .with_context(|| format!("cannot read the kiosk binary {}", binary.display()))?;
+    let version: nabij_update::Version = version.parse()?;
+    let min_version: nabij_update::Version = min_version.parse()?;
+    let manifest = nabij_update::Manifest::describe(&payload, version, min_version, arch);
+    let bundle = nabij_update::Bundle::sign(&manifest, payload, &key)?;
+    crate::files::write_public(out, &bundle.to_bytes())
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "Signed kiosk {version} for {arch} (from {min_version} on, {} bytes, SHA-256 {}) into {}.\n\
+         Publish it on the hub: nabij-hub update publish {} --to <device> (a pilot group first), then --all.",
+        manifest.size,
+        manifest.sha256,
+        out.display(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A tablet's update in a few words (the command line's).
+fn update_words(update: Option<&crate::domain::updates::DeviceUpdate>) -> String {
+    use nabij_protocol::UpdateState as S;
+    let Some(u) = update else {
+        return "-".to_owned();
+    };
+    let state = match u.state {
+        None => "offered",
+        Some(S::Downloading) => "downloading",
+        Some(S::Ready) => "ready",
+        Some(S::Installing) => "installing",
+        Some(S::Installed) => "installed",
+        Some(S::RolledBack) => "ROLLED BACK",
+        Some(S::Refused) => "REFUSED",
+    };
+    format!("{} {state}", u.version)
 }
 
 fn check_message(topic: &str, file: &Path) -> anyhow::Result<ExitCode> {

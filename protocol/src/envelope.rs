@@ -135,6 +135,14 @@ kinds! {
     Revoked(Empty) = "revoked" on [DeviceDown],
     /// The PIN of this tablet's coach settings, as a salted hash.
     CoachPin(CoachPin) = "coach_pin" on [DeviceDown],
+    /// A signed kiosk release offered to this tablet.
+    UpdateOffer(UpdateOffer) = "update_offer" on [DeviceDown],
+    /// The tablet asks for one part of an offered release.
+    UpdateFetch(UpdateFetch) = "update_fetch" on [DeviceUp],
+    /// One part of a release.
+    UpdatePart(UpdatePart) = "update_part" on [DeviceDown],
+    /// How an update goes on the tablet.
+    UpdateReport(UpdateReport) = "update_report" on [DeviceUp],
     /// A fresh tablet asks to be paired.
     EnrolHello(EnrolHello) = "enrol_hello" on [EnrolUp],
     /// The code to show.
@@ -163,6 +171,8 @@ impl Body {
                 | Body::PairingCode(_)
                 | Body::EnrolGranted(_)
                 | Body::EnrolRefused(_)
+                | Body::UpdateFetch(_)
+                | Body::UpdatePart(_)
                 | Body::Unknown { .. }
         )
     }

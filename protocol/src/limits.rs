@@ -48,3 +48,11 @@ pub const MAX_DIARY_CHOICES: usize = 4;
 pub const MAX_PEOPLE_NAMED: usize = 20;
 /// Most questions in one questionnaire.
 pub const MAX_SURVEY_ITEMS: usize = 12;
+
+/// Most bytes of a kiosk update in one `update_part` (decoded): 512 KiB, about 700 000
+/// bytes of base64, well inside [`MAX_PAYLOAD_BYTES`].
+pub const UPDATE_PART_BYTES: usize = 524_288;
+/// Largest kiosk update, in bytes (the payload a signed manifest may name).
+pub const MAX_UPDATE_BYTES: u64 = 128 * 1024 * 1024;
+/// Largest signed manifest of a kiosk update, in bytes.
+pub const MAX_UPDATE_MANIFEST_BYTES: usize = 2_048;

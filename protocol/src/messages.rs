@@ -1293,3 +1293,128 @@ mod tests {
         assert!(code("K7PX4").validate().is_err());
     }
 }
+
+/// A signed kiosk release the hub offers this tablet (docs/protocol.md §6.25). The
+/// tablet checks `signature` over `manifest` with the update key of its settings file
+/// before it believes a word of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateOffer {
+    /// The manifest's exact JSON bytes.
+    pub manifest: Base64Bytes,
+    /// Ed25519 over `nabij-kiosk-update-manifest-v1\0` and the manifest's bytes: 64 bytes.
+    pub signature: Base64Bytes,
+}
+
+impl Validate for UpdateOffer {
+    fn validate(&self) -> Result<(), Invalid> {
+        if self.manifest.0.is_empty() || self.manifest.0.len() > MAX_UPDATE_MANIFEST_BYTES {
+            return invalid("manifest", "must be 1 to 2048 bytes");
+        }
+        if self.signature.0.len() != 64 {
+            return invalid("signature", "must be 64 bytes");
+        }
+        Ok(())
+    }
+}
+
+fn check_sha256(field: &str, hex: &str) -> Result<(), Invalid> {
+    if hex.len() != 64
+        || !hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return invalid(field, "must be 64 lower-case hex digits");
+    }
+    Ok(())
+}
+
+/// A tablet asks for the part of an offered update that starts at `offset`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateFetch {
+    /// The update's SHA-256 (from its manifest).
+    pub sha256: String,
+    /// Where the part starts: a multiple of 524 288 below the update's size.
+    pub offset: u64,
+}
+
+impl Validate for UpdateFetch {
+    fn validate(&self) -> Result<(), Invalid> {
+        check_sha256("sha256", &self.sha256)?;
+        if self.offset % UPDATE_PART_BYTES as u64 != 0 || self.offset >= MAX_UPDATE_BYTES {
+            return invalid("offset", "must be a multiple of 524288 below 134217728");
+        }
+        Ok(())
+    }
+}
+
+/// One part of an update, the answer to an [`UpdateFetch`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdatePart {
+    /// The update's SHA-256.
+    pub sha256: String,
+    /// Where the part starts.
+    pub offset: u64,
+    /// The part: 524 288 bytes, fewer only for the last.
+    pub data: Base64Bytes,
+}
+
+impl Validate for UpdatePart {
+    fn validate(&self) -> Result<(), Invalid> {
+        check_sha256("sha256", &self.sha256)?;
+        if self.offset % UPDATE_PART_BYTES as u64 != 0 || self.offset >= MAX_UPDATE_BYTES {
+            return invalid("offset", "must be a multiple of 524288 below 134217728");
+        }
+        if self.data.0.is_empty() || self.data.0.len() > UPDATE_PART_BYTES {
+            return invalid("data", "must be 1 to 524288 bytes");
+        }
+        Ok(())
+    }
+}
+
+/// Where a tablet is with an update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateState {
+    /// Offered and being fetched.
+    Downloading,
+    /// Fetched and checked; waits for a quiet time to install.
+    Ready,
+    /// Handed to the installer; the tablet restarts into it for a trial.
+    Installing,
+    /// The new version reached the hub and drew its home screen: kept.
+    Installed,
+    /// The new version did not confirm itself in time: the previous one is back.
+    RolledBack,
+    /// Refused before installing (signature, contents, version, architecture).
+    Refused,
+}
+
+/// A tablet tells the hub how an update goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateReport {
+    /// The offered version (`major.minor.patch`).
+    pub version: String,
+    /// Where it is.
+    pub state: UpdateState,
+    /// Why, for `rolled_back` and `refused`: plain words for the hub's admin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Validate for UpdateReport {
+    fn validate(&self) -> Result<(), Invalid> {
+        if self.version.is_empty()
+            || self.version.len() > 32
+            || !self
+                .version
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'.')
+        {
+            return invalid("version", "must be 1 to 32 digits and dots");
+        }
+        if let Some(reason) = &self.reason {
+            check_line("reason", reason, 500)?;
+        }
+        Ok(())
+    }
+}

@@ -7,6 +7,7 @@
 //!
 //! No network, no async runtime, no UI: the updater runs as root, so it stays small.
 
+pub mod download;
 pub mod inbox;
 pub mod manifest;
 pub mod slots;

@@ -582,6 +582,27 @@ mod tests {
     }
 
     #[test]
+    fn the_protocol_docs_example_offer_is_genuinely_signed() {
+        // docs/protocol.md §6.25: its key, manifest and signature.
+        let key: PublicKey = "ed25519:A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg="
+            .parse()
+            .expect("key");
+        let signed = SignedManifest::from_base64(
+            "eyJwYWNrYWdlIjoibmFiaWota2lvc2siLCJ2ZXJzaW9uIjoiMC4yLjAiLCJtaW5fdmVyc2lvbiI6IjAuMS4wIiwiYXJjaCI6ImFybTY0Iiwic2l6ZSI6NDcsInNoYTI1NiI6ImFiYWY0YTgxM2M4NWVhYjBjYjlkZjAwZTM2MTJjNDYyMDMyNmIxM2U2MDc5ZjFiZWZlZmEyNDRlYjI2ZWQwNDMifQ==",
+            "WG9PWiMvv6pjrnK2YHirF96Lv0ejmGi7PGjty/1knNXdBEMyUto9zWoXkyMaD7IH2U1rdC3QfVoLXcySPNUrDQ==",
+        )
+        .expect("signed");
+        let manifest = signed.verify(&key).expect("verified");
+        let part =
+            base64::decode("f0VMRmFuIGV4YW1wbGUga2lvc2sgYmluYXJ5LCA0OCBieXRlcyBsb25nLi4uLi4=")
+                .expect("part");
+        manifest
+            .check_payload(&part)
+            .expect("the example part is the whole payload");
+        assert_eq!(manifest.version, v("0.2.0"));
+    }
+
+    #[test]
     fn unsound_manifests_cannot_be_signed() {
         let (key, _) = PrivateKey::generate().expect("key");
         let payload = vec![1u8; 10];

@@ -237,10 +237,12 @@ impl Hub {
                 tx.get(tables::PEOPLE, device.participant.as_str())?
                     .as_ref(),
             );
+            let update = tx.get(tables::DEVICE_UPDATES, device.id.as_str())?;
             rows.push(DeviceRow {
                 device,
                 participant_name,
                 silent,
+                update,
             });
         }
         rows.sort_by_key(|row| std::cmp::Reverse(row.device.enrolled_at));
@@ -422,6 +424,7 @@ impl Hub {
             // Port 0 (any free port) is only for tests: no address to print.
             dashboard_port: Some(parts.config.web.port)
                 .filter(|port| parts.config.web.enabled && *port != 0),
+            update_key: self.update_key()?.map(|key| key.to_string()),
         })
     }
 }

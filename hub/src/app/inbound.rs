@@ -397,6 +397,12 @@ impl Hub {
                 Ok(())
             }
             body if messaging::is_report(body) => self.on_report(tx, fx, &device, &envelope, now),
+            Body::UpdateFetch(fetch) => self.on_update_fetch(tx, fx, id, fetch),
+            Body::UpdateReport(report) => {
+                Self::on_update_report(tx, id, report, now)?;
+                fx.ack(id, &envelope.id);
+                Ok(())
+            }
             Body::QuestionnaireAnswer(answer) => {
                 super::surveys::on_answer(tx, fx, &device, &envelope, answer, now)
             }

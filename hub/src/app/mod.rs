@@ -26,6 +26,7 @@ mod people;
 mod privacy;
 mod schedule;
 mod surveys;
+mod updates;
 // Public for the benchmark, which writes a year of history the way the hub keeps it.
 pub mod tables;
 #[cfg(test)]
@@ -45,6 +46,7 @@ pub use people::DetailChanges;
 pub use privacy::{Erased, ParticipantData, ParticipantExport};
 pub use schedule::{Extra, Move};
 pub use surveys::{Answered, Asked, SurveyReport, SurveyRow, SurveySent, SurveySummary};
+pub use updates::{Published, Rollout};
 pub use views::{Counts, DeviceRow, EnrolSummary, HelpRow, KioskSettings, SentSummary};
 
 use crate::config::HubConfig;
@@ -93,6 +95,12 @@ pub enum AppError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A kiosk update was refused (signature, contents, key).
+    #[error(transparent)]
+    Update(nabij_update::UpdateError),
+    /// No update key trusted yet.
+    #[error("this hub trusts no update key yet")]
+    NoUpdateKey,
     /// A backup could not be written.
     #[error(transparent)]
     Backup(#[from] crate::backup::BackupError),

@@ -14,6 +14,13 @@ use crate::store::{RawTable, StoreError, Table, Tx, key, prefix};
 use nabij_protocol::{DeviceId, Envelope, MessageId, PersonId, UnixMillis};
 use serde::{Deserialize, Serialize};
 
+/// The public key kiosk releases must be signed with (`ed25519:…`), under `trusted`.
+pub const UPDATE_KEY: Table<String> = Table::new("update_key");
+/// Signed kiosk releases the hub holds, by SHA-256 (their payloads are files).
+pub const RELEASES: Table<crate::domain::updates::Release> = Table::new("releases");
+/// Each tablet's latest update and where it is with it, by device id.
+pub const DEVICE_UPDATES: Table<crate::domain::updates::DeviceUpdate> =
+    Table::new("device_updates");
 /// Enrolled tablets, by device id.
 pub const DEVICES: Table<DeviceRecord> = Table::new("devices");
 /// Index: a person's tablets, by person id and device id.

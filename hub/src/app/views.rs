@@ -14,6 +14,9 @@ pub struct DeviceRow {
     pub participant_name: String,
     /// Whether it has been silent too long.
     pub silent: bool,
+    /// Its latest kiosk update and where it is with it.
+    #[serde(default)]
+    pub update: Option<crate::domain::updates::DeviceUpdate>,
 }
 
 /// What a successful enrolment made.
@@ -80,6 +83,8 @@ pub struct KioskSettings {
     /// The dashboard's HTTPS port, when the hub serves it on a fixed one: the pairing
     /// screen shows a QR code of its pairing page.
     pub dashboard_port: Option<u16>,
+    /// The public key kiosk releases are signed with, when the hub trusts one.
+    pub update_key: Option<String>,
 }
 
 impl std::fmt::Debug for KioskSettings {

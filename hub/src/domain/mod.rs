@@ -19,3 +19,4 @@ pub mod people;
 pub mod reminders;
 pub mod schedule;
 pub mod surveys;
+pub mod updates;

@@ -34,6 +34,16 @@ pub fn explain(lang: Language, e: &AppError) -> String {
             "The hub could not read or write its data. Try again in a minute; if it stays, look at the hub's log."
         )
         .to_owned(),
+        AppError::NoUpdateKey => t!(
+            lang,
+            "This hub trusts no key for tablet updates yet. An administrator sets one with nabij-hub update trust."
+        )
+        .to_owned(),
+        AppError::Update(_) => t!(
+            lang,
+            "This tablet update was refused: it is not signed with the key this hub trusts, or it was changed. Sign it again and publish it again."
+        )
+        .to_owned(),
         AppError::Backup(_) => t!(
             lang,
             "The backup could not be written. Check that its folder exists, can be written and has room, then try again; the hub's log says more."

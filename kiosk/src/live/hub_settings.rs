@@ -58,6 +58,10 @@ pub struct HubSettings {
     /// that pairs this tablet, for a coach's phone.
     #[serde(default)]
     pub dashboard_port: Option<u16>,
+    /// The only key kiosk updates may be signed with (`ed25519:…`, docs/protocol.md
+    /// §6.25); without it the kiosk ignores offered updates.
+    #[serde(default)]
+    pub update_key: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -53,6 +53,11 @@ enum Command {
 
 #[derive(serde::Deserialize)]
 struct Settings {
+    hub: HubPart,
+}
+
+#[derive(serde::Deserialize)]
+struct HubPart {
     update_key: Option<String>,
 }
 
@@ -61,7 +66,7 @@ fn trusted_key(path: &PathBuf) -> Result<PublicKey> {
         .with_context(|| format!("cannot read the kiosk settings {}", path.display()))?;
     let settings: Settings = toml::from_str(&text)
         .with_context(|| format!("{} is not a valid kiosk settings file", path.display()))?;
-    let Some(key) = settings.update_key else {
+    let Some(key) = settings.hub.update_key else {
         bail!(
             "{} has no update_key: make it again with `nabij-hub kiosk-settings` on a hub that has an update key",
             path.display()
