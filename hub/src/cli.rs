@@ -2075,6 +2075,7 @@ mod tests {
                 device,
                 participant_name: "Jan".into(),
                 silent: false,
+                update: None,
             }],
             silent_after_days: 7,
         })

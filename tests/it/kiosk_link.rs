@@ -40,6 +40,7 @@ fn link(
             profile: "desktop".into(),
             battery: None,
             data_dir: dir.to_owned(),
+            app_version: env!("CARGO_PKG_VERSION").into(),
         },
         KioskStore::open(dir).expect("the kiosk's storage opens"),
     )

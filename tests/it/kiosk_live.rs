@@ -28,6 +28,11 @@ impl LiveKiosk {
     }
 
     fn start_with(settings: HubSettings, dir: &Path) -> LiveKiosk {
+        LiveKiosk::start_updating(settings, dir, &dir.join("no-updater"))
+    }
+
+    /// A kiosk whose installer keeps its slots in `updater_root`.
+    fn start_updating(settings: HubSettings, dir: &Path, updater_root: &Path) -> LiveKiosk {
         let (tx, events) = unbounded_channel();
         let live = Live::start(
             LiveConfig {
@@ -36,6 +41,7 @@ impl LiveKiosk {
                 profile: "desktop".into(),
                 photo_box: PHOTO_BOX,
                 battery: None,
+                updater_root: Some(updater_root.to_owned()),
             },
             move |event| {
                 let _ = tx.send(event);
@@ -824,4 +830,106 @@ async fn an_erased_participants_messages_stay_on_the_tablet_as_from_a_former_par
             s.config.is_some() && filed(s)
         })
         .await;
+}
+
+/// Issue 24 with the kiosk's own live link: a signed release offered by the hub is
+/// fetched part by part over the tablet's link and checked; after the installer's switch
+/// the new version reports itself, and confirms itself once the hub is reached and its
+/// home screen drawn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kiosk_fetches_a_signed_update_over_its_link_and_confirms_the_new_version() {
+    use nabij_protocol::UpdateState;
+    use nabij_update::inbox::Inbox;
+    use nabij_update::slots::{Checked, RealFs, Slots};
+    use nabij_update::{Bundle, Manifest, PrivateKey, Version};
+
+    let hub = TestHub::start().await;
+    people(&hub).await;
+    let (release_key, _) = PrivateKey::generate().unwrap();
+    hub.hub()
+        .trust_update_key(&release_key.public().to_string())
+        .await
+        .unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let dir = data_dir(&root);
+    let updater = root.path().join("updater");
+    let slots = Slots::new(RealFs::new(&updater));
+    slots
+        .adopt(b"the package's kiosk 0.1.0", Version::new(0, 1, 0), 0, 300)
+        .unwrap();
+    let settings = settings_of(&hub);
+    assert!(
+        settings.update_key.is_some(),
+        "the settings carry the release key"
+    );
+    let mut jan = LiveKiosk::start_updating(settings.clone(), &dir, &updater);
+    pair_jan(&hub, &mut jan).await;
+    let jans = hub
+        .hub()
+        .devices(false)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.participant_name == "Jan Claes")
+        .unwrap()
+        .device
+        .id;
+
+    // Three parts of 512 KiB at most.
+    let payload: Vec<u8> = (0..1_300_000u32).map(|i| (i % 253) as u8).collect();
+    let manifest = Manifest::describe(
+        &payload,
+        Version::new(0, 2, 0),
+        Version::new(0, 1, 0),
+        nabij_update::manifest::this_arch(),
+    );
+    let bundle = Bundle::sign(&manifest, payload.clone(), &release_key).unwrap();
+    hub.hub()
+        .publish_update(
+            bundle.to_bytes(),
+            nabij_hub::app::Rollout::Some(vec![jans.clone()]),
+        )
+        .await
+        .unwrap();
+    let state = |hub: &TestHub| {
+        hub.hub()
+            .device_update(&jans)
+            .unwrap()
+            .and_then(|u| u.state)
+    };
+    tests::sim_kiosk::eventually("the tablet fetched and checked the update", || {
+        state(&hub) == Some(UpdateState::Ready)
+    })
+    .await;
+    let inbox = Inbox::new(dir.join("update"));
+    assert_eq!(std::fs::read(inbox.partial()).unwrap(), payload);
+    assert!(
+        !inbox.requested(),
+        "not handed over while it is not a quiet time"
+    );
+    jan.stop();
+
+    // The installer puts it in the other slot for a trial; the kiosk starts from it.
+    slots
+        .install(
+            &bundle,
+            &release_key.public(),
+            nabij_update::manifest::this_arch(),
+            1,
+            300,
+        )
+        .unwrap();
+    let mut jan = LiveKiosk::start_updating(settings, &dir, &updater);
+    jan.live().drew(true, false);
+    jan.until("the home screen", |s| s.screen == Some(Screen::Home))
+        .await;
+    tests::sim_kiosk::eventually("the new version confirmed itself", || {
+        state(&hub) == Some(UpdateState::Installed)
+            && hub.hub().device(&jans).unwrap().app_version == "0.2.0"
+    })
+    .await;
+    assert_eq!(inbox.confirmed(), Some(Version::new(0, 2, 0)));
+    assert_eq!(
+        slots.check(2, 300, inbox.confirmed(), None).unwrap(),
+        Checked::Kept(Version::new(0, 2, 0))
+    );
 }

@@ -12,4 +12,5 @@ mod hub_messaging;
 mod hub_tls;
 mod kiosk_link;
 mod kiosk_live;
+mod kiosk_update;
 mod protocol_doc;

@@ -225,7 +225,8 @@ impl Fetcher {
         }
         if let Some(last) = &view.state.last {
             let reported = self.inbox.dir().join("reported");
-            let mark = format!("{}", last.at);
+            // The whole outcome, not its second: two refusals may share one.
+            let mark = serde_json::to_string(last).map_err(io::Error::other)?;
             let before = std::fs::read_to_string(&reported).unwrap_or_default();
             if before.trim() != mark {
                 let state = match last.state {
@@ -320,7 +321,7 @@ mod tests {
         assert!(fetcher.ready());
         let said = fetcher.install().expect("install");
         assert!(matches!(&said[0], Said::Report(r) if r.state == UpdateState::Installing));
-        let handed = inbox.take_request().expect("take").expect("requested");
+        let handed = inbox.request().expect("take").expect("requested");
         assert_eq!(Bundle::parse(&handed).expect("bundle"), bundle);
     }
 

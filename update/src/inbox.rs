@@ -90,17 +90,24 @@ impl Inbox {
         self.dir.join("install").exists()
     }
 
-    /// Updater: the bundle asked for, if any, and the request removed (so a bundle that
-    /// fails is not tried again and again).
-    pub fn take_request(&self) -> io::Result<Option<Vec<u8>>> {
-        let request = self.dir.join("install");
-        if std::fs::symlink_metadata(&request).is_err() {
+    /// Updater: the bundle asked for, if any. The request stays until
+    /// [`Inbox::done_with_request`], so that an updater stopped halfway (a power cut)
+    /// installs it again at its next start.
+    pub fn request(&self) -> io::Result<Option<Vec<u8>>> {
+        if std::fs::symlink_metadata(self.dir.join("install")).is_err() {
             return Ok(None);
         }
-        let bundle = read_regular(&self.dir.join("bundle"), MAX_PAYLOAD_BYTES + 16 * 1024);
-        std::fs::remove_file(&request)?;
+        Ok(Some(
+            read_regular(&self.dir.join("bundle"), MAX_PAYLOAD_BYTES + 16 * 1024)?
+                .unwrap_or_default(),
+        ))
+    }
+
+    /// Updater: the request was handled (installed or refused): not tried again.
+    pub fn done_with_request(&self) -> io::Result<()> {
+        std::fs::remove_file(self.dir.join("install"))?;
         let _ = std::fs::remove_file(self.dir.join("bundle"));
-        Ok(Some(bundle?.unwrap_or_default()))
+        Ok(())
     }
 
     /// Kiosk: this version reached the hub and drew its home screen.

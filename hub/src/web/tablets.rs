@@ -373,6 +373,7 @@ fn devices_page(
                 }
             },
             html! { (d.profile) " " (d.app_version) },
+            update_cell(lang, row.update.as_ref()),
         ];
         if with_actions {
             cells.push(actions(me, row));
@@ -387,6 +388,7 @@ fn devices_page(
         t!(lang, "Seen"),
         t!(lang, "Battery"),
         t!(lang, "Model and version"),
+        t!(lang, "Update"),
     ];
     let mut head_with_actions = head.to_vec();
     head_with_actions.push(t!(lang, "Do"));
@@ -636,3 +638,34 @@ async fn set_pin(
 }
 
 super::signed::token_forms!(Enrol, Sure, TakeBack, PinForm);
+
+/// Where a tablet is with its latest kiosk update, in the reader's language; a rollback
+/// or a refusal also with the tablet's reason (in its own words: it comes from the
+/// tablet, for the administrator).
+fn update_cell(lang: Language, update: Option<&crate::domain::updates::DeviceUpdate>) -> Markup {
+    use nabij_protocol::UpdateState as S;
+    let Some(u) = update else {
+        return html! { "–" };
+    };
+    let v = &u.version;
+    let words = match u.state {
+        None => t!(lang, "Update {} offered", v),
+        Some(S::Downloading) => t!(lang, "Downloading update {}", v),
+        Some(S::Ready) => t!(lang, "Update {} waits for a quiet moment", v),
+        Some(S::Installing) => t!(lang, "Installing update {}", v),
+        Some(S::Installed) => t!(lang, "Update {} installed", v),
+        Some(S::RolledBack) => t!(
+            lang,
+            "Update {} did not work: back to the previous version",
+            v
+        ),
+        Some(S::Refused) => t!(lang, "Update {} refused by the tablet", v),
+    };
+    html! {
+        (words)
+        @if let Some(reason) = &u.reason {
+            br;
+            small.why { (reason) }
+        }
+    }
+}

@@ -156,6 +156,14 @@ impl Kiosk {
         if let Some(app) = self.app.upgrade() {
             let shown = adapters::apply(&app, &self.state.borrow(), (self.now)());
             *self.shown.borrow_mut() = shown;
+            // A new version confirms itself once its home screen is drawn; an update
+            // waits while something records or plays.
+            if let Some(live) = &*self.live.borrow() {
+                let state = self.state.borrow();
+                let busy = state.recorder == crate::state::RecorderState::Recording
+                    || self.sound.playing_progress().is_some();
+                live.drew(state.screen == Some(crate::state::Screen::Home), busy);
+            }
         }
     }
 
@@ -166,6 +174,9 @@ impl Kiosk {
 
     /// Any tap: restart the idle timer.
     fn touched(&self) {
+        if let Some(live) = &*self.live.borrow() {
+            live.touched();
+        }
         let kiosk = self.clone();
         self.idle
             .start(slint::TimerMode::SingleShot, IDLE_AFTER, move || {

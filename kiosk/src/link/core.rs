@@ -88,6 +88,13 @@ impl LinkCore {
         }
     }
 
+    /// A message published once and not kept (an `update_fetch`: a lost one is asked
+    /// again, docs/protocol.md §6.25).
+    pub fn transient(&mut self, body: Body) -> Publish {
+        let envelope = self.envelope(body);
+        self.up(&envelope)
+    }
+
     /// The status to publish on connecting (and the last will, with `Offline`).
     pub fn status(
         &mut self,
@@ -212,6 +219,9 @@ impl LinkCore {
                 }
             }
             Body::Revoked(_) => events.push(LinkEvent::Revoked),
+            // Half a megabyte each, not acknowledged: straight to the update's own file,
+            // never into the history.
+            Body::UpdatePart(_) => events.push(LinkEvent::Received(envelope)),
             Body::Wipe(_) => {
                 // The ack goes first (it is already made when the data goes), then every
                 // message, answer and queued item on this tablet is erased.

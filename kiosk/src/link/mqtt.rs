@@ -33,6 +33,9 @@ pub struct LinkConfig {
     pub battery: Option<std::path::PathBuf>,
     /// Where the kiosk keeps its data: its free space goes in the status.
     pub data_dir: std::path::PathBuf,
+    /// The version the status reports: the release in the updater's slot it runs from,
+    /// else the one it was built as.
+    pub app_version: String,
 }
 
 /// Why the link could not start or send.
@@ -57,6 +60,8 @@ enum Command {
     ),
     /// Something was put in the outbox directly: publish it.
     Pump,
+    /// Publish once if connected, never kept.
+    Transient(Box<Body>),
 }
 
 /// A running link. Dropping it stops the task at once, like a power cut: what was
@@ -97,10 +102,9 @@ impl Link {
         store: KioskStore,
     ) -> Result<(Link, mpsc::UnboundedReceiver<LinkEvent>), LinkError> {
         let mut core = LinkCore::new(config.device.clone(), store, Box::new(new_message_id));
-        let version = env!("CARGO_PKG_VERSION");
         let will = core.status(
             Presence::Offline,
-            version,
+            &config.app_version,
             &config.profile,
             crate::live::health::Health::default(),
         );
@@ -150,6 +154,11 @@ impl Link {
     /// store): it goes out now if connected, else with the next connection.
     pub fn nudge(&self) {
         let _ = self.commands.try_send(Command::Pump);
+    }
+
+    /// Publishes a message once if connected, without keeping it (an `update_fetch`).
+    pub fn send_transient(&self, body: Body) {
+        let _ = self.commands.try_send(Command::Transient(Box::new(body)));
     }
 
     /// Sends a message under an id the caller made (to follow it on screen).
@@ -228,7 +237,7 @@ fn online_status(core: &mut LinkCore, config: &LinkConfig) -> Publish {
     let health = crate::live::health::read(config.battery.as_deref(), &config.data_dir);
     core.status(
         Presence::Online,
-        env!("CARGO_PKG_VERSION"),
+        &config.app_version,
         &config.profile,
         health,
     )
@@ -332,6 +341,11 @@ async fn drive(
                 Some(Command::Pump) => {
                     if connected {
                         pump(core.outbox_reader(), &client, &mut on_wire).await;
+                    }
+                }
+                Some(Command::Transient(body)) => {
+                    if connected {
+                        publish(&client, vec![core.transient(*body)]);
                     }
                 }
                 None => return,

@@ -132,6 +132,14 @@ impl HubSettings {
         if settings.dashboard_port == Some(0) {
             return Err(invalid("dashboard_port", "must be 1 to 65535"));
         }
+        if let Some(key) = &settings.update_key
+            && key.parse::<nabij_update::PublicKey>().is_err()
+        {
+            return Err(invalid(
+                "update_key",
+                "must be `ed25519:` and 44 characters of base64 (as `nabij-hub kiosk-settings` writes it)",
+            ));
+        }
         if !settings.ca.contains("-----BEGIN CERTIFICATE-----") {
             return Err(invalid("ca", "holds no PEM certificate"));
         }

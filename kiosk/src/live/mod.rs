@@ -17,6 +17,7 @@ pub mod photos;
 pub mod qr;
 pub mod received;
 pub mod settings_file;
+pub mod update;
 
 use crate::link::{
     KioskStore, Link, LinkConfig, LinkEvent, Pairing, PairingConfig, PairingEvent, new_message_id,
@@ -163,6 +164,7 @@ enum Command {
 /// The running live link. Dropping it stops it and waits until its storage is closed.
 pub struct Live {
     outbox: Arc<Mutex<Option<Outbox>>>,
+    signals: Arc<update::Signals>,
     saving: Arc<Saving>,
     commands: mpsc::UnboundedSender<Command>,
     stop: Option<oneshot::Sender<()>>,
@@ -193,6 +195,9 @@ pub struct LiveConfig {
     pub photo_box: (u32, u32),
     /// The battery's sysfs folder (from the profile), reported in the status.
     pub battery: Option<PathBuf>,
+    /// The kiosk installer's folder (its slots, its state); `None`: the one this binary
+    /// runs from, else `/var/lib/nabij-kiosk-updater`.
+    pub updater_root: Option<PathBuf>,
 }
 
 impl Live {
@@ -200,6 +205,8 @@ impl Live {
     pub fn start(config: LiveConfig, emit: impl Fn(LiveEvent) + Send + 'static) -> Live {
         let outbox = Arc::new(Mutex::new(None));
         let saving: Arc<Saving> = Arc::default();
+        let signals: Arc<update::Signals> = Arc::default();
+        let seen = signals.clone();
         let (commands, received) = mpsc::unbounded_channel();
         let (stop, stopped) = oneshot::channel();
         let shared = outbox.clone();
@@ -221,7 +228,7 @@ impl Live {
                 };
                 runtime.block_on(async move {
                     tokio::select! {
-                        () = lifecycle(config, shared, waiting, received, &emit) => {}
+                        () = lifecycle(config, shared, waiting, seen, received, &emit) => {}
                         _ = stopped => {}
                     }
                 });
@@ -235,11 +242,24 @@ impl Live {
         };
         Live {
             outbox,
+            signals,
             saving,
             commands,
             stop: Some(stop),
             thread,
         }
+    }
+
+    /// After each redraw: whether the home screen is shown, and whether something is
+    /// recording or playing (an update is installed only at a quiet time, and a new
+    /// version confirms itself once it drew its home screen).
+    pub fn drew(&self, home: bool, busy: bool) {
+        self.signals.drew(home, busy);
+    }
+
+    /// At each tap.
+    pub fn touched(&self) {
+        self.signals.touched(UnixMillis::now());
     }
 
     /// A coach erases the tablet (its coach settings, behind the PIN): the live link
@@ -571,6 +591,7 @@ async fn lifecycle(
     config: LiveConfig,
     outbox: Arc<Mutex<Option<Outbox>>>,
     saving: Arc<Saving>,
+    signals: Arc<update::Signals>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     emit: &(impl Fn(LiveEvent) + Send),
 ) {
@@ -598,6 +619,7 @@ async fn lifecycle(
             &store_dir,
             &outbox,
             &saving,
+            &signals,
             &mut commands,
             emit,
         )
@@ -620,6 +642,22 @@ async fn lifecycle(
     }
 }
 
+/// Sends what the update work said: fetches once (a lost one is asked again), reports
+/// through the outbox (acknowledged by the hub).
+async fn say(link: &Link, said: Vec<nabij_update::download::Said>) {
+    use nabij_update::download::Said;
+    for message in said {
+        match message {
+            Said::Fetch(fetch) => link.send_transient(Body::UpdateFetch(fetch)),
+            Said::Report(report) => {
+                if let Err(e) = link.send(Body::UpdateReport(report)).await {
+                    eprintln!("nabij-kiosk: cannot report the update: {e}");
+                }
+            }
+        }
+    }
+}
+
 fn set_outbox(outbox: &Mutex<Option<Outbox>>, value: Option<Outbox>) {
     *outbox.lock().unwrap_or_else(|e| e.into_inner()) = value;
 }
@@ -630,6 +668,7 @@ async fn run_link(
     store_dir: &Path,
     outbox: &Mutex<Option<Outbox>>,
     saving: &Arc<Saving>,
+    signals: &Arc<update::Signals>,
     commands: &mut mpsc::UnboundedReceiver<Command>,
     emit: &(impl Fn(LiveEvent) + Send),
 ) -> Ended {
@@ -674,6 +713,17 @@ async fn run_link(
             store: store.clone(),
         }),
     );
+    let updater_root = config
+        .updater_root
+        .clone()
+        .unwrap_or_else(update::updater_root);
+    let mut updates = update::Updates::new(
+        config.hub.update_key.as_deref(),
+        &config.data_dir,
+        updater_root.clone(),
+    );
+    let mut each_minute = tokio::time::interval(Duration::from_secs(60));
+    each_minute.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let link_config = LinkConfig {
         host: config.hub.host.clone(),
         port: config.hub.port,
@@ -683,6 +733,7 @@ async fn run_link(
         profile: config.profile.clone(),
         battery: config.battery.clone(),
         data_dir: config.data_dir.clone(),
+        app_version: update::running_version(&updater_root).to_string(),
     };
     let (link, mut events) = match Link::start(link_config, store.clone()) {
         Ok(started) => started,
@@ -702,6 +753,32 @@ async fn run_link(
                 Some(LinkEvent::StorageFailed(detail)) => {
                     failing = true;
                     emit(LiveEvent::Problem(LinkProblem::Storage(detail)));
+                }
+                Some(LinkEvent::Received(envelope)) if update::is_update(&envelope) => {
+                    // Parts are written and hashed on a blocking thread: this runtime
+                    // carries the connection.
+                    if let Some(mut work) = updates.take() {
+                        match tokio::task::spawn_blocking(move || {
+                            let said = work.on_envelope(&envelope);
+                            (work, said)
+                        })
+                        .await
+                        {
+                            Ok((back, said)) => {
+                                updates = Some(back);
+                                say(&link, said).await;
+                            }
+                            Err(e) => eprintln!(
+                                "nabij-kiosk: the update's work stopped ({e}); updates wait for the next start"
+                            ),
+                        }
+                    }
+                }
+                Some(LinkEvent::HubOnline) => {
+                    if let Some(work) = updates.as_mut() {
+                        say(&link, work.on_hub_online(signals)).await;
+                    }
+                    emit(LiveEvent::Link(LinkEvent::HubOnline));
                 }
                 Some(LinkEvent::Received(envelope)) => {
                     let (store, fit) = (store.clone(), config.photo_box);
@@ -747,6 +824,11 @@ async fn run_link(
                     break Ended::Wiped;
                 }
             },
+            _ = each_minute.tick(), if updates.is_some() => {
+                if let Some(work) = updates.as_mut() {
+                    say(&link, work.tick(signals)).await;
+                }
+            }
             _ = retry.tick(), if failing => {
                 let (saving, store) = (saving.clone(), store.clone());
                 match off_runtime(move || saving.retry(&store)).await {

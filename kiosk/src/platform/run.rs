@@ -136,6 +136,7 @@ pub fn run(
         profile: profile.name.clone(),
         photo_box: (w, h),
         battery: profile.power.battery.clone(),
+        updater_root: None,
     });
     app.run().context("the kiosk window stopped with an error")
 }

@@ -29,6 +29,9 @@ struct Cli {
     /// Do not restart the kiosk unit after a switch (tests).
     #[arg(long)]
     no_restart: bool,
+    /// Act as if this many seconds later (tests: a trial's time running out).
+    #[arg(long, hide = true, default_value_t = 0)]
+    clock_offset_secs: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -41,9 +44,9 @@ enum Command {
         /// The binary the package installed.
         #[arg(long, default_value = "/usr/bin/nabij-kiosk")]
         package_binary: PathBuf,
-        /// Its version (the package's).
+        /// Its version (the package's); by default what `<binary> --version` says.
         #[arg(long)]
-        package_version: Version,
+        package_version: Option<Version>,
     },
     /// Install what the kiosk handed over, then keep or roll back a trial.
     Run,
@@ -75,11 +78,28 @@ fn trusted_key(path: &PathBuf) -> Result<PublicKey> {
     Ok(key.parse()?)
 }
 
-fn now() -> u64 {
+fn wall_clock() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// What `binary --version` says (clap's `nabij-kiosk 0.2.0`).
+fn version_of(binary: &PathBuf) -> Result<Version> {
+    let output = std::process::Command::new(binary)
+        .arg("--version")
+        .output()
+        .with_context(|| format!("cannot run {} --version", binary.display()))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let word = text.split_whitespace().last().unwrap_or_default();
+    word.parse().with_context(|| {
+        format!(
+            "{} --version says {:?}; give --package-version",
+            binary.display(),
+            text.trim()
+        )
+    })
 }
 
 fn restart_kiosk(cli: &Cli) -> Result<()> {
@@ -114,6 +134,7 @@ fn run(cli: &Cli) -> Result<()> {
     let slots = Slots::new(RealFs::new(&cli.root)).stop_at(stop_at);
     let trial_secs = cli.trial_minutes * 60;
     let inbox = Inbox::new(&cli.inbox);
+    let now = || wall_clock() + cli.clock_offset_secs;
     let mut restart = false;
     match &cli.command {
         Command::Status => {
@@ -132,12 +153,17 @@ fn run(cli: &Cli) -> Result<()> {
         } => {
             let binary = std::fs::read(package_binary)
                 .with_context(|| format!("cannot read {}", package_binary.display()))?;
+            let package_version = match package_version {
+                Some(version) => *version,
+                None => version_of(package_binary)?,
+            };
+            let package_version = &package_version;
             if or_die(slots.adopt(&binary, *package_version, now(), trial_secs))? {
                 eprintln!("nabij-kiosk-updater: the package's kiosk {package_version} is in place");
             }
         }
         Command::Run => {
-            if let Some(bytes) = inbox.take_request()? {
+            if let Some(bytes) = inbox.request()? {
                 let key = trusted_key(&cli.settings)?;
                 inbox.clear_trial_notes();
                 let installed = Bundle::parse(&bytes)
@@ -145,7 +171,12 @@ fn run(cli: &Cli) -> Result<()> {
                     .and_then(|bundle| {
                         slots.install(&bundle, &key, this_arch(), now(), trial_secs)
                     });
-                match or_die(installed) {
+                let installed = or_die(installed);
+                if !matches!(installed, Err(SlotError::Io(_))) {
+                    // Installed or refused for good; a disk that failed is tried again.
+                    inbox.done_with_request()?;
+                }
+                match installed {
                     Ok(trial) => {
                         eprintln!(
                             "nabij-kiosk-updater: {} installed for a trial over {}",

@@ -7,6 +7,7 @@ mod keepsake;
 mod login;
 mod tablet_security;
 mod today;
+mod updates;
 
 use super::router;
 use crate::app::Hub;
