@@ -1340,7 +1340,8 @@ pub struct UpdateFetch {
 impl Validate for UpdateFetch {
     fn validate(&self) -> Result<(), Invalid> {
         check_sha256("sha256", &self.sha256)?;
-        if self.offset % UPDATE_PART_BYTES as u64 != 0 || self.offset >= MAX_UPDATE_BYTES {
+        if !self.offset.is_multiple_of(UPDATE_PART_BYTES as u64) || self.offset >= MAX_UPDATE_BYTES
+        {
             return invalid("offset", "must be a multiple of 524288 below 134217728");
         }
         Ok(())
@@ -1361,7 +1362,8 @@ pub struct UpdatePart {
 impl Validate for UpdatePart {
     fn validate(&self) -> Result<(), Invalid> {
         check_sha256("sha256", &self.sha256)?;
-        if self.offset % UPDATE_PART_BYTES as u64 != 0 || self.offset >= MAX_UPDATE_BYTES {
+        if !self.offset.is_multiple_of(UPDATE_PART_BYTES as u64) || self.offset >= MAX_UPDATE_BYTES
+        {
             return invalid("offset", "must be a multiple of 524288 below 134217728");
         }
         if self.data.0.is_empty() || self.data.0.len() > UPDATE_PART_BYTES {

@@ -32,9 +32,9 @@ async fn the_tablets_page_shows_each_tablets_update_in_the_readers_language() {
         .0,
     ])
     .await;
-    let mut admin = Browser::new(router.clone());
-    admin.log_in("beheer", PASSWORD).await;
-    let page = admin.get("/devices").await;
+    let mut coach = Browser::new(router.clone());
+    coach.log_in("marie", PASSWORD).await;
+    let page = coach.get("/devices").await;
     for shown in [
         "Update 0.3.0 did not work: back to the previous version",
         "version 0.3.0 did not reach the hub within 5 minutes",
@@ -47,8 +47,8 @@ async fn the_tablets_page_shows_each_tablets_update_in_the_readers_language() {
         (Language::Nl, "Update 0.2.0 geïnstalleerd"),
         (Language::Fr, "Mise à jour 0.2.0 installée"),
     ] {
-        hub.set_account_language("beheer", language).await.unwrap();
-        let page = admin.get("/devices").await;
+        hub.set_account_language("marie", language).await.unwrap();
+        let page = coach.get("/devices").await;
         assert!(page.body.contains(words), "{words}: {}", page.body);
     }
 }
