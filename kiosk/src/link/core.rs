@@ -313,6 +313,35 @@ mod tests {
     }
 
     #[test]
+    fn an_update_part_is_passed_on_never_kept_nor_acknowledged_and_a_fetch_never_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut link = core(dir.path());
+        let part = Body::UpdatePart(nabij_protocol::UpdatePart {
+            sha256: "ab".repeat(32),
+            offset: 0,
+            data: nabij_protocol::base64::Base64Bytes(vec![7; 1000]),
+        });
+        for _ in 0..2 {
+            let (out, events) = link
+                .on_message(DOWN, &from_hub("hub-part-01", part.clone()))
+                .unwrap();
+            assert!(out.is_empty(), "no ack for a part");
+            assert!(matches!(&events[..], [LinkEvent::Received(e)] if e.body == part));
+        }
+        let me = DeviceId::parse("d-1").unwrap();
+        assert!(
+            link.store.history(&me).unwrap().is_empty(),
+            "not in the history"
+        );
+        let fetch = link.transient(Body::UpdateFetch(nabij_protocol::UpdateFetch {
+            sha256: "ab".repeat(32),
+            offset: 0,
+        }));
+        assert_eq!(fetch.topic.to_string(), "nabij/v1/dev/d-1/up");
+        assert!(link.outbox().unwrap().is_empty(), "a fetch is sent once");
+    }
+
+    #[test]
     fn a_message_on_another_tablets_topic_is_ignored() {
         // Found by the kiosk_link fuzz target: a pairing code on an enrolment topic was
         // stored and shown, and then missing from the history read back at start.
