@@ -35,13 +35,28 @@ fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Reads a regular file (never through a symlink), at most `limit` bytes.
+/// Reads a regular file (never through a symlink, never a FIFO or device), at most
+/// `limit` bytes. The updater reads what the kiosk's user wrote: it opens the name without
+/// following a symlink and without waiting, then checks what it opened (a name swapped
+/// between a check and the open cannot lead it elsewhere).
 fn read_regular(path: &Path, limit: u64) -> io::Result<Option<Vec<u8>>> {
-    let meta = match std::fs::symlink_metadata(path) {
-        Ok(meta) => meta,
+    use nix::fcntl::OFlag;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK).bits())
+        .open(path)
+    {
+        Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
+        Err(e) => {
+            return Err(io::Error::other(format!(
+                "{} cannot be read as a plain file ({e}); remove it",
+                path.display()
+            )));
+        }
     };
+    let meta = file.metadata()?;
     if !meta.file_type().is_file() {
         return Err(io::Error::other(format!(
             "{} is not a plain file; remove it",
@@ -55,9 +70,7 @@ fn read_regular(path: &Path, limit: u64) -> io::Result<Option<Vec<u8>>> {
         )));
     }
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)?;
+    file.take(limit + 1).read_to_end(&mut bytes)?;
     Ok(Some(bytes))
 }
 
@@ -172,5 +185,30 @@ impl UpdaterView {
     pub fn on_trial(&self) -> Option<Version> {
         let trial = self.state.trial.as_ref()?;
         (self.running.as_ref()?.version == trial.version).then_some(trial.version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_symlink_or_a_fifo_handed_over_is_refused_without_waiting() {
+        let dir = tempfile::tempdir().expect("dir");
+        let inbox = Inbox::new(dir.path());
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, b"root's own file").expect("write");
+        std::os::unix::fs::symlink(&secret, dir.path().join("bundle")).expect("symlink");
+        std::fs::write(dir.path().join("install"), b"install\n").expect("request");
+        let error = inbox.request().expect_err("a symlink is refused");
+        assert!(error.to_string().contains("remove it"), "{error}");
+        std::fs::remove_file(dir.path().join("bundle")).expect("remove");
+        nix::unistd::mkfifo(&dir.path().join("bundle"), nix::sys::stat::Mode::S_IRWXU)
+            .expect("fifo");
+        let error = inbox.request().expect_err("a FIFO is refused, at once");
+        assert!(error.to_string().contains("not a plain file"), "{error}");
+        std::fs::remove_file(dir.path().join("bundle")).expect("remove");
+        inbox.hand_over(b"a bundle").expect("hand over");
+        assert_eq!(inbox.request().expect("read"), Some(b"a bundle".to_vec()));
     }
 }
