@@ -34,9 +34,9 @@ pub struct ListenerPlan<'a> {
     pub run_as: &'a str,
 }
 
-/// The largest MQTT packet the broker accepts: the protocol's payload limit plus room
-/// for the topic and headers.
-pub const MAX_PACKET_BYTES: usize = nabij_protocol::limits::MAX_PAYLOAD_BYTES + 4_096;
+/// The largest MQTT packet the broker accepts: the protocol's, which a kiosk must respect
+/// (docs/protocol.md §1); deploy/mosquitto/nabij.conf says the same, and a test checks it.
+pub const MAX_PACKET_BYTES: usize = nabij_protocol::limits::MAX_PACKET_BYTES;
 
 /// `mosquitto.conf` for the managed broker.
 pub fn mosquitto_conf(plan: &ListenerPlan<'_>) -> String {
@@ -153,6 +153,37 @@ mod tests {
             ..plan
         });
         assert!(dev.contains("listener 1883 0.0.0.0"));
+    }
+
+    #[test]
+    fn the_packet_limit_is_the_protocols_in_the_managed_and_the_example_external_broker() {
+        // A kiosk MUST stay under this limit (docs/protocol.md §1); the broker closes the
+        // connection of one that does not, so both configurations must say the same.
+        let conf = mosquitto_conf(&ListenerPlan {
+            local_port: 1884,
+            listen: IpAddr::from([127, 0, 0, 1]),
+            tls_port: 8883,
+            insecure_port: None,
+            ca: Path::new("ca.pem"),
+            cert: Path::new("server.pem"),
+            key: Path::new("server-key.pem"),
+            dir: Path::new("broker"),
+            run_as: "nabij",
+        });
+        let line = format!(
+            "max_packet_size {}\n",
+            nabij_protocol::limits::MAX_PACKET_BYTES
+        );
+        assert!(conf.contains(&line), "{conf}");
+        let external = include_str!("../../../deploy/mosquitto/nabij.conf");
+        assert!(
+            external.contains(&line),
+            "deploy/mosquitto/nabij.conf lacks {line:?}"
+        );
+        assert!(
+            !external.contains("message_size_limit"),
+            "a payload limit below the packet limit would drop messages in silence"
+        );
     }
 
     #[test]
