@@ -683,13 +683,19 @@ impl Hub {
         };
         super::followup::note_sent(tx, &sender.participant, now)?;
         let uid = format!("m-{}", secrets::message_id()?);
+        // Copies say when the senior wrote the message (it may have waited offline for
+        // days), not when the hub passed it on (docs/protocol.md §3).
+        let written = UnixMillis::written_at(envelope.ts, now);
         let mut deliveries = Vec::new();
         for tablet in tables::tablets_of(tx, &to)? {
-            let copy = Envelope::new(
-                messaging::copy_id(&sender.id, &envelope.id, &tablet.id),
-                Party::Hub,
-                body.clone(),
-            );
+            let copy = Envelope {
+                ts: written,
+                ..Envelope::new(
+                    messaging::copy_id(&sender.id, &envelope.id, &tablet.id),
+                    Party::Hub,
+                    body.clone(),
+                )
+            };
             tx.put(tables::DELIVERIES, copy.id.as_str(), &uid)?;
             deliveries.push(Delivery {
                 device: tablet.id.clone(),
@@ -709,7 +715,11 @@ impl Hub {
             size: size as u64,
             deliveries,
         };
-        let content = Envelope::new(envelope.id.clone(), Party::Hub, body).to_bytes();
+        let content = Envelope {
+            ts: written,
+            ..Envelope::new(envelope.id.clone(), Party::Hub, body)
+        }
+        .to_bytes();
         tables::put_new_message(tx, &message, content)?;
         tables::put_in_coach_inbox(tx, &message)?;
         tables::add_usage(tx, &sender.id, size as i64)?;
