@@ -890,9 +890,20 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
         Request::Loans => Response::Loans {
             loans: hub.loans()?,
         },
-        Request::KioskSettings { host } => Response::Text {
-            text: kiosk_settings_file(&hub.kiosk_settings(&host)?),
-        },
+        Request::KioskSettings { host } => {
+            // Settings a tablet would refuse to connect with help no one: the host must be
+            // one the broker's certificate carries (docs/protocol.md §1).
+            let settings = hub.kiosk_settings(host.trim())?;
+            let (server, names) = hub.server_certificate()?;
+            match crate::host_check::check(settings.ca_pem.as_bytes(), &server, &names, &host) {
+                Ok(()) => Response::Text {
+                    text: kiosk_settings_file(&settings),
+                },
+                Err(e) => Response::Error {
+                    message: e.to_string(),
+                },
+            }
+        }
         Request::SchedulePlan {
             group,
             first,

@@ -16,6 +16,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 mod files;
+pub mod host_check;
 pub mod ics;
 pub mod mqtt;
 pub mod photos;

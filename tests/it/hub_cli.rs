@@ -162,15 +162,43 @@ async fn mistakes_get_a_clear_message_and_a_failing_exit_code() {
         out.stderr
     );
 
+    // A name the broker's certificate does not carry: a tablet would refuse to connect,
+    // so no settings are written, and the error says what to do.
     let out = hub_cli(&dir, &["kiosk-settings", "--host", "hub.local"]).await;
+    assert_eq!(out.code, Some(1));
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
     assert!(
-        out.stdout.contains("host = \"hub.local\"") && out.stdout.contains("BEGIN CERTIFICATE"),
+        out.stderr
+            .contains("the hub's certificate is not made for \"hub.local\"")
+            && out.stderr.contains("localhost, 127.0.0.1")
+            && out
+                .stderr
+                .contains("`hostnames` under [broker] in hub.toml"),
+        "{}",
+        out.stderr
+    );
+    let out = hub_cli(&dir, &["kiosk-settings", "--host", "hub\"\nport = 1"]).await;
+    assert!(out.stderr.contains("is not a host name"), "{}", out.stderr);
+
+    let out = hub_cli(&dir, &["kiosk-settings", "--host", "localhost"]).await;
+    assert!(
+        out.stdout.contains("host = \"localhost\"") && out.stdout.contains("BEGIN CERTIFICATE"),
         "{}",
         out.stdout
     );
     assert!(
         out.stdout
             .contains(hub.secrets()["enrol_password"].as_str().unwrap())
+    );
+    // What it writes is what docs/protocol.md §9 describes and the kiosk reads.
+    let settings = nabij_kiosk::live::hub_settings::HubSettings::parse(
+        &out.stdout,
+        std::path::Path::new("kiosk-settings.toml"),
+    )
+    .unwrap();
+    assert_eq!(
+        (settings.host.as_str(), settings.port),
+        ("localhost", hub.config.broker.tls_port)
     );
 }
 
