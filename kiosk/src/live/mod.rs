@@ -1,7 +1,8 @@
 //! The kiosk's life with its hub, without Slint: pair when it has no identity, then run
 //! the link as itself; replay the tablet's history at start; turn what the senior does
 //! into messages (written to the outbox before `send` returns); forget everything and
-//! pair again on the coach's wipe; when switched off, try again once an hour.
+//! pair again on the coach's wipe; when switched off, try again once an hour and pair
+//! meanwhile, so that a coach can lend the tablet again with the code it shows.
 //!
 //! It runs on its own thread with a small tokio runtime and reports `LiveEvent`s through a
 //! callback; `apply` turns each into state changes (the app and the tests share both).
@@ -57,6 +58,9 @@ pub enum LiveEvent {
     Link(LinkEvent),
     /// Something is wrong that a coach must fix (shown on the coach's settings screen).
     Problem(LinkProblem),
+    /// The pairing connection reached the hub: a problem shown before is over. (Not the
+    /// link's `Online`: a switched-off tablet that pairs is not switched on again.)
+    PairingOnline,
 }
 
 /// One envelope of the history.
@@ -281,6 +285,10 @@ pub fn apply(state: &mut KioskState, event: LiveEvent) -> Vec<Effect> {
             state.link_problem = Some(problem);
             Vec::new()
         }
+        LiveEvent::PairingOnline => {
+            state.link_problem = None;
+            Vec::new()
+        }
     }
 }
 
@@ -353,7 +361,23 @@ fn restore(store: &KioskStore, device: &DeviceId, fit: (u32, u32)) -> Vec<Restor
         .collect()
 }
 
-async fn pair(config: &LiveConfig, emit: &(impl Fn(LiveEvent) + Send)) -> Result<Identity, String> {
+/// Erases what an identity kept on the tablet: messages, outbox, history, photos and the
+/// screen settings (the identity itself is overwritten by the next one).
+fn erase_everything(data_dir: &Path, store_dir: &Path) -> Result<(), String> {
+    KioskStore::open(store_dir)
+        .and_then(|store| store.wipe())
+        .map_err(|e| e.to_string())?;
+    crate::live::settings_file::forget(data_dir).map_err(|e| e.to_string())
+}
+
+/// Pairs with a new enrolment id (or the one kept from before) until a coach enrols the
+/// code shown; `before_saving` runs once the grant is in hand, before the new identity is
+/// kept.
+async fn pair(
+    config: &LiveConfig,
+    emit: &(impl Fn(LiveEvent) + Send),
+    before_saving: impl FnOnce() -> Result<(), String>,
+) -> Result<Identity, String> {
     let fresh = fresh_enrolment_id()?;
     let enrolment_id =
         identity::enrolment_id(&config.data_dir, || fresh).map_err(|e| e.to_string())?;
@@ -377,11 +401,12 @@ async fn pair(config: &LiveConfig, emit: &(impl Fn(LiveEvent) + Send)) -> Result
                     device_id: granted.device_id,
                     password: granted.password.0,
                 };
+                before_saving()?;
                 identity::save(&config.data_dir, &identity).map_err(|e| e.to_string())?;
                 return Ok(identity);
             }
             PairingEvent::LoginRefused => emit(LiveEvent::Problem(LinkProblem::EnrolmentRefused)),
-            PairingEvent::Online(true) => emit(LiveEvent::Link(LinkEvent::Online(true))),
+            PairingEvent::Online(true) => emit(LiveEvent::PairingOnline),
             PairingEvent::Online(false) => emit(unreachable(config)),
         }
     }
@@ -413,7 +438,7 @@ async fn lifecycle(
     loop {
         let identity = match identity::load(&config.data_dir) {
             Ok(Some(identity)) => identity,
-            Ok(None) => match pair(&config, emit).await {
+            Ok(None) => match pair(&config, emit, || Ok(())).await {
                 Ok(identity) => identity,
                 Err(e) => {
                     emit(LiveEvent::Problem(LinkProblem::Other(e)));
@@ -437,7 +462,26 @@ async fn lifecycle(
                     emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string())));
                 }
             }
-            Ended::Refused => tokio::time::sleep(RETRY_WHEN_SWITCHED_OFF).await,
+            Ended::Refused => {
+                // Switched off (docs/protocol.md §6.19): the tablet keeps what it holds and
+                // tries its credential again in an hour (a refusal may pass), and pairs
+                // meanwhile. A coach who enrols the code it shows lends it anew: what the
+                // old identity kept is erased first, as a wipe erases it.
+                let erase_old = || {
+                    erase_everything(&config.data_dir, &store_dir)?;
+                    emit(LiveEvent::Link(LinkEvent::Wipe));
+                    Ok(())
+                };
+                tokio::select! {
+                    paired = pair(&config, emit, erase_old) => {
+                        if let Err(e) = paired {
+                            emit(LiveEvent::Problem(LinkProblem::Other(e)));
+                            tokio::time::sleep(RETRY_WHEN_SWITCHED_OFF).await;
+                        }
+                    }
+                    () = tokio::time::sleep(RETRY_WHEN_SWITCHED_OFF) => {}
+                }
+            }
             Ended::Failed => tokio::time::sleep(Duration::from_secs(10)).await,
         }
     }
