@@ -297,11 +297,12 @@ pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Measured> {
         &progress,
     )
     .await;
-    let dropped = running.dropped();
-    if dropped > 0 {
-        // The bench's clients do not resend (a kiosk would, after a minute): say so.
+    let (dropped, refused) = (running.dropped(), running.refused());
+    if dropped + refused > 0 {
+        // The bench's clients do not resend (a kiosk would, after the wait the hub gave,
+        // or after a minute): say so.
         progress(&format!(
-            "the hub dropped {dropped} messages it could not take in time"
+            "the hub could not take {refused} messages in time and asked for them again later, and dropped {dropped} it could not answer"
         ));
     }
     hub_runtime

@@ -165,7 +165,7 @@ async fn mistakes_get_a_clear_message_and_a_failing_exit_code() {
     // A name the broker's certificate does not carry: a tablet would refuse to connect,
     // so no settings are written, and the error says what to do.
     let out = hub_cli(&dir, &["kiosk-settings", "--host", "hub.local"]).await;
-    assert_eq!(out.code, Some(1));
+    assert_eq!(out.code, Some(2));
     assert!(out.stdout.is_empty(), "{}", out.stdout);
     assert!(
         out.stderr
