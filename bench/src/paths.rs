@@ -10,9 +10,10 @@
 use crate::client::{self, Connection, Endpoint};
 use anyhow::{Context, Result, bail};
 use nabij_hub::app::Hub;
+use nabij_protocol::base64::Base64Bytes;
 use nabij_protocol::{
-    Ack, Body, DeviceId, DeviceStatus, EnrolHello, EnrolmentId, Envelope, MessageId, Party,
-    PersonId, Presence, Recipient, TextMessage, Topic, decode,
+    Ack, Body, DeviceId, DeviceStatus, EnrolHello, EnrolmentId, Envelope, ImageMime, MessageId,
+    Party, PersonId, Photo, Presence, Recipient, TextMessage, Topic, decode,
 };
 use rumqttc::AsyncClient;
 use std::time::Duration;
@@ -119,10 +120,35 @@ impl Sender {
         let (topic, payload) = self.message(run, seq, sent_ns)?;
         client::publish(&self.client, &topic, payload, false).await
     }
+
+    /// Publishes photo `seq` of `run` as a tablet sends one (the image base64 in the
+    /// message, the marker in its caption); hub pairs only.
+    pub async fn send_photo(&self, run: u32, seq: u64, sent_ns: u64, image: &[u8]) -> Result<()> {
+        let Addressing::Hub { from, to } = &self.addressing else {
+            bail!("photos go through the hub only");
+        };
+        let envelope = Envelope::new(
+            message_id()?,
+            Party::Device(from.clone()),
+            Body::Photo(Photo {
+                to: Recipient::Person(to.clone()),
+                author: None,
+                mime: ImageMime::Jpeg,
+                width: 1024,
+                height: 768,
+                caption: Some(marker(run, seq, sent_ns)),
+                data: Base64Bytes(image.to_vec()),
+            }),
+        );
+        let topic = Topic::DeviceUp(from.clone()).to_string();
+        client::publish(&self.client, &topic, envelope.to_bytes(), false).await
+    }
 }
 
 /// A raw pair: two clients logged in as the hub's own MQTT user (the only user the broker
-/// lets write outside the tablet topics), on the tablets' TLS port.
+/// lets write outside the tablet topics), over TLS on the pairing listener (the tablets'
+/// listener makes every client id its login, so two clients of one login would knock
+/// each other off there).
 pub async fn raw_pair(endpoint: &Endpoint, user: &str, password: &str, n: usize) -> Result<Pair> {
     let topic = format!("{}/bench/raw-{n}", nabij_protocol::ROOT);
     raw_pair_on(
@@ -246,6 +272,15 @@ pub async fn relay_pair(
     Ok(pair)
 }
 
+/// The broker's two listeners for tablets, as a kiosk reaches them.
+#[derive(Clone)]
+pub struct Doors {
+    /// Enrolled tablets (client id = login).
+    pub tablets: Endpoint,
+    /// Pairing tablets.
+    pub pairing: Endpoint,
+}
+
 /// An enrolled tablet, connected as itself.
 struct Tablet {
     device: DeviceId,
@@ -268,18 +303,13 @@ async fn answer(pairing: &mut Connection, enrolment: &EnrolmentId) -> Result<Bod
 }
 
 /// Pairs a new tablet for a new participant, as a coach and a kiosk would.
-async fn tablet(
-    hub: &Hub,
-    endpoint: &Endpoint,
-    enrol_password: &str,
-    name: &str,
-) -> Result<Tablet> {
+async fn tablet(hub: &Hub, doors: &Doors, enrol_password: &str, name: &str) -> Result<Tablet> {
     let person = hub.add_participant(name, None, None).await?.id;
     let enrolment = EnrolmentId::parse(&format!("e-{}", message_id()?.as_str().replace('-', "")))
         .context("an enrolment id")?;
     let down = Topic::EnrolDown(enrolment.clone()).to_string();
     let mut pairing = client::connect(
-        endpoint,
+        &doors.pairing,
         enrolment.as_str(),
         "enrol",
         enrol_password,
@@ -301,7 +331,7 @@ async fn tablet(
     let Body::PairingCode(code) = answer(&mut pairing, &enrolment).await? else {
         bail!("expected a pairing code");
     };
-    hub.enrol(&code.code, &person, None).await?;
+    hub.enrol(&code.code, &person, None, "command line").await?;
     let Body::EnrolGranted(granted) = answer(&mut pairing, &enrolment).await? else {
         bail!("expected enrol_granted");
     };
@@ -309,7 +339,7 @@ async fn tablet(
     let device = granted.device_id;
     let down = Topic::DeviceDown(device.clone()).to_string();
     let connection = client::connect(
-        endpoint,
+        &doors.tablets,
         device.as_str(),
         device.as_str(),
         &granted.password.0,
@@ -344,7 +374,7 @@ async fn tablet(
 }
 
 /// Reads a tablet's `down` topic as a kiosk does: everything that needs an ack is
-/// acknowledged, texts are reported as arrivals. Messages that arrived together share
+/// acknowledged, texts and photos are reported as arrivals. Messages that arrived together share
 /// one ack (the protocol allows up to 256 ids in one).
 fn kiosk_reader(
     tablet: &mut Tablet,
@@ -365,8 +395,13 @@ fn kiosk_reader(
                     if envelope.body.needs_ack() {
                         ids.push(envelope.id.clone());
                     }
-                    if let (Body::Text(text), Some(arrivals)) = (&envelope.body, &arrivals)
-                        && let Some(arrival) = parse_marker(&text.text)
+                    let mark = match &envelope.body {
+                        Body::Text(text) => Some(text.text.as_str()),
+                        Body::Photo(photo) => photo.caption.as_deref(),
+                        _ => None,
+                    };
+                    if let (Some(mark), Some(arrivals)) = (mark, &arrivals)
+                        && let Some(arrival) = parse_marker(mark)
                         && arrivals.send(arrival).is_err()
                     {
                         return;
@@ -392,20 +427,9 @@ fn kiosk_reader(
 }
 
 /// A hub pair: two new participants, approved contacts, each with a paired tablet.
-pub async fn hub_pair(
-    hub: &Hub,
-    endpoint: &Endpoint,
-    enrol_password: &str,
-    n: usize,
-) -> Result<Pair> {
-    let mut sender = tablet(hub, endpoint, enrol_password, &format!("Bench Sender {n}")).await?;
-    let mut receiver = tablet(
-        hub,
-        endpoint,
-        enrol_password,
-        &format!("Bench Receiver {n}"),
-    )
-    .await?;
+pub async fn hub_pair(hub: &Hub, doors: &Doors, enrol_password: &str, n: usize) -> Result<Pair> {
+    let mut sender = tablet(hub, doors, enrol_password, &format!("Bench Sender {n}")).await?;
+    let mut receiver = tablet(hub, doors, enrol_password, &format!("Bench Receiver {n}")).await?;
     hub.approve_contacts(&sender.person, &receiver.person)
         .await?;
     let (tx, arrivals) = mpsc::unbounded_channel();

@@ -48,6 +48,9 @@ pub struct BrokerConfig {
     pub listen: IpAddr,
     /// TLS port for tablets.
     pub tls_port: u16,
+    /// TLS port for tablets that are pairing (the shared enrolment login). It is a
+    /// listener of its own so that on `tls_port` every client id is bound to its login.
+    pub pairing_port: u16,
     /// Plain-MQTT port on 127.0.0.1 for the hub's own connection (managed mode).
     pub local_port: u16,
     /// Extra host names and addresses tablets use to reach the hub; they go into the
@@ -75,6 +78,7 @@ impl Default for BrokerConfig {
             mode: BrokerMode::Managed,
             listen: IpAddr::from([0, 0, 0, 0]),
             tls_port: 8883,
+            pairing_port: 8884,
             local_port: 1884,
             hostnames: Vec::new(),
             mosquitto: PathBuf::from("mosquitto"),

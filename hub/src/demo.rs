@@ -396,6 +396,8 @@ enum Happening {
     Tie { a: usize, b: usize },
     /// The coach reminds the group of tomorrow's meeting.
     Reminder { team: usize },
+    /// The coach reads what the group's members wrote to them.
+    ReadInbox { team: usize },
     /// A senior answers the diary.
     Diary { member: usize, prompt: PromptId },
     /// A senior answers a questionnaire.
@@ -623,8 +625,14 @@ impl Demo<'_> {
             .ok_or(DemoError::Step("get a pairing code"))?;
         let person = self.members[member].id.clone();
         let group = self.teams[self.members[member].group].id.clone();
-        self.now(after(t, 2 * MINUTE));
-        let device = self.hub.enrol(&code, &person, Some(&group)).await?.device;
+        // A minute later: a tablet's pairing lasts while it says hello, every half
+        // minute, and the demo's tablet says it only once.
+        self.now(after(t, MINUTE));
+        let device = self
+            .hub
+            .enrol(&code, &person, Some(&group), "demo")
+            .await?
+            .device;
         self.tablets.take(&Topic::EnrolDown(enrolment));
         let connected = after(t, 3 * MINUTE);
         let online = self.status(&device, true, connected)?;
@@ -885,6 +893,12 @@ impl Demo<'_> {
             }
         }
         for g in 0..self.teams.len() {
+            // Coaches read their messages at the end of each working day; the last two
+            // days' messages are still new, as a coach would find them on a Monday.
+            let evening = at(day, 17, 30);
+            if day.weekday() < 5 && evening.0 + 2 * DAY < now.0 {
+                out.push((evening, Happening::ReadInbox { team: g }));
+            }
             for (s, session) in self.teams[g].sessions.clone().iter().enumerate() {
                 let meeting_day = date_of(session.starts_at);
                 if meeting_day == day.plus_days(1) {
@@ -1023,6 +1037,12 @@ impl Demo<'_> {
                 self.filled.meetings_taken += 1;
             }
             Happening::Tie { a, b } => self.tie(a, b, t).await?,
+            Happening::ReadInbox { team } => {
+                let coach = &self.teams[team].coach;
+                for member in self.members.iter().filter(|m| m.group == team) {
+                    self.hub.read_inbox(coach, &member.id).await?;
+                }
+            }
             Happening::Reminder { team } => {
                 let text = REMINDERS[self.dice.below(REMINDERS.len())];
                 self.hub
@@ -1375,6 +1395,12 @@ mod tests {
         let open = hub.help_requests(true).unwrap();
         assert!(open.iter().any(|h| h.participant_name == CALLING));
         assert!(hub.help_requests(false).unwrap().len() > open.len());
+        // The coaches have read all but the last days' messages: a handful are new.
+        for team in &hub.groups().unwrap() {
+            let coach = team.coach.clone().expect("each demo group has its coach");
+            let unread = hub.coach_unread(&coach).unwrap();
+            assert!((1..=60).contains(&unread), "{}: {unread} unread", team.name);
+        }
         let newcomer = hub.find_participant(NEWCOMER).unwrap();
         assert!(!newcomer.consent.research);
 

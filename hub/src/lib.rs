@@ -3,11 +3,12 @@
 //!
 //! Layers, from the outside in: the edges (`mqtt`, `admin`, `cli`) turn bytes into typed
 //! requests; `app` holds every use case once; `domain` holds the rules as pure code;
-//! `store` keeps the records (only `store` knows sled). `broker`, `pki`, `photos`,
+//! `store` keeps the records (only `store` knows redb). `broker`, `pki`, `photos`,
 //! `secrets` and `files` are the infrastructure they stand on.
 
 pub mod admin;
 pub mod app;
+pub mod backup;
 pub mod broker;
 pub mod check;
 pub mod cli;
@@ -15,7 +16,7 @@ mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
-mod files;
+pub mod files;
 pub mod host_check;
 pub mod ics;
 pub mod mqtt;
@@ -62,9 +63,18 @@ pub enum StartError {
     /// The web dashboard could not start.
     #[error(transparent)]
     Web(#[from] web::WebError),
+    /// `--insecure-dev` over a hub that has tablets: their passwords would cross the
+    /// network in clear.
+    #[error(
+        "--insecure-dev is refused: this hub has {tablets} enrolled tablet(s), whose passwords would travel unencrypted; start without --insecure-dev, or use a data folder of its own for development"
+    )]
+    InsecureWithTablets {
+        /// How many tablets may connect.
+        tablets: usize,
+    },
     /// The database stopped taking changes while the hub ran.
     #[error(
-        "the database stopped taking changes ({0}); the hub stopped: start it again (under systemd that happens by itself) and it applies its write-ahead log"
+        "the database stopped taking changes ({0}); the hub stopped: start it again (under systemd that happens by itself); it opens the database at its last commit, and tablets send again what was not acknowledged. If it stops again, the disk is failing: see the hub's log and replace the disk, then restore the last backup"
     )]
     StoreStopped(String),
 }
@@ -78,6 +88,9 @@ const DELIVERY_TICK: Duration = Duration::from_secs(5);
 /// How often the programme's timed work runs (a week's diary prompt going out).
 const PROGRAMME_TICK: Duration = Duration::from_secs(60);
 
+/// How often the hub looks whether its server certificate is due to be renewed.
+const CERTIFICATE_CHECK: Duration = Duration::from_secs(12 * 3600);
+
 /// How often the retention sweep runs.
 const SWEEP_EVERY: Duration = Duration::from_secs(6 * 3600);
 
@@ -89,8 +102,19 @@ const BATCH_MESSAGES: usize = 256;
 const BATCH_BYTES: usize = 4 << 20;
 
 /// Batches applied but not yet answered: the handler waits when this many wait for the
-/// disk (the back-pressure from a slow disk to the ingress, never to the broker).
-const FINISHING: usize = 8;
+/// disk (the back-pressure from a slow disk to the ingress, never to the broker). Room
+/// for every batch of a [`GROUP_COMMIT`] at full speed.
+const FINISHING: usize = 1024;
+
+/// The receive path commits at most this often: the batches handled meanwhile share one
+/// durable commit. A commit writes the dozen or so pages its tables' newest entries are
+/// on (copy-on-write: never in place) however many messages they hold, so at 200
+/// messages a second this turns a commit a message into one for fifty, and the bytes
+/// written per message from about 100 KB to about 5 (docs/benchmarks.md).
+/// Acknowledgements wait up to this much longer; copies to recipients do not wait for the
+/// disk at all, and a message after a quiet moment, or a call for help, is committed at
+/// once.
+pub const GROUP_COMMIT: Duration = Duration::from_millis(250);
 
 /// A started hub. Dropping it without [`RunningHub::shutdown`] leaves the broker to
 /// `kill_on_drop`; call `shutdown` for a clean stop.
@@ -164,22 +188,41 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
         move |source| StartError::Io { path, source }
     };
     files::private_dir(&config.data_dir).map_err(io(&config.data_dir))?;
+    // A data folder from an older hub (0755 folders, 0644 files) becomes private too.
+    match files::make_private(&config.data_dir) {
+        Ok(0) => {}
+        Ok(changed) => {
+            tracing::info!(
+                changed,
+                "files and folders in the data folder made private (owner only)"
+            )
+        }
+        Err(source) => {
+            return Err(StartError::Io {
+                path: config.data_dir.clone(),
+                source,
+            });
+        }
+    }
     if let Some(port) = config.insecure_dev_port {
         tracing::warn!(
             port,
-            "--insecure-dev: tablets may connect WITHOUT encryption on port {port}. Never use this with real participants."
+            "--insecure-dev: tablets on this machine may connect WITHOUT encryption on 127.0.0.1:{port}. Never use this with real participants."
         );
     }
     let cache_bytes = u64::from(config.store.cache_mb) << 20;
     let storage: Arc<dyn store::Storage> = Arc::new(store::DiskStorage::open(
-        &config.data_dir.join("db"),
+        &config.data_dir.join(backup::STORE_FOLDER),
         cache_bytes,
     )?);
-    let pki = pki::ensure(
-        &config.data_dir.join("pki"),
-        &pki::server_names(&config.broker.hostnames),
-    )?;
+    let server_names = pki::server_names(&config.broker.hostnames);
+    let pki = pki::ensure(&config.data_dir.join("pki"), &server_names)?;
     let credentials = Hub::allowed_credentials(&store::Tx::new(storage.clone()))?;
+    if config.insecure_dev_port.is_some() && !credentials.is_empty() {
+        return Err(StartError::InsecureWithTablets {
+            tablets: credentials.len(),
+        });
+    }
     let borrowed: Vec<(&str, &str)> = credentials
         .iter()
         .map(|(u, h)| (u.as_str(), h.as_str()))
@@ -234,11 +277,34 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
     // batches, the heavy one a photo or a large message at a time, checked before it
     // waits for the write lock), and the finisher waits for each applied batch to be on
     // disk and then answers. While the disk syncs one batch the next is handled, and one
-    // sync covers all that were applied.
+    // commit covers all that were applied (at most one every GROUP_COMMIT).
     let (finishing, mut to_finish) = tokio::sync::mpsc::channel::<app::Handled>(FINISHING);
     let finisher = tokio::spawn(async move {
-        while let Some(handled) = to_finish.recv().await {
-            handled.finish().await;
+        let mut last: Option<tokio::time::Instant> = None;
+        while let Some(first) = to_finish.recv().await {
+            let mut group = vec![first];
+            if let Some(last) = last {
+                // The pace, cut short by a call for help (taken into this commit).
+                let pace = tokio::time::sleep_until(last + GROUP_COMMIT);
+                tokio::pin!(pace);
+                while !group.iter().any(app::Handled::urgent) {
+                    tokio::select! {
+                        () = &mut pace => break,
+                        more = to_finish.recv() => match more {
+                            Some(more) => group.push(more),
+                            None => break,
+                        },
+                    }
+                }
+            }
+            while let Ok(more) = to_finish.try_recv() {
+                group.push(more);
+            }
+            last = Some(tokio::time::Instant::now());
+            // The first's commit covers them all; the others find it done.
+            for handled in group {
+                handled.finish().await;
+            }
         }
     });
     let light = {
@@ -307,6 +373,9 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
                 if let Err(e) = hub.send_due_prompts().await {
                     tracing::error!(error = %e, "could not send this week's diary prompts; trying again in a minute");
                 }
+                if let Err(e) = hub.forget_stale_pairings().await {
+                    tracing::error!(error = %e, "could not forget unused pairing grants; trying again in a minute");
+                }
             }
         })
     };
@@ -337,14 +406,30 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
         }
     };
     let mut tasks = vec![delivery, programme, sweeper, admin];
-    let web = if web_config.enabled {
-        let started = match web::tls_config(&pki) {
-            Ok(tls) => {
-                let addr = std::net::SocketAddr::new(web_config.listen, web_config.port);
-                web::serve(web::router(hub.clone()), addr, tls).await
+    let dashboard_tls = if web_config.enabled {
+        match web::DashboardTls::load(&pki) {
+            Ok(tls) => Some(tls),
+            Err(e) => {
+                for task in [&handler].into_iter().chain(tasks.iter()) {
+                    task.abort();
+                }
+                publisher.disconnect().await;
+                broker.stop().await;
+                return Err(e.into());
             }
-            Err(e) => Err(e),
-        };
+        }
+    } else {
+        None
+    };
+    tasks.push(tokio::spawn(renew_certificates(
+        pki.clone(),
+        server_names,
+        broker.clone(),
+        dashboard_tls.clone(),
+    )));
+    let web = if let Some(tls) = dashboard_tls {
+        let addr = std::net::SocketAddr::new(web_config.listen, web_config.port);
+        let started = web::serve(web::router(hub.clone()), addr, tls).await;
         match started {
             Ok((addr, task)) => {
                 tasks.push(task);
@@ -381,10 +466,49 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
     })
 }
 
+/// Renews the server certificate before it ends, for as long as the hub runs, and has
+/// the broker and the dashboard load the new one. Tablets trust the CA, so they connect
+/// on as before.
+async fn renew_certificates(
+    pki: pki::PkiPaths,
+    names: Vec<String>,
+    broker: Arc<broker::Broker>,
+    dashboard: Option<web::DashboardTls>,
+) {
+    let mut tick = tokio::time::interval(CERTIFICATE_CHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is now: `start` has just made sure of the certificate.
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let renewed = {
+            let (pki, names) = (pki.clone(), names.clone());
+            tokio::task::spawn_blocking(move || pki::renew_if_due(&pki, &names)).await
+        };
+        match renewed {
+            Ok(Ok(false)) => {}
+            Ok(Ok(true)) => {
+                if let Err(e) = broker.reload_certificates().await {
+                    tracing::error!(error = %e, "the broker could not load the renewed certificate; it keeps the old one until it restarts");
+                }
+                if let Some(dashboard) = &dashboard
+                    && let Err(e) = dashboard.reload(&pki)
+                {
+                    tracing::error!(error = %e, "the dashboard could not load the renewed certificate; it keeps the old one until the hub restarts");
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "could not renew the server certificate; trying again in 12 hours");
+            }
+            Err(e) => tracing::error!(error = %e, "the certificate check stopped unexpectedly"),
+        }
+    }
+}
+
 /// Runs the hub until `shutdown` completes, then stops it cleanly. If its store stops
 /// taking changes meanwhile, the hub stops too, with [`StartError::StoreStopped`]: a
 /// hub that can store nothing acknowledges nothing, and a restart (systemd's, after the
-/// error) applies the write-ahead log and brings it back.
+/// error) opens the database at its last commit and brings it back.
 pub async fn run(config: HubConfig, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
     let running = start(config).await?;
     let result = tokio::select! {
@@ -420,11 +544,39 @@ mod tests {
         let watch = tokio::spawn(async move { until_store_stops(&hub, STORE_CHECK).await });
         tokio::time::sleep(STORE_CHECK * 10).await;
         assert!(!watch.is_finished(), "the store has not stopped");
-        storage.stop_taking_changes("syncing the write-ahead log failed");
+        storage.stop_taking_changes("writing to the database failed");
         let why = tokio::time::timeout(STORE_CHECK * 2, watch)
             .await
             .expect("noticed within a check or two")
             .unwrap();
-        assert_eq!(why, "syncing the write-ahead log failed");
+        assert_eq!(why, "writing to the database failed");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_disk_that_fails_to_sync_stops_the_store_and_so_the_hub() {
+        use nabij_powercut::{Power, SimDisk, SimFolder};
+        let power = Power::on();
+        let disk = SimDisk::new(power.clone());
+        let storage = Arc::new(
+            store::DiskStorage::open_with(disk.clone(), SimFolder::new(power), Default::default())
+                .unwrap(),
+        );
+        let (hub, _) = app::testing::hub_over(HubConfig::default(), storage);
+        hub.add_participant("Jan Claes", None, None)
+            .await
+            .expect("stored while the disk works");
+        disk.fail_syncs(true);
+        let err = hub
+            .add_participant("Anna Peeters", None, None)
+            .await
+            .expect_err("nothing is called stored once the disk fails");
+        assert!(err.to_string().contains("restart the hub"), "{err}");
+        let why = tokio::time::timeout(STORE_CHECK * 3, until_store_stops(&hub, STORE_CHECK))
+            .await
+            .expect("run() sees it within a check or two");
+        assert!(why.contains("injected"), "{why}");
+        // What `run` then returns (and `main` turns into a failing exit code for systemd).
+        let stopped = StartError::StoreStopped(why).to_string();
+        assert!(stopped.contains("start it again"), "{stopped}");
     }
 }

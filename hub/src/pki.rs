@@ -2,8 +2,9 @@
 //!
 //! On first start the hub makes a CA (ECDSA P-256) and a server certificate signed by it.
 //! Tablets trust that CA alone (it is part of the kiosk settings). The server certificate
-//! is made again when the host names change or it nears its end; the CA stays, so tablets
-//! keep trusting the hub.
+//! lives [`SERVER_CERT_DAYS`] and is made again when the host names change or when it
+//! would end within [`RENEW_WITHIN_DAYS`] (a running hub looks twice a day); the CA
+//! stays, so tablets keep trusting the hub.
 
 use crate::files::{write_private, write_public};
 use rcgen::{
@@ -58,6 +59,16 @@ impl PkiPaths {
 
 const CA_NAME: &str = "Nabij hub CA";
 
+/// How long a server certificate is valid from the day it is made. Short, because the
+/// hub renews it by itself; tablets trust the CA, not this certificate.
+pub const SERVER_CERT_DAYS: u64 = 180;
+
+/// The server certificate is made again when it would end within this many days: a hub
+/// switched off for a few weeks still finds it valid.
+pub const RENEW_WITHIN_DAYS: u64 = 30;
+
+const DAY_MS: u64 = 86_400_000;
+
 fn read(path: &Path) -> Result<String, PkiError> {
     std::fs::read_to_string(path).map_err(|source| PkiError::Io {
         path: path.to_owned(),
@@ -98,14 +109,59 @@ pub fn ensure(dir: &Path, names: &[String]) -> Result<PkiPaths, PkiError> {
         write_public(&paths.ca_cert, cert.pem().as_bytes()).map_err(io(&paths.ca_cert))?;
         tracing::info!(path = %paths.ca_cert.display(), "made the hub's certificate authority");
     }
+    renew_if_due(&paths, names)?;
+    Ok(paths)
+}
+
+/// Makes the server certificate again when `names` changed or when it would not be
+/// valid [`RENEW_WITHIN_DAYS`] from now, as a tablet checks it. Returns whether it did:
+/// then the broker and the dashboard must load the new one.
+pub fn renew_if_due(paths: &PkiPaths, names: &[String]) -> Result<bool, PkiError> {
     let wanted = names.join("\n");
     let current = std::fs::read_to_string(&paths.server_names).unwrap_or_default();
-    if current != wanted || !paths.server_cert.exists() || !paths.server_key.exists() {
-        issue_server_cert(&paths, names)?;
+    let soon = crate::clock::now().0 + RENEW_WITHIN_DAYS * DAY_MS;
+    let due = current != wanted
+        || !paths.server_key.exists()
+        || !valid_at(paths, names, nabij_protocol::UnixMillis(soon));
+    if due {
+        issue_server_cert(paths, names)?;
         write_public(&paths.server_names, wanted.as_bytes()).map_err(io(&paths.server_names))?;
-        tracing::info!(names = %names.join(", "), "made the broker's server certificate");
+        tracing::info!(names = %names.join(", "), "made the server certificate for the broker and the dashboard");
     }
-    Ok(paths)
+    Ok(due)
+}
+
+/// Whether the server certificate on disk chains to the CA on disk and is valid at `at`
+/// for the first of `names`: the check a tablet's TLS makes. Anything unreadable is
+/// not valid.
+pub fn valid_at(paths: &PkiPaths, names: &[String], at: nabij_protocol::UnixMillis) -> bool {
+    use rustls::client::danger::ServerCertVerifier;
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+    let (Ok(ca), Ok(server)) = (
+        CertificateDer::from_pem_file(&paths.ca_cert),
+        CertificateDer::from_pem_file(&paths.server_cert),
+    ) else {
+        return false;
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    if roots.add(ca).is_err() {
+        return false;
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let Ok(verifier) =
+        rustls::client::WebPkiServerVerifier::builder_with_provider(roots.into(), provider).build()
+    else {
+        return false;
+    };
+    let name = names.first().map_or("localhost", String::as_str);
+    let Ok(name) = ServerName::try_from(name.to_owned()) else {
+        return false;
+    };
+    let at = UnixTime::since_unix_epoch(std::time::Duration::from_millis(at.0));
+    verifier
+        .verify_server_cert(&server, &[], &name, &[], at)
+        .is_ok()
 }
 
 fn issue_server_cert(paths: &PkiPaths, names: &[String]) -> Result<(), PkiError> {
@@ -132,9 +188,15 @@ fn issue_server_cert(paths: &PkiPaths, names: &[String]) -> Result<(), PkiError>
         KeyUsagePurpose::KeyEncipherment,
     ];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let (year, month, day) = crate::clock::civil_date(crate::clock::now());
+    // From a year back (a tablet whose clock is behind still accepts it) to
+    // SERVER_CERT_DAYS ahead.
+    let now = crate::clock::now();
+    let (year, month, day) = crate::clock::civil_date(now);
     params.not_before = rcgen::date_time_ymd(year - 1, month, day.min(28));
-    params.not_after = rcgen::date_time_ymd(year + 2, month, day.min(28));
+    let (year, month, day) = crate::clock::civil_date(nabij_protocol::UnixMillis(
+        now.0 + SERVER_CERT_DAYS * DAY_MS,
+    ));
+    params.not_after = rcgen::date_time_ymd(year, month, day.min(28));
     let key = KeyPair::generate()?;
     let cert = params.signed_by(&key, &issuer)?;
     write_private(&paths.server_key, key.serialize_pem().as_bytes())
@@ -183,6 +245,8 @@ mod tests {
         );
         assert_ne!(std::fs::read_to_string(&paths.server_cert).unwrap(), server);
 
+        assert!(!renew_if_due(&paths, &["localhost".into(), "hub.local".into()]).unwrap());
+
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&paths.ca_key)
             .unwrap()
@@ -193,5 +257,38 @@ mod tests {
             0,
             "private keys are readable by the owner only"
         );
+    }
+
+    #[test]
+    fn the_server_certificate_is_renewed_before_it_ends_and_still_chains_to_the_same_ca() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = ["hub.local".to_owned(), "localhost".to_owned()];
+        let start = crate::clock::now();
+        let clock = crate::clock::pretend(start);
+        let paths = ensure(dir.path(), &names).unwrap();
+        let ca = std::fs::read_to_string(&paths.ca_cert).unwrap();
+        let first = std::fs::read_to_string(&paths.server_cert).unwrap();
+        let days = |n: u64| nabij_protocol::UnixMillis(start.0 + n * DAY_MS);
+        assert!(valid_at(&paths, &names, days(SERVER_CERT_DAYS - 2)));
+        assert!(!valid_at(&paths, &names, days(SERVER_CERT_DAYS + 2)));
+        assert!(
+            !valid_at(&paths, &["elsewhere.example".into()], start),
+            "only for its own names"
+        );
+
+        // A hundred days on: nothing to do yet.
+        clock.set(days(100));
+        assert!(!renew_if_due(&paths, &names).unwrap());
+        assert_eq!(std::fs::read_to_string(&paths.server_cert).unwrap(), first);
+
+        // Within RENEW_WITHIN_DAYS of its end: a new one, from the same CA, which a
+        // tablet that trusts that CA accepts long after the first one ended.
+        let late = SERVER_CERT_DAYS - RENEW_WITHIN_DAYS + 5;
+        clock.set(days(late));
+        assert!(renew_if_due(&paths, &names).unwrap());
+        assert_ne!(std::fs::read_to_string(&paths.server_cert).unwrap(), first);
+        assert_eq!(std::fs::read_to_string(&paths.ca_cert).unwrap(), ca);
+        assert!(valid_at(&paths, &names, days(SERVER_CERT_DAYS + 60)));
+        assert!(!renew_if_due(&paths, &names).unwrap(), "once is enough");
     }
 }

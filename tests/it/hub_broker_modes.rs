@@ -1,6 +1,7 @@
 //! The other broker set-ups: an external Mosquitto the operator runs (configured as in
 //! deploy/mosquitto/nabij.conf), and the development-only plain listener.
 
+use nabij_hub::broker::Door;
 use nabij_hub::config::{BrokerMode, HubConfig};
 use tests::hub::{KioskSettings, free_port};
 use tests::mqtt_client::{Client, Login};
@@ -13,25 +14,42 @@ async fn an_external_broker_gets_the_credentials_and_is_reloaded() {
     let creds = dir.path().join("creds");
     std::fs::create_dir_all(&creds).unwrap();
     // The operator's broker starts first, with (still empty) files the hub will fill.
-    std::fs::write(creds.join("passwd"), "").unwrap();
-    std::fs::write(creds.join("acl"), "").unwrap();
+    for door in Door::ALL {
+        std::fs::write(creds.join(door.passwd()), "").unwrap();
+        std::fs::write(creds.join(door.acl()), "").unwrap();
+    }
     let pki = nabij_hub::pki::ensure(&data.join("pki"), &["127.0.0.1".into()]).unwrap();
-    let (local, tls) = (free_port(), free_port());
-    let conf = dir.path().join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            // As root Mosquitto would switch to the `mosquitto` user, who cannot read
-            // this temporary folder; a real deployment gives that user read access.
-            "user root\nper_listener_settings false\nallow_anonymous false\npassword_file {c}/passwd\nacl_file {c}/acl\n\
-             listener {local} 127.0.0.1\nlistener {tls} 127.0.0.1\ncafile {ca}\ncertfile {cert}\nkeyfile {key}\n",
-            c = creds.display(),
-            ca = pki.ca_cert.display(),
-            cert = pki.server_cert.display(),
-            key = pki.server_key.display(),
-        ),
+    let (local, tls, pairing) = (free_port(), free_port(), free_port());
+    // deploy/mosquitto/nabij.conf, with this test's folders and ports.
+    let deployed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/mosquitto/nabij.conf"),
     )
     .unwrap();
+    let conf_text = deployed
+        .replace("/etc/mosquitto/nabij", &creds.display().to_string())
+        .replace(
+            "/var/lib/nabij-hub/pki",
+            &pki.ca_cert.parent().unwrap().display().to_string(),
+        )
+        .replace(
+            "listener 1884 127.0.0.1",
+            &format!("listener {local} 127.0.0.1"),
+        )
+        .replace(
+            "listener 8883 0.0.0.0",
+            &format!("listener {tls} 127.0.0.1"),
+        )
+        .replace(
+            "listener 8884 0.0.0.0",
+            &format!("listener {pairing} 127.0.0.1"),
+        )
+        .replace("persistence true\n", "");
+    let listeners = conf_text.lines().filter(|l| l.starts_with("listener "));
+    assert_eq!(listeners.count(), 3, "{conf_text}");
+    let conf = dir.path().join("mosquitto.conf");
+    // As root Mosquitto would switch to the `mosquitto` user, who cannot read this
+    // temporary folder; a real deployment gives that user read access.
+    std::fs::write(&conf, format!("user root\n{conf_text}")).unwrap();
     let mut broker = tokio::process::Command::new("mosquitto")
         .arg("-c")
         .arg(&conf)
@@ -57,6 +75,7 @@ async fn an_external_broker_gets_the_credentials_and_is_reloaded() {
         data_dir: data.clone(),
         ..HubConfig::default()
     };
+    config.web.port = 0;
     config.broker.mode = BrokerMode::External;
     config.broker.host = "127.0.0.1".into();
     config.broker.port = local;
@@ -65,17 +84,17 @@ async fn an_external_broker_gets_the_credentials_and_is_reloaded() {
     let running = nabij_hub::start(config.clone())
         .await
         .expect("the hub starts against the external broker");
-    let passwd = std::fs::read_to_string(creds.join("passwd")).unwrap();
-    assert!(
-        passwd.starts_with("nabij-hub:$7$") && passwd.contains("\nenrol:$7$"),
-        "{passwd}"
-    );
+    let read = |name: &str| std::fs::read_to_string(creds.join(name)).unwrap();
+    assert!(read(Door::Hub.passwd()).starts_with("nabij-hub:$7$"));
+    assert!(read(Door::Pairing.passwd()).contains("\nenrol:$7$"));
+    assert_eq!(read(Door::Tablets.passwd()), "", "no tablet yet");
 
     let secrets: serde_json::Value =
         serde_json::from_slice(&std::fs::read(data.join("broker/secrets.json")).unwrap()).unwrap();
     let settings = KioskSettings {
         host: "127.0.0.1".into(),
         port: tls,
+        pairing_port: pairing,
         ca: pki.ca_cert.clone(),
         enrol_password: secrets["enrol_password"].as_str().unwrap().to_owned(),
     };
@@ -87,7 +106,11 @@ async fn an_external_broker_gets_the_credentials_and_is_reloaded() {
     let mut pairing = Pairing::connect(&settings).await;
     let code = pairing.code(None).await;
     let jan = running.hub().find_person("Jan Claes").unwrap().id;
-    running.hub().enrol(&code, &jan, None).await.unwrap();
+    running
+        .hub()
+        .enrol(&code, &jan, None, "command line")
+        .await
+        .unwrap();
     let credentials = pairing.granted().await;
     let mut device = Device::connect(&settings, &credentials)
         .await
@@ -103,7 +126,7 @@ async fn an_external_broker_gets_the_credentials_and_is_reloaded() {
 }
 
 #[tokio::test]
-async fn the_insecure_dev_listener_takes_plain_mqtt_and_nothing_else_changes() {
+async fn the_insecure_dev_listener_takes_plain_mqtt_on_loopback_only_and_never_over_tablets() {
     let dir = tempfile::tempdir().unwrap();
     let plain = free_port();
     let mut config = HubConfig {
@@ -112,10 +135,17 @@ async fn the_insecure_dev_listener_takes_plain_mqtt_and_nothing_else_changes() {
         ..HubConfig::default()
     };
     config.broker.tls_port = free_port();
+    config.broker.pairing_port = free_port();
     config.web.port = 0;
     config.broker.local_port = free_port();
-    config.broker.listen = std::net::IpAddr::from([127, 0, 0, 1]);
-    let running = nabij_hub::start(config).await.unwrap();
+    // Even with the tablets' listeners on every address, the plain one is on loopback.
+    config.broker.listen = std::net::IpAddr::from([0, 0, 0, 0]);
+    let running = nabij_hub::start(config.clone()).await.unwrap();
+    let conf = std::fs::read_to_string(dir.path().join("data/broker/mosquitto.conf")).unwrap();
+    assert!(
+        conf.contains(&format!("listener {plain} 127.0.0.1\n")),
+        "{conf}"
+    );
     let secrets: serde_json::Value = serde_json::from_slice(
         &std::fs::read(dir.path().join("data/broker/secrets.json")).unwrap(),
     )
@@ -132,9 +162,44 @@ async fn the_insecure_dev_listener_takes_plain_mqtt_and_nothing_else_changes() {
         matches!(wrong, Err(tests::mqtt_client::Refused::NotAuthorized(_))),
         "passwords still apply"
     );
-    let password = secrets["enrol_password"].as_str().unwrap();
-    Client::connect_to("127.0.0.1", plain, None, login(password))
+    let password = secrets["enrol_password"].as_str().unwrap().to_owned();
+    Client::connect_to("127.0.0.1", plain, None, login(&password))
         .await
         .expect("plain MQTT works in dev mode");
+
+    // Once a tablet is enrolled, the hub no longer starts with a plain listener.
+    let settings = KioskSettings {
+        host: "127.0.0.1".into(),
+        port: config.broker.tls_port,
+        pairing_port: config.broker.pairing_port,
+        ca: config.data_dir.join("pki/ca.pem"),
+        enrol_password: password,
+    };
+    running
+        .hub()
+        .add_participant("Jan Claes", None, None)
+        .await
+        .unwrap();
+    let mut pairing = Pairing::connect(&settings).await;
+    let code = pairing.code(None).await;
+    let jan = running.hub().find_person("Jan Claes").unwrap().id;
+    running
+        .hub()
+        .enrol(&code, &jan, None, "command line")
+        .await
+        .unwrap();
+    pairing.granted().await;
     running.shutdown().await;
+    let refused = nabij_hub::start(config.clone())
+        .await
+        .err()
+        .map(|e| e.to_string());
+    let refused = refused.expect("--insecure-dev over an enrolled tablet is refused");
+    assert!(
+        refused.contains("--insecure-dev is refused") && refused.contains("1 enrolled tablet"),
+        "{refused}"
+    );
+    // Without it the same hub starts.
+    config.insecure_dev_port = None;
+    nabij_hub::start(config).await.unwrap().shutdown().await;
 }

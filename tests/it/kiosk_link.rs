@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use tests::hub::{KioskSettings, TestHub};
 use tests::mqtt_client::PATIENCE;
-use tests::serve::ServedHub;
+use tests::serve::{Ports, ServedHub};
 use tests::sim_kiosk::{Credentials, Pairing};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -77,14 +77,14 @@ async fn two_tablets(hub: &TestHub) -> (Credentials, Credentials) {
     let settings = hub.kiosk_settings();
     let jan = pair(&settings, async |code| {
         hub.hub()
-            .enrol(&code, &hub.person("Jan Claes"), None)
+            .enrol(&code, &hub.person("Jan Claes"), None, "command line")
             .await
             .unwrap();
     })
     .await;
     let anna = pair(&settings, async |code| {
         hub.hub()
-            .enrol(&code, &hub.person("Anna Peeters"), None)
+            .enrol(&code, &hub.person("Anna Peeters"), None, "command line")
             .await
             .unwrap();
     })
@@ -219,8 +219,8 @@ async fn a_kiosk_offline_with_hundreds_queued_and_killed_mid_drain_delivers_each
 async fn a_hub_killed_with_sigkill_mid_stream_loses_nothing_and_doubles_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("hub");
-    let (tls, local) = (tests::hub::free_port(), tests::hub::free_port());
-    let mut hub = ServedHub::start(&data, tls, local, 0).await;
+    let ports = Ports::free();
+    let mut hub = ServedHub::start(&data, ports).await;
     for name in ["Jan Claes", "Anna Peeters"] {
         assert!(hub.cli(&["participant", "add", "--name", name]).await.0);
     }
@@ -228,7 +228,8 @@ async fn a_hub_killed_with_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
         serde_json::from_slice(&std::fs::read(data.join("broker/secrets.json")).unwrap()).unwrap();
     let settings = KioskSettings {
         host: "127.0.0.1".into(),
-        port: tls,
+        port: ports.tls,
+        pairing_port: ports.pairing,
         ca: data.join("pki/ca.pem"),
         enrol_password: secrets["enrol_password"].as_str().unwrap().to_owned(),
     };
@@ -255,8 +256,8 @@ async fn a_hub_killed_with_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
     );
 
     let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (jan_link, mut jan_events) = link(&settings, tls, &jan, dirs.0.path());
-    let (_anna_link, mut anna_events) = link(&settings, tls, &anna, dirs.1.path());
+    let (jan_link, mut jan_events) = link(&settings, ports.tls, &jan, dirs.0.path());
+    let (_anna_link, mut anna_events) = link(&settings, ports.tls, &anna, dirs.1.path());
     const N: usize = 100;
     let mut sent = HashSet::new();
     for i in 0..N {
@@ -277,7 +278,7 @@ async fn a_hub_killed_with_sigkill_mid_stream_loses_nothing_and_doubles_nothing(
     .await;
     hub.kill9(); // mid-stream: some stored and acked, some stored and not acked, some not yet read
     let _ = hub.wait().await;
-    let mut restarted = ServedHub::start(&data, tls, local, 0).await;
+    let mut restarted = ServedHub::start(&data, ports).await;
 
     let (distinct, total) = receive_texts(&mut anna_events, N).await;
     assert_eq!(

@@ -4,11 +4,13 @@
 #![allow(clippy::unwrap_used)]
 
 mod dashboard_browser;
+mod hub_backup;
 mod hub_broker_modes;
 mod hub_cli;
 mod hub_devices;
 mod hub_messaging;
 mod hub_protocol;
+mod hub_tls;
 mod kiosk_link;
 mod kiosk_live;
 mod protocol_doc;

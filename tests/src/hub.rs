@@ -17,8 +17,10 @@ pub fn free_port() -> u16 {
 pub struct KioskSettings {
     /// Host (127.0.0.1).
     pub host: String,
-    /// The TLS port.
+    /// The enrolled tablets' TLS port.
     pub port: u16,
+    /// The pairing tablets' TLS port.
+    pub pairing_port: u16,
     /// The hub's CA certificate file.
     pub ca: PathBuf,
     /// The shared enrolment password.
@@ -38,12 +40,18 @@ pub struct TestHub {
 impl TestHub {
     /// Starts a hub with defaults, on free ports.
     pub async fn start() -> TestHub {
-        let dir = tempfile::tempdir().expect("temp dir");
+        TestHub::start_in(tempfile::tempdir().expect("temp dir")).await
+    }
+
+    /// Starts a hub with defaults, on free ports, with its data in `dir/data` (which may
+    /// hold what an earlier hub left, or a restored backup).
+    pub async fn start_in(dir: tempfile::TempDir) -> TestHub {
         let mut config = HubConfig {
             data_dir: dir.path().join("data"),
             ..HubConfig::default()
         };
         config.broker.tls_port = free_port();
+        config.broker.pairing_port = free_port();
         config.web.port = 0;
         config.broker.local_port = free_port();
         config.broker.listen = std::net::IpAddr::from([127, 0, 0, 1]);
@@ -76,6 +84,7 @@ impl TestHub {
         KioskSettings {
             host: "127.0.0.1".into(),
             port: self.config.broker.tls_port,
+            pairing_port: self.config.broker.pairing_port,
             ca: self.config.data_dir.join("pki/ca.pem"),
             enrol_password: secrets["enrol_password"]
                 .as_str()

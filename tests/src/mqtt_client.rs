@@ -93,7 +93,13 @@ fn tls(ca: &std::path::Path) -> rustls::ClientConfig {
 impl Client {
     /// Connects over TLS to the hub's tablet port, verifying the hub's CA.
     pub async fn connect(settings: &KioskSettings, login: Login<'_>) -> Result<Client, Refused> {
-        Self::connect_to(&settings.host, settings.port, Some(&settings.ca), login).await
+        // As a kiosk does: the enrolment login goes to the pairing listener.
+        let port = if login.username == "enrol" {
+            settings.pairing_port
+        } else {
+            settings.port
+        };
+        Self::connect_to(&settings.host, port, Some(&settings.ca), login).await
     }
 
     /// Connects to any broker port; `ca` None means plain MQTT.

@@ -16,21 +16,47 @@ impl Drop for ServedHub {
     }
 }
 
+/// The ports a served hub listens on.
+#[derive(Debug, Clone, Copy)]
+pub struct Ports {
+    /// Enrolled tablets (TLS).
+    pub tls: u16,
+    /// Pairing tablets (TLS).
+    pub pairing: u16,
+    /// The hub's own broker connection (loopback).
+    pub local: u16,
+    /// The dashboard (HTTPS); 0 picks any free one.
+    pub web: u16,
+}
+
+impl Ports {
+    /// Free ports for the broker, and any for the dashboard.
+    pub fn free() -> Ports {
+        Ports {
+            tls: crate::hub::free_port(),
+            pairing: crate::hub::free_port(),
+            local: crate::hub::free_port(),
+            web: 0,
+        }
+    }
+}
+
 impl ServedHub {
-    /// Starts a hub over `dir` on these ports (`web` 0: any free port) and waits until
-    /// its command line answers.
-    pub async fn start(dir: &Path, tls: u16, local: u16, web: u16) -> ServedHub {
+    /// Starts a hub over `dir` on these ports and waits until its command line answers.
+    pub async fn start(dir: &Path, ports: Ports) -> ServedHub {
         let child = tokio::process::Command::new(crate::binary("nabij-hub"))
             .arg("--data-dir")
             .arg(dir)
             .args([
                 "serve",
                 "--tls-port",
-                &tls.to_string(),
+                &ports.tls.to_string(),
+                "--pairing-port",
+                &ports.pairing.to_string(),
                 "--local-port",
-                &local.to_string(),
+                &ports.local.to_string(),
                 "--web-port",
-                &web.to_string(),
+                &ports.web.to_string(),
             ])
             .stderr(std::process::Stdio::null())
             .spawn()

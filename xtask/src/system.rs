@@ -41,6 +41,10 @@ pub const TEST_PACKAGES: &[(&str, &str)] = &[
         "unzip",
         "checks the participant export's zip files as people will open them",
     ),
+    (
+        "openssl",
+        "offers the broker and the dashboard old TLS suites, which they must refuse",
+    ),
 ];
 
 /// What a kiosk *window* needs at run time on a desktop (winit loads them itself).

@@ -67,8 +67,10 @@ pub struct Counts {
 pub struct KioskSettings {
     /// The host name tablets use.
     pub host: String,
-    /// The broker's TLS port.
+    /// The broker's TLS port for enrolled tablets.
     pub port: u16,
+    /// The broker's TLS port for pairing tablets.
+    pub pairing_port: u16,
     /// The shared password of pairing tablets.
     pub enrolment_password: String,
     /// The PIN that opens the coach settings on the tablets.

@@ -6,7 +6,7 @@
 mod files;
 mod managed;
 
-pub use files::{ENROL_USER, HUB_USER, MAX_PACKET_BYTES};
+pub use files::{Door, ENROL_USER, HUB_USER, MAX_PACKET_BYTES, TLS12_CIPHERS, TLS13_CIPHERS};
 
 use crate::config::{BrokerMode, HubConfig};
 use crate::files::{private_dir, write_group_readable, write_private, write_public};
@@ -160,6 +160,7 @@ impl Broker {
                     local_port: b.local_port,
                     listen: b.listen,
                     tls_port: b.tls_port,
+                    pairing_port: b.pairing_port,
                     insecure_port: config.insecure_dev_port,
                     ca: &pki.ca_cert,
                     cert: &pki.server_cert,
@@ -224,19 +225,34 @@ impl Broker {
     fn write_files(&self, devices: &[Credential<'_>]) -> Result<(), BrokerError> {
         let hub_hash = secrets::mosquitto_hash(&self.secrets.hub_password)?;
         let enrol_hash = secrets::mosquitto_hash(&self.secrets.enrol_password)?;
-        let mut entries: Vec<Credential<'_>> =
-            vec![(HUB_USER, &hub_hash), (ENROL_USER, &enrol_hash)];
-        entries.extend_from_slice(devices);
-        let passwd = self.dir.join("passwd");
-        let text = files::passwd(entries);
-        if self.owner_only {
-            write_private(&passwd, text.as_bytes())
-        } else {
-            write_group_readable(&passwd, text.as_bytes())
+        for door in Door::ALL {
+            let mut entries: Vec<Credential<'_>> = Vec::new();
+            if door.admits_hub() {
+                entries.push((HUB_USER, &hub_hash));
+            }
+            if door.admits_pairing() {
+                entries.push((ENROL_USER, &enrol_hash));
+            }
+            if door.admits_tablets() {
+                entries.extend_from_slice(devices);
+            }
+            let passwd = self.dir.join(door.passwd());
+            let text = files::passwd(entries);
+            if self.owner_only {
+                write_private(&passwd, text.as_bytes())
+            } else {
+                write_group_readable(&passwd, text.as_bytes())
+            }
+            .map_err(io(&passwd))?;
+            let acl = self.dir.join(door.acl());
+            // An external broker's user reads it through the group, whatever the umask.
+            if self.owner_only {
+                write_private(&acl, files::acl(door).as_bytes())
+            } else {
+                write_group_readable(&acl, files::acl(door).as_bytes())
+            }
+            .map_err(io(&acl))?;
         }
-        .map_err(io(&passwd))?;
-        let acl = self.dir.join("acl");
-        write_public(&acl, files::acl().as_bytes()).map_err(io(&acl))?;
         Ok(())
     }
 
@@ -244,6 +260,17 @@ impl Broker {
     /// left out is disconnected at once.
     pub async fn apply_credentials(&self, devices: &[Credential<'_>]) -> Result<(), BrokerError> {
         self.write_files(devices)?;
+        self.reload().await
+    }
+
+    /// Makes the broker load the server certificate again (it was renewed).
+    pub async fn reload_certificates(&self) -> Result<(), BrokerError> {
+        self.reload().await
+    }
+
+    /// Makes the broker re-read its files: Mosquitto reloads its password and ACL files
+    /// and its certificates on SIGHUP.
+    async fn reload(&self) -> Result<(), BrokerError> {
         match &self.mode {
             Mode::Managed(managed) => managed.reload(),
             Mode::External {

@@ -30,7 +30,7 @@ mod signed;
 mod tablets;
 mod today;
 
-pub use server::{WebError, serve, tls_config};
+pub use server::{DashboardTls, WebError, serve, tls_config};
 
 use crate::app::{AccountView, AppError, Hub};
 use crate::domain::accounts::Area;

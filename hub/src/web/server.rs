@@ -40,7 +40,39 @@ pub enum WebError {
     },
 }
 
-/// The TLS settings for the dashboard: the hub's server certificate, then its CA.
+/// The dashboard's TLS settings as they are now: a renewed certificate replaces them
+/// while the dashboard serves, for every connection after.
+#[derive(Clone)]
+pub struct DashboardTls(Arc<std::sync::RwLock<Arc<rustls::ServerConfig>>>);
+
+impl DashboardTls {
+    /// Reads the hub's certificate and key.
+    pub fn load(pki: &PkiPaths) -> Result<DashboardTls, WebError> {
+        Ok(DashboardTls(Arc::new(std::sync::RwLock::new(tls_config(
+            pki,
+        )?))))
+    }
+
+    /// Reads them again (the certificate was renewed).
+    pub fn reload(&self, pki: &PkiPaths) -> Result<(), WebError> {
+        let fresh = tls_config(pki)?;
+        *self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+        Ok(())
+    }
+
+    fn current(&self) -> Arc<rustls::ServerConfig> {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// The TLS settings for the dashboard: the hub's server certificate, then its CA. The
+/// default rustls suites are all AEAD (AES-GCM, ChaCha20-Poly1305), TLS 1.2 and 1.3.
 pub fn tls_config(pki: &PkiPaths) -> Result<Arc<rustls::ServerConfig>, WebError> {
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -72,7 +104,7 @@ pub fn tls_config(pki: &PkiPaths) -> Result<Arc<rustls::ServerConfig>, WebError>
 pub async fn serve(
     router: Router,
     addr: SocketAddr,
-    tls: Arc<rustls::ServerConfig>,
+    tls: DashboardTls,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), WebError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -80,7 +112,6 @@ pub async fn serve(
     let bound = listener
         .local_addr()
         .map_err(|source| WebError::Listen { addr, source })?;
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
     let slots = Arc::new(tokio::sync::Semaphore::new(MOST_CONNECTIONS));
     let task = tokio::spawn(async move {
         loop {
@@ -97,7 +128,7 @@ pub async fn serve(
                 }
             };
             let _ = stream.set_nodelay(true);
-            let acceptor = acceptor.clone();
+            let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
             // Every request knows the address it came from (log-ins are paused per
             // address: `domain::accounts::LogInGuard`).
             let router = tower::ServiceExt::map_request(

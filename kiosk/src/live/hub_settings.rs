@@ -43,8 +43,10 @@ pub enum SettingsError {
 pub struct HubSettings {
     /// Host name or address of the hub.
     pub host: String,
-    /// The broker's TLS port.
+    /// The broker's TLS port for an enrolled tablet.
     pub port: u16,
+    /// The broker's TLS port while the tablet is pairing.
+    pub pairing_port: u16,
     /// The shared password of pairing tablets.
     pub enrolment_password: String,
     /// The hub's CA certificate, PEM.
@@ -89,8 +91,28 @@ impl HubSettings {
         if settings.host.trim().is_empty() {
             return Err(invalid("host", "is empty"));
         }
+        // A host name or an address, nothing more: the pairing screen's QR code puts it
+        // in a link, where a space, `/`, `@` or `#` would lead a coach's phone elsewhere.
+        if settings
+            .host
+            .contains(|c: char| c.is_whitespace() || c.is_control() || "/?#@\\%".contains(c))
+        {
+            return Err(invalid(
+                "host",
+                "must be a host name or an address, without spaces or any of / ? # @ \\ %",
+            ));
+        }
         if settings.port == 0 {
             return Err(invalid("port", "must be 1 to 65535"));
+        }
+        if settings.pairing_port == 0 {
+            return Err(invalid("pairing_port", "must be 1 to 65535"));
+        }
+        if settings.pairing_port == settings.port {
+            return Err(invalid(
+                "pairing_port",
+                "must differ from port: pairing tablets have a listener of their own",
+            ));
         }
         if settings.enrolment_password.len() < 16 {
             return Err(invalid(
@@ -134,7 +156,7 @@ impl HubSettings {
 mod tests {
     use super::*;
 
-    const GOOD: &str = "[hub]\nhost = \"hub.local\"\nport = 8883\nenrolment_password = \"0123456789abcdef0123\"\nca = \"\"\"\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n\"\"\"\n";
+    const GOOD: &str = "[hub]\nhost = \"hub.local\"\nport = 8883\npairing_port = 8884\nenrolment_password = \"0123456789abcdef0123\"\nca = \"\"\"\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n\"\"\"\n";
 
     #[test]
     fn good_settings_parse_and_bad_ones_name_the_field() {
@@ -158,6 +180,21 @@ mod tests {
         let extra = GOOD.replace("[hub]\n", "[hub]\ncolour = \"red\"\n");
         let e = HubSettings::parse(&extra, path).unwrap_err().to_string();
         assert!(e.contains("colour"), "{e}");
+        let same = GOOD.replace("pairing_port = 8884", "pairing_port = 8883");
+        let e = HubSettings::parse(&same, path).unwrap_err().to_string();
+        assert!(e.contains("pairing_port") && e.contains("differ"), "{e}");
+        assert_eq!(HubSettings::parse(GOOD, path).unwrap().pairing_port, 8884);
+        // Found by the kiosk_settings fuzz target: a host the pairing link cannot carry.
+        for host in [
+            "hu b.local",
+            "evil.example/x#",
+            "marie@hub.local",
+            " hub.local",
+        ] {
+            let bad = GOOD.replace("\"hub.local\"", &format!("{host:?}"));
+            let e = HubSettings::parse(&bad, path).unwrap_err().to_string();
+            assert!(e.contains("hub.host"), "{host}: {e}");
+        }
         let port0 = GOOD.replace("[hub]\n", "[hub]\ndashboard_port = 0\n");
         let e = HubSettings::parse(&port0, path).unwrap_err().to_string();
         assert!(e.contains("dashboard_port"), "{e}");
