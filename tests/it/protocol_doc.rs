@@ -158,10 +158,11 @@ fn the_docs_kiosk_settings_example_is_read_by_the_kiosk_as_documented() {
         (
             settings.host.as_str(),
             settings.port,
+            settings.pairing_port,
             settings.coach_pin.as_deref(),
             settings.dashboard_port
         ),
-        ("hub.local", 8883, Some("4821"), Some(8443))
+        ("hub.local", 8883, 8884, Some("4821"), Some(8443))
     );
     assert_eq!(
         settings.pairing_link("K7PX4C").as_deref(),
@@ -178,6 +179,7 @@ fn the_docs_kiosk_settings_example_is_read_by_the_kiosk_as_documented() {
         [
             "host",
             "port",
+            "pairing_port",
             "enrolment_password",
             "ca",
             "coach_pin",

@@ -598,6 +598,19 @@ fn erase_all(config: &LiveConfig, store_dir: &Path) -> Result<(), String> {
     forget_all(config)
 }
 
+/// Erases the tablet as a coach asked from its coach settings, and has the screens start
+/// over from pairing: events the link emitted before it stopped (a refused log-in) may
+/// reach the screens after the coach's tap, and must not leave them switched off.
+fn erase_for_coach(
+    config: &LiveConfig,
+    store_dir: &Path,
+    emit: &(impl Fn(LiveEvent) + Send),
+) -> Result<(), String> {
+    erase_all(config, store_dir)?;
+    emit(LiveEvent::Link(LinkEvent::Wipe));
+    Ok(())
+}
+
 /// Forgets the tablet's identity, screen settings and coach PIN.
 fn forget_all(config: &LiveConfig) -> Result<(), String> {
     identity::forget(&config.data_dir)
@@ -662,11 +675,11 @@ async fn lifecycle(
                     () = tokio::time::sleep(RETRY_WHEN_SWITCHED_OFF) => None,
                 };
                 match paired {
-                    Some(Ok(Paired::Erase)) => erase_all(&config, &store_dir),
+                    Some(Ok(Paired::Erase)) => erase_for_coach(&config, &store_dir, emit),
                     Some(Err(e)) => {
                         emit(LiveEvent::Problem(LinkProblem::Other(e)));
                         if wait_or_erase(RETRY_WHEN_SWITCHED_OFF, &mut commands).await {
-                            erase_all(&config, &store_dir)
+                            erase_for_coach(&config, &store_dir, emit)
                         } else {
                             Ok(())
                         }
@@ -675,7 +688,7 @@ async fn lifecycle(
                 }
             }
             Ended::Failed if wait_or_erase(Duration::from_secs(10), &mut commands).await => {
-                erase_all(&config, &store_dir)
+                erase_for_coach(&config, &store_dir, emit)
             }
             Ended::Failed => Ok(()),
         };
@@ -827,9 +840,13 @@ async fn run_link(
     };
     link.kill().await;
     // The link stops before its store is emptied: nothing it sends or receives after
-    // the coach's "erase" is kept.
-    if erase && let Err(e) = store.wipe() {
-        emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string())));
+    // the coach's "erase" is kept. The screens start over from pairing, whatever the link
+    // said before it stopped.
+    if erase {
+        match store.wipe() {
+            Ok(()) => emit(LiveEvent::Link(LinkEvent::Wipe)),
+            Err(e) => emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string()))),
+        }
     }
     ended
 }
