@@ -136,7 +136,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PORT")]
     pub insecure_dev: Option<u16>,
     /// Stop when standard input closes: for a parent process (like `cargo xtask demo`)
-    /// that must not leave the hub running when it is killed itself.
+    /// that must not leave the hub running when it ends, even when it is killed itself.
     #[arg(long, hide = true)]
     pub until_stdin_closes: bool,
 }
@@ -683,28 +683,36 @@ pub fn load_config(cli: &Cli) -> anyhow::Result<HubConfig> {
     Ok(config)
 }
 
+/// `serve`: the hub until it is asked to stop (see [`crate::shutdown`]), then a clean
+/// stop, its broker with it.
+async fn serve(config: HubConfig, until_stdin_closes: bool) -> anyhow::Result<ExitCode> {
+    crate::shutdown::stop_on_panic();
+    let (told, why) = tokio::sync::oneshot::channel();
+    let shutdown = async move {
+        let stop = crate::shutdown::requested(until_stdin_closes).await;
+        tracing::info!(why = ?stop, "stopping");
+        let _ = told.send(stop);
+    };
+    let result = crate::run(config, shutdown).await;
+    // Nothing was told when the hub stopped by itself (its store stopped).
+    let stop = why.await.ok();
+    match result {
+        Ok(()) if stop.is_some_and(crate::shutdown::Stop::is_failure) => anyhow::bail!(
+            "a part of the hub failed unexpectedly (the panic above says where); the hub and its broker stopped so that it can be started again (under systemd that happens by itself)"
+        ),
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e @ crate::StartError::StoreStopped(_)) => Err(e.into()),
+        Err(e) => Err(anyhow::Error::from(e).context("the hub could not start")),
+    }
+}
+
 /// Runs one parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = load_config(&cli)?;
     // A password the command made (for `user add`), printed once after the answer.
     let mut made_password: Option<String> = None;
     let request = match cli.command {
-        Command::Serve(_) => {
-            let shutdown = async {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
-                }
-                tracing::info!("stopping");
-            };
-            return match crate::run(config, shutdown).await {
-                Ok(()) => Ok(ExitCode::SUCCESS),
-                Err(e @ crate::StartError::StoreStopped(_)) => Err(e.into()),
-                Err(e) => Err(anyhow::Error::from(e).context("the hub could not start")),
-            };
-        }
+        Command::Serve(args) => return serve(config, args.until_stdin_closes).await,
         Command::CheckMessage { topic, file } => return check_message(&topic, &file),
         Command::DemoData { months } => return demo_data(&config, months).await,
         Command::Device(DeviceCommand::Enrol {

@@ -21,6 +21,7 @@ pub mod mqtt;
 pub mod photos;
 pub mod pki;
 pub mod secrets;
+pub mod shutdown;
 pub mod store;
 pub mod web;
 pub mod zip;

@@ -293,7 +293,7 @@ fn demo() -> Result<()> {
             break;
         }
         if std::time::Instant::now() > deadline {
-            let _ = serve.kill();
+            stop_hub(&mut serve);
             bail!("nabij-hub serve did not become ready within 30 seconds");
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
@@ -344,8 +344,7 @@ fn demo() -> Result<()> {
             .arg(&kiosk_data)
             .status()
             .context("cannot start nabij-kiosk")?;
-        let _ = serve.kill();
-        let _ = serve.wait();
+        stop_hub(&mut serve);
         if !status.success() {
             bail!("the kiosk stopped ({status}); its message above says why");
         }
@@ -376,6 +375,24 @@ fn demo() -> Result<()> {
         bail!("nabij-hub serve stopped ({status})");
     }
     Ok(())
+}
+
+/// Stops the demo's hub the way it was told to stop (`--until-stdin-closes`): its
+/// standard input is closed, and it stops its broker and store cleanly. SIGKILL is the
+/// last resort, after 30 seconds (the broker stops then too: the kernel sends it the
+/// hub's parent-death signal).
+fn stop_hub(serve: &mut std::process::Child) {
+    drop(serve.stdin.take());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        match serve.try_wait() {
+            Ok(Some(_)) | Err(_) => return,
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    }
+    eprintln!("nabij-hub serve did not stop within 30 seconds of being asked; killing it");
+    let _ = serve.kill();
+    let _ = serve.wait();
 }
 
 /// The demo's dashboard password (every demo account has it).
