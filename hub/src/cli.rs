@@ -98,6 +98,10 @@ pub enum Command {
         #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=12))]
         months: u32,
     },
+    /// How the hub is doing: broker, store, free disk, certificate, last backup, tablets
+    /// online, silent and out of date. Exits with 1 when a part does not work, so a
+    /// monitoring check can run it.
+    Status,
     /// Print the settings a kiosk needs to reach this hub (host, port, CA, enrolment password).
     KioskSettings {
         /// The host name or address tablets use to reach the hub.
@@ -967,6 +971,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Participant(ParticipantCommand::Erase { person, confirm }) => {
             Request::EraseParticipant { person, confirm }
         }
+        Command::Status => {
+            let response =
+                admin::call(&admin::socket_path(&config.data_dir), &Request::Status).await?;
+            let Response::Status(health) = response else {
+                eprintln!("nabij-hub: {}", render(&response).err().unwrap_or_default());
+                return Ok(ExitCode::from(2));
+            };
+            print!("{}", crate::status::words(&health));
+            let broken = health.level() == crate::domain::health::Level::Problem;
+            return Ok(if broken {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
         Command::Participant(ParticipantCommand::Export { person, out }) => {
             let response = admin::call(
                 &admin::socket_path(&config.data_dir),
@@ -1538,6 +1557,7 @@ pub fn render(response: &Response) -> Result<String, String> {
             out += &format!("Meeting {} {done}:\n", session.id);
             out += &session_line(session);
         }
+        Response::Status(health) => out += &crate::status::words(health),
     }
     Ok(out)
 }
