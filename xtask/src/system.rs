@@ -45,6 +45,48 @@ pub const TEST_PACKAGES: &[(&str, &str)] = &[
         "openssl",
         "offers the broker and the dashboard old TLS suites, which they must refuse",
     ),
+    (
+        "shellcheck",
+        "checks the tablet's scripts (deploy/tablet) and the packages' maintainer scripts",
+    ),
+    (
+        "systemd",
+        "systemd-analyze verifies every unit; systemd-sysusers and systemd-tmpfiles make the packages' users and folders in a throw-away root",
+    ),
+    (
+        "dpkg-dev",
+        "dpkg-shlibdeps: the libraries of the packaged hub, for its Depends",
+    ),
+    (
+        "gcc-aarch64-linux-gnu",
+        "the C cross compiler for the arm64 check of the hub (ring's C code)",
+    ),
+];
+
+/// What `cargo xtask package` needs besides [`PACKAGES`]: the Debian tools and the
+/// libraries of the kiosk's linuxkms backend (full screen with no desktop).
+pub const PACKAGING: &[(&str, &str)] = &[
+    (
+        "dpkg-dev",
+        "dpkg-shlibdeps: which packages each packaged program's libraries are in",
+    ),
+    (
+        "libudev-dev",
+        "the kiosk's linuxkms backend: finding the screen and the touch panel",
+    ),
+    (
+        "libseat-dev",
+        "the kiosk's linuxkms backend: the seat (screen and input) from logind",
+    ),
+    ("libinput-dev", "the kiosk's linuxkms backend: touch input"),
+    (
+        "libgbm-dev",
+        "the kiosk's linuxkms backend: buffers on the screen",
+    ),
+    (
+        "libxkbcommon-dev",
+        "the kiosk's linuxkms backend: keyboard maps",
+    ),
 ];
 
 /// What a kiosk *window* needs at run time on a desktop (winit loads them itself).
@@ -159,6 +201,31 @@ pub fn ensure_rust_components(components: &[&str]) -> Result<()> {
                 bail!("{component} is missing: run `rustup component add {component}`");
             }
         }
+    }
+    Ok(())
+}
+
+/// Adds Rust's standard library for `target` (rustup) when it is missing.
+pub fn ensure_rust_target(target: &str) -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .is_ok_and(|out| {
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l.trim() == target)
+        });
+    if installed {
+        return Ok(());
+    }
+    let status = Command::new("rustup")
+        .args(["target", "add", target])
+        .status()
+        .with_context(|| {
+            format!("Rust's standard library for {target} is missing and rustup is not available")
+        })?;
+    if !status.success() {
+        bail!("Rust's standard library for {target} is missing: run `rustup target add {target}`");
     }
     Ok(())
 }
