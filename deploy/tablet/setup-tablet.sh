@@ -52,6 +52,8 @@ if [ -z "$package" ]; then
 fi
 [ -r "${package:-}" ] ||
     fail "no nabij-kiosk_*_$(dpkg --print-architecture).deb beside this script: make it with 'cargo xtask package --arch arm64', or give --package FILE"
+# apt installs a file only by its path (a bare name would be a package to download).
+package=$(cd "$(dirname "$package")" && pwd)/$(basename "$package")
 [ -r "$settings" ] ||
     fail "no kiosk settings at $settings: on the hub run 'nabij-hub kiosk-settings --host <the hub's name>' and save its output there"
 grep -q '^\[hub\]' "$settings" ||
