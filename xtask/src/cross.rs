@@ -153,21 +153,34 @@ pub fn environment() -> Vec<(&'static str, String)> {
 }
 
 /// Runs the arm64 kiosk at `kiosk` under qemu-aarch64 to draw `screen` of `profile` in
-/// Dutch into `out`: the same binary a tablet runs, on this machine.
+/// Dutch into `out`: the same binary a tablet runs, on this machine. Its libraries are
+/// Debian's arm64 ones (multiarch, with their C library and loader); qemu's `-L` with
+/// the cross compiler's separate C library is not used: mixing the two made programs
+/// spin for ever.
 pub fn render_under_qemu(kiosk: &Path, profile: &Path, screen: &str, out: &Path) -> Result<()> {
-    let status = Command::new("qemu-aarch64")
-        // The arm64 C library and loader of Debian's multiarch.
-        .args(["-L", "/usr/aarch64-linux-gnu"])
+    let mut child = Command::new("qemu-aarch64")
         .arg(kiosk)
         .args(["render", "--profile"])
         .arg(profile)
         .args(["--screen", screen, "--lang", "nl", "--out"])
         .arg(out)
-        .status();
-    match status {
-        Ok(s) if s.success() => Ok(()),
-        Ok(s) => bail!("the arm64 kiosk failed under qemu-aarch64 ({s})"),
-        Err(e) => bail!("cannot run qemu-aarch64 ({e}): apt-get install qemu-user"),
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("cannot run qemu-aarch64 ({e}): apt-get install qemu-user"))?;
+    // Emulated, one screen takes seconds; ten minutes means it is stuck.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    loop {
+        if let Some(status) = child.try_wait()? {
+            if status.success() {
+                return Ok(());
+            }
+            bail!("the arm64 kiosk failed under qemu-aarch64 ({status})");
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("the arm64 kiosk did not draw its screen under qemu-aarch64 within ten minutes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
 
