@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod cpu;
+pub mod disk;
 pub mod paths;
 pub mod report;
 pub mod reports;
@@ -33,7 +34,14 @@ pub struct Plan {
     /// Each windowed and paced workload runs in this many rounds, raw and hub taking
     /// turns, so that both see the same moments of a machine whose speed drifts.
     pub rounds: u32,
+    /// Photos of [`PHOTO_BYTES`] sent one at a time through the hub.
+    pub photos: u64,
+    /// How long the device is watched with nothing running, for its writes at rest.
+    pub idle: Duration,
 }
+
+/// Each photo of the photo run is this big (the largest a photo may be).
+pub const PHOTO_BYTES: usize = nabij_protocol::limits::MAX_PHOTO_BYTES;
 
 impl Plan {
     /// The measurement `docs/benchmarks.md` reports.
@@ -46,6 +54,8 @@ impl Plan {
             pairs: 50,
             per_pair: 200,
             rounds: 5,
+            photos: 22,
+            idle: Duration::from_secs(5),
         }
     }
 
@@ -59,6 +69,8 @@ impl Plan {
             pairs: 2,
             per_pair: 10,
             rounds: 2,
+            photos: 0,
+            idle: Duration::ZERO,
         }
     }
 
@@ -72,6 +84,8 @@ impl Plan {
             pairs: 3,
             per_pair: 20,
             rounds: 2,
+            photos: 2,
+            idle: Duration::from_millis(200),
         }
     }
 }
@@ -144,7 +158,7 @@ pub fn store_write_us(dir: &std::path::Path) -> Result<f64> {
 
 /// Milliseconds one small commit through the hub's store takes, as the receive path
 /// makes them (10 records of 200 bytes, then made durable), at p50 / p99 / p99.9 / max:
-/// the apply and the sync (an fdatasync of the write-ahead log) apart.
+/// the apply and the sync (one durable redb commit) apart.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CommitTail {
     /// The apply.
@@ -178,11 +192,105 @@ pub async fn store_commit_tail(dir: &std::path::Path, commits: u64) -> Result<Co
     })
 }
 
+/// What the device under the hub's data folder was made to write.
+#[derive(Debug, Clone)]
+pub struct DiskFigures {
+    /// The device's name in `/proc/diskstats`.
+    pub device: String,
+    /// Bytes a second it wrote while nothing of the bench ran.
+    pub idle_bytes_per_s: f64,
+}
+
+/// The photo run: photos sent one at a time through the hub.
+#[derive(Debug, Clone)]
+pub struct PhotoFigures {
+    /// Photos sent (and received).
+    pub stats: Stats,
+    /// The size of each, in bytes (as an image, before base64).
+    pub photo_bytes: u64,
+    /// How much the hub's data folder grew (allocated blocks), in bytes.
+    pub folder_growth: i64,
+}
+
+/// Photos kept one way or the other, as the hub keeps them: each message's content and
+/// its copy in the recipient's queue (two envelopes around the same photo), then the
+/// copy gone at its acknowledgement.
+#[derive(Debug, Clone, Copy)]
+pub struct MediaWay {
+    /// Photos as files of their own (`true`, the hub's way) or inside the database.
+    pub files: bool,
+    /// How much the store's folder grew (allocated blocks), in bytes.
+    pub folder_growth: i64,
+    /// What the device wrote meanwhile, in bytes, if counted.
+    pub written: Option<u64>,
+}
+
+/// Stores `photos` photos of [`PHOTO_BYTES`] through the hub's store one way, a commit
+/// for each message and one for each acknowledgement.
+pub fn media_way(
+    dir: &std::path::Path,
+    device: Option<&disk::Device>,
+    files: bool,
+    photos: u64,
+) -> Result<MediaWay> {
+    use nabij_hub::store::{DiskOptions, DiskStorage, Storage, Writes};
+    let folder = dir.join(if files { "media-files" } else { "media-inline" });
+    let store = DiskStorage::open_with_options(
+        &folder,
+        DiskOptions {
+            media_files: files,
+            ..DiskOptions::default()
+        },
+    )?;
+    let before = device.map(disk::Device::settled).transpose()?;
+    let grown_from = disk::allocated(&folder)?;
+    for n in 0..photos {
+        let mut image = photo_bytes(PHOTO_BYTES);
+        image[..8].copy_from_slice(&n.to_be_bytes());
+        let envelope = |id: &str| {
+            format!(
+                r#"{{"v":1,"id":"{id}","kind":"photo","body":{{"to":"p-anna","mime":"image/jpeg","width":1024,"height":768,"data":"{}"}}}}"#,
+                nabij_protocol::base64::encode(&image)
+            )
+            .into_bytes()
+        };
+        let mut writes = Writes::new();
+        writes.insert(
+            ("message_bodies", format!("m-{n:08}").into_bytes()),
+            Some(envelope("k-1")),
+        );
+        writes.insert(
+            ("outbox", format!("d-anna\0{n:08}").into_bytes()),
+            Some(envelope("hub-1")),
+        );
+        store.commit(writes)?;
+        let mut ack = Writes::new();
+        ack.insert(("outbox", format!("d-anna\0{n:08}").into_bytes()), None);
+        store.commit(ack)?;
+    }
+    drop(store);
+    let written = match (device, before) {
+        (Some(device), Some(before)) => Some(device.settled()?.saturating_sub(before)),
+        _ => None,
+    };
+    Ok(MediaWay {
+        files,
+        folder_growth: disk::allocated(&folder)? as i64 - grown_from as i64,
+        written,
+    })
+}
+
 /// What one run measured: each workload on each path, and the disk.
 #[derive(Debug, Clone)]
 pub struct Measured {
     /// The workloads.
     pub rows: Vec<Row>,
+    /// The device the disk figures were counted at, if there is one.
+    pub disk: Option<DiskFigures>,
+    /// The photo run, when the plan has one.
+    pub photos: Option<PhotoFigures>,
+    /// The same photos through the store alone, as files and inside the database.
+    pub media_ways: Vec<MediaWay>,
     /// The disk's `fdatasync` p50 and p99, in milliseconds.
     pub disk_sync_ms: (f64, f64),
     /// Microseconds a record applied through the hub's store costs.
@@ -215,22 +323,35 @@ pub enum Workload {
     Pairs(usize),
 }
 
-/// Runs a workload and notes the CPU it took.
+/// How long a run's end waits for work its store does after the last commit.
+const SETTLE: Duration = Duration::from_millis(500);
+
+/// Runs a workload and notes the CPU it took and what the device wrote meanwhile (its
+/// file system synced before and after, so the run pays for what it left unwritten).
 async fn metered<T>(
+    device: Option<&disk::Device>,
     run: impl std::future::Future<Output = Result<(T, run::Stats)>>,
 ) -> Result<(T, run::Stats)> {
+    let written = device.map(disk::Device::settled).transpose()?;
     let meter = cpu::Meter::start();
     let (sent, received) = client::publications();
     let (pairs, mut stats) = run.await?;
     stats.cpu = meter.stop();
     let (sent_after, received_after) = client::publications();
     stats.client_publications = (sent_after - sent, received_after - received);
+    if let (Some(device), Some(before)) = (device, written) {
+        // A store may finish a run's writes a moment after its last commit: they belong
+        // to this run, not to the next path's.
+        tokio::time::sleep(SETTLE).await;
+        stats.disk_bytes = Some(device.settled()?.saturating_sub(before));
+    }
     Ok((pairs, stats))
 }
 
 /// Runs each path's pairs through `run` in turn, `rounds` times over, so that every path
 /// meets the same moments of a machine whose speed drifts; each path's rounds merged.
 async fn in_rounds<const N: usize, F, Fut>(
+    device: Option<&disk::Device>,
     rounds: u32,
     mut paths: [Vec<Pair>; N],
     mut run: F,
@@ -242,7 +363,7 @@ where
     let mut merged: [Stats; N] = std::array::from_fn(|_| Stats::default());
     for _ in 0..rounds {
         for (pairs, stats) in paths.iter_mut().zip(&mut merged) {
-            let (back, round) = metered(run(std::mem::take(pairs))).await?;
+            let (back, round) = metered(device, run(std::mem::take(pairs))).await?;
             *pairs = back;
             stats.merge(round);
         }
@@ -258,10 +379,37 @@ fn free_port() -> Result<u16> {
 
 /// Starts a hub (managed broker, TLS, free ports) and measures `plan` on every path.
 pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Measured> {
-    let dir = tempfile::tempdir()?;
+    // NABIJ_BENCH_DIR: a file system of its own, so that the device counts the hub alone.
+    let dir = match std::env::var_os("NABIJ_BENCH_DIR") {
+        Some(base) => tempfile::tempdir_in(base)?,
+        None => tempfile::tempdir()?,
+    };
+    let device = match disk::Device::of(dir.path()) {
+        Ok(device) => Some(device),
+        Err(e) => {
+            progress(&format!("not counting what the disk writes: {e:#}"));
+            None
+        }
+    };
+    let idle = match &device {
+        Some(device) if !plan.idle.is_zero() => {
+            progress(&format!("watching {} at rest", device.name));
+            Some(device.idle_rate(plan.idle).await?)
+        }
+        _ => None,
+    };
     progress("timing the disk");
     let disk = disk_sync_ms(dir.path(), if plan.messages >= 1_000 { 500 } else { 20 })?;
     let write_us = store_write_us(dir.path())?;
+    let media_ways = if plan.photos > 0 {
+        progress("photos through the store both ways");
+        vec![
+            media_way(dir.path(), device.as_ref(), true, plan.photos)?,
+            media_way(dir.path(), device.as_ref(), false, plan.photos)?,
+        ]
+    } else {
+        Vec::new()
+    };
     let commit_tail =
         store_commit_tail(dir.path(), if plan.messages >= 1_000 { 3_000 } else { 50 }).await?;
     let mut config = HubConfig {
@@ -295,6 +443,7 @@ pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Measured> {
         &config,
         running.hub(),
         hub_runtime.handle(),
+        device.as_ref(),
         &progress,
     )
     .await;
@@ -310,8 +459,15 @@ pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Measured> {
         .await?;
     // Not dropped here: dropping a runtime blocks, which an async task may not.
     hub_runtime.shutdown_background();
+    let (rows, photos) = result?;
     Ok(Measured {
-        rows: result?,
+        rows,
+        disk: device.map(|device| DiskFigures {
+            device: device.name,
+            idle_bytes_per_s: idle.unwrap_or(0.0),
+        }),
+        photos,
+        media_ways,
         disk_sync_ms: disk,
         store_write_us: write_us,
         commit_tail,
@@ -325,8 +481,9 @@ async fn measure_with(
     config: &HubConfig,
     hub: &nabij_hub::app::Hub,
     hub_runtime: &tokio::runtime::Handle,
+    device: Option<&disk::Device>,
     progress: &impl Fn(&str),
-) -> Result<Vec<Row>> {
+) -> Result<(Vec<Row>, Option<PhotoFigures>)> {
     let secrets: serde_json::Value =
         serde_json::from_slice(&std::fs::read(config.data_dir.join("broker/secrets.json"))?)?;
     let secret = |key: &str| secrets[key].as_str().unwrap_or_default().to_owned();
@@ -387,7 +544,7 @@ async fn measure_with(
         ));
         let per_round = plan.messages / u64::from(rounds);
         let (paths, [raw_stats, hub_stats, bare_stats]) =
-            in_rounds(rounds, [raw, relay, bare], |pairs| {
+            in_rounds(device, rounds, [raw, relay, bare], |pairs| {
                 run::windowed(pairs, next_run(), per_round, window, clock)
             })
             .await?;
@@ -404,7 +561,7 @@ async fn measure_with(
             "{rate} a second: raw and hub, {rounds} rounds each"
         ));
         let per_round = plan.paced / rounds;
-        let (paths, [raw_stats, hub_stats]) = in_rounds(rounds, [raw, relay], |pairs| {
+        let (paths, [raw_stats, hub_stats]) = in_rounds(device, rounds, [raw, relay], |pairs| {
             run::paced(pairs, next_run(), rate, per_round, clock)
         })
         .await?;
@@ -416,23 +573,96 @@ async fn measure_with(
             relay: None,
         });
     }
+    let photos = if plan.photos > 0 {
+        progress(&format!("{} photos through the hub", plan.photos));
+        let (pairs, figures) = photo_run(plan, config, relay, device, &mut next_run, clock).await?;
+        relay = pairs;
+        Some(figures)
+    } else {
+        None
+    };
     progress(&format!("pairing {} more tablet pairs", plan.pairs - 1));
     for n in 1..plan.pairs {
         raw.push(raw_pair(n).await?);
         relay.push(hub_pair(n).await?);
     }
     progress(&format!("{} pairs: raw", plan.pairs));
-    let (_, raw_stats) = metered(run::windowed(raw, next_run(), plan.per_pair, 20, clock)).await?;
+    let (_, raw_stats) = metered(
+        device,
+        run::windowed(raw, next_run(), plan.per_pair, 20, clock),
+    )
+    .await?;
     progress(&format!("{} pairs: hub", plan.pairs));
-    let (_, hub_stats) =
-        metered(run::windowed(relay, next_run(), plan.per_pair, 20, clock)).await?;
+    let (_, hub_stats) = metered(
+        device,
+        run::windowed(relay, next_run(), plan.per_pair, 20, clock),
+    )
+    .await?;
     rows.push(Row {
         workload: Workload::Pairs(plan.pairs),
         raw: raw_stats,
         hub: hub_stats,
         relay: None,
     });
-    Ok(rows)
+    Ok((rows, photos))
+}
+
+/// An image of `bytes` that compresses no better than a JPEG does (a photo is not
+/// decoded on its way through the hub, so its bytes need not be one).
+fn photo_bytes(bytes: usize) -> Vec<u8> {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut out = Vec::with_capacity(bytes + 8);
+    while out.len() < bytes {
+        // xorshift64*: fast, and far from compressible.
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        out.extend_from_slice(&state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
+    }
+    out.truncate(bytes);
+    out
+}
+
+/// The photo run on the hub pair: `plan.photos` photos one at a time, then a window of
+/// texts (whose commits make the photos' last acknowledgements durable too); what the
+/// data folder grew and what the device wrote meanwhile.
+async fn photo_run(
+    plan: &Plan,
+    config: &HubConfig,
+    mut pairs: Vec<Pair>,
+    device: Option<&disk::Device>,
+    next_run: &mut impl FnMut() -> u32,
+    clock: Clock,
+) -> Result<(Vec<Pair>, PhotoFigures)> {
+    let image = photo_bytes(PHOTO_BYTES);
+    let pair = pairs.pop().context("no hub pair")?;
+    let folder = || disk::allocated(&config.data_dir);
+    if let Some(device) = device {
+        device.settled()?;
+    }
+    let grown_from = folder()?;
+    let run = next_run();
+    let (pair, mut stats) = metered(device, async {
+        let (pair, stats) = run::photos(pair, run, plan.photos, &image, clock).await?;
+        let (mut pairs, _) = run::windowed(vec![pair], next_run(), 20, 20, clock).await?;
+        let pair = pairs.pop().context("the pair came back")?;
+        // The store's work after the last commit (deleting media files no record names
+        // any more) is paid for here too.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Ok((pair, stats))
+    })
+    .await?;
+    pairs.push(pair);
+    let growth = folder()? as i64 - grown_from as i64;
+    stats.sent = plan.photos;
+    Ok((
+        pairs,
+        PhotoFigures {
+            stats,
+            photo_bytes: PHOTO_BYTES as u64,
+            folder_growth: growth,
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -487,6 +717,14 @@ mod tests {
             tail.apply[0] > 0.0 && tail.apply[0] <= tail.apply[3],
             "{tail:?}"
         );
+        let photos = measured.photos.as_ref().expect("the plan has photos");
+        assert_eq!(photos.stats.received, plan.photos);
+        if let Some(disk) = &measured.photos.as_ref().and_then(|p| p.stats.disk_bytes) {
+            assert!(
+                *disk >= plan.photos * PHOTO_BYTES as u64,
+                "the photos were written: {disk} bytes"
+            );
+        }
         let report = report::markdown(&measured, &plan, "test");
         assert!(report.contains("| window 20 |"), "{report}");
         assert!(report.contains("A small commit as the receive path makes them"));

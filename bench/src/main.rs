@@ -9,6 +9,9 @@ use anyhow::{Context, Result, bail};
 use nabij_bench::{Plan, measure, report, reports};
 use std::process::ExitCode;
 
+/// The heading from which a report's end is kept when it is written again.
+const EARLIER_RUNS: &str = "## Earlier runs";
+
 fn main() -> ExitCode {
     match run() {
         Ok(true) => ExitCode::SUCCESS,
@@ -56,7 +59,7 @@ fn run() -> Result<bool> {
             _ => "cargo xtask bench",
         };
         text = report::markdown(&measured, &plan, command);
-        missed = report::checks(&measured.rows)
+        missed = report::checks(&measured)
             .into_iter()
             .filter(|c| !c.met)
             .collect();
@@ -82,6 +85,13 @@ fn run() -> Result<bool> {
     }
     print!("{text}");
     if let Some(path) = out {
+        // Runs of earlier code, kept by hand at the end of the report, stay.
+        if let Ok(old) = std::fs::read_to_string(&path)
+            && let Some(at) = old.find(EARLIER_RUNS)
+        {
+            text.push('\n');
+            text.push_str(&old[at..]);
+        }
         std::fs::write(&path, &text).with_context(|| format!("cannot write {path}"))?;
         eprintln!("nabij-bench: written to {path}");
     }

@@ -10,9 +10,10 @@
 use crate::client::{self, Connection, Endpoint};
 use anyhow::{Context, Result, bail};
 use nabij_hub::app::Hub;
+use nabij_protocol::base64::Base64Bytes;
 use nabij_protocol::{
-    Ack, Body, DeviceId, DeviceStatus, EnrolHello, EnrolmentId, Envelope, MessageId, Party,
-    PersonId, Presence, Recipient, TextMessage, Topic, decode,
+    Ack, Body, DeviceId, DeviceStatus, EnrolHello, EnrolmentId, Envelope, ImageMime, MessageId,
+    Party, PersonId, Photo, Presence, Recipient, TextMessage, Topic, decode,
 };
 use rumqttc::AsyncClient;
 use std::time::Duration;
@@ -118,6 +119,29 @@ impl Sender {
     pub async fn send(&self, run: u32, seq: u64, sent_ns: u64) -> Result<()> {
         let (topic, payload) = self.message(run, seq, sent_ns)?;
         client::publish(&self.client, &topic, payload, false).await
+    }
+
+    /// Publishes photo `seq` of `run` as a tablet sends one (the image base64 in the
+    /// message, the marker in its caption); hub pairs only.
+    pub async fn send_photo(&self, run: u32, seq: u64, sent_ns: u64, image: &[u8]) -> Result<()> {
+        let Addressing::Hub { from, to } = &self.addressing else {
+            bail!("photos go through the hub only");
+        };
+        let envelope = Envelope::new(
+            message_id()?,
+            Party::Device(from.clone()),
+            Body::Photo(Photo {
+                to: Recipient::Person(to.clone()),
+                author: None,
+                mime: ImageMime::Jpeg,
+                width: 1024,
+                height: 768,
+                caption: Some(marker(run, seq, sent_ns)),
+                data: Base64Bytes(image.to_vec()),
+            }),
+        );
+        let topic = Topic::DeviceUp(from.clone()).to_string();
+        client::publish(&self.client, &topic, envelope.to_bytes(), false).await
     }
 }
 
@@ -307,7 +331,7 @@ async fn tablet(hub: &Hub, doors: &Doors, enrol_password: &str, name: &str) -> R
     let Body::PairingCode(code) = answer(&mut pairing, &enrolment).await? else {
         bail!("expected a pairing code");
     };
-    hub.enrol(&code.code, &person, None).await?;
+    hub.enrol(&code.code, &person, None, "command line").await?;
     let Body::EnrolGranted(granted) = answer(&mut pairing, &enrolment).await? else {
         bail!("expected enrol_granted");
     };
@@ -350,7 +374,7 @@ async fn tablet(hub: &Hub, doors: &Doors, enrol_password: &str, name: &str) -> R
 }
 
 /// Reads a tablet's `down` topic as a kiosk does: everything that needs an ack is
-/// acknowledged, texts are reported as arrivals. Messages that arrived together share
+/// acknowledged, texts and photos are reported as arrivals. Messages that arrived together share
 /// one ack (the protocol allows up to 256 ids in one).
 fn kiosk_reader(
     tablet: &mut Tablet,
@@ -371,8 +395,13 @@ fn kiosk_reader(
                     if envelope.body.needs_ack() {
                         ids.push(envelope.id.clone());
                     }
-                    if let (Body::Text(text), Some(arrivals)) = (&envelope.body, &arrivals)
-                        && let Some(arrival) = parse_marker(&text.text)
+                    let mark = match &envelope.body {
+                        Body::Text(text) => Some(text.text.as_str()),
+                        Body::Photo(photo) => photo.caption.as_deref(),
+                        _ => None,
+                    };
+                    if let (Some(mark), Some(arrivals)) = (mark, &arrivals)
+                        && let Some(arrival) = parse_marker(mark)
                         && arrivals.send(arrival).is_err()
                     {
                         return;

@@ -29,6 +29,9 @@ pub struct Stats {
     /// Publications the clients sent and received meanwhile (acknowledgements and
     /// receipts included).
     pub client_publications: (u64, u64),
+    /// Bytes the device under the hub's data folder wrote meanwhile (synced at the end),
+    /// when there is a device to count.
+    pub disk_bytes: Option<u64>,
 }
 
 impl Stats {
@@ -42,6 +45,16 @@ impl Stats {
         self.cpu.add(&other.cpu);
         self.client_publications.0 += other.client_publications.0;
         self.client_publications.1 += other.client_publications.1;
+        self.disk_bytes = match (self.disk_bytes, other.disk_bytes) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// Bytes the disk wrote per message received.
+    pub fn disk_bytes_per_message(&self) -> Option<f64> {
+        self.disk_bytes
+            .map(|bytes| bytes as f64 / self.received.max(1) as f64)
     }
 
     /// Messages received per second.
@@ -210,6 +223,43 @@ pub async fn paced(
     .await
 }
 
+/// The pair's sender sends `count` photos like `image` (each a little different, as
+/// photos are), one at a time: each once the one before arrived.
+pub async fn photos(
+    mut pair: Pair,
+    run: u32,
+    count: u64,
+    image: &[u8],
+    clock: Clock,
+) -> Result<(Pair, Stats)> {
+    let started = clock.ns();
+    let mut stats = Stats::default();
+    let mut last = started;
+    let mut image = image.to_vec();
+    for seq in 0..count {
+        // Each photo its own: the same bytes twice would be one file at the hub.
+        image[..8].copy_from_slice(&seq.to_be_bytes());
+        pair.sender.send_photo(run, seq, clock.ns(), &image).await?;
+        stats.sent += 1;
+        loop {
+            let Ok(Some(arrival)) = tokio::time::timeout(STUCK, pair.arrivals.recv()).await else {
+                bail!("photo {seq} did not arrive within {} s", STUCK.as_secs());
+            };
+            if arrival.run == run && arrival.seq == seq {
+                last = clock.ns();
+                stats
+                    .latencies_us
+                    .push(last.saturating_sub(arrival.sent_ns) / 1_000);
+                stats.received += 1;
+                break;
+            }
+        }
+    }
+    stats.seconds = (last - started) as f64 / 1e9;
+    stats.latencies_us.sort_unstable();
+    Ok((pair, stats))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +278,7 @@ mod tests {
                 wall_s: seconds,
             },
             client_publications: (10, 20),
+            disk_bytes: Some(1_000),
         };
         let mut all = round(vec![1_000, 5_000], 1.0);
         all.merge(round(vec![3_000, 2_000, 4_000], 2.0));
@@ -236,6 +287,8 @@ mod tests {
         assert_eq!(all.rate(), 5.0 / 3.0);
         assert_eq!(all.percentile_ms(0.5), 3.0);
         assert_eq!(all.client_publications, (20, 40));
+        assert_eq!(all.disk_bytes, Some(2_000));
+        assert_eq!(all.disk_bytes_per_message(), Some(400.0));
         assert_eq!(
             (
                 all.cpu.process_s,

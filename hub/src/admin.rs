@@ -56,6 +56,13 @@ pub enum Request {
         /// The device id.
         device: String,
     },
+    /// Set the PIN of a tablet's coach settings.
+    SetCoachPin {
+        /// The device id.
+        device: String,
+        /// Four digits (never written to the audit log).
+        pin: String,
+    },
     /// A tablet came back.
     Return {
         /// The device id.
@@ -223,6 +230,11 @@ pub enum Request {
     ExportParticipant {
         /// The participant (id or name).
         person: String,
+    },
+    /// A backup of the whole hub, written by the hub to this file while it goes on.
+    Backup {
+        /// The file (an absolute path: the hub's working folder is not the caller's).
+        out: PathBuf,
     },
     /// Erase a participant (their tablets taken back or wiped first).
     EraseParticipant {
@@ -534,7 +546,7 @@ pub fn explain(error: &AppError) -> String {
         AppError::NotACoach(_) => "add coaches with `nabij-hub coach add --name … --phone …`",
         AppError::NotAContact { .. } => "approve them first with `nabij-hub contact approve`",
         AppError::WrongState { .. } => {
-            "it cannot connect any more, so it cannot be wiped remotely: reset it by hand"
+            "it cannot connect any more, so it cannot be wiped remotely: erase it on the tablet (Help, \"For the coach\", the coach PIN, \"Erase this tablet\")"
         }
         AppError::NoSession(_) => "`nabij-hub schedule list --group …` shows the meetings",
         AppError::AlreadyPlanned(_) => {
@@ -547,6 +559,9 @@ pub fn explain(error: &AppError) -> String {
         AppError::NoPrompt(_) => "`nabij-hub diary prompts` lists them",
         AppError::WeekTaken(..) => "choose another week (`nabij-hub diary weeks --group …`)",
         AppError::NotAMember(_) => "`nabij-hub attendance show` lists the group",
+        AppError::Backup(_) => {
+            "the running hub writes the file as its own user: choose a folder it may write to and that has room (under systemd: /var/backups/nabij-hub)"
+        }
         _ => return error.to_string(),
     };
     format!("{error}; {hint}")
@@ -620,7 +635,10 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
         } => {
             let participant = hub.find_participant(&participant)?.id;
             let group = group_id(hub, group.as_deref())?;
-            Response::Enrolled(hub.enrol(&code, &participant, group.as_ref()).await?)
+            Response::Enrolled(
+                hub.enrol(&code, &participant, group.as_ref(), COMMAND_LINE)
+                    .await?,
+            )
         }
         Request::Devices { silent_only } => Response::Devices {
             rows: hub.devices(silent_only)?,
@@ -642,6 +660,14 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
             Response::Device {
                 message: format!(
                     "Tablet {device} will erase itself {when} and then show a new pairing code."
+                ),
+            }
+        }
+        Request::SetCoachPin { device, pin } => {
+            hub.set_coach_pin(&device_id(&device)?, &pin).await?;
+            Response::Device {
+                message: format!(
+                    "Tablet {device} takes its new coach PIN as soon as it is online; until then the old one opens its coach settings."
                 ),
             }
         }
@@ -856,6 +882,17 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
                 message: format!(
                     "{} and {} can no longer write to each other.",
                     a.name, b.name
+                ),
+            }
+        }
+        Request::Backup { out } => {
+            let summary = hub.back_up(out.clone()).await?;
+            Response::Text {
+                text: format!(
+                    "Backed up to {} ({} files, {:.1} MB): the database, photos and voice notes, certificates and broker secrets. Keep it as safe as the hub itself.\n",
+                    out.display(),
+                    summary.files,
+                    summary.bytes as f64 / 1e6
                 ),
             }
         }
@@ -1106,6 +1143,7 @@ impl Request {
             | Revoke { .. }
             | Wipe { .. }
             | Return { .. }
+            | SetCoachPin { .. }
             | AddParticipant { .. }
             | SetLanguage { .. }
             | AddCoach { .. }
@@ -1122,6 +1160,7 @@ impl Request {
             | ApproveContacts { .. }
             | RemoveContact { .. }
             | ExportParticipant { .. }
+            | Backup { .. }
             | EraseParticipant { .. }
             | SchedulePlan { .. }
             | ScheduleMove { .. }
@@ -1157,7 +1196,9 @@ impl Request {
         if let EraseParticipant { .. } = self {
             return Some("erase participant (who is not kept)".into());
         }
-        const SECRET: [&str; 6] = ["password", "photo", "image", "text", "caption", "message"];
+        const SECRET: [&str; 7] = [
+            "password", "pin", "photo", "image", "text", "caption", "message",
+        ];
         let value = serde_json::to_value(self).ok()?;
         let object = value.as_object()?;
         let op = object

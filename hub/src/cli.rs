@@ -89,6 +89,21 @@ pub enum Command {
     /// The evaluation's questionnaires (loneliness, network size): ask a group, read scores.
     #[command(subcommand)]
     Survey(SurveyCommand),
+    /// Write a backup of the running hub to FILE: the database as of its last commit, its
+    /// photos and voice notes, the certificates and the broker's secrets (one tar file).
+    ///
+    /// The hub goes on meanwhile. `deploy/nabij-hub-backup.timer` makes one every night.
+    Backup {
+        /// The file to write (a new one; `.tar` by custom).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Bring a backup back into a new data folder (given with --data-dir), then start the
+    /// hub on that folder. The hub need not run; the folder must be empty or not exist.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
     /// Fill an empty hub with months of made-up activity, marked as demo data: two
     /// groups, their meetings and attendance, messages, the diary, questionnaires, calls
     /// for help. For trying the dashboard; run it before `serve`, on a data folder of
@@ -175,7 +190,16 @@ pub enum DeviceCommand {
         /// The device id.
         id: String,
     },
-    /// A tablet came back: record its condition, end the loan, wipe it.
+    /// Set the PIN that opens a tablet's coach settings. Without --pin-stdin a random
+    /// PIN is made and printed once.
+    Pin {
+        /// The device id.
+        id: String,
+        /// Read the PIN (four digits) from the first line of standard input.
+        #[arg(long)]
+        pin_stdin: bool,
+    },
+    /// A tablet came back: record its condition, end the loan, switch it off at once.
     Return {
         /// The device id.
         id: String,
@@ -715,9 +739,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = load_config(&cli)?;
     // A password the command made (for `user add`), printed once after the answer.
     let mut made_password: Option<String> = None;
+    // A coach PIN the command made (for `device pin`), printed once after the answer.
+    let mut made_pin: Option<String> = None;
     let request = match cli.command {
         Command::Serve(args) => return serve(config, args.until_stdin_closes).await,
         Command::CheckMessage { topic, file } => return check_message(&topic, &file),
+        Command::Restore { file } => {
+            let summary = crate::backup::restore(&file, &config.data_dir)?;
+            println!(
+                "Restored {} files ({:.1} MB) into {}. Start the hub with --data-dir {} (or set data_dir in hub.toml).",
+                summary.files,
+                summary.bytes as f64 / 1e6,
+                config.data_dir.display(),
+                config.data_dir.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Backup { out } => {
+            // The hub writes the file: it needs the path from the root.
+            let out = std::path::absolute(&out)
+                .with_context(|| format!("cannot tell where {} is", out.display()))?;
+            if out.exists() {
+                anyhow::bail!("{} exists already: choose a new file", out.display());
+            }
+            Request::Backup { out }
+        }
         Command::DemoData { months } => return demo_data(&config, months).await,
         Command::Device(DeviceCommand::Enrol {
             code,
@@ -733,6 +779,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::Device(DeviceCommand::Revoke { id }) => Request::Revoke { device: id },
         Command::Device(DeviceCommand::Wipe { id }) => Request::Wipe { device: id },
+        Command::Device(DeviceCommand::Pin { id, pin_stdin }) => {
+            let pin = if pin_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("could not read the PIN from standard input")?;
+                line.trim().to_owned()
+            } else {
+                // The hub refuses its shared PIN (one draw in 10 000): run it again then.
+                let pin = crate::secrets::random_coach_pin("")?;
+                made_pin = Some(pin.clone());
+                pin
+            };
+            Request::SetCoachPin { device: id, pin }
+        }
         Command::Device(DeviceCommand::Return {
             id,
             condition,
@@ -1037,6 +1098,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "Password: {password}\nGive it to its owner in person; it is not shown again."
                 );
             }
+            if let Some(pin) = made_pin {
+                println!(
+                    "Coach PIN: {pin}\nTell it to the tablet's coaches in person; it is not shown again."
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(message) => {
@@ -1175,6 +1241,10 @@ fn read_photo(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read the photo {}", path.display()))
 }
 
+/// How a coach erases a tablet taken back: on the tablet itself, since it can no longer
+/// reach the hub.
+const ERASE_AT_THE_TABLET: &str = "To lend it again, erase it on the tablet: Help, \"For the coach\" (tap it three times), the coach PIN, \"Erase this tablet\"; it then shows a new pairing code.";
+
 /// Turns the hub's answer into what the coach reads.
 pub fn render(response: &Response) -> Result<String, String> {
     let now = clock::now();
@@ -1218,9 +1288,21 @@ pub fn render(response: &Response) -> Result<String, String> {
                     (Some(p), _) => format!("{p}%"),
                     (None, _) => "-".to_owned(),
                 };
+                // One row per tablet, whatever an older hub let a tablet store in its
+                // model or version (the protocol now refuses line breaks there).
+                let one_line = |s: &str| -> String {
+                    s.chars()
+                        .map(|c| if c.is_control() { ' ' } else { c })
+                        .collect()
+                };
                 out += &format!(
                     "{:<20} {:<24} {:<16} {:<8} {:<22} {}\n",
-                    d.id, row.participant_name, d.profile, d.app_version, seen, battery
+                    d.id,
+                    one_line(&row.participant_name),
+                    one_line(&d.profile),
+                    one_line(&d.app_version),
+                    seen,
+                    battery
                 );
             }
             if rows.iter().any(|r| r.silent) {
@@ -1248,11 +1330,15 @@ pub fn render(response: &Response) -> Result<String, String> {
         Response::Loan { loan } => match loan {
             Some(loan) => {
                 out += &format!(
-                    "Loan {} closed; the tablet will be wiped and can be lent again.\n",
+                    "Loan {} closed; the tablet is switched off (its connection is cut). {ERASE_AT_THE_TABLET}\n",
                     loan.number
                 )
             }
-            None => out += "This tablet had no loan on record; it will be wiped.\n",
+            None => {
+                out += &format!(
+                    "This tablet had no loan on record; it is switched off. {ERASE_AT_THE_TABLET}\n"
+                )
+            }
         },
         Response::Person(p) => out += &format!("Added {} ({}).\n", p.name, p.id),
         Response::UserAdded(account) => {
@@ -1800,6 +1886,23 @@ mod tests {
         // this checks every subcommand at once.
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn each_tablet_is_one_row_of_device_list_whatever_it_stored() {
+        let mut device = crate::domain::devices::sample("d-1", "p-jan");
+        device.profile = "pinetab2\nd-fake      Mia".into();
+        device.app_version = "0.1.0\r".into();
+        let text = render(&Response::Devices {
+            rows: vec![crate::app::DeviceRow {
+                device,
+                participant_name: "Jan".into(),
+                silent: false,
+            }],
+            silent_after_days: 7,
+        })
+        .unwrap();
+        assert_eq!(text.lines().count(), 2, "a header and one row: {text}");
     }
 
     #[test]

@@ -625,8 +625,14 @@ impl Demo<'_> {
             .ok_or(DemoError::Step("get a pairing code"))?;
         let person = self.members[member].id.clone();
         let group = self.teams[self.members[member].group].id.clone();
-        self.now(after(t, 2 * MINUTE));
-        let device = self.hub.enrol(&code, &person, Some(&group)).await?.device;
+        // A minute later: a tablet's pairing lasts while it says hello, every half
+        // minute, and the demo's tablet says it only once.
+        self.now(after(t, MINUTE));
+        let device = self
+            .hub
+            .enrol(&code, &person, Some(&group), "demo")
+            .await?
+            .device;
         self.tablets.take(&Topic::EnrolDown(enrolment));
         let connected = after(t, 3 * MINUTE);
         let online = self.status(&device, true, connected)?;

@@ -3,11 +3,12 @@
 //!
 //! Layers, from the outside in: the edges (`mqtt`, `admin`, `cli`) turn bytes into typed
 //! requests; `app` holds every use case once; `domain` holds the rules as pure code;
-//! `store` keeps the records (only `store` knows sled). `broker`, `pki`, `photos`,
+//! `store` keeps the records (only `store` knows redb). `broker`, `pki`, `photos`,
 //! `secrets` and `files` are the infrastructure they stand on.
 
 pub mod admin;
 pub mod app;
+pub mod backup;
 pub mod broker;
 pub mod check;
 pub mod cli;
@@ -15,7 +16,7 @@ mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
-mod files;
+pub mod files;
 pub mod ics;
 pub mod mqtt;
 pub mod photos;
@@ -74,7 +75,7 @@ pub enum StartError {
     },
     /// The database stopped taking changes while the hub ran.
     #[error(
-        "the database stopped taking changes ({0}); the hub stopped: start it again (under systemd that happens by itself) and it applies its write-ahead log"
+        "the database stopped taking changes ({0}); the hub stopped: start it again (under systemd that happens by itself); it opens the database at its last commit, and tablets send again what was not acknowledged. If it stops again, the disk is failing: see the hub's log and replace the disk, then restore the last backup"
     )]
     StoreStopped(String),
 }
@@ -101,8 +102,19 @@ const BATCH_MESSAGES: usize = 256;
 const BATCH_BYTES: usize = 16 << 20;
 
 /// Batches applied but not yet answered: the handler waits when this many wait for the
-/// disk (the back-pressure from a slow disk to the ingress, never to the broker).
-const FINISHING: usize = 8;
+/// disk (the back-pressure from a slow disk to the ingress, never to the broker). Room
+/// for every batch of a [`GROUP_COMMIT`] at full speed.
+const FINISHING: usize = 1024;
+
+/// The receive path commits at most this often: the batches handled meanwhile share one
+/// durable commit. A commit writes the dozen or so pages its tables' newest entries are
+/// on (copy-on-write: never in place) however many messages they hold, so at 200
+/// messages a second this turns a commit a message into one for fifty, and the bytes
+/// written per message from about 100 KB to about 5 (docs/benchmarks.md).
+/// Acknowledgements wait up to this much longer; copies to recipients do not wait for the
+/// disk at all, and a message after a quiet moment, or a call for help, is committed at
+/// once.
+pub const GROUP_COMMIT: Duration = Duration::from_millis(250);
 
 /// A started hub. Dropping it without [`RunningHub::shutdown`] leaves the broker to
 /// `kill_on_drop`; call `shutdown` for a clean stop.
@@ -170,6 +182,22 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
         move |source| StartError::Io { path, source }
     };
     files::private_dir(&config.data_dir).map_err(io(&config.data_dir))?;
+    // A data folder from an older hub (0755 folders, 0644 files) becomes private too.
+    match files::make_private(&config.data_dir) {
+        Ok(0) => {}
+        Ok(changed) => {
+            tracing::info!(
+                changed,
+                "files and folders in the data folder made private (owner only)"
+            )
+        }
+        Err(source) => {
+            return Err(StartError::Io {
+                path: config.data_dir.clone(),
+                source,
+            });
+        }
+    }
     if let Some(port) = config.insecure_dev_port {
         tracing::warn!(
             port,
@@ -178,7 +206,7 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
     }
     let cache_bytes = u64::from(config.store.cache_mb) << 20;
     let storage: Arc<dyn store::Storage> = Arc::new(store::DiskStorage::open(
-        &config.data_dir.join("db"),
+        &config.data_dir.join(backup::STORE_FOLDER),
         cache_bytes,
     )?);
     let server_names = pki::server_names(&config.broker.hostnames);
@@ -241,11 +269,35 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
 
     // The receive path in two stages: the handler handles and applies batch after
     // batch; the finisher waits for each to be on disk and then answers. While the disk
-    // syncs one batch the next is handled, and one sync covers all that were applied.
+    // syncs one batch the next is handled, and one commit covers all that were applied
+    // (at most one every GROUP_COMMIT).
     let (finishing, mut to_finish) = tokio::sync::mpsc::channel::<app::Handled>(FINISHING);
     let finisher = tokio::spawn(async move {
-        while let Some(handled) = to_finish.recv().await {
-            handled.finish().await;
+        let mut last: Option<tokio::time::Instant> = None;
+        while let Some(first) = to_finish.recv().await {
+            let mut group = vec![first];
+            if let Some(last) = last {
+                // The pace, cut short by a call for help (taken into this commit).
+                let pace = tokio::time::sleep_until(last + GROUP_COMMIT);
+                tokio::pin!(pace);
+                while !group.iter().any(app::Handled::urgent) {
+                    tokio::select! {
+                        () = &mut pace => break,
+                        more = to_finish.recv() => match more {
+                            Some(more) => group.push(more),
+                            None => break,
+                        },
+                    }
+                }
+            }
+            while let Ok(more) = to_finish.try_recv() {
+                group.push(more);
+            }
+            last = Some(tokio::time::Instant::now());
+            // The first's commit covers them all; the others find it done.
+            for handled in group {
+                handled.finish().await;
+            }
         }
     });
     let handler = {
@@ -289,6 +341,9 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
                 tick.tick().await;
                 if let Err(e) = hub.send_due_prompts().await {
                     tracing::error!(error = %e, "could not send this week's diary prompts; trying again in a minute");
+                }
+                if let Err(e) = hub.forget_stale_pairings().await {
+                    tracing::error!(error = %e, "could not forget unused pairing grants; trying again in a minute");
                 }
             }
         })
@@ -422,7 +477,7 @@ async fn renew_certificates(
 /// Runs the hub until `shutdown` completes, then stops it cleanly. If its store stops
 /// taking changes meanwhile, the hub stops too, with [`StartError::StoreStopped`]: a
 /// hub that can store nothing acknowledges nothing, and a restart (systemd's, after the
-/// error) applies the write-ahead log and brings it back.
+/// error) opens the database at its last commit and brings it back.
 pub async fn run(config: HubConfig, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
     let running = start(config).await?;
     let result = tokio::select! {
@@ -458,11 +513,39 @@ mod tests {
         let watch = tokio::spawn(async move { until_store_stops(&hub, STORE_CHECK).await });
         tokio::time::sleep(STORE_CHECK * 10).await;
         assert!(!watch.is_finished(), "the store has not stopped");
-        storage.stop_taking_changes("syncing the write-ahead log failed");
+        storage.stop_taking_changes("writing to the database failed");
         let why = tokio::time::timeout(STORE_CHECK * 2, watch)
             .await
             .expect("noticed within a check or two")
             .unwrap();
-        assert_eq!(why, "syncing the write-ahead log failed");
+        assert_eq!(why, "writing to the database failed");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_disk_that_fails_to_sync_stops_the_store_and_so_the_hub() {
+        use nabij_powercut::{Power, SimDisk, SimFolder};
+        let power = Power::on();
+        let disk = SimDisk::new(power.clone());
+        let storage = Arc::new(
+            store::DiskStorage::open_with(disk.clone(), SimFolder::new(power), Default::default())
+                .unwrap(),
+        );
+        let (hub, _) = app::testing::hub_over(HubConfig::default(), storage);
+        hub.add_participant("Jan Claes", None, None)
+            .await
+            .expect("stored while the disk works");
+        disk.fail_syncs(true);
+        let err = hub
+            .add_participant("Anna Peeters", None, None)
+            .await
+            .expect_err("nothing is called stored once the disk fails");
+        assert!(err.to_string().contains("restart the hub"), "{err}");
+        let why = tokio::time::timeout(STORE_CHECK * 3, until_store_stops(&hub, STORE_CHECK))
+            .await
+            .expect("run() sees it within a check or two");
+        assert!(why.contains("injected"), "{why}");
+        // What `run` then returns (and `main` turns into a failing exit code for systemd).
+        let stopped = StartError::StoreStopped(why).to_string();
+        assert!(stopped.contains("start it again"), "{stopped}");
     }
 }

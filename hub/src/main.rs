@@ -4,6 +4,9 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Everything the hub writes is its owner's only: the database, keys, logs of the
+    // broker, exports (docs/security.md, "Data at rest").
+    nabij_hub::files::private_umask();
     let cli = nabij_hub::cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

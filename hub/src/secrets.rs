@@ -64,12 +64,14 @@ pub fn hub_client_id() -> Result<String, RandomError> {
     Ok(format!("hub-{}", hex(&random_bytes::<16>()?)))
 }
 
-/// A fresh message id (a random UUID, version 4).
+/// A fresh message id: a UUID of version 7, its first 48 bits the time in milliseconds,
+/// the rest random. In time order, so that the records the hub keys by them (messages,
+/// their contents, receipts) are written side by side, a few pages a commit rather than
+/// a page each.
 pub fn message_id() -> Result<nabij_protocol::MessageId, RandomError> {
-    Ok(nabij_protocol::MessageId::from_uuid_bytes(
-        random_bytes::<16>()?,
-        4,
-    ))
+    let mut bytes = random_bytes::<16>()?;
+    bytes[..6].copy_from_slice(&crate::clock::now().0.to_be_bytes()[2..]);
+    Ok(nabij_protocol::MessageId::from_uuid_bytes(bytes, 7))
 }
 
 /// `0..n` in a random order (Fisher–Yates), for numbering members on a report afresh
@@ -126,6 +128,55 @@ pub fn coach_pin(enrolment_password: &str) -> String {
     format!("{n:04}")
 }
 
+/// Compares two secrets (form tokens, session tokens) in time that does not depend on
+/// where they differ, so that a token cannot be found a byte at a time by timing the
+/// answers (`subtle`, whose comparison the optimiser cannot cut short). Only the length
+/// may show, and every token of a kind has the same length.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+/// PBKDF2 rounds for a tablet's coach PIN: a tablet checks a PIN in a few milliseconds.
+/// Four digits are found from any hash by trying all 10 000, so the rounds are not the
+/// defence (the tablet's lock-out is); the hash keeps the PIN out of sight in the
+/// hub's queue and the tablet's files.
+pub const COACH_PIN_ROUNDS: u32 = 20_000;
+
+/// A tablet's coach PIN as the protocol carries it: PBKDF2-HMAC-SHA256 of its digits
+/// with a fresh 16-byte salt (docs/protocol.md §6.24).
+pub fn coach_pin_hash(pin: &str) -> Result<nabij_protocol::CoachPin, RandomError> {
+    let salt = random_bytes::<16>()?;
+    Ok(coach_pin_hash_with_salt(pin, &salt, COACH_PIN_ROUNDS))
+}
+
+fn coach_pin_hash_with_salt(pin: &str, salt: &[u8], rounds: u32) -> nabij_protocol::CoachPin {
+    let mut hash = [0u8; nabij_protocol::CoachPin::HASH_BYTES];
+    ring::pbkdf2::derive(
+        ring::pbkdf2::PBKDF2_HMAC_SHA256,
+        NonZeroU32::new(rounds).unwrap_or(NonZeroU32::MIN),
+        salt,
+        pin.as_bytes(),
+        &mut hash,
+    );
+    nabij_protocol::CoachPin {
+        salt: base64::Base64Bytes(salt.to_vec()),
+        rounds,
+        hash: base64::Base64Bytes(hash.to_vec()),
+    }
+}
+
+/// A random coach PIN for a tablet (four digits, uniform), for a coach who lets the hub
+/// choose; drawn again while it is one too easy to guess or `shared`.
+pub fn random_coach_pin(shared: &str) -> Result<String, RandomError> {
+    loop {
+        let pin = random_string(b"0123456789", nabij_protocol::COACH_PIN_DIGITS)?;
+        if crate::domain::devices::coach_pin(&pin, shared).is_ok() {
+            return Ok(pin);
+        }
+    }
+}
+
 /// A dashboard password's hash: Argon2id with the crate's recommended cost (19 MiB, two
 /// passes) and a random 16-byte salt, as a PHC string (`$argon2id$v=19$…`).
 pub fn password_hash(password: &str) -> Result<String, RandomError> {
@@ -168,6 +219,29 @@ pub fn session_token() -> Result<String, RandomError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_coach_pin_is_hashed_as_the_protocol_document_says() {
+        // The example of docs/protocol.md §6.24: the PIN 4821.
+        let salt = base64::decode("jR86a+DCR1mh47XX+QIcTg==").unwrap();
+        let hashed = coach_pin_hash_with_salt("4821", &salt, 20_000);
+        assert_eq!(
+            base64::encode(&hashed.hash.0),
+            "HLTLgPULDxvS1BdrtBR7h/aZY8rvtBof+QMqjm8b2w0="
+        );
+        let fresh = coach_pin_hash("4821").unwrap();
+        assert_ne!(fresh.salt, hashed.salt, "a new salt for every PIN");
+        assert_eq!(fresh.rounds, COACH_PIN_ROUNDS);
+        let pin = random_coach_pin("2580").unwrap();
+        assert!(crate::domain::devices::coach_pin(&pin, "2580").is_ok());
+    }
+
+    #[test]
+    fn secrets_compare_whole_and_by_content() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "abcd") && !same_secret("", "a"));
+    }
 
     #[test]
     fn a_shuffle_keeps_every_number_once_and_is_drawn_afresh() {

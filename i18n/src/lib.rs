@@ -128,19 +128,23 @@ fn po_quote(text: &str) -> String {
     format!("\"{escaped}\"")
 }
 
+/// The text of one quoted `.po` string: from its opening quote to the first quote not
+/// escaped. (Trimming every quote off both ends lost a translation's own closing `\"`:
+/// `"Zeg \"dag\""` read as `Zeg "dag`.)
 fn po_unquote(text: &str) -> String {
-    let inner = text.trim().trim_start_matches('"').trim_end_matches('"');
+    let text = text.trim();
+    let inner = text.strip_prefix('"').unwrap_or(text);
     let mut out = String::new();
     let mut chars = inner.chars();
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
+        match c {
+            '\\' => match chars.next() {
                 Some('n') => out.push('\n'),
                 Some(other) => out.push(other),
                 None => {}
-            }
-        } else {
-            out.push(c);
+            },
+            '"' => break,
+            c => out.push(c),
         }
     }
     out
@@ -256,6 +260,23 @@ impl Catalogue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_translation_that_ends_in_a_quote_keeps_it() {
+        // Found by the po_catalogue fuzz target: the closing `\"` was taken for the
+        // string's own closing quote.
+        let po = "msgid \"Say \\\"hello\\\"\"\nmsgstr \"Zeg \\\"dag\\\"\"\n";
+        let entries = parse_po(po);
+        assert_eq!(
+            entries.get("Say \"hello\"").map(String::as_str),
+            Some("Zeg \"dag\"")
+        );
+        let strings: Vec<String> = entries.keys().cloned().collect();
+        assert_eq!(
+            parse_po(&write_po("Nabij", "nl", &strings, &entries)),
+            entries
+        );
+    }
 
     #[test]
     fn fuzzy_entries_are_not_translations() {

@@ -66,6 +66,7 @@ fn page(screen: Screen) -> ui::Page {
         Screen::Idle => ui::Page::Idle,
         Screen::CoachPin => ui::Page::CoachPin,
         Screen::CoachSettings => ui::Page::CoachSettings,
+        Screen::CoachErase => ui::Page::CoachErase,
         Screen::SwitchedOff => ui::Page::SwitchedOff,
     }
 }
@@ -188,6 +189,8 @@ fn page_key(state: &KioskState, now: UnixMillis, end: Anchor, media: usize, room
     words::day_label(now, now, state.language).hash(&mut h);
     words::local(now).day.hash(&mut h);
     state.playing.map(|p| format!("{:?}", p.what)).hash(&mut h);
+    // A waiting message says "One moment, please" then, which may take another line.
+    state.storage_retrying.hash(&mut h);
     h.finish()
 }
 
@@ -372,6 +375,8 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) -> Shown {
     let screen = state.screen.unwrap_or(Screen::Home);
 
     api.set_page(page(screen));
+    // Before the conversation is paged: it sizes the words under a waiting message.
+    api.set_storage_retrying(state.storage_retrying);
     api.set_time(words::clock(now).into());
     api.set_date(words::date(now, lang).into());
     let name = state
@@ -641,6 +646,13 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) -> Shown {
     api.set_pin_entered(i32::try_from(state.pin.len()).unwrap_or(0));
     api.set_coach_page(i32::from(state.coach_page));
     api.set_pin_length(i32::try_from(crate::state::PIN_LENGTH).unwrap_or(4));
+    api.set_pin_locked_until(
+        state
+            .pin_locked_until(now)
+            .map(words::clock)
+            .unwrap_or_default()
+            .into(),
+    );
     api.set_text_scale_percent(i32::from(state.text_scale_percent));
     api.set_volume_percent(i32::from(state.volume_percent));
     api.set_brightness_percent(i32::from(state.brightness_percent));

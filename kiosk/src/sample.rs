@@ -140,6 +140,16 @@ fn sample_face(hair: [u8; 3], background: [u8; 3]) -> Content {
     }
 }
 
+/// The coach's PIN pad waiting after three wrong PINs (until half a minute from
+/// [`NOW`]), in `language`.
+pub fn with_pin_locked(language: Language) -> KioskState {
+    let mut state = state(Screen::CoachPin, language);
+    state.pin.clear();
+    state.coach_lock.wrong = crate::state::FREE_PIN_TRIES;
+    state.coach_lock.locked_until = NOW.0 + 30_000;
+    state
+}
+
 /// The sample after Anna was erased from the programme: her messages filed under "a
 /// former participant", on `screen` (the Messages screen or that conversation).
 pub fn with_former_participant(screen: Screen, language: Language) -> KioskState {
@@ -421,6 +431,7 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
         reminded: Vec::new(),
         answered: Vec::new(),
         link_problem: None,
+        storage_retrying: false,
         saved_settings: None,
         faces: vec![
             (

@@ -133,6 +133,8 @@ kinds! {
     Wipe(Empty) = "wipe" on [DeviceDown],
     /// The tablet was switched off by its coach; its credential no longer works.
     Revoked(Empty) = "revoked" on [DeviceDown],
+    /// The PIN of this tablet's coach settings, as a salted hash.
+    CoachPin(CoachPin) = "coach_pin" on [DeviceDown],
     /// A fresh tablet asks to be paired.
     EnrolHello(EnrolHello) = "enrol_hello" on [EnrolUp],
     /// The code to show.

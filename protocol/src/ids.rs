@@ -23,7 +23,7 @@ impl fmt::Display for IdError {
 impl std::error::Error for IdError {}
 
 /// The rule shared by the prefixed ids: `prefix` then 1..=`max_tail` characters from
-/// `a-z 0-9 -`. Lower case only, so ids compare the same everywhere (topics, sled keys).
+/// `a-z 0-9 -`. Lower case only, so ids compare the same everywhere (topics, database keys).
 fn check_prefixed(
     what: &'static str,
     prefix: &str,

@@ -52,6 +52,17 @@ fn check_text(field: &str, text: &str, max_chars: usize, allow_empty: bool) -> R
     Ok(())
 }
 
+/// A name that is one line by its nature (a tablet model, a version): no control
+/// characters at all, not even a line break. Coaches read these in one-line listings
+/// (`nabij-hub device list`), where a line break would make a row of its own.
+fn check_line(field: &str, text: &str, max_chars: usize) -> Result<(), Invalid> {
+    check_text(field, text, max_chars, false)?;
+    if text.contains('\n') {
+        return invalid(field, "must be one line: no line break");
+    }
+    Ok(())
+}
+
 fn check_count(field: &str, count: usize, max: usize) -> Result<(), Invalid> {
     if count > max {
         return invalid(
@@ -684,7 +695,7 @@ impl Validate for DeviceStatus {
             ("profile", &self.profile),
         ] {
             if let Some(text) = text {
-                check_text(field, text, MAX_NAME_CHARS, false)?;
+                check_line(field, text, MAX_NAME_CHARS)?;
             }
         }
         Ok(())
@@ -1010,8 +1021,8 @@ pub struct EnrolHello {
 
 impl Validate for EnrolHello {
     fn validate(&self) -> Result<(), Invalid> {
-        check_text("profile", &self.profile, MAX_NAME_CHARS, false)?;
-        check_text("app_version", &self.app_version, MAX_NAME_CHARS, false)?;
+        check_line("profile", &self.profile, MAX_NAME_CHARS)?;
+        check_line("app_version", &self.app_version, MAX_NAME_CHARS)?;
         if let Some(id) = &self.hardware_id {
             let ok = (1..=64).contains(&id.len())
                 && id
@@ -1073,6 +1084,48 @@ impl Validate for EnrolGranted {
         let len = self.password.0.len();
         if !(32..=128).contains(&len) || !self.password.0.bytes().all(|b| b.is_ascii_graphic()) {
             return invalid("password", "must be 32 to 128 printable ASCII characters");
+        }
+        Ok(())
+    }
+}
+
+/// How many digits a coach PIN has.
+pub const COACH_PIN_DIGITS: usize = 4;
+
+/// The PIN that opens this tablet's coach settings, set by a coach at the hub, as a
+/// salted hash: `hash` is PBKDF2-HMAC-SHA256 (RFC 8018) of the PIN's digits as ASCII,
+/// with `salt`, `rounds` iterations and 32 bytes of output. The PIN itself is never sent
+/// nor kept, by the hub or the tablet (docs/protocol.md §6.24).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoachPin {
+    /// 16–64 random bytes, new for every PIN.
+    pub salt: Base64Bytes,
+    /// PBKDF2 iterations, 1 000–1 000 000.
+    pub rounds: u32,
+    /// The derived key, 32 bytes.
+    pub hash: Base64Bytes,
+}
+
+impl CoachPin {
+    /// Fewest PBKDF2 iterations a coach PIN may name.
+    pub const MIN_ROUNDS: u32 = 1_000;
+    /// Most PBKDF2 iterations a coach PIN may name (a tablet checks it in well under a
+    /// second).
+    pub const MAX_ROUNDS: u32 = 1_000_000;
+    /// The derived key's length in bytes.
+    pub const HASH_BYTES: usize = 32;
+}
+
+impl Validate for CoachPin {
+    fn validate(&self) -> Result<(), Invalid> {
+        if !(16..=64).contains(&self.salt.0.len()) {
+            return invalid("salt", "must be 16 to 64 bytes");
+        }
+        if !(Self::MIN_ROUNDS..=Self::MAX_ROUNDS).contains(&self.rounds) {
+            return invalid("rounds", "must be between 1000 and 1000000");
+        }
+        if self.hash.0.len() != Self::HASH_BYTES {
+            return invalid("hash", "must be 32 bytes");
         }
         Ok(())
     }
@@ -1191,6 +1244,33 @@ mod tests {
             text: "hi\u{7}".into(),
         };
         assert!(bell.validate().is_err());
+    }
+
+    #[test]
+    fn a_tablet_model_and_version_are_one_line() {
+        let hello = |profile: &str, app_version: &str| EnrolHello {
+            profile: profile.into(),
+            app_version: app_version.into(),
+            hardware_id: None,
+        };
+        assert_eq!(hello("pinetab2", "0.1.0").validate(), Ok(()));
+        let fake_row = hello("pinetab2\nd-0000 Mia  online", "0.1.0")
+            .validate()
+            .unwrap_err();
+        assert_eq!(fake_row.field, "profile");
+        assert_eq!(
+            hello("pinetab2", "0.1.0\r").validate().unwrap_err().field,
+            "app_version"
+        );
+        let status = DeviceStatus {
+            state: Presence::Online,
+            app_version: Some("0.1.0\n".into()),
+            profile: None,
+            battery_pct: None,
+            charging: None,
+            free_storage_mb: None,
+        };
+        assert_eq!(status.validate().unwrap_err().field, "app_version");
     }
 
     #[test]

@@ -106,7 +106,11 @@ async fn an_external_broker_gets_the_credentials_and_is_reloaded() {
     let mut pairing = Pairing::connect(&settings).await;
     let code = pairing.code(None).await;
     let jan = running.hub().find_person("Jan Claes").unwrap().id;
-    running.hub().enrol(&code, &jan, None).await.unwrap();
+    running
+        .hub()
+        .enrol(&code, &jan, None, "command line")
+        .await
+        .unwrap();
     let credentials = pairing.granted().await;
     let mut device = Device::connect(&settings, &credentials)
         .await
@@ -179,7 +183,11 @@ async fn the_insecure_dev_listener_takes_plain_mqtt_on_loopback_only_and_never_o
     let mut pairing = Pairing::connect(&settings).await;
     let code = pairing.code(None).await;
     let jan = running.hub().find_person("Jan Claes").unwrap().id;
-    running.hub().enrol(&code, &jan, None).await.unwrap();
+    running
+        .hub()
+        .enrol(&code, &jan, None, "command line")
+        .await
+        .unwrap();
     pairing.granted().await;
     running.shutdown().await;
     let refused = nabij_hub::start(config.clone())

@@ -106,6 +106,42 @@ async fn a_coach_enrols_lists_and_revokes_from_the_command_line() {
         out.stdout
     );
 
+    // A PIN of the tablet's own for its coach settings, made by the hub's command line,
+    // shown once; the tablet gets it hashed, the audit log never sees it.
+    let out = hub_cli(&dir, &["device", "pin", credentials.device_id.as_str()]).await;
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let pin = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Coach PIN: "))
+        .expect("the PIN is printed once")
+        .to_owned();
+    let sent = device
+        .receive_until(|e| matches!(e.body, nabij_protocol::Body::CoachPin(_)))
+        .await;
+    let nabij_protocol::Body::CoachPin(hashed) = sent.body else {
+        unreachable!()
+    };
+    let mut derived = [0u8; 32];
+    ring::pbkdf2::derive(
+        ring::pbkdf2::PBKDF2_HMAC_SHA256,
+        std::num::NonZeroU32::new(hashed.rounds).unwrap(),
+        &hashed.salt.0,
+        pin.as_bytes(),
+        &mut derived,
+    );
+    assert_eq!(hashed.hash.0, derived);
+    let audit = hub.hub().audit_log(10).unwrap();
+    let line = audit
+        .iter()
+        .find(|e| e.what.contains("set coach pin"))
+        .expect("the change is in the audit log");
+    assert!(
+        line.what.contains("pin=(not kept)") && !line.what.contains(&pin),
+        "{}",
+        line.what
+    );
+
     let out = hub_cli(&dir, &["device", "revoke", credentials.device_id.as_str()]).await;
     assert!(
         out.stdout.contains("is switched off"),
@@ -235,6 +271,55 @@ async fn serve_runs_until_terminated_and_then_stops_its_broker() {
         !std::path::Path::new(&format!("/proc/{pid}")).exists(),
         "mosquitto still runs"
     );
+}
+
+/// Issue 22: the database's files were 0644 in a 0755 folder, readable by every account
+/// on the hub's computer. A data folder left so by an older hub is made private at start,
+/// and everything the hub writes after is its owner's only.
+#[tokio::test]
+async fn every_file_and_folder_the_hub_keeps_is_its_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("data");
+    std::fs::create_dir_all(dir.join("db")).unwrap();
+    std::fs::write(dir.join("db/left-by-an-old-hub"), b"x").unwrap();
+    for (path, mode) in [
+        (dir.clone(), 0o755),
+        (dir.join("db"), 0o755),
+        (dir.join("db/left-by-an-old-hub"), 0o644),
+    ] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let serve = ServedHub::start(&dir, Ports::free()).await;
+    // Something the store writes: a participant and a dashboard account.
+    let (ok, out) = serve
+        .cli(&["participant", "add", "--name", "Jan Claes"])
+        .await;
+    assert!(ok, "{out}");
+    let (ok, out) = serve
+        .cli(&["user", "add", "--name", "marie", "--role", "admin"])
+        .await;
+    assert!(ok, "{out}");
+    let mut seen = 0;
+    let mut todo = vec![dir.clone()];
+    while let Some(path) = todo.pop() {
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        let mode = meta.permissions().mode() & 0o777;
+        if meta.is_dir() {
+            assert_eq!(mode, 0o700, "{} is {mode:o}", path.display());
+            for entry in std::fs::read_dir(&path).unwrap() {
+                todo.push(entry.unwrap().path());
+            }
+        } else {
+            assert_eq!(mode & 0o077, 0, "{} is {mode:o}", path.display());
+            seen += 1;
+        }
+    }
+    assert!(
+        seen > 10,
+        "the store, keys and broker files were all looked at ({seen})"
+    );
+    drop(serve);
 }
 
 #[tokio::test]

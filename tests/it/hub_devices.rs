@@ -22,7 +22,7 @@ async fn enrol(hub: &TestHub, name: &str, hardware_id: Option<&str>) -> Credenti
     let code = pairing.code(hardware_id).await;
     let shown = format!("{}-{}", &code[..3], &code[3..]);
     hub.hub()
-        .enrol(&shown, &hub.person(name), None)
+        .enrol(&shown, &hub.person(name), None, "command line")
         .await
         .expect("enrolment works");
     let credentials = pairing.granted().await;
@@ -257,14 +257,8 @@ async fn a_wiped_tablet_pairs_again_and_is_lent_to_the_next_participant() {
     let mut device = Device::connect(&settings, &credentials).await.unwrap();
     device.barrier().await;
 
-    hub.hub()
-        .return_device(
-            &credentials.device_id,
-            Condition::Good,
-            Some("charger missing".into()),
-        )
-        .await
-        .unwrap();
+    // Wiped over the network (the tablet is still with the senior), then taken back.
+    hub.hub().wipe(&credentials.device_id).await.unwrap();
     let wipe = device.receive().await;
     assert!(matches!(wipe.body, Body::Wipe(_)), "got {:?}", wipe.body);
     device
@@ -278,6 +272,14 @@ async fn a_wiped_tablet_pairs_again_and_is_lent_to_the_next_participant() {
         Device::login(&settings, &credentials).await,
         Err(Refused::NotAuthorized(_))
     ));
+    hub.hub()
+        .return_device(
+            &credentials.device_id,
+            Condition::Good,
+            Some("charger missing".into()),
+        )
+        .await
+        .unwrap();
 
     let next = enrol(&hub, "Mia Vermeulen", Some("hw-tablet-17")).await;
     assert_ne!(
@@ -308,8 +310,69 @@ async fn a_wiped_tablet_pairs_again_and_is_lent_to_the_next_participant() {
     );
 }
 
+/// The probe of issue 22: a tablet taken back in good condition kept its credential
+/// while a wipe waited for it, and a coach's next message reached it.
 #[tokio::test]
-async fn a_lost_enrol_granted_is_sent_again_until_the_tablet_connects() {
+async fn a_tablet_taken_back_is_cut_off_at_once_and_a_coachs_message_never_reaches_it() {
+    let hub = TestHub::start().await;
+    let settings = hub.kiosk_settings();
+    let mut device = connected(&hub, "Jan Claes").await;
+    let jan = hub.person("Jan Claes");
+    let marie = hub
+        .hub()
+        .add_coach("Marie", "059 12 34 56", None)
+        .await
+        .unwrap();
+    hub.hub().approve_contacts(&marie.id, &jan).await.unwrap();
+    device.barrier().await;
+    let started = Instant::now();
+    hub.hub()
+        .return_device(&device.credentials.device_id, Condition::Good, None)
+        .await
+        .unwrap();
+    loop {
+        match device.client.next().await {
+            tests::mqtt_client::Seen::Message { payload, .. } => {
+                let text = String::from_utf8_lossy(&payload).into_owned();
+                assert!(!text.contains("\"kind\":\"text\""), "got {text}");
+            }
+            tests::mqtt_client::Seen::SubAck(_) => {}
+            tests::mqtt_client::Seen::Closed(_) => break,
+        }
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_secs(1),
+        "cut off after {elapsed:?}"
+    );
+    let sent = hub
+        .hub()
+        .send_from_coach(
+            &marie.id,
+            &nabij_hub::app::Audience::Person(jan),
+            nabij_hub::app::CoachMessage::Text {
+                text: "Dag Jan, de bus komt om 13:30".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent.tablets, 0, "nothing is queued for the returned tablet");
+    assert!(matches!(
+        Device::login(&settings, &device.credentials).await,
+        Err(Refused::NotAuthorized(_))
+    ));
+    assert_eq!(
+        state_of(&hub, &device.credentials).state,
+        DeviceState::Revoked
+    );
+}
+
+/// Issue 22: a granted pairing kept the tablet's password in the database until the
+/// tablet first connected. Now no password is ever written: a tablet that lost its grant
+/// gets a fresh one (see the hub's unit test
+/// `a_lost_grant_comes_again_with_a_fresh_password_and_no_password_is_ever_stored`).
+#[tokio::test]
+async fn no_tablet_password_is_in_the_database_files() {
     let hub = TestHub::start().await;
     hub.hub()
         .add_participant("Jan Claes", None, None)
@@ -318,20 +381,92 @@ async fn a_lost_enrol_granted_is_sent_again_until_the_tablet_connects() {
     let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
     let code = pairing.code(None).await;
     hub.hub()
-        .enrol(&code, &hub.person("Jan Claes"), None)
+        .enrol(&code, &hub.person("Jan Claes"), None, "command line")
         .await
         .unwrap();
-    let first = pairing.granted().await;
-    // The tablet "crashed" before storing it and asks again with the same enrolment id.
-    pairing.hello(None).await;
-    let again = pairing.granted().await;
-    assert_eq!(
-        (again.device_id, again.password),
-        (first.device_id.clone(), first.password.clone())
-    );
-    Device::connect(&hub.kiosk_settings(), &first)
+    let granted = pairing.granted().await;
+    // Before the tablet ever connects, while its grant waits for it: every file of the
+    // database (its log and its tables) is searched for the password.
+    let password = granted.password.as_bytes();
+    let mut files = 0;
+    let mut todo = vec![hub.config.data_dir.join("db")];
+    while let Some(path) = todo.pop() {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(&path).unwrap() {
+                todo.push(entry.unwrap().path());
+            }
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        files += 1;
+        assert!(
+            !bytes.windows(password.len()).any(|w| w == password),
+            "the password is in {}",
+            path.display()
+        );
+    }
+    assert!(files > 0, "the database was searched");
+    Device::connect(&hub.kiosk_settings(), &granted)
         .await
         .expect("the identity works");
+}
+
+/// Issue 22: anyone holding the enrolment password (it is on every tablet) could fill
+/// the hub's 500 pairings in under a second, and again every 15 minutes, so that no real
+/// tablet could pair. Pairings now live while their tablet says hello, and a new one is
+/// never refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_fake_pairings_does_not_keep_a_real_tablet_from_pairing() {
+    let hub = TestHub::start().await;
+    hub.hub()
+        .add_participant("Jan Claes", None, None)
+        .await
+        .unwrap();
+    let settings = hub.kiosk_settings();
+    // 600 fake tablets, each with a connection of its own (the broker lets a pairing
+    // connection write only its own topic), 25 at a time; each gets a code and leaves.
+    let mut flood = tokio::task::JoinSet::new();
+    let mut codes = 0;
+    for n in 0..600 {
+        let settings = settings.clone();
+        flood.spawn(async move {
+            let mut fake = Pairing::connect(&settings).await;
+            fake.hello(None).await;
+            let answer = fake.answer().await;
+            fake.client.disconnect().await;
+            answer
+        });
+        if n >= 25
+            && let Some(done) = flood.join_next().await
+        {
+            let answer = done.unwrap();
+            assert!(
+                matches!(answer, Body::PairingCode(_)),
+                "refused: {answer:?}"
+            );
+            codes += 1;
+        }
+    }
+    while let Some(done) = flood.join_next().await {
+        let answer = done.unwrap();
+        assert!(
+            matches!(answer, Body::PairingCode(_)),
+            "refused: {answer:?}"
+        );
+        codes += 1;
+    }
+    assert_eq!(codes, 600);
+    // The real tablet still pairs.
+    let mut real = Pairing::connect(&settings).await;
+    let code = real.code(None).await;
+    hub.hub()
+        .enrol(&code, &hub.person("Jan Claes"), None, "command line")
+        .await
+        .expect("the real tablet's code pairs");
+    let granted = real.granted().await;
+    Device::connect(&settings, &granted)
+        .await
+        .expect("the real tablet connects as itself");
 }
 
 #[tokio::test]
@@ -379,7 +514,7 @@ async fn bad_pairing_messages_and_wrong_codes_are_refused_with_a_logged_reason()
     let wrong = if code == "AAAAAA" { "CCCCCC" } else { "AAAAAA" };
     let error = hub
         .hub()
-        .enrol(wrong, &hub.person("Jan Claes"), None)
+        .enrol(wrong, &hub.person("Jan Claes"), None, "command line")
         .await
         .unwrap_err()
         .to_string();
@@ -390,7 +525,12 @@ async fn bad_pairing_messages_and_wrong_codes_are_refused_with_a_logged_reason()
     assert!(logs.has_line_with(&["a coach entered a code no tablet shows", wrong]));
     let error = hub
         .hub()
-        .enrol(&code, &"p-nobody-known".parse().unwrap(), None)
+        .enrol(
+            &code,
+            &"p-nobody-known".parse().unwrap(),
+            None,
+            "command line",
+        )
         .await
         .unwrap_err()
         .to_string();

@@ -84,7 +84,10 @@ async fn no_login_can_take_over_an_enrolled_tablets_connection() {
         let mut pairing = Pairing::connect(&settings).await;
         let code = pairing.code(None).await;
         let person = hub.hub().find_person(name).unwrap().id;
-        hub.hub().enrol(&code, &person, None).await.unwrap();
+        hub.hub()
+            .enrol(&code, &person, None, "command line")
+            .await
+            .unwrap();
         tablets.push(pairing.granted().await);
     }
     let (jans, annas) = (&tablets[0], &tablets[1]);

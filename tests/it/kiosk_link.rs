@@ -77,14 +77,14 @@ async fn two_tablets(hub: &TestHub) -> (Credentials, Credentials) {
     let settings = hub.kiosk_settings();
     let jan = pair(&settings, async |code| {
         hub.hub()
-            .enrol(&code, &hub.person("Jan Claes"), None)
+            .enrol(&code, &hub.person("Jan Claes"), None, "command line")
             .await
             .unwrap();
     })
     .await;
     let anna = pair(&settings, async |code| {
         hub.hub()
-            .enrol(&code, &hub.person("Anna Peeters"), None)
+            .enrol(&code, &hub.person("Anna Peeters"), None, "command line")
             .await
             .unwrap();
     })

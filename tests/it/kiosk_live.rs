@@ -163,7 +163,7 @@ async fn pair_jan(hub: &TestHub, kiosk: &mut LiveKiosk) {
         ))
     );
     hub.hub()
-        .enrol(&code, &hub.person("Jan Claes"), None)
+        .enrol(&code, &hub.person("Jan Claes"), None, "command line")
         .await
         .unwrap();
     kiosk
@@ -462,6 +462,85 @@ async fn a_switched_off_tablet_says_so() {
         s.screen == Some(Screen::SwitchedOff)
     })
     .await;
+}
+
+/// Issue 22: a tablet taken back keeps nothing working for its senior: it is switched
+/// off at once, and the coach who holds it erases it from its coach settings (its own
+/// PIN, set at the hub), after which it pairs again as a fresh tablet for the next senior.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tablet_taken_back_is_erased_by_its_coach_and_pairs_again_for_the_next_senior() {
+    let hub = TestHub::start().await;
+    people(&hub).await;
+    hub.hub()
+        .add_participant("Mia Vermeulen", None, None)
+        .await
+        .unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let dir = data_dir(&root);
+    let mut jan = LiveKiosk::start(&hub, &dir);
+    pair_jan(&hub, &mut jan).await;
+    let device = nabij_kiosk::live::identity::load(&dir)
+        .unwrap()
+        .unwrap()
+        .device_id;
+    hub.hub().set_coach_pin(&device, "4821").await.unwrap();
+    jan.until("the tablet's own coach PIN", |s| s.coach_lock.own.is_some())
+        .await;
+
+    hub.hub()
+        .return_device(&device, nabij_hub::domain::loans::Condition::Good, None)
+        .await
+        .unwrap();
+    jan.until("the switched-off screen", |s| {
+        s.screen == Some(Screen::SwitchedOff)
+    })
+    .await;
+    let first_code = jan.state.pairing_code.clone();
+
+    // The coach: three taps on "For the coach", the tablet's PIN, "Erase this tablet", yes.
+    let now = UnixMillis::now();
+    for _ in 0..nabij_kiosk::state::COACH_TAPS {
+        jan.act(|s| s.coach_tap(now));
+    }
+    assert_eq!(jan.state.screen, Some(Screen::CoachPin));
+    for digit in ["4", "8", "2", "1"] {
+        jan.act(|s| s.pin_digit(digit, now));
+    }
+    assert_eq!(jan.state.screen, Some(Screen::CoachSettings));
+    jan.act(|s| s.ask_erase());
+    jan.act(|s| s.erase_tablet());
+    jan.until("a new pairing code", |s| {
+        s.screen == Some(Screen::Pairing)
+            && s.pairing_code.is_some()
+            && s.pairing_code != first_code
+    })
+    .await;
+    assert!(
+        nabij_kiosk::live::identity::load(&dir).unwrap().is_none(),
+        "the credential is forgotten"
+    );
+    assert!(jan.state.conversations.is_empty() && jan.state.config.is_none());
+    assert_eq!(
+        jan.state.coach_lock,
+        nabij_kiosk::state::CoachLock::default()
+    );
+
+    // Lent again, to Mia.
+    let code = jan.state.pairing_code.clone().unwrap();
+    hub.hub()
+        .enrol(&code, &hub.person("Mia Vermeulen"), None, "command line")
+        .await
+        .unwrap();
+    jan.until("Mia's settings", |s| {
+        s.config
+            .as_ref()
+            .is_some_and(|c| c.participant_name == "Mia Vermeulen")
+    })
+    .await;
+    assert!(
+        conversation(&jan.state, "p-anna-peeters").is_empty(),
+        "nothing of Jan's came back"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod dashboard_browser;
+mod hub_backup;
 mod hub_broker_modes;
 mod hub_cli;
 mod hub_devices;

@@ -40,7 +40,12 @@ pub struct TestHub {
 impl TestHub {
     /// Starts a hub with defaults, on free ports.
     pub async fn start() -> TestHub {
-        let dir = tempfile::tempdir().expect("temp dir");
+        TestHub::start_in(tempfile::tempdir().expect("temp dir")).await
+    }
+
+    /// Starts a hub with defaults, on free ports, with its data in `dir/data` (which may
+    /// hold what an earlier hub left, or a restored backup).
+    pub async fn start_in(dir: tempfile::TempDir) -> TestHub {
         let mut config = HubConfig {
             data_dir: dir.path().join("data"),
             ..HubConfig::default()

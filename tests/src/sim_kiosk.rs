@@ -285,7 +285,7 @@ pub async fn enrolled(hub: &crate::hub::TestHub, participant: &str) -> Device {
     let mut pairing = Pairing::connect(&hub.kiosk_settings()).await;
     let code = pairing.code(None).await;
     hub.hub()
-        .enrol(&code, &hub.person(participant), None)
+        .enrol(&code, &hub.person(participant), None, "command line")
         .await
         .expect("the coach enrols the tablet");
     let credentials = pairing.granted().await;

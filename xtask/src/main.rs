@@ -3,6 +3,7 @@
 //! `cargo xtask test`; `.ci/run` calls `cargo xtask test`.
 
 mod cross;
+mod fuzz;
 mod package;
 mod system;
 
@@ -18,6 +19,8 @@ tasks:
   bench   measure the hub's relay against raw Mosquitto (release build, a few minutes)
           and write docs/benchmarks.md
   deps    only install the system packages the project needs
+  fuzz --minutes N [--runs N] [--target NAME]…
+          run the fuzz targets under libFuzzer (an instrumented build; docs/fuzzing.md)
   package [--arch amd64|arm64] [--out DIR]
           Debian packages of the hub and the kiosk (release builds, the kiosk with
           its linuxkms backend), in target/debian/ unless --out says otherwise
@@ -32,6 +35,10 @@ fn main() -> ExitCode {
         Some("bench") => bench(),
         Some("deps") => system::ensure_packages(system::PACKAGES),
         Some("package") => package_task(&std::env::args().skip(2).collect::<Vec<_>>()),
+        Some("fuzz") => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            fuzz::parse(&args).and_then(|options| fuzz::fuzz(&options))
+        }
         Some("translations") => translations(),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
@@ -284,7 +291,11 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
-/// Every check CI makes: formatting, lints, then all tests of all crates.
+/// Seconds each fuzz target mutates its corpus for in `cargo xtask test`.
+const FUZZ_SECONDS_IN_TESTS: u64 = 15;
+
+/// Every check CI makes: formatting, lints, the fuzz targets briefly, then all tests of
+/// all crates.
 fn test() -> Result<()> {
     system::ensure_packages(system::PACKAGES)?;
     system::ensure_packages(system::TEST_PACKAGES)?;
@@ -323,6 +334,9 @@ fn test() -> Result<()> {
     // The end-to-end tests run the real binaries; `cargo test` builds a package's binaries
     // only for that package's own integration tests, so build them all first.
     run(&cargo, &["build", "--workspace", "--bins", "--locked"])?;
+    // Every fuzz target from its corpus, then briefly mutated (docs/fuzzing.md): a couple
+    // of minutes, in the build just made.
+    fuzz::smoke(FUZZ_SECONDS_IN_TESTS)?;
     let (passed, failed) = run_tests(&cargo, &["test", "--workspace", "--locked"])?;
     // One closing line for the whole run: cargo prints a result per test binary, and the
     // last of those is often an empty one (doc tests), which says nothing about the run.
@@ -399,6 +413,22 @@ fn demo() -> Result<()> {
     let hub = built.join("nabij-hub");
     let hub_shown = hub.display().to_string();
     let data = root.join("demo-data/hub");
+    // Demo data made by the sled-based versions cannot be read any more: the demo starts
+    // afresh (the hub itself refuses such a folder and says what to do).
+    if data.join("db/conf").exists() {
+        let aside = root.join(format!(
+            "demo-data.sled-{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        ));
+        std::fs::rename(root.join("demo-data"), &aside)
+            .context("cannot move the old demo data aside")?;
+        println!(
+            "demo-data was made by an earlier version (sled): moved to {} (delete it when you like); starting afresh",
+            aside.display()
+        );
+    }
     let data_arg = data.to_string_lossy().into_owned();
     let hub_cli = |args: &[&str]| -> Result<std::process::Output> {
         Command::new(&hub)

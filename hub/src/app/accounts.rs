@@ -4,6 +4,7 @@
 
 use super::{AppError, Hub, tables};
 use crate::clock;
+pub use crate::domain::accounts::{Account, AuditEntry};
 use crate::domain::accounts::{
     AccountError, LogInGuard, MAX_PASSWORD_CHARS, Role, UserName, check_password,
 };
@@ -12,26 +13,6 @@ use crate::secrets;
 use nabij_protocol::{Language, PersonId, UnixMillis};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
-
-/// A dashboard account as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Account {
-    /// The name to log in with.
-    pub name: UserName,
-    /// What the account may do.
-    pub role: Role,
-    /// For a coach's account: the coach they are (whose groups, whose name on "dealt
-    /// with").
-    pub coach: Option<PersonId>,
-    /// The password's Argon2id hash.
-    pub hash: String,
-    /// When it was made.
-    pub created_at: UnixMillis,
-    /// The language the dashboard speaks to them (accounts made before it could be
-    /// chosen: Dutch).
-    #[serde(default)]
-    pub language: Language,
-}
 
 /// An account as the edges see it: no hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,17 +39,6 @@ impl From<&Account> for AccountView {
             language: a.language,
         }
     }
-}
-
-/// One line of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    /// When.
-    pub at: UnixMillis,
-    /// Who: an account's name, or `command line` for the hub's own commands.
-    pub who: String,
-    /// What, in a few words with the ids it touched.
-    pub what: String,
 }
 
 /// Longest audit line kept.

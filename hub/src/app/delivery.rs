@@ -61,6 +61,12 @@ impl Hub {
     /// took free room in their tablets' windows (if the batch is lost, the queue entries
     /// are still there and go again), and its early copies go out.
     pub(crate) async fn send_early(&self, fx: &Effects) {
+        {
+            let mut early = lock(&self.inner.early);
+            for (device, seqs) in &fx.early {
+                early.entry(device.clone()).or_default().extend(seqs);
+            }
+        }
         let mut devices: BTreeSet<&DeviceId> = fx.early.keys().collect();
         let now = self.steady_ms();
         devices.extend(free_room(&mut lock(&self.inner.windows), &fx.acked, now));
@@ -95,8 +101,26 @@ impl Hub {
             // (early ones aside), and so does everything queued after them: a tablet's
             // queue goes in order.
             let durable = self.inner.durable_queue.load(Ordering::SeqCst);
-            let sendable =
-                |seq: &u64| *seq <= durable || early.is_some_and(|early| early.contains(seq));
+            // Early copies of earlier batches too, until their commit is durable.
+            let kept: BTreeSet<u64> = {
+                let mut remembered = lock(&self.inner.early);
+                match remembered.get_mut(device) {
+                    Some(seqs) => {
+                        seqs.retain(|seq| *seq > durable);
+                        let kept = seqs.clone();
+                        if kept.is_empty() {
+                            remembered.remove(device);
+                        }
+                        kept
+                    }
+                    None => BTreeSet::new(),
+                }
+            };
+            let sendable = |seq: &u64| {
+                *seq <= durable
+                    || early.is_some_and(|early| early.contains(seq))
+                    || kept.contains(seq)
+            };
             let next: Vec<(u64, Vec<u8>)> =
                 tables::outbox_after(&self.tx(), device, window.cursor(), room)?
                     .into_iter()

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::clock;
 use crate::domain::devices::{DeviceRecord, DeviceState};
-use crate::domain::enrolment::{self, CodeError, Granted};
+use crate::domain::enrolment::{self, CodeError, Grant};
 use crate::domain::loans::{Condition, Loan};
 use crate::secrets;
 use crate::store::Tx;
@@ -61,12 +61,14 @@ pub(crate) fn close_loan(
 impl Hub {
     /// A coach entered the pairing code a tablet shows, for a participant (and puts them
     /// in `group`): the tablet gets its identity, the broker its credential, the loan
-    /// register a new loan.
+    /// register a new loan. `who` is who typed the code (an account's name, or the
+    /// command line): each has their own count of wrong codes.
     pub async fn enrol(
         &self,
         code: &str,
         participant_id: &PersonId,
         group: Option<&GroupId>,
+        who: &str,
     ) -> Result<EnrolSummary, AppError> {
         let (enrolment_id, granted, person) = {
             let _write = self.inner.write.lock().await;
@@ -81,7 +83,7 @@ impl Hub {
                     person.group = Some(group);
                 }
             }
-            let mut pairing = self.pairing_for_code(&tx, code, now)?;
+            let pairing = self.pairing_for_code(code, who, now)?;
             let device_id = secrets::device_id()?;
             let password = secrets::device_password()?;
             let record = enrolment::new_device(
@@ -100,13 +102,19 @@ impl Hub {
             }
             tables::put_device(&mut tx, &record)?;
             open_loan(&mut tx, &record.tablet, &device_id, &person.id, now)?;
-            pairing.granted = Some(Granted {
+            // Kept without the password: a tablet that asks again gets a fresh one.
+            let grant = Grant {
+                enrolment_id: pairing.enrolment_id.clone(),
                 device_id: device_id.clone(),
-                password: Secret(password.clone()),
-            });
-            tx.put(tables::PAIRINGS, pairing.enrolment_id.as_str(), &pairing)?;
+                granted_at: now,
+                sent_at: now,
+            };
+            tx.put(tables::GRANTS, grant.enrolment_id.as_str(), &grant)?;
             tx.put(tables::PEOPLE, person.id.as_str(), &person)?;
             tx.commit().await?;
+            // Still under the write lock, which every hello also takes: no hello comes
+            // between the grant and the pairing's end.
+            lock(&self.inner.pairings).remove(&pairing.enrolment_id);
             let granted = EnrolGranted {
                 device_id,
                 password: Secret(password),
@@ -125,34 +133,71 @@ impl Hub {
         })
     }
 
-    /// The waiting pairing that shows `code`, counting wrong codes against guessing.
+    /// The waiting pairing that shows `code`, counting `who`'s wrong codes against
+    /// guessing.
     fn pairing_for_code(
         &self,
-        tx: &Tx,
         code: &str,
+        who: &str,
         now: UnixMillis,
     ) -> Result<enrolment::Pairing, AppError> {
         let mut limiter = lock(&self.inner.limiter);
-        if limiter.blocked(now) {
+        if limiter.blocked(who, now) {
+            tracing::warn!(%who, "pairing code not checked: too many wrong codes in a minute");
             return Err(CodeError::TooManyWrong.into());
         }
         let code = enrolment::normalise_code(code);
+        let mut pairings = lock(&self.inner.pairings);
+        // A pairing whose tablet went quiet is not there to take its identity.
+        pairings.forget_quiet(now);
         let found = if enrolment::is_well_formed(&code) {
-            tx.all(tables::PAIRINGS)?
-                .into_iter()
-                .find(|p| p.code == code && p.granted.is_none())
+            pairings.with_code(&code).cloned()
         } else {
             None
         };
         let Some(pairing) = found else {
-            limiter.record_wrong(now);
-            tracing::warn!(%code, "a coach entered a code no tablet shows");
+            limiter.record_wrong(who, now);
+            tracing::warn!(%code, %who, "a coach entered a code no tablet shows");
             return Err(CodeError::Unknown(code).into());
         };
         if !pairing.is_waiting(now) {
             return Err(CodeError::Expired(code).into());
         }
         Ok(pairing)
+    }
+
+    /// Forgets what pairing no longer needs: tablets gone quiet (memory) and grants
+    /// whose tablet never connected within `GRANT_LIFETIME_MS` (disk). Run every minute.
+    pub async fn forget_stale_pairings(&self) -> Result<(), AppError> {
+        let _write = self.inner.write.lock().await;
+        let now = clock::now();
+        let quiet = lock(&self.inner.pairings).forget_quiet(now);
+        let mut tx = self.tx();
+        let mut expired = 0;
+        for (k, grant) in tx.entries(tables::GRANTS)? {
+            if grant.expired(now) {
+                tx.remove(tables::GRANTS, k);
+                expired += 1;
+            }
+        }
+        if expired > 0 {
+            tx.commit().await?;
+        }
+        if quiet + expired > 0 {
+            tracing::info!(
+                quiet,
+                expired,
+                "pairing tablets gone quiet and unused grants forgotten"
+            );
+        }
+        Ok(())
+    }
+
+    /// How many tablets are pairing now (present and waiting for a coach).
+    pub fn pairing_now(&self) -> usize {
+        let mut pairings = lock(&self.inner.pairings);
+        pairings.forget_quiet(clock::now());
+        pairings.len()
     }
 
     /// One tablet.
@@ -165,7 +210,7 @@ impl Hub {
         let tx = self.tx();
         Ok(super::Counts {
             devices: tx.count(tables::DEVICES)?,
-            pairings: tx.count(tables::PAIRINGS)?,
+            pairings: self.pairing_now() + tx.count(tables::GRANTS)?,
             people: tx.count(tables::PEOPLE)?,
             messages: tx.count(tables::MESSAGES)?,
         })
@@ -273,8 +318,12 @@ impl Hub {
         Ok(device)
     }
 
-    /// A tablet came back: record its condition, close the loan, and wipe it (or, if it
-    /// is broken or lost and will never answer, switch it off).
+    /// A tablet came back: record its condition, close the loan, and switch it off at
+    /// once, whatever its condition: its credential goes and its connection is cut, so
+    /// nothing more for its senior reaches it. The coach holding it erases it from its
+    /// coach settings ("Erase this tablet"), and it pairs again as a fresh tablet. (A
+    /// wipe over the network would keep the credential working until the tablet
+    /// answers, which a tablet in a drawer never does.)
     pub async fn return_device(
         &self,
         id: &DeviceId,
@@ -301,14 +350,52 @@ impl Hub {
             tx.commit().await?;
             (loan, device.state)
         };
-        if state == DeviceState::Active {
-            if condition.can_wipe() {
-                self.wipe(id).await?;
-            } else {
-                self.revoke(id).await?;
-            }
+        if state.may_connect() {
+            self.revoke(id).await?;
         }
         Ok(loan)
+    }
+
+    /// A coach sets the PIN that opens this tablet's coach settings (four digits, not
+    /// one too easy to guess, not the hub's shared one). The tablet gets it as a salted
+    /// hash in its queue (docs/protocol.md §6.24); the hub keeps only when it was set.
+    /// Only a tablet in use takes one.
+    pub async fn set_coach_pin(
+        &self,
+        id: &DeviceId,
+        typed: &str,
+    ) -> Result<DeviceRecord, AppError> {
+        let shared = secrets::coach_pin(&self.inner.parts.enrol_password);
+        let pin = crate::domain::devices::coach_pin(typed, &shared)?;
+        let hashed = secrets::coach_pin_hash(&pin)?;
+        let mut fx = Effects::default();
+        let device = {
+            let _write = self.inner.write.lock().await;
+            let mut tx = self.tx();
+            let mut device = device(&tx, id)?;
+            if !device.state.receives_messages() {
+                return Err(AppError::WrongState {
+                    device: id.clone(),
+                    state: device.state,
+                });
+            }
+            device.coach_pin_set_at = Some(clock::now());
+            tables::put_device(&mut tx, &device)?;
+            let envelope = hub_envelope(Body::CoachPin(hashed))?;
+            self.queue(&mut tx, &mut fx, id, &envelope)?;
+            tx.commit().await?;
+            device
+        };
+        self.finish(fx).await;
+        tracing::info!(device = %id, "coach PIN set");
+        Ok(device)
+    }
+
+    /// A random coach PIN for a tablet (for a coach who lets the hub choose one).
+    pub fn random_coach_pin(&self) -> Result<String, AppError> {
+        Ok(secrets::random_coach_pin(&secrets::coach_pin(
+            &self.inner.parts.enrol_password,
+        ))?)
     }
 
     /// The loan register, oldest first.
@@ -336,5 +423,191 @@ impl Hub {
             dashboard_port: Some(parts.config.web.port)
                 .filter(|port| parts.config.web.enabled && *port != 0),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::testing::{Recorder, hub, status, tablet, take_everything, text, up};
+    use crate::app::{Audience, CoachMessage};
+    use std::sync::Arc;
+
+    /// Jan with his connected tablet (its first messages taken), his coach Marie and his
+    /// contact Anna with hers.
+    async fn jan_marie_and_anna() -> (Hub, Arc<Recorder>, PersonId, DeviceId, PersonId, DeviceId) {
+        let (hub, out) = hub();
+        let (jan, jans) = tablet(&hub, "Jan").await;
+        let (anna, annas) = tablet(&hub, "Anna").await;
+        let marie = hub.add_coach("Marie", "059 12 34 56", None).await.unwrap();
+        hub.approve_contacts(&marie.id, &jan).await.unwrap();
+        hub.approve_contacts(&anna, &jan).await.unwrap();
+        hub.handle_batch(vec![status(&jans, true), status(&annas, true)])
+            .await;
+        take_everything(&hub, &out, &jans).await;
+        take_everything(&hub, &out, &annas).await;
+        (hub, out, jan, jans, marie.id, annas)
+    }
+
+    fn words(to: &str) -> CoachMessage {
+        CoachMessage::Text {
+            text: format!("Dag {to}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_tablet_taken_back_in_good_condition_is_cut_off_at_once_and_gets_nothing_more() {
+        let (hub, out, jan, jans, marie, annas) = jan_marie_and_anna().await;
+        hub.return_device(&jans, Condition::Good, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            out.allowed(),
+            Some(vec![annas.clone()]),
+            "its credential went at once, not when it answers a wipe"
+        );
+        assert_eq!(hub.device(&jans).unwrap().state, DeviceState::Revoked);
+        let revoked = out.take(&Topic::DeviceDown(jans.clone()));
+        assert!(
+            revoked.iter().any(|e| matches!(e.body, Body::Revoked(_))),
+            "it was told why"
+        );
+        let sent = hub
+            .send_from_coach(&marie, &Audience::Person(jan.clone()), words("Jan"))
+            .await
+            .unwrap();
+        assert_eq!(sent.tablets, 0);
+        hub.handle_batch(vec![up(&annas, text(&jan, "Dag Jan")).0])
+            .await;
+        assert_eq!(hub.queued_for(&jans).unwrap(), 0);
+        assert!(out.take(&Topic::DeviceDown(jans)).is_empty());
+    }
+
+    /// What a pairing tablet was told on its topic since last asked.
+    fn told(out: &Recorder, enrolment: &nabij_protocol::EnrolmentId) -> Vec<Body> {
+        out.take(&Topic::EnrolDown(enrolment.clone()))
+            .into_iter()
+            .map(|e| e.body)
+            .collect()
+    }
+
+    fn hello(enrolment: &nabij_protocol::EnrolmentId) -> crate::app::Inbound {
+        let envelope = nabij_protocol::Envelope::new(
+            crate::app::testing::message_id(),
+            nabij_protocol::Party::Enrolling(enrolment.clone()),
+            Body::EnrolHello(nabij_protocol::EnrolHello {
+                profile: "pinetab2".into(),
+                app_version: "0.1.0".into(),
+                hardware_id: None,
+            }),
+        );
+        crate::app::Inbound {
+            topic: Topic::EnrolUp(enrolment.clone()).to_string(),
+            payload: envelope.to_bytes(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lost_grant_comes_again_with_a_fresh_password_and_no_password_is_ever_stored() {
+        use crate::domain::enrolment::{GRANT_LIFETIME_MS, GRANT_QUIET_MS};
+        let storage = Arc::new(crate::app::testing::Counting::default());
+        let (hub, out) =
+            crate::app::testing::hub_over(crate::config::HubConfig::default(), storage.clone());
+        let jan = hub.add_participant("Jan", None, None).await.unwrap().id;
+        let e = nabij_protocol::EnrolmentId::parse(&format!("e-{}", "ab".repeat(16))).unwrap();
+        let t0 = clock::now();
+        // Every step below runs on this thread (small batches), at the time it pretends.
+        let at = clock::pretend(t0);
+        let code = crate::app::testing::pairing_code(&hub, &out, e.as_str()).await;
+        hub.enrol(&code, &jan, None, "marie").await.unwrap();
+        let Some(Body::EnrolGranted(first)) = told(&out, &e).pop() else {
+            panic!("no grant");
+        };
+        // A hello that crossed the grant on its way gets no answer.
+        at.set(UnixMillis(t0.0 + 1_000));
+        hub.handle_batch(vec![hello(&e)]).await;
+        assert!(told(&out, &e).is_empty());
+        // The tablet lost it and asks again: the same device, a new password, which the
+        // broker learns (the old one stops working).
+        let hash_before = hub.device(&first.device_id).unwrap().password_hash;
+        at.set(UnixMillis(t0.0 + GRANT_QUIET_MS));
+        hub.handle_batch(vec![hello(&e)]).await;
+        let Some(Body::EnrolGranted(again)) = told(&out, &e).pop() else {
+            panic!("no grant again");
+        };
+        assert_eq!(again.device_id, first.device_id);
+        assert_ne!(again.password, first.password);
+        assert_ne!(
+            hub.device(&first.device_id).unwrap().password_hash,
+            hash_before
+        );
+        assert_eq!(out.allowed(), Some(vec![first.device_id.clone()]));
+        for password in [&first.password, &again.password] {
+            assert!(
+                !storage.ever_wrote(password.0.as_bytes()),
+                "a password was written to the database"
+            );
+        }
+        // An hour on, the grant is forgotten: the tablet pairs afresh.
+        at.set(UnixMillis(t0.0 + GRANT_LIFETIME_MS));
+        hub.forget_stale_pairings().await.unwrap();
+        assert_eq!(hub.counts().unwrap().pairings, 0);
+        hub.handle_batch(vec![hello(&e)]).await;
+        assert!(matches!(told(&out, &e).pop(), Some(Body::PairingCode(_))));
+    }
+
+    #[tokio::test]
+    async fn a_coachs_pin_goes_to_the_tablet_hashed_and_only_to_a_tablet_in_use() {
+        let (hub, out, _jan, jans, _marie, annas) = jan_marie_and_anna().await;
+        assert!(matches!(
+            hub.set_coach_pin(&jans, "1111").await,
+            Err(AppError::Pin(crate::domain::devices::PinError::TooEasy))
+        ));
+        hub.set_coach_pin(&jans, "4821").await.unwrap();
+        let sent = out.take(&Topic::DeviceDown(jans.clone()));
+        let [envelope] = &sent[..] else {
+            panic!("one message: {sent:?}");
+        };
+        let Body::CoachPin(pin) = &envelope.body else {
+            panic!("a coach_pin: {envelope:?}");
+        };
+        assert!(
+            ring::pbkdf2::verify(
+                ring::pbkdf2::PBKDF2_HMAC_SHA256,
+                std::num::NonZeroU32::new(pin.rounds).unwrap(),
+                &pin.salt.0,
+                b"4821",
+                &pin.hash.0,
+            )
+            .is_ok()
+        );
+        assert!(hub.device(&jans).unwrap().coach_pin_set_at.is_some());
+        hub.revoke(&annas).await.unwrap();
+        assert!(matches!(
+            hub.set_coach_pin(&annas, "4821").await,
+            Err(AppError::WrongState { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_tablet_told_to_wipe_itself_gets_its_wipe_and_nothing_else() {
+        let (hub, out, jan, jans, marie, annas) = jan_marie_and_anna().await;
+        hub.wipe(&jans).await.unwrap();
+        assert_eq!(hub.device(&jans).unwrap().state, DeviceState::WipePending);
+        // Meanwhile a coach and a contact write to Jan, and his language changes.
+        let sent = hub
+            .send_from_coach(&marie, &Audience::Person(jan.clone()), words("Jan"))
+            .await
+            .unwrap();
+        assert_eq!(sent.tablets, 0, "nothing new goes to a tablet being wiped");
+        hub.handle_batch(vec![up(&annas, text(&jan, "Dag Jan")).0])
+            .await;
+        hub.set_language(&jan, nabij_protocol::Language::Fr)
+            .await
+            .unwrap();
+        let sent = out.take(&Topic::DeviceDown(jans.clone()));
+        let kinds: Vec<&str> = sent.iter().map(|e| e.body.kind()).collect();
+        assert_eq!(kinds, ["wipe"]);
+        assert_eq!(hub.queued_for(&jans).unwrap(), 1, "only the wipe waits");
     }
 }

@@ -6,6 +6,7 @@ use super::people::coach;
 use super::schedule::sessions_of;
 use super::{AppError, Effects, Hub, tables};
 use crate::clock;
+pub use crate::domain::followup::DealtWith;
 use crate::domain::followup::{self, Concern, Facts, Reason, TabletFacts, Thresholds};
 use crate::domain::people::Role;
 use crate::store::{Tx, key, prefix};
@@ -17,15 +18,6 @@ const LAST_SENT_RESOLUTION_MS: u64 = 3_600_000;
 
 /// Check-ins read for the rules, newest first: more than any threshold needs.
 const CHECK_INS_READ: usize = 31;
-
-/// A coach's note that a reason to call was dealt with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DealtWith {
-    /// The coach.
-    pub by: PersonId,
-    /// When.
-    pub at: UnixMillis,
-}
 
 /// One line of the follow-up list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@
 use super::{AppError, Effects, Hub, tables};
 use crate::clock;
 use crate::domain::devices::DeviceRecord;
-use crate::domain::enrolment::{self, HelloReply, MAX_PAIRINGS};
+use crate::domain::enrolment::{self, Grant, GrantAnswer, HelloReply};
 use crate::domain::messaging::{self, Delivery, Report, Seen, StoredMessage};
 use crate::secrets;
 use crate::store::{Applied, Tx};
@@ -40,6 +40,12 @@ pub struct Handled {
 }
 
 impl Handled {
+    /// Whether the batch holds a call for help, whose commit should not wait for the
+    /// receive path's pace.
+    pub fn urgent(&self) -> bool {
+        self.fx.urgent
+    }
+
     /// Waits until the batch is on disk, then acknowledges and passes on what it made
     /// true.
     pub async fn finish(self) {
@@ -188,66 +194,69 @@ impl Hub {
             tracing::warn!(%enrolment_id, kind = envelope.body.kind(), "pairing message of an unexpected kind ignored");
             return Ok(());
         };
-        let existing = tx.get(tables::PAIRINGS, enrolment_id.as_str())?;
-        if existing.is_none() && tx.count(tables::PAIRINGS)? >= MAX_PAIRINGS {
-            // Forget the pairings whose code expired before giving up.
-            for (key, pairing) in tx.entries(tables::PAIRINGS)? {
-                if pairing.granted.is_none() && pairing.expires_at <= now {
-                    tx.remove(tables::PAIRINGS, key);
+        if let Some(grant) = tx.get(tables::GRANTS, enrolment_id.as_str())? {
+            let device = tx.get(tables::DEVICES, grant.device_id.as_str())?;
+            match enrolment::answer_granted(&grant, device.as_ref(), now) {
+                GrantAnswer::Quiet => {
+                    tracing::info!(%enrolment_id, "hello from a tablet just granted its identity; no answer (it has it)");
+                    return Ok(());
                 }
+                GrantAnswer::Again => {
+                    if let Some(device) = device {
+                        return self.grant_again(tx, fx, grant, device, now);
+                    }
+                }
+                GrantAnswer::Forget => {}
             }
-            if tx.count(tables::PAIRINGS)? >= MAX_PAIRINGS {
-                tracing::warn!(%enrolment_id, "too many tablets pairing at once; refusing");
-                return fx
-                    .reply(
-                        Topic::EnrolDown(enrolment_id.clone()),
-                        Body::EnrolRefused(nabij_protocol::EnrolRefused {
-                            reason: nabij_protocol::EnrolRefusal::RateLimited,
-                        }),
-                    )
-                    .map_err(Into::into);
-            }
+            // The identity was used, withdrawn or is too old: this tablet pairs afresh.
+            tx.remove(tables::GRANTS, enrolment_id.as_str());
         }
-        let grant_unused = match existing.as_ref().and_then(|p| p.granted.as_ref()) {
-            Some(granted) => enrolment::grant_unused(
-                tx.get(tables::DEVICES, granted.device_id.as_str())?
-                    .as_ref(),
-            ),
-            None => false,
-        };
         let lifetime = self.config().enrolment.code_lifetime_secs * 1000;
-        let taken: Vec<String> = tx
-            .all(tables::PAIRINGS)?
-            .into_iter()
-            .filter(|p| p.expires_at > now)
-            .map(|p| p.code)
-            .collect();
-        let (pairing, reply) = enrolment::answer_hello(
-            existing,
+        let reply = super::lock(&self.inner.pairings).hello(
             enrolment_id,
             &hello,
-            grant_unused,
             now,
             lifetime,
-            || loop {
-                let code = secrets::pairing_code()?;
-                if !taken.contains(&code) {
-                    return Ok::<_, AppError>(code);
-                }
-            },
+            secrets::pairing_code,
         )?;
-        match &pairing {
-            Some(pairing) => tx.put(tables::PAIRINGS, enrolment_id.as_str(), pairing)?,
-            None => tracing::warn!(%enrolment_id, "pairing tablet sends enrol_hello too often"),
-        }
         let body = match reply {
             HelloReply::Code(code) => Body::PairingCode(code),
-            HelloReply::Granted(granted) => Body::EnrolGranted(granted),
             HelloReply::Refused(reason) => {
+                tracing::warn!(%enrolment_id, "pairing tablet sends enrol_hello too often");
                 Body::EnrolRefused(nabij_protocol::EnrolRefused { reason })
             }
         };
         fx.reply(Topic::EnrolDown(enrolment_id.clone()), body)?;
+        Ok(())
+    }
+
+    /// A tablet that was granted an identity asks again (it lost the grant before it
+    /// stored it): it gets the same device id with a fresh password, whose hash replaces
+    /// the old one, since the hub never keeps a password to send twice.
+    fn grant_again(
+        &self,
+        tx: &mut Tx,
+        fx: &mut Effects,
+        mut grant: Grant,
+        mut device: DeviceRecord,
+        now: UnixMillis,
+    ) -> Result<(), AppError> {
+        let password = secrets::device_password()?;
+        device.password_hash = secrets::mosquitto_hash(&password)?;
+        tables::put_device(tx, &device)?;
+        grant.sent_at = now;
+        tx.put(tables::GRANTS, grant.enrolment_id.as_str(), &grant)?;
+        // The broker learns the new hash before the tablet gets the password (`finish`
+        // syncs credentials before it sends replies).
+        fx.credentials = true;
+        fx.reply(
+            Topic::EnrolDown(grant.enrolment_id.clone()),
+            Body::EnrolGranted(nabij_protocol::EnrolGranted {
+                device_id: device.id.clone(),
+                password: nabij_protocol::Secret(password),
+            }),
+        )?;
+        tracing::info!(enrolment_id = %grant.enrolment_id, device = %device.id, "identity sent again with a fresh password");
         Ok(())
     }
 
@@ -285,13 +294,9 @@ impl Hub {
             return Ok(());
         }
         if change.first_time {
-            // The pairing record kept the password for a lost `enrol_granted`; the tablet
-            // used it, so it goes. Its settings and contacts go into its queue.
-            for (key, pairing) in tx.entries(tables::PAIRINGS)? {
-                if pairing.granted.as_ref().is_some_and(|g| &g.device_id == id) {
-                    tx.remove(tables::PAIRINGS, key);
-                }
-            }
+            // The grant was kept for a tablet that lost its `enrol_granted`; this one used
+            // it, so it goes. Its settings and contacts go into its queue.
+            tables::forget_grant_of(tx, id)?;
             self.push_config(tx, fx, &device.participant)?;
             self.push_contacts(tx, fx, &device.participant)?;
             self.push_agenda(tx, fx, &device.participant)?;
@@ -320,7 +325,7 @@ impl Hub {
             Body::Rejected(Rejected {
                 id,
                 reason,
-                detail: Some(detail),
+                detail: Some(detail_for_a_tablet(&detail)),
                 retry_after_ms,
             }),
         )?;
@@ -450,6 +455,7 @@ impl Hub {
                 }
                 Body::HelpRequest(help) => {
                     super::followup::note_call(tx, person, tapped, help.note.as_deref())?;
+                    fx.urgent = true;
                 }
                 Body::DiaryAnswer(answer) => {
                     super::diary::note_answer(tx, &answer.prompt_id, person, tapped, &key)?;
@@ -494,6 +500,7 @@ impl Hub {
         let key = tables::pair_key(sender.id.as_str(), envelope.id.as_str());
         match tx.get(tables::SEEN, &key)? {
             Some(Seen::Refused { reason, detail }) => {
+                tracing::info!(from = %sender.participant, device = %sender.id, id = %envelope.id, %detail, "chat message sent again after its refusal; refused again");
                 return Self::reject(fx, &sender.id, envelope.id.clone(), reason, detail, None);
             }
             // A resend of a stored message: acknowledged again, delivered nothing twice.
@@ -540,7 +547,9 @@ impl Hub {
                         stored >> 20
                     ),
                 };
-                tracing::warn!(from = %sender.participant, reason = ?refusal, "chat message refused");
+                let to = messaging::recipient_of(&envelope.body)
+                    .map_or_else(String::new, ToString::to_string);
+                tracing::warn!(from = %sender.participant, device = %sender.id, id = %envelope.id, %to, reason = ?refusal, "chat message refused");
                 let reason = refusal.reason();
                 tx.put(
                     tables::SEEN,
@@ -561,7 +570,7 @@ impl Hub {
         let mut deliveries = Vec::new();
         for tablet in tables::tablets_of(tx, &to)? {
             let copy = Envelope::new(
-                messaging::copy_id(&sender.id, &envelope.id, &tablet.id),
+                messaging::copy_id(&sender.id, &envelope.id, envelope.ts, &tablet.id),
                 Party::Hub,
                 body.clone(),
             );
@@ -661,6 +670,30 @@ fn named_contacts_only(
     })
 }
 
+/// A refusal's words as the protocol lets a tablet receive them: the decoder's message
+/// quotes what it refused (an unknown value, control characters and all, at any length),
+/// and a `rejected` the tablet refused in turn would leave its message in its outbox, sent
+/// again for ever. Control characters become U+FFFD; a long text is cut.
+fn detail_for_a_tablet(detail: &str) -> String {
+    let max = nabij_protocol::limits::MAX_TEXT_CHARS;
+    let mut clean: String = detail
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .take(max)
+        .collect();
+    if detail.chars().nth(max).is_some() {
+        clean.pop();
+        clean.push('…');
+    }
+    clean
+}
+
 #[cfg(test)]
 mod tests {
     use crate::app::testing::{
@@ -677,6 +710,39 @@ mod tests {
 
     fn down(device: &DeviceId) -> Topic {
         Topic::DeviceDown(device.clone())
+    }
+
+    #[tokio::test]
+    async fn a_refusal_that_quotes_control_characters_or_a_long_text_still_reaches_the_tablet() {
+        // Found by the hub_inbound fuzz target: the decoder's message quoted an unknown
+        // answer as sent, and the tablet refused the `rejected` that carried it (its
+        // `detail` broke the protocol's rule for texts), so it would send again for ever.
+        let (hub, out) = hub();
+        let (_, device) = tablet(&hub, "Jan").await;
+        let long = "x".repeat(3_000);
+        for (id, answer) in [("bad-answer-0001", "ye\u{1}s"), ("bad-answer-0002", &long)] {
+            let payload = format!(
+                r#"{{"v":1,"id":"{id}","from":"{device}","ts":1,"kind":"rsvp","body":{{"session_id":"s-oostende-oost-w03","answer":{}}}}}"#,
+                serde_json::to_string(answer).unwrap()
+            );
+            hub.handle_batch(vec![Inbound {
+                topic: Topic::DeviceUp(device.clone()).to_string(),
+                payload: payload.into_bytes(),
+            }])
+            .await;
+            // `take` keeps only what decodes as the tablet decodes it.
+            let rejected: Vec<_> = out
+                .take(&down(&device))
+                .into_iter()
+                .filter_map(|e| match e.body {
+                    Body::Rejected(r) => Some(r),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(rejected.len(), 1, "{id}: the tablet hears of the refusal");
+            assert_eq!(rejected[0].id.as_str(), id);
+            assert_eq!(rejected[0].reason, RejectReason::Malformed);
+        }
     }
 
     /// Two contacts with tablets: Jan and Anna, both connected, their new contact lists
@@ -780,6 +846,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_call_for_help_is_urgent_and_a_chat_message_is_not() {
+        let (hub, out) = hub();
+        let ((_, jan), (anna_id, _)) = pair(&hub, &out).await;
+        let chat = hub
+            .apply_batch(vec![up(&jan, text(&anna_id, "tot straks")).0])
+            .await
+            .expect("applied");
+        assert!(!chat.urgent(), "a chat message waits for the pace");
+        chat.finish().await;
+        let help = hub
+            .apply_batch(vec![
+                up(
+                    &jan,
+                    Body::HelpRequest(nabij_protocol::HelpRequest { note: None }),
+                )
+                .0,
+            ])
+            .await
+            .expect("applied");
+        assert!(help.urgent(), "a call for help is committed at once");
+        help.finish().await;
+    }
+
+    #[tokio::test]
     async fn the_same_message_makes_the_same_copy_after_a_crash_lost_it() {
         // A hub that passed a copy on and crashed before storing the message makes the
         // copy again when the sender sends it again: under the same id, so the recipient's
@@ -788,11 +878,13 @@ mod tests {
             let (hub, out) = hub();
             let ((_, jan), (anna_id, anna)) = pair(&hub, &out).await;
             out.take(&down(&anna));
-            let envelope = Envelope::new(
+            // Sent again from the tablet's outbox: the same bytes, its time too.
+            let mut envelope = Envelope::new(
                 id.clone(),
                 Party::Device(jan.clone()),
                 text(&anna_id, "tot straks"),
             );
+            envelope.ts = nabij_protocol::UnixMillis(1_795_000_000_000);
             let inbound = Inbound {
                 topic: Topic::DeviceUp(jan).to_string(),
                 payload: envelope.to_bytes(),

@@ -271,10 +271,11 @@ impl Hub {
                     &InboxMark { read_at: Some(now) },
                 )?;
                 read += 1;
-                // A wiped or switched-off tablet would never take its receipt.
+                // A wiped or switched-off tablet would never take its receipt, and one
+                // told to wipe itself gets nothing more.
                 let listening = tx
                     .get(tables::DEVICES, message.from_device.as_str())?
-                    .is_some_and(|d| d.state.may_connect());
+                    .is_some_and(|d| d.state.receives_messages());
                 if listening {
                     // Seen implies delivered: the coach's "inbox" is where it arrived.
                     for seen in [false, true] {

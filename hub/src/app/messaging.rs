@@ -235,6 +235,8 @@ impl Hub {
                 }
             }
             if !strangers.is_empty() {
+                // Every refusal is logged with its reason (names stay out: ids say who).
+                tracing::warn!(coach = %coach.id, to = %recipient, strangers = strangers.len(), "coach message refused: not every recipient is the coach's contact");
                 return Err(AppError::NotAContact {
                     coach: coach.name,
                     people: strangers.join(", "),
@@ -382,6 +384,14 @@ impl Hub {
     /// (at most 256 ids each), `delivered` before `seen`.
     pub(crate) fn queue_receipts(&self, tx: &mut Tx, fx: &mut Effects) -> Result<(), AppError> {
         for ((device, seen, by), ids) in std::mem::take(&mut fx.receipts) {
+            // A tablet told to wipe itself, switched off or taken back gets nothing more
+            // (see `DeviceState::receives_messages`).
+            let receives = tx
+                .get(tables::DEVICES, device.as_str())?
+                .is_some_and(|d| d.state.receives_messages());
+            if !receives {
+                continue;
+            }
             let state = if seen {
                 ReceiptState::Seen
             } else {
@@ -434,5 +444,41 @@ mod tests {
             .send_from_coach(&jan.id, &Audience::Person(marie.id.clone()), text())
             .await;
         assert!(matches!(not_coach, Err(AppError::NotACoach(_))));
+    }
+
+    #[tokio::test]
+    async fn a_message_to_a_whole_group_that_is_refused_is_logged_with_its_reason() {
+        let (logs, _guard) = crate::app::testing::capture_logs();
+        let (hub, _out) = hub();
+        let oost = hub.add_group("Oost", None).await.unwrap();
+        let (jan, jans) = crate::app::testing::tablet(&hub, "Jan").await;
+        hub.move_participant(&jan, Some(&oost.id)).await.unwrap();
+        let marie = hub.add_coach("Marie", "059 12 34 56", None).await.unwrap();
+        let words = CoachMessage::Text {
+            text: "De bus vertrekt om 13:30".into(),
+        };
+        let refused = hub
+            .send_from_coach(&marie.id, &Audience::Group(oost.id.clone()), words)
+            .await;
+        assert!(refused.is_err());
+        assert!(logs.has_line_with(&[
+            "coach message refused",
+            oost.id.as_str(),
+            marie.id.as_str()
+        ]));
+        // A tablet may not write to a whole group either.
+        let to_group = Body::Text(nabij_protocol::TextMessage {
+            to: Recipient::Group(oost.id.clone()),
+            author: None,
+            text: "Aan iedereen".into(),
+        });
+        let (message, id) = crate::app::testing::up(&jans, to_group);
+        hub.handle_batch(vec![message]).await;
+        assert!(logs.has_line_with(&[
+            "chat message refused",
+            oost.id.as_str(),
+            id.as_str(),
+            "ToGroup"
+        ]));
     }
 }

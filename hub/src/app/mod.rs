@@ -11,6 +11,7 @@
 
 mod accounts;
 mod attendance;
+mod backup;
 mod delivery;
 mod devices;
 mod diary;
@@ -52,7 +53,7 @@ use crate::config::HubConfig;
 use crate::domain::budget::{Budget, Limits};
 use crate::domain::delivery::Window;
 use crate::domain::devices::DeviceState;
-use crate::domain::enrolment::{CodeError, WrongCodeLimiter};
+use crate::domain::enrolment::{CodeError, Pairings, WrongCodeLimiter};
 use crate::domain::people::NameError;
 use crate::secrets::{self, RandomError};
 use crate::store::{Storage, StoreError, Tx};
@@ -94,6 +95,9 @@ pub enum AppError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A backup could not be written.
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
     /// Long work moved off the async threads did not finish (it failed badly, or the hub
     /// is stopping).
     #[error(
@@ -135,6 +139,9 @@ pub enum AppError {
     /// A pairing code that was not accepted.
     #[error(transparent)]
     Code(#[from] CodeError),
+    /// A coach PIN that was not taken.
+    #[error(transparent)]
+    Pin(#[from] crate::domain::devices::PinError),
     /// The tablet is in the wrong state for this.
     #[error("tablet {device} is {}", state.word())]
     WrongState {
@@ -245,6 +252,9 @@ pub(crate) struct Effects {
     receipt_seqs: BTreeMap<DeviceId, BTreeSet<u64>>,
     /// Something was queued that must wait until the transaction is durable.
     late: bool,
+    /// A senior asked for a call: the receive path commits at once rather than at its
+    /// pace (`GROUP_COMMIT`), so that the senior hears soon that the hub has it.
+    urgent: bool,
     /// Receipts to queue before the commit, gathered so that a batch sends each sender
     /// one receipt per step and recipient instead of one per message: by (sender's
     /// tablet, seen rather than delivered, recipient), the sender's message ids.
@@ -290,6 +300,7 @@ impl Effects {
             self.receipt_seqs.entry(device).or_default().extend(seqs);
         }
         self.late |= other.late;
+        self.urgent |= other.urgent;
     }
 
     /// Whether anything here may be told only once the transaction is durable: an ack
@@ -342,7 +353,11 @@ struct Inner {
     /// Orders every transaction that writes: two coaches (or a coach and a batch of
     /// tablet messages) never interleave halfway.
     write: Arc<tokio::sync::Mutex<()>>,
+    /// Wrong pairing codes, per account (or the command line) that typed them.
     limiter: Mutex<WrongCodeLimiter>,
+    /// Tablets pairing now: in memory, each present while it says hello (see
+    /// `domain::enrolment`). Changed only under `write`, with the grants on disk.
+    pairings: Mutex<Pairings>,
     /// Wrong dashboard passwords, by name and address (memory only).
     log_ins: Mutex<crate::domain::accounts::LogInGuard>,
     /// The window of each connected tablet; no entry: not connected (as far as the hub
@@ -365,6 +380,11 @@ struct Inner {
     /// Sound because writers take `write` in turn, so sequence numbers rise in the
     /// order transactions apply, and a sync makes everything applied before it durable.
     durable_queue: AtomicU64,
+    /// Chat copies applied but not yet durable, per tablet, which may go out before their
+    /// commit (see `Effects::early`): kept until it is durable, so that a window that was
+    /// full when their batch was applied takes them as soon as it has room, rather than a
+    /// commit later (the receive path commits at most every few hundred milliseconds).
+    early: Mutex<HashMap<DeviceId, BTreeSet<u64>>>,
 }
 
 /// The running hub's operations. Cheap to clone.
@@ -394,7 +414,14 @@ impl Hub {
             .map_err(AppError::Library)?;
         let mut tx = Tx::new(parts.storage.clone());
         let found = tables::migrate(&mut tx)?;
+        let old_pairings = tables::forget_old_pairings(&mut tx)?;
         tx.commit_blocking()?;
+        if old_pairings > 0 {
+            tracing::info!(
+                pairings = old_pairings,
+                "pairing records of an older hub forgotten (they could hold a password); those tablets ask again"
+            );
+        }
         // Whatever the store holds when the hub starts is on disk; new entries come after.
         let durable_queue = AtomicU64::new(parts.storage.next_id()?);
         if found < tables::SCHEMA {
@@ -417,6 +444,7 @@ impl Hub {
                 limiter: Mutex::new(WrongCodeLimiter::new(
                     parts.config.enrolment.wrong_codes_per_minute,
                 )),
+                pairings: Mutex::default(),
                 parts,
                 write: Arc::new(tokio::sync::Mutex::new(())),
                 windows: Mutex::new(HashMap::new()),
@@ -426,6 +454,7 @@ impl Hub {
                 library,
                 started: tokio::time::Instant::now(),
                 durable_queue,
+                early: Mutex::new(HashMap::new()),
             }),
         })
     }

@@ -693,7 +693,7 @@ impl Hub {
             }
             // The audit log keeps what was done, not to whom: the lines found, and those
             // written since.
-            let mut audit: Vec<(Vec<u8>, super::accounts::AuditEntry)> = Vec::new();
+            let mut audit: Vec<(Vec<u8>, crate::domain::accounts::AuditEntry)> = Vec::new();
             for k in search.audit {
                 if let Some(entry) = tx.get(tables::AUDIT, &k)? {
                     audit.push((k, entry));
@@ -838,7 +838,7 @@ mod tests {
     const TABLES: [&str; 35] = [
         "devices",
         "person_devices",
-        "pairings",
+        "grants",
         "people",
         "groups",
         "loans",

@@ -10,37 +10,13 @@ use super::{AppError, Effects, Hub, hub_envelope, tables};
 use crate::clock;
 use crate::domain::devices::DeviceRecord;
 use crate::domain::messaging::Seen;
+pub use crate::domain::surveys::{Answered, Asked};
 use crate::domain::surveys::{Instrument, Round, Score};
 use crate::store::{Tx, key, prefix};
 use nabij_protocol::{
-    Body, Envelope, GroupId, ItemAnswer, PersonId, QuestionnaireAnswer, RejectReason, UnixMillis,
+    Body, Envelope, GroupId, PersonId, QuestionnaireAnswer, RejectReason, UnixMillis,
 };
 use serde::{Deserialize, Serialize};
-
-/// A questionnaire asked of someone, and their answers once they came.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Asked {
-    /// Which questionnaire.
-    pub instrument: Instrument,
-    /// Which round.
-    pub round: Round,
-    /// When a coach asked it (the latest time, if asked again).
-    pub asked_at: UnixMillis,
-    /// The answers, once they came.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub answered: Option<Answered>,
-}
-
-/// A senior's answers to a questionnaire, scored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Answered {
-    /// When the senior tapped the last answer, as their tablet says.
-    pub at: UnixMillis,
-    /// The answers as sent.
-    pub answers: Vec<ItemAnswer>,
-    /// Their score.
-    pub score: Score,
-}
 
 /// What asking a group did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -347,7 +323,7 @@ fn summarise(rows: &[SurveyRow]) -> Vec<SurveySummary> {
 mod tests {
     use super::*;
     use crate::app::testing::{hub, status, tablet, up};
-    use nabij_protocol::{ChoiceId, Topic};
+    use nabij_protocol::{ChoiceId, ItemAnswer, Topic};
 
     fn answers(instrument: Instrument, choice: &str) -> Vec<ItemAnswer> {
         instrument

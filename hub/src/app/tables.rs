@@ -2,9 +2,10 @@
 //! independent of how many tablets, people and messages the hub holds. The only code that
 //! writes a record together with its index entries.
 
+use crate::domain::accounts::{Account, AuditEntry};
 use crate::domain::attendance::{Attendance, RsvpRecord};
 use crate::domain::devices::DeviceRecord;
-use crate::domain::enrolment::Pairing;
+use crate::domain::enrolment::Grant;
 use crate::domain::loans::Loan;
 use crate::domain::messaging::{Approval, InboxMark, Report, Seen, StoredMessage};
 use crate::domain::people::{Group, Person};
@@ -17,8 +18,13 @@ use serde::{Deserialize, Serialize};
 pub const DEVICES: Table<DeviceRecord> = Table::new("devices");
 /// Index: a person's tablets, by person id and device id.
 pub const DEVICES_OF_PERSON: Table<()> = Table::new("person_devices");
-/// Tablets that are pairing, by enrolment id.
-pub const PAIRINGS: Table<Pairing> = Table::new("pairings");
+/// Identities given to pairing tablets that have not connected as themselves yet, by
+/// enrolment id (no password: see `domain::enrolment::Grant`). Tablets still waiting for
+/// a code are kept in memory only (`domain::enrolment::Pairings`).
+pub const GRANTS: Table<Grant> = Table::new("grants");
+/// Where hubs before issue 22 kept pairing tablets, with the password of a grant until
+/// its tablet connected: emptied at start (see [`forget_old_pairings`]).
+const OLD_PAIRINGS: RawTable = RawTable("pairings");
 /// Participants, coaches and family members, by person id.
 pub const PEOPLE: Table<Person> = Table::new("people");
 /// Groups, by group id.
@@ -66,13 +72,13 @@ pub const CHECK_INS: Table<nabij_protocol::Mood> = Table::new("check_ins");
 /// Each participant's oldest call for help no coach answered, by person id.
 pub const OPEN_CALLS: Table<UnixMillis> = Table::new("open_calls");
 /// Reasons to call a coach dealt with, by person id and reason.
-pub const HANDLED: Table<super::followup::DealtWith> = Table::new("handled");
+pub const HANDLED: Table<crate::domain::followup::DealtWith> = Table::new("handled");
 /// Groups' diary prompts, by group id and the week's first day.
 pub const DIARY_WEEKS: Table<crate::domain::diary::DiaryWeek> = Table::new("diary_weeks");
 /// Index: diary answers, by prompt id, person id and time; values are report keys.
 pub const DIARY_ANSWERS: Table<String> = Table::new("diary_answers");
 /// Questionnaires asked and their scored answers, by person id and survey id.
-pub const SURVEYS: Table<super::surveys::Asked> = Table::new("surveys");
+pub const SURVEYS: Table<crate::domain::surveys::Asked> = Table::new("surveys");
 /// How much each tablet has stored at the hub, by device id.
 pub const USAGE: Table<Usage> = Table::new("usage");
 /// Settings the hub compares from one run to the next, by name.
@@ -80,9 +86,9 @@ pub const SETTINGS: Table<nabij_protocol::ReminderTimes> = Table::new("settings"
 /// The key of the reminder times hub.toml gave on the last run.
 pub const REMINDER_DEFAULTS: &str = "reminder_defaults";
 /// Dashboard accounts, by account name.
-pub const ACCOUNTS: Table<super::accounts::Account> = Table::new("accounts");
+pub const ACCOUNTS: Table<Account> = Table::new("accounts");
 /// The audit log, by sequence number (big-endian, so in the order written).
-pub const AUDIT: Table<super::accounts::AuditEntry> = Table::new("audit");
+pub const AUDIT: Table<AuditEntry> = Table::new("audit");
 /// Index: who wrote to whom in which month, by `from|YYYY-MM|to` (Belgian months); kept
 /// when the messages' content is forgotten, for the network figures.
 pub const WROTE_TO: Table<()> = Table::new("wrote_to");
@@ -155,19 +161,43 @@ pub fn put_device(tx: &mut Tx, device: &DeviceRecord) -> Result<(), StoreError> 
     )
 }
 
-/// A person's tablets that may connect (one lookup per tablet of theirs).
+/// A person's tablets that get what is meant for them: active ones, not those told to
+/// wipe themselves, switched off or taken back (one lookup per tablet of theirs).
 pub fn tablets_of(tx: &Tx, person: &PersonId) -> Result<Vec<DeviceRecord>, StoreError> {
     let mut out = Vec::new();
     let p = prefix(&[person.as_str().as_bytes()]);
     for (k, ()) in tx.scan(DEVICES_OF_PERSON, &p, None, usize::MAX)? {
         let device = String::from_utf8_lossy(&k[p.len()..]).into_owned();
         if let Some(d) = tx.get(DEVICES, &device)?
-            && d.state.may_connect()
+            && d.state.receives_messages()
         {
             out.push(d);
         }
     }
     Ok(out)
+}
+
+/// Removes what older hubs kept of pairing tablets (a grant's password among it), so
+/// that no password stays in the database; returns how many records went. A tablet
+/// that was pairing then asks again and gets a new code (or, if it had been granted an
+/// identity it never used, a new one from its coach).
+pub fn forget_old_pairings(tx: &mut Tx) -> Result<usize, StoreError> {
+    let old = tx.scan_raw(OLD_PAIRINGS, b"", None, usize::MAX)?;
+    for (k, _) in &old {
+        tx.remove_raw(OLD_PAIRINGS, k);
+    }
+    Ok(old.len())
+}
+
+/// Forgets the grant of this device (its tablet connected as itself, so nobody needs it
+/// again).
+pub fn forget_grant_of(tx: &mut Tx, device: &DeviceId) -> Result<(), StoreError> {
+    for (k, grant) in tx.entries(GRANTS)? {
+        if &grant.device_id == device {
+            tx.remove(GRANTS, k);
+        }
+    }
+    Ok(())
 }
 
 // ----- a tablet's queue -----

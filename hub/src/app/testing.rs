@@ -81,15 +81,23 @@ pub fn hub_with(config: HubConfig) -> (Hub, Arc<Recorder>) {
 }
 
 /// Storage over memory that counts what is read (records looked up and rows scanned) and
-/// how often it was asked to sync.
+/// how often it was asked to sync, and keeps every value ever written (to look for what
+/// must never be stored).
 #[derive(Default)]
 pub struct Counting {
     inner: MemoryStorage,
     reads: AtomicU64,
     syncs: AtomicU64,
+    written: Mutex<Vec<u8>>,
 }
 
 impl Counting {
+    /// Whether any value ever written held `needle`.
+    pub fn ever_wrote(&self, needle: &[u8]) -> bool {
+        let written = self.written.lock().unwrap();
+        !needle.is_empty() && written.windows(needle.len()).any(|w| w == needle)
+    }
+
     /// Records looked up plus rows returned by scans, so far.
     pub fn reads(&self) -> u64 {
         self.reads.load(Ordering::Relaxed)
@@ -125,6 +133,12 @@ impl Storage for Counting {
     }
 
     fn apply(&self, writes: crate::store::Writes) -> Result<u64, crate::store::StoreError> {
+        {
+            let mut written = self.written.lock().unwrap();
+            for value in writes.values().flatten() {
+                written.extend_from_slice(value);
+            }
+        }
         self.inner.apply(writes)
     }
 
@@ -277,4 +291,42 @@ pub async fn take_everything(hub: &Hub, out: &Recorder, device: &DeviceId) -> us
     hub.handle_batch(vec![up(device, Body::Ack(nabij_protocol::Ack { ids })).0])
         .await;
     taken
+}
+
+/// Log lines written on the test's thread, kept in memory.
+#[derive(Clone, Default)]
+pub struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    /// Whether some line holds every one of `needles`.
+    pub fn has_line_with(&self, needles: &[&str]) -> bool {
+        let bytes = self.0.lock().unwrap().clone();
+        String::from_utf8_lossy(&bytes)
+            .lines()
+            .any(|line| needles.iter().all(|n| line.contains(n)))
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Captures what this thread logs (a `#[tokio::test]` runs on one thread) until the
+/// guard is dropped, so that a test can check a refusal was logged with its reason.
+pub fn capture_logs() -> (Logs, tracing::subscriber::DefaultGuard) {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    (logs, tracing::subscriber::set_default(subscriber))
 }

@@ -245,7 +245,13 @@ impl Broker {
             }
             .map_err(io(&passwd))?;
             let acl = self.dir.join(door.acl());
-            write_public(&acl, files::acl(door).as_bytes()).map_err(io(&acl))?;
+            // An external broker's user reads it through the group, whatever the umask.
+            if self.owner_only {
+                write_private(&acl, files::acl(door).as_bytes())
+            } else {
+                write_group_readable(&acl, files::acl(door).as_bytes())
+            }
+            .map_err(io(&acl))?;
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! when repeated wrong passwords lock an account. Pure rules; hashing and storage live
 //! in `app::accounts`.
 
-use nabij_protocol::UnixMillis;
+use nabij_protocol::{Language, PersonId, UnixMillis};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -352,6 +352,37 @@ impl LogInGuard {
     fn remembered(&self) -> (usize, usize) {
         (self.by_name.len(), self.by_source.len())
     }
+}
+
+/// A dashboard account as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The name to log in with.
+    pub name: UserName,
+    /// What the account may do.
+    pub role: Role,
+    /// For a coach's account: the coach they are (whose groups, whose name on "dealt
+    /// with").
+    pub coach: Option<PersonId>,
+    /// The password's Argon2id hash.
+    pub hash: String,
+    /// When it was made.
+    pub created_at: UnixMillis,
+    /// The language the dashboard speaks to them (accounts made before it could be
+    /// chosen: Dutch).
+    #[serde(default)]
+    pub language: Language,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When.
+    pub at: UnixMillis,
+    /// Who: an account's name, or `command line` for the hub's own commands.
+    pub who: String,
+    /// What, in a few words with the ids it touched.
+    pub what: String,
 }
 
 #[cfg(test)]

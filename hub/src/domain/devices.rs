@@ -9,11 +9,12 @@ use serde::{Deserialize, Serialize};
 pub enum DeviceState {
     /// In use; its credential works.
     Active,
-    /// Told to wipe itself; its credential works until it confirms.
+    /// Told to wipe itself; its credential works until it confirms, so that the wipe can
+    /// reach it, but nothing else is sent to it.
     WipePending,
     /// Wiped; its credential is gone. The tablet is pairing again as a new device.
     Wiped,
-    /// Switched off by a coach; its credential is gone.
+    /// Switched off by a coach, or taken back; its credential is gone.
     Revoked,
 }
 
@@ -21,6 +22,13 @@ impl DeviceState {
     /// Whether the broker should accept the device's credential.
     pub fn may_connect(self) -> bool {
         matches!(self, DeviceState::Active | DeviceState::WipePending)
+    }
+
+    /// Whether the hub puts anything for its participant in the tablet's queue: only an
+    /// active tablet is still with its senior. One told to wipe itself gets its `wipe`
+    /// and nothing more (it may be in a drawer, or with the next senior already).
+    pub fn receives_messages(self) -> bool {
+        self == DeviceState::Active
     }
 
     /// The state in one word, as coaches read it.
@@ -74,6 +82,48 @@ pub struct DeviceRecord {
     /// The `wipe` message it has to acknowledge, while one is pending.
     #[serde(default)]
     pub wipe_message: Option<MessageId>,
+    /// When a coach last set this tablet's own coach PIN (never the PIN, nor its hash:
+    /// the tablet keeps that). `None`: the hub-wide PIN of the kiosk settings opens it.
+    #[serde(default)]
+    pub coach_pin_set_at: Option<UnixMillis>,
+}
+
+/// Why a coach PIN was not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PinError {
+    /// Not four digits.
+    #[error("a coach PIN is four digits (0-9)")]
+    NotFourDigits,
+    /// One anyone would try first.
+    #[error("this PIN is too easy to guess (the same digit, or digits in a row): choose another")]
+    TooEasy,
+    /// The PIN every tablet of the hub opens with already.
+    #[error("this is the hub's shared PIN: choose one of this tablet's own")]
+    SharedPin,
+}
+
+/// A coach PIN as a coach typed it, checked: four digits, not the same digit four times
+/// nor a run like 1234 or 9876 (the first a stranger tries), and not `shared`, the PIN
+/// every tablet of the hub opens with until it has its own.
+pub fn coach_pin(typed: &str, shared: &str) -> Result<String, PinError> {
+    let pin = typed.trim();
+    let digits: Vec<i32> = pin
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| i32::from(b - b'0'))
+        .collect();
+    if pin.len() != nabij_protocol::COACH_PIN_DIGITS || digits.len() != pin.len() {
+        return Err(PinError::NotFourDigits);
+    }
+    let steps: Vec<i32> = digits.windows(2).map(|w| w[1] - w[0]).collect();
+    let one_step = steps.iter().all(|s| *s == steps[0]) && steps[0].abs() <= 1;
+    if one_step {
+        return Err(PinError::TooEasy);
+    }
+    if pin == shared {
+        return Err(PinError::SharedPin);
+    }
+    Ok(pin.to_owned())
 }
 
 /// How stale `last_seen` may get before a message from the tablet writes it again: a
@@ -161,12 +211,30 @@ pub(crate) fn sample(id: &str, participant: &str) -> DeviceRecord {
         charging: None,
         free_storage_mb: None,
         wipe_message: None,
+        coach_pin_set_at: None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_coach_pin_is_four_digits_not_easily_guessed_nor_the_shared_one() {
+        assert_eq!(coach_pin(" 4821 ", "2580"), Ok("4821".into()));
+        for typed in ["482", "48210", "48a1", "", "४८२१"] {
+            assert_eq!(
+                coach_pin(typed, "2580"),
+                Err(PinError::NotFourDigits),
+                "{typed}"
+            );
+        }
+        for easy in ["0000", "7777", "1234", "6789", "9876", "3210"] {
+            assert_eq!(coach_pin(easy, "2580"), Err(PinError::TooEasy), "{easy}");
+        }
+        assert_eq!(coach_pin("2580", "2580"), Err(PinError::SharedPin));
+        assert_eq!(coach_pin("1357", "2580"), Ok("1357".into()), "steps of two");
+    }
 
     #[test]
     fn silence_counts_from_the_last_message_or_enrolment() {

@@ -4,7 +4,7 @@
 
 use crate::domain::attendance::Mark;
 use nabij_protocol::time::brussels;
-use nabij_protocol::{Mood, UnixMillis};
+use nabij_protocol::{Mood, PersonId, UnixMillis};
 use serde::{Deserialize, Serialize};
 
 const DAY: u64 = 86_400_000;
@@ -180,6 +180,15 @@ fn sad_since(check_ins: &[(UnixMillis, Mood)], days: u32) -> Option<UnixMillis> 
     let consecutive = run.windows(2).all(|w| w[0].0 - w[1].0 == 1);
     let all_sad = run.iter().all(|(_, _, mood)| *mood == Mood::NotGood);
     (days > 0 && consecutive && all_sad).then(|| run[0].1)
+}
+
+/// A coach's note that a reason to call was dealt with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealtWith {
+    /// The coach.
+    pub by: PersonId,
+    /// When.
+    pub at: UnixMillis,
 }
 
 #[cfg(test)]

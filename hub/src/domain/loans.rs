@@ -42,12 +42,6 @@ impl Condition {
         let text = text.trim().to_lowercase();
         Condition::ALL.into_iter().find(|c| c.name() == text)
     }
-
-    /// Whether a tablet in this state can still take a wipe (it works and connects); a
-    /// broken or lost one is switched off instead.
-    pub fn can_wipe(self) -> bool {
-        matches!(self, Condition::Good | Condition::Damaged)
-    }
 }
 
 /// One loan of one tablet to one participant.

@@ -144,6 +144,16 @@ impl ChatRefusal {
     }
 }
 
+/// Where a chat message goes, as its sender wrote it (`None` for other kinds).
+pub fn recipient_of(body: &Body) -> Option<&Recipient> {
+    match body {
+        Body::Text(TextMessage { to, .. })
+        | Body::Voice(VoiceNote { to, .. })
+        | Body::Photo(Photo { to, .. }) => Some(to),
+        _ => None,
+    }
+}
+
 /// Who a chat message from a tablet is for, or why it may not go: a tablet writes to
 /// one person, who must be an approved contact, within its stored quota.
 pub fn check_chat(
@@ -151,11 +161,8 @@ pub fn check_chat(
     is_contact: impl FnOnce(&PersonId) -> bool,
     over_quota: bool,
 ) -> Result<Option<PersonId>, ChatRefusal> {
-    let to = match body {
-        Body::Text(TextMessage { to, .. })
-        | Body::Voice(VoiceNote { to, .. })
-        | Body::Photo(Photo { to, .. }) => to,
-        _ => return Ok(None),
+    let Some(to) = recipient_of(body) else {
+        return Ok(None);
     };
     let Recipient::Person(to) = to else {
         return Err(ChatRefusal::ToGroup);
@@ -174,8 +181,15 @@ pub fn check_chat(
 /// copy the hub makes again when a message comes again (after a hub crash lost it before
 /// it was stored, having passed it on already) has the same id, and the recipient's
 /// tablet, which keeps each id once, does not show it twice. A UUID of version 8 (made by
-/// the hub's own rule) from a SHA-256 of the three.
-pub fn copy_id(sender: &DeviceId, sender_id: &MessageId, recipient: &DeviceId) -> MessageId {
+/// the hub's own rule): the time the sender's tablet gave the message, in milliseconds
+/// (48 bits, so that copies are kept in time order, side by side on disk), then a SHA-256
+/// of the three.
+pub fn copy_id(
+    sender: &DeviceId,
+    sender_id: &MessageId,
+    sent_at: UnixMillis,
+    recipient: &DeviceId,
+) -> MessageId {
     let mut input = Vec::new();
     for part in [
         "nabij-copy".as_bytes(),
@@ -188,7 +202,8 @@ pub fn copy_id(sender: &DeviceId, sender_id: &MessageId, recipient: &DeviceId) -
     }
     let digest = ring::digest::digest(&ring::digest::SHA256, &input);
     let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest.as_ref()[..16]);
+    bytes[..6].copy_from_slice(&sent_at.0.to_be_bytes()[2..]);
+    bytes[6..].copy_from_slice(&digest.as_ref()[..10]);
     MessageId::from_uuid_bytes(bytes, 8)
 }
 
@@ -259,19 +274,28 @@ mod tests {
     fn a_copy_id_is_the_same_for_the_same_message_and_tablet_and_only_then() {
         let d = |s: &str| DeviceId::parse(s).unwrap();
         let m = |s: &str| MessageId::parse(s).unwrap();
-        let id = copy_id(&d("d-jan"), &m("msg-0001"), &d("d-anna"));
-        assert_eq!(id, copy_id(&d("d-jan"), &m("msg-0001"), &d("d-anna")));
+        let at = UnixMillis(1_795_000_000_000);
+        let id = copy_id(&d("d-jan"), &m("msg-0001"), at, &d("d-anna"));
+        assert_eq!(id, copy_id(&d("d-jan"), &m("msg-0001"), at, &d("d-anna")));
         assert_eq!(id.as_str().len(), 36);
         assert_eq!(&id.as_str()[14..15], "8", "a UUID of version 8");
         for other in [
-            copy_id(&d("d-jan"), &m("msg-0002"), &d("d-anna")),
-            copy_id(&d("d-jan"), &m("msg-0001"), &d("d-anna-2")),
-            copy_id(&d("d-piet"), &m("msg-0001"), &d("d-anna")),
+            copy_id(&d("d-jan"), &m("msg-0002"), at, &d("d-anna")),
+            copy_id(&d("d-jan"), &m("msg-0001"), at, &d("d-anna-2")),
+            copy_id(&d("d-piet"), &m("msg-0001"), at, &d("d-anna")),
             // The parts cannot run into each other.
-            copy_id(&d("d-ja"), &m("nmsg-0001"), &d("d-anna")),
+            copy_id(&d("d-ja"), &m("nmsg-0001"), at, &d("d-anna")),
         ] {
             assert_ne!(other, id);
         }
+        // Later messages sort later: their copies are kept side by side.
+        let later = copy_id(
+            &d("d-jan"),
+            &m("msg-0000"),
+            UnixMillis(at.0 + 1),
+            &d("d-anna"),
+        );
+        assert!(later.as_str() > id.as_str());
     }
 
     fn text(to: &str) -> Body {

@@ -15,7 +15,7 @@
 //!   is at risk of social isolation.
 
 use nabij_protocol::{
-    Choice, ChoiceId, ItemAnswer, Localized, Questionnaire, SurveyId, SurveyItem,
+    Choice, ChoiceId, ItemAnswer, Localized, Questionnaire, SurveyId, SurveyItem, UnixMillis,
 };
 use serde::{Deserialize, Serialize};
 
@@ -411,6 +411,31 @@ impl Instrument {
             at_risk,
         })
     }
+}
+
+/// A questionnaire asked of someone, and their answers once they came.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Asked {
+    /// Which questionnaire.
+    pub instrument: Instrument,
+    /// Which round.
+    pub round: Round,
+    /// When a coach asked it (the latest time, if asked again).
+    pub asked_at: UnixMillis,
+    /// The answers, once they came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered: Option<Answered>,
+}
+
+/// A senior's answers to a questionnaire, scored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answered {
+    /// When the senior tapped the last answer, as their tablet says.
+    pub at: UnixMillis,
+    /// The answers as sent.
+    pub answers: Vec<ItemAnswer>,
+    /// Their score.
+    pub score: Score,
 }
 
 #[cfg(test)]

@@ -22,8 +22,8 @@ impl MemoryStorage {
         self.data.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// From now on takes no change and says `why`, as the disk store does after a failed
-    /// sync of its log.
+    /// From now on takes no change and says `why`, as the disk store does after a commit
+    /// failed to reach the disk.
     pub fn stop_taking_changes(&self, why: &str) {
         *self.stopped.lock().unwrap_or_else(|p| p.into_inner()) = Some(why.to_owned());
     }

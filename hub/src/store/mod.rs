@@ -2,18 +2,19 @@
 //! is atomic (after a crash either all of a transaction is there or none of it) and
 //! durable (written and fsync'd before `commit` returns), so the hub can acknowledge what
 //! it committed. This module knows no devices, people or messages: the app layer names its
-//! tables with [`Table`]. Only `disk.rs` knows sled.
+//! tables with [`Table`]. Only `disk/` knows redb.
 //!
 //! A commit has two halves. [`Tx::apply`] makes the writes visible to every reader at
 //! once, atomically; [`Applied::durable`] waits until they are on disk. Between the two
 //! the caller may go on (the receive path handles its next batch while the disk syncs),
-//! as long as it tells no one about the writes before `durable` returns. One fsync covers
-//! everything applied before it (group commit), so callers that wait together share it.
+//! as long as it tells no one about the writes before `durable` returns. One durable
+//! commit covers everything applied before it (group commit), so callers that wait
+//! together share it.
 
 mod disk;
 mod memory;
 
-pub use disk::DiskStorage;
+pub use disk::{DATABASE_FILE, DiskFolder, DiskOptions, DiskStorage, Folder, MEDIA_MIN_BASE64};
 pub use memory::MemoryStorage;
 
 use serde::Serialize;
@@ -28,10 +29,24 @@ pub enum StoreError {
     /// The storage engine failed (disk full, permissions, corruption).
     #[error("the hub's database failed: {0}")]
     Backend(String),
-    /// The store stopped taking changes earlier (a failed sync of its log, a failed
-    /// write into sled); only a restart brings it back.
+    /// The store stopped taking changes earlier (a commit failed to reach the disk); only
+    /// a restart brings it back.
     #[error("the database stopped taking changes ({0}); restart the hub")]
     Stopped(String),
+    /// The folder holds a database an earlier, sled-based hub made.
+    #[error(
+        "{} holds a database made by an earlier nabij-hub (sled: {found}), which this version cannot read; nothing in it was changed. \
+         There is no migration (no hub ran that version with participants): move the folder aside, \
+         e.g. `mv {} {}.sled`, and start the hub again to begin with an empty database \
+         (the certificates and broker secrets beside it stay)",
+        dir.display(), dir.display(), dir.display()
+    )]
+    EarlierVersion {
+        /// The folder.
+        dir: std::path::PathBuf,
+        /// What sled left in it.
+        found: String,
+    },
     /// Writing to disk failed.
     #[error("the hub's database could not be written to disk: {0}")]
     Io(#[from] std::io::Error),
@@ -114,6 +129,18 @@ pub type Entry = (Vec<u8>, Vec<u8>);
 /// Changes waiting to be committed: `Some` stores a value, `None` removes the key.
 pub type Writes = BTreeMap<(&'static str, Vec<u8>), Option<Vec<u8>>>;
 
+/// Where a backup of the store goes, file by file.
+pub trait BackupSink {
+    /// Adds a file: its path inside the store's folder (`/`-separated), its contents and
+    /// their length.
+    fn add(
+        &mut self,
+        path: &str,
+        contents: &mut dyn std::io::Read,
+        len: u64,
+    ) -> std::io::Result<()>;
+}
+
 /// A storage engine. Reads see what was applied; [`Storage::apply`] applies a whole
 /// [`Writes`] atomically, [`Storage::sync_up_to`] makes it durable.
 pub trait Storage: Send + Sync + 'static {
@@ -144,6 +171,18 @@ pub trait Storage: Send + Sync + 'static {
     /// Why the store stopped taking changes, if it did; only a restart brings it back.
     fn stopped(&self) -> Option<String> {
         None
+    }
+    /// Writes a consistent copy of everything durable into `into` (the files of a store
+    /// folder), while the store goes on; `scratch` is a folder for temporary files.
+    fn back_up(
+        &self,
+        scratch: &std::path::Path,
+        into: &mut dyn BackupSink,
+    ) -> Result<(), StoreError> {
+        let _ = (scratch, into);
+        Err(StoreError::Backend(
+            "this store keeps nothing on disk to back up".into(),
+        ))
     }
 }
 

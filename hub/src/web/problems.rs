@@ -8,7 +8,7 @@ use crate::app::AppError;
 use crate::domain::accounts::{
     AccountError, MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS,
 };
-use crate::domain::devices::DeviceState;
+use crate::domain::devices::{DeviceState, PinError};
 use crate::domain::enrolment::CodeError;
 use crate::domain::people::NameError;
 use crate::domain::schedule::ScheduleError;
@@ -32,6 +32,11 @@ pub fn explain(lang: Language, e: &AppError) -> String {
         AppError::Store(_) | AppError::Interrupted(_) | AppError::Random(_) => t!(
             lang,
             "The hub could not read or write its data. Try again in a minute; if it stays, look at the hub's log."
+        )
+        .to_owned(),
+        AppError::Backup(_) => t!(
+            lang,
+            "The backup could not be written. Check that its folder exists, can be written and has room, then try again; the hub's log says more."
         )
         .to_owned(),
         AppError::Broker(_) | AppError::Closed(_) => t!(
@@ -59,6 +64,7 @@ pub fn explain(lang: Language, e: &AppError) -> String {
         }
         AppError::Name(e) => name(lang, e),
         AppError::Code(e) => code(lang, e),
+        AppError::Pin(e) => pin(lang, *e).to_owned(),
         AppError::WrongState { state, .. } => t!(
             lang,
             "This tablet is {} now, so this cannot be done. Open the Tablets page again.",
@@ -165,9 +171,23 @@ fn code(lang: Language, e: &CodeError) -> String {
         ),
         CodeError::TooManyWrong => t!(
             lang,
-            "Too many wrong codes were typed: wait a minute and try again."
+            "You typed too many wrong codes: wait a minute and try again."
         )
         .to_owned(),
+    }
+}
+
+fn pin(lang: Language, e: PinError) -> &'static str {
+    match e {
+        PinError::NotFourDigits => t!(lang, "A coach PIN is four digits: type four digits."),
+        PinError::TooEasy => t!(
+            lang,
+            "This PIN is too easy to guess (the same digit, or digits in a row): choose another."
+        ),
+        PinError::SharedPin => t!(
+            lang,
+            "This is the PIN every tablet of the hub shares: choose one of this tablet's own."
+        ),
     }
 }
 

@@ -28,6 +28,7 @@ pub fn routes() -> Router<Web> {
         .route("/devices/{device}/revoke", post(revoke))
         .route("/devices/{device}/wipe", post(wipe))
         .route("/devices/{device}/return", post(take_back))
+        .route("/devices/{device}/pin", post(set_pin))
 }
 
 /// A condition a tablet came back in, in `lang`.
@@ -88,8 +89,18 @@ async fn devices(
             ),
         ),
         (
+            "pin",
+            t!(
+                lang,
+                "The new coach PIN works on the tablet as soon as it is online. Tell it to the tablet's coaches: the hub does not show it again."
+            ),
+        ),
+        (
             "returned",
-            t!(lang, "The tablet is taken back and its loan closed."),
+            t!(
+                lang,
+                "The tablet is taken back and switched off, and its loan is closed. To lend it again, erase it on the tablet itself: Help, “For the coach” (tap it three times), the coach PIN, “Erase this tablet”."
+            ),
         ),
     ];
     // Only the characters a code can have, and no more than a code's length.
@@ -138,6 +149,22 @@ fn actions(me: &Me, row: &DeviceRow) -> Markup {
             }
         }
         @if d.state == crate::domain::devices::DeviceState::Active {
+            details.act {
+                summary { (t!(lang, "Coach PIN")) }
+                p.hint {
+                    @match d.coach_pin_set_at {
+                        Some(t) => (t!(lang, "This tablet has its own coach PIN since {}.", when(lang, t))),
+                        None => (t!(lang, "This tablet still opens with the coach PIN every tablet shares. Give it its own.")),
+                    }
+                }
+                form method="post" action=(format!("/devices/{id}/pin")) {
+                    (html::csrf(&me.csrf))
+                    label for=(format!("p-{id}")) { (t!(lang, "New coach PIN (four digits)")) }
+                    input id=(format!("p-{id}")) name="pin" type="password" inputmode="numeric" pattern="[0-9]{4}" minlength="4" maxlength="4" autocomplete="off" required;
+                    p.hint { (t!(lang, "Not 1234 or 0000. The tablet locks its PIN pad for a while after three wrong PINs.")) }
+                    button { (t!(lang, "Set the PIN")) }
+                }
+            }
             details.act {
                 summary { (t!(lang, "Wipe")) }
                 form method="post" action=(format!("/devices/{id}/wipe")) {
@@ -425,7 +452,8 @@ async fn enrol(
     let Ok(participant) = PersonId::parse(form.participant.trim()) else {
         return problem(t!(lang, "Choose the senior the tablet is for.").to_owned());
     };
-    match web.hub.enrol(&filled.code, &participant, None).await {
+    let who = me.account.name.as_str();
+    match web.hub.enrol(&filled.code, &participant, None, who).await {
         Ok(summary) => {
             web.audit(
                 &me,
@@ -574,4 +602,37 @@ async fn take_back(
     }
 }
 
-super::signed::token_forms!(Enrol, Sure, TakeBack);
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PinForm {
+    csrf: String,
+    pin: String,
+}
+
+async fn set_pin(
+    State(web): State<Web>,
+    Path(device): Path<String>,
+    SignedForm(me, form, _): SignedForm<Devices, PinForm>,
+) -> Response {
+    let id = match tablet_named(&web, &me, &device) {
+        Ok(id) => id,
+        Err(answer) => return *answer,
+    };
+    let lang = me.lang();
+    match web.hub.set_coach_pin(&id, &form.pin).await {
+        Ok(_) => {
+            // The PIN itself is never written anywhere.
+            web.audit(&me, &format!("set the coach PIN of tablet {id}"))
+                .await;
+            see_other("/devices?done=pin")
+        }
+        Err(e) => devices_problem(
+            &web,
+            &me,
+            t!(lang, "The PIN is not set: {}", explain(lang, &e)),
+            &Filled::default(),
+        ),
+    }
+}
+
+super::signed::token_forms!(Enrol, Sure, TakeBack, PinForm);

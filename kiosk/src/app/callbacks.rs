@@ -110,8 +110,10 @@ impl Kiosk {
             }
         );
         on!(on_coach_tap, |s, k| s.coach_tap((k.now)()));
-        on!(on_pin_digit, |s, _k, digit: slint::SharedString| s
-            .pin_digit(&digit));
+        on!(on_pin_digit, |s, k, digit: slint::SharedString| s
+            .pin_digit(&digit, (k.now)()));
+        on!(on_coach_erase, |s, _k| s.ask_erase());
+        on!(on_erase_tablet, |s, _k| s.erase_tablet());
         on!(on_coach_more, |s, _k| {
             s.coach_more();
             Vec::new()

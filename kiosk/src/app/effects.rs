@@ -234,6 +234,16 @@ impl Kiosk {
                     }
                     Ok(())
                 }
+                Effect::SaveCoachLock => {
+                    if let Some(dir) = self.data_dir.borrow().as_ref() {
+                        let lock = self.state.borrow().coach_lock.clone();
+                        if let Err(e) = crate::live::coach_file::save(dir, &lock) {
+                            self.state.borrow_mut().link_problem =
+                                Some(crate::state::LinkProblem::Storage(e.to_string()));
+                        }
+                    }
+                    Ok(())
+                }
                 Effect::SetBrightness(percent) => {
                     if let Some(dir) = self.backlight.borrow().as_ref()
                         && let Err(e) = crate::platform::backlight::set(dir, *percent)

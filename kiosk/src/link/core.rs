@@ -46,6 +46,9 @@ pub enum LinkEvent {
     Online(bool),
     /// The hub (re)started: the outbox goes again.
     HubOnline,
+    /// The tablet's storage failed: what came was not kept (nor acknowledged, so the hub
+    /// sends it again).
+    StorageFailed(String),
 }
 
 /// The link's rules for one tablet.
@@ -111,21 +114,29 @@ impl LinkCore {
     /// Everything still in the outbox, oldest first, with ids: what goes (again) after
     /// each connection, when the hub comes back online, and each minute.
     pub fn outbox(&self) -> Result<Vec<(MessageId, Publish)>, StoreError> {
-        let topic = Topic::DeviceUp(self.device.clone());
-        Ok(self
-            .store
-            .pending()?
-            .into_iter()
-            .map(|(id, payload)| {
-                (
-                    id,
-                    Publish {
-                        topic: topic.clone(),
-                        payload,
-                    },
-                )
-            })
-            .collect())
+        self.outbox_reader()()
+    }
+
+    /// [`LinkCore::outbox`] to be read later, on another thread (it reads the storage).
+    pub fn outbox_reader(
+        &self,
+    ) -> impl FnOnce() -> Result<Vec<(MessageId, Publish)>, StoreError> + Send + 'static {
+        let (store, topic) = (self.store.clone(), Topic::DeviceUp(self.device.clone()));
+        move || {
+            Ok(store
+                .pending()?
+                .into_iter()
+                .map(|(id, payload)| {
+                    (
+                        id,
+                        Publish {
+                            topic: topic.clone(),
+                            payload,
+                        },
+                    )
+                })
+                .collect())
+        }
     }
 
     /// Sends a message: it is on disk before this returns, then published.
@@ -155,6 +166,12 @@ impl LinkCore {
         let Ok(topic) = Topic::parse(topic) else {
             return Ok((out, events));
         };
+        // Only this tablet's own topic and the hub's presence are for it. The broker's ACL
+        // sends it nothing else, but a message for another tablet or a pairing one must
+        // not be shown, stored or acknowledged here if one ever came.
+        if topic != self.down_topic() && topic != Topic::HubStatus {
+            return Ok((out, events));
+        }
         let envelope = match decode(&topic, payload) {
             Ok(envelope) => envelope,
             Err(e) => {
@@ -283,6 +300,32 @@ mod tests {
             .unwrap();
         assert_eq!(events, [LinkEvent::Acked(vec![id])]);
         assert!(link.outbox().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_message_on_another_tablets_topic_is_ignored() {
+        // Found by the kiosk_link fuzz target: a pairing code on an enrolment topic was
+        // stored and shown, and then missing from the history read back at start.
+        let dir = tempfile::tempdir().unwrap();
+        let mut link = core(dir.path());
+        let text = Body::Text(TextMessage {
+            to: Recipient::parse("p-me").unwrap(),
+            author: Some("p-anna".parse().unwrap()),
+            text: "Hoi".into(),
+        });
+        for topic in [
+            "nabij/v1/dev/d-2/down",
+            "nabij/v1/enrol/e-0123456789abcdef0123456789abcdef/down",
+        ] {
+            let (out, events) = link
+                .on_message(topic, &from_hub("hub-msg-002", text.clone()))
+                .unwrap();
+            assert!(out.is_empty() && events.is_empty(), "{topic}");
+        }
+        let (_, events) = link
+            .on_message(DOWN, &from_hub("hub-msg-002", text))
+            .unwrap();
+        assert_eq!(events.len(), 1, "the same message on its own topic is new");
     }
 
     #[test]

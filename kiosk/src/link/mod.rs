@@ -1,8 +1,8 @@
-//! The kiosk's link to its hub: a durable outbox and inbox in sled (`store`), the protocol
+//! The kiosk's link to its hub: a durable outbox and inbox in redb (`store`), the protocol
 //! rules as plain code (`core`: what to publish, acknowledge, keep, and tell the app), the
 //! enrolled connection (`mqtt`) and the pairing connection (`pairing`), each one thin task
 //! that owns its MQTT connection, and `tls` (trust the hub's own CA). Only `mqtt` and
-//! `pairing` know rumqttc; only `store` knows sled.
+//! `pairing` know rumqttc; only `store` knows redb.
 
 mod core;
 mod mqtt;

@@ -72,19 +72,17 @@ impl Drop for Link {
     }
 }
 
-/// A new message id: 128 random bits (the clock and a counter if the system's random
-/// source ever failed, which keeps ids unique on this tablet).
+/// A new message id: the time in milliseconds (48 bits), then 80 random bits (a counter
+/// if the system's random source ever failed, which keeps ids unique on this tablet). In
+/// time order, so that the hub keeps a tablet's messages side by side on disk.
 pub fn new_message_id() -> MessageId {
     use ring::rand::SecureRandom;
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let millis = nabij_protocol::UnixMillis::now().0;
     let mut b = [0u8; 16];
-    if ring::rand::SystemRandom::new().fill(&mut b).is_err() {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        b[..8].copy_from_slice(&nanos.to_be_bytes());
+    b[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    if ring::rand::SystemRandom::new().fill(&mut b[6..]).is_err() {
         b[8..].copy_from_slice(&COUNTER.fetch_add(1, Ordering::Relaxed).to_be_bytes());
     }
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
@@ -182,8 +180,17 @@ fn publish(client: &AsyncClient, items: Vec<Publish>) {
 }
 
 /// Publishes outbox messages not yet on the wire in this connection, up to the window.
-fn pump(core: &LinkCore, client: &AsyncClient, on_wire: &mut HashSet<MessageId>) {
-    let Ok(outbox) = core.outbox() else { return };
+/// The outbox is read on a blocking thread: nothing on this runtime waits for the disk.
+/// (`outbox` is [`LinkCore::outbox_reader`].)
+async fn pump(
+    outbox: impl FnOnce() -> Result<Vec<(MessageId, Publish)>, StoreError> + Send + 'static,
+    client: &AsyncClient,
+    on_wire: &mut HashSet<MessageId>,
+) {
+    let Ok(Ok(outbox)) = tokio::task::spawn_blocking(outbox).await else {
+        // Unreadable now: the next pump (each minute at least) tries again.
+        return;
+    };
     let waiting: HashSet<&MessageId> = outbox.iter().map(|(id, _)| id).collect();
     on_wire.retain(|id| waiting.contains(id));
     let room = WINDOW.saturating_sub(on_wire.len());
@@ -196,6 +203,22 @@ fn pump(core: &LinkCore, client: &AsyncClient, on_wire: &mut HashSet<MessageId>)
         on_wire.insert(id);
         publish(client, vec![item]);
     }
+}
+
+/// Runs `work` on the link's rules on a blocking thread and gives them back: the rules
+/// read and write the tablet's storage (a durable commit waits for the disk), which must
+/// not hold up the connection's tasks on this runtime. `None` if that thread failed
+/// (the rules are lost with it, and the link stops: the live link starts it again).
+async fn on_disk<T: Send + 'static>(
+    mut core: LinkCore,
+    work: impl FnOnce(&mut LinkCore) -> T + Send + 'static,
+) -> Option<(LinkCore, T)> {
+    tokio::task::spawn_blocking(move || {
+        let done = work(&mut core);
+        (core, done)
+    })
+    .await
+    .ok()
 }
 
 /// How often a connected tablet refreshes its status (battery, free storage).
@@ -247,9 +270,16 @@ async fn drive(
                     connected = true;
                     on_wire.clear();
                     publish(&client, vec![online_status(&mut core, &config)]);
-                    pump(&core, &client, &mut on_wire);
+                    pump(core.outbox_reader(), &client, &mut on_wire).await;
                 }
-                Ok(Event::Incoming(Packet::Publish(p))) => match core.on_message(&p.topic, &p.payload) {
+                Ok(Event::Incoming(Packet::Publish(p))) => {
+                    let Some((back, handled)) =
+                        on_disk(core, move |core| core.on_message(&p.topic, &p.payload)).await
+                    else {
+                        return;
+                    };
+                    core = back;
+                    match handled {
                     Ok((out, said)) => {
                         publish(&client, out);
                         for event in said {
@@ -268,11 +298,14 @@ async fn drive(
                             }
                         }
                         if connected {
-                            pump(&core, &client, &mut on_wire);
+                            pump(core.outbox_reader(), &client, &mut on_wire).await;
                         }
                     }
-                    Err(e) => eprintln!("nabij-kiosk: {e}"),
-                },
+                    Err(e) => {
+                        let _ = events.send(LinkEvent::StorageFailed(e.to_string()));
+                    }
+                    }
+                }
                 Ok(_) => {}
                 Err(refused) => {
                     connected = false;
@@ -284,15 +317,21 @@ async fn drive(
             },
             command = commands.recv() => match command {
                 Some(Command::Send(id, body, reply)) => {
-                    let result = core.send_as(id, *body).map(|(id, _)| id);
+                    let Some((back, result)) =
+                        on_disk(core, move |core| core.send_as(id, *body).map(|(id, _)| id)).await
+                    else {
+                        let _ = reply.send(Err(LinkError::Stopped));
+                        return;
+                    };
+                    core = back;
                     let _ = reply.send(result.map_err(LinkError::from));
                     if connected {
-                        pump(&core, &client, &mut on_wire);
+                        pump(core.outbox_reader(), &client, &mut on_wire).await;
                     }
                 }
                 Some(Command::Pump) => {
                     if connected {
-                        pump(&core, &client, &mut on_wire);
+                        pump(core.outbox_reader(), &client, &mut on_wire).await;
                     }
                 }
                 None => return,
@@ -308,14 +347,14 @@ async fn drive(
                 retry_at = None;
                 if connected {
                     on_wire.clear();
-                    pump(&core, &client, &mut on_wire);
+                    pump(core.outbox_reader(), &client, &mut on_wire).await;
                 }
             }
             _ = resend.tick() => {
                 // Each minute, whatever is still unacknowledged goes again.
                 if connected {
                     on_wire.clear();
-                    pump(&core, &client, &mut on_wire);
+                    pump(core.outbox_reader(), &client, &mut on_wire).await;
                 }
             }
         }

@@ -1,7 +1,8 @@
 //! The pairing connection of a tablet that has no identity yet (docs/protocol.md §1, §6):
 //! log in with the shared enrolment password under its own random enrolment id, say
-//! `enrol_hello`, show the code the hub answers, ask again when it expires, and hand the
-//! app the credential of `enrol_granted`. One task owns the connection (rumqttc stops here).
+//! `enrol_hello`, show the code the hub answers, say hello again every half minute (the
+//! hub keeps a pairing only while its tablet does) and when the code expires, and hand
+//! the app the credential of `enrol_granted`. One task owns the connection (rumqttc stops here).
 
 use super::mqtt::{LinkError, new_message_id};
 use super::poller::Failure;
@@ -62,6 +63,10 @@ const NO_ANSWER_WAIT: Duration = Duration::from_secs(30);
 /// The next hello goes this long after a refusal for too many requests.
 const RATE_LIMITED_WAIT: Duration = Duration::from_secs(60);
 
+/// While it shows a code, the tablet says hello this often: the hub keeps a pairing only
+/// while its tablet says so (docs/protocol.md §6.20), and answers with the same code.
+const HEARTBEAT: Duration = Duration::from_secs(30);
+
 impl Pairing {
     /// Starts pairing (inside a tokio runtime).
     pub fn start(
@@ -112,8 +117,8 @@ async fn drive(
     let up = Topic::EnrolUp(config.enrolment_id.clone()).to_string();
     let (_poller, mut net) =
         super::poller::spawn(eventloop, Duration::from_secs(1), Duration::from_secs(60));
-    // When to say hello again: when the shown code expires, after a refusal, or when no
-    // answer came.
+    // When to say hello again: half a minute after a code came (or when it expires, if
+    // sooner), after a refusal, or when no answer came.
     let mut again: Option<tokio::time::Instant> = None;
     loop {
         let wait = async {
@@ -158,7 +163,8 @@ async fn drive(
                         match envelope.body {
                             Body::PairingCode(code) => {
                                 let _ = events.send(PairingEvent::Code(code.code));
-                                again = Some(instant_at(code.expires_at));
+                                let heartbeat = tokio::time::Instant::now() + HEARTBEAT;
+                                again = Some(instant_at(code.expires_at).min(heartbeat));
                             }
                             Body::EnrolGranted(granted) => {
                                 let _ = events.send(PairingEvent::Granted(granted));

@@ -91,6 +91,17 @@ impl HubSettings {
         if settings.host.trim().is_empty() {
             return Err(invalid("host", "is empty"));
         }
+        // A host name or an address, nothing more: the pairing screen's QR code puts it
+        // in a link, where a space, `/`, `@` or `#` would lead a coach's phone elsewhere.
+        if settings
+            .host
+            .contains(|c: char| c.is_whitespace() || c.is_control() || "/?#@\\%".contains(c))
+        {
+            return Err(invalid(
+                "host",
+                "must be a host name or an address, without spaces or any of / ? # @ \\ %",
+            ));
+        }
         if settings.port == 0 {
             return Err(invalid("port", "must be 1 to 65535"));
         }
@@ -173,6 +184,17 @@ mod tests {
         let e = HubSettings::parse(&same, path).unwrap_err().to_string();
         assert!(e.contains("pairing_port") && e.contains("differ"), "{e}");
         assert_eq!(HubSettings::parse(GOOD, path).unwrap().pairing_port, 8884);
+        // Found by the kiosk_settings fuzz target: a host the pairing link cannot carry.
+        for host in [
+            "hu b.local",
+            "evil.example/x#",
+            "marie@hub.local",
+            " hub.local",
+        ] {
+            let bad = GOOD.replace("\"hub.local\"", &format!("{host:?}"));
+            let e = HubSettings::parse(&bad, path).unwrap_err().to_string();
+            assert!(e.contains("hub.host"), "{host}: {e}");
+        }
         let port0 = GOOD.replace("[hub]\n", "[hub]\ndashboard_port = 0\n");
         let e = HubSettings::parse(&port0, path).unwrap_err().to_string();
         assert!(e.contains("dashboard_port"), "{e}");

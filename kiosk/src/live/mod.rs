@@ -1,11 +1,13 @@
 //! The kiosk's life with its hub, without Slint: pair when it has no identity, then run
 //! the link as itself; replay the tablet's history at start; turn what the senior does
 //! into messages (written to the outbox before `send` returns); forget everything and
-//! pair again on the coach's wipe; when switched off, try again once an hour.
+//! pair again on the coach's wipe, or when a coach erases the tablet from its coach
+//! settings; when switched off, try again once an hour.
 //!
 //! It runs on its own thread with a small tokio runtime and reports `LiveEvent`s through a
 //! callback; `apply` turns each into state changes (the app and the tests share both).
 
+pub mod coach_file;
 pub mod files;
 pub mod health;
 pub mod hub_settings;
@@ -56,7 +58,11 @@ pub enum LiveEvent {
     /// Anything else the link said.
     Link(LinkEvent),
     /// Something is wrong that a coach must fix (shown on the coach's settings screen).
+    /// A storage problem also makes the screens say "One moment, please" until
+    /// [`LiveEvent::StorageBack`].
     Problem(LinkProblem),
+    /// The tablet's storage works again: what the senior did meanwhile is stored.
+    StorageBack,
 }
 
 /// One envelope of the history.
@@ -79,9 +85,64 @@ pub enum LiveError {
     /// The message breaks a protocol rule.
     #[error("this message cannot be sent: {0}")]
     Invalid(String),
-    /// The storage failed.
+    /// The storage failed: the message waits in memory and is stored as soon as the
+    /// storage works again.
     #[error(transparent)]
     Store(#[from] crate::link::StoreError),
+    /// Earlier messages wait for the storage: this one waits behind them.
+    #[error("the tablet's storage failed a moment ago; this message waits for it")]
+    Waiting,
+}
+
+/// How often the live link tries a failed storage again.
+pub const RETRY_STORAGE: Duration = Duration::from_secs(2);
+
+/// What the senior sends, stored in order: straight into the outbox, or, while the
+/// storage fails, kept in memory (the screen saying "One moment, please") and stored as
+/// soon as it works again. Shared by the UI thread's sends and the live link's retries.
+#[derive(Default)]
+struct Saving {
+    /// Not stored yet, oldest first.
+    unsaved: Mutex<Vec<Envelope>>,
+}
+
+impl Saving {
+    fn unsaved(&self) -> std::sync::MutexGuard<'_, Vec<Envelope>> {
+        self.unsaved.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stores `envelope`, or keeps it for [`Saving::retry`] when the storage fails (or
+    /// something before it waits: nothing overtakes it).
+    fn send(&self, store: &KioskStore, envelope: Envelope) -> Result<(), LiveError> {
+        let mut unsaved = self.unsaved();
+        let result = if unsaved.is_empty() {
+            store.push(&envelope).map_err(LiveError::from)
+        } else {
+            Err(LiveError::Waiting)
+        };
+        if result.is_err() {
+            unsaved.push(envelope);
+        }
+        result
+    }
+
+    /// Stores what waits, oldest first; `Ok` once all of it is stored and a write went
+    /// through (with nothing waiting, a small write tells whether the storage works).
+    fn retry(&self, store: &KioskStore) -> Result<(), crate::link::StoreError> {
+        let mut unsaved = self.unsaved();
+        if unsaved.is_empty() {
+            return store.check();
+        }
+        while let Some(first) = unsaved.first() {
+            store.push(first)?;
+            unsaved.remove(0);
+        }
+        Ok(())
+    }
+
+    fn is_waiting(&self) -> bool {
+        !self.unsaved().is_empty()
+    }
 }
 
 /// Where sends go while the tablet is paired.
@@ -90,10 +151,20 @@ struct Outbox {
     store: KioskStore,
 }
 
+/// What the app asks of the live link's thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    /// Something new is in the outbox: send it.
+    Nudge,
+    /// A coach erases the tablet: everything on it goes, and it pairs again.
+    Erase,
+}
+
 /// The running live link. Dropping it stops it and waits until its storage is closed.
 pub struct Live {
     outbox: Arc<Mutex<Option<Outbox>>>,
-    nudge: mpsc::UnboundedSender<()>,
+    saving: Arc<Saving>,
+    commands: mpsc::UnboundedSender<Command>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -128,9 +199,11 @@ impl Live {
     /// Starts the live link on its own thread. `emit` is called on that thread.
     pub fn start(config: LiveConfig, emit: impl Fn(LiveEvent) + Send + 'static) -> Live {
         let outbox = Arc::new(Mutex::new(None));
-        let (nudge, nudges) = mpsc::unbounded_channel();
+        let saving: Arc<Saving> = Arc::default();
+        let (commands, received) = mpsc::unbounded_channel();
         let (stop, stopped) = oneshot::channel();
         let shared = outbox.clone();
+        let waiting = saving.clone();
         let thread = std::thread::Builder::new()
             .name("nabij-live".into())
             .spawn(move || {
@@ -148,7 +221,7 @@ impl Live {
                 };
                 runtime.block_on(async move {
                     tokio::select! {
-                        () = lifecycle(config, shared, nudges, &emit) => {}
+                        () = lifecycle(config, shared, waiting, received, &emit) => {}
                         _ = stopped => {}
                     }
                 });
@@ -162,13 +235,24 @@ impl Live {
         };
         Live {
             outbox,
-            nudge,
+            saving,
+            commands,
             stop: Some(stop),
             thread,
         }
     }
 
-    /// Sends a message: it is in the tablet's outbox (flushed) when this returns.
+    /// A coach erases the tablet (its coach settings, behind the PIN): the live link
+    /// stops, the messages, outbox, history, settings, coach PIN and identity go, and the
+    /// tablet pairs again as a fresh one — whether it is connected, switched off or
+    /// waiting for its hub.
+    pub fn erase(&self) {
+        let _ = self.commands.send(Command::Erase);
+    }
+
+    /// Sends a message: it is in the tablet's outbox, on disk, when this returns `Ok`.
+    /// When the storage fails ([`LiveError::Store`], [`LiveError::Waiting`]) the message
+    /// waits in memory and the live link stores it as soon as it can.
     pub fn send(&self, id: MessageId, body: Body) -> Result<(), LiveError> {
         body.validate()
             .map_err(|e| LiveError::Invalid(format!("{}: {}", e.field, e.reason)))?;
@@ -177,9 +261,9 @@ impl Live {
             return Err(LiveError::NotPaired);
         };
         let envelope = Envelope::new(id, Party::Device(outbox.device.clone()), body);
-        outbox.store.push(&envelope)?;
-        let _ = self.nudge.send(());
-        Ok(())
+        let result = self.saving.send(&outbox.store, envelope);
+        let _ = self.commands.send(Command::Nudge);
+        result
     }
 
     /// Runs the effects that go to the hub; returns the others (sound, screen settings)
@@ -187,6 +271,10 @@ impl Live {
     pub fn dispatch(&self, state: &mut KioskState, effects: Vec<Effect>) -> Vec<Effect> {
         let mut rest = Vec::new();
         for effect in effects {
+            if effect == Effect::EraseTablet {
+                self.erase();
+                continue;
+            }
             let id = new_message_id();
             let body = match outgoing::message_for(&effect) {
                 Outgoing::Local => {
@@ -214,13 +302,21 @@ impl Live {
                     body
                 }
             };
-            if let Err(e) = self.send(id.clone(), body) {
-                eprintln!("nabij-kiosk: not sent: {e}");
-                let why = match e {
-                    LiveError::Invalid(_) => NotSent::TooLarge,
-                    _ => NotSent::Other,
-                };
-                state.not_sent(&id, why);
+            match self.send(id.clone(), body) {
+                Ok(()) => {}
+                Err(e @ (LiveError::Store(_) | LiveError::Waiting)) => {
+                    // Not lost: it waits for the storage, and the screen says so.
+                    eprintln!("nabij-kiosk: waiting for the storage: {e}");
+                    state.storage_trouble(e.to_string());
+                }
+                Err(e) => {
+                    eprintln!("nabij-kiosk: not sent: {e}");
+                    let why = match e {
+                        LiveError::Invalid(_) => NotSent::TooLarge,
+                        _ => NotSent::Other,
+                    };
+                    state.not_sent(&id, why);
+                }
             }
         }
         rest
@@ -266,6 +362,7 @@ pub fn apply(state: &mut KioskState, event: LiveEvent) -> Vec<Effect> {
                 LinkEvent::Online(true) => {
                     state.link_problem = None;
                     // A tablet switched on again by its coach comes back to Home.
+                    state.switched_off = false;
                     if state.screen == Some(crate::state::Screen::SwitchedOff) {
                         state.screen = Some(crate::state::Screen::Home);
                     }
@@ -273,12 +370,21 @@ pub fn apply(state: &mut KioskState, event: LiveEvent) -> Vec<Effect> {
                 LinkEvent::Received(envelope) => {
                     return state.receive(&envelope, None, Arrival::Fresh);
                 }
+                LinkEvent::StorageFailed(detail) => state.storage_trouble(detail),
                 LinkEvent::Online(false) | LinkEvent::HubOnline | LinkEvent::Deferred { .. } => {}
             }
             Vec::new()
         }
+        LiveEvent::Problem(LinkProblem::Storage(detail)) => {
+            state.storage_trouble(detail);
+            Vec::new()
+        }
         LiveEvent::Problem(problem) => {
             state.link_problem = Some(problem);
+            Vec::new()
+        }
+        LiveEvent::StorageBack => {
+            state.storage_back();
             Vec::new()
         }
     }
@@ -331,6 +437,18 @@ fn photo_of(store: &KioskStore, envelope: &Envelope, fit: (u32, u32)) -> Option<
     }
 }
 
+/// Runs `work` on a blocking thread (it waits for the disk): the live link's runtime has
+/// one thread, which also carries the connection to the hub.
+async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, crate::link::StoreError> + Send + 'static,
+) -> Result<T, crate::link::StoreError> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+        Err(crate::link::StoreError::Failed(format!(
+            "the storage's work stopped: {e}"
+        )))
+    })
+}
+
 fn restore(store: &KioskStore, device: &DeviceId, fit: (u32, u32)) -> Vec<Restored> {
     let waiting: HashSet<MessageId> = store
         .pending()
@@ -353,7 +471,11 @@ fn restore(store: &KioskStore, device: &DeviceId, fit: (u32, u32)) -> Vec<Restor
         .collect()
 }
 
-async fn pair(config: &LiveConfig, emit: &(impl Fn(LiveEvent) + Send)) -> Result<Identity, String> {
+async fn pair(
+    config: &LiveConfig,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    emit: &(impl Fn(LiveEvent) + Send),
+) -> Result<Identity, String> {
     let fresh = fresh_enrolment_id()?;
     let enrolment_id =
         identity::enrolment_id(&config.data_dir, || fresh).map_err(|e| e.to_string())?;
@@ -366,7 +488,15 @@ async fn pair(config: &LiveConfig, emit: &(impl Fn(LiveEvent) + Send)) -> Result
         profile: config.profile.clone(),
     })
     .map_err(|e| e.to_string())?;
-    while let Some(event) = events.recv().await {
+    loop {
+        let event = tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => event,
+                None => break,
+            },
+            // Nothing to send nor to erase yet: the tablet is fresh.
+            Some(_) = commands.recv() => continue,
+        };
         match event {
             PairingEvent::Code(code) => emit(LiveEvent::PairingCode {
                 link: config.hub.pairing_link(&code),
@@ -404,17 +534,51 @@ enum Ended {
     Failed,
 }
 
+/// Waits `wait` before the link tries again, unless a coach erases the tablet meanwhile
+/// (true then).
+async fn wait_or_erase(wait: Duration, commands: &mut mpsc::UnboundedReceiver<Command>) -> bool {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep_until(deadline) => return false,
+            command = commands.recv() => match command {
+                Some(Command::Erase) => return true,
+                Some(Command::Nudge) => {}
+                None => return false,
+            },
+        }
+    }
+}
+
+/// Erases what the tablet keeps: its store (messages, outbox, history, photos), its
+/// identity, screen settings and coach PIN. The link must not hold the store open.
+fn erase_all(config: &LiveConfig, store_dir: &Path) -> Result<(), String> {
+    KioskStore::open(store_dir)
+        .and_then(|store| store.wipe())
+        .map_err(|e| e.to_string())?;
+    forget_all(config)
+}
+
+/// Forgets the tablet's identity, screen settings and coach PIN.
+fn forget_all(config: &LiveConfig) -> Result<(), String> {
+    identity::forget(&config.data_dir)
+        .and_then(|()| crate::live::settings_file::forget(&config.data_dir))
+        .and_then(|()| crate::live::coach_file::forget(&config.data_dir))
+        .map_err(|e| e.to_string())
+}
+
 async fn lifecycle(
     config: LiveConfig,
     outbox: Arc<Mutex<Option<Outbox>>>,
-    mut nudges: mpsc::UnboundedReceiver<()>,
+    saving: Arc<Saving>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
     emit: &(impl Fn(LiveEvent) + Send),
 ) {
     let store_dir = config.data_dir.join("store");
     loop {
         let identity = match identity::load(&config.data_dir) {
             Ok(Some(identity)) => identity,
-            Ok(None) => match pair(&config, emit).await {
+            Ok(None) => match pair(&config, &mut commands, emit).await {
                 Ok(identity) => identity,
                 Err(e) => {
                     emit(LiveEvent::Problem(LinkProblem::Other(e)));
@@ -428,18 +592,30 @@ async fn lifecycle(
                 continue;
             }
         };
-        let ended = run_link(&config, &identity, &store_dir, &outbox, &mut nudges, emit).await;
+        let ended = run_link(
+            &config,
+            &identity,
+            &store_dir,
+            &outbox,
+            &saving,
+            &mut commands,
+            emit,
+        )
+        .await;
         set_outbox(&outbox, None);
-        match ended {
-            Ended::Wiped => {
-                let forgotten = identity::forget(&config.data_dir)
-                    .and_then(|()| crate::live::settings_file::forget(&config.data_dir));
-                if let Err(e) = forgotten {
-                    emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string())));
-                }
+        let forgotten = match ended {
+            // The store was wiped while the link had it open.
+            Ended::Wiped => forget_all(&config),
+            Ended::Refused if wait_or_erase(RETRY_WHEN_SWITCHED_OFF, &mut commands).await => {
+                erase_all(&config, &store_dir)
             }
-            Ended::Refused => tokio::time::sleep(RETRY_WHEN_SWITCHED_OFF).await,
-            Ended::Failed => tokio::time::sleep(Duration::from_secs(10)).await,
+            Ended::Failed if wait_or_erase(Duration::from_secs(10), &mut commands).await => {
+                erase_all(&config, &store_dir)
+            }
+            Ended::Refused | Ended::Failed => Ok(()),
+        };
+        if let Err(e) = forgotten {
+            emit(LiveEvent::Problem(LinkProblem::Storage(e)));
         }
     }
 }
@@ -453,29 +629,44 @@ async fn run_link(
     identity: &Identity,
     store_dir: &Path,
     outbox: &Mutex<Option<Outbox>>,
-    nudges: &mut mpsc::UnboundedReceiver<()>,
+    saving: &Arc<Saving>,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
     emit: &(impl Fn(LiveEvent) + Send),
 ) -> Ended {
-    let store = match KioskStore::open(store_dir) {
-        Ok(store) => store,
+    // The storage is opened, pruned and read on a blocking thread, as everything that
+    // waits for the disk (or decodes photos) here: this runtime's tasks hold the
+    // connection to the hub.
+    let opened = {
+        let (store_dir, device, fit) = (
+            store_dir.to_owned(),
+            identity.device_id.clone(),
+            config.photo_box,
+        );
+        off_runtime(move || {
+            let store = KioskStore::open(&store_dir)?;
+            let cutoff = UnixMillis(
+                UnixMillis::now()
+                    .0
+                    .saturating_sub(KEEP_HISTORY.as_millis() as u64),
+            );
+            if let Err(e) = store.prune_history(cutoff) {
+                eprintln!("nabij-kiosk: cannot forget old messages: {e}");
+            }
+            let restored = restore(&store, &device, fit);
+            Ok((store, restored))
+        })
+        .await
+    };
+    let store = match opened {
+        Ok((store, restored)) => {
+            emit(LiveEvent::Restored(restored));
+            store
+        }
         Err(e) => {
             emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string())));
             return Ended::Failed;
         }
     };
-    let cutoff = UnixMillis(
-        UnixMillis::now()
-            .0
-            .saturating_sub(KEEP_HISTORY.as_millis() as u64),
-    );
-    if let Err(e) = store.prune_history(cutoff) {
-        eprintln!("nabij-kiosk: cannot forget old messages: {e}");
-    }
-    emit(LiveEvent::Restored(restore(
-        &store,
-        &identity.device_id,
-        config.photo_box,
-    )));
     set_outbox(
         outbox,
         Some(Outbox {
@@ -500,11 +691,32 @@ async fn run_link(
             return Ended::Failed;
         }
     };
+    // Set while the storage fails; each retry tries it again (and stores what waited).
+    let mut failing = saving.is_waiting();
+    let mut retry = tokio::time::interval(RETRY_STORAGE);
+    retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut erase = false;
     let ended = loop {
         tokio::select! {
             event = events.recv() => match event {
+                Some(LinkEvent::StorageFailed(detail)) => {
+                    failing = true;
+                    emit(LiveEvent::Problem(LinkProblem::Storage(detail)));
+                }
                 Some(LinkEvent::Received(envelope)) => {
-                    let photo = photo_of(&store, &envelope, config.photo_box);
+                    let (store, fit) = (store.clone(), config.photo_box);
+                    let (envelope, photo) = match off_runtime(move || {
+                        let photo = photo_of(&store, &envelope, fit);
+                        Ok((envelope, photo))
+                    })
+                    .await
+                    {
+                        Ok(shown) => shown,
+                        Err(e) => {
+                            emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string())));
+                            continue;
+                        }
+                    };
                     emit(LiveEvent::Received(envelope, photo));
                 }
                 Some(LinkEvent::Wipe) => {
@@ -524,10 +736,36 @@ async fn run_link(
                 Some(other) => emit(LiveEvent::Link(other)),
                 None => break Ended::Failed,
             },
-            Some(()) = nudges.recv() => link.nudge(),
+            Some(command) = commands.recv() => match command {
+                Command::Nudge => {
+                    // A send that failed left its message waiting: the retries begin.
+                    failing |= saving.is_waiting();
+                    link.nudge();
+                }
+                Command::Erase => {
+                    erase = true;
+                    break Ended::Wiped;
+                }
+            },
+            _ = retry.tick(), if failing => {
+                let (saving, store) = (saving.clone(), store.clone());
+                match off_runtime(move || saving.retry(&store)).await {
+                    Ok(()) => {
+                        failing = false;
+                        emit(LiveEvent::StorageBack);
+                        link.nudge();
+                    }
+                    Err(e) => emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string()))),
+                }
+            }
         }
     };
     link.kill().await;
+    // The link stops before its store is emptied: nothing it sends or receives after
+    // the coach's "erase" is kept.
+    if erase && let Err(e) = store.wipe() {
+        emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string())));
+    }
     ended
 }
 
@@ -536,6 +774,82 @@ mod tests {
     use super::*;
     use crate::state::{Screen, ScreenSettings};
     use crate::words::Language;
+
+    #[test]
+    fn a_storage_problem_makes_waiting_messages_wait_for_it_until_it_is_back() {
+        let mut state = crate::sample::state(Screen::Conversation, Language::Nl);
+        apply(
+            &mut state,
+            LiveEvent::Problem(LinkProblem::Storage("disk full".into())),
+        );
+        assert!(state.storage_retrying);
+        assert!(matches!(state.link_problem, Some(LinkProblem::Storage(_))));
+        apply(&mut state, LiveEvent::StorageBack);
+        assert!(!state.storage_retrying);
+        assert_eq!(state.link_problem, None);
+        // The link's own storage failures say the same.
+        apply(
+            &mut state,
+            LiveEvent::Link(LinkEvent::StorageFailed("card failed".into())),
+        );
+        assert!(state.storage_retrying);
+    }
+
+    #[test]
+    fn what_the_storage_refused_waits_in_memory_and_is_stored_in_order_once_it_works() {
+        use nabij_powercut::{Power, SimDisk};
+        let disk = SimDisk::new(Power::on());
+        let store = {
+            let disk = disk.clone();
+            KioskStore::open_with(move || disk.clone()).unwrap()
+        };
+        let device = DeviceId::parse("d-1").unwrap();
+        let text = |n: u32| {
+            Envelope::new(
+                MessageId::parse(&format!("k-{n:06}")).unwrap(),
+                Party::Device(device.clone()),
+                Body::Text(nabij_protocol::TextMessage {
+                    to: nabij_protocol::Recipient::parse("p-anna").unwrap(),
+                    author: None,
+                    text: format!("Bericht {n}"),
+                }),
+            )
+        };
+        let saving = Saving::default();
+        saving.send(&store, text(1)).unwrap();
+        disk.fail_syncs(true);
+        assert!(matches!(
+            saving.send(&store, text(2)),
+            Err(LiveError::Store(_))
+        ));
+        disk.fail_syncs(false);
+        // The storage works again, but 3 may not overtake 2.
+        assert!(matches!(
+            saving.send(&store, text(3)),
+            Err(LiveError::Waiting)
+        ));
+        assert!(saving.is_waiting());
+        disk.fail_syncs(true);
+        assert!(
+            saving.retry(&store).is_err(),
+            "still failing: still waiting"
+        );
+        disk.fail_syncs(false);
+        saving.retry(&store).unwrap();
+        assert!(!saving.is_waiting());
+        let order: Vec<String> = store
+            .pending()
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id.to_string())
+            .collect();
+        assert_eq!(order, ["k-000001", "k-000002", "k-000003"]);
+        // Stored means on disk: what a power cut now leaves has all three.
+        let after =
+            KioskStore::open_with(move || SimDisk::with_image(Power::on(), disk.durable_image()))
+                .unwrap();
+        assert_eq!(after.pending().unwrap().len(), 3);
+    }
 
     #[test]
     fn settings_saved_on_the_tablet_go_over_the_replayed_history() {

@@ -124,7 +124,9 @@ pub fn message_for(effect: &Effect) -> Outgoing {
         | Effect::StopSound
         | Effect::SetVolume(_)
         | Effect::SetBrightness(_)
-        | Effect::SaveSettings => Outgoing::Local,
+        | Effect::SaveSettings
+        | Effect::SaveCoachLock
+        | Effect::EraseTablet => Outgoing::Local,
     }
 }
 

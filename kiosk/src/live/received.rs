@@ -4,7 +4,7 @@
 //! (and replays the tablet's history through them at start).
 
 use crate::state::{
-    ChatMessage, Content, Delivery, Effect, KioskState, MeetingChange, NotSent, Screen,
+    ChatMessage, Content, Delivery, Effect, KioskState, LinkProblem, MeetingChange, NotSent, Screen,
 };
 use crate::words::Language;
 use nabij_protocol::{
@@ -237,6 +237,10 @@ impl KioskState {
             }
             // The coach answered: "will call you soon", counted from now.
             Body::HelpReply(_) => self.help_answered(envelope.ts),
+            // This tablet's own coach PIN (a later one replaces it).
+            Body::CoachPin(pin) => {
+                effects.extend(self.own_coach_pin(pin, arrival == Arrival::Fresh))
+            }
             _ => {}
         }
         effects
@@ -367,6 +371,21 @@ impl KioskState {
         }
     }
 
+    /// The tablet's storage failed: what the senior does waits for it (the screens say
+    /// "One moment, please"), and the coach's screen says why.
+    pub fn storage_trouble(&mut self, detail: String) {
+        self.storage_retrying = true;
+        self.link_problem = Some(LinkProblem::Storage(detail));
+    }
+
+    /// The storage works again: what waited is stored.
+    pub fn storage_back(&mut self) {
+        self.storage_retrying = false;
+        if matches!(self.link_problem, Some(LinkProblem::Storage(_))) {
+            self.link_problem = None;
+        }
+    }
+
     /// The hub acknowledged these of mine: "Sent".
     pub fn acked(&mut self, ids: &[MessageId]) {
         self.help_acked(ids);
@@ -424,8 +443,10 @@ impl KioskState {
         conversation.sort_by_key(|m| m.at);
     }
 
-    /// The coach switched this tablet off (or its log-in is refused).
+    /// The coach switched this tablet off or took it back (or its log-in is refused):
+    /// it says so until it is switched on again or a coach erases it.
     pub fn switched_off(&mut self) {
+        self.switched_off = true;
         self.screen = Some(Screen::SwitchedOff);
     }
 

@@ -228,8 +228,17 @@ impl Profile {
             ("power.backlight", &self.power.backlight),
             ("power.battery", &self.power.battery),
         ] {
+            // `..` would climb out (Path::starts_with compares components, and
+            // "/sys/class/../../etc" starts with /sys/class): the kiosk writes the
+            // backlight's brightness to this path.
             if let Some(p) = sysfs
-                && !p.starts_with("/sys/class/")
+                && (!p.starts_with("/sys/class/")
+                    || p.components().any(|c| {
+                        !matches!(
+                            c,
+                            std::path::Component::RootDir | std::path::Component::Normal(_)
+                        )
+                    }))
             {
                 return invalid(
                     field,
@@ -396,6 +405,15 @@ capture = "default"
             (
                 GOOD.replace("[power]", "[power]\nbattery = \"/tmp/x\""),
                 "power.battery",
+            ),
+            (
+                // Found with the firmware_profile fuzz target's rule: a path that climbs
+                // out of /sys/class/ passed.
+                GOOD.replace(
+                    "[power]",
+                    "[power]\nbacklight = \"/sys/class/../../etc/backlight\"",
+                ),
+                "power.backlight",
             ),
             (
                 GOOD.replace("height_mm = 85.9", "height_mm = 85.9\nrotation = 45"),

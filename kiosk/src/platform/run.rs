@@ -113,6 +113,7 @@ pub fn run(
         volume_percent: 80,
         brightness_percent: 80,
         coach_pin: settings.coach_pin.clone().unwrap_or_default(),
+        coach_lock: crate::live::coach_file::load(&data_dir, nabij_protocol::UnixMillis::now()),
         saved_settings: crate::live::settings_file::load(&data_dir),
         ..KioskState::default()
     };
@@ -121,9 +122,10 @@ pub fn run(
         state.restore_screen_settings(&saved);
         crate::platform::render::select_language(state.language)?;
     }
-    if settings.coach_pin.is_none() {
+    if settings.coach_pin.is_none() && state.coach_lock.own.is_none() {
         eprintln!(
-            "nabij-kiosk: the kiosk settings have no coach_pin, so the coach settings cannot be opened;              copy them again with `nabij-hub kiosk-settings`"
+            "nabij-kiosk: the kiosk settings have no coach_pin, so the coach settings cannot be opened \
+             until a coach sets this tablet's own PIN at the hub; copy them again with `nabij-hub kiosk-settings`"
         );
     }
     let kiosk = Kiosk::attach(&app, state, sound, Rc::new(nabij_protocol::UnixMillis::now))

@@ -19,6 +19,7 @@ impl Screen {
                 | Screen::SurveyDone
                 | Screen::CoachPin
                 | Screen::CoachSettings
+                | Screen::CoachErase
         )
     }
 }
@@ -52,6 +53,11 @@ impl KioskState {
             Some(Screen::Survey | Screen::SurveyDone) => {
                 effects.extend(self.survey_back());
                 return effects;
+            }
+            Some(Screen::CoachErase) => Screen::CoachSettings,
+            // A switched-off tablet's coach came from its "not in use" screen.
+            Some(Screen::CoachPin | Screen::CoachSettings) if self.switched_off => {
+                Screen::SwitchedOff
             }
             Some(Screen::CoachPin | Screen::CoachSettings) => Screen::Help,
             _ => Screen::Home,

@@ -1,13 +1,79 @@
-//! The coach's way in and their settings. The way in is on the Help screen, away from the
-//! Help button, and opens only after three taps in a row: a senior's stray tap does
-//! nothing there. Then a PIN, then text size, volume, brightness, language and keyboard.
+//! The coach's way in and their settings. The way in is on the Help screen (and on the
+//! "not in use" screen of a tablet switched off), away from the Help button, and opens
+//! only after three taps in a row: a senior's stray tap does nothing there. Then a PIN —
+//! the hub's shared one, or this tablet's own that a coach set at the hub — with a
+//! growing wait after wrong ones; then text size, volume, brightness, language and
+//! keyboard, and erasing the tablet.
 
 use super::{Effect, KeyboardLayout, KioskState, Screen, ScreenSettings};
 use crate::words::Language;
-use nabij_protocol::UnixMillis;
+use nabij_protocol::{CoachPin, UnixMillis};
+use serde::{Deserialize, Serialize};
+
+/// Wrong PINs in a row before the PIN pad makes the next one wait.
+pub const FREE_PIN_TRIES: u32 = 3;
+
+/// The first wait, after [`FREE_PIN_TRIES`] wrong PINs; each further wrong PIN doubles it.
+const FIRST_WAIT_MS: u64 = 30_000;
+
+/// The longest wait: an hour.
+const LONGEST_WAIT_MS: u64 = 3_600_000;
+
+/// This tablet's own coach PIN and the wrong tries, kept across restarts (a restart must
+/// not give a guesser fresh tries).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoachLock {
+    /// The PIN a coach set at the hub for this tablet, hashed (docs/protocol.md §6.24).
+    #[serde(default)]
+    pub own: Option<CoachPin>,
+    /// Wrong PINs typed in a row.
+    #[serde(default)]
+    pub wrong: u32,
+    /// Until when (ms since 1970) the PIN pad takes no PIN.
+    #[serde(default)]
+    pub locked_until: u64,
+}
+
+impl CoachLock {
+    /// How long the PIN pad waits after `wrong` wrong PINs in a row: nothing for the
+    /// first [`FREE_PIN_TRIES`], then 30 s, doubling up to an hour.
+    pub fn wait_after(wrong: u32) -> u64 {
+        if wrong < FREE_PIN_TRIES {
+            return 0;
+        }
+        let doublings = (wrong - FREE_PIN_TRIES).min(16);
+        (FIRST_WAIT_MS << doublings).min(LONGEST_WAIT_MS)
+    }
+
+    /// Whether `pin` opens the settings: this tablet's own PIN when it has one, else
+    /// `shared`. Compared in constant time (PBKDF2 through ring's `verify`; the shared
+    /// PIN through `subtle`).
+    fn opens(&self, pin: &str, shared: &str) -> bool {
+        match &self.own {
+            Some(own) => std::num::NonZeroU32::new(own.rounds).is_some_and(|rounds| {
+                ring::pbkdf2::verify(
+                    ring::pbkdf2::PBKDF2_HMAC_SHA256,
+                    rounds,
+                    &own.salt.0,
+                    pin.as_bytes(),
+                    &own.hash.0,
+                )
+                .is_ok()
+            }),
+            None => {
+                use subtle::ConstantTimeEq;
+                !shared.is_empty() && bool::from(pin.as_bytes().ct_eq(shared.as_bytes()))
+            }
+        }
+    }
+}
 
 /// Length of the coach PIN.
 pub const PIN_LENGTH: usize = 4;
+
+/// The parts of the coach settings: text, sound and light; language and keyboard; this
+/// tablet (erasing it).
+pub const COACH_PAGES: u8 = 3;
 
 /// Taps on "For the coach" that open the PIN pad.
 pub const COACH_TAPS: u8 = 3;
@@ -50,25 +116,76 @@ impl KioskState {
         }
     }
 
-    /// A digit of the coach PIN; the right PIN opens the settings, a wrong one starts over.
-    pub fn pin_digit(&mut self, digit: &str) -> Vec<Effect> {
+    /// A digit of the coach PIN; the right PIN opens the settings, a wrong one starts
+    /// over, and after [`FREE_PIN_TRIES`] wrong ones the pad takes no digit for a while
+    /// (growing with each further wrong PIN). Home and Help stay where they are.
+    pub fn pin_digit(&mut self, digit: &str, now: UnixMillis) -> Vec<Effect> {
         if digit.len() != 1 || !digit.bytes().all(|b| b.is_ascii_digit()) {
             return Vec::new();
         }
-        self.pin.push_str(digit);
-        if self.pin.len() == PIN_LENGTH {
-            let right = self.pin == self.coach_pin;
-            self.pin.clear();
-            if right {
-                return self.navigate(Screen::CoachSettings);
-            }
+        if self.pin_locked_until(now).is_some() {
+            return Vec::new();
         }
-        Vec::new()
+        self.pin.push_str(digit);
+        if self.pin.len() < PIN_LENGTH {
+            return Vec::new();
+        }
+        let right = self.coach_lock.opens(&self.pin, &self.coach_pin);
+        self.pin.clear();
+        if right {
+            let had_wrong = self.coach_lock.wrong > 0;
+            self.coach_lock.wrong = 0;
+            self.coach_lock.locked_until = 0;
+            let mut effects = self.navigate(Screen::CoachSettings);
+            if had_wrong {
+                effects.push(Effect::SaveCoachLock);
+            }
+            return effects;
+        }
+        self.coach_lock.wrong = self.coach_lock.wrong.saturating_add(1);
+        let wait = CoachLock::wait_after(self.coach_lock.wrong);
+        if wait > 0 {
+            self.coach_lock.locked_until = now.0.saturating_add(wait);
+        }
+        vec![Effect::SaveCoachLock]
     }
 
-    /// The other part of the coach settings.
+    /// Until when the PIN pad takes no PIN, while it waits after wrong ones.
+    pub fn pin_locked_until(&self, now: UnixMillis) -> Option<UnixMillis> {
+        (self.coach_lock.locked_until > now.0).then_some(UnixMillis(self.coach_lock.locked_until))
+    }
+
+    /// A coach set this tablet's own PIN at the hub. `fresh`: just now (the wrong tries
+    /// start over), rather than read back from the history at start.
+    pub fn own_coach_pin(&mut self, pin: &CoachPin, fresh: bool) -> Vec<Effect> {
+        self.coach_lock.own = Some(pin.clone());
+        if fresh {
+            self.coach_lock.wrong = 0;
+            self.coach_lock.locked_until = 0;
+        }
+        vec![Effect::SaveCoachLock]
+    }
+
+    /// "Erase this tablet" on the coach settings: asks first.
+    pub fn ask_erase(&mut self) -> Vec<Effect> {
+        self.navigate(Screen::CoachErase)
+    }
+
+    /// "Yes, erase it": everything on the tablet goes and it shows a new pairing code
+    /// (as after the hub's `wipe`).
+    pub fn erase_tablet(&mut self) -> Vec<Effect> {
+        if self.screen != Some(Screen::CoachErase) {
+            return Vec::new();
+        }
+        let mut effects = self.navigate(Screen::Pairing);
+        self.wiped();
+        effects.push(Effect::EraseTablet);
+        effects
+    }
+
+    /// The next part of the coach settings (of [`COACH_PAGES`], round).
     pub fn coach_more(&mut self) {
-        self.coach_page = 1 - self.coach_page.min(1);
+        self.coach_page = (self.coach_page + 1) % COACH_PAGES;
     }
 
     /// Erases the last digit of the PIN.
@@ -178,21 +295,130 @@ mod tests {
         s.navigate(Screen::CoachPin);
         s.pin.clear();
         for d in ["1", "2", "3", "4"] {
-            s.pin_digit(d);
+            s.pin_digit(d, sample::NOW);
         }
         assert_eq!((s.screen, s.pin.len()), (Some(Screen::CoachPin), 0));
         for d in ["2", "5", "9"] {
-            s.pin_digit(d);
+            s.pin_digit(d, sample::NOW);
         }
         s.pin_erase();
         for d in ["8", "0"] {
-            s.pin_digit(d);
+            s.pin_digit(d, sample::NOW);
         }
         assert_eq!((s.screen, s.coach_page), (Some(Screen::CoachSettings), 0));
         s.coach_more();
         assert_eq!(s.coach_page, 1);
         s.coach_more();
+        assert_eq!(s.coach_page, 2);
+        s.coach_more();
         assert_eq!(s.coach_page, 0);
+    }
+
+    /// Types a whole PIN (from an empty pad: the sample state shows two digits typed).
+    fn type_pin(s: &mut KioskState, pin: &str, at: u64) -> Vec<Effect> {
+        s.pin.clear();
+        let mut effects = Vec::new();
+        for d in pin.chars() {
+            effects.extend(s.pin_digit(&d.to_string(), UnixMillis(at)));
+        }
+        effects
+    }
+
+    /// The PIN 4821 as the hub sends it (docs/protocol.md §6.24's example).
+    fn own_4821() -> CoachPin {
+        CoachPin {
+            salt: nabij_protocol::base64::Base64Bytes(
+                nabij_protocol::base64::decode("jR86a+DCR1mh47XX+QIcTg==").unwrap(),
+            ),
+            rounds: 20_000,
+            hash: nabij_protocol::base64::Base64Bytes(
+                nabij_protocol::base64::decode("HLTLgPULDxvS1BdrtBR7h/aZY8rvtBof+QMqjm8b2w0=")
+                    .unwrap(),
+            ),
+        }
+    }
+
+    #[test]
+    fn wrong_pins_make_the_pad_wait_longer_each_time_and_home_and_help_stay() {
+        let mut s = state();
+        let t0 = sample::NOW.0;
+        s.navigate(Screen::CoachPin);
+        for n in 0..FREE_PIN_TRIES {
+            assert_eq!(type_pin(&mut s, "1111", t0), [Effect::SaveCoachLock]);
+            let locked = s.pin_locked_until(UnixMillis(t0));
+            assert_eq!(locked.is_some(), n + 1 == FREE_PIN_TRIES, "after {n}");
+        }
+        // Locked for 30 s: even the right PIN is not taken, digits are not even kept.
+        assert!(type_pin(&mut s, "2580", t0 + 29_000).is_empty());
+        assert_eq!((s.screen, s.pin.len()), (Some(Screen::CoachPin), 0));
+        // The senior is never stuck: Home and Help go where they always go.
+        s.navigate(Screen::Home);
+        assert_eq!(s.screen, Some(Screen::Home));
+        s.navigate(Screen::Help);
+        s.navigate(Screen::CoachPin);
+        // Another wrong PIN after the wait: the next wait is twice as long.
+        type_pin(&mut s, "9999", t0 + 30_000);
+        assert_eq!(
+            s.pin_locked_until(UnixMillis(t0 + 30_000)),
+            Some(UnixMillis(t0 + 90_000))
+        );
+        assert_eq!(CoachLock::wait_after(20), 3_600_000, "an hour at most");
+        // The right PIN after the wait opens the settings, and the count starts over.
+        assert_eq!(
+            type_pin(&mut s, "2580", t0 + 90_000),
+            [Effect::SaveCoachLock]
+        );
+        assert_eq!(s.screen, Some(Screen::CoachSettings));
+        assert_eq!(s.coach_lock, CoachLock::default());
+    }
+
+    #[test]
+    fn a_tablets_own_pin_from_the_hub_replaces_the_shared_one() {
+        let mut s = state();
+        s.own_coach_pin(&own_4821(), true);
+        s.navigate(Screen::CoachPin);
+        type_pin(&mut s, "2580", sample::NOW.0);
+        assert_eq!(
+            (s.screen, s.coach_lock.wrong),
+            (Some(Screen::CoachPin), 1),
+            "the shared PIN no longer opens it"
+        );
+        type_pin(&mut s, "4821", sample::NOW.0);
+        assert_eq!(s.screen, Some(Screen::CoachSettings));
+        // A wipe forgets it: the next senior's tablet opens with the shared PIN again.
+        s.wiped();
+        assert_eq!(s.coach_lock, CoachLock::default());
+        assert_eq!(s.coach_pin, "2580");
+    }
+
+    #[test]
+    fn a_coach_erases_a_switched_off_tablet_after_saying_yes() {
+        let mut s = state();
+        s.switched_off();
+        assert_eq!(s.screen, Some(Screen::SwitchedOff));
+        for i in 0..COACH_TAPS {
+            s.coach_tap(UnixMillis(sample::NOW.0 + u64::from(i) * 100));
+        }
+        assert_eq!(s.screen, Some(Screen::CoachPin));
+        // Home leads back to "not in use", not to the senior's things.
+        s.navigate(Screen::Home);
+        assert_eq!(s.screen, Some(Screen::SwitchedOff));
+        s.navigate(Screen::CoachPin);
+        s.back();
+        assert_eq!(s.screen, Some(Screen::SwitchedOff), "Back too");
+        s.navigate(Screen::CoachPin);
+        type_pin(&mut s, "2580", sample::NOW.0);
+        assert_eq!(s.screen, Some(Screen::CoachSettings));
+        assert!(s.erase_tablet().is_empty(), "not without asking");
+        s.ask_erase();
+        assert_eq!(s.screen, Some(Screen::CoachErase));
+        s.back();
+        assert_eq!(s.screen, Some(Screen::CoachSettings), "No: nothing happens");
+        s.ask_erase();
+        let effects = s.erase_tablet();
+        assert!(effects.contains(&Effect::EraseTablet));
+        assert_eq!(s.screen, Some(Screen::Pairing));
+        assert!(s.contacts.is_empty() && s.conversations.is_empty() && !s.switched_off);
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod said;
 mod survey;
 
 pub use agenda::CHECK_IN_FROM_HOUR;
-pub use coach::{COACH_TAPS, PIN_LENGTH, TEXT_SIZES};
+pub use coach::{COACH_TAPS, CoachLock, FREE_PIN_TRIES, PIN_LENGTH, TEXT_SIZES};
 pub use conversation::{Anchor, ConversationView, Piece, page_ending_at};
 pub use help::{HELP_AWAITED, HelpStage, HelpState};
 pub use keyboard::{KeyAction, Keyboard, KeyboardLayout, KeyboardPage};
@@ -78,13 +78,15 @@ pub enum Screen {
     CoachPin,
     /// Coach settings.
     CoachSettings,
+    /// "Erase this tablet?": the coach's last word before the tablet forgets everything.
+    CoachErase,
     /// Switched off by the coach.
     SwitchedOff,
 }
 
 impl Screen {
     /// Every screen, in the order a senior meets them.
-    pub const ALL: [Screen; 23] = [
+    pub const ALL: [Screen; 24] = [
         Screen::Pairing,
         Screen::Home,
         Screen::Contacts,
@@ -107,6 +109,7 @@ impl Screen {
         Screen::Idle,
         Screen::CoachPin,
         Screen::CoachSettings,
+        Screen::CoachErase,
         Screen::SwitchedOff,
     ];
 
@@ -135,6 +138,7 @@ impl Screen {
             Screen::Idle => "idle",
             Screen::CoachPin => "coach-pin",
             Screen::CoachSettings => "coach-settings",
+            Screen::CoachErase => "coach-erase",
             Screen::SwitchedOff => "switched-off",
         }
     }
@@ -152,7 +156,10 @@ impl Screen {
 
     /// Screens for coaches, not seniors (more choices allowed, behind a PIN).
     pub fn is_for_coach(self) -> bool {
-        matches!(self, Screen::CoachPin | Screen::CoachSettings)
+        matches!(
+            self,
+            Screen::CoachPin | Screen::CoachSettings | Screen::CoachErase
+        )
     }
 }
 
@@ -431,16 +438,27 @@ pub struct KioskState {
     /// Taps on "For the coach" so far, and when the first was (three in a row open the
     /// PIN pad: a stray tap does nothing).
     pub coach_taps: (u8, u64),
-    /// Which part of the coach settings is shown (0 or 1).
+    /// Which part of the coach settings is shown (0, 1 or 2).
     pub coach_page: u8,
     /// The digits of the coach PIN typed so far (never shown).
     pub pin: String,
-    /// The coach PIN that opens the settings.
+    /// The coach PIN of the kiosk settings, the same on every tablet of the hub: it opens
+    /// the settings until a coach gives this tablet its own (`coach_lock.own`).
     pub coach_pin: String,
+    /// This tablet's own coach PIN (hashed) and the wrong PINs typed, kept across
+    /// restarts.
+    pub coach_lock: CoachLock,
+    /// The coach switched this tablet off (or took it back): Home is the "not in use"
+    /// screen, and the coach settings are reached from there.
+    pub switched_off: bool,
     /// Why there is no sound, if there is none.
     pub audio_problem: Option<String>,
     /// What keeps the tablet from its hub, for the coach (bad settings, broken storage).
     pub link_problem: Option<LinkProblem>,
+    /// The tablet's storage failed and the live link tries it again: what the senior
+    /// sends waits in memory, and the screen says "One moment, please" instead of "Not
+    /// sent yet" until it is stored.
+    pub storage_retrying: bool,
     /// The screen settings saved on this tablet, put back once its history is replayed
     /// (the last word of a coach at the tablet or of the hub, whichever came last).
     pub saved_settings: Option<ScreenSettings>,
@@ -500,6 +518,13 @@ impl KioskState {
 
     /// Goes to a screen. What the senior typed or recorded is kept; what plays stops.
     pub fn navigate(&mut self, screen: Screen) -> Vec<Effect> {
+        // A switched-off tablet has no home screen to show: the senior's things are not
+        // theirs to use any more. Its "home" says so, and whom to call.
+        let screen = if self.switched_off && screen == Screen::Home {
+            Screen::SwitchedOff
+        } else {
+            screen
+        };
         if screen != Screen::CoachPin {
             self.pin.clear();
         }
@@ -509,7 +534,13 @@ impl KioskState {
         if screen == Screen::Agenda && self.screen != Some(Screen::Agenda) {
             self.agenda_page = 0;
         }
-        if screen == Screen::CoachSettings && self.screen != Some(Screen::CoachSettings) {
+        // Back from "Erase this tablet?" comes to the part of the settings it left.
+        if screen == Screen::CoachSettings
+            && !matches!(
+                self.screen,
+                Some(Screen::CoachSettings | Screen::CoachErase)
+            )
+        {
             self.coach_page = 0;
         }
         let leaving = self.screen != Some(screen);
@@ -535,7 +566,11 @@ impl KioskState {
     /// A tap on the idle clock: back home.
     pub fn wake(&mut self) {
         if self.screen == Some(Screen::Idle) {
-            self.screen = Some(Screen::Home);
+            self.screen = Some(if self.switched_off {
+                Screen::SwitchedOff
+            } else {
+                Screen::Home
+            });
         }
     }
 
@@ -668,6 +703,11 @@ pub enum Effect {
     SetBrightness(u8),
     /// Keep the screen settings (language, sizes, volume, brightness) across restarts.
     SaveSettings,
+    /// Keep this tablet's coach PIN and its wrong tries across restarts.
+    SaveCoachLock,
+    /// Erase everything on this tablet (messages, outbox, settings, its identity) and
+    /// pair again: the coach's "Erase this tablet".
+    EraseTablet,
 }
 
 /// Contacts shown at once (with "More people" taking the sixth place when needed).

@@ -380,6 +380,60 @@ fn a_former_participants_messages_meet_the_targets_at_every_text_size() {
 }
 
 #[test]
+fn a_conversation_waiting_for_the_tablets_storage_meets_the_targets_at_every_text_size() {
+    let mut problems = Vec::new();
+    for profile in shipped().unwrap() {
+        for scale in [100, 125, 150] {
+            let mut places = Places::default();
+            for lang in Language::ALL {
+                // The last message is the senior's, not stored yet: "One moment, please".
+                let mut state = sample::state(Screen::Conversation, lang);
+                state.storage_retrying = true;
+                problems.extend(check_state(
+                    &profile,
+                    state,
+                    scale,
+                    &mut places,
+                    " (storage tried again)",
+                ));
+            }
+        }
+    }
+    report(problems);
+}
+
+#[test]
+fn the_pin_pad_waiting_and_the_settings_with_erase_meet_the_targets_at_every_text_size() {
+    let mut problems = Vec::new();
+    for profile in shipped().unwrap() {
+        for scale in [100, 125, 150] {
+            let mut places = Places::default();
+            for lang in Language::ALL {
+                let state = sample::with_pin_locked(lang);
+                problems.extend(check_state(
+                    &profile,
+                    state,
+                    scale,
+                    &mut places,
+                    " (waiting after wrong PINs)",
+                ));
+                // The settings' third part, "Erase this tablet".
+                let mut state = sample::state(Screen::CoachSettings, lang);
+                state.coach_page = 2;
+                problems.extend(check_state(
+                    &profile,
+                    state,
+                    scale,
+                    &mut places,
+                    " (third part)",
+                ));
+            }
+        }
+    }
+    report(problems);
+}
+
+#[test]
 fn the_contrast_measure_tells_good_from_bad() {
     let white = image::Rgba([255, 255, 255, 255]);
     let black = image::Rgba([17, 17, 17, 255]);

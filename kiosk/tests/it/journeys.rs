@@ -118,6 +118,41 @@ fn a_senior_writes_a_message_with_capitals_digits_and_accents_and_sends_it() {
 }
 
 #[test]
+fn a_message_the_tablet_could_not_store_yet_says_one_moment_until_it_is_stored() {
+    for lang in Language::ALL {
+        let tablet = Tablet::start(Screen::Conversation, lang);
+        tablet.tap_tr("Answer");
+        tablet.tap(&tablet.tr("Type it myself", &[]));
+        tablet.type_on_keyboard("Tot morgen");
+        tablet.tap_tr("Send");
+        let said = |words: &str| {
+            format!(
+                "{} · {} · {}",
+                tablet.tr("Me", &[]),
+                nabij_kiosk::words::clock(sample::NOW),
+                tablet.tr(words, &[])
+            )
+        };
+        // The storage failed (what the live link reports): the message waits in memory.
+        tablet.kiosk.update(|s| {
+            s.storage_trouble("the tablet's storage failed: injected".into());
+            Vec::new()
+        });
+        assert!(
+            tablet.visible(&said("One moment, please")),
+            "{lang:?}: one moment, in words"
+        );
+        assert!(!tablet.visible(&said("Not sent yet")), "{lang:?}");
+        // Stored at a retry: "not sent yet" (on the tablet, not yet at the hub) again.
+        tablet.kiosk.update(|s| {
+            s.storage_back();
+            Vec::new()
+        });
+        assert!(tablet.visible(&said("Not sent yet")), "{lang:?}");
+    }
+}
+
+#[test]
 fn a_senior_records_a_five_second_note_sees_it_count_and_sends_it() {
     for lang in Language::ALL {
         let tablet = Tablet::start(Screen::Conversation, lang);

@@ -110,6 +110,74 @@ fn help_says_only_what_is_true_and_the_coachs_way_in_needs_three_taps_and_the_pi
     assert_eq!(tablet.page(), ui::Page::Home);
 }
 
+/// Issue 22, in Dutch: a coach holding a tablet taken back (switched off) reaches its
+/// coach settings from the "not in use" screen and erases it after a question; wrong
+/// PINs make the pad wait, and Home stays one tap away.
+#[test]
+fn a_coach_erases_a_switched_off_tablet_and_wrong_pins_make_the_pad_wait() {
+    let mut state = sample::state(Screen::Home, Language::Nl);
+    state.switched_off();
+    state.pin.clear();
+    let tablet = Tablet::with_state(state, "pinetab2");
+    assert_eq!(tablet.page(), ui::Page::SwitchedOff);
+    for _ in 0..nabij_kiosk::state::COACH_TAPS {
+        tablet.tap_tr("For the coach");
+    }
+    assert_eq!(tablet.page(), ui::Page::CoachPin);
+    for _ in 0..nabij_kiosk::state::FREE_PIN_TRIES {
+        for digit in ["1", "1", "1", "1"] {
+            tablet.tap(digit);
+        }
+    }
+    let until = nabij_kiosk::words::clock(nabij_protocol::UnixMillis(sample::NOW.0 + 30_000));
+    assert!(
+        tablet.visible(&tablet.tr("Too many wrong codes. Try again after {}.", &[&until])),
+        "the pad says until when it waits"
+    );
+    for digit in sample::SAMPLE_PIN.chars() {
+        tablet.tap(&digit.to_string());
+    }
+    assert_eq!(
+        tablet.page(),
+        ui::Page::CoachPin,
+        "meanwhile even the right PIN waits"
+    );
+    tablet.tap_tr("Home");
+    assert_eq!(
+        tablet.page(),
+        ui::Page::SwitchedOff,
+        "Home is the switched-off tablet's own screen"
+    );
+    // Half a minute later (the test's clock stands still: the wait is over).
+    tablet.kiosk.update(|s| {
+        s.coach_lock.locked_until = 0;
+        Vec::new()
+    });
+    for _ in 0..nabij_kiosk::state::COACH_TAPS {
+        tablet.tap_tr("For the coach");
+    }
+    for digit in sample::SAMPLE_PIN.chars() {
+        tablet.tap(&digit.to_string());
+    }
+    assert_eq!(tablet.page(), ui::Page::CoachSettings);
+    tablet.tap_tr("Language and keyboard");
+    tablet.tap_tr("This tablet");
+    tablet.tap_tr("Erase this tablet");
+    assert_eq!(tablet.page(), ui::Page::CoachErase);
+    assert!(tablet.visible(&tablet.tr("Erase everything on this tablet?", &[])));
+    tablet.tap_tr("Back");
+    assert_eq!(
+        tablet.page(),
+        ui::Page::CoachSettings,
+        "Back erases nothing"
+    );
+    tablet.tap_tr("Erase this tablet");
+    tablet.tap_tr("Yes, erase this tablet");
+    assert_eq!(tablet.page(), ui::Page::Pairing);
+    let state = tablet.kiosk.state();
+    assert!(state.conversations.is_empty() && state.contacts.is_empty() && !state.switched_off);
+}
+
 #[test]
 fn the_diary_is_answered_by_taps_sent_when_the_senior_chose_who_reads_it_and_thanks() {
     let tablet = Tablet::start(Screen::Home, Language::En);

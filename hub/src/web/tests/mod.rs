@@ -6,6 +6,7 @@ mod inbox;
 mod keepsake;
 mod login;
 mod status;
+mod tablet_security;
 mod today;
 
 use super::router;
@@ -519,7 +520,7 @@ async fn names_from_people_and_tablets_are_shown_as_text_never_as_markup() {
         .unwrap()
         .id;
     let code = pairing_code(&hub, &out, &format!("e-{}", "ef".repeat(16))).await;
-    hub.enrol(&code, &evil, None).await.unwrap();
+    hub.enrol(&code, &evil, None, "command line").await.unwrap();
     let mut marie = Browser::new(router);
     marie.log_in("marie", PASSWORD).await;
     let page = marie.get("/devices").await;
@@ -877,9 +878,17 @@ async fn a_coach_wipes_takes_back_and_switches_off_tablets_and_the_loans_say_so(
         .unwrap()
         .id;
     let code = pairing_code(&hub, &out, &format!("e-{}", "aa".repeat(16))).await;
-    let jans = hub.enrol(&code, &jan, None).await.unwrap().device;
+    let jans = hub
+        .enrol(&code, &jan, None, "command line")
+        .await
+        .unwrap()
+        .device;
     let code = pairing_code(&hub, &out, &format!("e-{}", "bb".repeat(16))).await;
-    let mias = hub.enrol(&code, &mia, None).await.unwrap().device;
+    let mias = hub
+        .enrol(&code, &mia, None, "command line")
+        .await
+        .unwrap()
+        .device;
     let mut marie = Browser::new(router);
     marie.log_in("marie", PASSWORD).await;
     let page = marie.get("/devices").await;
@@ -935,7 +944,11 @@ async fn a_coach_wipes_takes_back_and_switches_off_tablets_and_the_loans_say_so(
     );
 
     let code = pairing_code(&hub, &out, &format!("e-{}", "cc".repeat(16))).await;
-    let again = hub.enrol(&code, &mia, None).await.unwrap().device;
+    let again = hub
+        .enrol(&code, &mia, None, "command line")
+        .await
+        .unwrap()
+        .device;
     let off = marie
         .post(
             &format!("/devices/{again}/revoke"),
