@@ -242,14 +242,12 @@ pub fn hub(root: &Path, binary: &Path, arch: Arch) -> Result<Package> {
             read(root, "deploy/mosquitto/nabij.conf")?,
         ),
     ];
-    let mut units = vec!["nabij-hub.service"];
-    // The nightly backup (`nabij-hub backup`): its unit and timer go in whenever
-    // deploy/systemd has them.
-    for unit in ["nabij-hub-backup.service", "nabij-hub-backup.timer"] {
-        if root.join("deploy/systemd").join(unit).exists() {
-            units.push(unit);
-        }
-    }
+    // The hub, and its nightly backup (`nabij-hub backup`, written by the running hub).
+    let units = [
+        "nabij-hub.service",
+        "nabij-hub-backup.service",
+        "nabij-hub-backup.timer",
+    ];
     for unit in &units {
         items.push(item(
             &format!("/usr/lib/systemd/system/{unit}"),
@@ -850,11 +848,12 @@ mod tests {
         // The packaged settings are valid for the packaged hub: it reads them and then
         // only finds no hub running.
         let settings = installed.root.join("etc/nabij/hub.toml");
-        assert!(
-            std::fs::read_to_string(&settings)
-                .unwrap()
-                .contains("data_dir = \"/var/lib/nabij-hub\"")
-        );
+        let text = std::fs::read_to_string(&settings).unwrap();
+        assert!(text.contains("data_dir = \"/var/lib/nabij-hub\""));
+        // Where the nightly timer writes is where the hub's health looks for backups.
+        assert!(text.contains("backup_folder = \"/var/backups/nabij-hub\""));
+        // The ports README.Debian names: tablets, and pairing tablets.
+        assert!(text.contains("tls_port = 8883") && text.contains("pairing_port = 8884"));
         let run = Command::new(installed.root.join("usr/bin/nabij-hub"))
             .arg("--config")
             .arg(&settings)
