@@ -18,8 +18,19 @@ fn broker_runs(pid: u32) -> bool {
     comm.trim() == "mosquitto" && state != Some(Some('Z'))
 }
 
-/// Waits until Mosquitto `pid` has ended; fails after the tests' patience.
-async fn ends(pid: u32, how: &str) {
+/// Whether something accepts connections on 127.0.0.1:`port`.
+fn listening(port: u16) -> bool {
+    std::net::TcpStream::connect_timeout(
+        &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_secs(1),
+    )
+    .is_ok()
+}
+
+/// Waits until Mosquitto `pid` has ended and nothing listens on the broker's ports any
+/// more (a broker started again by someone, under another pid, would); fails after the
+/// tests' patience.
+async fn ends(pid: u32, ports: &[u16], how: &str) {
     let deadline = Instant::now() + PATIENCE;
     while broker_runs(pid) {
         assert!(
@@ -28,68 +39,85 @@ async fn ends(pid: u32, how: &str) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    while let Some(port) = ports.iter().copied().find(|&p| listening(p)) {
+        assert!(
+            Instant::now() < deadline,
+            "port {port} of the hub's broker still listens after the hub was stopped by {how}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
-/// A served hub and the pid of its running Mosquitto.
-async fn served(dir: &std::path::Path, options: &[&str]) -> (ServedHub, u32) {
-    let hub = ServedHub::start_with(dir, Ports::free(), options).await;
+/// The broker's ports of a served hub: tablets, pairing tablets, the hub's own.
+fn broker_ports(ports: Ports) -> [u16; 3] {
+    [ports.tls, ports.pairing, ports.local]
+}
+
+/// A served hub, the pid of its running Mosquitto, and that broker's ports (listening).
+async fn served(dir: &std::path::Path, options: &[&str]) -> (ServedHub, u32, [u16; 3]) {
+    let ports = Ports::free();
+    let hub = ServedHub::start_with(dir, ports, options).await;
     let pid = hub.broker_pid().expect("Mosquitto wrote its pid file");
     assert!(broker_runs(pid), "the broker runs while the hub does");
-    (hub, pid)
+    let ports = broker_ports(ports);
+    for port in ports {
+        assert!(listening(port), "the broker listens on {port}");
+    }
+    (hub, pid, ports)
 }
 
 #[tokio::test]
 async fn ctrl_c_stops_the_broker_with_the_hub() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut hub, broker) = served(dir.path(), &[]).await;
+    let (mut hub, broker, ports) = served(dir.path(), &[]).await;
     hub.signal("INT");
     assert!(hub.wait().await.success(), "a clean stop");
-    ends(broker, "Ctrl-C (SIGINT)").await;
+    ends(broker, &ports, "Ctrl-C (SIGINT)").await;
 }
 
 #[tokio::test]
 async fn sigterm_stops_the_broker_with_the_hub() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut hub, broker) = served(dir.path(), &[]).await;
+    let (mut hub, broker, ports) = served(dir.path(), &[]).await;
     hub.signal("TERM");
     assert!(hub.wait().await.success(), "a clean stop");
-    ends(broker, "SIGTERM").await;
+    ends(broker, &ports, "SIGTERM").await;
 }
 
 #[tokio::test]
 async fn closing_its_standard_input_stops_the_hub_and_its_broker_when_asked() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut hub, broker) = served(dir.path(), &["--until-stdin-closes"]).await;
+    let (mut hub, broker, ports) = served(dir.path(), &["--until-stdin-closes"]).await;
     hub.close_stdin();
     assert!(hub.wait().await.success(), "a clean stop");
-    ends(broker, "closing its standard input").await;
+    ends(broker, &ports, "closing its standard input").await;
 
     // Without the option, standard input is not watched (under systemd it is /dev/null).
-    let (mut hub, broker) = served(dir.path(), &[]).await;
+    let (mut hub, broker, ports) = served(dir.path(), &[]).await;
     hub.close_stdin();
     // The hub still answers after its input closed.
     assert!(hub.cli(&["group", "list"]).await.0, "still running");
     assert!(broker_runs(broker));
     hub.signal("TERM");
     hub.wait().await;
-    ends(broker, "SIGTERM").await;
+    ends(broker, &ports, "SIGTERM").await;
 }
 
 #[tokio::test]
 async fn a_hub_killed_outright_takes_its_broker_with_it() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut hub, broker) = served(dir.path(), &[]).await;
+    let (mut hub, broker, ports) = served(dir.path(), &[]).await;
     hub.kill9();
     hub.wait().await;
     // No code of the hub ran: the kernel sent the broker its parent-death signal.
-    ends(broker, "SIGKILL").await;
+    ends(broker, &ports, "SIGKILL").await;
 
     // And the next start finds its ports free.
-    let (mut again, second) = served(dir.path(), &[]).await;
+    let (mut again, second, again_ports) = served(dir.path(), &[]).await;
     assert_ne!(second, broker);
     again.signal("TERM");
     again.wait().await;
-    ends(second, "SIGTERM").await;
+    ends(second, &again_ports, "SIGTERM").await;
 }
 
 /// A panic in any part of the running hub: the hub stops, cleanly, and its broker with
@@ -108,6 +136,11 @@ fn a_panic_in_the_hub_stops_it_and_its_broker() {
     config.broker.local_port = tests::hub::free_port();
     config.broker.listen = std::net::IpAddr::from([127, 0, 0, 1]);
     config.web.port = 0;
+    let ports = [
+        config.broker.tls_port,
+        config.broker.pairing_port,
+        config.broker.local_port,
+    ];
     let pid_file = config.data_dir.join("broker/mosquitto.pid");
     let socket = nabij_hub::admin::socket_path(&config.data_dir);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -140,6 +173,9 @@ fn a_panic_in_the_hub_stops_it_and_its_broker() {
         .parse()
         .unwrap();
     assert!(broker_runs(broker));
+    for port in ports {
+        assert!(listening(port), "the broker listens on {port}");
+    }
 
     // A bug somewhere in the hub's tasks.
     handle.spawn(async { panic!("a bug in one of the hub's tasks") });
@@ -153,5 +189,5 @@ fn a_panic_in_the_hub_stops_it_and_its_broker() {
         .enable_time()
         .build()
         .unwrap()
-        .block_on(ends(broker, "a panic"));
+        .block_on(ends(broker, &ports, "a panic"));
 }
