@@ -249,6 +249,8 @@ pub enum Request {
     Groups,
     /// The loan register.
     Loans,
+    /// The hub's health: broker, store, disk, certificate, backup, tablets.
+    Status,
     /// The kiosk settings file.
     KioskSettings {
         /// The host name tablets use.
@@ -517,6 +519,8 @@ pub enum Response {
         /// One line per reason per person.
         rows: Vec<FollowUpRow>,
     },
+    /// The hub's health.
+    Status(Box<crate::app::Health>),
     /// One meeting, after a change.
     Session {
         /// What was done.
@@ -925,6 +929,7 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
         Request::Groups => Response::Groups {
             groups: hub.groups()?,
         },
+        Request::Status => Response::Status(Box::new(hub.health().await)),
         Request::Loans => Response::Loans {
             loans: hub.loans()?,
         },
@@ -1183,6 +1188,7 @@ impl Request {
             | People
             | Groups
             | Loans
+            | Status
             | KioskSettings { .. }
             | ScheduleList { .. }
             | ScheduleIcs { .. }

@@ -23,6 +23,8 @@ pub mod mqtt;
 pub mod photos;
 pub mod pki;
 pub mod secrets;
+pub mod shutdown;
+pub mod status;
 pub mod store;
 pub mod web;
 pub mod zip;

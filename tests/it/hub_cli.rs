@@ -505,7 +505,7 @@ async fn a_call_for_help_is_listed_and_answered_from_the_command_line() {
         )
         .await
         .unwrap();
-    let mut anna = tests::sim_kiosk::enrolled(&hub, "Anna Peeters").await;
+    let mut anna = tests::sim_kiosk::enrolled(&hub, "p-anna-peeters").await;
 
     let out = hub_cli(&dir, &["calls", "list"]).await;
     assert_eq!(
@@ -953,7 +953,7 @@ async fn a_weeks_diary_prompt_reaches_the_group_and_shared_answers_come_back_for
     hub.group_with("Oostende Oost", &["Jan Claes", "Anna Peeters"])
         .await;
     let mut jan = tests::sim_kiosk::enrolled(&hub, "Jan Claes").await;
-    let mut anna = tests::sim_kiosk::enrolled(&hub, "Anna Peeters").await;
+    let mut anna = tests::sim_kiosk::enrolled(&hub, "p-anna-peeters").await;
 
     let out = hub_cli(&dir, &["diary", "prompts"]).await;
     assert!(
@@ -1442,7 +1442,7 @@ async fn a_participants_data_is_exported_to_a_zip_and_erased_while_what_they_sen
     let (jan, anna) = (hub.person("Jan Claes"), hub.person("Anna Peeters"));
     core.approve_contacts(&jan, &anna).await.unwrap();
     let jan_tablet = tests::sim_kiosk::enrolled(&hub, "Jan Claes").await;
-    let mut anna_tablet = tests::sim_kiosk::enrolled(&hub, "Anna Peeters").await;
+    let mut anna_tablet = tests::sim_kiosk::enrolled(&hub, "p-anna-peeters").await;
     jan_tablet
         .send(Body::Text(TextMessage {
             to: Recipient::Person(anna.clone()),
@@ -1548,4 +1548,43 @@ async fn a_participants_data_is_exported_to_a_zip_and_erased_while_what_they_sen
     assert_eq!(hers.messages_received[0].from, "a former participant");
     let listing = hub_cli(&dir, &["participant", "list"]).await;
     assert!(!listing.stdout.contains("Jan Claes"), "{}", listing.stdout);
+}
+
+#[tokio::test]
+async fn status_says_how_the_running_hub_is_doing_and_fails_when_a_part_does_not_work() {
+    let hub = TestHub::start().await;
+    let dir = hub.config.data_dir.clone();
+    hub_cli(&dir, &["participant", "add", "--name", "Anna Peeters"]).await;
+    let _tablet = tests::sim_kiosk::enrolled(&hub, "p-anna-peeters").await;
+
+    let out = hub_cli(&dir, &["status"]).await;
+    let text = &out.stdout;
+    // Through the real broker, the real disk and the certificate the hub made.
+    assert!(
+        text.contains("ok       broker       passes messages on"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ok       store        takes changes"),
+        "{text}"
+    );
+    assert!(text.contains(" free of "), "{text}");
+    assert!(text.contains("ok       certificate  ends on "), "{text}");
+    assert!(
+        text.contains("backup       none yet in /var/backups/nabij-hub"),
+        "{text}"
+    );
+    assert!(text.contains("tablets      1 lent: 1 online"), "{text}");
+    // Exit 1 only when a part does not work: here this machine's disk might be full.
+    let broken = text.contains("PROBLEM");
+    assert_eq!(out.code, Some(i32::from(broken)), "{text}{}", out.stderr);
+
+    drop(hub);
+    let out = hub_cli(&dir, &["status"]).await;
+    assert_ne!(out.code, Some(0));
+    assert!(
+        out.stderr.contains("the hub is not running"),
+        "{}",
+        out.stderr
+    );
 }

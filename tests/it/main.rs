@@ -10,6 +10,7 @@ mod hub_cli;
 mod hub_devices;
 mod hub_messaging;
 mod hub_protocol;
+mod hub_stops;
 mod hub_tls;
 mod kiosk_link;
 mod kiosk_live;
