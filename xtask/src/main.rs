@@ -160,6 +160,7 @@ fn package_task(args: &[String]) -> Result<()> {
     };
     build(&["--package", "nabij-hub"])?;
     build(&["--package", "nabij-kiosk", "--features", "linuxkms"])?;
+    build(&["--package", "nabij-update", "--bin", "nabij-kiosk-updater"])?;
     if arch == package::Arch::Arm64 {
         // The same kiosk for this machine, to compare the arm64 one's screen with.
         run(
@@ -183,7 +184,12 @@ fn package_task(args: &[String]) -> Result<()> {
         package::Compression::Xz,
     )?;
     let kiosk = package::build(
-        &package::kiosk(&root, &built.join("nabij-kiosk"), arch)?,
+        &package::kiosk(
+            &root,
+            &built.join("nabij-kiosk"),
+            &built.join("nabij-kiosk-updater"),
+            arch,
+        )?,
         &out,
         package::Compression::Xz,
     )?;

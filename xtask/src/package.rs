@@ -275,12 +275,16 @@ pub fn hub(root: &Path, binary: &Path, arch: Arch) -> Result<Package> {
     })
 }
 
-/// The kiosk's package around `binary` (a linuxkms build).
-pub fn kiosk(root: &Path, binary: &Path, arch: Arch) -> Result<Package> {
+/// The kiosk's package around `binary` (a linuxkms build) and `updater` (the root unit
+/// that installs signed kiosk updates into the slots the kiosk runs from).
+pub fn kiosk(root: &Path, binary: &Path, updater: &Path, arch: Arch) -> Result<Package> {
     let binary = std::fs::read(binary)
         .with_context(|| format!("cannot read the kiosk binary {}", binary.display()))?;
+    let updater = std::fs::read(updater)
+        .with_context(|| format!("cannot read the updater binary {}", updater.display()))?;
     let mut items = vec![
         item("/usr/bin/nabij-kiosk", 0o755, binary),
+        item("/usr/bin/nabij-kiosk-updater", 0o755, updater),
         item(
             "/usr/lib/systemd/system/nabij-kiosk.service",
             0o644,
@@ -338,6 +342,11 @@ pub fn kiosk(root: &Path, binary: &Path, arch: Arch) -> Result<Package> {
     for (from, to, mode) in TABLET_FILES {
         items.push(item(to, *mode, read(root, from)?));
     }
+    // Signed updates: the kiosk runs from the updater's slots (the drop-in), and the
+    // updater's path unit and watchdog timer are enabled with the kiosk.
+    for (from, to) in UPDATER_UNITS {
+        items.push(item(to, 0o644, read(root, from)?));
+    }
     Ok(Package {
         name: "nabij-kiosk",
         version: workspace_version(root)?,
@@ -352,9 +361,37 @@ pub fn kiosk(root: &Path, binary: &Path, arch: Arch) -> Result<Package> {
         conffiles: Vec::new(),
         // Started only once a coach put the hub's settings in place (the unit's
         // ConditionPathExists); setup-tablet.sh does.
-        scripts: maintainer_scripts("nabij-kiosk", "nabij-kiosk", &["nabij-kiosk.service"]),
+        scripts: maintainer_scripts(
+            "nabij-kiosk",
+            "nabij-kiosk",
+            &[
+                "nabij-kiosk.service",
+                "nabij-kiosk-updater.path",
+                "nabij-kiosk-updater.timer",
+            ],
+        ),
     })
 }
+
+/// The updater's units in the kiosk package: (source, installed path).
+pub const UPDATER_UNITS: &[(&str, &str)] = &[
+    (
+        "deploy/systemd/nabij-kiosk-updater.service",
+        "/usr/lib/systemd/system/nabij-kiosk-updater.service",
+    ),
+    (
+        "deploy/systemd/nabij-kiosk-updater.path",
+        "/usr/lib/systemd/system/nabij-kiosk-updater.path",
+    ),
+    (
+        "deploy/systemd/nabij-kiosk-updater.timer",
+        "/usr/lib/systemd/system/nabij-kiosk-updater.timer",
+    ),
+    (
+        "deploy/systemd/nabij-kiosk.service.d/slots.conf",
+        "/usr/lib/systemd/system/nabij-kiosk.service.d/slots.conf",
+    ),
+];
 
 /// The tablet's files in the kiosk package: (source, installed path, mode).
 pub const TABLET_FILES: &[(&str, &str, u32)] = &[
@@ -876,7 +913,13 @@ mod tests {
     #[test]
     fn the_kiosk_package_has_its_user_profiles_and_the_tablets_units() {
         let root = workspace();
-        let package = kiosk(&root, &built("nabij-kiosk"), Arch::Amd64).unwrap();
+        let package = kiosk(
+            &root,
+            &built("nabij-kiosk"),
+            &built("nabij-kiosk-updater"),
+            Arch::Amd64,
+        )
+        .unwrap();
         let out = tempfile_dir("debs").unwrap();
         let deb = build(&package, &out, Compression::None).unwrap();
         let depends = output(
@@ -904,6 +947,18 @@ mod tests {
                     .iter()
                     .any(|(p, m, o)| p == to && m == expected && o == "root/root"),
                 "{to} {expected} in {files:?}"
+            );
+        }
+        let updater_files = UPDATER_UNITS
+            .iter()
+            .map(|(_, to)| (*to, "-rw-r--r--"))
+            .chain([("/usr/bin/nabij-kiosk-updater", "-rwxr-xr-x")]);
+        for (path, expected) in updater_files {
+            assert!(
+                files
+                    .iter()
+                    .any(|(p, m, o)| p == path && m == expected && o == "root/root"),
+                "{path} {expected} in {files:?}"
             );
         }
 
@@ -943,8 +998,27 @@ mod tests {
                 &std::fs::read_to_string(installed.control.join(script)).unwrap(),
             );
         }
+        // The kiosk starts from the updater's `current` slot (the drop-in), which the
+        // updater's `boot` fills from /usr/bin/nabij-kiosk before the first start.
+        let slot = installed.root.join("var/lib/nabij-kiosk-updater/current");
+        std::fs::create_dir_all(&slot).unwrap();
+        std::fs::copy(
+            installed.root.join("usr/bin/nabij-kiosk"),
+            slot.join("nabij-kiosk"),
+        )
+        .unwrap();
+        let postinst = std::fs::read_to_string(installed.control.join("postinst")).unwrap();
+        for unit in ["nabij-kiosk-updater.path", "nabij-kiosk-updater.timer"] {
+            assert!(
+                postinst.contains(&format!("deb-systemd-helper enable '{unit}'")),
+                "{unit} enabled by the postinst"
+            );
+        }
         installed.verify_units(&[
             "nabij-kiosk.service",
+            "nabij-kiosk-updater.service",
+            "nabij-kiosk-updater.path",
+            "nabij-kiosk-updater.timer",
             "nabij-battery-guard.service",
             "nabij-battery-guard.timer",
             "nabij-screen-night.service",
