@@ -170,6 +170,33 @@ pub fn with_former_participant(screen: Screen, language: Language) -> KioskState
     state
 }
 
+/// The Wi-Fi networks a tablet sees in the sample: a home modem, the neighbours', a
+/// library's open one, strongest first (five: more than one page).
+pub fn wifi_networks() -> Vec<crate::wifi::Network> {
+    let n = |ssid: &str, strength, secured| crate::wifi::Network {
+        ssid: ssid.into(),
+        strength,
+        secured,
+    };
+    vec![
+        n("Telenet-Thuis", 82, true),
+        n("Proximus-5G-7A21", 64, true),
+        n("Bibliotheek", 48, false),
+        n("Buren", 31, true),
+        n("Orange-2A4F", 12, true),
+    ]
+}
+
+/// The Wi-Fi screen after joining the home network ended with `outcome`, in `language`.
+pub fn with_wifi_outcome(
+    outcome: Result<crate::wifi::Joined, String>,
+    language: Language,
+) -> KioskState {
+    let mut state = state(Screen::CoachWifiJoin, language);
+    state.wifi.outcome = Some(outcome);
+    state
+}
+
 /// The sample state, showing `screen`.
 pub fn state(screen: Screen, language: Language) -> KioskState {
     let jan = person("p-jan-claes");
@@ -444,6 +471,18 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
             ),
         ],
         can_read_aloud: true,
+        // The coach's Wi-Fi screens: the list; the home network chosen, its password
+        // typed (joining, on the last screen, until an outcome is set).
+        wifi: crate::state::WifiState {
+            networks: wifi_networks(),
+            chosen: wifi_networks().into_iter().next(),
+            password: crate::state::Password::new("zonnebloem 42"),
+            keyboard: crate::state::Keyboard {
+                shift: Some(false),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
         ..KioskState::default()
     }
 }

@@ -45,6 +45,14 @@ pub const TEST_PACKAGES: &[(&str, &str)] = &[
         "openssl",
         "offers the broker and the dashboard old TLS suites, which they must refuse",
     ),
+    (
+        "python3-dbusmock",
+        "plays NetworkManager's D-Bus API (its networkmanager template) for the kiosk's Wi-Fi tests",
+    ),
+    (
+        "dbus-daemon",
+        "the private D-Bus the Wi-Fi tests run that mock on",
+    ),
 ];
 
 /// What a kiosk *window* needs at run time on a desktop (winit loads them itself).
