@@ -10,7 +10,7 @@ pub mod report;
 pub mod reports;
 pub mod run;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use nabij_hub::config::HubConfig;
 use paths::Pair;
 use run::{Clock, Stats};
@@ -447,11 +447,12 @@ pub async fn measure(plan: &Plan, progress: impl Fn(&str)) -> Result<Measured> {
         &progress,
     )
     .await;
-    let dropped = running.dropped();
-    if dropped > 0 {
-        // The bench's clients do not resend (a kiosk would, after a minute): say so.
+    let (dropped, refused) = (running.dropped(), running.refused());
+    if dropped + refused > 0 {
+        // The bench's clients do not resend (a kiosk would, after the wait the hub gave,
+        // or after a minute): say so.
         progress(&format!(
-            "the hub dropped {dropped} messages it could not take in time"
+            "the hub could not take {refused} messages in time and asked for them again later, and dropped {dropped} it could not answer"
         ));
     }
     hub_runtime
@@ -607,8 +608,8 @@ async fn measure_with(
     Ok((rows, photos))
 }
 
-/// An image of `bytes` that compresses no better than a JPEG does (a photo is not
-/// decoded on its way through the hub, so its bytes need not be one).
+/// Bytes that compress no better than a JPEG does, for the store alone (which never
+/// decodes what it keeps).
 fn photo_bytes(bytes: usize) -> Vec<u8> {
     let mut state = 0x9e37_79b9_7f4a_7c15_u64;
     let mut out = Vec::with_capacity(bytes + 8);
@@ -623,6 +624,65 @@ fn photo_bytes(bytes: usize) -> Vec<u8> {
     out
 }
 
+/// A real JPEG of noise (it does not compress) of at most `target` bytes and nearly that,
+/// as a tablet sends one: the hub decodes every tablet photo before it keeps it. Its
+/// comment segment, right after the start marker, holds a number (`BenchPhoto::numbered`),
+/// so that no two photos of a run are the same file at the hub.
+pub struct BenchPhoto {
+    /// The JPEG, number 0.
+    pub jpeg: Vec<u8>,
+    /// Its width in pixels.
+    pub width: u32,
+    /// Its height in pixels.
+    pub height: u32,
+}
+
+/// Where the number sits in [`BenchPhoto::jpeg`]: after the start marker and the comment
+/// segment's marker and length.
+const PHOTO_NUMBER_AT: std::ops::Range<usize> = 6..14;
+
+impl BenchPhoto {
+    /// Makes one of about `target` bytes (90 to 100 %).
+    pub fn new(target: usize) -> Result<Self> {
+        let mut side = 600u32;
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..12 {
+            let img = image::RgbImage::from_fn(side, side, |_, _| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let [a, b, c, ..] = seed.to_le_bytes();
+                image::Rgb([a, b, c])
+            });
+            let mut encoded = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut encoded, 80)
+                .encode_image(&img)
+                .context("encoding the bench's photo")?;
+            // The start marker, a comment segment of 8 bytes (length 10), then the rest.
+            let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x0A];
+            jpeg.extend_from_slice(&[0; 8]);
+            jpeg.extend_from_slice(encoded.get(2..).context("an empty JPEG")?);
+            if jpeg.len() <= target && jpeg.len() > target * 9 / 10 {
+                return Ok(Self {
+                    jpeg,
+                    width: side,
+                    height: side,
+                });
+            }
+            let scale = (target as f64 * 0.95 / jpeg.len() as f64).sqrt();
+            side = (f64::from(side) * scale) as u32;
+        }
+        bail!("no JPEG of about {target} bytes came out")
+    }
+
+    /// Photo number `seq`: the same picture, another file.
+    pub fn numbered(&self, seq: u64) -> Vec<u8> {
+        let mut jpeg = self.jpeg.clone();
+        jpeg[PHOTO_NUMBER_AT].copy_from_slice(&seq.to_be_bytes());
+        jpeg
+    }
+}
+
 /// The photo run on the hub pair: `plan.photos` photos one at a time, then a window of
 /// texts (whose commits make the photos' last acknowledgements durable too); what the
 /// data folder grew and what the device wrote meanwhile.
@@ -634,7 +694,7 @@ async fn photo_run(
     next_run: &mut impl FnMut() -> u32,
     clock: Clock,
 ) -> Result<(Vec<Pair>, PhotoFigures)> {
-    let image = photo_bytes(PHOTO_BYTES);
+    let photo = BenchPhoto::new(PHOTO_BYTES)?;
     let pair = pairs.pop().context("no hub pair")?;
     let folder = || disk::allocated(&config.data_dir);
     if let Some(device) = device {
@@ -643,7 +703,7 @@ async fn photo_run(
     let grown_from = folder()?;
     let run = next_run();
     let (pair, mut stats) = metered(device, async {
-        let (pair, stats) = run::photos(pair, run, plan.photos, &image, clock).await?;
+        let (pair, stats) = run::photos(pair, run, plan.photos, &photo, clock).await?;
         let (mut pairs, _) = run::windowed(vec![pair], next_run(), 20, 20, clock).await?;
         let pair = pairs.pop().context("the pair came back")?;
         // The store's work after the last commit (deleting media files no record names
@@ -659,7 +719,7 @@ async fn photo_run(
         pairs,
         PhotoFigures {
             stats,
-            photo_bytes: PHOTO_BYTES as u64,
+            photo_bytes: photo.jpeg.len() as u64,
             folder_growth: growth,
         },
     ))
@@ -721,7 +781,7 @@ mod tests {
         assert_eq!(photos.stats.received, plan.photos);
         if let Some(disk) = &measured.photos.as_ref().and_then(|p| p.stats.disk_bytes) {
             assert!(
-                *disk >= plan.photos * PHOTO_BYTES as u64,
+                *disk >= plan.photos * photos.photo_bytes,
                 "the photos were written: {disk} bytes"
             );
         }

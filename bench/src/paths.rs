@@ -121,9 +121,16 @@ impl Sender {
         client::publish(&self.client, &topic, payload, false).await
     }
 
-    /// Publishes photo `seq` of `run` as a tablet sends one (the image base64 in the
-    /// message, the marker in its caption); hub pairs only.
-    pub async fn send_photo(&self, run: u32, seq: u64, sent_ns: u64, image: &[u8]) -> Result<()> {
+    /// Publishes photo `seq` of `run` as a tablet sends one (the JPEG of `size` pixels
+    /// base64 in the message, the marker in its caption); hub pairs only.
+    pub async fn send_photo(
+        &self,
+        run: u32,
+        seq: u64,
+        sent_ns: u64,
+        image: &[u8],
+        (width, height): (u32, u32),
+    ) -> Result<()> {
         let Addressing::Hub { from, to } = &self.addressing else {
             bail!("photos go through the hub only");
         };
@@ -134,8 +141,8 @@ impl Sender {
                 to: Recipient::Person(to.clone()),
                 author: None,
                 mime: ImageMime::Jpeg,
-                width: 1024,
-                height: 768,
+                width,
+                height,
                 caption: Some(marker(run, seq, sent_ns)),
                 data: Base64Bytes(image.to_vec()),
             }),

@@ -223,23 +223,24 @@ pub async fn paced(
     .await
 }
 
-/// The pair's sender sends `count` photos like `image` (each a little different, as
-/// photos are), one at a time: each once the one before arrived.
+/// The pair's sender sends `count` photos like `photo` (each its own file, as photos
+/// are), one at a time: each once the one before arrived.
 pub async fn photos(
     mut pair: Pair,
     run: u32,
     count: u64,
-    image: &[u8],
+    photo: &crate::BenchPhoto,
     clock: Clock,
 ) -> Result<(Pair, Stats)> {
     let started = clock.ns();
     let mut stats = Stats::default();
     let mut last = started;
-    let mut image = image.to_vec();
     for seq in 0..count {
         // Each photo its own: the same bytes twice would be one file at the hub.
-        image[..8].copy_from_slice(&seq.to_be_bytes());
-        pair.sender.send_photo(run, seq, clock.ns(), &image).await?;
+        let image = photo.numbered(seq);
+        pair.sender
+            .send_photo(run, seq, clock.ns(), &image, (photo.width, photo.height))
+            .await?;
         stats.sent += 1;
         loop {
             let Ok(Some(arrival)) = tokio::time::timeout(STUCK, pair.arrivals.recv()).await else {

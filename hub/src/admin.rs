@@ -249,6 +249,8 @@ pub enum Request {
     Groups,
     /// The loan register.
     Loans,
+    /// The hub's health: broker, store, disk, certificate, backup, tablets.
+    Status,
     /// The kiosk settings file.
     KioskSettings {
         /// The host name tablets use.
@@ -517,6 +519,8 @@ pub enum Response {
         /// One line per reason per person.
         rows: Vec<FollowUpRow>,
     },
+    /// The hub's health.
+    Status(Box<crate::app::Health>),
     /// One meeting, after a change.
     Session {
         /// What was done.
@@ -925,12 +929,24 @@ async fn answer(hub: &Hub, request: Request) -> Result<Response, AppError> {
         Request::Groups => Response::Groups {
             groups: hub.groups()?,
         },
+        Request::Status => Response::Status(Box::new(hub.health().await)),
         Request::Loans => Response::Loans {
             loans: hub.loans()?,
         },
-        Request::KioskSettings { host } => Response::Text {
-            text: kiosk_settings_file(&hub.kiosk_settings(&host)?),
-        },
+        Request::KioskSettings { host } => {
+            // Settings a tablet would refuse to connect with help no one: the host must be
+            // one the broker's certificate carries (docs/protocol.md §1).
+            let settings = hub.kiosk_settings(host.trim())?;
+            let (server, names) = hub.server_certificate()?;
+            match crate::host_check::check(settings.ca_pem.as_bytes(), &server, &names, &host) {
+                Ok(()) => Response::Text {
+                    text: kiosk_settings_file(&settings),
+                },
+                Err(e) => Response::Error {
+                    message: e.to_string(),
+                },
+            }
+        }
         Request::SchedulePlan {
             group,
             first,
@@ -1172,6 +1188,7 @@ impl Request {
             | People
             | Groups
             | Loans
+            | Status
             | KioskSettings { .. }
             | ScheduleList { .. }
             | ScheduleIcs { .. }

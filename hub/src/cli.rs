@@ -113,6 +113,10 @@ pub enum Command {
         #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=12))]
         months: u32,
     },
+    /// How the hub is doing: broker, store, free disk, certificate, last backup, tablets
+    /// online, silent and out of date. Exits with 1 when a part does not work, so a
+    /// monitoring check can run it.
+    Status,
     /// Print the settings a kiosk needs to reach this hub (host, port, CA, enrolment password).
     KioskSettings {
         /// The host name or address tablets use to reach the hub.
@@ -151,7 +155,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PORT")]
     pub insecure_dev: Option<u16>,
     /// Stop when standard input closes: for a parent process (like `cargo xtask demo`)
-    /// that must not leave the hub running when it is killed itself.
+    /// that must not leave the hub running when it ends, even when it is killed itself.
     #[arg(long, hide = true)]
     pub until_stdin_closes: bool,
 }
@@ -707,6 +711,29 @@ pub fn load_config(cli: &Cli) -> anyhow::Result<HubConfig> {
     Ok(config)
 }
 
+/// `serve`: the hub until it is asked to stop (see [`crate::shutdown`]), then a clean
+/// stop, its broker with it.
+async fn serve(config: HubConfig, until_stdin_closes: bool) -> anyhow::Result<ExitCode> {
+    crate::shutdown::stop_on_panic();
+    let (told, why) = tokio::sync::oneshot::channel();
+    let shutdown = async move {
+        let stop = crate::shutdown::requested(until_stdin_closes).await;
+        tracing::info!(why = ?stop, "stopping");
+        let _ = told.send(stop);
+    };
+    let result = crate::run(config, shutdown).await;
+    // Nothing was told when the hub stopped by itself (its store stopped).
+    let stop = why.await.ok();
+    match result {
+        Ok(()) if stop.is_some_and(crate::shutdown::Stop::is_failure) => anyhow::bail!(
+            "a part of the hub failed unexpectedly (the panic above says where); the hub and its broker stopped so that it can be started again (under systemd that happens by itself)"
+        ),
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e @ crate::StartError::StoreStopped(_)) => Err(e.into()),
+        Err(e) => Err(anyhow::Error::from(e).context("the hub could not start")),
+    }
+}
+
 /// Runs one parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = load_config(&cli)?;
@@ -715,22 +742,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // A coach PIN the command made (for `device pin`), printed once after the answer.
     let mut made_pin: Option<String> = None;
     let request = match cli.command {
-        Command::Serve(_) => {
-            let shutdown = async {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
-                }
-                tracing::info!("stopping");
-            };
-            return match crate::run(config, shutdown).await {
-                Ok(()) => Ok(ExitCode::SUCCESS),
-                Err(e @ crate::StartError::StoreStopped(_)) => Err(e.into()),
-                Err(e) => Err(anyhow::Error::from(e).context("the hub could not start")),
-            };
-        }
+        Command::Serve(args) => return serve(config, args.until_stdin_closes).await,
         Command::CheckMessage { topic, file } => return check_message(&topic, &file),
         Command::Restore { file } => {
             let summary = crate::backup::restore(&file, &config.data_dir)?;
@@ -1019,6 +1031,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Participant(ParticipantCommand::Erase { person, confirm }) => {
             Request::EraseParticipant { person, confirm }
+        }
+        Command::Status => {
+            let response =
+                admin::call(&admin::socket_path(&config.data_dir), &Request::Status).await?;
+            let Response::Status(health) = response else {
+                eprintln!("nabij-hub: {}", render(&response).err().unwrap_or_default());
+                return Ok(ExitCode::from(2));
+            };
+            print!("{}", crate::status::words(&health));
+            let broken = health.level() == crate::domain::health::Level::Problem;
+            return Ok(if broken {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            });
         }
         Command::Participant(ParticipantCommand::Export { person, out }) => {
             let response = admin::call(
@@ -1616,6 +1643,7 @@ pub fn render(response: &Response) -> Result<String, String> {
             out += &format!("Meeting {} {done}:\n", session.id);
             out += &session_line(session);
         }
+        Response::Status(health) => out += &crate::status::words(health),
     }
     Ok(out)
 }

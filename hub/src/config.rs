@@ -116,12 +116,16 @@ impl Default for EnrolmentConfig {
 pub struct HealthConfig {
     /// A tablet not heard from for this many days is flagged as silent.
     pub silent_after_days: u32,
+    /// Where the nightly backups are written (`nabij-hub-backup.timer`): `nabij-hub
+    /// status` and the dashboard's Status page report the newest and its age.
+    pub backup_folder: PathBuf,
 }
 
 impl Default for HealthConfig {
     fn default() -> Self {
         HealthConfig {
             silent_after_days: 7,
+            backup_folder: PathBuf::from("/var/backups/nabij-hub"),
         }
     }
 }

@@ -17,11 +17,14 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod files;
+pub mod host_check;
 pub mod ics;
 pub mod mqtt;
 pub mod photos;
 pub mod pki;
 pub mod secrets;
+pub mod shutdown;
+pub mod status;
 pub mod store;
 pub mod web;
 pub mod zip;
@@ -96,8 +99,9 @@ const SWEEP_EVERY: Duration = Duration::from_secs(6 * 3600);
 /// Most messages in one batch: one transaction, one fsync.
 const BATCH_MESSAGES: usize = 256;
 
-/// About the most bytes in one batch.
-const BATCH_BYTES: usize = 16 << 20;
+/// About the most bytes in one batch of the light lane (whose messages are small:
+/// `mqtt::LIGHT_BYTES`).
+const BATCH_BYTES: usize = 4 << 20;
 
 /// Batches applied but not yet answered: the handler waits when this many wait for the
 /// disk (the back-pressure from a slow disk to the ingress, never to the broker). Room
@@ -143,10 +147,16 @@ impl RunningHub {
         self.web
     }
 
-    /// Messages dropped because the hub was behind (their tablets send them again).
-    /// Nonzero only when a tablet sends faster than the hub takes, far beyond its budget.
+    /// Messages dropped without an answer because the hub was behind: only what names
+    /// no readable id, a pairing tablet's, or beyond thousands of refusals waiting.
     pub fn dropped(&self) -> u64 {
         self.ingress.dropped()
+    }
+
+    /// Messages the hub could not take now and answered `rate_limited` (their tablets
+    /// send them again after the wait it gave).
+    pub fn refused(&self) -> u64 {
+        self.ingress.refused()
     }
 
     /// Stops everything: finishes the batch in hand, says offline, disconnects, stops
@@ -265,10 +275,11 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
         Err(e) => tracing::warn!(error = %e, "could not tell the tablets the new reminder times"),
     }
 
-    // The receive path in two stages: the handler handles and applies batch after
-    // batch; the finisher waits for each to be on disk and then answers. While the disk
-    // syncs one batch the next is handled, and one commit covers all that were applied
-    // (at most one every GROUP_COMMIT).
+    // The receive path: two lanes take from the ingress (the light one small messages in
+    // batches, the heavy one a photo or a large message at a time, checked before it
+    // waits for the write lock), and the finisher waits for each applied batch to be on
+    // disk and then answers. While the disk syncs one batch the next is handled, and one
+    // commit covers all that were applied (at most one every GROUP_COMMIT).
     let (finishing, mut to_finish) = tokio::sync::mpsc::channel::<app::Handled>(FINISHING);
     let finisher = tokio::spawn(async move {
         let mut last: Option<tokio::time::Instant> = None;
@@ -298,27 +309,51 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, StartError> {
             }
         }
     });
-    let handler = {
-        let (hub, ingress) = (hub.clone(), ingress.clone());
+    let light = {
+        let (hub, ingress, finishing) = (hub.clone(), ingress.clone(), finishing.clone());
         tokio::spawn(async move {
             while let Some(batch) = ingress.next_batch(BATCH_MESSAGES, BATCH_BYTES).await {
                 if batch.reconnected {
                     hub.broker_reconnected();
                 }
+                if !batch.refusals.is_empty() {
+                    let refusals = batch.refusals.into_iter();
+                    hub.refuse_for_now(refusals.map(|r| (r.device, r.id, r.retry_after_ms)))
+                        .await;
+                }
                 if batch.messages.is_empty() {
                     continue;
                 }
-                if let Some(handled) = hub.apply_batch(batch.messages).await
+                let handled = hub.apply_batch(batch.messages).await;
+                ingress.done(&batch.senders);
+                if let Some(handled) = handled
                     && finishing.send(handled).await.is_err()
                 {
                     return;
                 }
             }
-            // Dropping `finishing` here lets the finisher end once it has answered all.
-            drop(finishing);
-            let _ = finisher.await;
         })
     };
+    let heavy = {
+        let (hub, ingress) = (hub.clone(), ingress.clone());
+        tokio::spawn(async move {
+            while let Some(heavy) = ingress.next_heavy().await {
+                let handled = hub.apply_heavy(heavy.message).await;
+                ingress.done(&[heavy.sender]);
+                if let Some(handled) = handled
+                    && finishing.send(handled).await.is_err()
+                {
+                    return;
+                }
+            }
+        })
+    };
+    let handler = tokio::spawn(async move {
+        // Both lanes end once the ingress is closed and empty; their ends of the channel
+        // go with them, and the finisher ends once it has answered all.
+        let _ = tokio::join!(light, heavy);
+        let _ = finisher.await;
+    });
     let delivery = {
         let hub = hub.clone();
         tokio::spawn(async move {

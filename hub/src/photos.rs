@@ -1,5 +1,6 @@
-//! Photos a coach sends: the file is checked here (format, size, that it decodes), so a
-//! tablet never receives an image the hub could not read itself.
+//! Photos: the file is checked here (format, size, that it decodes whole), so a tablet
+//! never receives an image the hub could not read itself, whether a coach sent it or
+//! another tablet ([`check_received`]).
 
 use nabij_protocol::ImageMime;
 use nabij_protocol::limits::{MAX_PHOTO_BYTES, MAX_PHOTO_SIDE_PX};
@@ -59,14 +60,87 @@ pub fn inspect(bytes: &[u8]) -> Result<PhotoInfo, PhotoError> {
     if width == 0 || height == 0 || width > MAX_PHOTO_SIDE_PX || height > MAX_PHOTO_SIDE_PX {
         return Err(PhotoError::TooBig { width, height });
     }
-    // Decoding it whole proves it is not cut short or corrupt past the header.
-    image::load_from_memory_with_format(bytes, format)
+    // The JPEG decoder fills in what is missing from a file cut short; the end-of-image
+    // marker after the last scan says the file is whole (bytes after it are allowed:
+    // some cameras append their own).
+    if format == image::ImageFormat::Jpeg && !jpeg_is_whole(bytes) {
+        return Err(PhotoError::Damaged(
+            "the JPEG file ends before its end-of-image marker".into(),
+        ));
+    }
+    // Decoding it whole proves it is not corrupt past the header.
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    reader.limits(decode_limits());
+    reader
+        .decode()
         .map_err(|e| PhotoError::Damaged(e.to_string()))?;
     Ok(PhotoInfo {
         mime,
         width,
         height,
     })
+}
+
+/// Whether an end-of-image marker (FF D9) follows the last start-of-scan (FF DA). Inside a
+/// scan a 0xFF byte is always followed by 0x00 or a restart marker, so the first FF D9
+/// after it is the real end, and a file cut short has none.
+fn jpeg_is_whole(bytes: &[u8]) -> bool {
+    let marker = |code: u8| move |w: &[u8]| w == [0xFF, code];
+    bytes
+        .windows(2)
+        .rposition(marker(0xDA))
+        .is_some_and(|scan| bytes[scan..].windows(2).any(marker(0xD9)))
+}
+
+/// What decoding one photo may take: the protocol's largest sides, and memory for its
+/// pixels at four bytes each (8192 × 8192 RGBA), so that a small file claiming a huge
+/// image cannot make the hub allocate more.
+fn decode_limits() -> image::Limits {
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_PHOTO_SIDE_PX);
+    limits.max_image_height = Some(MAX_PHOTO_SIDE_PX);
+    limits.max_alloc = Some(u64::from(MAX_PHOTO_SIDE_PX) * u64::from(MAX_PHOTO_SIDE_PX) * 4);
+    limits
+}
+
+/// Why a photo a tablet sent is refused (`rejected` / `malformed`, with this as the
+/// detail: docs/protocol.md §6.3).
+#[derive(Debug, thiserror::Error)]
+pub enum ReceivedPhotoError {
+    /// The file is not what the message says it is.
+    #[error("the photo is {is}, but its message says {said}")]
+    NotAsSaid {
+        /// What the message says (format and size).
+        said: String,
+        /// What the file is.
+        is: String,
+    },
+    /// The file cannot be read.
+    #[error(transparent)]
+    Unreadable(#[from] PhotoError),
+}
+
+/// Checks a photo a tablet sent before the hub keeps or relays it: the file must be a
+/// JPEG or PNG that decodes whole, of the format, width and height its message gives.
+/// It decodes every pixel: the receive path runs it off the async threads, one photo at
+/// a time.
+pub fn check_received(photo: &nabij_protocol::Photo) -> Result<(), ReceivedPhotoError> {
+    let info = inspect(&photo.data.0)?;
+    let said = (photo.mime, photo.width, photo.height);
+    if said != (info.mime, info.width, info.height) {
+        let words = |(mime, width, height): (ImageMime, u32, u32)| {
+            let format = match mime {
+                ImageMime::Jpeg => "a JPEG",
+                ImageMime::Png => "a PNG",
+            };
+            format!("{format} of {width}×{height} pixels")
+        };
+        return Err(ReceivedPhotoError::NotAsSaid {
+            said: words(said),
+            is: words((info.mime, info.width, info.height)),
+        });
+    }
+    Ok(())
 }
 
 /// Side of a person's face photo on tablets, in pixels.
@@ -139,6 +213,32 @@ mod tests {
         assert!(matches!(inspect(cut), Err(PhotoError::Damaged(_))));
         let huge = vec![0u8; MAX_PHOTO_BYTES + 1];
         assert!(matches!(inspect(&huge), Err(PhotoError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn a_tablets_photo_must_decode_as_its_message_says() {
+        let photo = |data: Vec<u8>, mime, width, height| nabij_protocol::Photo {
+            to: nabij_protocol::Recipient::Person("p-anna".parse().unwrap()),
+            author: None,
+            mime,
+            width,
+            height,
+            caption: None,
+            data: nabij_protocol::base64::Base64Bytes(data),
+        };
+        let good = jpeg(64, 48);
+        assert!(check_received(&photo(good.clone(), ImageMime::Jpeg, 64, 48)).is_ok());
+        let e = check_received(&photo(good.clone(), ImageMime::Jpeg, 48, 64)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the photo is a JPEG of 64×48 pixels, but its message says a JPEG of 48×64 pixels"
+        );
+        assert!(check_received(&photo(good.clone(), ImageMime::Png, 64, 48)).is_err());
+        let cut = good[..good.len() / 2].to_vec();
+        let e = check_received(&photo(cut, ImageMime::Jpeg, 64, 48)).unwrap_err();
+        assert!(e.to_string().contains("damaged"), "{e}");
+        let e = check_received(&photo(b"GIF89a".to_vec(), ImageMime::Jpeg, 1, 1)).unwrap_err();
+        assert!(e.to_string().contains("not a JPEG or PNG"), "{e}");
     }
 
     #[test]

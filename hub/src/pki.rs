@@ -27,6 +27,16 @@ pub enum PkiError {
     /// rcgen refused (a bad host name, or a damaged key file).
     #[error("cannot make the hub's certificates: {0}")]
     Certificate(#[from] rcgen::Error),
+    /// A certificate file that cannot be read as one.
+    #[error(
+        "{path} is not a readable certificate ({reason}); the hub makes a new one when it starts without it"
+    )]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// Where the PEM files are.
@@ -164,6 +174,100 @@ pub fn valid_at(paths: &PkiPaths, names: &[String], at: nabij_protocol::UnixMill
         .is_ok()
 }
 
+/// When the server certificate on disk ends (its `notAfter`), for `nabij-hub status`.
+pub fn server_cert_ends(paths: &PkiPaths) -> Result<nabij_protocol::UnixMillis, PkiError> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let der =
+        CertificateDer::from_pem_file(&paths.server_cert).map_err(|e| PkiError::Unreadable {
+            path: paths.server_cert.clone(),
+            reason: e.to_string(),
+        })?;
+    not_after(&der).ok_or_else(|| PkiError::Unreadable {
+        path: paths.server_cert.clone(),
+        reason: "no validity period in it".into(),
+    })
+}
+
+/// The end of an X.509 certificate's validity, read from its DER with a walk of the few
+/// fields before it: Certificate → tbsCertificate → [version], serialNumber, signature,
+/// issuer, validity → notAfter. (x509-parser is in Cargo.lock only as an optional
+/// dependency of rcgen, never built; it would bring a second `nom` and asn1-rs with its
+/// derive macros for one date.) `None` for anything that is not such a certificate.
+fn not_after(der: &[u8]) -> Option<nabij_protocol::UnixMillis> {
+    /// One DER element: its tag, its contents, and what follows it.
+    fn element(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let (&tag, rest) = bytes.split_first()?;
+        let (&first, rest) = rest.split_first()?;
+        let (len, rest) = if first < 0x80 {
+            (usize::from(first), rest)
+        } else {
+            let count = usize::from(first & 0x7f);
+            if count == 0 || count > 4 || rest.len() < count {
+                return None;
+            }
+            let (digits, rest) = rest.split_at(count);
+            let len = digits
+                .iter()
+                .fold(0usize, |len, &d| (len << 8) | usize::from(d));
+            (len, rest)
+        };
+        (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+    }
+    const SEQUENCE: u8 = 0x30;
+    const VERSION: u8 = 0xa0;
+    let (SEQUENCE, certificate, _) = element(der)? else {
+        return None;
+    };
+    let (SEQUENCE, tbs, _) = element(certificate)? else {
+        return None;
+    };
+    let mut rest = tbs;
+    let (tag, _, after) = element(rest)?;
+    if tag == VERSION {
+        rest = after;
+    }
+    // serialNumber, signature, issuer.
+    for _ in 0..3 {
+        rest = element(rest)?.2;
+    }
+    let (SEQUENCE, validity, _) = element(rest)? else {
+        return None;
+    };
+    let (_, _, after_not_before) = element(validity)?;
+    let (tag, time, _) = element(after_not_before)?;
+    let text = std::str::from_utf8(time).ok()?;
+    // UTCTime: YYMMDDHHMMSSZ (years 1950-2049); GeneralizedTime: YYYYMMDDHHMMSSZ.
+    let (year, rest) = match tag {
+        0x17 => {
+            let yy: i32 = text.get(..2)?.parse().ok()?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, text.get(2..)?)
+        }
+        0x18 => (text.get(..4)?.parse().ok()?, text.get(4..)?),
+        _ => return None,
+    };
+    if rest.len() != 11 || !rest.ends_with('Z') {
+        return None;
+    }
+    let field = |at: usize| -> Option<u8> { rest.get(at..at + 2)?.parse().ok() };
+    let (month, day, hour, minute, second) =
+        (field(0)?, field(2)?, field(4)?, field(6)?, field(8)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let days = nabij_protocol::time::days_from_civil(year, month, day);
+    let seconds =
+        days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second);
+    u64::try_from(seconds)
+        .ok()
+        .map(|s| nabij_protocol::UnixMillis(s * 1000))
+}
+
 fn issue_server_cert(paths: &PkiPaths, names: &[String]) -> Result<(), PkiError> {
     let ca_key = KeyPair::from_pem(&read(&paths.ca_key)?)?;
     // The issuer is rebuilt from the CA's name and key; the signature and key identifier
@@ -290,5 +394,84 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&paths.ca_cert).unwrap(), ca);
         assert!(valid_at(&paths, &names, days(SERVER_CERT_DAYS + 60)));
         assert!(!renew_if_due(&paths, &names).unwrap(), "once is enough");
+    }
+
+    #[test]
+    fn the_server_certificates_end_is_read_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = ["hub.local".to_owned()];
+        let start = crate::clock::now();
+        let _clock = crate::clock::pretend(start);
+        let paths = ensure(dir.path(), &names).unwrap();
+        let ends = server_cert_ends(&paths).unwrap();
+        // Made to end SERVER_CERT_DAYS from now, on that day (at midnight, day 28 at most).
+        assert!(valid_at(
+            &paths,
+            &names,
+            nabij_protocol::UnixMillis(ends.0 - 1)
+        ));
+        assert!(!valid_at(
+            &paths,
+            &names,
+            nabij_protocol::UnixMillis(ends.0 + 1000)
+        ));
+        let days_left = (ends.0 - start.0) / DAY_MS;
+        assert!(
+            (SERVER_CERT_DAYS - 31..=SERVER_CERT_DAYS).contains(&days_left),
+            "{days_left} days"
+        );
+
+        std::fs::write(&paths.server_cert, "not a certificate").unwrap();
+        let error = server_cert_ends(&paths).unwrap_err().to_string();
+        assert!(error.contains("server.pem"), "{error}");
+    }
+
+    #[test]
+    fn dates_in_both_der_time_forms_and_damage_refused() {
+        // A certificate shaped just enough: tbs with version, serial, signature, issuer,
+        // validity (notBefore, notAfter).
+        let cert = |time: &[u8]| -> Vec<u8> {
+            let el = |tag: u8, body: &[u8]| -> Vec<u8> {
+                let mut v = vec![tag, body.len() as u8];
+                v.extend_from_slice(body);
+                v
+            };
+            let validity = [el(0x17, b"260101000000Z"), time.to_vec()].concat();
+            let tbs = [
+                el(0xa0, &el(0x02, &[2])),
+                el(0x02, &[1]),
+                el(0x30, &[]),
+                el(0x30, &[]),
+                el(0x30, &validity),
+            ]
+            .concat();
+            let tbs = el(0x30, &tbs);
+            let mut outer = vec![0x30, 0x81, tbs.len() as u8];
+            outer.extend_from_slice(&tbs);
+            outer
+        };
+        let utc = |s: &[u8]| [vec![0x17, s.len() as u8], s.to_vec()].concat();
+        let general = |s: &[u8]| [vec![0x18, s.len() as u8], s.to_vec()].concat();
+        let at = |y, m, d, h: u64| {
+            nabij_protocol::UnixMillis(nabij_protocol::time::midnight_utc(y, m, d) + h * 3_600_000)
+        };
+        assert_eq!(
+            not_after(&cert(&utc(b"270630120000Z"))),
+            Some(at(2027, 6, 30, 12))
+        );
+        assert_eq!(
+            not_after(&cert(&utc(b"990101000000Z"))),
+            Some(at(1999, 1, 1, 0))
+        );
+        assert_eq!(
+            not_after(&cert(&general(b"20510228230000Z"))),
+            Some(at(2051, 2, 28, 23))
+        );
+        assert_eq!(not_after(&cert(&utc(b"271330120000Z"))), None, "month 13");
+        assert_eq!(not_after(&cert(&utc(b"2706301200+0100"))), None, "not UTC");
+        let whole = cert(&utc(b"270630120000Z"));
+        for cut in 0..whole.len() {
+            assert_eq!(not_after(&whole[..cut]), None, "cut at {cut}");
+        }
     }
 }

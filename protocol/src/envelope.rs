@@ -216,14 +216,9 @@ fn empty_object() -> serde_json::Value {
     serde_json::Value::Object(serde_json::Map::new())
 }
 
-/// Just enough to name a message in a rejection when the rest is broken.
-#[derive(Deserialize)]
-struct IdOnly {
-    id: MessageId,
-}
-
-/// Why a payload was refused. `id` is set whenever the payload named a valid message id,
-/// so the receiver can answer with `rejected`.
+/// Why a payload was refused. `id` is set whenever a [`glance`](crate::glance) finds a
+/// valid message id in it (also in a payload that is too large or not JSON at all), so
+/// that the receiver can answer with `rejected`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
     /// The refused message's id, when it could be read.
@@ -319,11 +314,14 @@ impl std::error::Error for DecodeError {}
 /// Turns a payload received on `topic` into a checked envelope: size first (before any
 /// parsing), then JSON, version, field rules, whether the kind belongs on this topic, and
 /// whether `from` matches the topic. Unknown kinds decode to [`Body::Unknown`].
+///
+/// A payload over the topic's limit is only glanced at for its id, never parsed: the
+/// broker's packet limit ([`crate::limits::MAX_PACKET_BYTES`]) bounds that glance.
 pub fn decode(topic: &Topic, payload: &[u8]) -> Result<Envelope, DecodeError> {
     let limit = topic.max_payload_bytes();
     if payload.len() > limit {
         return Err(DecodeError {
-            id: None,
+            id: crate::glance(payload).message_id(),
             problem: Problem::TooLarge {
                 size: payload.len(),
                 limit,
@@ -331,7 +329,9 @@ pub fn decode(topic: &Topic, payload: &[u8]) -> Result<Envelope, DecodeError> {
         });
     }
     let raw: RawEnvelope = serde_json::from_slice(payload).map_err(|e| DecodeError {
-        id: serde_json::from_slice::<IdOnly>(payload).ok().map(|x| x.id),
+        // Not an envelope, maybe not JSON at all (cut short, a wrong byte in a text): the
+        // id is still read if it stands before the mistake, so the sender hears why.
+        id: crate::glance(payload).message_id(),
         problem: Problem::Malformed(e.to_string()),
     })?;
     let id = Some(raw.id.clone());
@@ -449,6 +449,28 @@ mod tests {
         assert!(matches!(problem(&empty), Problem::Invalid { .. }));
         let wrong_type = text_payload("d-7f3a", "text", r#"{"to":"p-anna","text":5}"#);
         assert!(matches!(problem(&wrong_type), Problem::Malformed(_)));
+    }
+
+    #[test]
+    fn a_payload_too_large_or_not_json_still_names_its_id() {
+        let big = text_payload(
+            "d-7f3a",
+            "text",
+            &format!(r#"{{"to":"p-anna","text":"{}"}}"#, "x".repeat(1_600_000)),
+        );
+        let err = decode(&up(), &big).unwrap_err();
+        assert!(matches!(err.problem, Problem::TooLarge { .. }));
+        assert_eq!(err.id.as_ref().unwrap().as_str(), "0b6f3c1e-9a4d");
+        assert_eq!(err.reject_reason(), RejectReason::TooLarge);
+        for broken in [
+            b"{\"v\":1,\"id\":\"0b6f3c1e-9a4d\",\"kind\":\"text\",\"body\":{\"text\":\"\xff\"}}"
+                .to_vec(),
+            br#"{"v":1,"id":"0b6f3c1e-9a4d","from":"d-7f3a","ts":1,"kind":"te"#.to_vec(),
+        ] {
+            let err = decode(&up(), &broken).unwrap_err();
+            assert!(matches!(err.problem, Problem::Malformed(_)));
+            assert_eq!(err.id.as_ref().unwrap().as_str(), "0b6f3c1e-9a4d");
+        }
     }
 
     #[test]

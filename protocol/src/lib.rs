@@ -5,6 +5,7 @@
 
 pub mod base64;
 mod envelope;
+mod glance;
 mod ids;
 pub mod limits;
 mod messages;
@@ -12,6 +13,7 @@ pub mod time;
 mod topics;
 
 pub use envelope::{Body, DecodeError, Envelope, PROTOCOL_VERSION, Problem, decode};
+pub use glance::{Glance, glance};
 pub use ids::{
     ChoiceId, DeviceId, EnrolmentId, GroupId, IdError, MessageId, Party, PersonId, PromptId,
     Recipient, SessionId, SurveyId,

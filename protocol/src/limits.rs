@@ -5,6 +5,13 @@
 /// with the same limit, so larger payloads never reach the hub or a kiosk.
 pub const MAX_PAYLOAD_BYTES: usize = 1_572_864;
 
+/// Largest MQTT packet a client may send or the broker passes on, in bytes: the largest
+/// payload plus 4 KiB for the fixed header, topic and packet id. The broker
+/// (`max_packet_size`) closes the connection of a client that sends a larger packet, so a
+/// kiosk MUST stay under it; a payload between a topic's limit and this one reaches the
+/// hub, which answers `rejected` / `too_large`.
+pub const MAX_PACKET_BYTES: usize = MAX_PAYLOAD_BYTES + 4_096;
+
 /// Largest payload on a status topic, in bytes: status is small and retained.
 pub const MAX_STATUS_PAYLOAD_BYTES: usize = 4_096;
 

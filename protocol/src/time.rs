@@ -19,6 +19,26 @@ impl UnixMillis {
     }
 }
 
+/// How long before the hub received it a chat message may have been written, as its
+/// tablet's `ts` says (docs/protocol.md §3): 90 days, as long as a kiosk keeps ids and
+/// the hub keeps messages. An older `ts` comes from a clock that is wrong.
+pub const MAX_WRITTEN_BEFORE_RECEIVED_MS: u64 = 90 * 24 * 3_600 * 1_000;
+
+impl UnixMillis {
+    /// When a message was written: its sender's `claimed` time when that is plausible
+    /// (not after `received`, and at most [`MAX_WRITTEN_BEFORE_RECEIVED_MS`] before it),
+    /// else `received`. A senior's message written offline keeps its time; a tablet
+    /// whose clock is ahead or reset cannot put a message in the future or in 1970.
+    pub fn written_at(claimed: UnixMillis, received: UnixMillis) -> UnixMillis {
+        let earliest = received.0.saturating_sub(MAX_WRITTEN_BEFORE_RECEIVED_MS);
+        if (earliest..=received.0).contains(&claimed.0) {
+            claimed
+        } else {
+            received
+        }
+    }
+}
+
 /// A calendar date and time of day, as computed by [`UnixMillis::civil`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Civil {
@@ -117,6 +137,25 @@ pub fn from_brussels(year: i32, month: u8, day: u8, hour: u8, minute: u8) -> Uni
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_keeps_the_time_it_was_written_unless_its_clock_is_wrong() {
+        let received = UnixMillis(1_795_511_700_000);
+        let day = 24 * 3_600 * 1_000;
+        let check = |claimed: u64, expected: u64| {
+            assert_eq!(
+                UnixMillis::written_at(UnixMillis(claimed), received),
+                UnixMillis(expected),
+                "claimed {claimed}"
+            );
+        };
+        check(received.0 - 2 * day, received.0 - 2 * day);
+        check(received.0, received.0);
+        check(received.0 - 90 * day, received.0 - 90 * day);
+        check(received.0 + 1, received.0);
+        check(received.0 - 90 * day - 1, received.0);
+        check(0, received.0);
+    }
 
     #[test]
     fn belgian_time_follows_summer_time() {

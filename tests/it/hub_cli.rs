@@ -198,15 +198,43 @@ async fn mistakes_get_a_clear_message_and_a_failing_exit_code() {
         out.stderr
     );
 
+    // A name the broker's certificate does not carry: a tablet would refuse to connect,
+    // so no settings are written, and the error says what to do.
     let out = hub_cli(&dir, &["kiosk-settings", "--host", "hub.local"]).await;
+    assert_eq!(out.code, Some(2));
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
     assert!(
-        out.stdout.contains("host = \"hub.local\"") && out.stdout.contains("BEGIN CERTIFICATE"),
+        out.stderr
+            .contains("the hub's certificate is not made for \"hub.local\"")
+            && out.stderr.contains("localhost, 127.0.0.1")
+            && out
+                .stderr
+                .contains("`hostnames` under [broker] in hub.toml"),
+        "{}",
+        out.stderr
+    );
+    let out = hub_cli(&dir, &["kiosk-settings", "--host", "hub\"\nport = 1"]).await;
+    assert!(out.stderr.contains("is not a host name"), "{}", out.stderr);
+
+    let out = hub_cli(&dir, &["kiosk-settings", "--host", "localhost"]).await;
+    assert!(
+        out.stdout.contains("host = \"localhost\"") && out.stdout.contains("BEGIN CERTIFICATE"),
         "{}",
         out.stdout
     );
     assert!(
         out.stdout
             .contains(hub.secrets()["enrol_password"].as_str().unwrap())
+    );
+    // What it writes is what docs/protocol.md §9 describes and the kiosk reads.
+    let settings = nabij_kiosk::live::hub_settings::HubSettings::parse(
+        &out.stdout,
+        std::path::Path::new("kiosk-settings.toml"),
+    )
+    .unwrap();
+    assert_eq!(
+        (settings.host.as_str(), settings.port),
+        ("localhost", hub.config.broker.tls_port)
     );
 }
 
@@ -477,7 +505,7 @@ async fn a_call_for_help_is_listed_and_answered_from_the_command_line() {
         )
         .await
         .unwrap();
-    let mut anna = tests::sim_kiosk::enrolled(&hub, "Anna Peeters").await;
+    let mut anna = tests::sim_kiosk::enrolled(&hub, "p-anna-peeters").await;
 
     let out = hub_cli(&dir, &["calls", "list"]).await;
     assert_eq!(
@@ -925,7 +953,7 @@ async fn a_weeks_diary_prompt_reaches_the_group_and_shared_answers_come_back_for
     hub.group_with("Oostende Oost", &["Jan Claes", "Anna Peeters"])
         .await;
     let mut jan = tests::sim_kiosk::enrolled(&hub, "Jan Claes").await;
-    let mut anna = tests::sim_kiosk::enrolled(&hub, "Anna Peeters").await;
+    let mut anna = tests::sim_kiosk::enrolled(&hub, "p-anna-peeters").await;
 
     let out = hub_cli(&dir, &["diary", "prompts"]).await;
     assert!(
@@ -1414,7 +1442,7 @@ async fn a_participants_data_is_exported_to_a_zip_and_erased_while_what_they_sen
     let (jan, anna) = (hub.person("Jan Claes"), hub.person("Anna Peeters"));
     core.approve_contacts(&jan, &anna).await.unwrap();
     let jan_tablet = tests::sim_kiosk::enrolled(&hub, "Jan Claes").await;
-    let mut anna_tablet = tests::sim_kiosk::enrolled(&hub, "Anna Peeters").await;
+    let mut anna_tablet = tests::sim_kiosk::enrolled(&hub, "p-anna-peeters").await;
     jan_tablet
         .send(Body::Text(TextMessage {
             to: Recipient::Person(anna.clone()),
@@ -1520,4 +1548,43 @@ async fn a_participants_data_is_exported_to_a_zip_and_erased_while_what_they_sen
     assert_eq!(hers.messages_received[0].from, "a former participant");
     let listing = hub_cli(&dir, &["participant", "list"]).await;
     assert!(!listing.stdout.contains("Jan Claes"), "{}", listing.stdout);
+}
+
+#[tokio::test]
+async fn status_says_how_the_running_hub_is_doing_and_fails_when_a_part_does_not_work() {
+    let hub = TestHub::start().await;
+    let dir = hub.config.data_dir.clone();
+    hub_cli(&dir, &["participant", "add", "--name", "Anna Peeters"]).await;
+    let _tablet = tests::sim_kiosk::enrolled(&hub, "p-anna-peeters").await;
+
+    let out = hub_cli(&dir, &["status"]).await;
+    let text = &out.stdout;
+    // Through the real broker, the real disk and the certificate the hub made.
+    assert!(
+        text.contains("ok       broker       passes messages on"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ok       store        takes changes"),
+        "{text}"
+    );
+    assert!(text.contains(" free of "), "{text}");
+    assert!(text.contains("ok       certificate  ends on "), "{text}");
+    assert!(
+        text.contains("backup       none yet in /var/backups/nabij-hub"),
+        "{text}"
+    );
+    assert!(text.contains("tablets      1 lent: 1 online"), "{text}");
+    // Exit 1 only when a part does not work: here this machine's disk might be full.
+    let broken = text.contains("PROBLEM");
+    assert_eq!(out.code, Some(i32::from(broken)), "{text}{}", out.stderr);
+
+    drop(hub);
+    let out = hub_cli(&dir, &["status"]).await;
+    assert_ne!(out.code, Some(0));
+    assert!(
+        out.stderr.contains("the hub is not running"),
+        "{}",
+        out.stderr
+    );
 }

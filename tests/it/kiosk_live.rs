@@ -544,6 +544,77 @@ async fn a_tablet_taken_back_is_erased_by_its_coach_and_pairs_again_for_the_next
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_switched_off_tablet_shows_a_code_and_is_lent_again_with_what_it_held_erased() {
+    // docs/protocol.md §6.19: the way back from `revoked` is pairing again.
+    let hub = TestHub::start().await;
+    people(&hub).await;
+    hub.hub()
+        .add_participant("Piet Wouters", Some(&hub.group("Oostende Oost")), None)
+        .await
+        .unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let dir = data_dir(&root);
+    let mut jan = LiveKiosk::start(&hub, &dir);
+    pair_jan(&hub, &mut jan).await;
+    let anna = anna(&hub).await;
+    anna.send(Body::Text(TextMessage {
+        to: Recipient::Person(person("p-jan-claes")),
+        author: None,
+        text: "Dag Jan".into(),
+    }))
+    .await;
+    jan.until("Anna's message", |s| {
+        last_text(s, "p-anna-peeters").as_deref() == Some("Dag Jan")
+    })
+    .await;
+    let old = nabij_kiosk::live::identity::load(&dir).unwrap().unwrap();
+    hub.hub().revoke(&old.device_id).await.unwrap();
+    jan.until("a code on the switched-off screen", |s| {
+        s.screen == Some(Screen::SwitchedOff) && s.pairing_code.is_some()
+    })
+    .await;
+    assert!(
+        conversation(&jan.state, "p-anna-peeters").len() == 1,
+        "it keeps what it holds while it waits"
+    );
+    // The coach, tablet in hand, lends it to Piet with the code it shows.
+    let code = jan.state.pairing_code.clone().unwrap();
+    hub.hub()
+        .enrol(&code, &hub.person("Piet Wouters"), None, "command line")
+        .await
+        .unwrap();
+    jan.until("Piet's home screen", |s| {
+        s.screen == Some(Screen::Home)
+            && s.config
+                .as_ref()
+                .is_some_and(|c| c.participant_name == "Piet Wouters")
+    })
+    .await;
+    assert!(
+        jan.state.conversations.iter().all(|(_, m)| m.is_empty()),
+        "Jan's messages are gone"
+    );
+    let new = nabij_kiosk::live::identity::load(&dir).unwrap().unwrap();
+    assert_ne!(new.device_id, old.device_id, "a new device id");
+    assert_eq!(
+        hub.hub().device(&old.device_id).unwrap().state,
+        nabij_hub::domain::devices::DeviceState::Revoked,
+        "the old one stays switched off"
+    );
+    // Nothing of Jan's comes back after a restart either.
+    jan.stop();
+    let mut piet = LiveKiosk::start(&hub, &dir);
+    piet.until("Piet's home screen after a restart", |s| {
+        s.screen == Some(Screen::Home)
+            && s.config
+                .as_ref()
+                .is_some_and(|c| c.participant_name == "Piet Wouters")
+    })
+    .await;
+    assert!(conversation(&piet.state, "p-anna-peeters").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kiosk_that_cannot_reach_its_hub_says_where_it_tries() {
     let hub = TestHub::start().await;
     let text =

@@ -9,6 +9,8 @@ mod hub_broker_modes;
 mod hub_cli;
 mod hub_devices;
 mod hub_messaging;
+mod hub_protocol;
+mod hub_stops;
 mod hub_tls;
 mod kiosk_link;
 mod kiosk_live;

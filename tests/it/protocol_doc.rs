@@ -106,3 +106,97 @@ fn the_hub_binary_refuses_a_forged_sender_with_a_reason() {
         "{stderr}"
     );
 }
+
+fn protocol_doc() -> String {
+    std::fs::read_to_string(tests::workspace_root().join("docs/protocol.md"))
+        .expect("docs/protocol.md")
+}
+
+/// A number as the document writes it: groups of three digits with spaces.
+fn spaced(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+#[test]
+fn the_doc_states_the_brokers_packet_limit_as_one_a_kiosk_must_respect() {
+    let doc = protocol_doc();
+    let limit = spaced(nabij_protocol::limits::MAX_PACKET_BYTES);
+    assert_eq!(limit, "1 576 960");
+    let rule = format!("A kiosk MUST NOT send an MQTT packet larger than **{limit} bytes**");
+    assert!(doc.contains(&rule), "§1 lacks: {rule}");
+    assert!(doc.contains(&format!(
+        "`max_packet_size {}`",
+        nabij_protocol::limits::MAX_PACKET_BYTES
+    )));
+    assert!(
+        doc.contains(&format!(
+            "| an MQTT packet, either way ([§1](#1-transport)) | {limit} bytes"
+        )),
+        "§8 lacks the packet limit"
+    );
+}
+
+#[test]
+fn the_docs_kiosk_settings_example_is_read_by_the_kiosk_as_documented() {
+    let doc = protocol_doc();
+    let start = doc.find("```toml\n").expect("§9 has an example") + "```toml\n".len();
+    let end = start + doc[start..].find("\n```").expect("closed");
+    let settings = nabij_kiosk::live::hub_settings::HubSettings::parse(
+        &doc[start..end],
+        std::path::Path::new("kiosk-settings.toml"),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            settings.host.as_str(),
+            settings.port,
+            settings.pairing_port,
+            settings.coach_pin.as_deref(),
+            settings.dashboard_port
+        ),
+        ("hub.local", 8883, 8884, Some("4821"), Some(8443))
+    );
+    assert_eq!(
+        settings.pairing_link("K7PX4C").as_deref(),
+        Some("https://hub.local:8443/devices?code=K7PX4C"),
+        "the QR code's address, as §9 spells it"
+    );
+    // Every key the kiosk reads is in the table, and the table has no other.
+    let table: Vec<&str> = doc[doc.find("## 9. The kiosk settings file").unwrap()..]
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+        .collect();
+    assert_eq!(
+        table,
+        [
+            "host",
+            "port",
+            "pairing_port",
+            "enrolment_password",
+            "ca",
+            "coach_pin",
+            "dashboard_port"
+        ]
+    );
+}
+
+#[test]
+fn the_doc_says_which_name_a_kiosk_checks_in_the_hubs_certificate() {
+    let doc = protocol_doc();
+    for needed in [
+        "it carries the settings' `host` in its subject alternative names",
+        "an\n     `iPAddress` entry equal to it; otherwise a `dNSName` entry equal to it",
+        "The certificate's common name is not looked at",
+        "`nabij-hub kiosk-settings --host` writes only a `host` the certificate carries",
+    ] {
+        assert!(doc.contains(needed), "§1 lacks: {needed}");
+    }
+}

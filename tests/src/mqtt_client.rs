@@ -56,6 +56,20 @@ impl Drop for Client {
     }
 }
 
+/// Publishes on a [`Client`]'s connection (QoS 1, not retained).
+#[derive(Clone)]
+pub struct Publisher(AsyncClient);
+
+impl Publisher {
+    /// Publishes with QoS 1; waits only while the client's request queue is full.
+    pub async fn publish(&self, topic: &str, payload: Vec<u8>) {
+        self.0
+            .publish(topic, QoS::AtLeastOnce, false, payload)
+            .await
+            .expect("publish queued");
+    }
+}
+
 /// How to log in.
 pub struct Login<'a> {
     /// The client id.
@@ -182,6 +196,12 @@ impl Client {
             .publish(topic, QoS::AtLeastOnce, retain, payload)
             .await
             .expect("publish queued");
+    }
+
+    /// A handle that publishes on this connection from another task (a flood sent while
+    /// the test goes on with other clients).
+    pub fn publisher(&self) -> Publisher {
+        Publisher(self.client.clone())
     }
 
     /// The next thing the connection saw (fails the test after [`PATIENCE`]).

@@ -44,6 +44,12 @@ impl Ports {
 impl ServedHub {
     /// Starts a hub over `dir` on these ports and waits until its command line answers.
     pub async fn start(dir: &Path, ports: Ports) -> ServedHub {
+        ServedHub::start_with(dir, ports, &[]).await
+    }
+
+    /// Like [`ServedHub::start`], with more `serve` options. Its standard input is a pipe
+    /// the test holds (see [`ServedHub::close_stdin`]).
+    pub async fn start_with(dir: &Path, ports: Ports, options: &[&str]) -> ServedHub {
         let child = tokio::process::Command::new(crate::binary("nabij-hub"))
             .arg("--data-dir")
             .arg(dir)
@@ -58,6 +64,8 @@ impl ServedHub {
                 "--web-port",
                 &ports.web.to_string(),
             ])
+            .args(options)
+            .stdin(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("nabij-hub runs");
@@ -99,6 +107,29 @@ impl ServedHub {
                 .args(["-TERM", &pid.to_string()])
                 .status();
         }
+    }
+
+    /// Sends the hub a signal by name (`INT`, `TERM`, `KILL`, …).
+    pub fn signal(&self, name: &str) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args([&format!("-{name}"), &pid.to_string()])
+                .status();
+        }
+    }
+
+    /// Closes the hub's standard input, as a parent that ends does.
+    pub fn close_stdin(&mut self) {
+        drop(self.child.stdin.take());
+    }
+
+    /// The process id of the hub's managed Mosquitto, from the pid file it writes.
+    pub fn broker_pid(&self) -> Option<u32> {
+        std::fs::read_to_string(self.dir.join("broker/mosquitto.pid"))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
     }
 
     /// Kills the hub with SIGKILL, as a power cut would its process.

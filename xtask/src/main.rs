@@ -2,7 +2,9 @@
 //! wherever cargo runs. The README's two commands are `cargo xtask demo` and
 //! `cargo xtask test`; `.ci/run` calls `cargo xtask test`.
 
+mod cross;
 mod fuzz;
+mod package;
 mod system;
 
 use anyhow::{Context, Result, bail};
@@ -19,6 +21,9 @@ tasks:
   deps    only install the system packages the project needs
   fuzz --minutes N [--runs N] [--target NAME]…
           run the fuzz targets under libFuzzer (an instrumented build; docs/fuzzing.md)
+  package [--arch amd64|arm64] [--out DIR]
+          Debian packages of the hub and the kiosk (release builds, the kiosk with
+          its linuxkms backend), in target/debian/ unless --out says otherwise
   translations
           update the kiosk's .po files from the @tr strings of its .slint files";
 
@@ -29,6 +34,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => bench(),
         Some("deps") => system::ensure_packages(system::PACKAGES),
+        Some("package") => package_task(&std::env::args().skip(2).collect::<Vec<_>>()),
         Some("fuzz") => {
             let args: Vec<String> = std::env::args().skip(2).collect();
             fuzz::parse(&args).and_then(|options| fuzz::fuzz(&options))
@@ -108,6 +114,134 @@ fn translations() -> Result<()> {
     Ok(())
 }
 
+/// Debian packages of the hub and the kiosk for `--arch` (this machine's amd64 by
+/// default), from release builds, into `--out` (target/debian/).
+fn package_task(args: &[String]) -> Result<()> {
+    let mut arch = package::Arch::Amd64;
+    let mut out: Option<std::path::PathBuf> = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--arch" => {
+                let value = args.next().context("--arch needs amd64 or arm64")?;
+                arch = package::Arch::parse(value)?;
+            }
+            "--out" => out = Some(args.next().context("--out needs a folder")?.into()),
+            other => bail!("unknown option {other:?} for package\n\n{USAGE}"),
+        }
+    }
+    if std::env::consts::ARCH != "x86_64" {
+        bail!(
+            "`cargo xtask package` builds on an amd64 (x86_64) machine; this one is {}",
+            std::env::consts::ARCH
+        );
+    }
+    let root = workspace_root();
+    let target = target_dir(&root, std::env::var_os("CARGO_TARGET_DIR"));
+    system::ensure_packages(system::PACKAGES)?;
+    system::ensure_packages(system::PACKAGING)?;
+    let mut environment = Vec::new();
+    let mut target_args: Vec<&str> = Vec::new();
+    let built = match arch {
+        package::Arch::Amd64 => target.join("release"),
+        package::Arch::Arm64 => {
+            cross::ready()?;
+            environment = cross::environment();
+            target_args = vec!["--target", cross::TARGET];
+            target.join(cross::TARGET).join("release")
+        }
+    };
+    let cargo = cargo();
+    let build = |extra: &[&str]| -> Result<()> {
+        let mut args = vec!["build", "--release", "--locked"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&target_args);
+        run_with(&cargo, &args, &environment)
+    };
+    build(&["--package", "nabij-hub"])?;
+    build(&["--package", "nabij-kiosk", "--features", "linuxkms"])?;
+    if arch == package::Arch::Arm64 {
+        // The same kiosk for this machine, to compare the arm64 one's screen with.
+        run(
+            &cargo,
+            &[
+                "build",
+                "--release",
+                "--locked",
+                "--package",
+                "nabij-kiosk",
+                "--features",
+                "linuxkms",
+            ],
+        )?;
+        check_arm64_kiosk(&root, &built.join("nabij-kiosk"), &target)?;
+    }
+    let out = out.unwrap_or_else(|| target.join("debian"));
+    let hub = package::build(
+        &package::hub(&root, &built.join("nabij-hub"), arch)?,
+        &out,
+        package::Compression::Xz,
+    )?;
+    let kiosk = package::build(
+        &package::kiosk(&root, &built.join("nabij-kiosk"), arch)?,
+        &out,
+        package::Compression::Xz,
+    )?;
+    println!(
+        "\nMade:\n  {}\n  {}\nOn the hub's machine (Debian 12): sudo apt install ./{}\n\
+         On a tablet: deploy/tablet/setup-tablet.sh installs the kiosk package (see deploy/tablet/README.md).",
+        hub.display(),
+        kiosk.display(),
+        hub.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// The arm64 kiosk, run under qemu, draws the home screen as the amd64 build does.
+fn check_arm64_kiosk(
+    root: &std::path::Path,
+    kiosk: &std::path::Path,
+    target: &std::path::Path,
+) -> Result<()> {
+    let profile = root.join("firmware-profiles/pinetab2.toml");
+    let dir = target.join("arm64-check");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot make {}", dir.display()))?;
+    let arm = dir.join("home-arm64.png");
+    let here = dir.join("home-amd64.png");
+    println!("$ qemu-aarch64 {} render --screen home", kiosk.display());
+    cross::render_under_qemu(kiosk, &profile, "home", &arm)?;
+    let amd64_kiosk = target.join("release/nabij-kiosk");
+    let status = Command::new(&amd64_kiosk)
+        .args(["render", "--profile"])
+        .arg(&profile)
+        .args(["--screen", "home", "--lang", "nl", "--out"])
+        .arg(&here)
+        .status()
+        .with_context(|| format!("cannot run {}", amd64_kiosk.display()))?;
+    if !status.success() {
+        bail!("the amd64 kiosk could not draw the home screen ({status})");
+    }
+    let difference = cross::compare_png(&arm, &here)?;
+    println!("arm64 home screen under qemu: {difference}");
+    Ok(())
+}
+
+/// Runs a command from the workspace root with more environment variables, echoing it.
+fn run_with(program: &str, args: &[&str], environment: &[(&str, String)]) -> Result<()> {
+    println!("$ {program} {}", args.join(" "));
+    let status = workspace_command(program)
+        .args(args)
+        .envs(environment.iter().map(|(k, v)| (*k, v.as_str())))
+        .status()
+        .with_context(|| format!("cannot start {program}"))?;
+    if !status.success() {
+        bail!("`{program} {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
 /// Runs a command from the workspace root, echoing it, and fails if it fails.
 fn run(program: &str, args: &[&str]) -> Result<()> {
     println!("$ {program} {}", args.join(" "));
@@ -181,6 +315,34 @@ fn test() -> Result<()> {
             "warnings",
         ],
     )?;
+    // The tablets are arm64: the hub and the wire protocol must keep building for them.
+    // The short form of `cargo xtask package --arch arm64` (which builds the kiosk too,
+    // with Debian's arm64 libraries, and runs it under qemu). A machine that cannot
+    // download rustup's arm64 standard library (CI whose network reaches only package
+    // registries) skips it and says so loudly, at once and again at the end; a check that
+    // runs and fails fails the whole run.
+    let arm64_skipped = match system::rust_target(cross::TARGET) {
+        system::RustTarget::Ready => {
+            run_with(
+                &cargo,
+                &[
+                    "check",
+                    "--locked",
+                    "--target",
+                    cross::TARGET,
+                    "--package",
+                    "nabij-hub",
+                ],
+                &cross::environment(),
+            )?;
+            None
+        }
+        system::RustTarget::Unavailable(why) => {
+            let line = arm64_skipped_line(&why);
+            eprintln!("\n{}\n{line}\n{}\n", "!".repeat(78), "!".repeat(78));
+            Some(line)
+        }
+    };
     // The end-to-end tests run the real binaries; `cargo test` builds a package's binaries
     // only for that package's own integration tests, so build them all first.
     run(&cargo, &["build", "--workspace", "--bins", "--locked"])?;
@@ -191,10 +353,21 @@ fn test() -> Result<()> {
     // One closing line for the whole run: cargo prints a result per test binary, and the
     // last of those is often an empty one (doc tests), which says nothing about the run.
     println!("\ntests: {passed} passed, {failed} failed");
+    if let Some(line) = &arm64_skipped {
+        println!("{line}");
+    }
     if failed > 0 {
         bail!("{failed} tests failed");
     }
     Ok(())
+}
+
+/// The line that says the arm64 check did not run, why, and what makes it run.
+fn arm64_skipped_line(why: &str) -> String {
+    format!(
+        "arm64 check skipped: {why}, run `rustup target add {}`",
+        cross::TARGET
+    )
 }
 
 /// Runs `cargo test`, passing its output through, and adds up the per-binary results.
@@ -323,7 +496,7 @@ fn demo() -> Result<()> {
             break;
         }
         if std::time::Instant::now() > deadline {
-            let _ = serve.kill();
+            stop_hub(&mut serve);
             bail!("nabij-hub serve did not become ready within 30 seconds");
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
@@ -374,8 +547,7 @@ fn demo() -> Result<()> {
             .arg(&kiosk_data)
             .status()
             .context("cannot start nabij-kiosk")?;
-        let _ = serve.kill();
-        let _ = serve.wait();
+        stop_hub(&mut serve);
         if !status.success() {
             bail!("the kiosk stopped ({status}); its message above says why");
         }
@@ -406,6 +578,24 @@ fn demo() -> Result<()> {
         bail!("nabij-hub serve stopped ({status})");
     }
     Ok(())
+}
+
+/// Stops the demo's hub the way it was told to stop (`--until-stdin-closes`): its
+/// standard input is closed, and it stops its broker and store cleanly. SIGKILL is the
+/// last resort, after 30 seconds (the broker stops then too: the kernel sends it the
+/// hub's parent-death signal).
+fn stop_hub(serve: &mut std::process::Child) {
+    drop(serve.stdin.take());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        match serve.try_wait() {
+            Ok(Some(_)) | Err(_) => return,
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    }
+    eprintln!("nabij-hub serve did not stop within 30 seconds of being asked; killing it");
+    let _ = serve.kill();
+    let _ = serve.wait();
 }
 
 /// The demo's dashboard password (every demo account has it).
@@ -469,7 +659,16 @@ fn add_demo_accounts(
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_result_line, target_dir, workspace_command};
+    use super::{arm64_skipped_line, parse_result_line, target_dir, workspace_command};
+
+    #[test]
+    fn a_skipped_arm64_check_says_why_and_what_makes_it_run() {
+        assert_eq!(
+            arm64_skipped_line("rustup could not add it (could not download file)"),
+            "arm64 check skipped: rustup could not add it (could not download file), \
+             run `rustup target add aarch64-unknown-linux-gnu`"
+        );
+    }
 
     #[test]
     fn the_demo_runs_what_cargo_built_where_cargo_target_dir_says() {

@@ -403,6 +403,24 @@ impl Hub {
         Ok(self.tx().all(tables::LOANS)?)
     }
 
+    /// The broker's server certificate (PEM) and the host names it was made for: what
+    /// `kiosk-settings --host` checks a host name against.
+    pub fn server_certificate(&self) -> Result<(Vec<u8>, Vec<String>), AppError> {
+        let parts = &self.inner.parts;
+        let dir = parts.ca_cert.parent().unwrap_or(std::path::Path::new("."));
+        let path = crate::pki::PkiPaths::new(dir).server_cert;
+        let pem = std::fs::read(&path).map_err(|e| {
+            AppError::Store(crate::store::StoreError::Io(std::io::Error::new(
+                e.kind(),
+                format!("{}: {e}", path.display()),
+            )))
+        })?;
+        Ok((
+            pem,
+            crate::pki::server_names(&parts.config.broker.hostnames),
+        ))
+    }
+
     /// What a kiosk needs to reach this hub (`host` as tablets reach it).
     pub fn kiosk_settings(&self, host: &str) -> Result<KioskSettings, AppError> {
         let parts = &self.inner.parts;

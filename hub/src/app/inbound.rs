@@ -12,8 +12,8 @@ use crate::domain::messaging::{self, Delivery, Report, Seen, StoredMessage};
 use crate::secrets;
 use crate::store::{Applied, Tx};
 use nabij_protocol::{
-    Ack, Body, DeviceId, EnrolmentId, Envelope, MessageId, Party, ReceiptState, RejectReason,
-    Rejected, Topic, UnixMillis, decode,
+    Ack, Body, DecodeError, DeviceId, EnrolmentId, Envelope, MessageId, Party, ReceiptState,
+    RejectReason, Rejected, Topic, UnixMillis, decode,
 };
 
 /// A batch this small is handled on the async thread that took it.
@@ -27,6 +27,21 @@ pub struct Inbound {
     pub topic: String,
     /// Its bytes.
     pub payload: Vec<u8>,
+}
+
+/// What is known of a tablet's message before its transaction: decoded, charged to its
+/// tablet's budget and, for a photo, the photo checked. The heavy lane finds this out off
+/// the async threads and without the write lock (decoding a photo takes long); the light
+/// lane as part of its batch.
+pub(crate) enum Prechecked {
+    /// Not a valid envelope (the error names its id when a glance found one).
+    Refused(DecodeError),
+    /// Over its tablet's budget: send it again after so many milliseconds.
+    OverBudget(Envelope, u64),
+    /// A photo whose file is not what it says.
+    BadPhoto(Envelope, String),
+    /// Fine so far.
+    Fine(Envelope),
 }
 
 /// A batch handled and applied (visible to readers), waiting for the disk before anyone
@@ -85,18 +100,21 @@ impl Hub {
     async fn apply_batch_only(&self, batch: Vec<Inbound>) -> Option<Handled> {
         let write = self.inner.write.clone().lock_owned().await;
         let bytes: usize = batch.iter().map(|m| m.payload.len()).sum();
-        if batch.len() <= SMALL_BATCH_MESSAGES && bytes <= SMALL_BATCH_BYTES {
+        if batch.len() <= SMALL_BATCH_MESSAGES
+            && bytes <= SMALL_BATCH_BYTES
+            && batch.iter().all(no_photo)
+        {
             // A fraction of a millisecond: handed to another thread and back it would wait
             // for two thread switches, longer than it takes (the p99 at low rates).
             let _write = write;
-            return self.handle_and_apply(batch);
+            return self.handle_and_apply(batch.into_iter().map(|m| (m, None)).collect());
         }
         // Handling is plain CPU and disk reads, a few milliseconds for a full batch: it
         // runs off the async threads, so the MQTT driver and everything else keep going.
         let hub = self.clone();
         let handled = tokio::task::spawn_blocking(move || {
             let _write = write;
-            hub.handle_and_apply(batch)
+            hub.handle_and_apply(batch.into_iter().map(|m| (m, None)).collect())
         })
         .await;
         match handled {
@@ -108,14 +126,104 @@ impl Hub {
         }
     }
 
-    fn handle_and_apply(&self, batch: Vec<Inbound>) -> Option<Handled> {
+    /// Handles one message of the heavy lane (a photo, or anything large): decoded,
+    /// charged and (a photo) checked on a blocking thread *before* it waits for the write
+    /// lock, so other tablets' batches go on meanwhile; then handled and applied alone.
+    /// Its answers wait for [`Handled::finish`], as a batch's do.
+    pub async fn apply_heavy(&self, inbound: Inbound) -> Option<Handled> {
+        let hub = self.clone();
+        let checked = tokio::task::spawn_blocking(move || {
+            let pre = hub.precheck_inbound(&inbound);
+            (inbound, pre)
+        })
+        .await;
+        let (inbound, pre) = match checked {
+            Ok(checked) => checked,
+            Err(e) => {
+                tracing::error!(error = %e, "checking a message failed; its tablet will send it again");
+                return None;
+            }
+        };
+        let write = self.inner.write.clone().lock_owned().await;
+        let hub = self.clone();
+        let handled = tokio::task::spawn_blocking(move || {
+            let _write = write;
+            hub.handle_and_apply(vec![(inbound, pre)])
+        })
+        .await;
+        let handled = match handled {
+            Ok(handled) => handled?,
+            Err(e) => {
+                tracing::error!(error = %e, "the message handler failed; its tablet will send the message again");
+                return None;
+            }
+        };
+        self.send_early(&handled.fx).await;
+        Some(handled)
+    }
+
+    /// Answers tablets' messages the hub could not take now (its queue for them was
+    /// full): `rejected` / `rate_limited` with a time to wait. Nothing is stored, so
+    /// nothing waits for the disk.
+    pub async fn refuse_for_now(
+        &self,
+        refusals: impl IntoIterator<Item = (DeviceId, MessageId, u64)>,
+    ) {
+        let mut fx = Effects::default();
+        for (device, id, wait_ms) in refusals {
+            let refused = Self::reject(
+                &mut fx,
+                &device,
+                id,
+                RejectReason::RateLimited,
+                "the hub is busy; send this again later".into(),
+                Some(wait_ms),
+            );
+            if let Err(e) = refused {
+                tracing::error!(error = %e, "could not answer a message the hub could not take; its tablet sends it again");
+            }
+        }
+        self.finish_with(fx, false).await;
+    }
+
+    /// What can be found out about a tablet's message before its transaction.
+    fn precheck_inbound(&self, inbound: &Inbound) -> Option<Prechecked> {
+        match Topic::parse(&inbound.topic) {
+            Ok(topic @ Topic::DeviceUp(_)) => Some(self.precheck(&topic, &inbound.payload)),
+            _ => None,
+        }
+    }
+
+    /// Decodes a tablet's message, charges it to its tablet's budget and, when it is a
+    /// photo within the budget, checks the photo (which decodes every pixel: slow).
+    fn precheck(&self, topic: &Topic, payload: &[u8]) -> Prechecked {
+        let envelope = match decode(topic, payload) {
+            Ok(envelope) => envelope,
+            Err(e) => return Prechecked::Refused(e),
+        };
+        let Topic::DeviceUp(device) = topic else {
+            return Prechecked::Fine(envelope);
+        };
+        let is_ack = matches!(envelope.body, Body::Ack(_));
+        if let Err(wait_ms) = self.charge(device, payload.len() as u64, is_ack) {
+            return Prechecked::OverBudget(envelope, wait_ms);
+        }
+        if let Body::Photo(photo) = &envelope.body
+            && let Err(e) = crate::photos::check_received(photo)
+        {
+            return Prechecked::BadPhoto(envelope, e.to_string());
+        }
+        Prechecked::Fine(envelope)
+    }
+
+    fn handle_and_apply(&self, batch: Vec<(Inbound, Option<Prechecked>)>) -> Option<Handled> {
         let mut fx = Effects::default();
         let applied = {
             let mut tx = self.tx();
             let now = clock::now();
-            for inbound in &batch {
+            for (inbound, pre) in batch.iter().map(|(m, p)| (m, p.as_ref())) {
                 let mut item = Effects::default();
-                match self.receive(&mut tx, &mut item, inbound, now) {
+                match self.receive(&mut tx, &mut item, inbound, pre, now) {
                     Ok(()) => {
                         tx.keep_item();
                         fx.extend(item);
@@ -152,6 +260,7 @@ impl Hub {
         tx: &mut Tx,
         fx: &mut Effects,
         inbound: &Inbound,
+        pre: Option<&Prechecked>,
         now: UnixMillis,
     ) -> Result<(), AppError> {
         let topic = match Topic::parse(&inbound.topic) {
@@ -167,7 +276,15 @@ impl Hub {
             }
             Topic::DeviceStatus(id) => self.on_status(tx, fx, &topic, id, &inbound.payload, now),
             Topic::DeviceUp(id) => {
-                self.on_device_message(tx, fx, &topic, id, &inbound.payload, now)
+                let checked;
+                let pre = match pre {
+                    Some(pre) => pre,
+                    None => {
+                        checked = self.precheck(&topic, &inbound.payload);
+                        &checked
+                    }
+                };
+                self.on_device_message(tx, fx, id, pre, inbound.payload.len(), now)
             }
             // The hub's own topics come back only if something is misconfigured.
             Topic::DeviceDown(_) | Topic::EnrolDown(_) | Topic::HubStatus => Ok(()),
@@ -336,33 +453,43 @@ impl Hub {
         &self,
         tx: &mut Tx,
         fx: &mut Effects,
-        topic: &Topic,
         id: &DeviceId,
-        payload: &[u8],
+        pre: &Prechecked,
+        size: usize,
         now: UnixMillis,
     ) -> Result<(), AppError> {
-        let envelope = match decode(topic, payload) {
-            Ok(envelope) => envelope,
-            Err(e) => {
+        let envelope = match pre {
+            Prechecked::Fine(envelope) => envelope,
+            Prechecked::Refused(e) => {
                 tracing::warn!(device = %id, reason = %e, "message refused");
                 if let Some(message) = e.id.clone() {
                     Self::reject(fx, id, message, e.reject_reason(), e.to_string(), None)?;
                 }
                 return Ok(());
             }
+            Prechecked::OverBudget(envelope, wait_ms) => {
+                tracing::warn!(device = %id, kind = envelope.body.kind(), wait_ms, "tablet over its budget; asked to send again later");
+                return Self::reject(
+                    fx,
+                    id,
+                    envelope.id.clone(),
+                    RejectReason::RateLimited,
+                    "this tablet sent too much in a short time".into(),
+                    Some(*wait_ms),
+                );
+            }
+            Prechecked::BadPhoto(envelope, why) => {
+                tracing::warn!(device = %id, message = %envelope.id, reason = %why, "photo refused");
+                return Self::reject(
+                    fx,
+                    id,
+                    envelope.id.clone(),
+                    RejectReason::Malformed,
+                    why.clone(),
+                    None,
+                );
+            }
         };
-        let is_ack = matches!(envelope.body, Body::Ack(_));
-        if let Err(wait_ms) = self.charge(id, payload.len() as u64, is_ack) {
-            tracing::warn!(device = %id, kind = envelope.body.kind(), wait_ms, "tablet over its budget; asked to send again later");
-            return Self::reject(
-                fx,
-                id,
-                envelope.id,
-                RejectReason::RateLimited,
-                "this tablet sent too much in a short time".into(),
-                Some(wait_ms),
-            );
-        }
         let Some(mut device) = tx
             .get(tables::DEVICES, id.as_str())?
             .filter(|d| d.state.may_connect())
@@ -371,7 +498,7 @@ impl Hub {
             return Self::reject(
                 fx,
                 id,
-                envelope.id,
+                envelope.id.clone(),
                 RejectReason::NotEnrolled,
                 "this tablet is not enrolled".into(),
                 None,
@@ -382,9 +509,7 @@ impl Hub {
         }
         match &envelope.body {
             Body::Ack(Ack { ids }) => self.on_ack(tx, fx, &device, ids, now),
-            body if messaging::is_chat(body) => {
-                self.on_chat(tx, fx, &device, &envelope, payload.len(), now)
-            }
+            body if messaging::is_chat(body) => self.on_chat(tx, fx, &device, envelope, size, now),
             Body::Receipt(receipt) => {
                 let key = tables::pair_key(id.as_str(), envelope.id.as_str());
                 if !tx.contains(tables::SEEN, &key)? && receipt.state == ReceiptState::Seen {
@@ -396,9 +521,9 @@ impl Hub {
                 fx.ack(id, &envelope.id);
                 Ok(())
             }
-            body if messaging::is_report(body) => self.on_report(tx, fx, &device, &envelope, now),
+            body if messaging::is_report(body) => self.on_report(tx, fx, &device, envelope, now),
             Body::QuestionnaireAnswer(answer) => {
-                super::surveys::on_answer(tx, fx, &device, &envelope, answer, now)
+                super::surveys::on_answer(tx, fx, &device, envelope, answer, now)
             }
             Body::Unknown { kind, .. } => {
                 tracing::warn!(device = %id, %kind, "message of an unknown kind refused");
@@ -567,13 +692,19 @@ impl Hub {
         };
         super::followup::note_sent(tx, &sender.participant, now)?;
         let uid = format!("m-{}", secrets::message_id()?);
+        // Copies say when the senior wrote the message (it may have waited offline for
+        // days), not when the hub passed it on (docs/protocol.md §3).
+        let written = UnixMillis::written_at(envelope.ts, now);
         let mut deliveries = Vec::new();
         for tablet in tables::tablets_of(tx, &to)? {
-            let copy = Envelope::new(
-                messaging::copy_id(&sender.id, &envelope.id, envelope.ts, &tablet.id),
-                Party::Hub,
-                body.clone(),
-            );
+            let copy = Envelope {
+                ts: written,
+                ..Envelope::new(
+                    messaging::copy_id(&sender.id, &envelope.id, envelope.ts, &tablet.id),
+                    Party::Hub,
+                    body.clone(),
+                )
+            };
             tx.put(tables::DELIVERIES, copy.id.as_str(), &uid)?;
             deliveries.push(Delivery {
                 device: tablet.id.clone(),
@@ -593,7 +724,11 @@ impl Hub {
             size: size as u64,
             deliveries,
         };
-        let content = Envelope::new(envelope.id.clone(), Party::Hub, body).to_bytes();
+        let content = Envelope {
+            ts: written,
+            ..Envelope::new(envelope.id.clone(), Party::Hub, body)
+        }
+        .to_bytes();
         tables::put_new_message(tx, &message, content)?;
         tables::put_in_coach_inbox(tx, &message)?;
         tables::add_usage(tx, &sender.id, size as i64)?;
@@ -643,6 +778,15 @@ impl Hub {
         }
         Ok(())
     }
+}
+
+/// Whether a glance shows a message is no photo (or is not a tablet's message at all): a
+/// photo is checked pixel by pixel, never on an async thread.
+fn no_photo(inbound: &Inbound) -> bool {
+    !inbound.topic.ends_with("/up")
+        || nabij_protocol::glance(&inbound.payload)
+            .kind
+            .is_some_and(|kind| kind != "photo")
 }
 
 /// A diary answer names only the senior's contacts: anyone else (a contact removed since
@@ -1013,38 +1157,45 @@ mod tests {
         config.limits.burst_mb = 64;
         let (hub, out) = hub_with(config);
         let ((_, jan), (anna_id, _)) = pair(&hub, &out).await;
-        let photo = || {
-            Body::Photo(nabij_protocol::Photo {
+        // Voice notes of the largest size: three fit in 2 MiB, the fourth does not.
+        let note = || {
+            Body::Voice(nabij_protocol::VoiceNote {
                 to: nabij_protocol::Recipient::Person(anna_id.clone()),
                 author: None,
-                mime: nabij_protocol::ImageMime::Jpeg,
-                width: 10,
-                height: 10,
-                caption: None,
-                data: nabij_protocol::base64::Base64Bytes(vec![0xff; 700_000]),
+                audio: nabij_protocol::Audio {
+                    codec: nabij_protocol::AudioCodec::OggOpus,
+                    duration_ms: 120_000,
+                    data: nabij_protocol::base64::Base64Bytes(vec![0xff; 393_216]),
+                },
             })
         };
-        let sent: Vec<_> = (0..3).map(|_| up(&jan, photo())).collect();
+        let sent: Vec<_> = (0..4).map(|_| up(&jan, note())).collect();
         hub.handle_batch(sent.iter().map(|(m, _)| m.clone()).collect())
             .await;
         let to_jan = out.take(&down(&jan));
-        assert_eq!(acked_ids(&to_jan), [sent[0].1.clone(), sent[1].1.clone()]);
+        assert_eq!(
+            acked_ids(&to_jan),
+            sent[..3]
+                .iter()
+                .map(|(_, id)| id.clone())
+                .collect::<Vec<_>>()
+        );
         let refused = to_jan.iter().find_map(|e| match &e.body {
             Body::Rejected(r) => Some(r.clone()),
             _ => None,
         });
-        let refused = refused.expect("the third is refused");
+        let refused = refused.expect("the fourth is refused");
         assert_eq!(
             (&refused.id, &refused.reason),
-            (&sent[2].1, &RejectReason::QuotaExceeded)
+            (&sent[3].1, &RejectReason::QuotaExceeded)
         );
         assert!(refused.is_final());
         // A resend gets the same answer (it was remembered), and nothing is stored twice.
-        hub.handle_batch(vec![sent[2].0.clone()]).await;
+        hub.handle_batch(vec![sent[3].0.clone()]).await;
         assert!(out.take(&down(&jan)).iter().any(
             |e| matches!(&e.body, Body::Rejected(r) if r.reason == RejectReason::QuotaExceeded)
         ));
-        assert_eq!(hub.counts().unwrap().messages, 2);
+        assert_eq!(hub.counts().unwrap().messages, 3);
     }
 
     #[tokio::test(start_paused = true)]

@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex};
 pub struct Recorder {
     published: Mutex<Vec<(Topic, Vec<u8>)>>,
     allowed: Mutex<Vec<Vec<DeviceId>>>,
+    /// The broker stopped passing messages on (`settled` never resolves).
+    broker_lost: std::sync::atomic::AtomicBool,
 }
 
 impl Recorder {
@@ -27,6 +29,12 @@ impl Recorder {
         mine.into_iter()
             .filter_map(|(t, p)| nabij_protocol::decode(&t, &p).ok())
             .collect()
+    }
+
+    /// From now on the broker passes nothing on: `settled` never resolves, as when the
+    /// MQTT edge cannot even hand the broker its message.
+    pub fn lose_broker(&self) {
+        self.broker_lost.store(true, Ordering::SeqCst);
     }
 
     /// The last list of tablets the broker was told to let in.
@@ -42,7 +50,13 @@ impl Outlet for Recorder {
     }
 
     fn settled(&self) -> BoxFuture<'_, Result<(), OutletClosed>> {
-        Box::pin(async { Ok(()) })
+        let lost = self.broker_lost.load(Ordering::SeqCst);
+        Box::pin(async move {
+            if lost {
+                std::future::pending::<()>().await;
+            }
+            Ok(())
+        })
     }
 }
 

@@ -36,9 +36,9 @@ pub struct ListenerPlan<'a> {
     pub run_as: &'a str,
 }
 
-/// The largest MQTT packet the broker accepts: the protocol's payload limit plus room
-/// for the topic and headers.
-pub const MAX_PACKET_BYTES: usize = nabij_protocol::limits::MAX_PAYLOAD_BYTES + 4_096;
+/// The largest MQTT packet the broker accepts: the protocol's, which a kiosk must respect
+/// (docs/protocol.md §1); deploy/mosquitto/nabij.conf says the same, and a test checks it.
+pub const MAX_PACKET_BYTES: usize = nabij_protocol::limits::MAX_PACKET_BYTES;
 
 /// TLS 1.2 suites the tablets' listeners accept: forward secret and authenticated
 /// encryption (AEAD) only, for the hub's ECDSA key. Mosquitto's default list also takes
@@ -322,6 +322,27 @@ mod tests {
         assert!(!hub.contains("pattern"));
         let dev = acl(Door::Dev);
         assert!(dev.contains("/dev/%u/up") && dev.contains("/enrol/%c/up"));
+    }
+
+    #[test]
+    fn the_packet_limit_is_the_protocols_in_the_managed_and_the_example_external_broker() {
+        // A kiosk MUST stay under this limit (docs/protocol.md §1); the broker closes the
+        // connection of one that does not, so both configurations must say the same.
+        let conf = mosquitto_conf(&plan(None));
+        let line = format!(
+            "max_packet_size {}\n",
+            nabij_protocol::limits::MAX_PACKET_BYTES
+        );
+        assert!(conf.contains(&line), "{conf}");
+        let external = include_str!("../../../deploy/mosquitto/nabij.conf");
+        assert!(
+            external.contains(&line),
+            "deploy/mosquitto/nabij.conf lacks {line:?}"
+        );
+        assert!(
+            !external.contains("message_size_limit"),
+            "a payload limit below the packet limit would drop messages in silence"
+        );
     }
 
     #[test]

@@ -48,18 +48,19 @@ pub struct ManagedBroker {
 type LogTail = Arc<std::sync::Mutex<Vec<String>>>;
 
 fn spawn(program: &Path, conf: &Path, tail: &LogTail) -> Result<Child, ManagedError> {
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .arg("-c")
         .arg(conf)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|source| ManagedError::Spawn {
-            program: program.to_owned(),
-            source,
-        })?;
+        .kill_on_drop(true);
+    ends_with_the_hub(&mut command);
+    let mut child = command.spawn().map_err(|source| ManagedError::Spawn {
+        program: program.to_owned(),
+        source,
+    })?;
     // Mosquitto logs to stderr; its lines go to our log, and the last few are kept for
     // the error message when it fails to start.
     if let Some(stderr) = child.stderr.take() {
@@ -78,6 +79,36 @@ fn spawn(program: &Path, conf: &Path, tail: &LogTail) -> Result<Child, ManagedEr
         });
     }
     Ok(child)
+}
+
+/// Has the kernel send Mosquitto SIGTERM when the hub dies, however it dies: a clean stop
+/// stops the broker itself, but a hub killed with SIGKILL, aborted or crashed runs no
+/// code of its own on the way out, and `kill_on_drop` needs a drop to run. Mosquitto on
+/// its own would keep the ports, and a stale session for tablets to talk to.
+///
+/// Linux ties the parent-death signal to the *thread* that started the child, not the
+/// process: Mosquitto is started from the thread that runs `Broker::start` (the main
+/// thread under `nabij-hub serve`) or from the supervisor task on a runtime worker, and
+/// both live as long as the hub's runtime. (A thread of tokio's blocking pool would not:
+/// it ends when idle. Nothing here starts Mosquitto from one; keep it that way.)
+#[allow(unsafe_code)]
+fn ends_with_the_hub(command: &mut Command) {
+    let hub = nix::unistd::getpid();
+    let pre_exec = move || -> std::io::Result<()> {
+        nix::sys::prctl::set_pdeathsig(Signal::SIGTERM)?;
+        // The hub may have died between fork and prctl, and then no signal comes:
+        // Mosquitto's parent is then another process, and it must not start at all.
+        if nix::unistd::getppid() != hub {
+            return Err(nix::errno::Errno::ESRCH.into());
+        }
+        Ok(())
+    };
+    // SAFETY: `pre_exec` runs in the child between fork and exec, where only
+    // async-signal-safe work is allowed. It makes two system calls (prctl, getppid) and
+    // builds an `io::Error` from an errno value, which allocates nothing and takes no lock.
+    unsafe {
+        command.pre_exec(pre_exec);
+    }
 }
 
 fn log_tail(tail: &LogTail) -> String {

@@ -43,7 +43,7 @@ impl Role {
         match area {
             Area::Home => true,
             Area::Reports => true,
-            Area::Accounts | Area::Audit => self == Role::Admin,
+            Area::Accounts | Area::Audit | Area::Status => self == Role::Admin,
             Area::Devices | Area::People | Area::Programme | Area::FollowUp | Area::Diary => {
                 self == Role::Coach
             }
@@ -72,6 +72,9 @@ pub enum Area {
     Accounts,
     /// Who changed what, when.
     Audit,
+    /// How the hub is doing: broker, store, disk, certificate, backups, tablets (also as
+    /// `/metrics` for Prometheus).
+    Status,
 }
 
 /// Wrong passwords in a row that lock an account.
@@ -397,12 +400,15 @@ mod tests {
             Area::Diary,
             Area::Accounts,
             Area::Audit,
+            Area::Status,
         ] {
             assert!(!Role::Staff.may(area), "{area:?}");
         }
         assert!(Role::Coach.may(Area::FollowUp) && Role::Coach.may(Area::Diary));
         assert!(!Role::Coach.may(Area::Accounts) && !Role::Coach.may(Area::Audit));
         assert!(Role::Admin.may(Area::Accounts) && Role::Admin.may(Area::Audit));
+        assert!(Role::Admin.may(Area::Status));
+        assert!(!Role::Coach.may(Area::Status) && !Role::Staff.may(Area::Status));
         assert!(!Role::Admin.may(Area::Diary), "an admin reads no answers");
         for role in Role::ALL {
             assert_eq!(Role::parse(role.name()), Some(role));

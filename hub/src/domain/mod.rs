@@ -12,6 +12,7 @@ pub mod diary;
 pub mod enrolment;
 pub mod evaluation;
 pub mod followup;
+pub mod health;
 pub mod loans;
 pub mod messaging;
 pub mod network;

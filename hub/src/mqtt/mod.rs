@@ -1,11 +1,12 @@
 //! The hub's own MQTT connection: the edge where rumqttc stops. Incoming publications go
-//! into the [`Ingress`] queues (the driver never waits on the hub's handler, so nothing
-//! the hub does can stop it reading the broker); outgoing ones come from the app through
-//! [`Publisher`], the app's `Outlet`.
+//! into the [`Ingress`] queues (the driver never waits on the hub's handlers, so nothing
+//! the hub does can stop it reading the broker; a full queue answers `rate_limited`
+//! rather than wait); outgoing ones come from the app through [`Publisher`], the app's
+//! `Outlet`.
 
 mod ingress;
 
-pub use ingress::{Batch, Ingress, Limits};
+pub use ingress::{Batch, Heavy, Ingress, LIGHT_BYTES, Limits, Pushed, Refusal};
 
 use crate::app::{BoxFuture, Inbound, Outlet, OutletClosed};
 use crate::broker::{HUB_USER, HubConnection, MAX_PACKET_BYTES};
@@ -278,7 +279,9 @@ async fn drive(
                 echo.answered(&publish.payload);
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
-                ingress.push(Inbound {
+                // Queued, or refused with an answer, or (what cannot be answered) dropped
+                // and logged: the ingress decides, without waiting.
+                let _ = ingress.push(Inbound {
                     topic: publish.topic,
                     payload: publish.payload.to_vec(),
                 });

@@ -27,7 +27,7 @@ pub enum Notice {
 }
 
 /// The menu: address, words, and what it opens (shown to roles that may open it).
-fn menu(lang: Language) -> [(&'static str, &'static str, Area); 9] {
+fn menu(lang: Language) -> [(&'static str, &'static str, Area); 10] {
     [
         ("/today", t!(lang, "Today"), Area::FollowUp),
         ("/followup", t!(lang, "Follow-up"), Area::FollowUp),
@@ -38,6 +38,7 @@ fn menu(lang: Language) -> [(&'static str, &'static str, Area); 9] {
         ("/reports", t!(lang, "Reports"), Area::Reports),
         ("/admin/accounts", t!(lang, "Accounts"), Area::Accounts),
         ("/admin/audit", t!(lang, "Audit log"), Area::Audit),
+        ("/admin/status", t!(lang, "Status"), Area::Status),
     ]
 }
 

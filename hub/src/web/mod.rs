@@ -27,6 +27,7 @@ mod reports;
 mod server;
 mod sessions;
 mod signed;
+mod status;
 mod tablets;
 mod today;
 
@@ -72,6 +73,7 @@ pub fn router(hub: Hub) -> Router {
         .merge(followup::routes())
         .merge(today::routes())
         .merge(keepsake::routes())
+        .merge(status::routes())
         .merge(login::routes())
         .fallback(no_such_page)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_BYTES))

@@ -119,6 +119,16 @@ async fn home(State(web): State<Web>, Signed(me, _): Signed<HomePage>) -> Respon
             t!(lang, "Every change, who made it and when"),
         ));
     }
+    if role.may(Area::Status) {
+        tiles.push(tile(
+            "/admin/status",
+            t!(lang, "Status"),
+            t!(
+                lang,
+                "Broker, database, disk, certificate, backups, tablets"
+            ),
+        ));
+    }
     // A demo hub says so on its first page, so no one mistakes it for real seniors.
     let made_up = match web.hub.groups() {
         Ok(groups) => groups.iter().any(|g| {

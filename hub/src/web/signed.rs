@@ -47,6 +47,8 @@ places!(
     Accounts => Accounts,
     /// The audit log.
     Audit => Audit,
+    /// The hub's health.
+    Status => Status,
 );
 
 /// The logged-in account, allowed in `P`.

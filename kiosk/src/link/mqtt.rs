@@ -109,7 +109,7 @@ impl Link {
         options.set_credentials(config.device.as_str(), config.password.clone());
         options.set_keep_alive(Duration::from_secs(30));
         options.set_clean_session(false);
-        let max = nabij_protocol::limits::MAX_PAYLOAD_BYTES + 4_096;
+        let max = nabij_protocol::limits::MAX_PACKET_BYTES;
         options.set_max_packet_size(max, max);
         options.set_last_will(LastWill::new(
             will.topic.to_string(),

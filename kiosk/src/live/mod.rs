@@ -2,7 +2,8 @@
 //! the link as itself; replay the tablet's history at start; turn what the senior does
 //! into messages (written to the outbox before `send` returns); forget everything and
 //! pair again on the coach's wipe, or when a coach erases the tablet from its coach
-//! settings; when switched off, try again once an hour.
+//! settings; when switched off, try again once an hour and pair meanwhile, so that a coach
+//! can lend the tablet again with the code it shows.
 //!
 //! It runs on its own thread with a small tokio runtime and reports `LiveEvent`s through a
 //! callback; `apply` turns each into state changes (the app and the tests share both).
@@ -61,6 +62,9 @@ pub enum LiveEvent {
     /// A storage problem also makes the screens say "One moment, please" until
     /// [`LiveEvent::StorageBack`].
     Problem(LinkProblem),
+    /// The pairing connection reached the hub: a problem shown before is over. (Not the
+    /// link's `Online`: a switched-off tablet that pairs is not switched on again.)
+    PairingOnline,
     /// The tablet's storage works again: what the senior did meanwhile is stored.
     StorageBack,
 }
@@ -383,6 +387,10 @@ pub fn apply(state: &mut KioskState, event: LiveEvent) -> Vec<Effect> {
             state.link_problem = Some(problem);
             Vec::new()
         }
+        LiveEvent::PairingOnline => {
+            state.link_problem = None;
+            Vec::new()
+        }
         LiveEvent::StorageBack => {
             state.storage_back();
             Vec::new()
@@ -471,11 +479,37 @@ fn restore(store: &KioskStore, device: &DeviceId, fit: (u32, u32)) -> Vec<Restor
         .collect()
 }
 
+/// Erases what an identity kept on the tablet: messages, outbox, history, photos, the
+/// screen settings and the coach PIN (the identity itself is overwritten by the next one,
+/// so a power cut in between leaves the old, switched-off one rather than none).
+fn erase_everything(config: &LiveConfig, store_dir: &Path) -> Result<(), String> {
+    KioskStore::open(store_dir)
+        .and_then(|store| store.wipe())
+        .map_err(|e| e.to_string())?;
+    crate::live::settings_file::forget(&config.data_dir)
+        .and_then(|()| crate::live::coach_file::forget(&config.data_dir))
+        .map_err(|e| e.to_string())
+}
+
+/// How pairing ended.
+enum Paired {
+    /// A coach enrolled the code: the new identity, already kept.
+    Identity(Identity),
+    /// A coach erased the switched-off tablet from its coach settings meanwhile.
+    Erase,
+}
+
+/// Pairs with a new enrolment id (or the one kept from before) until a coach enrols the
+/// code shown; `before_saving` runs once the grant is in hand, before the new identity is
+/// kept. A fresh tablet has nothing to erase; a `switched_off` one stops pairing when a
+/// coach erases it.
 async fn pair(
     config: &LiveConfig,
     commands: &mut mpsc::UnboundedReceiver<Command>,
+    switched_off: bool,
     emit: &(impl Fn(LiveEvent) + Send),
-) -> Result<Identity, String> {
+    before_saving: impl FnOnce() -> Result<(), String>,
+) -> Result<Paired, String> {
     let fresh = fresh_enrolment_id()?;
     let enrolment_id =
         identity::enrolment_id(&config.data_dir, || fresh).map_err(|e| e.to_string())?;
@@ -494,8 +528,12 @@ async fn pair(
                 Some(event) => event,
                 None => break,
             },
-            // Nothing to send nor to erase yet: the tablet is fresh.
-            Some(_) = commands.recv() => continue,
+            command = commands.recv() => match command {
+                Some(Command::Erase) if switched_off => return Ok(Paired::Erase),
+                // Nothing to send yet, nor to erase on a fresh tablet.
+                Some(_) => continue,
+                None => break,
+            },
         };
         match event {
             PairingEvent::Code(code) => emit(LiveEvent::PairingCode {
@@ -507,11 +545,12 @@ async fn pair(
                     device_id: granted.device_id,
                     password: granted.password.0,
                 };
+                before_saving()?;
                 identity::save(&config.data_dir, &identity).map_err(|e| e.to_string())?;
-                return Ok(identity);
+                return Ok(Paired::Identity(identity));
             }
             PairingEvent::LoginRefused => emit(LiveEvent::Problem(LinkProblem::EnrolmentRefused)),
-            PairingEvent::Online(true) => emit(LiveEvent::Link(LinkEvent::Online(true))),
+            PairingEvent::Online(true) => emit(LiveEvent::PairingOnline),
             PairingEvent::Online(false) => emit(unreachable(config, config.hub.pairing_port)),
         }
     }
@@ -559,6 +598,19 @@ fn erase_all(config: &LiveConfig, store_dir: &Path) -> Result<(), String> {
     forget_all(config)
 }
 
+/// Erases the tablet as a coach asked from its coach settings, and has the screens start
+/// over from pairing: events the link emitted before it stopped (a refused log-in) may
+/// reach the screens after the coach's tap, and must not leave them switched off.
+fn erase_for_coach(
+    config: &LiveConfig,
+    store_dir: &Path,
+    emit: &(impl Fn(LiveEvent) + Send),
+) -> Result<(), String> {
+    erase_all(config, store_dir)?;
+    emit(LiveEvent::Link(LinkEvent::Wipe));
+    Ok(())
+}
+
 /// Forgets the tablet's identity, screen settings and coach PIN.
 fn forget_all(config: &LiveConfig) -> Result<(), String> {
     identity::forget(&config.data_dir)
@@ -578,8 +630,9 @@ async fn lifecycle(
     loop {
         let identity = match identity::load(&config.data_dir) {
             Ok(Some(identity)) => identity,
-            Ok(None) => match pair(&config, &mut commands, emit).await {
-                Ok(identity) => identity,
+            Ok(None) => match pair(&config, &mut commands, false, emit, || Ok(())).await {
+                Ok(Paired::Identity(identity)) => identity,
+                Ok(Paired::Erase) => continue,
                 Err(e) => {
                     emit(LiveEvent::Problem(LinkProblem::Other(e)));
                     tokio::time::sleep(Duration::from_secs(10)).await;
@@ -606,13 +659,38 @@ async fn lifecycle(
         let forgotten = match ended {
             // The store was wiped while the link had it open.
             Ended::Wiped => forget_all(&config),
-            Ended::Refused if wait_or_erase(RETRY_WHEN_SWITCHED_OFF, &mut commands).await => {
-                erase_all(&config, &store_dir)
+            Ended::Refused => {
+                // Switched off (docs/protocol.md §6.19): the tablet keeps what it holds and
+                // tries its credential again in an hour (a refusal may pass), and pairs
+                // meanwhile. A coach who enrols the code it shows lends it anew: what the
+                // old identity kept is erased first, as a wipe erases it. A coach may also
+                // erase it from its coach settings.
+                let erase_old = || {
+                    erase_everything(&config, &store_dir)?;
+                    emit(LiveEvent::Link(LinkEvent::Wipe));
+                    Ok(())
+                };
+                let paired = tokio::select! {
+                    paired = pair(&config, &mut commands, true, emit, erase_old) => Some(paired),
+                    () = tokio::time::sleep(RETRY_WHEN_SWITCHED_OFF) => None,
+                };
+                match paired {
+                    Some(Ok(Paired::Erase)) => erase_for_coach(&config, &store_dir, emit),
+                    Some(Err(e)) => {
+                        emit(LiveEvent::Problem(LinkProblem::Other(e)));
+                        if wait_or_erase(RETRY_WHEN_SWITCHED_OFF, &mut commands).await {
+                            erase_for_coach(&config, &store_dir, emit)
+                        } else {
+                            Ok(())
+                        }
+                    }
+                    Some(Ok(Paired::Identity(_))) | None => Ok(()),
+                }
             }
             Ended::Failed if wait_or_erase(Duration::from_secs(10), &mut commands).await => {
-                erase_all(&config, &store_dir)
+                erase_for_coach(&config, &store_dir, emit)
             }
-            Ended::Refused | Ended::Failed => Ok(()),
+            Ended::Failed => Ok(()),
         };
         if let Err(e) = forgotten {
             emit(LiveEvent::Problem(LinkProblem::Storage(e)));
@@ -762,9 +840,13 @@ async fn run_link(
     };
     link.kill().await;
     // The link stops before its store is emptied: nothing it sends or receives after
-    // the coach's "erase" is kept.
-    if erase && let Err(e) = store.wipe() {
-        emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string())));
+    // the coach's "erase" is kept. The screens start over from pairing, whatever the link
+    // said before it stopped.
+    if erase {
+        match store.wipe() {
+            Ok(()) => emit(LiveEvent::Link(LinkEvent::Wipe)),
+            Err(e) => emit(LiveEvent::Problem(LinkProblem::Storage(e.to_string()))),
+        }
     }
     ended
 }

@@ -448,13 +448,21 @@ impl KioskState {
     pub fn switched_off(&mut self) {
         self.switched_off = true;
         self.screen = Some(Screen::SwitchedOff);
+        // A code from an earlier pairing no longer pairs anything; the one to pair again
+        // with comes next (docs/protocol.md §6.19).
+        self.pairing_code = None;
+        self.pairing_link = None;
     }
 
-    /// A pairing code to show (a new one replaces an expired one).
+    /// A pairing code to show (a new one replaces an expired one). A switched-off tablet
+    /// stays on its own screen, which shows the code for the coach beneath its words for
+    /// the senior.
     pub fn show_pairing_code(&mut self, code: &str, link: Option<String>) {
         self.pairing_code = Some(code.to_owned());
         self.pairing_link = link;
-        self.screen = Some(Screen::Pairing);
+        if self.screen != Some(Screen::SwitchedOff) {
+            self.screen = Some(Screen::Pairing);
+        }
     }
 }
 

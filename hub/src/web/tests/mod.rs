@@ -5,6 +5,7 @@ mod crawl;
 mod inbox;
 mod keepsake;
 mod login;
+mod status;
 mod tablet_security;
 mod today;
 
