@@ -54,6 +54,10 @@ pub const TEST_PACKAGES: &[(&str, &str)] = &[
         "the private D-Bus the Wi-Fi tests run that mock on",
     ),
     (
+        "nodejs",
+        "runs the tablet's polkit rule (JavaScript) to check whom it lets join Wi-Fi",
+    ),
+    (
         "shellcheck",
         "checks the tablet's scripts (deploy/tablet) and the packages' maintainer scripts",
     ),
