@@ -57,6 +57,9 @@ pub struct WifiState {
     pub too_short: bool,
     /// How joining (or checking the hub again) ended; `None` while it goes on.
     pub outcome: Option<Result<Joined, String>>,
+    /// A join or a hub check is under way: a second one is not started meanwhile (two
+    /// at once would race in NetworkManager, and the screen could tell only one).
+    pub busy: bool,
 }
 
 impl WifiState {
@@ -113,10 +116,14 @@ impl KioskState {
 
     /// A network tapped (by its place on the page shown): its password, or straight to
     /// joining when it has none.
+    /// While a join is under way, a tap on a network shows that join instead.
     pub fn wifi_choose(&mut self, index: usize) -> Vec<Effect> {
         let Some(network) = self.wifi.shown().get(index).cloned() else {
             return Vec::new();
         };
+        if self.wifi.busy {
+            return self.navigate(Screen::CoachWifiJoin);
+        }
         let same = self.wifi.chosen.as_ref() == Some(&network);
         if !same {
             self.wifi.password = Password::default();
@@ -171,17 +178,22 @@ impl KioskState {
     }
 
     /// "Connect": joins the network chosen (a Wi-Fi password has at least 8 characters:
-    /// a shorter one is not tried, and the screen says why).
+    /// a shorter one is not tried, and the screen says why). Never a second join while
+    /// one is under way: the screen shows that one.
     pub fn wifi_join(&mut self) -> Vec<Effect> {
         let Some(network) = self.wifi.chosen.clone() else {
             return Vec::new();
         };
+        if self.wifi.busy {
+            return self.navigate(Screen::CoachWifiJoin);
+        }
         if network.secured && self.wifi.password.as_str().chars().count() < PASSWORD_MIN {
             self.wifi.too_short = true;
             return Vec::new();
         }
         let mut effects = self.navigate(Screen::CoachWifiJoin);
         self.wifi.outcome = None;
+        self.wifi.busy = true;
         effects.push(Effect::WifiJoin {
             network,
             password: self.wifi.password.clone(),
@@ -192,6 +204,7 @@ impl KioskState {
     /// How joining, or checking the hub again, ended.
     pub fn wifi_joined(&mut self, outcome: Result<Joined, String>) {
         self.wifi.outcome = Some(outcome);
+        self.wifi.busy = false;
     }
 
     /// "Try again" after a wrong password: the password screen, with what was typed (a
@@ -206,10 +219,14 @@ impl KioskState {
     /// "Check again" when the tablet is on the network but the hub did not answer (the
     /// senior switched the modem on meanwhile).
     pub fn wifi_check_again(&mut self) -> Vec<Effect> {
-        if self.screen != Some(Screen::CoachWifiJoin) || self.wifi.outcome.is_none() {
+        if self.screen != Some(Screen::CoachWifiJoin)
+            || self.wifi.outcome.is_none()
+            || self.wifi.busy
+        {
             return Vec::new();
         }
         self.wifi.outcome = None;
+        self.wifi.busy = true;
         vec![Effect::WifiCheckHub]
     }
 }
@@ -326,6 +343,50 @@ mod tests {
         assert_eq!(s.wifi.outcome, None, "checking");
         s.wifi_found(Err("no Wi-Fi".into()));
         assert_eq!(s.wifi.problem.as_deref(), Some("no Wi-Fi"));
+    }
+
+    #[test]
+    fn a_second_join_never_starts_while_one_is_under_way() {
+        let mut s = state();
+        s.navigate(Screen::CoachSettings);
+        s.wifi_look();
+        s.wifi_found(Ok(vec![n("Thuis", 80, true), n("Bib", 50, false)]));
+        s.wifi_choose(0);
+        s.wifi.password = Password::new("zonnebloem");
+        assert_eq!(s.wifi_join().len(), 1, "the first join starts");
+        assert!(s.wifi.busy);
+        let joins = |effects: Vec<Effect>| {
+            effects
+                .iter()
+                .filter(|e| matches!(e, Effect::WifiJoin { .. }))
+                .count()
+        };
+        // "Connect" tapped again (a tremor, an impatient coach): nothing new starts.
+        assert_eq!(joins(s.wifi_join()), 0);
+        // Back to the list, and another network or the same one again: the screen shows
+        // the join under way, for the network it is for.
+        s.back();
+        assert_eq!(s.screen, Some(Screen::CoachWifi));
+        for index in [1, 0] {
+            assert_eq!(joins(s.wifi_choose(index)), 0);
+            assert_eq!(s.screen, Some(Screen::CoachWifiJoin));
+            assert_eq!(s.wifi.chosen, Some(n("Thuis", 80, true)));
+            assert_eq!(s.wifi.outcome, None);
+            s.back();
+        }
+        assert!(s.wifi_check_again().is_empty(), "nothing to check yet");
+        // Once it ended, the coach may check again, once at a time, or join anew.
+        s.navigate(Screen::CoachWifiJoin);
+        s.wifi_joined(Ok(Joined::NoInternet));
+        assert!(!s.wifi.busy);
+        assert_eq!(s.wifi_check_again(), [Effect::WifiCheckHub]);
+        s.wifi_joined(Ok(Joined::NoInternet));
+        assert_eq!(s.wifi_check_again(), [Effect::WifiCheckHub]);
+        assert!(s.wifi_check_again().is_empty(), "one check at a time");
+        assert_eq!(joins(s.wifi_join()), 0, "nor a join during the check");
+        s.wifi_joined(Ok(Joined::HubReachable));
+        s.back();
+        assert_eq!(joins(s.wifi_choose(1)), 1, "a new join once it ended");
     }
 
     #[test]
