@@ -435,49 +435,34 @@ fn the_pin_pad_waiting_and_the_settings_with_erase_meet_the_targets_at_every_tex
 
 #[test]
 fn every_end_of_joining_a_wifi_network_meets_the_targets_at_every_text_size() {
-    use nabij_kiosk::wifi::Joined;
-    let outcomes = [
-        Ok(Joined::HubReachable),
-        Ok(Joined::WrongPassword),
-        Ok(Joined::NoInternet),
-        Ok(Joined::SignInPage),
-        Ok(Joined::HubUnreachable(
-            "the hub at hub.local:8883 did not answer (connection refused)".into(),
-        )),
-        Ok(Joined::NotFound),
-        Err(
-            "the tablet cannot reach NetworkManager (no such name); check that NetworkManager runs"
-                .into(),
-        ),
-    ];
+    // Each as `nabij-kiosk render` draws it (coach-wifi-wrong-password, …).
+    let outcomes = sample::wifi_outcomes();
     let mut problems = Vec::new();
     for profile in shipped().unwrap() {
         for scale in [100, 125, 150] {
             let mut places = Places::default();
             for lang in Language::ALL {
-                for outcome in &outcomes {
+                for (name, outcome) in &outcomes {
                     let state = sample::with_wifi_outcome(outcome.clone(), lang);
                     problems.extend(check_state(
                         &profile,
                         state,
                         scale,
                         &mut places,
-                        &format!(" ({outcome:?})"),
+                        &format!(" ({name})"),
                     ));
                 }
                 // Looking for networks, and none found.
-                let mut state = sample::state(Screen::CoachWifi, lang);
-                state.wifi.looking = true;
-                problems.extend(check_state(
-                    &profile,
-                    state,
-                    scale,
-                    &mut places,
-                    " (looking)",
-                ));
-                let mut state = sample::state(Screen::CoachWifi, lang);
-                state.wifi.networks.clear();
-                problems.extend(check_state(&profile, state, scale, &mut places, " (none)"));
+                for name in ["coach-wifi-looking", "coach-wifi-none"] {
+                    let state = sample::named(name, lang).expect("a sample state");
+                    problems.extend(check_state(
+                        &profile,
+                        state,
+                        scale,
+                        &mut places,
+                        &format!(" ({name})"),
+                    ));
+                }
             }
         }
     }
