@@ -707,6 +707,7 @@ fn show_wifi(api: &ui::Api<'_>, state: &KioskState, lang: Language) {
     let name = wifi.chosen.as_ref().map(|n| n.ssid.as_str()).unwrap_or("");
     api.set_wifi_password(wifi.password.as_str().into());
     api.set_wifi_password_placeholder(words::wifi_password_placeholder(name, lang).into());
+    api.set_wifi_password_heading(words::wifi_password_heading(name, lang).into());
     api.set_wifi_password_short(
         wifi.password.as_str().chars().count() < crate::state::wifi::PASSWORD_MIN,
     );

@@ -267,6 +267,16 @@ pub fn wifi_password_placeholder(network: &str, lang: Language) -> String {
     }
 }
 
+/// Above the password once typing started (the placeholder gone): whose password it
+/// is, as "name: password". The name alone, for room: on a 7-inch screen the box holds
+/// about twenty letters a line, and "Password of …" would cut the name short.
+pub fn wifi_password_heading(network: &str, lang: Language) -> String {
+    match lang {
+        Language::Nl | Language::En => format!("{network}:"),
+        Language::Fr => format!("{network}{NBSP}:"),
+    }
+}
+
 /// A network's signal in words, with its strength, for the list.
 pub fn wifi_signal(strength: u8, lang: Language) -> String {
     let words = match (strength, lang) {

@@ -385,6 +385,10 @@ fn a_coach_joins_the_home_wifi_by_taps_and_reads_what_to_tell_the_senior() {
         tablet.tap(key);
     }
     assert_eq!(tablet.kiosk.state().wifi.password.as_str(), "zonNe42");
+    assert!(
+        tablet.visible("Telenet-Thuis:"),
+        "typing hid the placeholder: the network's name stays above the password"
+    );
     tablet.tap_tr("Connect");
     assert_eq!(
         tablet.page(),
