@@ -717,7 +717,11 @@ fn show_wifi(api: &ui::Api<'_>, state: &KioskState, lang: Language) {
             words::wifi_outcome(outcome, name, lang),
             match outcome {
                 Ok(Joined::WrongPassword) => "retry",
-                Ok(Joined::NoInternet | Joined::SignInPage | Joined::HubUnreachable(_)) => "check",
+                // A sign-in page is not checked again: its words say to choose the home
+                // network instead (Back, to the list).
+                Ok(Joined::NoInternet | Joined::HubUnreachable(_)) => "check",
+                // "Look again", as its words say.
+                Ok(Joined::NotFound) => "look",
                 _ => "",
             },
         ),

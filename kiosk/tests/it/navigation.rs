@@ -436,3 +436,34 @@ fn a_coach_joins_the_home_wifi_by_taps_and_reads_what_to_tell_the_senior() {
         "the part it left"
     );
 }
+
+#[test]
+fn after_joining_the_second_button_is_what_the_words_ask_for() {
+    use nabij_kiosk::wifi::Joined;
+    for (name, outcome) in sample::wifi_outcomes() {
+        let tablet = Tablet::with_state(
+            sample::with_wifi_outcome(outcome.clone(), Language::Fr),
+            "pinetab2",
+        );
+        let retry = tablet.visible(&tablet.tr("Type the password again", &[]));
+        let check = tablet.visible(&tablet.tr("Check again", &[]));
+        let look = tablet.visible(&tablet.tr("Look again", &[]));
+        let expected = match outcome {
+            Ok(Joined::WrongPassword) => (true, false, false),
+            // The modem switched on meanwhile, the project's hub back: worth a check.
+            Ok(Joined::NoInternet | Joined::HubUnreachable(_)) => (false, true, false),
+            // "Then look again."
+            Ok(Joined::NotFound) => (false, false, true),
+            // All is well; or the words say what to do instead (choose the home network,
+            // switch the tablet off and on): Back alone.
+            _ => (false, false, false),
+        };
+        assert_eq!((retry, check, look), expected, "{name}");
+        assert!(tablet.visible(&tablet.tr("Back", &[])), "{name}");
+        if look {
+            tablet.tap_tr("Look again");
+            assert_eq!(tablet.page(), ui::Page::CoachWifi, "{name}");
+            assert!(tablet.kiosk.state().wifi.looking, "{name}");
+        }
+    }
+}
