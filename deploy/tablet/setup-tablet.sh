@@ -6,7 +6,9 @@
 #   - SSH only with a key, never with a password;
 #   - security updates installed automatically at night;
 #   - the screen dimmed at night;
-#   - a clean shutdown when the battery is nearly empty.
+#   - a clean shutdown when the battery is nearly empty;
+#   - NetworkManager and polkit, so that a coach can put the tablet on the senior's
+#     home Wi-Fi from the kiosk (the package's polkit rule lets the kiosk join).
 # Run it once, as root, from the folder that holds the files below (a USB stick):
 #   sudo sh setup-tablet.sh
 # It is safe to run again (to update the kiosk or the settings).
@@ -38,7 +40,7 @@ while [ $# -gt 0 ]; do
         --package) package=${2:?--package needs a file}; shift 2 ;;
         --settings) settings=${2:?--settings needs a file}; shift 2 ;;
         --ssh-keys) keys=${2:?--ssh-keys needs a file}; shift 2 ;;
-        -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
         *) fail "unknown option $1 (see --help)" ;;
     esac
 done
@@ -72,10 +74,10 @@ fi
 profile=/usr/share/nabij/firmware-profiles/$model.toml
 say "Tablet model: $model"
 
-say "Installing the kiosk and automatic updates..."
+say "Installing the kiosk, NetworkManager and automatic updates..."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq unattended-upgrades "$package"
+apt-get install -y -qq unattended-upgrades network-manager polkitd "$package"
 [ -r "$profile" ] || fail "the kiosk package has no firmware profile $model.toml"
 
 say "Putting this hub's settings in place..."

@@ -10,6 +10,7 @@ use crate::state::{
     RecorderState, Screen, page_ending_at,
 };
 use crate::ui::{self, App};
+use crate::wifi::Joined;
 use crate::words::{self, Language};
 use nabij_protocol::{ReceiptState, UnixMillis};
 use slint::{
@@ -67,6 +68,9 @@ fn page(screen: Screen) -> ui::Page {
         Screen::CoachPin => ui::Page::CoachPin,
         Screen::CoachSettings => ui::Page::CoachSettings,
         Screen::CoachErase => ui::Page::CoachErase,
+        Screen::CoachWifi => ui::Page::CoachWifi,
+        Screen::CoachWifiPassword => ui::Page::CoachWifiPassword,
+        Screen::CoachWifiJoin => ui::Page::CoachWifiJoin,
         Screen::SwitchedOff => ui::Page::SwitchedOff,
     }
 }
@@ -500,12 +504,13 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) -> Shown {
     api.set_quick_replies(model(replies));
     api.set_draft(state.draft.clone().into());
     let mut rows: [Vec<ui::Key>; 4] = Default::default();
-    for (index, k) in state
-        .keyboard
-        .keys(&state.draft, lang)
-        .into_iter()
-        .enumerate()
-    {
+    // One keyboard on screen: the message's, or the Wi-Fi password's.
+    let keys = if state.screen == Some(Screen::CoachWifiPassword) {
+        state.wifi.keyboard.keys(state.wifi.password.as_str(), lang)
+    } else {
+        state.keyboard.keys(&state.draft, lang)
+    };
+    for (index, k) in keys.into_iter().enumerate() {
         if let Some(row) = rows.get_mut(usize::from(k.row)) {
             row.push(ui::Key {
                 index: i32::try_from(index).unwrap_or(i32::MAX),
@@ -674,5 +679,53 @@ pub fn apply(app: &App, state: &KioskState, now: UnixMillis) -> Shown {
             .unwrap_or_default()
             .into(),
     );
+    show_wifi(&api, state, lang);
     Shown { page, agenda_pages }
+}
+
+/// The Wi-Fi screens: the page of networks, the password, and joining in words.
+fn show_wifi(api: &ui::Api<'_>, state: &KioskState, lang: Language) {
+    let wifi = &state.wifi;
+    let networks: Vec<ui::WifiNetwork> = wifi
+        .shown()
+        .iter()
+        .map(|n| ui::WifiNetwork {
+            ssid: n.ssid.clone().into(),
+            signal: words::wifi_signal(n.strength, lang).into(),
+        })
+        .collect();
+    api.set_wifi_networks(model(networks));
+    api.set_wifi_more(wifi.has_more());
+    api.set_wifi_looking(wifi.looking);
+    api.set_wifi_problem(
+        wifi.problem
+            .as_deref()
+            .map(|p| words::wifi_no_list(p, lang))
+            .unwrap_or_default()
+            .into(),
+    );
+    let name = wifi.chosen.as_ref().map(|n| n.ssid.as_str()).unwrap_or("");
+    api.set_wifi_password(wifi.password.as_str().into());
+    api.set_wifi_password_placeholder(words::wifi_password_placeholder(name, lang).into());
+    api.set_wifi_password_heading(words::wifi_password_heading(name, lang).into());
+    api.set_wifi_password_short(
+        wifi.password.as_str().chars().count() < crate::state::wifi::PASSWORD_MIN,
+    );
+    let (message, next) = match &wifi.outcome {
+        None => (words::wifi_joining(name, lang), ""),
+        Some(outcome) => (
+            words::wifi_outcome(outcome, name, lang),
+            match outcome {
+                Ok(Joined::WrongPassword) => "retry",
+                // A sign-in page is not checked again: its words say to choose the home
+                // network instead (Back, to the list).
+                Ok(Joined::NoInternet | Joined::HubUnreachable(_)) => "check",
+                // "Look again", as its words say.
+                Ok(Joined::NotFound) => "look",
+                _ => "",
+            },
+        ),
+    };
+    api.set_wifi_message(message.into());
+    api.set_wifi_next(next.into());
 }

@@ -42,7 +42,8 @@ pub enum Command {
         /// The firmware profile (a file in firmware-profiles/).
         #[arg(long, default_value = "firmware-profiles/desktop.toml")]
         profile: PathBuf,
-        /// The screen to render (see --list).
+        /// The screen to render (see --list): a screen's name, or a sample state's such
+        /// as coach-wifi-wrong-password.
         #[arg(long)]
         screen: Option<String>,
         /// The language: nl, fr or en.
@@ -98,12 +99,16 @@ fn default_data_dir() -> anyhow::Result<PathBuf> {
     Ok(PathBuf::from(home).join(".local/share/nabij-kiosk"))
 }
 
+/// What `render` draws: each screen's sample, then the sample states that are not one
+/// screen's own (how joining a Wi-Fi network ended, …).
+fn render_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Screen::ALL.iter().map(|s| s.name()).collect();
+    names.extend(crate::sample::variant_names());
+    names
+}
+
 fn screen_names() -> String {
-    Screen::ALL
-        .iter()
-        .map(|s| s.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+    render_names().join(", ")
 }
 
 /// Runs one parsed command line.
@@ -156,8 +161,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             list,
         } => {
             if list {
-                for s in Screen::ALL {
-                    println!("{}", s.name());
+                for name in render_names() {
+                    println!("{name}");
                 }
                 return Ok(());
             }
@@ -169,14 +174,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 let dir = out_dir.context("--all needs --out-dir DIR")?;
                 std::fs::create_dir_all(&dir)
                     .with_context(|| format!("cannot create {}", dir.display()))?;
-                let total = Screen::ALL.len() * Language::ALL.len();
+                let names = render_names();
+                let total = names.len() * Language::ALL.len();
                 let mut done = 0;
                 for lang in Language::ALL {
-                    for s in Screen::ALL {
-                        let path =
-                            dir.join(format!("{}-{}-{}.png", profile.name, s.name(), lang.code()));
+                    for name in &names {
+                        let path = dir.join(format!("{}-{name}-{}.png", profile.name, lang.code()));
+                        let state = crate::sample::named(name, lang)
+                            .with_context(|| format!("no sample state {name}"))?;
                         let (_app, picture) =
-                            crate::platform::render::render(&profile, s, lang, text_scale)?;
+                            crate::platform::render::render_state(&profile, state, text_scale)?;
                         crate::platform::headless::write_png(&picture, &path)?;
                         done += 1;
                         eprintln!("[{done}/{total}] {}", path.display());
@@ -188,17 +195,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 "name a screen with --screen (one of: {}), or use --all or --list",
                 screen_names()
             ))?;
-            let Some(s) = Screen::parse(&name) else {
+            let Some(lang) = Language::parse(&lang) else {
+                bail!("--lang must be nl, fr or en, not {lang:?}");
+            };
+            let Some(state) = crate::sample::named(&name, lang) else {
                 bail!(
                     "there is no screen {name:?}; the screens are: {}",
                     screen_names()
                 );
             };
-            let Some(lang) = Language::parse(&lang) else {
-                bail!("--lang must be nl, fr or en, not {lang:?}");
-            };
             let out = out.context("say where the PNG goes with --out FILE")?;
-            let (_app, picture) = crate::platform::render::render(&profile, s, lang, text_scale)?;
+            let (_app, picture) =
+                crate::platform::render::render_state(&profile, state, text_scale)?;
             crate::platform::headless::write_png(&picture, &out)?;
             println!("{}", out.display());
             Ok(())

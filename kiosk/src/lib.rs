@@ -8,6 +8,7 @@
 //! - `link` (the MQTT connection to the hub) and `live` (the kiosk's life with its hub:
 //!   what arrives, what goes, what is kept on disk).
 //! - `platform`: firmware profiles, the window, headless rendering, the backlight.
+//! - `wifi`: home Wi-Fi through NetworkManager, and whether the hub answers.
 
 /// The Slint UI, generated from `ui/app.slint`.
 // Generated code uses unsafe internally (Slint's item tree vtables).
@@ -31,4 +32,5 @@ pub mod live;
 pub mod platform;
 pub mod sample;
 pub mod state;
+pub mod wifi;
 pub mod words;

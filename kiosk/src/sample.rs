@@ -170,6 +170,95 @@ pub fn with_former_participant(screen: Screen, language: Language) -> KioskState
     state
 }
 
+/// The Wi-Fi networks a tablet sees in the sample: a home modem, the neighbours', a
+/// library's open one, strongest first (five: more than one page).
+pub fn wifi_networks() -> Vec<crate::wifi::Network> {
+    let n = |ssid: &str, strength, secured| crate::wifi::Network {
+        ssid: ssid.into(),
+        strength,
+        secured,
+    };
+    vec![
+        n("Telenet-Thuis", 82, true),
+        n("Proximus-5G-7A21", 64, true),
+        n("Bibliotheek", 48, false),
+        n("Buren", 31, true),
+        n("Orange-2A4F", 12, true),
+    ]
+}
+
+/// The Wi-Fi screen after joining the home network ended with `outcome`, in `language`.
+pub fn with_wifi_outcome(
+    outcome: Result<crate::wifi::Joined, String>,
+    language: Language,
+) -> KioskState {
+    let mut state = state(Screen::CoachWifiJoin, language);
+    state.wifi.outcome = Some(outcome);
+    state
+}
+
+/// Every way joining a Wi-Fi network can end, each with the name `nabij-kiosk render`
+/// knows its screen by.
+pub fn wifi_outcomes() -> Vec<(&'static str, Result<crate::wifi::Joined, String>)> {
+    use crate::wifi::Joined;
+    vec![
+        ("coach-wifi-joined", Ok(Joined::HubReachable)),
+        ("coach-wifi-wrong-password", Ok(Joined::WrongPassword)),
+        ("coach-wifi-no-internet", Ok(Joined::NoInternet)),
+        ("coach-wifi-sign-in-page", Ok(Joined::SignInPage)),
+        (
+            "coach-wifi-hub-unreachable",
+            Ok(Joined::HubUnreachable(
+                "the hub at hub.local:8883 did not answer (connection refused)".into(),
+            )),
+        ),
+        ("coach-wifi-not-found", Ok(Joined::NotFound)),
+        (
+            "coach-wifi-failed",
+            Ok(Joined::Failed("NetworkManager gave reason 36".into())),
+        ),
+        (
+            "coach-wifi-no-networkmanager",
+            Err(
+                "the tablet cannot reach NetworkManager (no such name); check that NetworkManager runs"
+                    .into(),
+            ),
+        ),
+    ]
+}
+
+/// The names of the sample states that are not one screen's own (see [`named`]).
+pub fn variant_names() -> Vec<&'static str> {
+    let mut names = vec!["coach-wifi-looking", "coach-wifi-none"];
+    names.extend(wifi_outcomes().into_iter().map(|(name, _)| name));
+    names
+}
+
+/// A sample state by name, in `language`: a screen's own (`Screen::name`), or one of
+/// [`variant_names`] (the Wi-Fi list while looking and with no network, and each way
+/// joining ended), for `nabij-kiosk render`.
+pub fn named(name: &str, language: Language) -> Option<KioskState> {
+    if let Some(screen) = Screen::parse(name) {
+        return Some(state(screen, language));
+    }
+    match name {
+        "coach-wifi-looking" => {
+            let mut state = state(Screen::CoachWifi, language);
+            state.wifi.looking = true;
+            Some(state)
+        }
+        "coach-wifi-none" => {
+            let mut state = state(Screen::CoachWifi, language);
+            state.wifi.networks.clear();
+            Some(state)
+        }
+        _ => wifi_outcomes()
+            .into_iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, outcome)| with_wifi_outcome(outcome, language)),
+    }
+}
+
 /// The sample state, showing `screen`.
 pub fn state(screen: Screen, language: Language) -> KioskState {
     let jan = person("p-jan-claes");
@@ -444,6 +533,54 @@ pub fn state(screen: Screen, language: Language) -> KioskState {
             ),
         ],
         can_read_aloud: true,
+        // The coach's Wi-Fi screens: the list; the home network chosen, its password
+        // typed (joining, on the last screen, until an outcome is set).
+        wifi: crate::state::WifiState {
+            networks: wifi_networks(),
+            chosen: wifi_networks().into_iter().next(),
+            password: crate::state::Password::new("zonnebloem 42"),
+            keyboard: crate::state::Keyboard {
+                shift: Some(false),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
         ..KioskState::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sample_state_render_knows_is_reachable_by_its_name() {
+        for screen in Screen::ALL {
+            let state = named(screen.name(), Language::Fr).expect("a screen's own sample");
+            assert_eq!(state.screen, Some(screen));
+            assert_eq!(state.language, Language::Fr);
+        }
+        let names = variant_names();
+        for name in &names {
+            assert!(
+                Screen::parse(name).is_none(),
+                "{name} is a screen's own name"
+            );
+            assert_eq!(
+                names.iter().filter(|n| *n == name).count(),
+                1,
+                "{name} twice"
+            );
+        }
+        for (name, outcome) in wifi_outcomes() {
+            let state = named(name, Language::Nl).expect("an outcome by its name");
+            assert_eq!(state.screen, Some(Screen::CoachWifiJoin), "{name}");
+            assert_eq!(state.wifi.outcome, Some(outcome), "{name}");
+        }
+        let looking = named("coach-wifi-looking", Language::En).expect("looking");
+        assert!(looking.wifi.looking);
+        let none = named("coach-wifi-none", Language::En).expect("none");
+        assert!(none.wifi.networks.is_empty() && !none.wifi.looking);
+        assert!(named("coach-wifi-nonsense", Language::En).is_none());
     }
 }

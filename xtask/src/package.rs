@@ -337,8 +337,9 @@ pub fn kiosk(root: &Path, binary: &Path, updater: &Path, arch: Arch) -> Result<P
         ));
     }
     // The tablet's own chores (deploy/tablet/): a clean shutdown on a low battery, the
-    // screen dimmed at night. Enabled by setup-tablet.sh, not by the package: a kiosk
-    // on a desktop has no battery to watch.
+    // screen dimmed at night (enabled by setup-tablet.sh, not by the package: a kiosk
+    // on a desktop has no battery to watch); and the polkit rule that lets the kiosk
+    // join Wi-Fi.
     for (from, to, mode) in TABLET_FILES {
         items.push(item(to, *mode, read(root, from)?));
     }
@@ -425,7 +426,17 @@ pub const TABLET_FILES: &[(&str, &str, u32)] = &[
         "/usr/lib/systemd/system/nabij-screen-night.timer",
         0o644,
     ),
+    // The kiosk (a system service) may scan and join Wi-Fi through NetworkManager, for
+    // the coach's Wi-Fi screen.
+    (
+        "deploy/tablet/50-nabij-kiosk-network.rules",
+        POLKIT_RULE,
+        0o644,
+    ),
 ];
+
+/// Where the kiosk package puts its polkit rule (polkit reads packages' rules there).
+pub const POLKIT_RULE: &str = "/usr/share/polkit-1/rules.d/50-nabij-kiosk-network.rules";
 
 /// What `dpkg-shlibdeps` finds the binary at `path` needs (`libc6 (>= 2.34), …`): the
 /// libraries it links, by the packages that hold them on this machine.
@@ -992,6 +1003,9 @@ mod tests {
                 .join(default.trim_start_matches('/'))
                 .exists()
         );
+        polkit_rule_allows_the_kiosk_wifi_only(
+            &installed.root.join(POLKIT_RULE.trim_start_matches('/')),
+        );
         for script in ["postinst", "prerm", "postrm"] {
             shellcheck(
                 script,
@@ -1025,6 +1039,108 @@ mod tests {
             "nabij-screen-night.timer",
         ]);
         let _ = std::fs::remove_dir_all(&out);
+    }
+
+    /// polkit's answer to `user` asking for `action` under the rules file at `rules`
+    /// ("yes", "no", "auth_admin", …, or "not handled"), for each (user, action): the
+    /// file run by Node.js with a stand-in for polkit's `polkit` object, as polkitd
+    /// runs it (the rules in order, the first answer counts).
+    fn polkit_answers(rules: &Path, asked: &[(&str, &str)]) -> Vec<String> {
+        const RUN: &str = r#"
+const rules = [];
+const polkit = {
+    Result: { YES: "yes", NO: "no", AUTH_SELF: "auth_self", AUTH_SELF_KEEP: "auth_self_keep",
+              AUTH_ADMIN: "auth_admin", AUTH_ADMIN_KEEP: "auth_admin_keep", NOT_HANDLED: null },
+    addRule: (rule) => rules.push(rule),
+    addAdminRule: () => {},
+    log: () => {},
+    spawn: () => { throw new Error("a rule that runs programs"); },
+};
+new Function("polkit", require("fs").readFileSync(process.argv[1], "utf8"))(polkit);
+const asked = require("fs").readFileSync(0, "utf8").split("\n").filter((l) => l !== "");
+for (const line of asked) {
+    const [user, id] = line.split(" ");
+    const subject = { user, groups: [user], pid: 1, seat: "", session: "", local: false,
+                      active: false, isInGroup: (g) => g === user, isInNetGroup: () => false };
+    const action = { id, lookup: () => undefined };
+    let answer = null;
+    for (const rule of rules) {
+        answer = rule(action, subject);
+        if (answer !== null && answer !== undefined) break;
+    }
+    console.log(answer === null || answer === undefined ? "not handled" : answer);
+}
+"#;
+        let mut child = Command::new("node")
+            .arg("-e")
+            .arg(RUN)
+            .arg(rules)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("node runs (apt-get install nodejs; cargo xtask test installs it)");
+        let lines: String = asked
+            .iter()
+            .map(|(user, action)| format!("{user} {action}\n"))
+            .collect();
+        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), lines.as_bytes())
+            .expect("the questions written");
+        let out = child.wait_with_output().expect("node ends");
+        assert!(
+            out.status.success(),
+            "node on {}: {}",
+            rules.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The kiosk's user may scan and join Wi-Fi through NetworkManager (it runs with no
+    /// login session, where NetworkManager's own rules would refuse it); no other user
+    /// gains anything, nor the kiosk anything else.
+    fn polkit_rule_allows_the_kiosk_wifi_only(rules: &Path) {
+        let nm = |what: &str| format!("org.freedesktop.NetworkManager.{what}");
+        let needed: Vec<String> = [
+            "settings.modify.system",
+            "network-control",
+            "wifi.scan",
+            "enable-disable-wifi",
+        ]
+        .iter()
+        .map(|w| nm(w))
+        .collect();
+        let others = [
+            nm("settings.modify.hostname"),
+            nm("settings.modify.global-dns"),
+            nm("reload"),
+            nm("enable-disable-network"),
+            "org.freedesktop.login1.reboot".to_owned(),
+            "org.freedesktop.systemd1.manage-units".to_owned(),
+        ];
+        let mut asked: Vec<(&str, &str)> = Vec::new();
+        for action in &needed {
+            asked.push(("nabij-kiosk", action));
+            for user in ["nabij", "pi", "nobody"] {
+                asked.push((user, action));
+            }
+        }
+        for action in &others {
+            asked.push(("nabij-kiosk", action));
+        }
+        let answers = polkit_answers(rules, &asked);
+        assert_eq!(answers.len(), asked.len(), "{answers:?}");
+        for ((user, action), answer) in asked.iter().zip(&answers) {
+            let expected = if *user == "nabij-kiosk" && needed.iter().any(|n| n == action) {
+                "yes"
+            } else {
+                "not handled"
+            };
+            assert_eq!(answer, expected, "{user} asking for {action}");
+        }
     }
 
     #[test]

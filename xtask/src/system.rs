@@ -46,6 +46,18 @@ pub const TEST_PACKAGES: &[(&str, &str)] = &[
         "offers the broker and the dashboard old TLS suites, which they must refuse",
     ),
     (
+        "python3-dbusmock",
+        "plays NetworkManager's D-Bus API (its networkmanager template) for the kiosk's Wi-Fi tests",
+    ),
+    (
+        "dbus-daemon",
+        "the private D-Bus the Wi-Fi tests run that mock on",
+    ),
+    (
+        "nodejs",
+        "runs the tablet's polkit rule (JavaScript) to check whom it lets join Wi-Fi",
+    ),
+    (
         "shellcheck",
         "checks the tablet's scripts (deploy/tablet) and the packages' maintainer scripts",
     ),

@@ -34,9 +34,25 @@ impl Kiosk {
         on!(on_quick_reply, |s, k, text: slint::SharedString| s
             .quick_reply(&text, (k.now)()));
         on!(on_key, |s, _k, index: i32| {
-            s.press_key(usize::try_from(index).unwrap_or(usize::MAX));
+            let index = usize::try_from(index).unwrap_or(usize::MAX);
+            // One keyboard on screen: the Wi-Fi password's, or the message's.
+            if s.screen == Some(Screen::CoachWifiPassword) {
+                s.wifi_key(index);
+            } else {
+                s.press_key(index);
+            }
             Vec::new()
         });
+        on!(on_wifi_look, |s, _k| s.wifi_look());
+        on!(on_wifi_more_networks, |s, _k| {
+            s.wifi_more();
+            Vec::new()
+        });
+        on!(on_wifi_choose, |s, _k, index: i32| s
+            .wifi_choose(usize::try_from(index).unwrap_or(usize::MAX)));
+        on!(on_wifi_join, |s, _k| s.wifi_join());
+        on!(on_wifi_retry, |s, _k| s.wifi_retry());
+        on!(on_wifi_check_again, |s, _k| s.wifi_check_again());
         on!(on_send_draft, |s, k| s.send_draft((k.now)()));
         on!(on_record_toggle, |s, _k| s.record_toggle());
         on!(on_confirm_discard, |s, _k, discard: bool| s

@@ -255,6 +255,10 @@ impl Kiosk {
                     }
                     Ok(())
                 }
+                Effect::WifiScan | Effect::WifiJoin { .. } | Effect::WifiCheckHub => {
+                    self.wifi(effect.clone());
+                    Ok(())
+                }
                 // Without a hub (sample data) nothing can be sent: the message stays
                 // "not sent yet" on screen, which is what it is.
                 other => {

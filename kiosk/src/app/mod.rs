@@ -1,10 +1,11 @@
 //! The running app: wires the UI's callbacks to state transitions (`callbacks`), redraws,
-//! runs the effects (`effects`: sound, read-aloud, settings), and keeps the clock, the
+//! runs the effects (`effects`: sound, read-aloud, settings; `wifi`: home Wi-Fi), and keeps the clock, the
 //! idle timer and the sound's progress. With `adapters`, the only code that touches
 //! Slint.
 
 mod callbacks;
 mod effects;
+mod wifi;
 
 use crate::live::{self, Live, LiveConfig, LiveEvent};
 use crate::state::{Effect, KioskState};
@@ -40,6 +41,8 @@ pub struct Kiosk {
     sound_progress: Rc<slint::Timer>,
     /// Speech made off the UI thread comes back here (see `effects`).
     speech: Rc<effects::SpeechDesk>,
+    /// The hub's address and CA, for the Wi-Fi screen's hub check (a live kiosk's).
+    hub: Rc<RefCell<Option<crate::live::hub_settings::HubSettings>>>,
 }
 
 thread_local! {
@@ -83,6 +86,7 @@ impl Kiosk {
             speech: Rc::new(effects::SpeechDesk::new(std::sync::Arc::new(
                 crate::audio::speech::synthesize,
             ))),
+            hub: Rc::new(RefCell::new(None)),
         };
         kiosk.wire(app);
         if let Some(problem) = kiosk.sound.problem() {
@@ -107,6 +111,7 @@ impl Kiosk {
     /// link. Must be called on the UI thread, with Slint's event loop about to run.
     pub fn go_live(&self, config: LiveConfig) {
         *self.data_dir.borrow_mut() = Some(config.data_dir.clone());
+        *self.hub.borrow_mut() = Some(config.hub.clone());
         let (queue, events) = std::sync::mpsc::channel();
         LIVE_INBOX.with(|slot| *slot.borrow_mut() = Some((self.clone(), events)));
         let live = Live::start(config, move |event| {

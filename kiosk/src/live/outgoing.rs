@@ -126,7 +126,10 @@ pub fn message_for(effect: &Effect) -> Outgoing {
         | Effect::SetBrightness(_)
         | Effect::SaveSettings
         | Effect::SaveCoachLock
-        | Effect::EraseTablet => Outgoing::Local,
+        | Effect::EraseTablet
+        | Effect::WifiScan
+        | Effect::WifiJoin { .. }
+        | Effect::WifiCheckHub => Outgoing::Local,
     }
 }
 

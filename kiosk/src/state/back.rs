@@ -20,6 +20,9 @@ impl Screen {
                 | Screen::CoachPin
                 | Screen::CoachSettings
                 | Screen::CoachErase
+                | Screen::CoachWifi
+                | Screen::CoachWifiPassword
+                | Screen::CoachWifiJoin
         )
     }
 }
@@ -54,7 +57,8 @@ impl KioskState {
                 effects.extend(self.survey_back());
                 return effects;
             }
-            Some(Screen::CoachErase) => Screen::CoachSettings,
+            Some(Screen::CoachErase | Screen::CoachWifi) => Screen::CoachSettings,
+            Some(Screen::CoachWifiPassword | Screen::CoachWifiJoin) => Screen::CoachWifi,
             // A switched-off tablet's coach came from its "not in use" screen.
             Some(Screen::CoachPin | Screen::CoachSettings) if self.switched_off => {
                 Screen::SwitchedOff

@@ -17,6 +17,7 @@ pub mod keyboard;
 mod recorder;
 mod said;
 mod survey;
+pub mod wifi;
 
 pub use agenda::CHECK_IN_FROM_HOUR;
 pub use coach::{COACH_TAPS, CoachLock, FREE_PIN_TRIES, PIN_LENGTH, TEXT_SIZES};
@@ -24,6 +25,7 @@ pub use conversation::{Anchor, ConversationView, Piece, page_ending_at};
 pub use help::{HELP_AWAITED, HelpStage, HelpState};
 pub use keyboard::{KeyAction, Keyboard, KeyboardLayout, KeyboardPage};
 pub use recorder::RecorderProblem;
+pub use wifi::{Password, WifiState};
 
 use crate::words::Language;
 use nabij_protocol::{
@@ -80,13 +82,19 @@ pub enum Screen {
     CoachSettings,
     /// "Erase this tablet?": the coach's last word before the tablet forgets everything.
     CoachErase,
+    /// Home Wi-Fi: the networks the tablet sees.
+    CoachWifi,
+    /// The chosen network's password, on the keyboard.
+    CoachWifiPassword,
+    /// Joining, and then what to tell the senior.
+    CoachWifiJoin,
     /// Switched off by the coach.
     SwitchedOff,
 }
 
 impl Screen {
     /// Every screen, in the order a senior meets them.
-    pub const ALL: [Screen; 24] = [
+    pub const ALL: [Screen; 27] = [
         Screen::Pairing,
         Screen::Home,
         Screen::Contacts,
@@ -110,6 +118,9 @@ impl Screen {
         Screen::CoachPin,
         Screen::CoachSettings,
         Screen::CoachErase,
+        Screen::CoachWifi,
+        Screen::CoachWifiPassword,
+        Screen::CoachWifiJoin,
         Screen::SwitchedOff,
     ];
 
@@ -139,6 +150,9 @@ impl Screen {
             Screen::CoachPin => "coach-pin",
             Screen::CoachSettings => "coach-settings",
             Screen::CoachErase => "coach-erase",
+            Screen::CoachWifi => "coach-wifi",
+            Screen::CoachWifiPassword => "coach-wifi-password",
+            Screen::CoachWifiJoin => "coach-wifi-join",
             Screen::SwitchedOff => "switched-off",
         }
     }
@@ -158,7 +172,12 @@ impl Screen {
     pub fn is_for_coach(self) -> bool {
         matches!(
             self,
-            Screen::CoachPin | Screen::CoachSettings | Screen::CoachErase
+            Screen::CoachPin
+                | Screen::CoachSettings
+                | Screen::CoachErase
+                | Screen::CoachWifi
+                | Screen::CoachWifiPassword
+                | Screen::CoachWifiJoin
         )
     }
 }
@@ -462,6 +481,8 @@ pub struct KioskState {
     /// The screen settings saved on this tablet, put back once its history is replayed
     /// (the last word of a coach at the tablet or of the hub, whichever came last).
     pub saved_settings: Option<ScreenSettings>,
+    /// Home Wi-Fi, for the coach.
+    pub wifi: WifiState,
 }
 
 impl KioskState {
@@ -534,11 +555,12 @@ impl KioskState {
         if screen == Screen::Agenda && self.screen != Some(Screen::Agenda) {
             self.agenda_page = 0;
         }
-        // Back from "Erase this tablet?" comes to the part of the settings it left.
+        // Back from "Erase this tablet?" and Wi-Fi comes to the part of the settings it
+        // left.
         if screen == Screen::CoachSettings
             && !matches!(
                 self.screen,
-                Some(Screen::CoachSettings | Screen::CoachErase)
+                Some(Screen::CoachSettings | Screen::CoachErase | Screen::CoachWifi)
             )
         {
             self.coach_page = 0;
@@ -683,6 +705,18 @@ pub enum Effect {
     },
     /// Ask the coach to call.
     AskHelp,
+    /// Look for Wi-Fi networks (the app answers with `KioskState::wifi_found`).
+    WifiScan,
+    /// Join a Wi-Fi network and check the hub (answered with `KioskState::wifi_joined`).
+    WifiJoin {
+        /// The network.
+        network: crate::wifi::Network,
+        /// Its password (empty for an open network).
+        password: Password,
+    },
+    /// Check the hub again on the network the tablet is on (answered with
+    /// `KioskState::wifi_joined`).
+    WifiCheckHub,
     /// Answer the day's check-in.
     CheckIn(nabij_protocol::Mood),
     /// Send a questionnaire's answers.

@@ -150,6 +150,149 @@ pub fn link_problem(problem: &LinkProblem, lang: Language) -> String {
     }
 }
 
+/// How joining a Wi-Fi network ended, in words a coach reads to the senior over the
+/// phone: what happened, then what to do. `Err`: NetworkManager itself could not be
+/// asked (its reason follows, for whoever helps).
+pub fn wifi_outcome(
+    outcome: &Result<crate::wifi::Joined, String>,
+    network: &str,
+    lang: Language,
+) -> String {
+    use crate::wifi::Joined;
+    let with = |words: String, detail: &str| format!("{words} ({detail})");
+    match (outcome, lang) {
+        (Ok(Joined::HubReachable), Language::Nl) => {
+            format!("Verbonden met {network}. Het buurtcentrum is bereikbaar: alles werkt.")
+        }
+        (Ok(Joined::HubReachable), Language::Fr) => format!(
+            "Connectée à {network}. Le centre de quartier répond : tout fonctionne."
+        ),
+        (Ok(Joined::HubReachable), Language::En) => format!(
+            "Connected to {network}. The neighbourhood centre answers: everything works."
+        ),
+        (Ok(Joined::WrongPassword), Language::Nl) => {
+            "Het wachtwoord klopt niet. Kijk het na op de modem (let op hoofdletters) en probeer opnieuw.".into()
+        }
+        (Ok(Joined::WrongPassword), Language::Fr) => {
+            "Le mot de passe n'est pas bon. Vérifiez-le sur le modem (attention aux majuscules) et réessayez.".into()
+        }
+        (Ok(Joined::WrongPassword), Language::En) => {
+            "The password is not right. Check it on the modem (mind the capitals) and try again.".into()
+        }
+        (Ok(Joined::NoInternet), Language::Nl) => format!(
+            "Verbonden met {network}, maar er is geen internet. Kijk of de modem aan staat en of zijn lampjes branden."
+        ),
+        (Ok(Joined::NoInternet), Language::Fr) => format!(
+            "Connectée à {network}, mais il n'y a pas d'internet. Vérifiez que le modem est allumé et que ses voyants brillent."
+        ),
+        (Ok(Joined::NoInternet), Language::En) => format!(
+            "Connected to {network}, but there is no internet. Check that the modem is on and its lights are lit."
+        ),
+        (Ok(Joined::SignInPage), Language::Nl) => format!(
+            "Verbonden met {network}, maar dat netwerk vraagt eerst om aan te melden op een webpagina. Kies liever het netwerk van de modem thuis."
+        ),
+        (Ok(Joined::SignInPage), Language::Fr) => format!(
+            "Connectée à {network}, mais ce réseau demande d'abord de se connecter sur une page web. Choisissez plutôt le réseau du modem de la maison."
+        ),
+        (Ok(Joined::SignInPage), Language::En) => format!(
+            "Connected to {network}, but that network first asks to sign in on a web page. Choose the home modem's network instead."
+        ),
+        (Ok(Joined::HubUnreachable(detail)), Language::Nl) => with(
+            format!("Verbonden met {network} en het internet werkt, maar het buurtcentrum antwoordt niet. Bel het project."),
+            detail,
+        ),
+        (Ok(Joined::HubUnreachable(detail)), Language::Fr) => with(
+            format!("Connectée à {network} et internet fonctionne, mais le centre de quartier ne répond pas. Appelez le projet."),
+            detail,
+        ),
+        (Ok(Joined::HubUnreachable(detail)), Language::En) => with(
+            format!("Connected to {network} and the internet works, but the neighbourhood centre does not answer. Call the project."),
+            detail,
+        ),
+        (Ok(Joined::NotFound), Language::Nl) => format!(
+            "De tablet ziet {network} niet meer. Staat de modem aan en is hij dichtbij? Zoek dan opnieuw."
+        ),
+        (Ok(Joined::NotFound), Language::Fr) => format!(
+            "La tablette ne voit plus {network}. Le modem est-il allumé et proche ? Cherchez alors à nouveau."
+        ),
+        (Ok(Joined::NotFound), Language::En) => format!(
+            "The tablet no longer sees {network}. Is the modem on and nearby? Then look again."
+        ),
+        (Ok(Joined::Failed(detail)) | Err(detail), Language::Nl) => with(
+            format!("Verbinden met {network} lukte niet. Zet de tablet uit en weer aan, en probeer opnieuw."),
+            detail,
+        ),
+        (Ok(Joined::Failed(detail)) | Err(detail), Language::Fr) => with(
+            format!("La connexion à {network} n'a pas réussi. Éteignez et rallumez la tablette, puis réessayez."),
+            detail,
+        ),
+        (Ok(Joined::Failed(detail)) | Err(detail), Language::En) => with(
+            format!("Joining {network} did not work. Switch the tablet off and on again, and try again."),
+            detail,
+        ),
+    }
+}
+
+/// While the tablet joins a network: what it does, and that it ends by itself.
+pub fn wifi_joining(network: &str, lang: Language) -> String {
+    match lang {
+        Language::Nl => format!(
+            "De tablet maakt verbinding met {network}. Even geduld: dit duurt hoogstens een minuut."
+        ),
+        Language::Fr => format!(
+            "La tablette se connecte à {network}. Un instant : cela prend une minute au plus."
+        ),
+        Language::En => {
+            format!("The tablet is joining {network}. One moment: this takes a minute at most.")
+        }
+    }
+}
+
+/// Why there is no list of networks: the tablet's Wi-Fi could not be asked (the reason
+/// follows, for whoever helps).
+pub fn wifi_no_list(detail: &str, lang: Language) -> String {
+    match lang {
+        Language::Nl => format!("De tablet kan de wifi niet opzoeken ({detail})."),
+        Language::Fr => format!("La tablette ne peut pas chercher le wifi ({detail})."),
+        Language::En => format!("The tablet cannot look for Wi-Fi ({detail})."),
+    }
+}
+
+/// What the password's box says before anything is typed: whose password.
+pub fn wifi_password_placeholder(network: &str, lang: Language) -> String {
+    match lang {
+        Language::Nl => format!("Typ hier het wachtwoord van {network}."),
+        Language::Fr => format!("Tapez ici le mot de passe de {network}."),
+        Language::En => format!("Type the password of {network} here."),
+    }
+}
+
+/// Above the password once typing started (the placeholder gone): whose password it
+/// is, as "name: password". The name alone, for room: on a 7-inch screen the box holds
+/// about twenty letters a line, and "Password of …" would cut the name short.
+pub fn wifi_password_heading(network: &str, lang: Language) -> String {
+    match lang {
+        Language::Nl | Language::En => format!("{network}:"),
+        Language::Fr => format!("{network}{NBSP}:"),
+    }
+}
+
+/// A network's signal in words, with its strength, for the list.
+pub fn wifi_signal(strength: u8, lang: Language) -> String {
+    let words = match (strength, lang) {
+        (67.., Language::Nl) => "sterk",
+        (34..67, Language::Nl) => "goed",
+        (_, Language::Nl) => "zwak",
+        (67.., Language::Fr) => "fort",
+        (34..67, Language::Fr) => "bon",
+        (_, Language::Fr) => "faible",
+        (67.., Language::En) => "strong",
+        (34..67, Language::En) => "good",
+        (_, Language::En) => "weak",
+    };
+    format!("{words} ({strength}{NBSP}%)")
+}
+
 /// Why a recording cannot be sent, and what to do.
 pub fn recorder_problem(problem: RecorderProblem, lang: Language) -> &'static str {
     match (problem, lang) {

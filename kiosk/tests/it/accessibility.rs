@@ -434,6 +434,42 @@ fn the_pin_pad_waiting_and_the_settings_with_erase_meet_the_targets_at_every_tex
 }
 
 #[test]
+fn every_end_of_joining_a_wifi_network_meets_the_targets_at_every_text_size() {
+    // Each as `nabij-kiosk render` draws it (coach-wifi-wrong-password, …).
+    let outcomes = sample::wifi_outcomes();
+    let mut problems = Vec::new();
+    for profile in shipped().unwrap() {
+        for scale in [100, 125, 150] {
+            let mut places = Places::default();
+            for lang in Language::ALL {
+                for (name, outcome) in &outcomes {
+                    let state = sample::with_wifi_outcome(outcome.clone(), lang);
+                    problems.extend(check_state(
+                        &profile,
+                        state,
+                        scale,
+                        &mut places,
+                        &format!(" ({name})"),
+                    ));
+                }
+                // Looking for networks, and none found.
+                for name in ["coach-wifi-looking", "coach-wifi-none"] {
+                    let state = sample::named(name, lang).expect("a sample state");
+                    problems.extend(check_state(
+                        &profile,
+                        state,
+                        scale,
+                        &mut places,
+                        &format!(" ({name})"),
+                    ));
+                }
+            }
+        }
+    }
+    report(problems);
+}
+
+#[test]
 fn the_contrast_measure_tells_good_from_bad() {
     let white = image::Rgba([255, 255, 255, 255]);
     let black = image::Rgba([17, 17, 17, 255]);

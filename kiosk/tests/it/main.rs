@@ -12,3 +12,4 @@ mod pairing;
 mod read_aloud;
 mod sound;
 mod translations;
+mod wifi;

@@ -351,3 +351,119 @@ fn a_recording_is_stopped_at_two_minutes_if_the_senior_does_not() {
     );
     assert_eq!(tablet.kiosk.state().recorded_seconds, 3);
 }
+
+#[test]
+fn a_coach_joins_the_home_wifi_by_taps_and_reads_what_to_tell_the_senior() {
+    let mut state = sample::state(Screen::CoachSettings, Language::Nl);
+    state.wifi = Default::default();
+    let tablet = Tablet::with_state(state, "pinetab2");
+    tablet.tap_tr("Language and keyboard");
+    tablet.tap_tr("This tablet");
+    tablet.tap_tr("Wi-Fi at home");
+    assert_eq!(tablet.page(), ui::Page::CoachWifi);
+    assert!(tablet.visible(&tablet.tr("Looking for Wi-Fi networks. One moment.", &[])));
+    // What NetworkManager found (the app hands it over from its thread).
+    tablet.kiosk.update(|s| {
+        s.wifi_found(Ok(sample::wifi_networks()));
+        Vec::new()
+    });
+    assert!(tablet.visible("Telenet-Thuis") && tablet.visible("sterk (82\u{a0}%)"));
+    assert!(
+        !tablet.visible("Orange-2A4F"),
+        "the fifth is on the next page"
+    );
+    tablet.tap_tr("More networks");
+    assert!(tablet.visible("Orange-2A4F"));
+    tablet.tap_tr("More networks");
+    tablet.tap("Telenet-Thuis");
+    assert_eq!(tablet.page(), ui::Page::CoachWifiPassword);
+    for key in ["z", "o", "n", "hoofdletter", "N", "e"] {
+        tablet.tap(key);
+    }
+    tablet.tap("cijfers en tekens");
+    for key in ["4", "2"] {
+        tablet.tap(key);
+    }
+    assert_eq!(tablet.kiosk.state().wifi.password.as_str(), "zonNe42");
+    assert!(
+        tablet.visible("Telenet-Thuis:"),
+        "typing hid the placeholder: the network's name stays above the password"
+    );
+    tablet.tap_tr("Connect");
+    assert_eq!(
+        tablet.page(),
+        ui::Page::CoachWifiPassword,
+        "7 characters: too short"
+    );
+    tablet.tap("!");
+    tablet.tap_tr("Connect");
+    assert_eq!(tablet.page(), ui::Page::CoachWifiJoin);
+    assert!(tablet.visible(
+        "De tablet maakt verbinding met Telenet-Thuis. Even geduld: dit duurt hoogstens een minuut."
+    ));
+    tablet.kiosk.update(|s| {
+        s.wifi_joined(Ok(nabij_kiosk::wifi::Joined::WrongPassword));
+        Vec::new()
+    });
+    tablet.tap_tr("Type the password again");
+    assert_eq!(tablet.page(), ui::Page::CoachWifiPassword);
+    assert_eq!(
+        tablet.kiosk.state().wifi.password.as_str(),
+        "zonNe42!",
+        "kept to mend"
+    );
+    tablet.tap_tr("Connect");
+    tablet.kiosk.update(|s| {
+        s.wifi_joined(Ok(nabij_kiosk::wifi::Joined::NoInternet));
+        Vec::new()
+    });
+    assert!(tablet.visible(
+        "Verbonden met Telenet-Thuis, maar er is geen internet. Kijk of de modem aan staat en of zijn lampjes branden."
+    ));
+    tablet.tap_tr("Check again");
+    tablet.kiosk.update(|s| {
+        s.wifi_joined(Ok(nabij_kiosk::wifi::Joined::HubReachable));
+        Vec::new()
+    });
+    assert!(
+        tablet.visible("Verbonden met Telenet-Thuis. Het buurtcentrum is bereikbaar: alles werkt.")
+    );
+    tablet.tap_tr("Back");
+    tablet.tap_tr("Back");
+    assert_eq!(tablet.page(), ui::Page::CoachSettings);
+    assert!(
+        tablet.visible(&tablet.tr("Wi-Fi at home", &[])),
+        "the part it left"
+    );
+}
+
+#[test]
+fn after_joining_the_second_button_is_what_the_words_ask_for() {
+    use nabij_kiosk::wifi::Joined;
+    for (name, outcome) in sample::wifi_outcomes() {
+        let tablet = Tablet::with_state(
+            sample::with_wifi_outcome(outcome.clone(), Language::Fr),
+            "pinetab2",
+        );
+        let retry = tablet.visible(&tablet.tr("Type the password again", &[]));
+        let check = tablet.visible(&tablet.tr("Check again", &[]));
+        let look = tablet.visible(&tablet.tr("Look again", &[]));
+        let expected = match outcome {
+            Ok(Joined::WrongPassword) => (true, false, false),
+            // The modem switched on meanwhile, the project's hub back: worth a check.
+            Ok(Joined::NoInternet | Joined::HubUnreachable(_)) => (false, true, false),
+            // "Then look again."
+            Ok(Joined::NotFound) => (false, false, true),
+            // All is well; or the words say what to do instead (choose the home network,
+            // switch the tablet off and on): Back alone.
+            _ => (false, false, false),
+        };
+        assert_eq!((retry, check, look), expected, "{name}");
+        assert!(tablet.visible(&tablet.tr("Back", &[])), "{name}");
+        if look {
+            tablet.tap_tr("Look again");
+            assert_eq!(tablet.page(), ui::Page::CoachWifi, "{name}");
+            assert!(tablet.kiosk.state().wifi.looking, "{name}");
+        }
+    }
+}
