@@ -1000,7 +1000,9 @@ async fn the_kiosk_fetches_a_signed_update_over_its_link_and_confirms_the_new_ve
     .await;
     assert_eq!(inbox.confirmed(), Some(Version::new(0, 2, 0)));
     assert_eq!(
-        slots.check(2, 300, inbox.confirmed(), None).unwrap(),
+        slots
+            .check(2, 300, inbox.confirmed(), &inbox.notes())
+            .unwrap(),
         Checked::Kept(Version::new(0, 2, 0))
     );
 }
