@@ -9,7 +9,7 @@ use nabij_protocol::{Body, DeviceStatus, Envelope, Party, Presence, Topic, Updat
 use nabij_update::download::{Fetcher, Said};
 use nabij_update::inbox::{Inbox, UpdaterView};
 use nabij_update::manifest::this_arch;
-use nabij_update::slots::{OutcomeState, Step};
+use nabij_update::slots::{OutcomeState, Progress, Step};
 use nabij_update::{PublicKey, Version};
 use std::path::{Path, PathBuf};
 use tests::binary;
@@ -402,7 +402,11 @@ async fn a_good_update_lands_on_the_pilot_group_and_a_failing_one_rolls_back_by_
     let out = disk.updater(&[], &["run"]).await;
     assert!(out.ok, "{}", out.stderr);
     assert_eq!(disk.running(), Version::new(0, 3, 0));
-    // The broken kiosk says what it could, and never confirms.
+    // The broken kiosk starts its link (and records so, as the kiosk does), says what it
+    // could, and never confirms.
+    disk.inbox()
+        .record_progress(Version::new(0, 3, 0), Progress::Started)
+        .expect("progress");
     disk.inbox()
         .say_trouble("the hub did not answer")
         .expect("trouble");
@@ -447,7 +451,10 @@ async fn a_good_update_lands_on_the_pilot_group_and_a_failing_one_rolls_back_by_
     let out = hub_cli(&hub_dir, &["update", "status"]).await;
     let line = update_line(&out.stdout, &anna);
     assert!(
-        line.contains("0.3.0 ROLLED BACK") && line.contains("did not reach the hub"),
+        line.contains("0.3.0 ROLLED BACK")
+            && line.contains(
+                "version 0.3.0 started but did not reach the hub within 5 minutes: the hub did not answer"
+            ),
         "{}",
         out.stdout
     );
