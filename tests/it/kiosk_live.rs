@@ -1012,6 +1012,14 @@ async fn the_kiosk_fetches_a_signed_update_over_its_link_and_confirms_the_new_ve
     .await;
     assert_eq!(inbox.confirmed(), Some(Version::new(0, 2, 0)));
     assert_eq!(
+        inbox.progress(),
+        Some((
+            Version::new(0, 2, 0),
+            nabij_update::slots::Progress::ReachedHub
+        )),
+        "the version on trial recorded how far it got"
+    );
+    assert_eq!(
         slots
             .check(2, 300, inbox.confirmed(), &inbox.notes())
             .unwrap(),
