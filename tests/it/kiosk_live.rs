@@ -4,6 +4,7 @@
 //! and follows the coach's wipe (back to pairing) and switch-off.
 
 use nabij_kiosk::live::hub_settings::HubSettings;
+use nabij_kiosk::live::update::UpdateClock;
 use nabij_kiosk::live::{Live, LiveConfig, LiveEvent, apply};
 use nabij_kiosk::state::{Content, Delivery, Effect, KioskState, Screen};
 use nabij_protocol::{Body, PersonId, ReceiptState, Recipient, TextMessage, UnixMillis};
@@ -33,6 +34,16 @@ impl LiveKiosk {
 
     /// A kiosk whose installer keeps its slots in `updater_root`.
     fn start_updating(settings: HubSettings, dir: &Path, updater_root: &Path) -> LiveKiosk {
+        LiveKiosk::start_timed(settings, dir, updater_root, Default::default())
+    }
+
+    /// A kiosk whose update work goes by `clock`.
+    fn start_timed(
+        settings: HubSettings,
+        dir: &Path,
+        updater_root: &Path,
+        update_clock: UpdateClock,
+    ) -> LiveKiosk {
         let (tx, events) = unbounded_channel();
         let live = Live::start(
             LiveConfig {
@@ -42,6 +53,7 @@ impl LiveKiosk {
                 photo_box: PHOTO_BOX,
                 battery: None,
                 updater_root: Some(updater_root.to_owned()),
+                update_clock,
             },
             move |event| {
                 let _ = tx.send(event);
@@ -1000,7 +1012,142 @@ async fn the_kiosk_fetches_a_signed_update_over_its_link_and_confirms_the_new_ve
     .await;
     assert_eq!(inbox.confirmed(), Some(Version::new(0, 2, 0)));
     assert_eq!(
-        slots.check(2, 300, inbox.confirmed(), None).unwrap(),
+        inbox.progress(),
+        Some((
+            Version::new(0, 2, 0),
+            nabij_update::slots::Progress::ReachedHub
+        )),
+        "the version on trial recorded how far it got"
+    );
+    assert_eq!(
+        slots
+            .check(2, 300, inbox.confirmed(), &inbox.notes())
+            .unwrap(),
         Checked::Kept(Version::new(0, 2, 0))
     );
+}
+
+/// Issue 24, the quiet time through the kiosk's own live link: a downloaded update is not
+/// handed to the installer while something records or plays, nor within ten minutes of
+/// the start or of the last tap; once quiet it is, and the hub hears `installing`. The
+/// link's update clock is the test's: time moves on without waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_downloaded_update_is_handed_over_only_once_nothing_plays_and_nobody_touched_it_for_ten_minutes()
+ {
+    use nabij_protocol::UpdateState;
+    use nabij_update::inbox::Inbox;
+    use nabij_update::slots::{RealFs, Slots};
+    use nabij_update::{Bundle, Manifest, PrivateKey, Version};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let hub = TestHub::start().await;
+    people(&hub).await;
+    let (release_key, _) = PrivateKey::generate().unwrap();
+    hub.hub()
+        .trust_update_key(&release_key.public().to_string())
+        .await
+        .unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let dir = data_dir(&root);
+    let updater = root.path().join("updater");
+    Slots::new(RealFs::new(&updater))
+        .adopt(b"the package's kiosk 0.1.0", Version::new(0, 1, 0), 0, 300)
+        .unwrap();
+
+    // A Wednesday afternoon in Brussels (not the night hours, when quiet comes sooner).
+    let afternoon = nabij_protocol::time::from_brussels(2027, 1, 13, 14, 0).0;
+    let time = Arc::new(AtomicU64::new(afternoon));
+    let reads = Arc::new(AtomicU64::new(0));
+    let clock = {
+        let (time, reads) = (time.clone(), reads.clone());
+        UpdateClock::new(
+            move || {
+                reads.fetch_add(1, Ordering::SeqCst);
+                UnixMillis(time.load(Ordering::SeqCst))
+            },
+            std::time::Duration::from_millis(20),
+        )
+    };
+    let at_minute = |m: u64| time.store(afternoon + m * 60_000, Ordering::SeqCst);
+    // The update work reads the clock at each look: after this many more reads it has
+    // looked again, with the time as set.
+    let looked_again = || async {
+        let before = reads.load(Ordering::SeqCst);
+        tests::sim_kiosk::eventually("the update work looked again", || {
+            reads.load(Ordering::SeqCst) >= before + 5
+        })
+        .await;
+    };
+
+    let mut jan = LiveKiosk::start_timed(settings_of(&hub), &dir, &updater, clock);
+    pair_jan(&hub, &mut jan).await;
+    jan.live().drew(true, false);
+    let jans = hub
+        .hub()
+        .devices(false)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.participant_name == "Jan Claes")
+        .unwrap()
+        .device
+        .id;
+    let payload: Vec<u8> = (0..70_000u32).map(|i| (i % 249) as u8).collect();
+    let manifest = Manifest::describe(
+        &payload,
+        Version::new(0, 2, 0),
+        Version::new(0, 1, 0),
+        nabij_update::manifest::this_arch(),
+    );
+    let bundle = Bundle::sign(&manifest, payload, &release_key).unwrap();
+    hub.hub()
+        .publish_update(
+            bundle.to_bytes(),
+            nabij_hub::app::Rollout::Some(vec![jans.clone()]),
+        )
+        .await
+        .unwrap();
+    let state = |hub: &TestHub| {
+        hub.hub()
+            .device_update(&jans)
+            .unwrap()
+            .and_then(|u| u.state)
+    };
+    tests::sim_kiosk::eventually("the tablet fetched and checked the update", || {
+        state(&hub) == Some(UpdateState::Ready)
+    })
+    .await;
+    let inbox = Inbox::new(dir.join("update"));
+
+    // Five minutes after the start, untouched: not yet.
+    at_minute(5);
+    looked_again().await;
+    assert!(!inbox.requested(), "5 minutes after the start");
+    // Half an hour on, but a voice note plays (or one is recorded).
+    jan.live().drew(true, true);
+    at_minute(30);
+    looked_again().await;
+    assert!(!inbox.requested(), "while something plays");
+    // It stopped playing, but the senior tapped five minutes ago.
+    at_minute(25);
+    jan.live().touched();
+    jan.live().drew(true, false);
+    at_minute(30);
+    looked_again().await;
+    assert!(!inbox.requested(), "5 minutes after a tap");
+    assert_eq!(state(&hub), Some(UpdateState::Ready));
+    // Ten minutes after the last tap, silent: handed over, and the hub hears so.
+    at_minute(35);
+    tests::sim_kiosk::eventually("the update handed over at a quiet time", || {
+        inbox.requested()
+    })
+    .await;
+    assert_eq!(
+        Bundle::parse(&inbox.request().unwrap().unwrap()).unwrap(),
+        bundle
+    );
+    tests::sim_kiosk::eventually("the hub heard it is being installed", || {
+        state(&hub) == Some(UpdateState::Installing)
+    })
+    .await;
 }

@@ -9,7 +9,7 @@ use nabij_protocol::{Body, DeviceStatus, Envelope, Party, Presence, Topic, Updat
 use nabij_update::download::{Fetcher, Said};
 use nabij_update::inbox::{Inbox, UpdaterView};
 use nabij_update::manifest::this_arch;
-use nabij_update::slots::{OutcomeState, Step};
+use nabij_update::slots::{OutcomeState, Progress, Step};
 use nabij_update::{PublicKey, Version};
 use std::path::{Path, PathBuf};
 use tests::binary;
@@ -77,11 +77,16 @@ impl Laptop {
     }
 
     async fn sign(&self, version: &str, min: &str) -> PathBuf {
+        let binary = self.binary(version);
+        self.sign_binary(&binary, version, min).await
+    }
+
+    /// Signs `binary` as release `version`.
+    async fn sign_binary(&self, binary: &Path, version: &str, min: &str) -> PathBuf {
         let out_path = self
             .dir
             .path()
             .join(format!("kiosk-{version}.nabij-update"));
-        let binary = self.binary(version);
         let key = self.dir.path().join("release.pem");
         let out = hub_cli(
             &self.dir.path().join("no-hub"),
@@ -130,6 +135,12 @@ impl TabletDisk {
     }
 
     async fn new(hub_dir: &Path) -> TabletDisk {
+        TabletDisk::with_package(hub_dir, None).await
+    }
+
+    /// A tablet whose `nabij-kiosk` package installed `package` (by default a stand-in
+    /// script) as 0.1.0.
+    async fn with_package(hub_dir: &Path, package: Option<&Path>) -> TabletDisk {
         let disk = TabletDisk {
             dir: tempfile::tempdir().expect("dir"),
         };
@@ -143,8 +154,14 @@ impl TabletDisk {
         );
         std::fs::write(disk.settings(), &out.stdout).expect("settings");
         // The package installed 0.1.0; its unit's ExecStartPre puts it into a slot.
-        let package = disk.dir.path().join("usr-bin-nabij-kiosk");
-        std::fs::write(&package, b"#!/bin/sh\necho nabij-kiosk 0.1.0\n").expect("package");
+        let package = match package {
+            Some(binary) => binary.to_owned(),
+            None => {
+                let script = disk.dir.path().join("usr-bin-nabij-kiosk");
+                std::fs::write(&script, b"#!/bin/sh\necho nabij-kiosk 0.1.0\n").expect("package");
+                script
+            }
+        };
         let out = disk
             .updater(
                 &[],
@@ -402,7 +419,11 @@ async fn a_good_update_lands_on_the_pilot_group_and_a_failing_one_rolls_back_by_
     let out = disk.updater(&[], &["run"]).await;
     assert!(out.ok, "{}", out.stderr);
     assert_eq!(disk.running(), Version::new(0, 3, 0));
-    // The broken kiosk says what it could, and never confirms.
+    // The broken kiosk starts its link (and records so, as the kiosk does), says what it
+    // could, and never confirms.
+    disk.inbox()
+        .record_progress(Version::new(0, 3, 0), Progress::Started)
+        .expect("progress");
     disk.inbox()
         .say_trouble("the hub did not answer")
         .expect("trouble");
@@ -447,7 +468,10 @@ async fn a_good_update_lands_on_the_pilot_group_and_a_failing_one_rolls_back_by_
     let out = hub_cli(&hub_dir, &["update", "status"]).await;
     let line = update_line(&out.stdout, &anna);
     assert!(
-        line.contains("0.3.0 ROLLED BACK") && line.contains("did not reach the hub"),
+        line.contains("0.3.0 ROLLED BACK")
+            && line.contains(
+                "version 0.3.0 started but did not reach the hub within 5 minutes: the hub did not answer"
+            ),
         "{}",
         out.stdout
     );
@@ -611,4 +635,250 @@ async fn an_updater_killed_at_every_step_leaves_a_working_kiosk() {
             assert!(disk.view().state.trial.is_none(), "{}", step.name());
         }
     }
+}
+
+/// An X server without a screen, for the real kiosk's window.
+struct Xvfb {
+    child: std::process::Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start() -> Xvfb {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("Xvfb runs (apt-get install xvfb)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("Xvfb says its display");
+        let number = line.trim();
+        assert!(!number.is_empty(), "Xvfb did not start");
+        Xvfb {
+            child,
+            display: format!(":{number}"),
+        }
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The kiosk unit as `deploy/systemd` has it: `nabij-kiosk-updater boot` (ExecStartPre),
+/// then the kiosk started through the `current` slot (ExecStart), with its state folder.
+struct KioskUnit<'a> {
+    disk: &'a TabletDisk,
+    package: PathBuf,
+    display: String,
+    kiosk: Option<tokio::process::Child>,
+}
+
+impl KioskUnit<'_> {
+    fn data_dir(&self) -> PathBuf {
+        self.disk.dir.path().join("kiosk")
+    }
+
+    /// Starts the kiosk (stopping a running one first, as `systemctl restart`); returns
+    /// the version of the slot it started from.
+    async fn start(&mut self) -> Version {
+        self.stop().await;
+        let out = self
+            .disk
+            .updater(
+                &[],
+                &[
+                    "boot",
+                    "--package-binary",
+                    self.package.to_str().expect("utf-8"),
+                    "--package-version",
+                    "0.1.0",
+                ],
+            )
+            .await;
+        assert!(out.ok, "{}", out.stderr);
+        let profile =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware-profiles/desktop.toml");
+        let child = tokio::process::Command::new(self.disk.root().join("current/nabij-kiosk"))
+            .arg("run")
+            .arg("--profile")
+            .arg(profile)
+            .arg("--hub-settings")
+            .arg(self.disk.settings())
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .env("DISPLAY", &self.display)
+            .env_remove("WAYLAND_DISPLAY")
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the kiosk in the current slot starts");
+        self.kiosk = Some(child);
+        self.disk.running()
+    }
+
+    /// How the kiosk stopped by itself.
+    async fn exited(&mut self) -> std::process::ExitStatus {
+        let child = self.kiosk.as_mut().expect("a kiosk started");
+        tokio::time::timeout(tests::mqtt_client::PATIENCE, child.wait())
+            .await
+            .expect("the kiosk stops by itself")
+            .expect("its status")
+    }
+
+    async fn stop(&mut self) {
+        if let Some(mut child) = self.kiosk.take() {
+            let _ = child.kill().await;
+        }
+    }
+}
+
+/// Issue 24 with two real kiosk versions: the built `nabij-kiosk`, installed by the
+/// package as 0.1.0 and signed as release 0.2.0 (the same program: a kiosk reports the
+/// version of the slot it runs from, from the updater's root-owned `slot.json`, so no
+/// override is needed), runs from the `current` slot under the kiosk unit's steps, in a
+/// window on an X server without a screen, logged in as an enrolled tablet. The updater
+/// installs 0.2.0; started from its slot it reaches the real hub, draws its home screen
+/// and confirms itself; the updater keeps it. Release 0.3.0 exits at once: the kiosk
+/// unit starts it three times, at the fourth start `boot` goes back to 0.2.0, which runs
+/// again and tells the hub why. (The hub's offer and the download in parts, and the
+/// hand-over at a quiet time, have their own tests in `kiosk_live`; here the bundle is
+/// handed over as the kiosk does it.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_kiosk_updated_in_its_slot_confirms_and_a_release_that_crashes_is_rolled_back() {
+    let hub = TestHub::start().await;
+    let hub_dir = hub.config.data_dir.clone();
+    hub.group_with("Brugge Noord", &["Anna Peeters"]).await;
+    let laptop = Laptop::new().await;
+    let out = hub_cli(&hub_dir, &["update", "trust", &laptop.public]).await;
+    assert!(out.ok, "{}", out.stderr);
+    // The built kiosk without its debugging information (a debug build's is larger than
+    // an update may be; a package's binary has none either).
+    let kiosk_binary = laptop.dir.path().join("nabij-kiosk");
+    let stripped = std::process::Command::new("strip")
+        .arg("--strip-debug")
+        .arg("-o")
+        .arg(&kiosk_binary)
+        .arg(binary("nabij-kiosk"))
+        .status()
+        .expect("strip runs (binutils)");
+    assert!(stripped.success());
+    let size = std::fs::metadata(&kiosk_binary).expect("kiosk").len();
+    assert!(
+        size <= nabij_update::manifest::MAX_PAYLOAD_BYTES,
+        "the built kiosk ({size} bytes) is larger than an update may be"
+    );
+    let disk = TabletDisk::with_package(&hub_dir, Some(&kiosk_binary)).await;
+    // A tablet enrolled for Anna; the real kiosk takes over its identity.
+    let anna = enrolled(&hub, "Anna Peeters").await;
+    let id = anna.credentials.device_id.clone();
+    let identity = nabij_kiosk::live::identity::Identity {
+        device_id: id.clone(),
+        password: anna.credentials.password.clone(),
+    };
+    drop(anna);
+    let xvfb = Xvfb::start();
+    let mut unit = KioskUnit {
+        disk: &disk,
+        package: kiosk_binary.clone(),
+        display: xvfb.display.clone(),
+        kiosk: None,
+    };
+    nabij_kiosk::live::identity::save(&unit.data_dir(), &identity).expect("identity");
+    let app_version = |hub: &TestHub| hub.hub().device(&id).expect("device").app_version;
+    let update = |hub: &TestHub| hub.hub().device_update(&id).expect("update");
+
+    assert_eq!(unit.start().await, Version::new(0, 1, 0));
+    tests::sim_kiosk::eventually("the package's kiosk says it runs 0.1.0", || {
+        app_version(&hub) == "0.1.0"
+    })
+    .await;
+
+    // Release 0.2.0, the same program, handed over and installed for a trial.
+    let good = laptop.sign_binary(&kiosk_binary, "0.2.0", "0.1.0").await;
+    disk.inbox()
+        .hand_over(&std::fs::read(&good).expect("bundle"))
+        .expect("hand over");
+    let out = disk.updater(&[], &["run"]).await;
+    assert!(
+        out.ok && out.stderr.contains("installed for a trial"),
+        "{}",
+        out.stderr
+    );
+    // The updater restarts the kiosk unit.
+    assert_eq!(unit.start().await, Version::new(0, 2, 0));
+    tests::sim_kiosk::eventually("0.2.0 reached the hub and confirmed itself", || {
+        app_version(&hub) == "0.2.0"
+            && update(&hub)
+                .is_some_and(|u| u.version == "0.2.0" && u.state == Some(UpdateState::Installed))
+    })
+    .await;
+    assert_eq!(disk.inbox().confirmed(), Some(Version::new(0, 2, 0)));
+    assert_eq!(
+        disk.inbox().progress(),
+        Some((Version::new(0, 2, 0), Progress::ReachedHub)),
+        "it recorded how far it got"
+    );
+    let out = disk.updater(&[], &["run"]).await;
+    assert!(
+        out.ok && out.stderr.contains("0.2.0 confirmed and kept"),
+        "{}",
+        out.stderr
+    );
+
+    // Release 0.3.0 exits at once.
+    let crashing = laptop.dir.path().join("crashing-kiosk");
+    std::fs::write(
+        &crashing,
+        b"#!/bin/sh\necho 'nabij-kiosk 0.3.0: cannot start' >&2\nexit 1\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(
+        &crashing,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("mode");
+    let bad = laptop.sign_binary(&crashing, "0.3.0", "0.1.0").await;
+    disk.inbox()
+        .hand_over(&std::fs::read(&bad).expect("bundle"))
+        .expect("hand over");
+    let out = disk.updater(&[], &["run"]).await;
+    assert!(out.ok, "{}", out.stderr);
+    // Restart=always: the unit starts it again each time it stops.
+    for start in 1..=3 {
+        assert_eq!(unit.start().await, Version::new(0, 3, 0), "start {start}");
+        assert!(!unit.exited().await.success());
+    }
+    // The fourth start: boot went back to 0.2.0, which runs again and says why.
+    assert_eq!(unit.start().await, Version::new(0, 2, 0));
+    let reason = "version 0.3.0 stopped 3 times and never started";
+    tests::sim_kiosk::eventually("0.2.0 runs again and reports the rollback", || {
+        update(&hub).is_some_and(|u| {
+            u.version == "0.3.0"
+                && u.state == Some(UpdateState::RolledBack)
+                && u.reason.as_deref() == Some(reason)
+        })
+    })
+    .await;
+    assert_eq!(app_version(&hub), "0.2.0");
+    let last = disk.view().state.last.expect("an outcome");
+    assert_eq!(
+        (last.state, last.reason.as_deref()),
+        (OutcomeState::RolledBack, Some(reason))
+    );
+    unit.stop().await;
 }

@@ -6,13 +6,15 @@
 //!   it appears). The updater checks the bundle again itself: it trusts nothing the
 //!   kiosk's user could have written.
 //! - `confirmed`: the version that reached the hub and drew its home screen.
-//! - `trouble`: what the kiosk on trial says went wrong (the rollback's reason).
+//! - `progress`: how far the version on trial got (`0.3.0 started`, `0.3.0 reached-hub`),
+//!   written as it goes, so that a rollback says where it stopped.
+//! - `trouble`: what the kiosk on trial says went wrong (added to the rollback's reason).
 //!
 //! The kiosk reads the updater's `state.json` and `current/slot.json` (world-readable)
 //! to learn its own version and how the last update ended.
 
 use crate::manifest::MAX_PAYLOAD_BYTES;
-use crate::slots::{CURRENT, STATE, SlotInfo, State};
+use crate::slots::{CURRENT, Progress, STATE, SlotInfo, State, TrialNotes};
 use crate::version::Version;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -150,10 +152,38 @@ impl Inbox {
         Some(String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    /// Updater: forget the confirmation and the trouble once a trial ended.
+    /// Kiosk: the version on trial got this far.
+    pub fn record_progress(&self, version: Version, progress: Progress) -> io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        write_durably(
+            &self.dir.join("progress"),
+            format!("{version} {}\n", progress.name()).as_bytes(),
+        )
+    }
+
+    /// Updater: the last step the kiosk recorded, with the version it recorded it for
+    /// (anything else in the file is ignored).
+    pub fn progress(&self) -> Option<(Version, Progress)> {
+        let bytes = read_regular(&self.dir.join("progress"), 64).ok()??;
+        let text = String::from_utf8(bytes).ok()?;
+        let (version, step) = text.trim().split_once(' ')?;
+        Some((version.parse().ok()?, Progress::parse(step)?))
+    }
+
+    /// Updater: what the kiosk said of the version on trial.
+    pub fn notes(&self) -> TrialNotes {
+        TrialNotes {
+            progress: self.progress(),
+            trouble: self.trouble(),
+        }
+    }
+
+    /// Updater: forget the confirmation, the progress and the trouble once a trial ended
+    /// (and before a new one).
     pub fn clear_trial_notes(&self) {
-        let _ = std::fs::remove_file(self.dir.join("confirmed"));
-        let _ = std::fs::remove_file(self.dir.join("trouble"));
+        for name in ["confirmed", "progress", "trouble"] {
+            let _ = std::fs::remove_file(self.dir.join(name));
+        }
     }
 }
 
@@ -210,5 +240,27 @@ mod tests {
         std::fs::remove_file(dir.path().join("bundle")).expect("remove");
         inbox.hand_over(b"a bundle").expect("hand over");
         assert_eq!(inbox.request().expect("read"), Some(b"a bundle".to_vec()));
+    }
+
+    #[test]
+    fn the_progress_of_a_trial_is_read_back_for_its_version_and_cleared_after() {
+        let dir = tempfile::tempdir().expect("dir");
+        let inbox = Inbox::new(dir.path());
+        assert_eq!(inbox.progress(), None);
+        let v3 = Version::new(0, 3, 0);
+        inbox.record_progress(v3, Progress::Started).expect("write");
+        assert_eq!(inbox.progress(), Some((v3, Progress::Started)));
+        inbox
+            .record_progress(v3, Progress::ReachedHub)
+            .expect("write");
+        assert_eq!(inbox.notes().progress, Some((v3, Progress::ReachedHub)));
+        // Anything else the kiosk's user writes there is no progress.
+        for junk in ["0.3.0 confirmed", "started", "0.3 started", ""] {
+            std::fs::write(dir.path().join("progress"), junk).expect("write");
+            assert_eq!(inbox.progress(), None, "{junk:?}");
+        }
+        inbox.record_progress(v3, Progress::Started).expect("write");
+        inbox.clear_trial_notes();
+        assert_eq!(inbox.notes(), TrialNotes::default());
     }
 }

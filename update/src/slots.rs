@@ -32,6 +32,10 @@ pub const BINARY: &str = "nabij-kiosk";
 pub const CURRENT: &str = "current";
 /// The updater's state file.
 pub const STATE: &str = "state.json";
+/// How many times the kiosk unit may start a version on trial that has not confirmed
+/// itself: at the next start it is rolled back (a version that crashes at once is not
+/// left to crash for the whole trial).
+pub const MAX_TRIAL_STARTS: u32 = 3;
 
 /// The file operations the updater needs, on paths relative to its folder.
 pub trait Fs {
@@ -121,6 +125,84 @@ pub struct Trial {
     /// Set when a rollback has begun, with its reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rolling_back: Option<String>,
+    /// How many times the kiosk unit started the new version (counted by `boot`).
+    #[serde(default)]
+    pub starts: u32,
+}
+
+/// How far a version on trial got, as the kiosk records it while it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Progress {
+    /// It runs and started its link to the hub.
+    Started,
+    /// The hub answered (it is connected and subscribed); the home screen is still to be
+    /// drawn.
+    ReachedHub,
+}
+
+impl Progress {
+    /// Its word in the kiosk's `progress` file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Progress::Started => "started",
+            Progress::ReachedHub => "reached-hub",
+        }
+    }
+
+    /// The word read back.
+    pub fn parse(word: &str) -> Option<Progress> {
+        [Progress::Started, Progress::ReachedHub]
+            .into_iter()
+            .find(|p| p.name() == word)
+    }
+}
+
+/// What the kiosk said of a version on trial (in its hand-over folder), for the reason
+/// of a rollback.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrialNotes {
+    /// The last step it recorded, with the version it recorded it for.
+    pub progress: Option<(Version, Progress)>,
+    /// What it said went wrong.
+    pub trouble: Option<String>,
+}
+
+/// Why a trial ends without a confirmation.
+#[derive(Debug, Clone, Copy)]
+enum Failed {
+    /// Its time ran out (seconds).
+    Expired(u64),
+    /// The kiosk unit started it this many times.
+    Restarted(u32),
+}
+
+/// The rollback's reason: what went wrong, and the last step the new version got to.
+fn rollback_reason(version: Version, failed: Failed, notes: &TrialNotes) -> String {
+    let progress = notes
+        .progress
+        .filter(|(said_for, _)| *said_for == version)
+        .map(|(_, step)| step);
+    let got = match progress {
+        None => "never started",
+        Some(Progress::Started) => "started but did not reach the hub",
+        Some(Progress::ReachedHub) => "reached the hub but did not show its home screen",
+    };
+    let mut reason = match failed {
+        Failed::Expired(secs) => format!(
+            "version {version} {got} within {} minutes",
+            (secs / 60).max(1)
+        ),
+        Failed::Restarted(starts) => {
+            format!("version {version} stopped {starts} times and {got}")
+        }
+    };
+    if let Some(said) = notes.trouble.as_deref().map(str::trim)
+        && !said.is_empty()
+    {
+        reason.push_str(": ");
+        reason.extend(said.chars().take(300));
+    }
+    reason
 }
 
 /// How the last update ended.
@@ -503,6 +585,7 @@ impl<F: Fs> Slots<F> {
             from_version: running.version,
             deadline: now + trial_secs,
             rolling_back: None,
+            starts: 0,
         };
         state.trial = Some(trial.clone());
         self.put_state(&state)?;
@@ -514,13 +597,13 @@ impl<F: Fs> Slots<F> {
 
     /// Keeps a trial's version once the kiosk confirmed it (`confirmed`: the version the
     /// kiosk says reached the hub and drew its home screen), or rolls back once its time
-    /// is up (with `trouble`, what the kiosk said went wrong, as the reason).
+    /// is up, saying how far the new version got (`notes`).
     pub fn check(
         &self,
         now: u64,
         trial_secs: u64,
         confirmed: Option<Version>,
-        trouble: Option<&str>,
+        notes: &TrialNotes,
     ) -> Result<Checked, SlotError> {
         let mut state = self.recover(now, trial_secs)?;
         let Some(trial) = state.trial.clone() else {
@@ -548,21 +631,33 @@ impl<F: Fs> Slots<F> {
         if now < trial.deadline {
             return Ok(Checked::OnTrial(trial));
         }
-        let reason = match trouble {
-            Some(said) if !said.trim().is_empty() => format!(
-                "version {} did not reach the hub and show its home screen within {} minutes: {}",
-                trial.version,
-                trial_secs / 60,
-                said.trim().chars().take(300).collect::<String>()
-            ),
-            _ => format!(
-                "version {} did not reach the hub and show its home screen within {} minutes",
-                trial.version,
-                trial_secs / 60
-            ),
-        };
+        let reason = rollback_reason(trial.version, Failed::Expired(trial_secs), notes);
         self.roll_back(state, trial, reason.clone(), now)?;
         Ok(Checked::RolledBack(reason))
+    }
+
+    /// The kiosk unit is about to start the kiosk (`boot`, after [`Slots::check`]): a
+    /// version on trial that has already been started [`MAX_TRIAL_STARTS`] times without
+    /// confirming itself is rolled back now, so the previous one starts instead;
+    /// otherwise the start is counted.
+    pub fn starting(&self, now: u64, notes: &TrialNotes) -> Result<Checked, SlotError> {
+        let mut state = self.state()?;
+        let Some(mut trial) = state.trial.clone() else {
+            return Ok(Checked::Idle);
+        };
+        if trial.rolling_back.is_some() || self.active()? != Some(trial.slot) {
+            // Left to `recover`, which the check before this ran.
+            return Ok(Checked::OnTrial(trial));
+        }
+        if trial.starts >= MAX_TRIAL_STARTS {
+            let reason = rollback_reason(trial.version, Failed::Restarted(trial.starts), notes);
+            self.roll_back(state, trial, reason.clone(), now)?;
+            return Ok(Checked::RolledBack(reason));
+        }
+        trial.starts += 1;
+        state.trial = Some(trial.clone());
+        self.put_state(&state)?;
+        Ok(Checked::OnTrial(trial))
     }
 
     fn roll_back(

@@ -54,6 +54,14 @@ pub const TEST_PACKAGES: &[(&str, &str)] = &[
         "the private D-Bus the Wi-Fi tests run that mock on",
     ),
     (
+        "xvfb",
+        "a display for the end-to-end test that starts real kiosk versions from their slots",
+    ),
+    (
+        "binutils",
+        "strip, which makes the debug kiosk small enough to be an update in that test",
+    ),
+    (
         "nodejs",
         "runs the tablet's polkit rule (JavaScript) to check whom it lets join Wi-Fi",
     ),

@@ -169,6 +169,7 @@ enum Command {
 pub struct Live {
     outbox: Arc<Mutex<Option<Outbox>>>,
     signals: Arc<update::Signals>,
+    clock: update::UpdateClock,
     saving: Arc<Saving>,
     commands: mpsc::UnboundedSender<Command>,
     stop: Option<oneshot::Sender<()>>,
@@ -202,6 +203,8 @@ pub struct LiveConfig {
     /// The kiosk installer's folder (its slots, its state); `None`: the one this binary
     /// runs from, else `/var/lib/nabij-kiosk-updater`.
     pub updater_root: Option<PathBuf>,
+    /// The clock of the update work (the quiet time): the wall clock, or a test's.
+    pub update_clock: update::UpdateClock,
 }
 
 impl Live {
@@ -211,6 +214,7 @@ impl Live {
         let saving: Arc<Saving> = Arc::default();
         let signals: Arc<update::Signals> = Arc::default();
         let seen = signals.clone();
+        let clock = config.update_clock.clone();
         let (commands, received) = mpsc::unbounded_channel();
         let (stop, stopped) = oneshot::channel();
         let shared = outbox.clone();
@@ -247,6 +251,7 @@ impl Live {
         Live {
             outbox,
             signals,
+            clock,
             saving,
             commands,
             stop: Some(stop),
@@ -263,7 +268,7 @@ impl Live {
 
     /// At each tap.
     pub fn touched(&self) {
-        self.signals.touched(UnixMillis::now());
+        self.signals.touched(self.clock.now());
     }
 
     /// A coach erases the tablet (its coach settings, behind the PIN): the live link
@@ -803,8 +808,9 @@ async fn run_link(
         config.hub.update_key.as_deref(),
         &config.data_dir,
         updater_root.clone(),
+        config.update_clock.clone(),
     );
-    let mut each_minute = tokio::time::interval(Duration::from_secs(60));
+    let mut each_minute = tokio::time::interval(config.update_clock.every());
     each_minute.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let link_config = LinkConfig {
         host: config.hub.host.clone(),

@@ -7,8 +7,10 @@
 use nabij_protocol::{Body, Envelope, UnixMillis};
 use nabij_update::download::{Fetcher, Said};
 use nabij_update::inbox::{Inbox, UpdaterView};
+use nabij_update::slots::Progress;
 use nabij_update::{PublicKey, Version};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -17,6 +19,46 @@ pub const UPDATER_ROOT: &str = "/var/lib/nabij-kiosk-updater";
 
 /// How long a kiosk must be untouched, with no recording or playback, to install.
 pub const QUIET_AFTER: Duration = Duration::from_secs(10 * 60);
+
+/// The clock the update work goes by, and how often it looks whether to hand a download
+/// over: the wall clock and each minute, or a test's own.
+#[derive(Clone)]
+pub struct UpdateClock {
+    now: Arc<dyn Fn() -> UnixMillis + Send + Sync>,
+    every: Duration,
+}
+
+impl Default for UpdateClock {
+    fn default() -> Self {
+        UpdateClock::new(UnixMillis::now, Duration::from_secs(60))
+    }
+}
+
+impl std::fmt::Debug for UpdateClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "UpdateClock(every {:?})", self.every)
+    }
+}
+
+impl UpdateClock {
+    /// A clock read by `now`, looked at `every` so often.
+    pub fn new(now: impl Fn() -> UnixMillis + Send + Sync + 'static, every: Duration) -> Self {
+        UpdateClock {
+            now: Arc::new(now),
+            every,
+        }
+    }
+
+    /// The time.
+    pub fn now(&self) -> UnixMillis {
+        (self.now)()
+    }
+
+    /// How often the update work looks.
+    pub fn every(&self) -> Duration {
+        self.every
+    }
+}
 
 /// What the screen tells the live link (set on the UI thread, read on the link's).
 #[derive(Debug, Default)]
@@ -79,6 +121,10 @@ pub fn running_version(root: &Path) -> Version {
 /// The live link's update work.
 pub struct Updates {
     fetcher: Fetcher,
+    inbox: Inbox,
+    clock: UpdateClock,
+    /// The version on trial this kiosk runs, which records how far it got.
+    on_trial: Option<Version>,
     root: PathBuf,
     started: UnixMillis,
     reached_hub: bool,
@@ -95,7 +141,12 @@ pub fn is_update(envelope: &Envelope) -> bool {
 
 impl Updates {
     /// Update work for a kiosk whose settings trust `key` (`None`: offers are ignored).
-    pub fn new(key: Option<&str>, data_dir: &Path, root: PathBuf) -> Option<Updates> {
+    pub fn new(
+        key: Option<&str>,
+        data_dir: &Path,
+        root: PathBuf,
+        clock: UpdateClock,
+    ) -> Option<Updates> {
         let key: PublicKey = match key?.parse() {
             Ok(key) => key,
             Err(e) => {
@@ -105,19 +156,41 @@ impl Updates {
         };
         let running = running_version(&root);
         let inbox = Inbox::new(data_dir.join("update"));
-        Some(Updates {
-            fetcher: Fetcher::new(inbox, key, running, nabij_update::manifest::this_arch()),
+        let on_trial = UpdaterView::read(&root).on_trial();
+        let now = clock.now();
+        let updates = Updates {
+            fetcher: Fetcher::new(
+                inbox.clone(),
+                key,
+                running,
+                nabij_update::manifest::this_arch(),
+            ),
+            inbox,
+            clock,
+            on_trial,
             root,
-            started: UnixMillis::now(),
+            started: now,
             reached_hub: false,
             confirmed: false,
-            last_heard: UnixMillis::now(),
-        })
+            last_heard: now,
+        };
+        updates.record(Progress::Started);
+        Some(updates)
+    }
+
+    /// A version on trial records how far it got, for the installer's reason should it
+    /// be rolled back.
+    fn record(&self, progress: Progress) {
+        if let Some(version) = self.on_trial
+            && let Err(e) = self.inbox.record_progress(version, progress)
+        {
+            eprintln!("nabij-kiosk: cannot note the update's progress: {e}");
+        }
     }
 
     /// An offer or a part from the hub.
     pub fn on_envelope(&mut self, envelope: &Envelope) -> Vec<Said> {
-        self.last_heard = UnixMillis::now();
+        self.last_heard = self.clock.now();
         let said = match &envelope.body {
             Body::UpdateOffer(offer) => self.fetcher.on_offer(offer),
             Body::UpdatePart(part) => self.fetcher.on_part(part),
@@ -132,8 +205,11 @@ impl Updates {
     /// The hub said it is online (the retained `hub_status`, which comes once the
     /// subscriptions are granted): the kiosk reached it, and a download goes on.
     pub fn on_hub_online(&mut self, signals: &Signals) -> Vec<Said> {
+        if !self.reached_hub && !self.confirmed {
+            self.record(Progress::ReachedHub);
+        }
         self.reached_hub = true;
-        self.last_heard = UnixMillis::now();
+        self.last_heard = self.clock.now();
         let mut said = self.fetcher.resume();
         said.extend(self.confirm_if_due(signals));
         said
@@ -156,7 +232,7 @@ impl Updates {
     /// and hand a checked download over at a quiet time.
     pub fn tick(&mut self, signals: &Signals) -> Vec<Said> {
         let mut said = self.confirm_if_due(signals);
-        let now = UnixMillis::now();
+        let now = self.clock.now();
         if now.0.saturating_sub(self.last_heard.0) >= 60_000 {
             self.last_heard = now;
             said.extend(self.fetcher.resume());

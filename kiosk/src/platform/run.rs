@@ -137,6 +137,7 @@ pub fn run(
         photo_box: (w, h),
         battery: profile.power.battery.clone(),
         updater_root: None,
+        update_clock: Default::default(),
     });
     app.run().context("the kiosk window stopped with an error")
 }

@@ -39,7 +39,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Before the kiosk starts: finish what a stop left half done, adopt the package's
-    /// binary when it is newer than the slots', roll back a trial whose time is up.
+    /// binary when it is newer than the slots', roll back a trial whose time is up or
+    /// whose version was started three times without confirming itself.
     Boot {
         /// The binary the package installed.
         #[arg(long, default_value = "/usr/bin/nabij-kiosk")]
@@ -189,12 +190,15 @@ fn run(cli: &Cli) -> Result<()> {
             }
         }
     }
-    let checked = or_die(slots.check(
-        now(),
-        trial_secs,
-        inbox.confirmed(),
-        inbox.trouble().as_deref(),
-    ))?;
+    let notes = inbox.notes();
+    let mut checked = or_die(slots.check(now(), trial_secs, inbox.confirmed(), &notes))?;
+    if matches!(cli.command, Command::Boot { .. })
+        && matches!(checked, Checked::OnTrial(_) | Checked::Idle)
+    {
+        // The kiosk unit starts the kiosk next: count the start of a version on trial,
+        // and go back to the previous one after it was started too often unconfirmed.
+        checked = or_die(slots.starting(now(), &notes))?;
+    }
     match checked {
         Checked::Kept(version) => {
             eprintln!("nabij-kiosk-updater: {version} confirmed and kept");

@@ -209,23 +209,25 @@ fn a_confirmed_update_is_kept() {
     assert_eq!((trial.slot, trial.previous), (Slot::B, Slot::A));
     assert_eq!(running_version(&slots), v("0.2.0"));
     assert!(matches!(
-        slots.check(1_010, TRIAL, None, None),
+        slots.check(1_010, TRIAL, None, &TrialNotes::default()),
         Ok(Checked::OnTrial(_))
     ));
     // Confirming another version keeps nothing.
     assert!(matches!(
-        slots.check(1_020, TRIAL, Some(v("0.1.0")), None),
+        slots.check(1_020, TRIAL, Some(v("0.1.0")), &TrialNotes::default()),
         Ok(Checked::OnTrial(_))
     ));
     assert_eq!(
         slots
-            .check(1_030, TRIAL, Some(v("0.2.0")), None)
+            .check(1_030, TRIAL, Some(v("0.2.0")), &TrialNotes::default())
             .expect("check"),
         Checked::Kept(v("0.2.0"))
     );
     // Long after, nothing rolls back.
     assert_eq!(
-        slots.check(99_999, TRIAL, None, None).expect("check"),
+        slots
+            .check(99_999, TRIAL, None, &TrialNotes::default())
+            .expect("check"),
         Checked::Idle
     );
     assert_eq!(running_version(&slots), v("0.2.0"));
@@ -255,7 +257,15 @@ fn an_unconfirmed_update_rolls_back_with_its_reason() {
         .install(&bundle(&key, "0.2.0"), &key.public(), "amd64", 1_000, TRIAL)
         .expect("install");
     let Checked::RolledBack(reason) = slots
-        .check(1_000 + TRIAL, TRIAL, None, Some("the hub did not answer"))
+        .check(
+            1_000 + TRIAL,
+            TRIAL,
+            None,
+            &TrialNotes {
+                progress: Some((v("0.2.0"), Progress::Started)),
+                trouble: Some("the hub did not answer".into()),
+            },
+        )
         .expect("check")
     else {
         panic!("not rolled back");
@@ -271,6 +281,95 @@ fn an_unconfirmed_update_rolls_back_with_its_reason() {
         (OutcomeState::RolledBack, Some(v("0.2.0")))
     );
     assert_eq!(last.reason, Some(reason));
+}
+
+#[test]
+fn a_rollback_says_how_far_the_new_version_got() {
+    let (key, _) = PrivateKey::generate().expect("key");
+    let notes = |progress: Option<(&str, Progress)>| TrialNotes {
+        progress: progress.map(|(version, step)| (v(version), step)),
+        trouble: None,
+    };
+    for (said, expected) in [
+        (None, "version 0.2.0 never started within 5 minutes"),
+        (
+            // Progress recorded for another version (an older trial) says nothing.
+            Some(("0.1.5", Progress::ReachedHub)),
+            "version 0.2.0 never started within 5 minutes",
+        ),
+        (
+            Some(("0.2.0", Progress::Started)),
+            "version 0.2.0 started but did not reach the hub within 5 minutes",
+        ),
+        (
+            Some(("0.2.0", Progress::ReachedHub)),
+            "version 0.2.0 reached the hub but did not show its home screen within 5 minutes",
+        ),
+    ] {
+        let fs = tablet();
+        let slots = Slots::new(&fs);
+        slots
+            .install(&bundle(&key, "0.2.0"), &key.public(), "amd64", 1_000, TRIAL)
+            .expect("install");
+        assert_eq!(
+            slots
+                .check(1_000 + TRIAL, TRIAL, None, &notes(said))
+                .expect("check"),
+            Checked::RolledBack(expected.into())
+        );
+        assert_eq!(running_version(&slots), v("0.1.0"));
+    }
+}
+
+#[test]
+fn a_new_version_started_three_times_unconfirmed_rolls_back_at_the_next_start() {
+    let (key, _) = PrivateKey::generate().expect("key");
+    let fs = tablet();
+    let slots = Slots::new(&fs);
+    slots
+        .install(&bundle(&key, "0.2.0"), &key.public(), "amd64", 1_000, TRIAL)
+        .expect("install");
+    let none = TrialNotes::default();
+    for start in 1..=MAX_TRIAL_STARTS {
+        let Checked::OnTrial(trial) = slots.starting(1_000 + 10, &none).expect("start") else {
+            panic!("start {start} rolled back");
+        };
+        assert_eq!(trial.starts, start);
+        assert_eq!(running_version(&slots), v("0.2.0"));
+    }
+    let started = TrialNotes {
+        progress: Some((v("0.2.0"), Progress::Started)),
+        trouble: None,
+    };
+    assert_eq!(
+        slots.starting(1_000 + 20, &started).expect("start"),
+        Checked::RolledBack(
+            "version 0.2.0 stopped 3 times and started but did not reach the hub".into()
+        )
+    );
+    assert_eq!(running_version(&slots), v("0.1.0"));
+    // The previous version is no trial: its starts are not counted.
+    assert_eq!(
+        slots.starting(1_000 + 30, &none).expect("start"),
+        Checked::Idle
+    );
+    assert_eq!(running_version(&slots), v("0.1.0"));
+
+    // A version that confirms itself before its third restart is kept.
+    slots
+        .install(&bundle(&key, "0.3.0"), &key.public(), "amd64", 2_000, TRIAL)
+        .expect("install");
+    for _ in 0..MAX_TRIAL_STARTS {
+        slots.starting(2_000, &none).expect("start");
+    }
+    assert_eq!(
+        slots
+            .check(2_010, TRIAL, Some(v("0.3.0")), &none)
+            .expect("check"),
+        Checked::Kept(v("0.3.0"))
+    );
+    assert_eq!(slots.starting(2_020, &none).expect("start"), Checked::Idle);
+    assert_eq!(running_version(&slots), v("0.3.0"));
 }
 
 #[test]
@@ -315,9 +414,13 @@ fn cut_once(cut: u64, confirm: bool, rng: &mut Rng) -> bool {
     let installed = slots.install(&bundle(&key, "0.2.0"), &key.public(), "amd64", 1_000, TRIAL);
     let finished = installed.is_ok()
         && if confirm {
-            slots.check(1_010, TRIAL, Some(v("0.2.0")), None).is_ok()
+            slots
+                .check(1_010, TRIAL, Some(v("0.2.0")), &TrialNotes::default())
+                .is_ok()
         } else {
-            slots.check(1_000 + TRIAL, TRIAL, None, None).is_ok()
+            slots
+                .check(1_000 + TRIAL, TRIAL, None, &TrialNotes::default())
+                .is_ok()
         };
     let power_went_off = fs.power.is_off();
     let after = fs.restart(rng);
@@ -339,7 +442,7 @@ fn cut_once(cut: u64, confirm: bool, rng: &mut Rng) -> bool {
     // The story goes on: the new version confirms itself, or its time runs out.
     let confirmed = confirm.then_some(v("0.2.0"));
     slots
-        .check(2_000 + TRIAL, TRIAL, confirmed, None)
+        .check(2_000 + TRIAL, TRIAL, confirmed, &TrialNotes::default())
         .expect("check");
     let end = running_version(&slots);
     let trial_began = state.trial.is_some()
@@ -379,7 +482,11 @@ fn stopped_at_every_step_the_next_start_recovers() {
         let outcome = stopped
             .install(&bundle(&key, "0.2.0"), &key.public(), "amd64", 1_000, TRIAL)
             .map(|_| ())
-            .and_then(|()| stopped.check(1_000 + TRIAL, TRIAL, None, None).map(|_| ()));
+            .and_then(|()| {
+                stopped
+                    .check(1_000 + TRIAL, TRIAL, None, &TrialNotes::default())
+                    .map(|_| ())
+            });
         assert!(
             matches!(outcome, Err(SlotError::Stopped(s)) if s == step),
             "{step:?}: {outcome:?}"
@@ -388,7 +495,7 @@ fn stopped_at_every_step_the_next_start_recovers() {
         slots.recover(5_000, TRIAL).expect("recover");
         assert!(slots.running().is_ok(), "{step:?}");
         slots
-            .check(5_000 + TRIAL, TRIAL, None, None)
+            .check(5_000 + TRIAL, TRIAL, None, &TrialNotes::default())
             .expect("check");
         assert_eq!(running_version(&slots), v("0.1.0"), "{step:?}");
     }
