@@ -13,78 +13,10 @@ use nabij_hub::domain::calendar::Date;
 use nabij_hub::domain::devices::{DeviceRecord, DeviceState};
 use nabij_hub::domain::schedule::{Plan, TimeOfDay};
 use nabij_hub::domain::surveys::{Instrument, Round};
-use nabij_hub::store::{Entry, Storage, StoreError, Tx, Writes};
+use nabij_hub::store::{MemoryStorage, Storage, Tx};
 use nabij_protocol::{Body, DeviceId, Direction, Party, PersonId, Topic, UnixMillis};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-
-/// Records by table and key.
-type Records = BTreeMap<(&'static str, Vec<u8>), Vec<u8>>;
-
-/// A store in memory that can be copied: the fixture is made once, and each input gets
-/// its own copy of it.
-#[derive(Default)]
-pub(crate) struct CopyableStore {
-    data: Mutex<Records>,
-    ids: AtomicU64,
-}
-
-impl CopyableStore {
-    fn data(&self) -> std::sync::MutexGuard<'_, Records> {
-        self.data.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// A store holding what this one holds now.
-    pub(crate) fn copy(&self) -> CopyableStore {
-        CopyableStore {
-            data: Mutex::new(self.data().clone()),
-            ids: AtomicU64::new(self.ids.load(Ordering::Relaxed)),
-        }
-    }
-}
-
-impl Storage for CopyableStore {
-    fn get(&self, table: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.data().get(&(table, key.to_vec())).cloned())
-    }
-
-    fn scan(
-        &self,
-        table: &'static str,
-        prefix: &[u8],
-        after: Option<&[u8]>,
-        limit: usize,
-    ) -> Result<Vec<Entry>, StoreError> {
-        Ok(self
-            .data()
-            .range((table, prefix.to_vec())..)
-            .take_while(|((t, k), _)| *t == table && k.starts_with(prefix))
-            .filter(|((_, k), _)| after.is_none_or(|a| k.as_slice() > a))
-            .take(limit)
-            .map(|((_, k), v)| (k.clone(), v.clone()))
-            .collect())
-    }
-
-    fn apply(&self, writes: Writes) -> Result<u64, StoreError> {
-        let mut data = self.data();
-        for ((table, key), value) in writes {
-            match value {
-                Some(value) => data.insert((table, key), value),
-                None => data.remove(&(table, key)),
-            };
-        }
-        Ok(self.ids.fetch_add(1, Ordering::Relaxed) + 1)
-    }
-
-    fn sync_up_to(&self, _generation: u64) -> Result<(), StoreError> {
-        Ok(())
-    }
-
-    fn next_id(&self) -> Result<u64, StoreError> {
-        Ok(self.ids.fetch_add(1, Ordering::Relaxed))
-    }
-}
 
 /// The broker, as the hub sees it: what it publishes is kept, every tablet may log in.
 #[derive(Default)]
@@ -211,7 +143,7 @@ pub(crate) async fn fill(hub: &Hub, store: Arc<dyn Storage>) -> Cast {
 
 /// The fixture, made once per process: its store, and a runtime to run the hub on.
 struct Fixture {
-    store: CopyableStore,
+    store: MemoryStorage,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -222,7 +154,7 @@ fn fixture() -> &'static Fixture {
             .enable_all()
             .build()
             .expect("a runtime");
-        let store = Arc::new(CopyableStore::default());
+        let store = Arc::new(MemoryStorage::default());
         let hub = hub_over(store.clone(), Arc::new(Broker::default()));
         runtime.block_on(fill(&hub, store.clone()));
         Fixture {

@@ -13,11 +13,12 @@
 //! for a few thousand inputs, so a crash may need the ones before it. Its input is
 //! saved all the same, and is replayed alone to check.
 
-use crate::hub::{Broker, CopyableStore, fill, hub_over};
+use crate::hub::{Broker, fill, hub_over};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use nabij_hub::domain::accounts::Role;
+use nabij_hub::store::MemoryStorage;
 use nabij_protocol::Language;
 use std::sync::{Arc, Mutex, OnceLock};
 use tower::ServiceExt;
@@ -49,7 +50,7 @@ impl Dashboard {
             .enable_all()
             .build()
             .expect("a runtime");
-        let store = Arc::new(CopyableStore::default());
+        let store = Arc::new(MemoryStorage::default());
         let hub = hub_over(store.clone(), Arc::new(Broker::default()));
         let router = runtime.block_on(async {
             let cast = fill(&hub, store).await;

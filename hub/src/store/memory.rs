@@ -22,6 +22,17 @@ impl MemoryStorage {
         self.data.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// A store holding what this one holds now (a fixture made once, a copy for each
+    /// run).
+    pub fn copy(&self) -> MemoryStorage {
+        MemoryStorage {
+            data: Mutex::new(self.data().clone()),
+            ids: AtomicU64::new(self.ids.load(Ordering::Relaxed)),
+            generations: AtomicU64::new(self.generations.load(Ordering::Relaxed)),
+            stopped: Mutex::new(self.stopped()),
+        }
+    }
+
     /// From now on takes no change and says `why`, as the disk store does after a commit
     /// failed to reach the disk.
     pub fn stop_taking_changes(&self, why: &str) {
